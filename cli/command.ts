@@ -1,0 +1,12 @@
+/** The shape of a fedmed subcommand. */
+import type { FlagSpecs, FlagValues } from './args.js';
+
+export interface Command {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** The usage line(s) and any paragraph --help shows above the flags. */
+  usage: string;
+  flags: FlagSpecs;
+  run(flags: FlagValues, positionals: string[]): Promise<void>;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * The fedmed command: dispatches to one subcommand. Mistakes in the input end
+ * with one line on stderr and a non-zero exit status (2 for usage, 1 for
+ * anything else).
+ */
+import { describeFlags, parseFlags, suggest, UsageError } from './args.js';
+import type { Command } from './command.js';
+import { installNodePlatform } from '../platform/node.js';
+import { infoCommand } from './commands/info.js';
+import { demoCommand } from './commands/demo.js';
+
+const commands: Command[] = [infoCommand, demoCommand];
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return [
+    'fedmed: federated, differentially private brain-MRI contrast translation',
+    '',
+    'usage: fedmed <command> [flags]     fedmed <command> --help',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+  ].join('\n');
+}
+
+function help(c: Command): string {
+  return `${c.usage}\n\nflags:\n${describeFlags({ ...c.flags, help: { type: 'boolean', help: 'show this help' } })}`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(overview());
+    return;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command '${name}'${suggest(name, commands.map((c) => c.name), '')}; see fedmed --help`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(help(command));
+    return;
+  }
+  installNodePlatform();
+  const { flags, positionals } = parseFlags(rest, command.flags);
+  await command.run(flags, positionals);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const error = e instanceof Error ? e : new Error(String(e));
+  console.error(`fedmed: ${error.message.split('\n')[0]}`);
+  if (process.env.FEDMED_DEBUG) console.error(error.stack);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,219 @@
+/**
+ * Where tensors live and kernels run.
+ *
+ * A backend owns storage (`Handle`s) and a closed set of kernels. Every kernel
+ * writes into an output handle the caller allocated; none allocates its own
+ * output, so the engine decides lifetimes. Sizes are in elements (float32),
+ * layouts are NCHW for activations and OIHW for convolution weights, as in
+ * PyTorch. Only `read` is async: kernels may be queued and run later, but
+ * they are always run in the order they were called.
+ */
+
+/** Storage for `size` float32 values, owned by the backend that made it. */
+export interface Handle {
+  readonly size: number;
+}
+
+export type BackendName = 'js' | 'wasm' | 'webgpu';
+
+/**
+ * Element-wise unary kernels. `alpha` and `beta` are the scalar parameters
+ * named in each comment (0 when unused).
+ */
+export type UnaryOp =
+  | 'affine' // alpha * x + beta
+  | 'abs'
+  | 'sign' // -1, 0 or 1
+  | 'square'
+  | 'sqrt'
+  | 'exp'
+  | 'log'
+  | 'relu'
+  | 'step' // 1 where x > 0, else 0: the derivative of relu
+  | 'tanh'
+  | 'sigmoid'
+  | 'leakyRelu' // x > 0 ? x : alpha * x
+  | 'leakyReluGrad' // x > 0 ? 1 : alpha
+  | 'clamp'; // min(max(x, alpha), beta)
+
+export const unaryOps: readonly UnaryOp[] = [
+  'affine', 'abs', 'sign', 'square', 'sqrt', 'exp', 'log', 'relu', 'step', 'tanh', 'sigmoid',
+  'leakyRelu', 'leakyReluGrad', 'clamp',
+];
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+
+export const binaryOps: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div'];
+
+/**
+ * y[i] = a[offsetA(i)] op b[offsetB(i)] over the output shape, where the
+ * offsets use strides that are 0 along broadcast axes. All three arrays have
+ * the output's rank (at most 6).
+ */
+export interface BroadcastGeometry {
+  shape: readonly number[];
+  aStrides: readonly number[];
+  bStrides: readonly number[];
+}
+
+/** x viewed as [outer, reduce, inner]; y[o, i] = sum over r of x[o, r, i]. */
+export interface ReduceGeometry {
+  outer: number;
+  reduce: number;
+  inner: number;
+}
+
+/**
+ * Copy of a strided view: for every index in `shape` (rank at most 6),
+ * dst[dstOffset + idx . dstStrides] = src[srcOffset + idx . srcStrides].
+ * Serves slice, concatenation, zero padding and their gradients.
+ */
+export interface CopyGeometry {
+  shape: readonly number[];
+  srcStrides: readonly number[];
+  srcOffset: number;
+  dstStrides: readonly number[];
+  dstOffset: number;
+}
+
+/**
+ * A 2-d convolution, zero padded, one group, dilation 1:
+ * x [n, cIn, inH, inW], w [cOut, cIn, kH, kW], y [n, cOut, outH, outW],
+ * outH = floor((inH + 2 padH - kH) / strideH) + 1 (likewise W).
+ */
+export interface ConvGeometry {
+  n: number;
+  cIn: number;
+  inH: number;
+  inW: number;
+  cOut: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+/**
+ * Batched matrix product y[b] = op(a[b]) op(b[b]), y[b] is [m, n] row-major;
+ * op(a) is [m, k] (stored [k, m] when transA), op(b) is [k, n] (stored [n, k]
+ * when transB). A batch stride of 0 reuses one matrix for every batch entry.
+ */
+export interface MatmulGeometry {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+/**
+ * x [planes, inH, inW] -> y [planes, outH, outW] averaged over kH x kW windows
+ * with the given stride and zero padding; with countIncludePad false the
+ * divisor counts only the window's cells inside the input.
+ */
+export interface PoolGeometry {
+  planes: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  countIncludePad: boolean;
+}
+
+/** x [planes, inH, inW] -> y [planes, inH * scale, inW * scale], nearest neighbour. */
+export interface UpsampleGeometry {
+  planes: number;
+  inH: number;
+  inW: number;
+  scale: number;
+}
+
+/**
+ * Reflection padding (PyTorch's ReflectionPad2d, edge not repeated):
+ * x [planes, inH, inW] -> y [planes, inH + top + bottom, inW + left + right].
+ */
+export interface PadGeometry {
+  planes: number;
+  inH: number;
+  inW: number;
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+export interface MemoryInfo {
+  /** Handles allocated and not yet freed. */
+  handles: number;
+  /** Bytes held by those handles. */
+  bytes: number;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** One line for people: the adapter, the thread count, ... */
+  describe(): string;
+
+  /** A new handle of `size` zeros. */
+  alloc(size: number): Handle;
+  /** Overwrites all of `h` with `values` (values.length === h.size). */
+  write(h: Handle, values: Float32Array): void;
+  /** A copy of the values, after every kernel queued so far has run. */
+  read(h: Handle): Promise<Float32Array>;
+  /** Returns the storage; `h` must not be used afterwards. */
+  free(h: Handle): void;
+  memory(): MemoryInfo;
+
+  /** y[i] = value for every element of y. */
+  fill(y: Handle, value: number): void;
+  /** y[i] = op(x[i]) for i < y.size. */
+  unary(op: UnaryOp, x: Handle, y: Handle, alpha: number, beta: number): void;
+  binary(op: BinaryOp, a: Handle, b: Handle, y: Handle, g: BroadcastGeometry): void;
+  reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void;
+  copy(src: Handle, dst: Handle, g: CopyGeometry): void;
+
+  /** y = conv(x, w) + bias (bias [cOut] or null). */
+  conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry): void;
+  /** dx = the gradient of conv2d with respect to x, given dy [n, cOut, outH, outW]. Overwrites dx. */
+  conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry): void;
+  /**
+   * dw = the gradient of conv2d with respect to w. Overwrites dw, which is
+   * [cOut, cIn, kH, kW], or [n, cOut, cIn, kH, kW] when perSample (one
+   * gradient per batch entry, for DP-SGD).
+   */
+  conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void;
+  matmul(a: Handle, b: Handle, y: Handle, g: MatmulGeometry): void;
+
+  avgPool2d(x: Handle, y: Handle, g: PoolGeometry): void;
+  /** dx = the gradient of avgPool2d, given dy [planes, outH, outW]. Overwrites dx. */
+  avgPool2dBackward(dy: Handle, dx: Handle, g: PoolGeometry): void;
+  upsampleNearest(x: Handle, y: Handle, g: UpsampleGeometry): void;
+  /** dx[p, i, j] = sum of dy over the scale x scale block that (i, j) was copied to. */
+  upsampleNearestBackward(dy: Handle, dx: Handle, g: UpsampleGeometry): void;
+  padReflect(x: Handle, y: Handle, g: PadGeometry): void;
+  /** dx = the gradient of padReflect: each dy cell added to the x cell it was copied from. */
+  padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void;
+}
+
+/** Thrown when a backend cannot start here (no adapter, no WebAssembly threads, ...). */
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+}
+
+/** Thrown when a handle is used after `free`, or with a backend that did not make it. */
+export class HandleError extends Error {
+  override name = 'HandleError';
+}

@@ -1,0 +1,37 @@
+/**
+ * Choosing a backend. Each is registered here explicitly; the heavy ones are
+ * loaded with import() only when asked for, so a page that never uses WebGPU
+ * never loads its code.
+ */
+import { BackendUnavailableError, type Backend, type BackendName } from '../backend.js';
+import { JsBackend } from './js/index.js';
+
+export type BackendChoice = BackendName | 'auto';
+
+export const backendNames: readonly BackendName[] = ['js', 'wasm', 'webgpu'];
+
+export async function createBackend(name: BackendName): Promise<Backend> {
+  switch (name) {
+    case 'js':
+      return new JsBackend();
+    case 'wasm':
+    case 'webgpu':
+      throw new BackendUnavailableError(`the ${name} backend is not built yet`);
+    default:
+      return name satisfies never;
+  }
+}
+
+/** webgpu when an adapter exists, else wasm, else js; with the reason for the choice. */
+export async function createAutoBackend(): Promise<{ backend: Backend; reason: string }> {
+  const reasons: string[] = [];
+  for (const name of ['webgpu', 'wasm'] as const) {
+    try {
+      return { backend: await createBackend(name), reason: reasons.join('; ') || `${name} is available` };
+    } catch (e) {
+      if (!(e instanceof BackendUnavailableError)) throw e;
+      reasons.push(`${name}: ${e.message}`);
+    }
+  }
+  return { backend: new JsBackend(), reason: reasons.join('; ') };
+}

@@ -1,0 +1,48 @@
+import type { BinaryOp, BroadcastGeometry, Handle, UnaryOp } from '../../backend.js';
+import { arr, forEachIndex, offsetOf } from './storage.js';
+
+const unaryFns: Record<UnaryOp, (x: number, alpha: number, beta: number) => number> = {
+  affine: (x, a, b) => a * x + b,
+  abs: (x) => Math.abs(x),
+  sign: (x) => Math.sign(x),
+  square: (x) => x * x,
+  sqrt: (x) => Math.sqrt(x),
+  exp: (x) => Math.exp(x),
+  log: (x) => Math.log(x),
+  relu: (x) => (x > 0 ? x : 0),
+  step: (x) => (x > 0 ? 1 : 0),
+  tanh: (x) => Math.tanh(x),
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  leakyRelu: (x, a) => (x > 0 ? x : a * x),
+  leakyReluGrad: (x, a) => (x > 0 ? 1 : a),
+  clamp: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
+};
+
+const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+};
+
+export function fill(y: Handle, value: number): void {
+  arr(y).fill(value);
+}
+
+export function unary(op: UnaryOp, x: Handle, y: Handle, alpha: number, beta: number): void {
+  const xs = arr(x);
+  const ys = arr(y);
+  const f = unaryFns[op];
+  for (let i = 0; i < ys.length; i++) ys[i] = f(xs[i]!, alpha, beta);
+}
+
+export function binary(op: BinaryOp, a: Handle, b: Handle, y: Handle, g: BroadcastGeometry): void {
+  const as = arr(a);
+  const bs = arr(b);
+  const ys = arr(y);
+  const f = binaryFns[op];
+  let i = 0;
+  forEachIndex(g.shape, (idx) => {
+    ys[i++] = f(as[offsetOf(idx, g.aStrides)]!, bs[offsetOf(idx, g.bStrides)]!);
+  });
+}

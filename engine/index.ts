@@ -1,0 +1,23 @@
+/** fedmed's tensor engine: the public API. */
+export { Tensor } from './tensor.js';
+export type { Backend, BackendName, Handle, MemoryInfo } from './backend.js';
+export { BackendUnavailableError, HandleError } from './backend.js';
+export { backendNames, type BackendChoice } from './backends/index.js';
+export { autoReason, getBackend, memory, setBackend, type EngineMemory } from './select.js';
+export { platform, setPlatform, type Platform } from './platform.js';
+export { keep, tidy } from './scope.js';
+export { noGrad, type BackwardOptions } from './tape.js';
+export { manualSeed, Rng } from './rng.js';
+
+export { full, ones, rand, randn, tensor, zeros, type CreateOptions, type RandomOptions } from './ops/creation.js';
+export { abs, add, affine, clamp, div, exp, leakyRelu, log, mul, neg, relu, sigmoid, sqrt, square, sub, tanh } from './ops/elementwise.js';
+export { mean, sum } from './ops/reduce.js';
+export { cat, expandTo, pad, reshape, slice, type PadMode } from './ops/shape.js';
+export { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type Pair } from './ops/conv.js';
+export { linear, matmul } from './ops/linear.js';
+export { adaIn, instanceNorm, layerNorm, type InstanceNormOptions, type LayerNormOptions } from './ops/norm.js';
+export { adaptiveAvgPool2d, avgPool2d, upsampleNearest, type AvgPool2dOptions } from './ops/resample.js';
+export { l1Loss, mseLoss } from './ops/loss.js';
+
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

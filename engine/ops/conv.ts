@@ -1,0 +1,122 @@
+/**
+ * Convolutions. Three kernels serve both ops: convTranspose2d's forward is
+ * conv2d's backward-data with the weight read as [cIn, cOut, k, k], and the
+ * roles swap again in its backward.
+ */
+import type { ConvGeometry } from '../backend.js';
+import { state } from '../state.js';
+import { empty, type Tensor } from '../tensor.js';
+import { record, wantsPerSample } from '../tape.js';
+import { sum } from './reduce.js';
+import { pad, type PadMode } from './shape.js';
+
+export type Pair = number | readonly [number, number];
+
+function pair(p: Pair): [number, number] {
+  return typeof p === 'number' ? [p, p] : [p[0], p[1]];
+}
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  /** How the border is padded: zeros (default) or a reflection of the input. */
+  padMode?: PadMode;
+}
+
+function convGeometry(x: Tensor, w: Tensor, stride: Pair, padding: Pair, op: string): ConvGeometry {
+  if (x.rank !== 4 || w.rank !== 4) throw new Error(`${op}: needs NCHW input and OIHW weight, got ${x} and ${w}`);
+  const [n, cIn, inH, inW] = x.shape as [number, number, number, number];
+  const [cOut, wIn, kH, kW] = w.shape as [number, number, number, number];
+  if (wIn !== cIn) throw new Error(`${op}: input has ${cIn} channels, weight ${w} expects ${wIn}`);
+  const [strideH, strideW] = pair(stride);
+  const [padH, padW] = pair(padding);
+  const outH = Math.floor((inH + 2 * padH - kH) / strideH) + 1;
+  const outW = Math.floor((inW + 2 * padW - kW) / strideW) + 1;
+  if (outH < 1 || outW < 1) throw new Error(`${op}: a ${kH}x${kW} kernel does not fit ${inH}x${inW} input padded by ${padH},${padW}`);
+  return { n, cIn, inH, inW, cOut, kH, kW, strideH, strideW, padH, padW, outH, outW };
+}
+
+function checkBias(bias: Tensor | undefined, channels: number, op: string): void {
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== channels)) throw new Error(`${op}: bias ${bias} should be [${channels}]`);
+}
+
+/** The weight gradient for a convolution geometry, per sample for DP leaves. */
+function filterGrad(x: Tensor, dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const perSample = wantsPerSample(w);
+  const dw = empty(perSample ? [g.n, ...w.shape] : w.shape);
+  state.backend.conv2dBackwardFilter(x.handle, dy.handle, dw.handle, g, perSample);
+  return dw;
+}
+
+/** The bias gradient: dy summed over height and width, and over the batch unless per sample. */
+function biasGrad(dy: Tensor, bias: Tensor): Tensor {
+  return sum(dy, wantsPerSample(bias) ? [2, 3] : [0, 2, 3]);
+}
+
+/** torch.nn.functional.conv2d (one group), with reflection padding as an option. */
+export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
+  const [padH, padW] = pair(options.padding ?? 0);
+  if (options.padMode === 'reflect' && (padH > 0 || padW > 0)) {
+    return conv2d(pad(x, [padW, padW, padH, padH], 'reflect'), w, bias, { stride: options.stride ?? 1 });
+  }
+  const g = convGeometry(x, w, options.stride ?? 1, [padH, padW], 'conv2d');
+  checkBias(bias, g.cOut, 'conv2d');
+  const y = empty([g.n, g.cOut, g.outH, g.outW]);
+  state.backend.conv2d(x.handle, w.handle, bias?.handle ?? null, y.handle, g);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return record('conv2d', y, inputs, (dy) => {
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      dx = empty(x.shape);
+      state.backend.conv2dBackwardData(dy.handle, w.handle, dx.handle, g);
+    }
+    return [dx, w.requiresGrad ? filterGrad(x, dy, w, g) : null, bias?.requiresGrad ? biasGrad(dy, bias) : null];
+  });
+}
+
+export interface ConvTranspose2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+}
+
+/** torch.nn.functional.conv_transpose2d (one group); w is [cIn, cOut, kH, kW]. */
+export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
+  if (x.rank !== 4 || w.rank !== 4) throw new Error(`convTranspose2d: needs NCHW input and [cIn, cOut, kH, kW] weight, got ${x} and ${w}`);
+  const [n, cIn, h, wd] = x.shape as [number, number, number, number];
+  const [wIn, cOut, kH, kW] = w.shape as [number, number, number, number];
+  if (wIn !== cIn) throw new Error(`convTranspose2d: input has ${cIn} channels, weight ${w} expects ${wIn}`);
+  const [strideH, strideW] = pair(options.stride ?? 1);
+  const [padH, padW] = pair(options.padding ?? 0);
+  const [opH, opW] = pair(options.outputPadding ?? 0);
+  if (opH >= strideH || opW >= strideW) throw new Error('convTranspose2d: outputPadding must be smaller than stride');
+  const outH = (h - 1) * strideH - 2 * padH + kH + opH;
+  const outW = (wd - 1) * strideW - 2 * padW + kW + opW;
+  // The convolution whose backward-data this is: input [n, cOut, outH, outW] -> output [n, cIn, h, w].
+  const g: ConvGeometry = { n, cIn: cOut, inH: outH, inW: outW, cOut: cIn, kH, kW, strideH, strideW, padH, padW, outH: h, outW: wd };
+  checkBias(bias, cOut, 'convTranspose2d');
+  const y = empty([n, cOut, outH, outW]);
+  state.backend.conv2dBackwardData(x.handle, w.handle, y.handle, g);
+  const withBias = bias ? addChannelBias(y, bias) : y;
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return record('convTranspose2d', withBias, inputs, (dy) => {
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      dx = empty(x.shape);
+      state.backend.conv2d(dy.handle, w.handle, null, dx.handle, g);
+    }
+    return [dx, w.requiresGrad ? filterGrad(dy, x, w, g) : null, bias?.requiresGrad ? biasGrad(dy, bias) : null];
+  });
+}
+
+/** y + bias broadcast over channels, unrecorded (the caller records the whole op). */
+function addChannelBias(y: Tensor, bias: Tensor): Tensor {
+  const out = empty(y.shape);
+  state.backend.binary('add', y.handle, bias.handle, out.handle, {
+    shape: y.shape,
+    aStrides: [y.shape[1]! * y.shape[2]! * y.shape[3]!, y.shape[2]! * y.shape[3]!, y.shape[3]!, 1],
+    bStrides: [0, 1, 0, 0],
+  });
+  y.dispose();
+  return out;
+}

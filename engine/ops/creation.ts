@@ -1,0 +1,59 @@
+/** Tensors made from values: constants, ranges of random numbers, copies from the host. */
+import { defaultRng, type Rng } from '../rng.js';
+import { state } from '../state.js';
+import { empty, sizeOf, Tensor } from '../tensor.js';
+
+export interface CreateOptions {
+  requiresGrad?: boolean;
+}
+
+/** A tensor holding `values` (row-major) with the given shape (default: 1-d). */
+export function tensor(values: ArrayLike<number>, shape: readonly number[] = [values.length], options: CreateOptions = {}): Tensor {
+  if (sizeOf(shape) !== values.length) throw new Error(`tensor(): ${values.length} values cannot have shape [${shape}]`);
+  const t = empty(shape);
+  state.backend.write(t.handle, values instanceof Float32Array ? values : Float32Array.from(values));
+  t.requiresGrad = options.requiresGrad ?? false;
+  return t;
+}
+
+export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
+  const t = empty(shape);
+  if (value !== 0) state.backend.fill(t.handle, value);
+  t.requiresGrad = options.requiresGrad ?? false;
+  return t;
+}
+
+export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+export function fullLike(t: Tensor, value: number): Tensor {
+  return full(t.shape, value);
+}
+
+export interface RandomOptions extends CreateOptions {
+  /** The generator to draw from; the global seeded one (manualSeed) by default. */
+  rng?: Rng;
+}
+
+/** Standard normal values. */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  const rng = options.rng ?? defaultRng();
+  const values = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < values.length; i++) values[i] = rng.normal();
+  return tensor(values, shape, options);
+}
+
+/** Uniform values in [low, high), [0, 1) by default. */
+export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const rng = options.rng ?? defaultRng();
+  const low = options.low ?? 0;
+  const high = options.high ?? 1;
+  const values = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < values.length; i++) values[i] = low + (high - low) * rng.uniform();
+  return tensor(values, shape, options);
+}

@@ -1,0 +1,78 @@
+/**
+ * Normalisation layers, composed from recorded ops so that their gradients
+ * (and per-sample gradients of their affine parameters) come from the tape.
+ * None of them couples samples, as DP-SGD requires.
+ */
+import type { Tensor } from '../tensor.js';
+import { add, div, mul, sqrt, square, sub } from './elementwise.js';
+import { mean, sum } from './reduce.js';
+import { reshape } from './shape.js';
+
+function channelView(p: Tensor, channels: number, op: string): Tensor {
+  if (p.size !== channels) throw new Error(`${op}: parameter ${p} should have ${channels} values`);
+  return reshape(p, [1, channels, 1, 1]);
+}
+
+function requireNCHW(x: Tensor, op: string): void {
+  if (x.rank !== 4) throw new Error(`${op}: needs an NCHW tensor, got ${x}`);
+}
+
+export interface InstanceNormOptions {
+  /** Per-channel scale gamma [C] (affine=True in PyTorch). */
+  weight?: Tensor;
+  /** Per-channel shift beta [C]. */
+  bias?: Tensor;
+  eps?: number;
+}
+
+/** torch.nn.functional.instance_norm: each (sample, channel) plane to mean 0, biased variance 1. */
+export function instanceNorm(x: Tensor, options: InstanceNormOptions = {}): Tensor {
+  requireNCHW(x, 'instanceNorm');
+  const eps = options.eps ?? 1e-5;
+  const centred = sub(x, mean(x, [2, 3], true));
+  const variance = mean(square(centred), [2, 3], true);
+  const normalised = div(centred, sqrt(add(variance, eps)));
+  return affineChannels(normalised, options.weight, options.bias, 'instanceNorm');
+}
+
+export interface LayerNormOptions {
+  weight?: Tensor;
+  bias?: Tensor;
+  eps?: number;
+}
+
+/**
+ * MUNIT's LayerNorm: per sample over C x H x W, (x - mean) / (std + eps)
+ * with the unbiased std, then per-channel gamma and beta.
+ */
+export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
+  requireNCHW(x, 'layerNorm');
+  const eps = options.eps ?? 1e-5;
+  const count = x.size / x.shape[0]!;
+  if (count < 2) throw new Error(`layerNorm: needs at least 2 values per sample, ${x} has ${count}`);
+  const centred = sub(x, mean(x, [1, 2, 3], true));
+  const unbiasedVariance = mul(sum(square(centred), [1, 2, 3], true), 1 / (count - 1));
+  const normalised = div(centred, add(sqrt(unbiasedVariance), eps));
+  return affineChannels(normalised, options.weight, options.bias, 'layerNorm');
+}
+
+function affineChannels(x: Tensor, weight: Tensor | undefined, bias: Tensor | undefined, op: string): Tensor {
+  const channels = x.shape[1]!;
+  const scaled = weight ? mul(x, channelView(weight, channels, op)) : x;
+  return bias ? add(scaled, channelView(bias, channels, op)) : scaled;
+}
+
+/**
+ * Adaptive instance normalisation (MUNIT): each (sample, channel) plane
+ * normalised (biased variance, eps 1e-5), then scaled by `std` and shifted by
+ * `mean`, both [N, C] (or [N, C, 1, 1]).
+ */
+export function adaIn(x: Tensor, meanValues: Tensor, std: Tensor, eps = 1e-5): Tensor {
+  requireNCHW(x, 'adaIn');
+  const [n, c] = x.shape as [number, number];
+  for (const [name, t] of [['mean', meanValues], ['std', std]] as const) {
+    if (t.size !== n * c) throw new Error(`adaIn: ${name} ${t} should have ${n}x${c} values`);
+  }
+  const normalised = instanceNorm(x, { eps });
+  return add(mul(normalised, reshape(std, [n, c, 1, 1])), reshape(meanValues, [n, c, 1, 1]));
+}

@@ -1,0 +1,81 @@
+/** torch.optim.Adam (amsgrad off), with L2 weight decay added to the gradient as PyTorch does. */
+import { zeros } from '../ops/creation.js';
+import { add, div, mul, sqrt, square } from '../ops/elementwise.js';
+import { keep, tidy } from '../scope.js';
+import { noGrad } from '../tape.js';
+import type { Tensor } from '../tensor.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+interface Moments {
+  m: Tensor;
+  v: Tensor;
+}
+
+export class Adam {
+  readonly lr: number;
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** Steps taken so far (PyTorch's per-parameter `step`, the same for all here). */
+  stepCount = 0;
+  private readonly moments: Moments[];
+
+  constructor(
+    readonly params: readonly Tensor[],
+    options: AdamOptions = {},
+  ) {
+    this.lr = options.lr ?? 1e-3;
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.moments = params.map((p) => ({ m: keep(zeros(p.shape)), v: keep(zeros(p.shape)) }));
+  }
+
+  /** Updates every parameter that has a gradient. */
+  step(): void {
+    this.stepCount++;
+    const [b1, b2] = this.betas;
+    const correction1 = 1 - b1 ** this.stepCount;
+    const correction2 = 1 - b2 ** this.stepCount;
+    noGrad(() =>
+      tidy(() => {
+        this.params.forEach((p, i) => {
+          if (!p.grad) return;
+          const { m, v } = this.moments[i]!;
+          const g = this.weightDecay ? add(p.grad, mul(p, this.weightDecay)) : p.grad;
+          m.assign(add(mul(m, b1), mul(g, 1 - b1)));
+          v.assign(add(mul(v, b2), mul(square(g), 1 - b2)));
+          // p -= lr / c1 * m / (sqrt(v) / sqrt(c2) + eps)
+          const denom = add(mul(sqrt(v), 1 / Math.sqrt(correction2)), this.eps);
+          p.assign(add(p, mul(div(m, denom), -this.lr / correction1)));
+        });
+      }),
+    );
+  }
+
+  /** Frees every parameter's gradient. */
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  /** The optimizer state (moments), e.g. for checkpoints: m and v per parameter, in order. */
+  state(): readonly Moments[] {
+    return this.moments;
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.moments) {
+      m.dispose();
+      v.dispose();
+    }
+  }
+}

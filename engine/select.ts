@@ -1,0 +1,36 @@
+/** Switching the engine's backend. Tensors stay on the backend that made them. */
+import type { Backend, MemoryInfo } from './backend.js';
+import { createAutoBackend, createBackend, type BackendChoice } from './backends/index.js';
+import { state } from './state.js';
+
+/** Makes `name` the current backend ('auto': webgpu, else wasm, else js) and returns it. */
+export async function setBackend(name: BackendChoice): Promise<Backend> {
+  if (name === 'auto') {
+    const { backend, reason } = await createAutoBackend();
+    lastAutoReason = reason;
+    state.backend = backend;
+  } else if (state.backend.name !== name) {
+    state.backend = await createBackend(name);
+  }
+  return state.backend;
+}
+
+let lastAutoReason = '';
+
+/** Why the last setBackend('auto') picked what it picked. */
+export function autoReason(): string {
+  return lastAutoReason;
+}
+
+export function getBackend(): Backend {
+  return state.backend;
+}
+
+export interface EngineMemory extends MemoryInfo {
+  /** Tensor objects not yet disposed. */
+  tensors: number;
+}
+
+export function memory(): EngineMemory {
+  return { tensors: state.liveTensors, ...state.backend.memory() };
+}

@@ -1,0 +1,154 @@
+/**
+ * Reverse-mode autodiff. Each op that has an input wanting a gradient records
+ * a node on its output: the inputs and a backward rule written in terms of
+ * other ops, so every backend gets gradients for free. backward() walks the
+ * nodes reachable from the output in decreasing creation order (a
+ * topological order, without recursion) and accumulates into the leaves.
+ */
+import { state, untrack } from './state.js';
+import type { Tensor } from './tensor.js';
+import { add } from './ops/elementwise.js';
+import { fullLike } from './ops/creation.js';
+import { endScope, startScope } from './scope.js';
+
+/** Maps the output's gradient to one gradient per input (null where an input needs none). */
+export type BackwardRule = (dy: Tensor) => (Tensor | null)[];
+
+export interface TapeNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  readonly rule: BackwardRule;
+}
+
+export interface BackwardOptions {
+  /** The gradient of the output; ones when omitted (the output must then be a scalar). */
+  gradient?: Tensor;
+  /**
+   * Keep the batch dimension in parameter gradients: each leaf's grad becomes
+   * [batch, ...leaf.shape], one gradient per sample (for DP-SGD). The value
+   * is the batch size.
+   */
+  perSample?: number;
+}
+
+/** Whether an op's output must record a node: recording is on and some input wants a gradient. */
+export function needsGrad(inputs: readonly (Tensor | null | undefined)[]): boolean {
+  return state.recording && inputs.some((t) => t?.requiresGrad);
+}
+
+/** Attaches a backward rule to `y` when any input wants a gradient; returns y. */
+export function record(op: string, y: Tensor, inputs: readonly Tensor[], rule: BackwardRule): Tensor {
+  if (needsGrad(inputs)) {
+    y.requiresGrad = true;
+    y.node = { op, inputs, rule };
+  }
+  return y;
+}
+
+/** Runs `fn` without recording any tape (inference, optimizer updates). */
+export function noGrad<T>(fn: () => T): T {
+  const was = state.recording;
+  state.recording = false;
+  try {
+    return fn();
+  } finally {
+    state.recording = was;
+  }
+}
+
+/**
+ * True while a per-sample backward runs and `t` is a leaf, or a reshape of
+ * one (a parameter viewed for broadcasting): ops then keep the batch
+ * dimension in its gradient.
+ */
+export function wantsPerSample(t: Tensor): boolean {
+  if (state.perSampleBatch === 0) return false;
+  if (t.isLeaf) return true;
+  return t.node?.op === 'reshape' && wantsPerSample(t.node.inputs[0]!);
+}
+
+export function backward(output: Tensor, options: BackwardOptions): void {
+  if (!output.requiresGrad) throw new Error(`backward(): ${output} does not require a gradient (no input asked for one)`);
+  if (!options.gradient && output.size !== 1) throw new Error(`backward(): ${output} is not a scalar; pass { gradient }`);
+  const order = reachableNodes(output);
+  const grads = new Map<Tensor, Tensor>();
+  const seed = options.gradient ? options.gradient.alias(output.shape) : fullLike(output, 1);
+  grads.set(output, seed);
+  const handedOut = new Set<Tensor>();
+  const wasRecording = state.recording;
+  state.recording = false;
+  state.perSampleBatch = options.perSample ?? 0;
+  try {
+    for (const t of order) {
+      const dy = grads.get(t);
+      const node = t.node!;
+      t.node = null; // the rule's saved tensors can go once it has run
+      if (!dy) continue;
+      grads.delete(t);
+      startScope(); // the rule's temporaries are freed as soon as it returns
+      const inputGrads = node.rule(dy);
+      endScope(inputGrads.filter((g): g is Tensor => g !== null));
+      node.inputs.forEach((input, i) => {
+        const g = inputGrads[i];
+        if (!g) return;
+        if (!input.requiresGrad) {
+          if (g !== dy) g.dispose();
+          return;
+        }
+        // A rule may pass dy through, or give one tensor to two inputs: each holder gets its own reference.
+        const owned = g === dy || handedOut.has(g) ? g.alias() : g;
+        handedOut.add(owned);
+        if (input.node) accumulate(grads, input, owned);
+        else accumulateLeaf(input, owned, node.op);
+      });
+      dy.dispose();
+    }
+  } finally {
+    state.recording = wasRecording;
+    state.perSampleBatch = 0;
+    for (const g of grads.values()) g.dispose();
+  }
+}
+
+function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
+  const prev = grads.get(t);
+  if (!prev) {
+    grads.set(t, g);
+    return;
+  }
+  grads.set(t, add(prev, g));
+  prev.dispose();
+  g.dispose();
+}
+
+function accumulateLeaf(leaf: Tensor, g: Tensor, op: string): void {
+  const batch = state.perSampleBatch;
+  const expected = batch > 0 && !(leaf.shape[0] === batch && g.size === leaf.size) ? [batch, ...leaf.shape] : leaf.shape;
+  if (g.shape.length !== expected.length || g.shape.some((d, i) => d !== expected[i])) {
+    const what = batch > 0 ? 'a per-sample gradient' : 'a gradient';
+    throw new Error(`backward(): ${op} gave ${what} of shape [${g.shape}] for ${leaf}, expected [${expected}]`);
+  }
+  untrack(g); // a leaf's gradient outlives the scope backward() ran in
+  if (!leaf.grad) {
+    leaf.grad = g;
+    return;
+  }
+  const sum = add(leaf.grad, g);
+  untrack(sum);
+  leaf.grad.dispose();
+  g.dispose();
+  leaf.grad = sum;
+}
+
+/** Every tensor with a node reachable from `output`, newest first. */
+function reachableNodes(output: Tensor): Tensor[] {
+  const seen = new Set<Tensor>();
+  const stack = [output];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (seen.has(t) || !t.node) continue;
+    seen.add(t);
+    for (const input of t.node.inputs) if (input.node && !seen.has(input)) stack.push(input);
+  }
+  return [...seen].sort((a, b) => b.id - a.id);
+}
