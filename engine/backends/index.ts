@@ -8,13 +8,21 @@ import { JsBackend } from './js/index.js';
 
 export type BackendChoice = BackendName | 'auto';
 
+export interface BackendOptions {
+  /** wasm: threads that run kernels, the calling one included (default: all cores). */
+  threads?: number;
+}
+
 export const backendNames: readonly BackendName[] = ['js', 'wasm', 'webgpu'];
 
-export async function createBackend(name: BackendName): Promise<Backend> {
+export async function createBackend(name: BackendName, options: BackendOptions = {}): Promise<Backend> {
   switch (name) {
     case 'js':
       return new JsBackend();
-    case 'wasm':
+    case 'wasm': {
+      const { WasmBackend } = await import('./wasm/index.js');
+      return WasmBackend.create(options);
+    }
     case 'webgpu':
       throw new BackendUnavailableError(`the ${name} backend is not built yet`);
     default:
@@ -23,11 +31,11 @@ export async function createBackend(name: BackendName): Promise<Backend> {
 }
 
 /** webgpu when an adapter exists, else wasm, else js; with the reason for the choice. */
-export async function createAutoBackend(): Promise<{ backend: Backend; reason: string }> {
+export async function createAutoBackend(options: BackendOptions = {}): Promise<{ backend: Backend; reason: string }> {
   const reasons: string[] = [];
   for (const name of ['webgpu', 'wasm'] as const) {
     try {
-      return { backend: await createBackend(name), reason: reasons.join('; ') || `${name} is available` };
+      return { backend: await createBackend(name, options), reason: reasons.join('; ') || `${name} is available` };
     } catch (e) {
       if (!(e instanceof BackendUnavailableError)) throw e;
       reasons.push(`${name}: ${e.message}`);
