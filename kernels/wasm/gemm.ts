@@ -17,26 +17,15 @@ import { GemmParams, PackAParams } from './params';
 const ZEROS: usize = memory.data(16, 16);
 
 /**
- * tile[4][8] = init + sum over k < kc of a[k][0..3] (x) b[k][0..7], written to
- * `out` (row r at out + r * rowBytes). init is `out`'s current values when
- * `accumulate`, else bias[r] per row (4 floats at `bias`).
+ * out[4][8] = init + sum over k < kc of a[k][0..3] (x) b[k][0..7], row r at
+ * out + r * rowBytes; init is `out`'s current values when `accumulate`, else
+ * bias[r] per row (4 floats at `bias`). The accumulators start at zero and
+ * init is added after the loop: starting them from loads or splats made
+ * TurboFan spill them inside the loop.
  */
 function gemm4x8Simd(kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, accumulate: bool, bias: usize): void {
-  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-  const out1 = out + rowBytes;
-  const out2 = out1 + rowBytes;
-  const out3 = out2 + rowBytes;
-  if (accumulate) {
-    c00 = v128.load(out); c01 = v128.load(out, 16);
-    c10 = v128.load(out1); c11 = v128.load(out1, 16);
-    c20 = v128.load(out2); c21 = v128.load(out2, 16);
-    c30 = v128.load(out3); c31 = v128.load(out3, 16);
-  } else {
-    c00 = v128.load32_splat(bias); c01 = c00;
-    c10 = v128.load32_splat(bias, 4); c11 = c10;
-    c20 = v128.load32_splat(bias, 8); c21 = c20;
-    c30 = v128.load32_splat(bias, 12); c31 = c30;
-  }
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const bEnd = b + (<usize>kc << 5);
   do {
     const b0 = v128.load(b);
@@ -56,10 +45,17 @@ function gemm4x8Simd(kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, a
     a += 16;
     b += 32;
   } while (b < bEnd);
-  v128.store(out, c00); v128.store(out, c01, 16);
-  v128.store(out1, c10); v128.store(out1, c11, 16);
-  v128.store(out2, c20); v128.store(out2, c21, 16);
-  v128.store(out3, c30); v128.store(out3, c31, 16);
+  storeRow(out, c00, c01, accumulate, bias);
+  storeRow(out + rowBytes, c10, c11, accumulate, bias + 4);
+  storeRow(out + 2 * rowBytes, c20, c21, accumulate, bias + 8);
+  storeRow(out + 3 * rowBytes, c30, c31, accumulate, bias + 12);
+}
+
+@inline function storeRow(out: usize, lo: v128, hi: v128, accumulate: bool, bias: usize): void {
+  const init0 = accumulate ? v128.load(out) : v128.load32_splat(bias);
+  const init1 = accumulate ? v128.load(out, 16) : init0;
+  v128.store(out, f32x4.add(lo, init0));
+  v128.store(out, f32x4.add(hi, init1), 16);
 }
 
 @inline function bRowOffset(p: GemmParams, k: i32): i32 {
@@ -97,6 +93,10 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
   const panels = (cols + 7) >> 3;
   for (let q = 0; q < panels; q++) {
     const panel = dst + <usize>q * panelBytes;
+    if (!p.bRowOffsets && p.bRowStride == 1 && q < fullPanels) {
+      packColumnsSimd(p, src, k0, kc, n0 + q * 8, panel);
+      continue;
+    }
     for (let l = 0; l < 8; l++) {
       const j = q * 8 + l;
       if (j >= cols) {
@@ -104,26 +104,79 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
         continue;
       }
       const column = src + (<usize>bColOffset(p, n0 + j) << 2);
-      if (!p.bRowOffsets) {
-        const step = <usize>p.bRowStride << 2;
-        let from = column + <usize>(k0 * p.bRowStride) * 4;
-        for (let kk = 0; kk < kc; kk++) {
-          store<f32>(panel + (<usize>kk << 5) + (<usize>l << 2), load<f32>(from));
-          from += step;
-        }
-      } else {
-        for (let kk = 0; kk < kc; kk++) {
-          store<f32>(panel + (<usize>kk << 5) + (<usize>l << 2), load<f32>(column + (<usize>bRowOffset(p, k0 + kk) << 2)));
-        }
+      for (let kk = 0; kk < kc; kk++) {
+        store<f32>(panel + (<usize>kk << 5) + (<usize>l << 2), load<f32>(column + (<usize>bRowOffset(p, k0 + kk) << 2)));
       }
     }
   }
 }
 
-/** Writes (or adds) the valid part of a 4x8 tile computed into `tile` to C, column by column through the output mapping. */
+/** Stores the transpose of the 4x4 block with rows v0..v3: its row i at out + i * stride. */
+@inline function storeTransposed4x4(v0: v128, v1: v128, v2: v128, v3: v128, out: usize, stride: usize): void {
+  const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(out + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(out + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(out + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * One full panel of 8 columns, each contiguous along k (B[k][j] at column
+ * offset + k): four k at a time from each column, transposed in registers.
+ */
+function packColumnsSimd(p: GemmParams, src: usize, k0: i32, kc: i32, j0: i32, panel: usize): void {
+  const start = <usize>k0 << 2;
+  const c0 = src + (<usize>bColOffset(p, j0) << 2) + start;
+  const c1 = src + (<usize>bColOffset(p, j0 + 1) << 2) + start;
+  const c2 = src + (<usize>bColOffset(p, j0 + 2) << 2) + start;
+  const c3 = src + (<usize>bColOffset(p, j0 + 3) << 2) + start;
+  const c4 = src + (<usize>bColOffset(p, j0 + 4) << 2) + start;
+  const c5 = src + (<usize>bColOffset(p, j0 + 5) << 2) + start;
+  const c6 = src + (<usize>bColOffset(p, j0 + 6) << 2) + start;
+  const c7 = src + (<usize>bColOffset(p, j0 + 7) << 2) + start;
+  let kk = 0;
+  for (; kk + 4 <= kc; kk += 4) {
+    const at = <usize>kk << 2;
+    const out = panel + (<usize>kk << 5);
+    storeTransposed4x4(v128.load(c0 + at), v128.load(c1 + at), v128.load(c2 + at), v128.load(c3 + at), out, 32);
+    storeTransposed4x4(v128.load(c4 + at), v128.load(c5 + at), v128.load(c6 + at), v128.load(c7 + at), out + 16, 32);
+  }
+  for (; kk < kc; kk++) {
+    const at = <usize>kk << 2;
+    const out = panel + (<usize>kk << 5);
+    store<f32>(out, load<f32>(c0 + at));
+    store<f32>(out, load<f32>(c1 + at), 4);
+    store<f32>(out, load<f32>(c2 + at), 8);
+    store<f32>(out, load<f32>(c3 + at), 12);
+    store<f32>(out, load<f32>(c4 + at), 16);
+    store<f32>(out, load<f32>(c5 + at), 20);
+    store<f32>(out, load<f32>(c6 + at), 24);
+    store<f32>(out, load<f32>(c7 + at), 28);
+  }
+}
+
+/**
+ * Writes (or adds) the valid part of a 4x8 tile computed into `tile` to C:
+ * row by row in vectors when the 8 columns are contiguous in C, else
+ * column by column through the output mapping.
+ */
 function scatterTile(p: GemmParams, tile: usize, c: usize, row0: i32, rows: i32, t: i32, n1: i32, accumulate: bool): void {
   let i = t / p.cWidth;
   let j = t - i * p.cWidth;
+  if (t + 8 <= n1 && p.cColPitch == 1 && j + 8 <= p.cValidWidth) {
+    for (let r = 0; r < rows; r++) {
+      const to = c + (<usize>((row0 + r) * p.cRowStride + i * p.cRowPitch + j) << 2);
+      const from = tile + (<usize>r << 5);
+      const lo = v128.load(from);
+      const hi = v128.load(from, 16);
+      v128.store(to, accumulate ? f32x4.add(v128.load(to), lo) : lo);
+      v128.store(to, accumulate ? f32x4.add(v128.load(to, 16), hi) : hi, 16);
+    }
+    return;
+  }
   for (let l = 0; l < 8 && t + l < n1; l++) {
     if (j < p.cValidWidth) {
       const at = c + (<usize>(row0 * p.cRowStride + i * p.cRowPitch + j * p.cColPitch) << 2);
@@ -201,27 +254,40 @@ export function gemm(params: usize, begin: i32, end: i32, thread: i32): void {
   }
 }
 
-/** Panels [begin, end) of A[m][k] = src[rowOffsets[m] + colOffsets[k]], as [k][4] each (zero rows past m). */
+/**
+ * Panels [begin, end) of A[m][k] = src[rowOffsets[m] + colOffsets[k]], as
+ * [k][4] each (zero rows past m). colOffsets 0 means k itself: rows are
+ * contiguous, and four k of four rows are transposed in registers.
+ */
 export function packA(params: usize, begin: i32, end: i32, thread: i32): void {
   const p = changetype<PackAParams>(params);
   for (let panel = begin; panel < end; panel++) {
     let out = p.dst + (<usize>(panel * p.k) << 4);
     const rows = min(4, p.m - panel * 4);
-    const r0 = p.src + (<usize>load<i32>(p.rowOffsets + (<usize>(panel * 4) << 2)) << 2);
-    const r1 = rows > 1 ? p.src + (<usize>load<i32>(p.rowOffsets + (<usize>(panel * 4 + 1) << 2)) << 2) : ZEROS;
-    const r2 = rows > 2 ? p.src + (<usize>load<i32>(p.rowOffsets + (<usize>(panel * 4 + 2) << 2)) << 2) : ZEROS;
-    const r3 = rows > 3 ? p.src + (<usize>load<i32>(p.rowOffsets + (<usize>(panel * 4 + 3) << 2)) << 2) : ZEROS;
-    // A missing row reads ZEROS at offset 0 for every k.
-    const s1: usize = rows > 1 ? 1 : 0;
-    const s2: usize = rows > 2 ? 1 : 0;
-    const s3: usize = rows > 3 ? 1 : 0;
-    for (let k = 0; k < p.k; k++) {
-      const off = <usize>load<i32>(p.colOffsets + (<usize>k << 2)) << 2;
-      store<f32>(out, load<f32>(r0 + off));
-      store<f32>(out, load<f32>(r1 + off * s1), 4);
-      store<f32>(out, load<f32>(r2 + off * s2), 8);
-      store<f32>(out, load<f32>(r3 + off * s3), 12);
+    const r0 = rowStart(p, panel * 4, rows);
+    const r1 = rowStart(p, panel * 4 + 1, rows);
+    const r2 = rowStart(p, panel * 4 + 2, rows);
+    const r3 = rowStart(p, panel * 4 + 3, rows);
+    let k = 0;
+    if (!p.colOffsets && rows == 4) {
+      for (; k + 4 <= p.k; k += 4) {
+        const at = <usize>k << 2;
+        storeTransposed4x4(v128.load(r0 + at), v128.load(r1 + at), v128.load(r2 + at), v128.load(r3 + at), out, 16);
+        out += 64;
+      }
+    }
+    for (; k < p.k; k++) {
+      const off = (p.colOffsets ? <usize>load<i32>(p.colOffsets + (<usize>k << 2)) : <usize>k) << 2;
+      store<f32>(out, r0 ? load<f32>(r0 + off) : 0);
+      store<f32>(out, r1 ? load<f32>(r1 + off) : 0, 4);
+      store<f32>(out, r2 ? load<f32>(r2 + off) : 0, 8);
+      store<f32>(out, r3 ? load<f32>(r3 + off) : 0, 12);
       out += 16;
     }
   }
+}
+
+/** Where row m of A starts, or 0 for the zero rows that pad the last panel. */
+@inline function rowStart(p: PackAParams, m: i32, rows: i32): usize {
+  return m - (m & ~3) < rows ? p.src + (<usize>load<i32>(p.rowOffsets + (<usize>m << 2)) << 2) : 0;
 }

@@ -107,7 +107,7 @@
   span: i32;
 }
 
-/** A[m][k] = src[rowOffsets[m] + colOffsets[k]], packed into panels of 4 rows. */
+/** A[m][k] = src[rowOffsets[m] + colOffsets[k]] (colOffsets 0: k itself), packed into panels of 4 rows. */
 @unmanaged export class PackAParams {
   src: usize;
   dst: usize;

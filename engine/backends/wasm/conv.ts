@@ -81,7 +81,7 @@ const range = (n: number, f: (i: number) => number) => Int32Array.from({ length:
 export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: number, g: ConvGeometry): void {
   const img = relaidInput(ctx, x, g, true);
   const taps = g.cIn * g.kH * g.kW;
-  const a = packA(ctx, w, ctx.temp(packedSize(g.cOut, taps) * 4), g.cOut, taps, ctx.table(range(g.cOut, (o) => o * taps)), ctx.table(range(taps, (k) => k)));
+  const a = packA(ctx, w, ctx.temp(packedSize(g.cOut, taps) * 4), g.cOut, taps, ctx.table(range(g.cOut, (o) => o * taps)), 0);
   const plane = g.outH * g.outW;
   runGemm(ctx, {
     m: g.cOut,

@@ -122,8 +122,9 @@ function sumSplits(ctx: WasmContext, x: number, y: number, n: number, splits: nu
 }
 
 /**
- * Packs A[i][j] = src[rowOffsets[i] + colOffsets[j]] (i < m, j < k) into
- * panels of 4 rows at `dst` (ceil(m / 4) * 4 * k floats); returns dst.
+ * Packs A[i][j] = src[rowOffsets[i] + colOffsets[j]] (i < m, j < k; the
+ * colOffsets table 0 means j itself) into panels of 4 rows at `dst`
+ * (ceil(m / 4) * 4 * k floats); returns dst.
  */
 export function packA(ctx: WasmContext, src: number, dst: number, m: number, k: number, rowOffsets: number, colOffsets: number): number {
   const at = writeParams(ctx.heap, ctx.params, packALayout, { src, dst, m, k, rowOffsets, colOffsets });
@@ -145,7 +146,7 @@ export function matmul(ctx: WasmContext, a: number, b: number, y: number, g: Mat
   const packedStride = packedSize(m, k);
   const packed = ctx.temp(aBatches * packedStride * 4);
   const rowOffsets = ctx.table(Array.from({ length: m }, (_, i) => (g.transA ? i : i * k)));
-  const colOffsets = ctx.table(Array.from({ length: k }, (_, j) => (g.transA ? j * m : j)));
+  const colOffsets = g.transA ? ctx.table(Array.from({ length: k }, (_, j) => j * m)) : 0;
   for (let t = 0; t < aBatches; t++) {
     packA(ctx, a + t * g.aBatchStride * 4, packed + t * packedStride * 4, m, k, rowOffsets, colOffsets);
   }
