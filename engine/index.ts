@@ -18,6 +18,9 @@ export { linear, matmul } from './ops/linear.js';
 export { adaIn, instanceNorm, layerNorm, type InstanceNormOptions, type LayerNormOptions } from './ops/norm.js';
 export { adaptiveAvgPool2d, avgPool2d, upsampleNearest, type AvgPool2dOptions } from './ops/resample.js';
 export { l1Loss, mseLoss } from './ops/loss.js';
+export { gradientHook } from './ops/hook.js';
+export type { StateEntry } from './nn/module.js';
+export { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from './safetensors.js';
 
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -1,0 +1,68 @@
+/**
+ * Progress for long jobs. On a terminal one status line is redrawn in place
+ * (at most ~10 times a second); elsewhere (CI logs, pipes) a plain line is
+ * printed at most every `plainEverySeconds`, and always for the last step.
+ * Lines written with `log` never collide with the status line.
+ */
+export interface ProgressOptions {
+  stream?: NodeJS.WriteStream;
+  plainEverySeconds?: number;
+}
+
+export class Progress {
+  private readonly stream: NodeJS.WriteStream;
+  private readonly tty: boolean;
+  private readonly plainEvery: number;
+  private lastDraw = 0;
+  private statusShown = false;
+  private readonly started = Date.now();
+
+  constructor(options: ProgressOptions = {}) {
+    this.stream = options.stream ?? process.stdout;
+    this.tty = Boolean(this.stream.isTTY);
+    this.plainEvery = (options.plainEverySeconds ?? 10) * 1000;
+  }
+
+  /**
+   * Reports that `done` of `total` units of work are finished; `label` says
+   * where (round, client, epoch, step, losses). Adds the rate and the ETA.
+   */
+  update(done: number, total: number, label: string, unit = 'img', unitsPerStep = 1): void {
+    const now = Date.now();
+    const last = done >= total;
+    if (!last && now - this.lastDraw < (this.tty ? 100 : this.plainEvery)) return;
+    this.lastDraw = now;
+    const elapsed = (now - this.started) / 1000;
+    const rate = elapsed > 0 ? (done * unitsPerStep) / elapsed : 0;
+    const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
+    const line = `${label}  ${rate.toFixed(1)} ${unit}/s  ETA ${formatDuration(eta)}`;
+    if (this.tty) {
+      this.stream.write(`\r\x1b[2K${line}`);
+      this.statusShown = true;
+    } else {
+      this.stream.write(`${line}\n`);
+    }
+  }
+
+  /** Prints a line above the status line. */
+  log(line: string): void {
+    if (this.statusShown) this.stream.write('\r\x1b[2K');
+    this.stream.write(`${line}\n`);
+    this.statusShown = false;
+  }
+
+  /** Ends the status line so that later output starts on a fresh line. */
+  done(): void {
+    if (this.statusShown) this.stream.write('\n');
+    this.statusShown = false;
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
+}

@@ -1,0 +1,64 @@
+/**
+ * DP-SGD's gradient sanitiser (Abadi et al. 2016, the paper's Eq. 2): after
+ * a per-sample backward pass (every parameter's grad is [N, ...shape]), each
+ * sample's gradient is clipped to total L2 norm `clip` across all the given
+ * parameters, the clipped gradients are summed, Gaussian noise of standard
+ * deviation noise * clip is added, and the sum is divided by N. The result
+ * replaces each parameter's grad, ready for the optimizer.
+ */
+import { add, keep, mul, noGrad, randn, reshape, sqrt, square, sum, tensor, tidy, type Rng, type Tensor } from '../../engine/index.js';
+
+export interface DpSgdOptions {
+  /** The clipping bound C on each sample's gradient norm. */
+  clip: number;
+  /** The noise multiplier sigma: noise std is sigma * C. */
+  noise: number;
+  rng: Rng;
+}
+
+export interface SanitiseReport {
+  /** Each sample's gradient norm before clipping. */
+  norms: Float32Array;
+  /** The share of samples whose gradient was scaled down. */
+  clippedFraction: number;
+}
+
+/**
+ * Clips, sums, noises and averages per-sample gradients in place (see the
+ * header). Parameters without a grad are skipped; those with one must all
+ * carry the same batch size N on axis 0.
+ */
+export async function sanitisePerSampleGradients(params: readonly Tensor[], options: DpSgdOptions): Promise<SanitiseReport> {
+  const withGrad = params.filter((p) => p.grad);
+  if (withGrad.length === 0) throw new Error('DP-SGD: no parameter has a gradient; run backward({ perSample: N }) first');
+  const batch = withGrad[0]!.grad!.shape[0]!;
+  for (const p of withGrad) {
+    if (p.grad!.rank !== p.rank + 1 || p.grad!.shape[0] !== batch) {
+      throw new Error(`DP-SGD: ${p} has gradient ${p.grad}, expected a per-sample [${batch}, ${p.shape}]`);
+    }
+  }
+  const { clip, noise, rng } = options;
+  if (!(clip > 0) || !(noise >= 0)) throw new Error(`DP-SGD: clip must be > 0 and noise >= 0, got ${clip} and ${noise}`);
+  const norms = tidy(() => {
+    const squares = withGrad.map((p) => sum(square(p.grad!), p.grad!.shape.slice(1).map((_, i) => i + 1)));
+    return sqrt(squares.reduce((a, b) => add(a, b)));
+  });
+  const normValues = await norms.data();
+  // Opacus's factor: min(1, C / (norm + 1e-6)).
+  const factors = Float32Array.from(normValues, (n) => Math.min(1, clip / (n + 1e-6)));
+  norms.dispose();
+  noGrad(() =>
+    tidy(() => {
+      const factorTensor = tensor(factors, [batch]);
+      for (const p of withGrad) {
+        const perSample = p.grad!;
+        const scale = reshape(factorTensor, [batch, ...p.shape.map(() => 1)]);
+        const clippedSum = sum(mul(perSample, scale), 0);
+        const noisy = add(clippedSum, mul(randn(p.shape, { rng }), noise * clip));
+        p.grad = keep(mul(noisy, 1 / batch));
+        perSample.dispose();
+      }
+    }),
+  );
+  return { norms: normValues, clippedFraction: factors.filter((f) => f < 1).length / batch };
+}

@@ -1,0 +1,33 @@
+/**
+ * GS-WGAN's gradient sanitiser (Chen et al. 2020), the mechanism FedMed-GAN's
+ * code means to use: the gradient that flows from a discriminator back into
+ * the generated image is clipped per sample and noised, so the generator
+ * learns from the discriminators only through a Gaussian mechanism. As in
+ * GS-WGAN, the bound is C / N (the loss averages over the batch) and the
+ * noise std per pixel is sigma * sensitivity * C / N.
+ */
+import { add, clamp, div, gradientHook, mul, randn, sqrt, square, sum, type Rng, type Tensor } from '../../engine/index.js';
+
+export interface GsWganOptions {
+  clip: number;
+  noise: number;
+  /** GS-WGAN's sensitivity factor (2.0 in FedMed-GAN's code). */
+  sensitivity: number;
+  rng: Rng;
+}
+
+/**
+ * Marks `image` (a generated batch about to enter a discriminator): the
+ * forward pass is unchanged; in the backward pass each sample's gradient is
+ * scaled by min(1, bound / (norm + 1e-10)) and Gaussian noise is added.
+ */
+export function sanitiseImageGradient(image: Tensor, options: GsWganOptions): Tensor {
+  const { clip, noise, sensitivity, rng } = options;
+  return gradientHook(image, (dy) => {
+    const batch = dy.shape[0]!;
+    const bound = clip / batch;
+    const norms = sqrt(sum(square(dy), dy.shape.slice(1).map((_, i) => i + 1), true));
+    const factor = clamp(div(bound, add(norms, 1e-10)), 0, 1);
+    return add(mul(dy, factor), mul(randn(dy.shape, { rng }), noise * sensitivity * bound));
+  });
+}
