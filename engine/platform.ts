@@ -10,6 +10,8 @@ export interface KernelWorker {
   postMessage(message: unknown): void;
   onMessage(listener: (message: unknown) => void): void;
   onError(listener: (error: Error) => void): void;
+  /** Lets the host exit while the worker lives (Node's unref; nothing in a browser). */
+  detach(): void;
   terminate(): void;
 }
 
@@ -22,8 +24,7 @@ export interface Platform {
   wasmModule(): Promise<WebAssembly.Module>;
   /**
    * A new worker running serveKernels (engine/backends/wasm/worker_loop.ts),
-   * which starts when the worker receives its WorkerInit message. It must not
-   * keep the process alive on its own.
+   * which starts when the worker receives its WorkerInit message.
    */
   startKernelWorker(): KernelWorker;
 }
@@ -41,6 +42,7 @@ const browserPlatform: Platform = {
       postMessage: (message) => worker.postMessage(message),
       onMessage: (listener) => worker.addEventListener('message', (e) => listener(e.data)),
       onError: (listener) => worker.addEventListener('error', (e) => listener(new Error(e.message))),
+      detach: () => {},
       terminate: () => worker.terminate(),
     };
   },

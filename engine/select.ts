@@ -1,16 +1,19 @@
 /** Switching the engine's backend. Tensors stay on the backend that made them. */
 import type { Backend, MemoryInfo } from './backend.js';
-import { createAutoBackend, createBackend, type BackendChoice } from './backends/index.js';
+import { createAutoBackend, createBackend, type BackendChoice, type BackendOptions } from './backends/index.js';
 import { state } from './state.js';
 
-/** Makes `name` the current backend ('auto': webgpu, else wasm, else js) and returns it. */
-export async function setBackend(name: BackendChoice): Promise<Backend> {
+/**
+ * Makes `name` the current backend ('auto': webgpu, else wasm, else js) and
+ * returns it. Options (the wasm thread count) make a backend anew.
+ */
+export async function setBackend(name: BackendChoice, options: BackendOptions = {}): Promise<Backend> {
   if (name === 'auto') {
-    const { backend, reason } = await createAutoBackend();
+    const { backend, reason } = await createAutoBackend(options);
     lastAutoReason = reason;
     state.backend = backend;
-  } else if (state.backend.name !== name) {
-    state.backend = await createBackend(name);
+  } else if (state.backend.name !== name || options.threads !== undefined) {
+    state.backend = await createBackend(name, options);
   }
   return state.backend;
 }

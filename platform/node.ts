@@ -38,11 +38,12 @@ function wasmModule(): Promise<WebAssembly.Module> {
 
 function startKernelWorker(): KernelWorker {
   const worker = new Worker(new URL('./wasm_worker.js', import.meta.url));
-  worker.unref(); // a blocked kernel thread must not keep the process alive
   return {
     postMessage: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.on('message', listener),
     onError: (listener) => worker.on('error', listener),
+    // After the listeners: adding one refs the worker again.
+    detach: () => void worker.unref(),
     terminate: () => void worker.terminate(),
   };
 }

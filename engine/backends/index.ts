@@ -21,7 +21,7 @@ export async function createBackend(name: BackendName, options: BackendOptions =
       return new JsBackend();
     case 'wasm': {
       const { WasmBackend } = await import('./wasm/index.js');
-      return WasmBackend.create(options);
+      return WasmBackend.shared(options);
     }
     case 'webgpu':
       throw new BackendUnavailableError(`the ${name} backend is not built yet`);

@@ -30,6 +30,8 @@ export interface WasmOptions {
 const initialPages = 256;
 const maximumPages = 65536;
 
+const shared = new Map<number, Promise<WasmBackend>>();
+
 class WasmHandle implements Handle {
   freed = false;
   constructor(
@@ -42,6 +44,8 @@ class WasmHandle implements Handle {
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
+  /** The key of sharedWasmBackend's cache that holds this backend, if any. */
+  private sharedAs: number | undefined;
   private live = 0;
   private bytes = 0;
 
@@ -50,6 +54,24 @@ export class WasmBackend implements Backend {
     private readonly pool: ThreadPool,
     private readonly ctx: WasmContext,
   ) {}
+
+  /**
+   * The backend with this many threads, made once: switching backends back
+   * and forth keeps its tensors and starts no new threads.
+   */
+  static shared(options: WasmOptions = {}): Promise<WasmBackend> {
+    const threads = options.threads ?? platform().cores();
+    let b = shared.get(threads);
+    if (!b) {
+      b = WasmBackend.create({ threads }).then((created) => {
+        created.sharedAs = threads;
+        return created;
+      });
+      shared.set(threads, b);
+      b.catch(() => shared.delete(threads));
+    }
+    return b;
+  }
 
   static async create(options: WasmOptions = {}): Promise<WasmBackend> {
     if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') {
@@ -85,6 +107,7 @@ export class WasmBackend implements Backend {
   /** Ends the worker threads; the backend must not be used afterwards. */
   destroy(): void {
     this.pool.stop();
+    if (this.sharedAs !== undefined) shared.delete(this.sharedAs);
   }
 
   /** The shared memory's size in bytes: grows when the live blocks need it, never shrinks. */
@@ -188,3 +211,4 @@ export class WasmBackend implements Backend {
     resample.padReflectBackward(this.ctx, this.at(dy), this.at(dx), g);
   }
 }
+

@@ -54,6 +54,7 @@ export class ThreadPool {
       for (const w of workers) w.terminate();
       throw e;
     }
+    for (const w of workers) w.detach(); // idle kernel threads must not keep the process alive
     return new ThreadPool(kernels, workers, control);
   }
 
