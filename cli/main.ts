@@ -10,8 +10,9 @@ import { installNodePlatform } from '../platform/node.js';
 import { infoCommand } from './commands/info.js';
 import { demoCommand } from './commands/demo.js';
 import { privacyCommand } from './commands/privacy.js';
+import { benchCommand } from './commands/bench.js';
 
-const commands: Command[] = [infoCommand, demoCommand, privacyCommand];
+const commands: Command[] = [infoCommand, demoCommand, privacyCommand, benchCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
