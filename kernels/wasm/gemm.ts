@@ -193,12 +193,62 @@ function scatterTile(p: GemmParams, tile: usize, c: usize, row0: i32, rows: i32,
   }
 }
 
+/**
+ * tile[0..16) = sum over k < kc of a[16 k] * b[bRowOffset(k) + 0..16): one
+ * row of A (a lane of its packed panel) against 16 columns read straight from
+ * B's contiguous rows, unpacked. For GEMMs of fewer than 4 rows, where a 4x8
+ * tile would waste most of its work and packing B would cost more than using
+ * it. Sixteen columns, not 32: TurboFan hoists the B loads above the
+ * arithmetic, and 8 loaded vectors with 8 accumulators spill.
+ */
+function gemm1x16Direct(p: GemmParams, kc: i32, a: usize, b: usize, tile: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const offsets = p.bRowOffsets;
+  const stride = p.bRowStride;
+  for (let k = 0; k < kc; k++) {
+    const row = b + (<usize>(offsets ? load<i32>(offsets + (<usize>k << 2)) : k * stride) << 2);
+    const av = v128.load32_splat(a);
+    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(row)));
+    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(row, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(av, v128.load(row, 32)));
+    c3 = f32x4.add(c3, f32x4.mul(av, v128.load(row, 48)));
+    a += 16;
+  }
+  v128.store(tile, c0);
+  v128.store(tile, c1, 16);
+  v128.store(tile, c2, 32);
+  v128.store(tile, c3, 48);
+}
+
+/** The rows m0..m1 (fewer than 4) of a strip, 16 columns at a time with gemm1x16Direct. */
+function gemmRowsDirect(p: GemmParams, a: usize, src: usize, c: usize, m0: i32, m1: i32, n0: i32, n1: i32, tile: usize): void {
+  for (let row = m0; row < m1; row++) {
+    const aRow = a + (<usize>((row >> 2) * p.aPanelStride + (row & 3)) << 2);
+    const bias = p.bias ? v128.load32_splat(p.bias + (<usize>row << 2)) : f32x4.splat(0);
+    for (let t = n0; t < n1; t += 16) {
+      gemm1x16Direct(p, p.k, aRow, src + (<usize>t << 2), tile);
+      for (let q = 0; q < 2; q++) {
+        const part = tile + (<usize>q << 5);
+        v128.store(part, f32x4.add(v128.load(part), bias));
+        v128.store(part, f32x4.add(v128.load(part, 16), bias), 16);
+        if (t + q * 8 < n1) scatterTile(p, part, c, row, 1, t + q * 8, n1, false);
+      }
+    }
+  }
+}
+
 /** One work item: the C block of (batch entry, split, row block, column strip). */
 function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, strip: i32, tile: usize, packed: usize): void {
   const m0 = mBlock * p.mBlockRows;
   const m1 = min(p.m, m0 + p.mBlockRows);
   const n0 = strip * p.stripCols;
   const n1 = min(p.n, n0 + p.stripCols);
+  if (p.m < 4 && p.reduceBatch == 1 && p.kSplits == 1 && !p.bColOffsets && p.bColStride == 1) {
+    const a = p.a + (<usize>(batchIndex * p.aBatchStride) << 2);
+    const c = p.c + (<usize>(batchIndex * p.cBatchStride) << 2);
+    gemmRowsDirect(p, a, p.b + (<usize>(batchIndex * p.bBatchStride) << 2), c, m0, m1, n0, n1, tile);
+    return;
+  }
   const kTotal = p.reduceBatch * p.k;
   const chunk = (kTotal + p.kSplits - 1) / p.kSplits;
   const r0 = split * chunk;

@@ -45,14 +45,18 @@ function relaidInput(ctx: WasmContext, x: number, g: ConvGeometry, allowInPlace:
   return relayout(ctx, x, g.n, g.cIn, g.inH, g.inW, g.strideH, g.strideW, g.padH, g.padW, rows, cols);
 }
 
-/** See RelayoutParams in kernels/wasm/params.ts; the result ends with a zero tail of cols + 8 floats. */
+/**
+ * See RelayoutParams in kernels/wasm/params.ts. The result ends with a zero
+ * tail of cols + 40 floats: the GEMM reads up to a row and 32 columns past the
+ * last phase plane for the outputs it drops.
+ */
 function relayout(
   ctx: WasmContext, src: number, images: number, channels: number, inH: number, inW: number,
   strideH: number, strideW: number, padTop: number, padLeft: number, rows: number, cols: number,
 ): RelaidImage {
   const planes = images * channels;
   const planeFloats = strideH * strideW * rows * cols;
-  const tail = cols + 8;
+  const tail = cols + 40;
   const at = ctx.temp((planes * planeFloats + tail) * 4);
   const params = writeParams(ctx.heap, ctx.params, relayoutLayout, { src, dst: at, planes, inH, inW, strideH, strideW, padTop, padLeft, rows, cols });
   ctx.pool.run('relayout', params, planes, Math.max(1, Math.floor(16384 / planeFloats)), planes * planeFloats >= 1 << 16);
