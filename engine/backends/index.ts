@@ -5,6 +5,7 @@
  */
 import { BackendUnavailableError, type Backend, type BackendName } from '../backend.js';
 import { JsBackend } from './js/index.js';
+import { platform } from '../platform.js';
 
 export type BackendChoice = BackendName | 'auto';
 
@@ -15,8 +16,13 @@ export async function createBackend(name: BackendName): Promise<Backend> {
     case 'js':
       return new JsBackend();
     case 'wasm':
-    case 'webgpu':
       throw new BackendUnavailableError(`the ${name} backend is not built yet`);
+    case 'webgpu': {
+      const gpu = await platform().gpu();
+      if (!gpu) throw new BackendUnavailableError('no WebGPU here (no navigator.gpu, or the webgpu package did not load)');
+      const { createWebGpuBackend } = await import('./webgpu/index.js');
+      return createWebGpuBackend(gpu);
+    }
     default:
       return name satisfies never;
   }
