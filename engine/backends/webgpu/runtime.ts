@@ -90,14 +90,14 @@ export class GpuRuntime {
     this.uniformBuffer = device.createBuffer({ size: this.uniformData.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.unused = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
     this.lostSignal = device.lost.then((info) => {
-      const error = new DeviceLostError(`webgpu: the GPU device was lost (${info.reason}): ${info.message || 'no reason given'}; setBackend() again to continue`);
+      const error = new DeviceLostError(`webgpu: the GPU device was lost (${info.reason}): ${info.message || 'no reason given'}; the tensors on it are gone`);
       this.failure = error;
       return error;
     });
-    device.addEventListener('uncapturederror', (event) => {
-      const message = (event as GPUUncapturedErrorEvent).error.message.split('\n')[0];
+    device.onuncapturederror = (event) => {
+      const message = event.error.message.split('\n')[0];
       this.failure ??= new WebGpuError(`webgpu: a command was rejected: ${message}`);
-    });
+    };
   }
 
   get limits(): GPUSupportedLimits {
