@@ -9,8 +9,9 @@ import type { Command } from './command.js';
 import { installNodePlatform } from '../platform/node.js';
 import { infoCommand } from './commands/info.js';
 import { demoCommand } from './commands/demo.js';
+import { privacyCommand } from './commands/privacy.js';
 
-const commands: Command[] = [infoCommand, demoCommand];
+const commands: Command[] = [infoCommand, demoCommand, privacyCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -1,0 +1,112 @@
+/**
+ * The privacy ledger of a federated run: per client and per round, the DP-SGD
+ * steps taken and the epsilon spent so far. The trainer records each client's
+ * round as it ends; the run folder gets the rows as JSON or CSV. A client's
+ * rounds compose (RDP adds order by order), so a change of noise or sampling
+ * rate between rounds is accounted for exactly. Pure math, no file system.
+ */
+import {
+  checkOptions,
+  checkRun,
+  composedEpsilon,
+  defaultConversion,
+  PrivacyParameterError,
+  type AccountingOptions,
+  type GaussianSteps,
+  type Sampling,
+} from './accountant.js';
+import type { Conversion } from './conversion.js';
+
+/** One client's round as the trainer reports it. */
+export interface RoundSteps {
+  client: string;
+  round: number;
+  /** DP-SGD steps this round (0 when the client sat the round out). */
+  steps: number;
+  q: number;
+  noise: number;
+}
+
+/** A ledger row: the round, and the client's totals after it. */
+export interface LedgerEntry extends RoundSteps {
+  totalSteps: number;
+  epsilon: number;
+  /** The Renyi order that gave epsilon (NaN before any step). */
+  order: number;
+}
+
+export interface LedgerJson {
+  delta: number;
+  sampling: Sampling;
+  conversion: Conversion;
+  entries: LedgerEntry[];
+}
+
+const CSV_COLUMNS = ['client', 'round', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'order'] as const;
+
+export class PrivacyLedger {
+  readonly delta: number;
+  readonly sampling: Sampling;
+  readonly conversion: Conversion;
+  private readonly options: AccountingOptions;
+  private readonly rows: LedgerEntry[] = [];
+  /** Each client's history, runs of equal (q, noise) merged. */
+  private readonly history = new Map<string, GaussianSteps[]>();
+
+  constructor(options: AccountingOptions) {
+    this.delta = options.delta;
+    this.sampling = options.sampling ?? 'poisson';
+    this.conversion = options.conversion ?? defaultConversion(this.sampling);
+    this.options = { ...options, sampling: this.sampling, conversion: this.conversion };
+    checkOptions(this.options); // now, not at the first round
+  }
+
+  /** Adds a client's round and returns its row, with the epsilon spent by the end of it. */
+  record(round: RoundSteps): LedgerEntry {
+    checkRun(round, 0);
+    const last = this.latest(round.client);
+    if (last && round.round <= last.round) {
+      const what = `client ${round.client} had round ${last.round}, then ${round.round}`;
+      throw new PrivacyParameterError('round', `must grow for each client: ${what}`);
+    }
+    const { client, steps, q, noise } = round;
+    const runs = [...(this.history.get(client) ?? [])];
+    if (steps > 0) {
+      const tail = runs.at(-1);
+      if (tail && tail.q === q && tail.noise === noise) runs[runs.length - 1] = { ...tail, steps: tail.steps + steps };
+      else runs.push({ q, noise, steps });
+    }
+    const spent = runs.length ? composedEpsilon(runs, this.options) : { epsilon: 0, order: NaN };
+    const entry: LedgerEntry = { client, round: round.round, steps, q, noise, totalSteps: (last?.totalSteps ?? 0) + steps, ...spent };
+    this.history.set(client, runs);
+    this.rows.push(entry);
+    return entry;
+  }
+
+  /** Every row, in the order recorded. */
+  get entries(): readonly LedgerEntry[] {
+    return this.rows;
+  }
+
+  /** The client's last row, or undefined before its first round. */
+  latest(client: string): LedgerEntry | undefined {
+    for (let i = this.rows.length - 1; i >= 0; i--) if (this.rows[i]!.client === client) return this.rows[i];
+    return undefined;
+  }
+
+  toJSON(): LedgerJson {
+    const { delta, sampling, conversion } = this;
+    return { delta, sampling, conversion, entries: this.rows.map((row) => ({ ...row })) };
+  }
+
+  /** One header line, then one line per row. */
+  toCsv(): string {
+    const lines = this.rows.map((r) => [r.client, r.round, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, r.order]);
+    return [CSV_COLUMNS.join(','), ...lines.map((fields) => fields.map(csvField).join(','))].join('\n') + '\n';
+  }
+}
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}

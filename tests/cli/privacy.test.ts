@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { epsilonWithoutReplacement } from '../../fed/dp/accountant.js';
+
+// Compiled to dist/tests/cli/, beside dist/cli/main.js.
+const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+function fedmed(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [MAIN, 'privacy', ...args], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('prints epsilon and the best order (Opacus test case: 7.32911 at order 3.9)', () => {
+  const out = fedmed('--noise', '1.5', '--q', '0.04', '--steps', '2250', '--delta', '1e-5');
+  assert.is(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^epsilon = 7\.32911 at delta = 0\.00001 \(best Renyi order 3\.9\)\n/);
+  assert.match(out.stdout, /Poisson-sampled Gaussian/);
+});
+
+test('says when the best order is the largest on the grid', () => {
+  const out = fedmed('--noise', '10', '--q', '0.01', '--steps', '10');
+  assert.is(out.status, 0, out.stderr);
+  assert.match(out.stdout, /best Renyi order 63\)/);
+  assert.match(out.stdout, /the best order is the grid's largest/);
+});
+
+test('--json with --sampling without-replacement: a paper table cell', () => {
+  const out = fedmed('--noise', '2', '--q', '0.125', '--steps', '240', '--sampling', 'without-replacement', '--json');
+  assert.is(out.status, 0, out.stderr);
+  const expected = epsilonWithoutReplacement({ noise: 2, q: 0.125, steps: 240, delta: 1e-5 });
+  assert.equal(JSON.parse(out.stdout), {
+    epsilon: expected.epsilon,
+    order: expected.order,
+    noise: 2,
+    q: 0.125,
+    steps: 240,
+    delta: 1e-5,
+    sampling: 'without-replacement',
+    conversion: 'mironov2017',
+  });
+});
+
+test('bad values are one-line usage errors (exit 2)', () => {
+  const cases: [string[], string][] = [
+    [['--noise', '1', '--q', '1.5', '--steps', '3'], '--q must be in (0, 1], got 1.5'],
+    [['--noise', '1', '--q', '0', '--steps', '3'], '--q must be in (0, 1], got 0'],
+    [['--noise', '-1', '--q', '0.5', '--steps', '3'], '--noise must be finite and >= 0, got -1'],
+    [['--noise', '1', '--q', '0.5', '--steps', '0'], '--steps must be a whole number >= 1, got 0'],
+    [['--noise', '1', '--q', '0.5', '--steps', '3', '--delta', '1'], '--delta must be in (0, 1), got 1'],
+    [['--q', '0.5', '--steps', '3'], '--noise is required; see fedmed privacy --help'],
+    [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'shuffle'], "--sampling is one of poisson|without-replacement, got 'shuffle'"],
+  ];
+  for (const [args, message] of cases) {
+    const out = fedmed(...args);
+    assert.is(out.status, 2, args.join(' '));
+    assert.is(out.stderr, `fedmed: ${message}\n`);
+    assert.is(out.stdout, '');
+  }
+});
+
+test.run();

@@ -1,0 +1,55 @@
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileAtomic, writeRunFiles } from '../../eval/fs.js';
+
+function withTempDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fedmed-eval-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('writeFileAtomic creates folders, writes, overwrites, leaves no temp file', withTempDir(async (dir) => {
+  const file = path.join(dir, 'a', 'b', 'metrics.csv');
+  await writeFileAtomic(file, 'one\n');
+  await writeFileAtomic(file, 'two\n');
+  assert.is(readFileSync(file, 'utf8'), 'two\n');
+  assert.equal(readdirSync(path.dirname(file)), ['metrics.csv']);
+  await writeFileAtomic(path.join(dir, 'x.png'), Uint8Array.of(137, 80, 78, 71));
+  assert.equal([...readFileSync(path.join(dir, 'x.png'))], [137, 80, 78, 71]);
+}));
+
+test('a failed write keeps nothing half-written and removes its temp file', withTempDir(async (dir) => {
+  const target = path.join(dir, 'report.html');
+  mkdirSync(target); // renaming a file over a folder fails
+  writeFileSync(path.join(target, 'keep'), 'old');
+  let failed = false;
+  try {
+    await writeFileAtomic(target, 'new');
+  } catch {
+    failed = true;
+  }
+  assert.ok(failed, 'write over a folder throws');
+  assert.equal(readdirSync(dir), ['report.html']);
+  assert.is(readFileSync(path.join(target, 'keep'), 'utf8'), 'old');
+}));
+
+test('writeRunFiles writes nested names and refuses paths outside the folder', withTempDir(async (dir) => {
+  await writeRunFiles(dir, { 'report.html': '<!doctype html>', 'grids/epoch-001.png': Uint8Array.of(1, 2) });
+  assert.equal(readdirSync(dir).sort(), ['grids', 'report.html']);
+  assert.equal([...readFileSync(path.join(dir, 'grids', 'epoch-001.png'))], [1, 2]);
+  for (const bad of ['../escape.txt', '/etc/passwd', 'grids/../../x']) {
+    let message = '';
+    await writeRunFiles(dir, { [bad]: 'x' }).catch((e: Error) => (message = e.message));
+    assert.match(message, /is not a path inside the run folder/, bad);
+  }
+}));
+
+test.run();

@@ -1,0 +1,65 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { composedEpsilon, epsilonPoisson, epsilonWithoutReplacement, PrivacyParameterError } from '../../../fed/dp/accountant.js';
+import { PrivacyLedger } from '../../../fed/dp/ledger.js';
+
+test('per client and round: total steps and the epsilon of all of them so far', () => {
+  const ledger = new PrivacyLedger({ delta: 1e-5 });
+  // Two hospitals with different local dataset sizes: q = batch / local size.
+  for (let round = 1; round <= 3; round++) {
+    ledger.record({ client: 'guys', round, steps: 50, q: 4 / 200, noise: 1.07 });
+    ledger.record({ client: 'hh', round, steps: 30, q: 4 / 120, noise: 1.07 });
+  }
+  assert.is(ledger.entries.length, 6);
+  const guys = ledger.entries.filter((e) => e.client === 'guys');
+  guys.forEach((entry, i) => {
+    assert.is(entry.totalSteps, 50 * (i + 1));
+    const expected = epsilonPoisson({ noise: 1.07, q: 4 / 200, steps: 50 * (i + 1), delta: 1e-5 });
+    assert.is(entry.epsilon, expected.epsilon);
+    assert.is(entry.order, expected.order);
+  });
+  assert.ok(guys[0]!.epsilon < guys[1]!.epsilon && guys[1]!.epsilon < guys[2]!.epsilon);
+  assert.is(ledger.latest('hh')!.totalSteps, 90);
+  assert.is(ledger.latest('iop'), undefined);
+});
+
+test('a round with other noise composes with the earlier ones; a round sat out changes nothing', () => {
+  const ledger = new PrivacyLedger({ delta: 1e-5 });
+  ledger.record({ client: 'a', round: 1, steps: 100, q: 0.02, noise: 1 });
+  const idle = ledger.record({ client: 'a', round: 2, steps: 0, q: 0.02, noise: 1 });
+  assert.is(idle.epsilon, ledger.entries[0]!.epsilon);
+  assert.is(idle.totalSteps, 100);
+  const last = ledger.record({ client: 'a', round: 3, steps: 100, q: 0.02, noise: 2 });
+  const expected = composedEpsilon([{ noise: 1, q: 0.02, steps: 100 }, { noise: 2, q: 0.02, steps: 100 }], { delta: 1e-5 });
+  assert.is(last.epsilon, expected.epsilon);
+});
+
+test('without-replacement ledgers use the analytical bound and its conversion', () => {
+  const ledger = new PrivacyLedger({ delta: 1e-5, sampling: 'without-replacement' });
+  assert.is(ledger.conversion, 'mironov2017');
+  const entry = ledger.record({ client: 'c', round: 1, steps: 240, q: 1 / 4, noise: 1.07 });
+  assert.is(entry.epsilon, epsilonWithoutReplacement({ noise: 1.07, q: 1 / 4, steps: 240, delta: 1e-5 }).epsilon);
+});
+
+test('CSV: a header, one line per row, fields quoted where needed; JSON: the same rows', () => {
+  const ledger = new PrivacyLedger({ delta: 1e-5 });
+  const entry = ledger.record({ client: 'site, "north"', round: 1, steps: 10, q: 0.5, noise: 2 });
+  const lines = ledger.toCsv().trimEnd().split('\n');
+  assert.is(lines[0], 'client,round,steps,total_steps,q,noise,delta,epsilon,order');
+  assert.is(lines[1], `"site, ""north""",1,10,10,0.5,2,0.00001,${entry.epsilon},${entry.order}`);
+  const json = JSON.parse(JSON.stringify(ledger));
+  assert.equal(json, { delta: 1e-5, sampling: 'poisson', conversion: 'balle2020', entries: [entry] });
+});
+
+test('bad rounds are errors naming what is wrong', () => {
+  const ledger = new PrivacyLedger({ delta: 1e-5 });
+  ledger.record({ client: 'a', round: 2, steps: 1, q: 0.1, noise: 1 });
+  assert.throws(() => ledger.record({ client: 'a', round: 2, steps: 1, q: 0.1, noise: 1 }), /round must grow for each client: client a had round 2, then 2/);
+  assert.throws(() => ledger.record({ client: 'b', round: 1, steps: -1, q: 0.1, noise: 1 }), /steps must be a whole number >= 0/);
+  assert.throws(() => ledger.record({ client: 'b', round: 1, steps: 1, q: 2, noise: 1 }), /q must be in \(0, 1\]/);
+  assert.throws(() => ledger.record({ client: 'b', round: 1, steps: 0, q: 0, noise: 1 }), /q must be in/); // checked even when idle
+  assert.is(ledger.latest('b'), undefined); // nothing half-recorded
+  assert.throws(() => new PrivacyLedger({ delta: 2 }), (e: unknown) => e instanceof PrivacyParameterError);
+});
+
+test.run();
