@@ -16,12 +16,15 @@
 //
 // Tiling: a workgroup of WG_X x WG_Y invocations computes a TILE_M x TILE_N block of C, staging
 // TILE_M x TILE_K of A and TILE_K x TILE_N of B in workgroup memory per step along depth. Each
-// invocation accumulates 4 x 4 outputs in registers: rows ly + WG_Y*i, columns lx + WG_X*j, so that
-// neighbouring invocations touch neighbouring columns when reading tiles and writing C. Tile loads put
+// invocation accumulates a 4 x 4 block of C in registers, rows 4 ly .. 4 ly + 3 and columns
+// 4 lx .. 4 lx + 3, so that per four steps of depth it reads four vec4s of each tile for 64
+// multiply-adds, and neighbouring invocations write neighbouring 16-byte runs of C. Tile loads put
 // neighbouring invocations on neighbouring depth (A) and columns (B), the directions that are
 // contiguous in memory for the forward convolution. WG_X, WG_Y and TILE_K are chosen by the glue
-// (engine/backends/webgpu/conv.ts) from the adapter's limits; WG_X * WG_Y must be a multiple of
-// TILE_K and of TILE_N, so each invocation loads one fixed column of B and one fixed depth of A.
+// (engine/backends/webgpu/conv.ts) from the adapter's limits. TILE_K is a multiple of 4 that divides
+// WG_X * WG_Y, so each invocation loads A at one fixed depth. When WG_X * WG_Y is a multiple of TILE_N
+// it also loads B in one fixed column, whose gather offsets it works out once; the flat tiles for
+// problems of 1 to 4 rows are wider than their workgroup and work them out per load.
 
 struct ConvUniforms {
   n: u32, cIn: u32, inH: u32, inW: u32,
@@ -50,8 +53,9 @@ override TILE_M: u32 = WG_Y * PER_THREAD;
 override TILE_N: u32 = WG_X * PER_THREAD;
 override THREADS: u32 = WG_X * WG_Y;
 
-var<workgroup> tileA: array<f32, TILE_M * TILE_K>; // [row][depth]
-var<workgroup> tileB: array<f32, TILE_K * TILE_N>; // [depth][column]
+// vec4s so that the inner loop reads four depths of A, or four columns of B, at once
+var<workgroup> tileA: array<vec4<f32>, TILE_M * TILE_K / 4>; // [row][depth]
+var<workgroup> tileB: array<vec4<f32>, TILE_K * TILE_N / 4>; // [depth][column]
 
 const CONV2D = 0u;
 const BACKWARD_DATA = 1u;
@@ -250,42 +254,44 @@ fn gemmTile(mode: u32, wg: vec3u, local: vec3u, li: u32) {
   if (row0 >= p.rows || col0 >= p.cols) { return; } // the grid covers the widest layer
   let column = columnOf(mode, p, col0 + li % TILE_N);
   let aDepth = li % TILE_K;
-  var acc: array<f32, PER_THREAD * PER_THREAD>;
+  var acc: array<vec4<f32>, PER_THREAD>; // acc[i][j]: row 4 ly + i, column 4 lx + j
   for (var k0 = 0u; k0 < p.depth; k0 += TILE_K) {
     for (var l = li; l < TILE_M * TILE_K; l += THREADS) {
       let row = row0 + l / TILE_K;
       let k = k0 + aDepth;
       var a = 0.0;
       if (row < p.rows && k < p.depth) { a = loadA(mode, p, row, k); }
-      tileA[l] = a;
+      tileA[l / 4u][l % 4u] = a;
     }
     for (var l = li; l < TILE_K * TILE_N; l += THREADS) {
       let k = k0 + l / TILE_N;
+      var c = column;
+      if (THREADS % TILE_N != 0u) { c = columnOf(mode, p, col0 + l % TILE_N); } // a tile wider than the workgroup
       var b = 0.0;
-      if (column.valid && k < p.depth) { b = loadB(mode, p, k, column); }
-      tileB[l] = b;
+      if (c.valid && k < p.depth) { b = loadB(mode, p, k, c); }
+      tileB[l / 4u][l % 4u] = b;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      var a: array<f32, PER_THREAD>;
-      var b: array<f32, PER_THREAD>;
-      for (var i = 0u; i < PER_THREAD; i++) {
-        a[i] = tileA[(local.y + WG_Y * i) * TILE_K + kk];
-        b[i] = tileB[kk * TILE_N + local.x + WG_X * i];
+    for (var kk = 0u; kk < TILE_K; kk += 4u) {
+      var b: array<vec4<f32>, 4>; // depth kk + t, this invocation's four columns
+      for (var t = 0u; t < 4u; t++) {
+        b[t] = tileB[((kk + t) * TILE_N) / 4u + local.x];
       }
       for (var i = 0u; i < PER_THREAD; i++) {
-        for (var j = 0u; j < PER_THREAD; j++) {
-          acc[i * PER_THREAD + j] = fma(a[i], b[j], acc[i * PER_THREAD + j]);
-        }
+        let a = tileA[((PER_THREAD * local.y + i) * TILE_K + kk) / 4u]; // row i, depth kk .. kk + 3
+        acc[i] = fma(vec4(a.x), b[0], acc[i]);
+        acc[i] = fma(vec4(a.y), b[1], acc[i]);
+        acc[i] = fma(vec4(a.z), b[2], acc[i]);
+        acc[i] = fma(vec4(a.w), b[3], acc[i]);
       }
     }
     workgroupBarrier();
   }
   for (var i = 0u; i < PER_THREAD; i++) {
+    let row = row0 + PER_THREAD * local.y + i;
     for (var j = 0u; j < PER_THREAD; j++) {
-      let row = row0 + local.y + WG_Y * i;
-      let col = col0 + local.x + WG_X * j;
-      if (row < p.rows && col < p.cols) { store(mode, p, row, col, acc[i * PER_THREAD + j]); }
+      let col = col0 + PER_THREAD * local.x + j;
+      if (row < p.rows && col < p.cols) { store(mode, p, row, col, acc[i][j]); }
     }
   }
 }

@@ -22,18 +22,19 @@ export interface GemmTile {
 /**
  * The tile for a GEMM with `rows` rows: 64 x 64 (256 invocations) in general,
  * flatter and wider when there are few rows (a convolution to 1 or 3
- * channels); the first that the adapter's limits allow, deepest first. The
- * kernel needs WG_X * WG_Y to be a multiple of TILE_K and of 4 WG_X, so WG_Y
- * is a multiple of 4 and TILE_K at most 32.
+ * channels: 4 x 256), the first that the adapter's limits allow, deepest
+ * first. conv.wgsl needs TILE_K to be a multiple of 4 dividing WG_X * WG_Y.
  */
 export function gemmTile(limits: GPUSupportedLimits, rows: number): GemmTile {
-  const shapes = rows <= 16 ? [[64, 4], [32, 4], [16, 4]] : rows <= 32 ? [[32, 8], [16, 8], [8, 8]] : [[16, 16], [16, 8], [8, 8]];
+  const shapes =
+    rows <= 4 ? [[64, 1], [32, 1]] : rows <= 16 ? [[64, 4], [32, 4], [16, 4]] : rows <= 32 ? [[32, 8], [16, 8], [8, 8]] : [[16, 16], [16, 8], [8, 8]];
   for (const [x, y] of [...shapes, [8, 4]] as [number, number][]) {
     for (const k of [16, 8, 4]) {
       const fits =
         x * y <= limits.maxComputeInvocationsPerWorkgroup &&
         x <= limits.maxComputeWorkgroupSizeX &&
         y <= limits.maxComputeWorkgroupSizeY &&
+        (x * y) % k === 0 &&
         PER_THREAD * (x + y) * k * 4 <= limits.maxComputeWorkgroupStorageSize;
       if (fits) return { WG_X: x, WG_Y: y, TILE_K: k };
     }

@@ -46,13 +46,13 @@ const limits = (overrides: Partial<GPUSupportedLimits>) =>
 
 plain('gemmTile fits the adapter limits and keeps the kernel constraints', () => {
   for (const l of [limits({}), limits({ maxComputeInvocationsPerWorkgroup: 128 }), limits({ maxComputeWorkgroupStorageSize: 4096 }), limits({ maxComputeWorkgroupSizeY: 8 })]) {
-    for (const rows of [1, 16, 32, 33, 500]) {
+    for (const rows of [1, 4, 5, 16, 32, 33, 500]) {
       const t = gemmTile(l, rows);
       assert.ok(t.WG_X * t.WG_Y <= l.maxComputeInvocationsPerWorkgroup, 'invocations');
       assert.ok(t.WG_Y <= l.maxComputeWorkgroupSizeY, 'height');
       assert.ok(4 * (t.WG_X + t.WG_Y) * t.TILE_K * 4 <= l.maxComputeWorkgroupStorageSize, 'workgroup memory');
       assert.is((t.WG_X * t.WG_Y) % t.TILE_K, 0);
-      assert.is(t.WG_Y % 4, 0);
+      assert.is(t.TILE_K % 4, 0);
     }
   }
   assert.equal(gemmTile(limits({}), 500), { WG_X: 16, WG_Y: 16, TILE_K: 16 });
