@@ -153,7 +153,7 @@ export class GpuRuntime {
     if (g.size === 0) return;
     if (!this.pending.has(g.buffer)) {
       // Nothing queued uses the buffer, so writing now cannot overtake a kernel.
-      this.device.queue.writeBuffer(g.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+      this.device.queue.writeBuffer(g.buffer, 0, values);
       return;
     }
     const staging = this.device.createBuffer({ size: values.byteLength, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
