@@ -5,8 +5,22 @@
  */
 import * as assert from 'uvu/assert';
 import {
+  abs,
+  adaptiveAvgPool2d,
   add,
   adaIn,
+  affine,
+  clamp,
+  div,
+  exp,
+  expandTo,
+  log,
+  matmul,
+  neg,
+  relu,
+  sqrt,
+  square,
+  sub,
   avgPool2d,
   cat,
   conv2d,
@@ -107,6 +121,24 @@ test('MUNIT pieces: layerNorm and adaIn with their gradients', async (b) => {
     const loss = add(mean(mul(y, target)), mean(mul(normed, target)));
     loss.backward();
     return { y, dx: x.grad!, dgamma: gamma.grad!, dbeta: beta.grad!, dmean: styleMean.grad!, dstd: styleStd.grad! };
+  });
+});
+
+test('element-wise ops, expandTo, matmul and adaptiveAvgPool2d with their gradients', async (b) => {
+  await parity(b, async () => {
+    const rng = new Rng(13);
+    const a = input(rng, [7, 5]);
+    const m = input(rng, [5, 13]);
+    const c = input(rng, [1, 13]);
+    const x = input(rng, [3, 7, 3, 5]);
+    const h = matmul(a, m); // [7, 13]
+    const positive = add(square(h), 0.5);
+    const mixed = sub(mul(relu(h), sqrt(positive)), div(neg(abs(h)), positive));
+    const bounded = clamp(add(mixed, expandTo(c, [7, 13])), -2, 2);
+    const y = add(mul(exp(affine(bounded, 0.5, -0.25)), log(positive)), sum(adaptiveAvgPool2d(x)));
+    const loss = mean(mul(y, y));
+    loss.backward();
+    return { y, da: a.grad!, dm: m.grad!, dc: c.grad!, dx: x.grad! };
   });
 });
 
