@@ -69,3 +69,23 @@ export async function assertTensorClose(actual: Tensor, expected: Packed | { sha
   const error = relativeError(await actual.data(), values);
   assert.ok(error <= tolerance, `${what}: relative error ${error.toExponential(2)} > ${tolerance}`);
 }
+
+/**
+ * Runs one fixture op case on the engine: the case's inputs (all wanting
+ * gradients) through `run`, then backward with the case's dy; asserts the
+ * output and every input's gradient to `tolerance` relative (1e-4 default).
+ */
+export async function checkOpCase(c: OpCase, run: (inputs: Record<string, Tensor>) => Tensor, tolerance = 1e-4): Promise<void> {
+  const inputs: Record<string, Tensor> = {};
+  for (const [key, p] of Object.entries(c.inputs)) inputs[key] = fixtureTensor(p, true);
+  const y = run(inputs);
+  await assertTensorClose(y, c.output, tolerance, `${c.name}: output`);
+  const dy = fixtureTensor(c.dy);
+  y.backward({ gradient: dy });
+  for (const [key, expected] of Object.entries(c.grads)) {
+    const grad = inputs[key]!.grad;
+    assert.ok(grad, `${c.name}: no gradient reached ${key}`);
+    await assertTensorClose(grad, expected, tolerance, `${c.name}: gradient of ${key}`);
+  }
+  for (const t of [...Object.values(inputs), y, dy]) t.dispose();
+}
