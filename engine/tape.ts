@@ -67,9 +67,20 @@ export function wantsPerSample(t: Tensor): boolean {
   return t.node?.op === 'reshape' && wantsPerSample(t.node.inputs[0]!);
 }
 
+/**
+ * Left on a tensor once backward() has run its rule: the rule and the tensors
+ * it saved are gone, so a second pass through it must fail (as PyTorch's
+ * "backward through the graph a second time") rather than treat it as a leaf.
+ */
+const spent: TapeNode = { op: 'spent', inputs: [], rule: () => [] };
+
 export function backward(output: Tensor, options: BackwardOptions): void {
+  if (output.isDisposed) throw new Error(`backward(): ${output} was disposed`);
   if (!output.requiresGrad) throw new Error(`backward(): ${output} does not require a gradient (no input asked for one)`);
   if (!options.gradient && output.size !== 1) throw new Error(`backward(): ${output} is not a scalar; pass { gradient }`);
+  if (options.gradient && options.gradient.size !== output.size) {
+    throw new Error(`backward(): the gradient ${options.gradient} does not match the output ${output}`);
+  }
   const order = reachableNodes(output);
   const grads = new Map<Tensor, Tensor>();
   const seed = options.gradient ? options.gradient.alias(output.shape) : fullLike(output, 1);
@@ -82,8 +93,9 @@ export function backward(output: Tensor, options: BackwardOptions): void {
     for (const t of order) {
       const dy = grads.get(t);
       const node = t.node!;
-      t.node = null; // the rule's saved tensors can go once it has run
+      t.node = spent; // the rule's saved tensors can go once it has run
       if (!dy) continue;
+      checkUsable(t, node);
       grads.delete(t);
       startScope(); // the rule's temporaries are freed as soon as it returns
       const inputGrads = node.rule(dy);
@@ -107,6 +119,17 @@ export function backward(output: Tensor, options: BackwardOptions): void {
     state.recording = wasRecording;
     state.perSampleBatch = 0;
     for (const g of grads.values()) g.dispose();
+  }
+}
+
+/** Refuses a node whose graph is gone: already differentiated through, or with inputs a scope has freed. */
+function checkUsable(t: Tensor, node: TapeNode): void {
+  if (node === spent) {
+    throw new Error(`backward(): ${t} was already differentiated through and its graph freed; recompute it, or cut the graph with alias()`);
+  }
+  const freed = node.inputs.find((input) => input.requiresGrad && input.isDisposed);
+  if (freed) {
+    throw new Error(`backward(): ${freed}, an input of ${node.op}, was disposed before backward() reached it; call backward() inside the tidy() that built the graph`);
   }
 }
 
