@@ -26,7 +26,9 @@ export interface BackwardOptions {
   /**
    * Keep the batch dimension in parameter gradients: each leaf's grad becomes
    * [batch, ...leaf.shape], one gradient per sample (for DP-SGD). The value
-   * is the batch size.
+   * is the batch size. A leaf whose leading axis is the batch (an input)
+   * keeps its ordinary gradient, except with a batch of one, where every
+   * leaf's gradient is [1, ...shape].
    */
   perSample?: number;
 }
@@ -85,7 +87,6 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   const grads = new Map<Tensor, Tensor>();
   const seed = options.gradient ? options.gradient.alias(output.shape) : fullLike(output, 1);
   grads.set(output, seed);
-  const handedOut = new Set<Tensor>();
   const wasRecording = state.recording;
   state.recording = false;
   state.perSampleBatch = options.perSample ?? 0;
@@ -100,18 +101,15 @@ export function backward(output: Tensor, options: BackwardOptions): void {
       startScope(); // the rule's temporaries are freed as soon as it returns
       const inputGrads = node.rule(dy);
       endScope(inputGrads.filter((g): g is Tensor => g !== null));
+      // Each input that wants a gradient gets its own reference (a rule may pass dy through or give
+      // one tensor to two inputs), so that accumulating or freeing one never touches another.
+      const owned = node.inputs.map((input, i) => (input.requiresGrad ? (inputGrads[i]?.alias() ?? null) : null));
+      for (const g of new Set(inputGrads)) if (g && g !== dy) g.dispose();
       node.inputs.forEach((input, i) => {
-        const g = inputGrads[i];
+        const g = owned[i];
         if (!g) return;
-        if (!input.requiresGrad) {
-          if (g !== dy) g.dispose();
-          return;
-        }
-        // A rule may pass dy through, or give one tensor to two inputs: each holder gets its own reference.
-        const owned = g === dy || handedOut.has(g) ? g.alias() : g;
-        handedOut.add(owned);
-        if (input.node) accumulate(grads, input, owned);
-        else accumulateLeaf(input, owned, node.op);
+        if (input.node) accumulate(grads, input, g);
+        else accumulateLeaf(input, g, node.op);
       });
       dy.dispose();
     }
@@ -144,9 +142,11 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
   g.dispose();
 }
 
-function accumulateLeaf(leaf: Tensor, g: Tensor, op: string): void {
+function accumulateLeaf(leaf: Tensor, given: Tensor, op: string): void {
   const batch = state.perSampleBatch;
-  const expected = batch > 0 && !(leaf.shape[0] === batch && g.size === leaf.size) ? [batch, ...leaf.shape] : leaf.shape;
+  const g = batch === 1 ? asSingleSample(given, leaf) : given;
+  const batchAligned = batch > 1 && leaf.shape[0] === batch && g.size === leaf.size;
+  const expected = batch > 0 && !batchAligned ? [batch, ...leaf.shape] : leaf.shape;
   if (g.shape.length !== expected.length || g.shape.some((d, i) => d !== expected[i])) {
     const what = batch > 0 ? 'a per-sample gradient' : 'a gradient';
     throw new Error(`backward(): ${op} gave ${what} of shape [${g.shape}] for ${leaf}, expected [${expected}]`);
@@ -161,6 +161,18 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, op: string): void {
   leaf.grad.dispose();
   g.dispose();
   leaf.grad = sum;
+}
+
+/**
+ * With a batch of one, the gradient is the per-sample gradient, but its form
+ * cannot be told from shapes ([1, cIn, k, k] may be a weight or a batch), so
+ * ops give either [1, ...shape] or shape: view it as [1, ...leaf.shape].
+ */
+function asSingleSample(g: Tensor, leaf: Tensor): Tensor {
+  if (g.size !== leaf.size || g.rank === leaf.rank + 1) return g;
+  const view = g.alias([1, ...leaf.shape]);
+  g.dispose();
+  return view;
 }
 
 /** Every tensor with a node reachable from `output`, newest first. */

@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { add, affine, exp, memory, mul, noGrad, ones, randn, Rng, sum, tanh, tensor, tidy } from '../../engine/index.js';
+import { record } from '../../engine/tape.js';
 
 const rng = new Rng(91);
 
@@ -108,6 +109,24 @@ test('ones() seeded backward through a broadcast gives summed gradients', async 
   const b = tensor([0, 0, 0], [3], { requiresGrad: true });
   sum(add(ones([4, 3]), b)).backward();
   assert.equal([...(await b.grad!.data())], [4, 4, 4]);
+});
+
+test('a rule may hand one tensor to several inputs, some wanting no gradient', async () => {
+  const a = tensor([1, 2], [2], { requiresGrad: true });
+  const b = tensor([3, 4], [2]);
+  const c = tensor([5, 6], [2], { requiresGrad: true });
+  const before = memory();
+  tidy(() => {
+    const y = record('addThree', noGrad(() => add(add(a, b), c)), [b, a, c], (dy) => {
+      const g = mul(dy, 1);
+      return [g, g, g];
+    });
+    sum(y).backward();
+  });
+  assert.equal([...(await a.grad!.data())], [1, 1]);
+  assert.equal([...(await c.grad!.data())], [1, 1]);
+  assert.is(b.grad, null);
+  assert.is(memory().tensors, before.tensors + 2); // the two gradients
 });
 
 test.run();
