@@ -91,18 +91,21 @@ test('backward after the graph was freed by tidy is an error, not silently no gr
   assert.is(w.grad, null);
 });
 
-test('backward frees every intermediate it made', () => {
+test('backward frees everything it makes but the leaf gradient, even outside tidy', () => {
   const w = randn([4], { rng, requiresGrad: true });
   const x = randn([4], { rng });
+  const graph = [mul(w, x)];
+  graph.push(tanh(graph[0]!), mul(tanh(graph[0]!), x));
+  const loss = sum(graph[2]!);
   const before = memory();
-  tidy(() => sum(mul(tanh(mul(w, x)), x)).backward());
+  loss.backward();
   const after = memory();
-  // All that remains is w's gradient.
   assert.is(after.tensors, before.tensors + 1);
   assert.is(after.handles, before.handles + 1);
   w.grad!.dispose();
   w.grad = null;
   assert.equal(memory(), before);
+  [...graph, loss].forEach((t) => t.dispose());
 });
 
 test('ones() seeded backward through a broadcast gives summed gradients', async () => {
