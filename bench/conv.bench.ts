@@ -3,9 +3,10 @@
  * shapes (bench/shapes.ts): min and median wall time of N runs, each timed
  * to readback, and GFLOP/s from the min.
  *
- *   node dist/bench/conv.bench.js [--backend js|wasm|webgpu|auto] [--reps N] [--quick] [--json]
+ *   node dist/bench/conv.bench.js [--backend js|wasm|webgpu|auto] [--reps N] [--quick] [--only TEXT] [--json]
  *
  * --quick: one run per shape and no warm-up (the js backend needs minutes).
+ * --only: just the shapes whose name contains TEXT, e.g. --only 'k7'.
  */
 import os from 'node:os';
 import { conv2d, keep, manualSeed, randn, setBackend, tidy, type BackendChoice, type Tensor } from '../engine/index.js';
@@ -17,6 +18,7 @@ interface Settings {
   reps: number;
   warmup: boolean;
   json: boolean;
+  only: string;
 }
 
 interface Timing {
@@ -32,15 +34,16 @@ interface Row {
 }
 
 function parseArgs(argv: readonly string[]): Settings {
-  const settings: Settings = { backend: 'js', reps: 3, warmup: true, json: false };
+  const settings: Settings = { backend: 'js', reps: 3, warmup: true, json: false, only: '' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') settings.json = true;
     else if (arg === '--quick') Object.assign(settings, { reps: 1, warmup: false });
-    else if (arg === '--backend' || arg === '--reps') {
+    else if (arg === '--backend' || arg === '--reps' || arg === '--only') {
       const value = argv[++i];
       if (value === undefined) usage(`${arg} needs a value`);
-      if (arg === '--backend') {
+      if (arg === '--only') settings.only = value;
+      else if (arg === '--backend') {
         if (!['js', 'wasm', 'webgpu', 'auto'].includes(value)) usage(`unknown backend '${value}'`);
         settings.backend = value as BackendChoice;
       } else {
@@ -53,7 +56,7 @@ function parseArgs(argv: readonly string[]): Settings {
 }
 
 function usage(problem: string): never {
-  console.error(`conv.bench: ${problem}\nusage: node dist/bench/conv.bench.js [--backend js|wasm|webgpu|auto] [--reps N] [--quick] [--json]`);
+  console.error(`conv.bench: ${problem}\nusage: node dist/bench/conv.bench.js [--backend js|wasm|webgpu|auto] [--reps N] [--quick] [--only TEXT] [--json]`);
   process.exit(2);
 }
 
@@ -102,6 +105,8 @@ function formatRow(cells: readonly string[], widths: readonly number[]): string 
 
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
+  const shapes = convShapes.filter((s) => s.name.includes(settings.only));
+  if (shapes.length === 0) usage(`no standard shape contains '${settings.only}'`);
   installNodePlatform();
   const backend = await setBackend(settings.backend);
   manualSeed(0);
@@ -115,7 +120,7 @@ async function main(): Promise<void> {
   const widths = [26, 18, 12, 20, 16];
   if (!settings.json) console.log(formatRow(['shape', 'fwd ms min/med', 'fwd GFLOP/s', 'fwd+bwd ms min/med', 'fwd+bwd GFLOP/s'], widths));
   const rows: Row[] = [];
-  for (const s of convShapes) {
+  for (const s of shapes) {
     const row = await benchShape(s, settings);
     rows.push(row);
     if (!settings.json) {
