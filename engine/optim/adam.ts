@@ -15,6 +15,8 @@ export interface AdamOptions {
 interface Moments {
   m: Tensor;
   v: Tensor;
+  /** Updates this parameter has had: PyTorch's per-parameter `step`, which skips steps without a gradient. */
+  step: number;
 }
 
 export class Adam {
@@ -22,7 +24,7 @@ export class Adam {
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
-  /** Steps taken so far (PyTorch's per-parameter `step`, the same for all here). */
+  /** Calls to step() so far. */
   stepCount = 0;
   private readonly moments: Moments[];
 
@@ -34,20 +36,22 @@ export class Adam {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
-    this.moments = params.map((p) => ({ m: keep(zeros(p.shape)), v: keep(zeros(p.shape)) }));
+    this.moments = params.map((p) => ({ m: keep(zeros(p.shape)), v: keep(zeros(p.shape)), step: 0 }));
   }
 
   /** Updates every parameter that has a gradient. */
   step(): void {
     this.stepCount++;
     const [b1, b2] = this.betas;
-    const correction1 = 1 - b1 ** this.stepCount;
-    const correction2 = 1 - b2 ** this.stepCount;
     noGrad(() =>
       tidy(() => {
         this.params.forEach((p, i) => {
           if (!p.grad) return;
-          const { m, v } = this.moments[i]!;
+          const moments = this.moments[i]!;
+          const { m, v } = moments;
+          moments.step++;
+          const correction1 = 1 - b1 ** moments.step;
+          const correction2 = 1 - b2 ** moments.step;
           const g = this.weightDecay ? add(p.grad, mul(p, this.weightDecay)) : p.grad;
           m.assign(add(mul(m, b1), mul(g, 1 - b1)));
           v.assign(add(mul(v, b2), mul(square(g), 1 - b2)));
@@ -67,7 +71,7 @@ export class Adam {
     }
   }
 
-  /** The optimizer state (moments), e.g. for checkpoints: m and v per parameter, in order. */
+  /** The optimizer state, e.g. for checkpoints: m, v and step per parameter, in order. */
   state(): readonly Moments[] {
     return this.moments;
   }
