@@ -1,7 +1,7 @@
 /** engine/optim/adam.ts against torch.optim.Adam: parameters and moments over five steps. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { memory, optim, type Tensor } from '../../engine/index.js';
+import { memory, optim, tensor, type Tensor } from '../../engine/index.js';
 import { assertTensorClose, fixtureTensor, loadFixture, relativeError, unpack, type Packed } from '../helpers/fixtures.js';
 
 interface AdamCase {
@@ -42,5 +42,34 @@ for (const c of loadFixture<{ cases: AdamCase[] }>('adam').cases) {
     params.forEach((p) => p.dispose());
   });
 }
+
+test('Adam state saved mid-run and restored continues exactly like the uninterrupted optimizer', async () => {
+  const start = [0.5, -1, 2];
+  const grads = [[0.1, 0.2, -0.3], [0.4, -0.1, 0.2], [-0.2, 0.3, 0.1]];
+  const run = async (restoreAfter: number | null) => {
+    let p = tensor(start, [3], { requiresGrad: true });
+    let adam = new optim.Adam([p], { lr: 0.1, betas: [0.5, 0.999] });
+    for (const [k, g] of grads.entries()) {
+      p.grad = tensor(g, [3]);
+      adam.step();
+      adam.zeroGrad();
+      if (k === restoreAfter) {
+        const saved = await adam.stateDict();
+        const values = await p.data();
+        adam.dispose();
+        p.dispose();
+        p = tensor(values, [3], { requiresGrad: true });
+        adam = new optim.Adam([p], { lr: 0.1, betas: [0.5, 0.999] });
+        adam.loadStateDict(saved);
+      }
+    }
+    const out = [...(await p.data())];
+    adam.dispose();
+    p.dispose();
+    return out;
+  };
+  assert.equal(await run(0), await run(null));
+  assert.equal(await run(1), await run(null));
+});
 
 test.run();
