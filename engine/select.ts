@@ -3,12 +3,16 @@ import type { Backend, MemoryInfo } from './backend.js';
 import { createAutoBackend, createBackend, type BackendChoice } from './backends/index.js';
 import { state } from './state.js';
 
-/** Makes `name` the current backend ('auto': webgpu, else wasm, else js) and returns it. */
+/**
+ * Makes `name` the current backend ('auto': webgpu, else wasm, else js) and
+ * returns it. Asking for the kind already current keeps that instance, so
+ * the tensors made on it stay usable.
+ */
 export async function setBackend(name: BackendChoice): Promise<Backend> {
   if (name === 'auto') {
     const { backend, reason } = await createAutoBackend();
     lastAutoReason = reason;
-    state.backend = backend;
+    if (backend.name !== state.backend.name) state.backend = backend;
   } else if (state.backend.name !== name) {
     state.backend = await createBackend(name);
   }
