@@ -1,37 +1,25 @@
 /**
- * The convolution kernels on the webgpu backend over the standard shapes:
- * forward, backward-data and backward-filter, min and median of --reps runs,
- * in ms and GFLOP/s. Timed with GPU timestamps where the adapter has
- * timestamp-query, else wall time around a readback of the output.
+ * The three convolution kernels on the webgpu backend, each on its own, over
+ * the standard shapes (bench/shapes.ts): forward, backward-data and
+ * backward-filter, min and median of --reps runs, in ms and GFLOP/s. Timed
+ * with GPU timestamps where the adapter has timestamp-query, else wall time
+ * around a readback of the output. bench/conv.bench.ts measures the engine's
+ * conv2d forward and forward+backward on any backend, to readback.
  *
  *   node dist/bench/webgpu.bench.js [--reps 5] [--only 'k7'] [--json]
- *
- * A stopgap until `fedmed bench kernels` (bench/kernels.ts, generic over
- * backends) lands; the shapes move to bench/shapes.ts then.
  */
 import type { ConvGeometry, Handle } from '../engine/backend.js';
 import { setBackend } from '../engine/index.js';
 import type { WebGpuBackend } from '../engine/backends/webgpu/index.js';
 import { installNodePlatform } from '../platform/node.js';
+import { convFlops, convOutputSize, convShapes, type ConvShape } from './shapes.js';
 
-/** The standard shapes (name as in bench/shapes.ts): batch, channels in -> out, size, kernel, stride; "same" padding. */
-const shapes: { name: string; g: ConvGeometry }[] = [
-  { name: 'b4 64->64 64x64 k3', g: geometry(4, 64, 64, 64, 3, 1) },
-  { name: 'b4 32->32 128x128 k3', g: geometry(4, 32, 32, 128, 3, 1) },
-  { name: 'b1 64->64 256x256 k3', g: geometry(1, 64, 64, 256, 3, 1) },
-  { name: 'b4 1->32 128x128 k7', g: geometry(4, 1, 32, 128, 7, 1) },
-  { name: 'b4 128->256 32x32 k4 s2', g: geometry(4, 128, 256, 32, 4, 2) },
-];
-
-function geometry(n: number, cIn: number, cOut: number, size: number, k: number, stride: number): ConvGeometry {
-  const pad = Math.floor((k - 1) / 2);
-  const out = Math.floor((size + 2 * pad - k) / stride) + 1;
-  return { n, cIn, inH: size, inW: size, cOut, kH: k, kW: k, strideH: stride, strideW: stride, padH: pad, padW: pad, outH: out, outW: out };
-}
-
-/** Multiply-adds times two; the same count for all three kernels. */
-function flops(g: ConvGeometry): number {
-  return 2 * g.n * g.cOut * g.outH * g.outW * g.cIn * g.kH * g.kW;
+function geometry(s: ConvShape): ConvGeometry {
+  const [outH, outW] = convOutputSize(s);
+  return {
+    n: s.n, cIn: s.cIn, inH: s.h, inW: s.w, cOut: s.cOut, kH: s.k, kW: s.k,
+    strideH: s.stride, strideW: s.stride, padH: s.padding, padW: s.padding, outH, outW,
+  };
 }
 
 type Op = 'conv2d' | 'conv2dBackwardData' | 'conv2dBackwardFilter';
@@ -80,7 +68,9 @@ async function main(): Promise<void> {
     console.log(`${'shape'.padEnd(26)}${'kernel'.padEnd(22)}${'min ms'.padStart(10)}${'median ms'.padStart(11)}${'GFLOP/s'.padStart(10)}`);
   }
   const results = [];
-  for (const { name, g } of shapes.filter((s) => s.name.includes(only))) {
+  for (const shape of convShapes.filter((s) => s.name.includes(only))) {
+    const { name } = shape;
+    const g = geometry(shape);
     const x = randomHandle(b, g.n * g.cIn * g.inH * g.inW);
     const w = randomHandle(b, g.cOut * g.cIn * g.kH * g.kW);
     const dy = randomHandle(b, g.n * g.cOut * g.outH * g.outW);
@@ -98,7 +88,7 @@ async function main(): Promise<void> {
       times.sort((p, q) => p - q);
       const min = times[0]!;
       const median = times[Math.floor(times.length / 2)]!;
-      const gflops = flops(g) / (min * 1e6);
+      const gflops = convFlops(shape) / (min * 1e6); // each kernel does the forward's multiply-adds
       results.push({ shape: name, kernel: op, minMs: min, medianMs: median, gflops });
       if (!json) console.log(`${name.padEnd(26)}${op.padEnd(22)}${min.toFixed(3).padStart(10)}${median.toFixed(3).padStart(11)}${gflops.toFixed(1).padStart(10)}`);
       b.free(output);
