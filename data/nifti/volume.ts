@@ -21,8 +21,11 @@ export interface NiftiVolume {
   zRange: [number, number];
 }
 
+/** What slicing needs of a volume: its shape and some of its planes. */
+export type VolumePlanes = Pick<NiftiVolume, 'name' | 'shape' | 'data' | 'zRange'>;
+
 /** Plane z (an index into the whole volume, inside zRange) as a view [ny, nx]. */
-export function volumePlane(v: NiftiVolume, z: number): Float32Array {
+export function volumePlane(v: VolumePlanes, z: number): Float32Array {
   const [nx, ny] = [v.shape[0]!, v.shape[1] ?? 1];
   if (z < v.zRange[0] || z >= v.zRange[1]) throw new RangeError(`${v.name}: plane ${z} is outside the planes read, [${v.zRange[0]}, ${v.zRange[1]})`);
   const start = (z - v.zRange[0]) * nx * ny;
