@@ -101,8 +101,8 @@ export function phantomSubjectId(index: number, layout: 'memory' | 'ixi' | 'brat
  * written as NIfTI gives when read back, since planes are rendered one at a
  * time with their own noise streams and stored values are whole numbers.
  */
-export function phantomDataset(options: PhantomOptions & SliceOptions): SliceDataset {
-  const cohort = phantomCohort(options);
+export function phantomDataset(phantom: PhantomOptions, options: SliceOptions): SliceDataset {
+  const cohort = phantomCohort(phantom);
   const depth = cohort.grid.size;
   const size = options.size ?? defaultSize;
   const sliceRange = options.sliceRange ?? phantomSliceRange(depth);
