@@ -27,7 +27,7 @@ test('fedmed data phantom writes what it says, and inspect reads it back', () =>
   assert.match(seen.out, /fedmed phantom \(seed 3, 16\^3\), 3 subjects/);
   assert.match(seen.out, /contrasts: T1 \(3\), T1CE \(3\), T2 \(3\), FLAIR \(3\)/);
   assert.match(seen.out, /sites: +Guys \(1\), HH \(1\), IOP \(1\)/);
-  assert.match(seen.out, /T2 +shape 16x16x16 +voxel 15x15x15 mm +int16 +intensities 0 to \d+/);
+  assert.match(seen.out, /T2 +shape 16x16x16 +voxel 15x15x15 mm +int16 +intensities \d+ to \d+/);
   assert.match(seen.out, /problems: none/);
   const json = JSON.parse(fedmed('data', 'inspect', out, '--json', '--quick').out) as { subjects: unknown[]; layout: string };
   assert.is(json.subjects.length, 3);
