@@ -24,7 +24,9 @@ async function isGzip(path: string): Promise<boolean> {
     throw new DataError(path, e.code === 'ENOENT' ? 'no such file' : `cannot open (${e.code ?? e.message})`);
   });
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0).catch((e: NodeJS.ErrnoException) => {
+      throw new DataError(path, e.code === 'EISDIR' ? 'is a folder, not a file' : `cannot read (${e.code ?? e.message})`);
+    });
     return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
   } finally {
     await handle.close();
