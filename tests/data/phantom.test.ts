@@ -4,6 +4,7 @@ import type { Contrast } from '../../data/contrasts.js';
 import { phantomDataset } from '../../data/dataset.js';
 import { tissueFractions } from '../../data/phantom/anatomy.js';
 import { phantomCohort, renderPlanes, type PhantomCohort } from '../../data/phantom/cohort.js';
+import { inverseNormal, normalTable, rayleighTable } from '../../data/phantom/noise.js';
 import { intensityScale, type PhantomSubject } from '../../data/phantom/render.js';
 import { inversionRecovery, nullingInversionTime, relaxation, spinEcho, tissueCount, tissues, type Tissue } from '../../data/phantom/tissues.js';
 
@@ -99,6 +100,21 @@ test('noise in air is Rayleigh: mean sigma sqrt(pi/2), std sigma sqrt(2 - pi/2)'
   assert.ok(values.length > 10000);
   assert.ok(Math.abs(mean / (sigma * Math.sqrt(Math.PI / 2)) - 1) < 0.01, `mean ${mean} vs ${sigma * Math.sqrt(Math.PI / 2)}`);
   assert.ok(Math.abs(std / (sigma * Math.sqrt(2 - Math.PI / 2)) - 1) < 0.02, `std ${std} vs ${sigma * Math.sqrt(2 - Math.PI / 2)}`);
+});
+
+test('noise tables: normal quantiles match known values; both tables have the right moments', () => {
+  assert.ok(Math.abs(inverseNormal(0.975) - 1.959963985) < 1e-8);
+  assert.ok(Math.abs(inverseNormal(0.001) + 3.090232306) < 1e-8);
+  assert.ok(Math.abs(inverseNormal(0.3) + 0.524400513) < 1e-8);
+  assert.ok(Math.abs(inverseNormal(0.5)) < 1e-12);
+  const moments = (t: Float32Array) => {
+    const mean = t.reduce((a, b) => a + b, 0) / t.length;
+    return [mean, Math.sqrt(t.reduce((a, b) => a + (b - mean) ** 2, 0) / t.length)];
+  };
+  const [m, s] = moments(normalTable);
+  assert.ok(Math.abs(m!) < 1e-6 && Math.abs(s! - 1) < 1e-3, `normal ${m} ${s}`);
+  const [rm, rs] = moments(rayleighTable);
+  assert.ok(Math.abs(rm! - Math.sqrt(Math.PI / 2)) < 1e-3 && Math.abs(rs! - Math.sqrt(2 - Math.PI / 2)) < 2e-3, `rayleigh ${rm} ${rs}`);
 });
 
 test('tissue fractions are in [0, 1] and sum to at most 1', () => {
