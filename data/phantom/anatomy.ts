@@ -235,7 +235,6 @@ export function tissueFractions(a: Anatomy, grid: Grid, z: number, out: Float32A
       const qy = ry + warp[1]!.at(i, j, n);
       const qz = dz + warp[2]!.at(i, j, n);
       const rho2 = (qx / hx) ** 2 + (qy / hy) ** 2 + (qz / hz) ** 2;
-      frac.fill(0);
       if (rho2 >= outside) {
         out.fill(0, o * tissueCount, (o + 1) * tissueCount);
         continue;
@@ -264,12 +263,13 @@ export function tissueFractions(a: Anatomy, grid: Grid, z: number, out: Float32A
         );
         gmZone = Math.max(csfZone, lining, ramp(a.cortex - w, voxel));
       }
+      frac.fill(0);
       frac[fat] = inHead - inSkull;
       frac[csf] = inCsf - inBrain + inBrain * csfZone;
       frac[gm] = inBrain * (gmZone - csfZone);
       frac[wm] = inBrain * (1 - gmZone);
-      const inWm = frac[wm]!;
-      if (inWm > 0) paintBlobs(a.blobs, qx, qy, qz, voxel, frac);
+      // Deep nuclei, ventricles and lesions all sit in white matter.
+      if (frac[wm]! > 0) paintBlobs(a.blobs, qx, qy, qz, voxel, frac);
       for (let t = 0; t < tissueCount; t++) out[o * tissueCount + t] = frac[t]!;
     }
   }
