@@ -55,10 +55,18 @@ export async function readNiftiFile(path: string, options: { zRange?: [number, n
   return decoder.finish();
 }
 
-/** Writes `values` under `header` (see encodeNifti); gzip-compressed when the path ends in .gz. */
-export async function writeNiftiFile(path: string, header: NiftiHeader, values: ArrayLike<number>, options: Omit<EncodeOptions, 'gzip'> = {}): Promise<number> {
-  const raw = encodeNifti(header, values, { ...options, gzip: false });
-  const bytes = path.endsWith('.gz') ? await gzipAsync(raw, { level: 6 }) : raw;
+/**
+ * Writes `values` under `header` (see encodeNifti); gzip-compressed when the
+ * path ends in .gz, at `level` (default 6).
+ */
+export async function writeNiftiFile(
+  path: string,
+  header: NiftiHeader,
+  values: ArrayLike<number>,
+  options: Omit<EncodeOptions, 'gzip'> & { level?: number } = {},
+): Promise<number> {
+  const raw = encodeNifti(header, values, { datatype: options.datatype, gzip: false });
+  const bytes = path.endsWith('.gz') ? await gzipAsync(raw, { level: options.level ?? 6 }) : raw;
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, bytes);
   return bytes.length;
