@@ -8,7 +8,9 @@ import { phantomDataset, subjectSlice, type SliceDataset } from '../../data/data
 import { DataError } from '../../data/errors.js';
 import { inspectDataset } from '../../data/fs/inspect.js';
 import { loadDataset } from '../../data/fs/load.js';
-import { readNiftiFile } from '../../data/fs/nifti.js';
+import { readNiftiFile, writeNiftiFile } from '../../data/fs/nifti.js';
+import { createHeader } from '../../data/nifti/header.js';
+import { datatypeByName } from '../../data/nifti/datatype.js';
 import { writePhantom } from '../../data/fs/phantom.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fedmed-data-'));
@@ -126,6 +128,26 @@ test('loadDataset on a folder with nothing usable is one clear error', async () 
     assert.unreachable('should fail');
   } catch (e) {
     assert.match((e as Error).message, /nowhere: no such folder$/);
+  }
+});
+
+test('files on disk: .nii and .nii.gz written and read back, whole or by planes; a short .nii is named', async () => {
+  const header = createHeader({ shape: [6, 5, 4], spacing: [1, 1, 2], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 2, 0], [0, 0, 0, 1]], datatype: datatypeByName('float32') });
+  const values = Float32Array.from({ length: 120 }, (_, i) => i * 0.25 - 7);
+  for (const name of ['v.nii', 'v.nii.gz']) {
+    const path = join(scratch, 'files', name);
+    await writeNiftiFile(path, header, values);
+    assert.equal([...(await readNiftiFile(path)).data], [...values], name);
+    const planes = await readNiftiFile(path, { zRange: [2, 4] });
+    assert.equal([...planes.data], [...values.subarray(60)], `${name} planes 2-3`);
+  }
+  const short = join(scratch, 'files', 'short.nii');
+  writeFileSync(short, readFileSync(join(scratch, 'files', 'v.nii')).subarray(0, 400));
+  try {
+    await readNiftiFile(short);
+    assert.unreachable('should fail');
+  } catch (e) {
+    assert.match((e as Error).message, /short\.nii: dims 6x5x4 float32 need 832 bytes but the file has 400$/);
   }
 });
 
