@@ -9,4 +9,6 @@ export interface Command {
   usage: string;
   flags: FlagSpecs;
   run(flags: FlagValues, positionals: string[]): Promise<void>;
+  /** Commands under this one (`fedmed data phantom`); `run` then only runs when none is named. */
+  subcommands?: Command[];
 }

@@ -10,8 +10,9 @@ import { installNodePlatform } from '../platform/node.js';
 import { infoCommand } from './commands/info.js';
 import { demoCommand } from './commands/demo.js';
 import { privacyCommand } from './commands/privacy.js';
+import { dataCommand } from './commands/data.js';
 
-const commands: Command[] = [infoCommand, demoCommand, privacyCommand];
+const commands: Command[] = [infoCommand, demoCommand, dataCommand, privacyCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -30,13 +31,21 @@ function help(c: Command): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [name, ...rest] = argv;
+  const name = argv[0];
+  let rest = argv.slice(1);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(overview());
     return;
   }
-  const command = commands.find((c) => c.name === name);
+  let command = commands.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command '${name}'${suggest(name, commands.map((c) => c.name), '')}; see fedmed --help`);
+  let path = name;
+  while (command.subcommands && rest[0] !== undefined && !rest[0].startsWith('-')) {
+    const sub: string = rest[0];
+    const found: Command | undefined = command.subcommands.find((c) => c.name === sub);
+    if (!found) throw new UsageError(`unknown command '${path} ${sub}'${suggest(sub, command.subcommands.map((c) => c.name), '')}; see fedmed ${path} --help`);
+    [command, path, rest] = [found, `${path} ${sub}`, rest.slice(1)];
+  }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(help(command));
     return;
