@@ -3,8 +3,7 @@
  * ResNet CycleGAN generator, the PatchGAN layer stack of UNIT's and MUNIT's
  * discriminators, and a ModuleDict for PyTorch's named children.
  */
-import { nn, type Tensor } from '../engine/index.js';
-import { add } from '../engine/index.js';
+import { add, nn, type Tensor } from '../engine/index.js';
 
 /** nn.InstanceNorm2d as every model here uses it: affine off, eps 1e-5 (REFERENCE.md, Models). */
 export const instanceNorm2d = (channels: number) => new nn.InstanceNorm2d(channels, { eps: 1e-5, affine: false });

@@ -108,7 +108,7 @@ test('UNIT: the shared blocks are one set of tensors, listed once in generatorPa
   assert.ok(params.some(([n]) => n === 'encoderA.shared_block.conv_block.1.weight'));
   assert.not.ok(params.some(([n]) => n === 'encoderB.shared_block.conv_block.1.weight'));
   const total = Object.values(g).reduce((n, m) => n + m.parameterCount(), 0);
-  const sharedSize = (4 * 4) * (4 * 4) * 9 * 2 + 2 * 16;
+  const sharedSize = 2 * (16 * 16 * 9 + 16); // two 3x3 convs of 16 channels, width 4
   assert.is(params.reduce((n, [, p]) => n + p.size, 0), total - 2 * sharedSize); // each shared block counted once, not twice
   model.dispose();
 });
