@@ -11,8 +11,9 @@ import { infoCommand } from './commands/info.js';
 import { demoCommand } from './commands/demo.js';
 import { privacyCommand } from './commands/privacy.js';
 import { dataCommand } from './commands/data.js';
+import { trainCommand } from './commands/train.js';
 
-const commands: Command[] = [infoCommand, demoCommand, dataCommand, privacyCommand];
+const commands: Command[] = [trainCommand, dataCommand, privacyCommand, infoCommand, demoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -51,8 +52,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   installNodePlatform();
-  const { flags, positionals } = parseFlags(rest, command.flags);
-  await command.run(flags, positionals);
+  const { flags, positionals, given } = parseFlags(rest, command.flags);
+  await command.run(flags, positionals, given);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -31,3 +31,4 @@ export { partitionClients, schemeWeights, shareCounts, tableThree, type Partitio
 export { buildItems, type Item, type ItemOptions } from './items.js';
 export { drawMisalignment, misalignmentRanges, warpNearest, type AffineParams, type Misalignment } from './augment.js';
 export { BatchLoader, type Batch, type LoaderOptions } from './loader.js';
+export { mixSeed, streamRng } from './seed.js';
