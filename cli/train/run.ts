@@ -47,23 +47,25 @@ export interface RunOptions {
   stopAfterRounds?: number;
   /** Facts for the report (the backend in use, ...). */
   notes?: string[];
+  /** The progress line; null for none (tests). */
+  progress?: Progress | null;
 }
 
 export async function runTraining(config: TrainConfig, runDir: string, options: RunOptions = {}): Promise<RunResult> {
-  const progress = new Progress();
-  const log = options.log ?? ((line: string) => progress.log(line));
+  const progress = options.progress === null ? null : (options.progress ?? new Progress());
+  const log = options.log ?? ((line: string) => (progress ? progress.log(line) : console.log(line)));
   const setup = await buildSetup(config);
   try {
     for (const line of setup.summary) log(line);
     return await rounds(config, runDir, setup, progress, log, options);
   } finally {
-    progress.done();
+    progress?.done();
     for (const c of setup.clients) c.dispose();
     setup.server.dispose();
   }
 }
 
-async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup, progress: Progress, log: (line: string) => void, options: RunOptions): Promise<RunResult> {
+async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup, progress: Progress | null, log: (line: string) => void, options: RunOptions): Promise<RunResult> {
   const { clients, server } = setup;
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
@@ -101,7 +103,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
           stepsDone++;
           const where = federated ? `round ${round + 1}/${config.rounds} ${s.client} epoch ${e + 1}/${config.localEpochs}` : `epoch ${round + 1}/${config.rounds}`;
           const losses = Object.entries(s.losses).filter(([k]) => k === 'generator' || k === 'discriminator').map(([k, v]) => `${k[0]!.toUpperCase()} ${v.toFixed(3)}`).join(' ');
-          progress.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
+          progress?.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
         });
         steps += result.steps;
         for (const [k, v] of Object.entries(result.losses)) lossSums[k] = (lossSums[k] ?? 0) + v * client.samples;
