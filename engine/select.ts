@@ -26,6 +26,12 @@ export function autoReason(): string {
   return lastAutoReason;
 }
 
+/** Makes an existing backend object current: a profiling wrapper, an instance configured by hand. */
+export function useBackend(backend: Backend): Backend {
+  state.backend = backend;
+  return backend;
+}
+
 export function getBackend(): Backend {
   return state.backend;
 }
