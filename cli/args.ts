@@ -14,6 +14,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** Shown in --help instead of the type, e.g. DIR. */
   placeholder?: string;
+  /** The value of a string flag given bare (`--dp` alone meaning `--dp dp-sgd`). */
+  bareValue?: string;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -25,10 +27,18 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Parses `--name value`, `--name=value` and bare `--flag` booleans; returns flags and positionals. */
-export function parseFlags(argv: readonly string[], specs: FlagSpecs): { flags: FlagValues; positionals: string[] } {
+export interface ParsedFlags {
+  flags: FlagValues;
+  positionals: string[];
+  /** The flags actually typed (the rest hold defaults), e.g. to let them override a config file. */
+  given: Set<string>;
+}
+
+/** Parses `--name value`, `--name=value` and bare `--flag` booleans. */
+export function parseFlags(argv: readonly string[], specs: FlagSpecs): ParsedFlags {
   const flags: FlagValues = {};
   const positionals: string[] = [];
+  const given = new Set<string>();
   for (const [name, spec] of Object.entries(specs)) if (spec.default !== undefined) flags[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -43,14 +53,16 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): { flags: 
     let raw: string;
     if (eq >= 0) raw = arg.slice(eq + 1);
     else if (spec.type === 'boolean') raw = 'true';
+    else if (spec.bareValue !== undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) raw = spec.bareValue;
     else {
       const next = argv[++i];
       if (next === undefined) throw new UsageError(`--${name} needs a value`);
       raw = next;
     }
     flags[name] = convert(name, raw, spec);
+    given.add(name);
   }
-  return { flags, positionals };
+  return { flags, positionals, given };
 }
 
 /** Checks and converts one value (from the command line or a config file). */

@@ -11,8 +11,13 @@ import { infoCommand } from './commands/info.js';
 import { demoCommand } from './commands/demo.js';
 import { privacyCommand } from './commands/privacy.js';
 import { benchCommand } from './commands/bench.js';
+import { dataCommand } from './commands/data.js';
+import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
+import { translateCommand } from './commands/translate.js';
+import { metricsCommand } from './commands/metrics.js';
 
-const commands: Command[] = [infoCommand, demoCommand, privacyCommand, benchCommand];
+const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand, demoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -31,20 +36,29 @@ function help(c: Command): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [name, ...rest] = argv;
+  const name = argv[0];
+  let rest = argv.slice(1);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(overview());
     return;
   }
-  const command = commands.find((c) => c.name === name);
+  let command = commands.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command '${name}'${suggest(name, commands.map((c) => c.name), '')}; see fedmed --help`);
+  let path = name;
+  while (command.subcommands && rest[0] !== undefined && !rest[0].startsWith('-')) {
+    const sub: string = rest[0];
+    const found: Command | undefined = command.subcommands.find((c) => c.name === sub);
+    if (!found) throw new UsageError(`unknown command '${path} ${sub}'${suggest(sub, command.subcommands.map((c) => c.name), '')}; see fedmed ${path} --help`);
+    [command, path, rest] = [found, `${path} ${sub}`, rest.slice(1)];
+  }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(help(command));
     return;
   }
   installNodePlatform();
-  const { flags, positionals } = parseFlags(rest, command.flags);
-  await command.run(flags, positionals);
+  const { flags, positionals, given } = parseFlags(rest, command.flags);
+  if (positionals.length && !command.takesPositionals) throw new UsageError(`fedmed ${path} takes no argument '${positionals[0]}' (flags start with --); see fedmed ${path} --help`);
+  await command.run(flags, positionals, given);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

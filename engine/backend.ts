@@ -176,6 +176,12 @@ export interface Backend {
   /** Returns the storage; `h` must not be used afterwards. */
   free(h: Handle): void;
   memory(): MemoryInfo;
+  /**
+   * Optional: the device time in milliseconds of the kernels `run` queues,
+   * measured on the device (webgpu: timestamp queries); null when this
+   * adapter cannot time. Benchmarks fall back to wall time around a read.
+   */
+  timeKernels?(run: () => void): Promise<number | null>;
 
   /** y[i] = value for every element of y. */
   fill(y: Handle, value: number): void;

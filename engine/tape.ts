@@ -26,7 +26,9 @@ export interface BackwardOptions {
   /**
    * Keep the batch dimension in parameter gradients: each leaf's grad becomes
    * [batch, ...leaf.shape], one gradient per sample (for DP-SGD). The value
-   * is the batch size.
+   * is the batch size. A leaf whose leading axis is the batch (an input)
+   * keeps its ordinary gradient, except with a batch of one, where every
+   * leaf's gradient is [1, ...shape].
    */
   perSample?: number;
 }
@@ -67,14 +69,24 @@ export function wantsPerSample(t: Tensor): boolean {
   return t.node?.op === 'reshape' && wantsPerSample(t.node.inputs[0]!);
 }
 
+/**
+ * Left on a tensor once backward() has run its rule: the rule and the tensors
+ * it saved are gone, so a second pass through it must fail (as PyTorch's
+ * "backward through the graph a second time") rather than treat it as a leaf.
+ */
+const spent: TapeNode = { op: 'spent', inputs: [], rule: () => [] };
+
 export function backward(output: Tensor, options: BackwardOptions): void {
+  if (output.isDisposed) throw new Error(`backward(): ${output} was disposed`);
   if (!output.requiresGrad) throw new Error(`backward(): ${output} does not require a gradient (no input asked for one)`);
   if (!options.gradient && output.size !== 1) throw new Error(`backward(): ${output} is not a scalar; pass { gradient }`);
+  if (options.gradient && options.gradient.size !== output.size) {
+    throw new Error(`backward(): the gradient ${options.gradient} does not match the output ${output}`);
+  }
   const order = reachableNodes(output);
   const grads = new Map<Tensor, Tensor>();
   const seed = options.gradient ? options.gradient.alias(output.shape) : fullLike(output, 1);
   grads.set(output, seed);
-  const handedOut = new Set<Tensor>();
   const wasRecording = state.recording;
   state.recording = false;
   state.perSampleBatch = options.perSample ?? 0;
@@ -82,24 +94,22 @@ export function backward(output: Tensor, options: BackwardOptions): void {
     for (const t of order) {
       const dy = grads.get(t);
       const node = t.node!;
-      t.node = null; // the rule's saved tensors can go once it has run
+      t.node = spent; // the rule's saved tensors can go once it has run
       if (!dy) continue;
+      checkUsable(t, node);
       grads.delete(t);
       startScope(); // the rule's temporaries are freed as soon as it returns
       const inputGrads = node.rule(dy);
       endScope(inputGrads.filter((g): g is Tensor => g !== null));
+      // Each input that wants a gradient gets its own reference (a rule may pass dy through or give
+      // one tensor to two inputs), so that accumulating or freeing one never touches another.
+      const owned = node.inputs.map((input, i) => (input.requiresGrad ? (inputGrads[i]?.alias() ?? null) : null));
+      for (const g of new Set(inputGrads)) if (g && g !== dy) g.dispose();
       node.inputs.forEach((input, i) => {
-        const g = inputGrads[i];
+        const g = owned[i];
         if (!g) return;
-        if (!input.requiresGrad) {
-          if (g !== dy) g.dispose();
-          return;
-        }
-        // A rule may pass dy through, or give one tensor to two inputs: each holder gets its own reference.
-        const owned = g === dy || handedOut.has(g) ? g.alias() : g;
-        handedOut.add(owned);
-        if (input.node) accumulate(grads, input, owned);
-        else accumulateLeaf(input, owned, node.op);
+        if (input.node) accumulate(grads, input, g);
+        else accumulateLeaf(input, g, node.op);
       });
       dy.dispose();
     }
@@ -107,6 +117,17 @@ export function backward(output: Tensor, options: BackwardOptions): void {
     state.recording = wasRecording;
     state.perSampleBatch = 0;
     for (const g of grads.values()) g.dispose();
+  }
+}
+
+/** Refuses a node whose graph is gone: already differentiated through, or with inputs a scope has freed. */
+function checkUsable(t: Tensor, node: TapeNode): void {
+  if (node === spent) {
+    throw new Error(`backward(): ${t} was already differentiated through and its graph freed; recompute it, or cut the graph with alias()`);
+  }
+  const freed = node.inputs.find((input) => input.requiresGrad && input.isDisposed);
+  if (freed) {
+    throw new Error(`backward(): ${freed}, an input of ${node.op}, was disposed before backward() reached it; call backward() inside the tidy() that built the graph`);
   }
 }
 
@@ -121,9 +142,11 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
   g.dispose();
 }
 
-function accumulateLeaf(leaf: Tensor, g: Tensor, op: string): void {
+function accumulateLeaf(leaf: Tensor, given: Tensor, op: string): void {
   const batch = state.perSampleBatch;
-  const expected = batch > 0 && !(leaf.shape[0] === batch && g.size === leaf.size) ? [batch, ...leaf.shape] : leaf.shape;
+  const g = batch === 1 ? asSingleSample(given, leaf) : given;
+  const batchAligned = batch > 1 && leaf.shape[0] === batch && g.size === leaf.size;
+  const expected = batch > 0 && !batchAligned ? [batch, ...leaf.shape] : leaf.shape;
   if (g.shape.length !== expected.length || g.shape.some((d, i) => d !== expected[i])) {
     const what = batch > 0 ? 'a per-sample gradient' : 'a gradient';
     throw new Error(`backward(): ${op} gave ${what} of shape [${g.shape}] for ${leaf}, expected [${expected}]`);
@@ -138,6 +161,18 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, op: string): void {
   leaf.grad.dispose();
   g.dispose();
   leaf.grad = sum;
+}
+
+/**
+ * With a batch of one, the gradient is the per-sample gradient, but its form
+ * cannot be told from shapes ([1, cIn, k, k] may be a weight or a batch), so
+ * ops give either [1, ...shape] or shape: view it as [1, ...leaf.shape].
+ */
+function asSingleSample(g: Tensor, leaf: Tensor): Tensor {
+  if (g.size !== leaf.size || g.rank === leaf.rank + 1) return g;
+  const view = g.alias([1, ...leaf.shape]);
+  g.dispose();
+  return view;
 }
 
 /** Every tensor with a node reachable from `output`, newest first. */

@@ -31,7 +31,7 @@ export class Tensor {
   requiresGrad = false;
   /** The gradient accumulated by backward() (leaves only). */
   grad: Tensor | null = null;
-  /** The op that made this tensor, while a gradient may still flow through it. */
+  /** The op that made this tensor; after backward() has run its rule, a spent marker. */
   node: TapeNode | null = null;
   private storageRef: Storage | null;
 
@@ -88,8 +88,9 @@ export class Tensor {
   /** A new tensor object over the same storage (another reference to it). */
   alias(shape: readonly number[] = this.shape): Tensor {
     const storage = this.storage;
+    const view = new Tensor(shape, storage); // throws on a size mismatch before taking a reference
     storage.refs++;
-    return new Tensor(shape, storage);
+    return view;
   }
 
   /**

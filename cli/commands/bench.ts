@@ -6,11 +6,9 @@ import { backendNames, type BackendName } from '../../engine/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
-const subjects = ['kernels'] as const;
-
-export const benchCommand: Command = {
-  name: 'bench',
-  summary: 'time the kernels of a backend on the standard shapes',
+const kernelsCommand: Command = {
+  name: 'kernels',
+  summary: 'conv2d forward/backward and matmul kernels of one backend on the standard shapes',
   usage: [
     'usage: fedmed bench kernels [--backend js|wasm|webgpu] [--threads N] [--reps N] [--only TEXT] [--json]',
     '',
@@ -27,11 +25,7 @@ export const benchCommand: Command = {
     'no-matmul': { type: 'boolean', help: 'skip the 1024^3 matmul' },
     json: { type: 'boolean', help: 'print JSON' },
   },
-  async run(flags, positionals) {
-    const [subject, ...extra] = positionals;
-    if (!subject || !subjects.includes(subject as (typeof subjects)[number]) || extra.length > 0) {
-      throw new UsageError(`bench needs one subject: ${subjects.join('|')}; see fedmed bench --help`);
-    }
+  async run(flags) {
     const backend = flags.backend as BackendName;
     const threads = flags.threads as number | undefined;
     if (threads !== undefined && (backend !== 'wasm' || threads < 1)) {
@@ -55,5 +49,21 @@ export const benchCommand: Command = {
     console.log(`machine: ${machine}; ${load}`);
     console.log(`${reps} timed runs after 2 warm-ups; ms min/median; GFLOP/s from the min; backward counted as 2x forward\n`);
     for (const line of formatKernelTable(result)) console.log(line);
+  },
+};
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'time the kernels of a backend on the standard shapes',
+  usage: [
+    'usage: fedmed bench kernels [flags]     fedmed bench kernels --help',
+    '',
+    'commands:',
+    `  kernels  ${kernelsCommand.summary}`,
+  ].join('\n'),
+  flags: {},
+  subcommands: [kernelsCommand],
+  async run() {
+    throw new UsageError('fedmed bench needs a command: kernels (see fedmed bench --help)');
   },
 };

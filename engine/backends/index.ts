@@ -5,6 +5,7 @@
  */
 import { BackendUnavailableError, type Backend, type BackendName } from '../backend.js';
 import { JsBackend } from './js/index.js';
+import { platform } from '../platform.js';
 
 export type BackendChoice = BackendName | 'auto';
 
@@ -23,8 +24,12 @@ export async function createBackend(name: BackendName, options: BackendOptions =
       const { WasmBackend } = await import('./wasm/index.js');
       return WasmBackend.shared(options);
     }
-    case 'webgpu':
-      throw new BackendUnavailableError(`the ${name} backend is not built yet`);
+    case 'webgpu': {
+      const gpu = await platform().gpu();
+      if (!gpu) throw new BackendUnavailableError('no WebGPU here (no navigator.gpu, or the webgpu package did not load)');
+      const { createWebGpuBackend } = await import('./webgpu/index.js');
+      return createWebGpuBackend(gpu);
+    }
     default:
       return name satisfies never;
   }

@@ -71,15 +71,15 @@ export function sigmoid(x: Tensor): Tensor {
   });
 }
 
-/** min(max(x, low), high); the gradient passes where low < x < high. */
+/** min(max(x, low), high); the gradient passes where low <= x <= high, bounds included as in torch.clamp. */
 export function clamp(x: Tensor, low: number, high: number): Tensor {
   const y = unaryKernel('clamp', x, low, high);
-  return record('clamp', y, [x], (dy) => [mul(dy, mul(stepOf(x, 1, -low), stepOf(x, -1, high)))]);
+  return record('clamp', y, [x], (dy) => [mul(dy, mul(notStepOf(x, -1, low), notStepOf(x, 1, -high)))]);
 }
 
-/** step(alpha x + beta): 1 where alpha x + beta > 0. */
-function stepOf(x: Tensor, alpha: number, beta: number): Tensor {
-  return unaryKernel('step', unaryKernel('affine', x, alpha, beta));
+/** 1 - step(alpha x + beta): 1 where alpha x + beta <= 0. */
+function notStepOf(x: Tensor, alpha: number, beta: number): Tensor {
+  return unaryKernel('affine', unaryKernel('step', unaryKernel('affine', x, alpha, beta)), -1, 1);
 }
 
 function oneMinusSquare(y: Tensor): Tensor {

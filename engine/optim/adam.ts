@@ -1,5 +1,6 @@
 /** torch.optim.Adam (amsgrad off), with L2 weight decay added to the gradient as PyTorch does. */
-import { zeros } from '../ops/creation.js';
+import type { StateEntry } from '../nn/module.js';
+import { tensor, zeros } from '../ops/creation.js';
 import { add, div, mul, sqrt, square } from '../ops/elementwise.js';
 import { keep, tidy } from '../scope.js';
 import { noGrad } from '../tape.js';
@@ -15,6 +16,8 @@ export interface AdamOptions {
 interface Moments {
   m: Tensor;
   v: Tensor;
+  /** Updates this parameter has had: PyTorch's per-parameter `step`, which skips steps without a gradient. */
+  step: number;
 }
 
 export class Adam {
@@ -22,7 +25,7 @@ export class Adam {
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
-  /** Steps taken so far (PyTorch's per-parameter `step`, the same for all here). */
+  /** Calls to step() so far. */
   stepCount = 0;
   private readonly moments: Moments[];
 
@@ -34,20 +37,22 @@ export class Adam {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
-    this.moments = params.map((p) => ({ m: keep(zeros(p.shape)), v: keep(zeros(p.shape)) }));
+    this.moments = params.map((p) => ({ m: keep(zeros(p.shape)), v: keep(zeros(p.shape)), step: 0 }));
   }
 
   /** Updates every parameter that has a gradient. */
   step(): void {
     this.stepCount++;
     const [b1, b2] = this.betas;
-    const correction1 = 1 - b1 ** this.stepCount;
-    const correction2 = 1 - b2 ** this.stepCount;
     noGrad(() =>
       tidy(() => {
         this.params.forEach((p, i) => {
           if (!p.grad) return;
-          const { m, v } = this.moments[i]!;
+          const moments = this.moments[i]!;
+          const { m, v } = moments;
+          moments.step++;
+          const correction1 = 1 - b1 ** moments.step;
+          const correction2 = 1 - b2 ** moments.step;
           const g = this.weightDecay ? add(p.grad, mul(p, this.weightDecay)) : p.grad;
           m.assign(add(mul(m, b1), mul(g, 1 - b1)));
           v.assign(add(mul(v, b2), mul(square(g), 1 - b2)));
@@ -67,9 +72,45 @@ export class Adam {
     }
   }
 
-  /** The optimizer state (moments), e.g. for checkpoints: m and v per parameter, in order. */
+  /** The optimizer state, e.g. for checkpoints: m, v and step per parameter, in order. */
   state(): readonly Moments[] {
     return this.moments;
+  }
+
+  /**
+   * The state as named entries, PyTorch's optimizer state_dict layout:
+   * `state.<i>.exp_avg`, `state.<i>.exp_avg_sq` and `state.<i>.step` (one value)
+   * for parameter i.
+   */
+  async stateDict(): Promise<Map<string, StateEntry>> {
+    const out = new Map<string, StateEntry>();
+    for (const [i, { m, v, step }] of this.moments.entries()) {
+      out.set(`state.${i}.exp_avg`, { shape: m.shape, values: await m.data() });
+      out.set(`state.${i}.exp_avg_sq`, { shape: v.shape, values: await v.data() });
+      out.set(`state.${i}.step`, { shape: [1], values: Float32Array.of(step) });
+    }
+    return out;
+  }
+
+  /** Restores what stateDict() gave; shapes must match the parameters. */
+  loadStateDict(state: ReadonlyMap<string, StateEntry>): void {
+    const expected = this.moments.length * 3;
+    if (state.size !== expected) throw new Error(`Adam.loadStateDict: ${state.size} entries, expected ${expected}`);
+    for (const [i, moments] of this.moments.entries()) {
+      const entry = (key: string, size: number): StateEntry => {
+        const e = state.get(`state.${i}.${key}`);
+        if (!e || e.values.length !== size) throw new Error(`Adam.loadStateDict: state.${i}.${key} is missing or not ${size} values`);
+        return e;
+      };
+      const m = tensor(entry('exp_avg', moments.m.size).values, moments.m.shape);
+      const v = tensor(entry('exp_avg_sq', moments.v.size).values, moments.v.shape);
+      moments.m.assign(m);
+      moments.v.assign(v);
+      m.dispose();
+      v.dispose();
+      moments.step = entry('step', 1).values[0]!;
+    }
+    this.stepCount = Math.max(0, ...this.moments.map((mo) => mo.step));
   }
 
   dispose(): void {

@@ -6,7 +6,7 @@
  * deviation noise * clip is added, and the sum is divided by N. The result
  * replaces each parameter's grad, ready for the optimizer.
  */
-import { add, keep, mul, noGrad, randn, reshape, sqrt, square, sum, tensor, tidy, type Rng, type Tensor } from '../../engine/index.js';
+import { add, clamp, div, keep, mul, noGrad, randn, reshape, sqrt, square, sum, tidy, type Rng, type Tensor } from '../../engine/index.js';
 
 export interface DpSgdOptions {
   /** The clipping bound C on each sample's gradient norm. */
@@ -16,19 +16,15 @@ export interface DpSgdOptions {
   rng: Rng;
 }
 
-export interface SanitiseReport {
-  /** Each sample's gradient norm before clipping. */
-  norms: Float32Array;
-  /** The share of samples whose gradient was scaled down. */
-  clippedFraction: number;
-}
-
 /**
  * Clips, sums, noises and averages per-sample gradients in place (see the
- * header). Parameters without a grad are skipped; those with one must all
- * carry the same batch size N on axis 0.
+ * header), without reading anything back: the clip factors
+ * min(1, C / (norm + 1e-6)) (Opacus's) are computed on the backend.
+ * Parameters without a grad are skipped; those with one must all carry the
+ * same batch size N on axis 0. Returns each sample's gradient norm before
+ * clipping, [N]; the caller disposes it.
  */
-export async function sanitisePerSampleGradients(params: readonly Tensor[], options: DpSgdOptions): Promise<SanitiseReport> {
+export function sanitisePerSampleGradients(params: readonly Tensor[], options: DpSgdOptions): Tensor {
   const withGrad = params.filter((p) => p.grad);
   if (withGrad.length === 0) throw new Error('DP-SGD: no parameter has a gradient; run backward({ perSample: N }) first');
   const batch = withGrad[0]!.grad!.shape[0]!;
@@ -39,26 +35,25 @@ export async function sanitisePerSampleGradients(params: readonly Tensor[], opti
   }
   const { clip, noise, rng } = options;
   if (!(clip > 0) || !(noise >= 0)) throw new Error(`DP-SGD: clip must be > 0 and noise >= 0, got ${clip} and ${noise}`);
-  const norms = tidy(() => {
-    const squares = withGrad.map((p) => sum(square(p.grad!), p.grad!.shape.slice(1).map((_, i) => i + 1)));
-    return sqrt(squares.reduce((a, b) => add(a, b)));
-  });
-  const normValues = await norms.data();
-  // Opacus's factor: min(1, C / (norm + 1e-6)).
-  const factors = Float32Array.from(normValues, (n) => Math.min(1, clip / (n + 1e-6)));
-  norms.dispose();
-  noGrad(() =>
+  return noGrad(() =>
     tidy(() => {
-      const factorTensor = tensor(factors, [batch]);
+      const squares = withGrad.map((p) => sum(square(p.grad!), p.grad!.shape.slice(1).map((_, i) => i + 1)));
+      const norms = sqrt(squares.reduce((a, b) => add(a, b)));
+      const factors = clamp(div(clip, add(norms, 1e-6)), 0, 1);
       for (const p of withGrad) {
         const perSample = p.grad!;
-        const scale = reshape(factorTensor, [batch, ...p.shape.map(() => 1)]);
-        const clippedSum = sum(mul(perSample, scale), 0);
+        const clippedSum = sum(mul(perSample, reshape(factors, [batch, ...p.shape.map(() => 1)])), 0);
         const noisy = add(clippedSum, mul(randn(p.shape, { rng }), noise * clip));
         p.grad = keep(mul(noisy, 1 / batch));
         perSample.dispose();
       }
+      return norms;
     }),
   );
-  return { norms: normValues, clippedFraction: factors.filter((f) => f < 1).length / batch };
+}
+
+/** The share of samples whose gradient norm exceeded the bound (read back from `norms`). */
+export async function clippedFraction(norms: Tensor, clip: number): Promise<number> {
+  const values = await norms.data();
+  return values.filter((n) => clip / (n + 1e-6) < 1).length / values.length;
 }

@@ -1,0 +1,186 @@
+/**
+ * The training configuration: one declaration serves the command-line flags,
+ * the keys of a --config JSON file (the same names) and --help. Everything is
+ * resolved into a typed TrainConfig, which the run folder keeps as
+ * config.json and --resume reads back.
+ */
+import { readFile } from 'node:fs/promises';
+import { contrastOf, type Contrast } from '../../data/index.js';
+import { modelNames, type ModelName } from '../../models/index.js';
+import { convert, parseFlags, suggest, UsageError, type FlagSpecs, type FlagValues } from '../args.js';
+
+export const trainFlags = {
+  config: { type: 'string', help: 'a JSON file of these settings (keys as the flag names); flags given too win', placeholder: 'FILE' },
+  data: { type: 'string', help: "'phantom' (built in, no download) or an IXI / BraTS2021 folder", default: 'phantom', placeholder: 'DIR|phantom' },
+  model: { type: 'string', help: 'the GAN', default: 'cyclegan', choices: modelNames },
+  direction: { type: 'string', help: 'source:target contrasts, e.g. pd:t2, t1:t2, t1:flair', default: 'pd:t2', placeholder: 'SRC:DST' },
+  size: { type: 'int', help: 'slice side in pixels (the paper: 256)', default: 64 },
+  width: { type: 'int', help: "channels of the networks' first layer (the paper: 64)", default: 16 },
+  epochs: { type: 'int', help: 'centralized training: passes over the data', default: 30 },
+  batch: { type: 'int', help: 'batch size', default: 4 },
+  lr: { type: 'number', help: 'Adam learning rate (betas 0.5, 0.999)', default: 1e-4 },
+  identity: { type: 'string', help: 'identity loss: CycleGAN standard or the reference code variant', default: 'standard', choices: ['standard', 'reference'] },
+  seed: { type: 'int', help: 'seed of everything random', default: 3 },
+  clients: { type: 'int', help: 'federated hospitals (0: centralized training)', default: 0 },
+  scheme: { type: 'string', help: 'how subjects are shared among clients (paper, Table 3)', default: 'gradual', choices: ['average', 'gradual', 'extreme', 'site'] },
+  weights: { type: 'string', help: 'explicit client shares instead of a scheme, e.g. 0.5,0.3,0.2', placeholder: 'W,W,...' },
+  rounds: { type: 'int', help: 'federated rounds', default: 10 },
+  'local-epochs': { type: 'int', help: 'epochs each client trains per round', default: 3 },
+  'paired-ratio': { type: 'number', help: 'share of paired items in each client', default: 0.5 },
+  misalign: { type: 'string', help: 'misalignment augmentation of each contrast', default: 'none', choices: ['none', 'slight', 'severe'] },
+  'misalign-level': { type: 'number', help: "level L of 'slight' (rotation up to L degrees)", default: 3 },
+  dp: { type: 'string', help: 'differential privacy (bare --dp: dp-sgd)', default: 'off', choices: ['off', 'dp-sgd', 'gs-wgan'], bareValue: 'dp-sgd' },
+  clip: { type: 'number', help: 'DP clipping bound C', default: 1.0 },
+  noise: { type: 'number', help: 'DP noise multiplier sigma', default: 1.07 },
+  delta: { type: 'number', help: 'DP delta for the reported epsilon', default: 1e-5 },
+  sensitivity: { type: 'number', help: "GS-WGAN's sensitivity factor", default: 2.0 },
+  subjects: { type: 'int', help: 'phantom: number of subjects', default: 24 },
+  'phantom-size': { type: 'int', help: 'phantom: voxels along each side of the volume', default: 64 },
+  'test-fraction': { type: 'number', help: 'share of subjects held out for testing', default: 0.2 },
+  backend: { type: 'string', help: 'where to compute', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'js'] },
+  out: { type: 'string', help: 'run folder (default runs/<model>-<time>)', placeholder: 'DIR' },
+  resume: { type: 'string', help: 'continue the run in this folder from its last checkpoint', placeholder: 'DIR' },
+} as const satisfies FlagSpecs;
+
+export interface TrainConfig {
+  data: string;
+  model: ModelName;
+  source: Contrast;
+  target: Contrast;
+  size: number;
+  width: number;
+  batch: number;
+  lr: number;
+  identity: 'standard' | 'reference';
+  seed: number;
+  /** 0 for centralized training. */
+  clients: number;
+  scheme: 'average' | 'gradual' | 'extreme' | 'site';
+  weights: number[] | null;
+  /** Federated rounds, or the epochs of centralized training. */
+  rounds: number;
+  /** Epochs per round (1 for centralized training). */
+  localEpochs: number;
+  pairedRatio: number;
+  misalign: 'none' | 'slight' | 'severe';
+  misalignLevel: number;
+  dp: 'off' | 'dp-sgd' | 'gs-wgan';
+  clip: number;
+  noise: number;
+  delta: number;
+  sensitivity: number;
+  phantomSubjects: number;
+  phantomSize: number;
+  testFraction: number;
+  backend: 'auto' | 'webgpu' | 'wasm' | 'js';
+}
+
+/** Flags and --config merged (flags win), checked and typed. */
+export async function resolveTrainConfig(flags: FlagValues, given: ReadonlySet<string>): Promise<TrainConfig> {
+  const merged: FlagValues = { ...flags };
+  if (typeof flags.config === 'string') {
+    const fromFile = await readConfigFile(flags.config);
+    for (const [k, v] of Object.entries(fromFile)) if (!given.has(k)) merged[k] = v;
+  }
+  return typedConfig(merged);
+}
+
+async function readConfigFile(path: string): Promise<FlagValues> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--config ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--config ${path}: expected a JSON object of settings`);
+  const out: FlagValues = {};
+  const specs: FlagSpecs = trainFlags;
+  for (const [key, value] of Object.entries(parsed)) {
+    const spec = specs[key];
+    if (!spec || key === 'config' || key === 'resume') {
+      throw new UsageError(`--config ${path}: unknown key '${key}'${suggest(key, Object.keys(trainFlags), '')}`);
+    }
+    out[key] = convert(key, Array.isArray(value) ? value.join(',') : value, spec);
+  }
+  return out;
+}
+
+function typedConfig(f: FlagValues): TrainConfig {
+  const num = (k: keyof typeof trainFlags) => f[k] as number;
+  const str = (k: keyof typeof trainFlags) => f[k] as string;
+  const [src, dst, ...extra] = str('direction').split(':');
+  if (!src || !dst || extra.length) throw new UsageError(`--direction is SRC:DST such as pd:t2, got '${str('direction')}'`);
+  const source = contrastOrUsage(src);
+  const target = contrastOrUsage(dst);
+  if (source === target) throw new UsageError(`--direction translates between two different contrasts, got ${source} twice`);
+  const atLeast = (k: keyof typeof trainFlags, min: number) => {
+    if (!(num(k) >= min)) throw new UsageError(`--${k} must be at least ${min}, got ${num(k)}`);
+  };
+  atLeast('size', 16);
+  atLeast('width', 1);
+  atLeast('batch', 1);
+  atLeast('epochs', 1);
+  atLeast('rounds', 1);
+  atLeast('local-epochs', 1);
+  atLeast('clients', 0);
+  atLeast('subjects', 2);
+  atLeast('phantom-size', 16);
+  for (const k of ['lr', 'clip', 'sensitivity'] as const) if (!(num(k) > 0)) throw new UsageError(`--${k} must be positive, got ${num(k)}`);
+  if (!(num('noise') >= 0)) throw new UsageError(`--noise must be at least 0, got ${num('noise')}`);
+  if (!(num('delta') > 0 && num('delta') < 1)) throw new UsageError(`--delta must be in (0, 1), got ${num('delta')}`);
+  if (!(num('paired-ratio') >= 0 && num('paired-ratio') <= 1)) throw new UsageError(`--paired-ratio must be in [0, 1], got ${num('paired-ratio')}`);
+  if (!(num('test-fraction') > 0 && num('test-fraction') < 1)) throw new UsageError(`--test-fraction must be in (0, 1), got ${num('test-fraction')}`);
+  const weights = typeof f.weights === 'string' && f.weights !== '' ? parseWeights(f.weights) : null;
+  const clients = num('clients');
+  if (weights && clients && weights.length !== clients) throw new UsageError(`--weights gives ${weights.length} shares for ${clients} clients`);
+  const federated = clients > 0 || weights !== null;
+  return {
+    data: str('data'),
+    model: str('model') as ModelName,
+    source,
+    target,
+    size: num('size'),
+    width: num('width'),
+    batch: num('batch'),
+    lr: num('lr'),
+    identity: str('identity') as TrainConfig['identity'],
+    seed: num('seed'),
+    clients: federated ? (weights?.length ?? clients) : 0,
+    scheme: str('scheme') as TrainConfig['scheme'],
+    weights,
+    rounds: federated ? num('rounds') : num('epochs'),
+    localEpochs: federated ? num('local-epochs') : 1,
+    pairedRatio: num('paired-ratio'),
+    misalign: str('misalign') as TrainConfig['misalign'],
+    misalignLevel: num('misalign-level'),
+    dp: str('dp') as TrainConfig['dp'],
+    clip: num('clip'),
+    noise: num('noise'),
+    delta: num('delta'),
+    sensitivity: num('sensitivity'),
+    phantomSubjects: num('subjects'),
+    phantomSize: num('phantom-size'),
+    testFraction: num('test-fraction'),
+    backend: str('backend') as TrainConfig['backend'],
+  };
+}
+
+function contrastOrUsage(name: string): Contrast {
+  try {
+    return contrastOf(name, '--direction');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function parseWeights(text: string): number[] {
+  const weights = text.split(',').map((w) => Number(w.trim()));
+  if (weights.length < 1 || weights.some((w) => !(w > 0))) throw new UsageError(`--weights is a comma list of positive shares, got '${text}'`);
+  return weights;
+}
+
+/** Parses a train command line (tests use it; the CLI parses through cli/main.ts). */
+export async function trainConfigFromArgs(argv: readonly string[]): Promise<TrainConfig> {
+  const { flags, given } = parseFlags(argv, trainFlags);
+  return resolveTrainConfig(flags, given);
+}

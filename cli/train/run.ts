@@ -1,0 +1,199 @@
+/**
+ * A training run, centralized (one client, a round per epoch) or federated
+ * (FedAvg over K clients): after every round the global generators are
+ * evaluated on the held-out subjects, the run folder is rewritten (metrics,
+ * grids, curves, report, privacy ledger) and a checkpoint is saved, so a
+ * crash loses at most one round and --resume continues where it stopped,
+ * giving the same weights as an uninterrupted run.
+ */
+import path from 'node:path';
+import { writeRunFiles } from '../../eval/fs.js';
+import { evaluate } from '../../eval/evaluate.js';
+import { comparisonGrid } from '../../eval/grid.js';
+import { encodePng } from '../../eval/png.js';
+import type { DirectionMetrics, EpochRecord } from '../../eval/records.js';
+import { runFiles, type GridImage } from '../../eval/report.js';
+import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
+import { federatedAverage, type ClientUpdate } from '../../fed/fedavg.js';
+import { readNamed, writeNamed } from '../../fed/state.js';
+import type { StateEntry } from '../../engine/index.js';
+import { Progress } from '../progress.js';
+import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+import { buildSetup, type TrainingSetup } from './setup.js';
+
+/** The run's history: what the run folder shows and a checkpoint restores. */
+export interface RunHistory {
+  records: EpochRecord[];
+  grids: GridImage[];
+  baseline: DirectionMetrics[];
+  ledger: LedgerEntry[];
+  startedAt: string;
+}
+
+export interface RunResult {
+  runDir: string;
+  history: RunHistory;
+  /** The last round's metrics, a -> b then b -> a. */
+  final: DirectionMetrics[];
+}
+
+export interface RunOptions {
+  /** Continue from the folder's last checkpoint. */
+  resume?: boolean;
+  /** A line shown to the person watching (above the progress line). */
+  log?: (line: string) => void;
+  /** Stop after this many rounds of this invocation (tests use it to simulate a crash). */
+  stopAfterRounds?: number;
+  /** Facts for the report (the backend in use, ...). */
+  notes?: string[];
+  /** The progress line; null for none (tests). */
+  progress?: Progress | null;
+}
+
+export async function runTraining(config: TrainConfig, runDir: string, options: RunOptions = {}): Promise<RunResult> {
+  const progress = options.progress === null ? null : (options.progress ?? new Progress());
+  const log = options.log ?? ((line: string) => (progress ? progress.log(line) : console.log(line)));
+  const setup = await buildSetup(config);
+  try {
+    for (const line of setup.summary) log(line);
+    return await rounds(config, runDir, setup, progress, log, options);
+  } finally {
+    progress?.done();
+    for (const c of setup.clients) c.dispose();
+    setup.server.dispose();
+  }
+}
+
+async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup, progress: Progress | null, log: (line: string) => void, options: RunOptions): Promise<RunResult> {
+  const { clients, server } = setup;
+  const federated = config.clients > 0;
+  const unit = federated ? 'round' : 'epoch';
+  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta });
+  let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], startedAt: new Date().toISOString() };
+  let global: Map<string, StateEntry>;
+  let firstRound = 0;
+  const checkpoint = options.resume ? await latestCheckpoint(runDir) : null;
+  if (options.resume && !checkpoint) throw new Error(`${runDir}: no checkpoint to resume from`);
+  if (checkpoint) {
+    const loaded = await loadCheckpoint(checkpoint, clients);
+    history = loaded.progress.history as RunHistory;
+    for (const entry of history.ledger) ledger?.record(entry);
+    global = loaded.generators;
+    firstRound = loaded.progress.round;
+    log(`resuming after ${unit} ${firstRound} from ${path.relative(process.cwd(), checkpoint) || checkpoint}`);
+  } else {
+    global = await readNamed(server.generatorParameters()); // broadcast before round 1, so round 1 averages relatives
+  }
+  const stepsPerRound = clients.reduce((n, c) => n + c.loader.length, 0) * config.localEpochs;
+  const totalSteps = stepsPerRound * (config.rounds - firstRound);
+  let stepsDone = 0;
+  const lastRound = Math.min(config.rounds, firstRound + (options.stopAfterRounds ?? Infinity));
+  for (let round = firstRound; round < lastRound; round++) {
+    const started = performance.now();
+    const updates: ClientUpdate[] = [];
+    const lossSums: Record<string, number> = {};
+    let lossWeight = 0;
+    for (const client of clients) {
+      client.receive(global);
+      let steps = 0;
+      for (let e = 0; e < config.localEpochs; e++) {
+        const epoch = round * config.localEpochs + e;
+        const result = await client.trainEpoch(epoch, (s) => {
+          stepsDone++;
+          const where = federated ? `round ${round + 1}/${config.rounds} ${s.client} epoch ${e + 1}/${config.localEpochs}` : `epoch ${round + 1}/${config.rounds}`;
+          const losses = Object.entries(s.losses).filter(([k]) => k === 'generator' || k === 'discriminator').map(([k, v]) => `${k[0]!.toUpperCase()} ${v.toFixed(3)}`).join(' ');
+          progress?.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
+        });
+        steps += result.steps;
+        for (const [k, v] of Object.entries(result.losses)) lossSums[k] = (lossSums[k] ?? 0) + v * client.samples;
+        lossWeight += client.samples;
+      }
+      updates.push(await client.upload());
+      ledger?.record({ client: client.name, round: round + 1, steps, q: client.samplingRate, noise: config.noise });
+    }
+    global = federatedAverage(updates);
+    writeNamed(server.generatorParameters(), global, 'global generators');
+    const evaluation = await evaluate(server, setup.testItems, { source: config.source, target: config.target, batchSize: 4 });
+    if (history.baseline.length === 0) history.baseline = evaluation.baseline;
+    const record: EpochRecord = {
+      epoch: (round + 1) * config.localEpochs,
+      ...(federated ? { round: round + 1 } : {}),
+      seconds: (performance.now() - started) / 1000,
+      losses: Object.fromEntries(Object.entries(lossSums).map(([k, v]) => [k, v / lossWeight])),
+      metrics: evaluation.metrics,
+    };
+    history.records.push(record);
+    history.ledger = ledger ? [...ledger.entries] : [];
+    const grids: Record<string, Uint8Array> = {};
+    for (const g of evaluation.grids) {
+      const file = `grids/${unit}-${String(round + 1).padStart(3, '0')}-${g.direction.replace('->', '-to-')}.png`;
+      grids[file] = encodePng(comparisonGrid(g.rows, { height: config.size, width: config.size }));
+      history.grids.push({ path: file, epoch: record.epoch, caption: `${g.direction}, ${unit} ${round + 1}: input | synthesized | target` });
+    }
+    await writeRunFolder(runDir, config, history, grids, ledger, options.notes ?? []);
+    await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config));
+    log(roundLine(unit, round + 1, config.rounds, record, ledger));
+  }
+  return { runDir, history, final: history.records.at(-1)?.metrics ?? [] };
+}
+
+/**
+ * What `fedmed translate` and `eval` need to rebuild the model from the
+ * generators file (cli/checkpoint-model.ts reads it back), and to rebuild
+ * the run's held-out test set: the data, the split's seed and fraction, and
+ * the phantom's settings (the phantom is generated from them).
+ */
+export function modelMetadata(config: TrainConfig): Record<string, string> {
+  return {
+    model: config.model,
+    width: String(config.width),
+    size: String(config.size),
+    source: config.source,
+    target: config.target,
+    identity: config.identity,
+    data: config.data,
+    seed: String(config.seed),
+    testFraction: String(config.testFraction),
+    phantomSubjects: String(config.phantomSubjects),
+    phantomSize: String(config.phantomSize),
+  };
+}
+
+async function writeRunFolder(
+  runDir: string,
+  config: TrainConfig,
+  history: RunHistory,
+  grids: Record<string, Uint8Array>,
+  ledger: PrivacyLedger | null,
+  notes: string[],
+): Promise<void> {
+  const baseline = history.baseline.map((m) => `untranslated input ${m.direction}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(3)}, MAE ${m.mae.toFixed(4)}`);
+  const privacy = ledger ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}): epsilon ${maxEpsilon(ledger).toFixed(2)} at delta ${config.delta}, the largest over clients`] : [];
+  const files: Record<string, string | Uint8Array> = {
+    ...grids,
+    ...runFiles({
+      title: `fedmed ${config.clients > 0 ? `federated (${config.clients} clients)` : 'centralized'} ${config.model} ${config.source} -> ${config.target}`,
+      config: { ...config },
+      epochs: history.records,
+      grids: history.grids,
+      startedAt: history.startedAt,
+      notes: [...notes, ...baseline, ...privacy],
+    }),
+  };
+  if (ledger) {
+    files['privacy.json'] = JSON.stringify(ledger.toJSON(), null, 2) + '\n';
+    files['privacy.csv'] = ledger.toCsv();
+  }
+  await writeRunFiles(runDir, files);
+}
+
+function maxEpsilon(ledger: PrivacyLedger): number {
+  return Math.max(0, ...ledger.entries.map((e) => e.epsilon));
+}
+
+function roundLine(unit: string, round: number, rounds: number, record: EpochRecord, ledger: PrivacyLedger | null): string {
+  const metrics = record.metrics.map((m) => `${m.direction} PSNR ${m.psnr.toFixed(2)} SSIM ${m.ssim.toFixed(3)}`).join(' | ');
+  const eps = ledger ? ` | epsilon ${maxEpsilon(ledger).toFixed(2)}` : '';
+  return `${unit} ${round}/${rounds}: ${metrics}${eps}  (${record.seconds!.toFixed(1)} s)`;
+}

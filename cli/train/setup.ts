@@ -1,0 +1,54 @@
+/**
+ * From a TrainConfig to the objects a run needs: the slices, the train/test
+ * split by subject, the clients (one for centralized training) with their
+ * items, loaders and models, and the server's model that holds the global
+ * generators for evaluation and checkpoints.
+ */
+import { BatchLoader, buildItems, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset } from '../../data/index.js';
+import { Client, type PrivacySettings } from '../../fed/client.js';
+import { createModel, type GanModel, type ModelOptions } from '../../models/index.js';
+import type { Tensor } from '../../engine/index.js';
+import { describeData, evaluationItems, loadSplit } from '../data-split.js';
+import type { TrainConfig } from './config.js';
+
+export interface TrainingSetup {
+  dataset: SliceDataset;
+  clients: Client[];
+  /** Holds the global generators (FedAvg's result) for evaluation and checkpoints. */
+  server: GanModel;
+  /** Paired items of the held-out subjects. */
+  testItems: Item[];
+  /** One line per fact worth showing: data, split, clients. */
+  summary: string[];
+}
+
+export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: readonly number[]) => Tensor): ModelOptions {
+  return { width: config.width, size: config.size, identity: config.identity, seed, lr: config.lr, noise };
+}
+
+export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
+  const { dataset, train, test } = await loadSplit(config);
+  const groups = config.clients > 0
+    ? partitionClients(train, { clients: config.clients, scheme: config.scheme, weights: config.weights ?? undefined, seed: config.seed })
+    : [train];
+  const misalignment: Misalignment = config.misalign === 'slight' ? { mode: 'slight', level: config.misalignLevel } : { mode: config.misalign };
+  const privacy: PrivacySettings | null = config.dp === 'off'
+    ? null
+    : { mechanism: config.dp, clip: config.clip, noise: config.noise, sensitivity: config.sensitivity };
+  const clients = groups.map((subjects, k) => {
+    const name = config.clients > 0 ? `client${k + 1}` : 'central';
+    const seed = mixSeed(config.seed, k + 1);
+    const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
+    const loader = new BatchLoader(items, { source: config.source, target: config.target, batchSize: config.batch, seed, misalignment });
+    return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
+  });
+  const testItems = evaluationItems(test, config.seed);
+  const server = createModel(config.model, modelOptions(config, config.seed));
+  const summary = [
+    `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
+    `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
+    ...clients.map((c, k) => `${c.name}: ${groups[k]!.length} subjects, ${c.samples} items, ${c.loader.length} batches per epoch`),
+    ...dataset.skipped.map((s) => `skipped ${s}`),
+  ];
+  return { dataset, clients, server, testItems, summary };
+}

@@ -1,0 +1,21 @@
+/**
+ * MR contrasts by one canonical name each. IXI spells them T1/T2/PD, BraTS
+ * t1/t1ce/t2/flair; both map here.
+ */
+
+export const contrasts = ['T1', 'T2', 'PD', 'FLAIR', 'T1CE'] as const;
+
+export type Contrast = (typeof contrasts)[number];
+
+/** The canonical contrast for a name in any case ('t1ce', 'Flair'), or null. */
+export function parseContrast(name: string): Contrast | null {
+  const upper = name.toUpperCase();
+  return (contrasts as readonly string[]).includes(upper) ? (upper as Contrast) : null;
+}
+
+/** Like parseContrast, but a name that is no contrast is an error naming `where`. */
+export function contrastOf(name: string, where = 'contrast'): Contrast {
+  const c = parseContrast(name);
+  if (!c) throw new RangeError(`${where}: '${name}' is not a contrast (one of ${contrasts.join(', ')})`);
+  return c;
+}

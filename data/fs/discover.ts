@@ -1,0 +1,44 @@
+/** Finding a dataset's files on disk (Node): a folder walk handed to the layout parser. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError } from '../errors.js';
+import { indexDataset, type DatasetIndex, type Layout } from '../layouts.js';
+import { phantomManifestName, type PhantomManifest } from '../phantom/files.js';
+
+/** Every file under `root`, as '/'-separated paths relative to it (hidden entries skipped). */
+export async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(dir: string, prefix: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      throw new DataError(dir, e.code === 'ENOENT' ? 'no such folder' : e.code === 'ENOTDIR' ? 'is not a folder' : `cannot list (${e.code ?? e.message})`);
+    });
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(join(dir, entry.name), rel);
+      else out.push(rel);
+    }
+  }
+  await walk(root, '');
+  return out.sort();
+}
+
+/** The subjects of a dataset folder, with the phantom's manifest when the folder holds one. */
+export async function discoverDataset(root: string, layout: Layout | 'auto' = 'auto'): Promise<DatasetIndex & { manifest: PhantomManifest | null }> {
+  const files = await listFiles(root);
+  const index = indexDataset(files, layout);
+  let manifest: PhantomManifest | null = null;
+  if (files.includes(phantomManifestName)) {
+    try {
+      manifest = JSON.parse(await readFile(join(root, phantomManifestName), 'utf8')) as PhantomManifest;
+    } catch (e) {
+      throw new DataError(join(root, phantomManifestName), `is not valid JSON (${(e as Error).message})`);
+    }
+  }
+  if (manifest) {
+    // BraTS names carry no site; the manifest does.
+    const sites = new Map(manifest.subjects.map((s) => [s.id, s.site]));
+    for (const s of index.subjects) s.site ??= sites.get(s.id) ?? null;
+  }
+  return { ...index, manifest };
+}

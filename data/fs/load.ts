@@ -1,0 +1,60 @@
+/**
+ * loadDataset: the one call that gives the trainer its slices, from a
+ * dataset folder (IXI or BraTS2021 layout, NIfTI read with only the planes
+ * needed) or, with no folder, from the built-in phantom in memory.
+ */
+import { join } from 'node:path';
+import type { Contrast } from '../contrasts.js';
+import { defaultSize, defaultSliceRange, phantomDataset, subjectFromVolumes, type SliceDataset, type SliceOptions, type Subject } from '../dataset.js';
+import { DataError } from '../errors.js';
+import { missingContrasts, type Layout } from '../layouts.js';
+import type { PhantomOptions } from '../phantom/cohort.js';
+import type { NiftiVolume } from '../nifti/volume.js';
+import { discoverDataset } from './discover.js';
+import { readNiftiFile } from './nifti.js';
+
+export interface LoadOptions extends SliceOptions {
+  /** A dataset folder; without one, the phantom (see `phantom`). */
+  root?: string;
+  layout?: Layout | 'auto';
+  /** The phantom's settings when there is no root. */
+  phantom?: PhantomOptions;
+  /** Called after each subject is read. */
+  onSubject?: (done: number, total: number, id: string) => void;
+}
+
+/**
+ * Slices of every subject that has all `contrasts`. Subjects lacking a
+ * contrast, with a file that cannot be read, or with too few planes for the
+ * slice range are left out and listed in `skipped`, one line each.
+ * BraTS2021's separate validation folder is a second call with its root.
+ */
+export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
+  if (options.root === undefined) return phantomDataset(options.phantom ?? {}, options);
+  const root = options.root;
+  const index = await discoverDataset(root, options.layout ?? 'auto');
+  const contrasts = [...options.contrasts];
+  const size = options.size ?? defaultSize;
+  const sliceRange = options.sliceRange ?? index.manifest?.sliceRange ?? defaultSliceRange;
+  const skipped = missingContrasts(index, contrasts).map((m) => `${m.id}: no ${m.missing.join(', ')}`);
+  const complete = index.subjects.filter((s) => contrasts.every((c) => s.files[c]));
+  if (complete.length === 0) {
+    throw new DataError(root, `no subject has all of ${contrasts.join(', ')} (${index.subjects.length} subjects found in the ${index.layout} layout)`);
+  }
+  const subjects: Subject[] = [];
+  let done = 0;
+  for (const s of complete) {
+    try {
+      const volumes: Partial<Record<Contrast, NiftiVolume>> = {};
+      await Promise.all(contrasts.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: sliceRange }))));
+      subjects.push(subjectFromVolumes(s.id, s.site, volumes, { contrasts, size, sliceRange }));
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      skipped.push(`${s.id}: ${e.message}`);
+    }
+    options.onSubject?.(++done, complete.length, s.id);
+  }
+  if (subjects.length === 0) throw new DataError(root, `no subject could be read: ${skipped[0]}`);
+  const source = index.manifest ? 'phantom' : index.layout;
+  return { source, contrasts, size, sliceRange, subjects, skipped };
+}

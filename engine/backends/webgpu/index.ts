@@ -1,0 +1,161 @@
+/**
+ * The webgpu backend: the Backend kernels as WGSL compute shaders
+ * (kernels/wgsl), through Dawn in Node (platform/node.ts) or a browser's
+ * WebGPU. Loaded with import() only once an adapter is wanted. Kernels are
+ * queued on the GPU; only `read` waits for it. GpuRuntime (runtime.ts) owns
+ * the device, buffers and command batching; the family files encode kernels.
+ */
+import {
+  BackendUnavailableError,
+  type Backend,
+  type BinaryOp,
+  type BroadcastGeometry,
+  type ConvGeometry,
+  type CopyGeometry,
+  type Handle,
+  type MatmulGeometry,
+  type MemoryInfo,
+  type PadGeometry,
+  type PoolGeometry,
+  type ReduceGeometry,
+  type UnaryOp,
+  type UpsampleGeometry,
+} from '../../backend.js';
+import * as conv from './conv.js';
+import * as elementwise from './elementwise.js';
+import { reduceSum } from './reduce.js';
+import * as resample from './resample.js';
+import { GpuRuntime } from './runtime.js';
+
+export { DeviceLostError, WebGpuError } from './runtime.js';
+
+/** The adapter limits the kernels are sized from, asked for at the adapter's maximum. */
+const wantedLimits = [
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+] as const;
+
+/** Makes the backend on the best adapter `gpu` offers; BackendUnavailableError when there is none. */
+export async function createWebGpuBackend(gpu: GPU): Promise<WebGpuBackend> {
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new BackendUnavailableError('no WebGPU adapter (no GPU, or no driver: see ../shared/tools/install-lavapipe.sh)');
+  const canTime = adapter.features.has('timestamp-query');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of wantedLimits) requiredLimits[name] = adapter.limits[name];
+  const device = await adapter.requestDevice({
+    label: 'fedmed',
+    requiredFeatures: canTime ? ['timestamp-query'] : [],
+    requiredLimits,
+  });
+  return new WebGpuBackend(new GpuRuntime(device, canTime), adapter.info);
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+
+  constructor(
+    readonly runtime: GpuRuntime,
+    readonly adapterInfo: GPUAdapterInfo,
+  ) {}
+
+  /** The adapter in words: its description (or vendor and architecture) and whether it can time kernels. */
+  get adapterName(): string {
+    const { description, vendor, architecture, device } = this.adapterInfo;
+    return description || [vendor, architecture, device].filter(Boolean).join(' ') || 'unnamed adapter';
+  }
+
+  describe(): string {
+    const timing = this.runtime.canTime ? 'GPU timestamps' : 'no GPU timestamps';
+    return `WGSL kernels on ${this.adapterName} (${timing})`;
+  }
+
+  alloc(size: number): Handle {
+    return this.runtime.alloc(size);
+  }
+
+  write(h: Handle, values: Float32Array): void {
+    this.runtime.write(h, values);
+  }
+
+  read(h: Handle): Promise<Float32Array> {
+    return this.runtime.read(h);
+  }
+
+  free(h: Handle): void {
+    this.runtime.free(h);
+  }
+
+  memory(): MemoryInfo {
+    return this.runtime.memory();
+  }
+
+  /** GPU milliseconds of the kernels `run` queues (timestamp queries); null without timestamp-query. */
+  timeKernels(run: () => void): Promise<number | null> {
+    return this.runtime.timeKernels(run);
+  }
+
+  fill(y: Handle, value: number): void {
+    elementwise.fill(this.runtime, y, value);
+  }
+
+  unary(op: UnaryOp, x: Handle, y: Handle, alpha: number, beta: number): void {
+    elementwise.unary(this.runtime, op, x, y, alpha, beta);
+  }
+
+  binary(op: BinaryOp, a: Handle, b: Handle, y: Handle, g: BroadcastGeometry): void {
+    elementwise.binary(this.runtime, op, a, b, y, g);
+  }
+
+  reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void {
+    reduceSum(this.runtime, x, y, g);
+  }
+
+  copy(src: Handle, dst: Handle, g: CopyGeometry): void {
+    elementwise.copy(this.runtime, src, dst, g);
+  }
+
+  conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry): void {
+    conv.conv2d(this.runtime, x, w, bias, y, g);
+  }
+
+  conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry): void {
+    conv.conv2dBackwardData(this.runtime, dy, w, dx, g);
+  }
+
+  conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void {
+    conv.conv2dBackwardFilter(this.runtime, x, dy, dw, g, perSample);
+  }
+
+  matmul(a: Handle, b: Handle, y: Handle, g: MatmulGeometry): void {
+    conv.matmul(this.runtime, a, b, y, g);
+  }
+
+  avgPool2d(x: Handle, y: Handle, g: PoolGeometry): void {
+    resample.avgPool2d(this.runtime, x, y, g);
+  }
+
+  avgPool2dBackward(dy: Handle, dx: Handle, g: PoolGeometry): void {
+    resample.avgPool2dBackward(this.runtime, dy, dx, g);
+  }
+
+  upsampleNearest(x: Handle, y: Handle, g: UpsampleGeometry): void {
+    resample.upsampleNearest(this.runtime, x, y, g);
+  }
+
+  upsampleNearestBackward(dy: Handle, dx: Handle, g: UpsampleGeometry): void {
+    resample.upsampleNearestBackward(this.runtime, dy, dx, g);
+  }
+
+  padReflect(x: Handle, y: Handle, g: PadGeometry): void {
+    resample.padReflect(this.runtime, x, y, g);
+  }
+
+  padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void {
+    resample.padReflectBackward(this.runtime, dy, dx, g);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * A hospital. It holds its data, its generators, its discriminators and both
+ * optimizers' state. Each round it takes the global generators, trains its
+ * local epochs, and sends back only its generators' parameters and its
+ * sample count; discriminators and Adam moments never leave it.
+ */
+import { randn, type Rng, type StateEntry, type Tensor } from '../engine/index.js';
+import { streamRng, type BatchLoader } from '../data/index.js';
+import type { GanModel, TrainStepOptions } from '../models/index.js';
+import { sanitisePerSampleGradients } from './dp/dpsgd.js';
+import { sanitiseImageGradient } from './dp/gswgan.js';
+import type { ClientUpdate } from './fedavg.js';
+import { readNamed, writeNamed } from './state.js';
+
+export type PrivacyMechanism = 'dp-sgd' | 'gs-wgan';
+
+export interface PrivacySettings {
+  mechanism: PrivacyMechanism;
+  /** Clipping bound C. */
+  clip: number;
+  /** Noise multiplier sigma. */
+  noise: number;
+  /** GS-WGAN's sensitivity factor (its code's 2.0). */
+  sensitivity: number;
+}
+
+/** What one local epoch did: mean losses and the number of optimizer steps. */
+export interface EpochResult {
+  losses: Record<string, number>;
+  steps: number;
+}
+
+/** A loss that is not a finite number: training stops at once, naming where. */
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+export interface StepEvent {
+  client: string;
+  /** 1-based step within the epoch, and the epoch's step count. */
+  step: number;
+  steps: number;
+  losses: Record<string, number>;
+  images: number;
+}
+
+export class Client {
+  readonly model: GanModel;
+  /** Where the model's own noise (UNIT's latent draws, MUNIT's styles) comes from this epoch. */
+  private noiseRng: Rng;
+
+  /**
+   * `makeModel` builds this client's model with the noise source it is
+   * given, so that every random draw is reproducible per (seed, epoch).
+   */
+  constructor(
+    readonly name: string,
+    readonly loader: BatchLoader,
+    makeModel: (noise: (shape: readonly number[]) => Tensor) => GanModel,
+    private readonly seed: number,
+    private readonly privacy: PrivacySettings | null,
+  ) {
+    this.noiseRng = streamRng(seed, 0x0153);
+    this.model = makeModel((shape) => randn(shape, { rng: this.noiseRng }));
+  }
+
+  /** Training items, the client's weight in FedAvg. */
+  get samples(): number {
+    return this.loader.items.length;
+  }
+
+  /** The DP sampling rate: batch size over local dataset size. */
+  get samplingRate(): number {
+    return Math.min(1, this.loader.batchSize / this.samples);
+  }
+
+  /** Overwrites the generators with the global ones; everything else stays. */
+  receive(global: ReadonlyMap<string, StateEntry>): void {
+    writeNamed(this.model.generatorParameters(), global, `client ${this.name}: global generators`);
+  }
+
+  /** This round's contribution: generator parameters and sample count, nothing else. */
+  async upload(): Promise<ClientUpdate> {
+    return { state: await readNamed(this.model.generatorParameters()), samples: this.samples };
+  }
+
+  /**
+   * One pass over the client's data. `epoch` counts this client's epochs
+   * from 0 over the whole run: shuffling, DP noise and model noise are drawn
+   * from streams keyed by it, so a resumed run repeats them exactly.
+   */
+  async trainEpoch(epoch: number, onStep?: (e: StepEvent) => void): Promise<EpochResult> {
+    this.noiseRng = streamRng(this.seed, 0x0153, epoch);
+    const dpRng = streamRng(this.seed, 0xd9, epoch);
+    const totals: Record<string, number> = {};
+    const steps = this.loader.length;
+    let step = 0;
+    for (const batch of this.loader.epoch(epoch)) {
+      step++;
+      let losses: Record<string, number>;
+      try {
+        losses = await this.model.trainStep({ a: batch.a, b: batch.b }, this.stepOptions(dpRng));
+      } finally {
+        batch.a.dispose();
+        batch.b.dispose();
+      }
+      const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
+      if (bad) throw new NonFiniteLossError(`client ${this.name}: loss ${bad[0]} is ${bad[1]} at epoch ${epoch + 1}, step ${step}`);
+      for (const [k, v] of Object.entries(losses)) totals[k] = (totals[k] ?? 0) + v;
+      onStep?.({ client: this.name, step, steps, losses, images: batch.items.length });
+    }
+    return { losses: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / steps])), steps };
+  }
+
+  private stepOptions(rng: Rng): TrainStepOptions {
+    const p = this.privacy;
+    if (!p) return {};
+    if (p.mechanism === 'gs-wgan') {
+      return { discriminatorInput: (x) => sanitiseImageGradient(x, { clip: p.clip, noise: p.noise, sensitivity: p.sensitivity, rng }) };
+    }
+    return {
+      perSample: true,
+      generatorGradients: (params) => sanitisePerSampleGradients(params.map(([, t]) => t), { clip: p.clip, noise: p.noise, rng }).dispose(),
+    };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

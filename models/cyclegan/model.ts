@@ -1,0 +1,81 @@
+/**
+ * CycleGAN (REFERENCE.md, Training step): two generators, G_ab and G_ba, and
+ * two least-squares discriminators, D_a and D_b (the reference's
+ * discriminator_from_b_to_a and discriminator_from_a_to_b: each judges the
+ * domain a generator writes into).
+ *
+ * G: L = LS(D_b(G_ab(a)), 1) + LS(D_a(G_ba(b)), 1)
+ *      + 10 (|G_ba(G_ab(a)) - a| + |G_ab(G_ba(b)) - b|) + identity,
+ *    identity 'standard': 5 (|G_ab(b) - b| + |G_ba(a) - a|);
+ *    'reference': 10 (|G_ba(fake_a) - fake_a| + |G_ab(fake_b) - fake_b|).
+ * D: 0.5 [LS(D_a(a), 1) + LS(D_a(fake_a), 0)] + the same for D_b, fakes detached.
+ */
+import { add, mul, type nn, type Tensor } from '../../engine/index.js';
+import { GanBase, type GeneratorLossParts, type LossParts } from '../gan_base.js';
+import type { Batch, Direction, ResolvedOptions } from '../gan_model.js';
+import { l1, lsgan, weightedSum } from '../losses.js';
+import { CycleDiscriminator } from './discriminator.js';
+import { ResnetGenerator } from './generator_resnet.js';
+import { UNetGenerator } from './generator_unet.js';
+
+export type CycleGenerator = 'unet' | 'resnet';
+
+type Generators = {
+  generatorAB: nn.Module;
+  generatorBA: nn.Module;
+};
+
+type Discriminators = {
+  discriminatorA: CycleDiscriminator;
+  discriminatorB: CycleDiscriminator;
+};
+
+function generator(kind: CycleGenerator, width: number): nn.Module {
+  return kind === 'unet' ? new UNetGenerator(width) : new ResnetGenerator(width);
+}
+
+export class CycleGan extends GanBase<Generators, Discriminators> {
+  constructor(options: ResolvedOptions, kind: CycleGenerator = 'unet') {
+    super(
+      kind === 'unet' ? 'cyclegan' : 'cyclegan-resnet',
+      options,
+      { generatorAB: generator(kind, options.width), generatorBA: generator(kind, options.width) },
+      { discriminatorA: new CycleDiscriminator(options.width), discriminatorB: new CycleDiscriminator(options.width) },
+    );
+  }
+
+  protected generatorLoss({ a, b }: Batch, input: (x: Tensor) => Tensor): GeneratorLossParts {
+    const { generatorAB: gAB, generatorBA: gBA } = this.g;
+    const { discriminatorA: dA, discriminatorB: dB } = this.d;
+    const weights = this.options.weights;
+    const fakeB = gAB.forward(a);
+    const fakeA = gBA.forward(b);
+    const terms: Record<string, Tensor> = {
+      gan: add(lsgan(dB.judge(fakeB, input), 1), lsgan(dA.judge(fakeA, input), 1)),
+      cycle: add(l1(gBA.forward(fakeB), a), l1(gAB.forward(fakeA), b)),
+    };
+    if (weights.identity > 0) {
+      terms.identity =
+        this.options.identity === 'standard'
+          ? add(l1(gAB.forward(b), b), l1(gBA.forward(a), a))
+          : add(l1(gBA.forward(fakeA), fakeA), l1(gAB.forward(fakeB), fakeB));
+    }
+    const total = weightedSum([
+      [weights.gan, terms.gan!],
+      [weights.cycle, terms.cycle!],
+      ...(terms.identity ? [[weights.identity, terms.identity] as const] : []),
+    ]);
+    return { terms, total, fakes: { a: fakeA, b: fakeB } };
+  }
+
+  protected discriminatorLoss({ a, b }: Batch, fakes: Batch): LossParts {
+    const { discriminatorA: dA, discriminatorB: dB } = this.d;
+    const real = add(lsgan(dA.judge(a), 1), lsgan(dB.judge(b), 1));
+    const fake = add(lsgan(dA.judge(fakes.a), 0), lsgan(dB.judge(fakes.b), 0));
+    return { terms: { discriminatorReal: real, discriminatorFake: fake }, total: mul(add(real, fake), 0.5) };
+  }
+
+  protected translateImages(x: Tensor, direction: Direction): Tensor {
+    return (direction === 'a2b' ? this.g.generatorAB : this.g.generatorBA).forward(x);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The one interface every translation GAN here implements, so that training,
+ * federation (average the generators by name, keep discriminators and Adam
+ * state local) and DP-SGD (per-sample generator gradients) treat all models
+ * alike. Domains are `a` and `b`; images are [N, 1, size, size] tensors.
+ */
+import type { nn, optim, Tensor } from '../engine/index.js';
+
+export const modelNames = ['cyclegan', 'cyclegan-resnet', 'unit', 'munit'] as const;
+export type ModelName = (typeof modelNames)[number];
+
+export type Direction = 'a2b' | 'b2a';
+
+/** A training batch: the same number of images from each domain. */
+export interface Batch {
+  a: Tensor;
+  b: Tensor;
+}
+
+/**
+ * Which identity term the generator loss uses (REFERENCE.md, Training step):
+ * 'standard' is CycleGAN's 5 (|G_ab(b) - b| + |G_ba(a) - a|); 'reference' is
+ * the FedMed-GAN code's 10 (|G_ba(fake_a) - fake_a| + |G_ab(fake_b) - fake_b|),
+ * and for UNIT and MUNIT its base-class term 10 (|fake_b - recon_a| + |fake_a - recon_b|).
+ */
+export type IdentityVariant = 'standard' | 'reference';
+
+/** Loss weights (REFERENCE.md, Hyper-parameters). */
+export interface LossWeights {
+  gan: number;
+  cycle: number;
+  /** Identity term; 5 for 'standard', 10 for 'reference' unless given. */
+  identity: number;
+  /** UNIT/MUNIT image reconstruction |dec_a(enc_a(a)) - a| (the code's lambda_identity, 10). */
+  recon: number;
+  /** UNIT's KL terms mean(mu^2), on the images' and on the translations' codes alike. */
+  kl: number;
+  style: number;
+  content: number;
+}
+
+export interface ModelOptions {
+  /** Channels of the first layer; every layer scales with it. 64 (the paper) by default; 8 or 16 make CPU runs quick. */
+  width?: number;
+  /** Side of the square training images (256 by default); checked against each model's needs and each batch. */
+  size?: number;
+  identity?: IdentityVariant;
+  /** Seeds parameter initialisation and the models' own noise. REFERENCE.md: 3. */
+  seed?: number;
+  /** Adam for generators and discriminators alike: lr 1e-4, betas (0.5, 0.999) (REFERENCE.md). */
+  lr?: number;
+  betas?: readonly [number, number];
+  weights?: Partial<LossWeights>;
+  /**
+   * The N(0, 1) draws of UNIT (latent noise) and MUNIT (random style codes);
+   * a generator seeded from `seed` by default. Tests replace it.
+   */
+  noise?: (shape: readonly number[]) => Tensor;
+}
+
+export type ResolvedOptions = Required<Omit<ModelOptions, 'noise' | 'weights'>> & {
+  weights: LossWeights;
+  noise?: (shape: readonly number[]) => Tensor;
+};
+
+export function resolveOptions(options: ModelOptions): ResolvedOptions {
+  const identity = options.identity ?? 'standard';
+  const cycle = options.weights?.cycle ?? 10;
+  return {
+    width: options.width ?? 64,
+    size: options.size ?? 256,
+    identity,
+    seed: options.seed ?? 3,
+    lr: options.lr ?? 1e-4,
+    betas: options.betas ?? [0.5, 0.999],
+    weights: {
+      gan: 1,
+      cycle,
+      identity: identity === 'standard' ? 0.5 * cycle : 10,
+      recon: 10,
+      kl: 0.1,
+      style: 1,
+      content: 1,
+      ...options.weights,
+    },
+    noise: options.noise,
+  };
+}
+
+/** Named parameters, `<network>.<state_dict name>`, each tensor once. */
+export type NamedParameters = [string, Tensor][];
+
+export interface GeneratorStepOptions {
+  /**
+   * DP-SGD: leave in each generator parameter's `grad` one gradient per
+   * sample, [N, ...shape], the gradient of that sample's own loss (the
+   * batch-mean loss times N is backpropagated with { perSample: N }).
+   */
+  perSample?: boolean;
+  /**
+   * Applied to every image a discriminator judges in the generator step, at
+   * each of its scales, before its first layer: a place to sanitise the
+   * gradient flowing from D into G (GS-WGAN). Identity by default.
+   */
+  discriminatorInput?: (x: Tensor) => Tensor;
+}
+
+export interface TrainStepOptions extends GeneratorStepOptions {
+  /** Called between the generator backward and its Adam step, e.g. to clip and noise per-sample gradients. */
+  generatorGradients?: (parameters: NamedParameters) => void;
+}
+
+/** What the generator pass leaves: scalar losses (batch means) and the translations, detached. */
+export interface GeneratorPass {
+  losses: Record<string, Tensor>;
+  fakes: Batch;
+}
+
+export interface GanModel {
+  readonly name: ModelName;
+  readonly options: Readonly<ResolvedOptions>;
+  /** Adam over generatorParameters(); its state stays with the model when weights are replaced in place. */
+  readonly generatorOptimizer: optim.Adam;
+  readonly discriminatorOptimizer: optim.Adam;
+
+  /** The generator networks by role (e.g. generatorAB, or encoderA and decoderA), PyTorch state_dict names inside. */
+  generators(): Readonly<Record<string, nn.Module>>;
+  discriminators(): Readonly<Record<string, nn.Module>>;
+  /** Every generator parameter once (shared blocks under their first network): what federation averages. */
+  generatorParameters(): NamedParameters;
+  discriminatorParameters(): NamedParameters;
+
+  /**
+   * The generator loss and its backward, discriminators frozen: gradients
+   * accumulate in the generator parameters' `grad`, no optimizer step. The
+   * caller disposes the returned tensors.
+   */
+  generatorBackward(batch: Batch, options?: GeneratorStepOptions): GeneratorPass;
+  /** The discriminator loss on real images and the (detached) fakes, and its backward; no step. */
+  discriminatorBackward(batch: Batch, fakes: Batch): Record<string, Tensor>;
+  /** One G step then one D step, each with its own Adam. Returns the losses' batch means by name. */
+  trainStep(batch: Batch, options?: TrainStepOptions): Promise<Record<string, number>>;
+  /** Inference, no tape: [N, 1, H, W] of one domain to the other. The caller owns the result. */
+  translate(x: Tensor, direction: Direction): Tensor;
+  /** Frees every parameter and optimizer state. */
+  dispose(): void;
+}

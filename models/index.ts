@@ -1,0 +1,27 @@
+/** fedmed's translation GANs: one GanModel interface, created by name. */
+export { createModel } from './factory.js';
+export {
+  modelNames,
+  resolveOptions,
+  type Batch,
+  type Direction,
+  type GanModel,
+  type GeneratorPass,
+  type GeneratorStepOptions,
+  type IdentityVariant,
+  type LossWeights,
+  type ModelName,
+  type ModelOptions,
+  type NamedParameters,
+  type ResolvedOptions,
+  type TrainStepOptions,
+} from './gan_model.js';
+export { detach, type Discriminator } from './gan_base.js';
+export { UNetGenerator } from './cyclegan/generator_unet.js';
+export { ResnetGenerator } from './cyclegan/generator_resnet.js';
+export { CycleDiscriminator } from './cyclegan/discriminator.js';
+export { UnitDecoder, UnitDiscriminator, UnitEncoder } from './unit/networks.js';
+export { MunitEncoder } from './munit/encoder.js';
+export { MunitDecoder } from './munit/decoder.js';
+export { MultiScaleDiscriminator } from './munit/discriminator.js';
+export { ResidualBlock } from './blocks.js';

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url)); // dist/cli/main.js
+const scratch = mkdtempSync(join(tmpdir(), 'fedmed-cli-'));
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function fedmed(...args: string[]) {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('fedmed data phantom writes what it says, and inspect reads it back', () => {
+  const out = join(scratch, 'ph');
+  const made = fedmed('data', 'phantom', '--out', out, '--subjects', '3', '--size', '16', '--layout', 'brats');
+  assert.is(made.code, 0, made.err);
+  assert.match(made.out, /phantom: 3 subjects, 16\^3 voxels of 15 mm, BraTS2021 layout, seed 3, with lesions/);
+  assert.match(made.out, /wrote 12 volumes \(int16, [\d.]+ MB\) and fedmed-phantom.json/);
+  assert.match(made.out, /BraTS2021_00001\/BraTS2021_00001_t1.nii.gz/);
+  const seen = fedmed('data', 'inspect', out);
+  assert.is(seen.code, 0, seen.err);
+  assert.match(seen.out, /fedmed phantom \(seed 3, 16\^3\), 3 subjects/);
+  assert.match(seen.out, /contrasts: T1 \(3\), T1CE \(3\), T2 \(3\), FLAIR \(3\)/);
+  assert.match(seen.out, /sites: +Guys \(1\), HH \(1\), IOP \(1\)/);
+  assert.match(seen.out, /T2 +shape 16x16x16 +voxel 15x15x15 mm +int16 +intensities \d+ to \d+/);
+  assert.match(seen.out, /problems: none/);
+  const json = JSON.parse(fedmed('data', 'inspect', out, '--json', '--quick').out) as { subjects: unknown[]; layout: string };
+  assert.is(json.subjects.length, 3);
+  assert.is(json.layout, 'brats');
+});
+
+test('fedmed data: help from the flag specs, usage errors exit 2, data errors exit 1 with one line', () => {
+  const help = fedmed('data', 'phantom', '--help');
+  assert.is(help.code, 0);
+  assert.match(help.out, /--subjects INT +number of subjects \(default 40\)/);
+  assert.match(fedmed('data', 'inspect', '--help').out, /--quick/);
+  assert.match(fedmed('data', '--help').out, /phantom +write the multi-contrast brain phantom/);
+  const noOut = fedmed('data', 'phantom');
+  assert.is(noOut.code, 2);
+  assert.is(noOut.err.trim(), 'fedmed: fedmed data phantom needs --out DIR');
+  assert.is(fedmed('data', 'phantom', '--out', scratch, '--layout', 'nifti').code, 2);
+  assert.is(fedmed('data', 'inspekt').code, 2);
+  const missing = fedmed('data', 'inspect', join(scratch, 'nowhere'));
+  assert.is(missing.code, 1);
+  assert.is(missing.err.trim().split('\n').length, 1);
+  assert.match(missing.err, /nowhere: no such folder/);
+  const busy = fedmed('data', 'phantom', '--out', join(scratch, 'ph'), '--subjects', '1', '--size', '8');
+  assert.is(busy.code, 1);
+  assert.match(busy.err, /is not empty .* pass --force/);
+});
+
+test.run();

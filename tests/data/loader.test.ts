@@ -1,0 +1,72 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { memory } from '../../engine/index.js';
+import { phantomDataset, subjectSlice } from '../../data/dataset.js';
+import { buildItems } from '../../data/items.js';
+import { BatchLoader } from '../../data/loader.js';
+import { partitionClients } from '../../data/partition.js';
+
+const dataset = phantomDataset({ subjects: 6, size: 16, seed: 6 }, { contrasts: ['PD', 'T2'], size: 16 });
+const items = buildItems(dataset.subjects, { pairedRatio: 0.5, seed: 1 }); // 6 subjects x 4 slices (z in [6, 10) of 16)
+
+test('batches are [B, 1, S, S] tensors in [-1, 1]; every item once per epoch; the last batch may be smaller', async () => {
+  const loader = new BatchLoader(items, { source: 'PD', target: 'T2', batchSize: 4 });
+  assert.is(items.length, 24);
+  assert.is(loader.length, 6);
+  const seen = new Set<unknown>();
+  const before = memory().tensors;
+  for (const batch of loader.epoch(0)) {
+    assert.equal(batch.a.shape, [batch.items.length, 1, 16, 16]);
+    assert.equal(batch.b.shape, [batch.items.length, 1, 16, 16]);
+    const a = await batch.a.data();
+    assert.ok(Math.min(...a) >= -1 && Math.max(...a) <= 1);
+    // Without misalignment the images are the stored slices, scaled to [-1, 1].
+    const first = batch.items[0]!;
+    const want = subjectSlice(first.b, 'T2', first.slice);
+    const b = await batch.b.data();
+    for (let i = 0; i < 256; i++) assert.ok(Math.abs(b[i]! - (2 * want[i]! - 1)) < 1e-6);
+    batch.items.forEach((it) => seen.add(it));
+    batch.a.dispose();
+    batch.b.dispose();
+  }
+  assert.is(seen.size, 24);
+  assert.is(memory().tensors, before, 'the caller owns and frees the tensors');
+  const fives = [...new BatchLoader(items, { source: 'PD', target: 'T2', batchSize: 5 }).epoch(0)];
+  assert.equal(fives.map((b) => b.a.shape[0]), [5, 5, 5, 5, 4]);
+  fives.forEach((b) => (b.a.dispose(), b.b.dispose()));
+  assert.is(new BatchLoader(items.slice(0, 10), { source: 'PD', target: 'T2', batchSize: 4, dropLast: true }).length, 2);
+});
+
+test('an epoch is reproducible from (seed, epoch) alone; epochs and seeds shuffle differently', async () => {
+  const order = (seed: number, epoch: number) => [...new BatchLoader(items, { source: 'PD', target: 'T2', seed }).epoch(epoch)].flatMap((b) => (b.a.dispose(), b.b.dispose(), b.items));
+  assert.equal(order(3, 1), order(3, 1));
+  assert.not.equal(order(3, 1), order(3, 2));
+  assert.not.equal(order(3, 1), order(4, 1));
+  assert.equal([...new BatchLoader(items, { source: 'PD', target: 'T2', shuffle: false }).epoch(0)].flatMap((b) => b.items), items);
+});
+
+test('misalignment is drawn independently for the two contrasts of an item', async () => {
+  const paired = items.filter((it) => it.paired);
+  const same = new BatchLoader(paired, { source: 'T2', target: 'T2', batchSize: paired.length, shuffle: false });
+  const moved = new BatchLoader(paired, { source: 'T2', target: 'T2', batchSize: paired.length, shuffle: false, misalignment: { mode: 'severe' } });
+  const [plain] = [...same.epoch(0)];
+  const [warped] = [...moved.epoch(0)];
+  assert.equal([...(await plain!.a.data())], [...(await plain!.b.data())], 'same contrast, same subject, no misalignment: a == b');
+  const a = await warped!.a.data(), b = await warped!.b.data();
+  const area = 256;
+  for (let k = 0; k < paired.length; k++) {
+    const differ = a.subarray(k * area, (k + 1) * area).some((v, i) => v !== b[k * area + i]);
+    assert.ok(differ, `item ${k}: a and b got different transforms`);
+  }
+  assert.ok(Math.min(...a) >= -1, 'the fill is the background, -1 in model range');
+});
+
+test('per-client loaders over a partition: clients never share a subject', () => {
+  const clients = partitionClients(dataset.subjects, { scheme: 'gradual', clients: 2 });
+  const loaders = clients.map((c, k) => new BatchLoader(buildItems(c, { seed: k }), { source: 'PD', target: 'T2', seed: k }));
+  const owners = loaders.map((l) => new Set(l.items.flatMap((it) => [it.a.id, it.b.id])));
+  assert.ok([...owners[0]!].every((id) => !owners[1]!.has(id)));
+  assert.equal(clients.map((c) => c.length), [4, 2]);
+});
+
+test.run();

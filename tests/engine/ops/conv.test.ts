@@ -1,0 +1,86 @@
+/** engine/ops/conv.ts: conv2d and convTranspose2d against PyTorch fixtures and finite differences. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { conv2d, convTranspose2d, randn, Rng, type PadMode } from '../../../engine/index.js';
+import { checkOpCase, loadOpCases } from '../../helpers/fixtures.js';
+import { gradCheck } from '../../helpers/gradcheck.js';
+
+for (const c of loadOpCases('conv')) {
+  test(`${c.name} matches PyTorch`, async () => {
+    const o = c.options;
+    await checkOpCase(c, ({ x, w, b }) =>
+      c.op === 'conv2d'
+        ? conv2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, padMode: o.padMode as PadMode })
+        : convTranspose2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, outputPadding: o.outputPadding as number }),
+    );
+  });
+}
+
+const rng = new Rng(41);
+
+interface ConvCase {
+  k: number;
+  stride: number | [number, number];
+  padding: number | [number, number];
+  padMode: PadMode;
+  size: [number, number];
+}
+
+const convCases: ConvCase[] = [
+  { k: 3, stride: 1, padding: 1, padMode: 'zeros', size: [5, 5] },
+  { k: 3, stride: 2, padding: 1, padMode: 'reflect', size: [5, 6] },
+  { k: 4, stride: 2, padding: 1, padMode: 'zeros', size: [6, 6] },
+  { k: 4, stride: 1, padding: 1, padMode: 'reflect', size: [5, 4] },
+  { k: 7, stride: 1, padding: 3, padMode: 'reflect', size: [7, 7] },
+  { k: 3, stride: [1, 2], padding: [0, 1], padMode: 'zeros', size: [5, 6] },
+];
+
+for (const c of convCases) {
+  const label = `conv2d x=[1,2,${c.size}] k${c.k} s${c.stride} p${c.padding} ${c.padMode}`;
+  test(`${label} gradient`, async () => {
+    const x = randn([1, 2, ...c.size], { rng });
+    const w = randn([2, 2, c.k, c.k], { rng });
+    const b = randn([2], { rng });
+    const options = { stride: c.stride, padding: c.padding, padMode: c.padMode };
+    await gradCheck(label, (xs, ws, bs) => conv2d(xs!, ws!, bs, options), [x, w, b]);
+  });
+}
+
+test('conv2d x=[2,3,5,5] k3 without bias, batch of two: gradient', async () => {
+  const x = randn([2, 3, 5, 5], { rng });
+  const w = randn([2, 3, 3, 3], { rng });
+  await gradCheck('conv2d no bias', (xs, ws) => conv2d(xs!, ws!, undefined, { padding: 1 }), [x, w]);
+});
+
+const transposedCases = [
+  { k: 4, stride: 2, padding: 1, outputPadding: 0 },
+  { k: 3, stride: 2, padding: 1, outputPadding: 1 },
+  { k: 3, stride: 1, padding: 0, outputPadding: 0 },
+];
+
+for (const c of transposedCases) {
+  const label = `convTranspose2d x=[2,2,3,3] k${c.k} s${c.stride} p${c.padding} op${c.outputPadding}`;
+  test(`${label} gradient`, async () => {
+    const x = randn([2, 2, 3, 3], { rng });
+    const w = randn([2, 3, c.k, c.k], { rng });
+    const b = randn([3], { rng });
+    await gradCheck(label, (xs, ws, bs) => convTranspose2d(xs!, ws!, bs, c), [x, w, b]);
+  });
+}
+
+test('output sizes follow PyTorch', () => {
+  const x = randn([1, 2, 9, 8], { rng });
+  assert.equal([...conv2d(x, randn([4, 2, 4, 4]), undefined, { stride: 2, padding: 1 }).shape], [1, 4, 4, 4]);
+  assert.equal([...conv2d(x, randn([4, 2, 7, 7]), undefined, { padding: 3, padMode: 'reflect' }).shape], [1, 4, 9, 8]);
+  assert.equal([...convTranspose2d(x, randn([2, 3, 3, 3]), undefined, { stride: 2, padding: 1, outputPadding: 1 }).shape], [1, 3, 18, 16]);
+});
+
+test('bad shapes are one-line errors naming them', () => {
+  const x = randn([1, 2, 5, 5], { rng });
+  assert.throws(() => conv2d(x, randn([4, 3, 3, 3])), /conv2d: input has 2 channels/);
+  assert.throws(() => conv2d(x, randn([4, 2, 7, 7])), /does not fit 5x5/);
+  assert.throws(() => conv2d(x, randn([4, 2, 3, 3]), randn([3])), /bias .* should be \[4\]/);
+  assert.throws(() => convTranspose2d(x, randn([2, 3, 3, 3]), undefined, { stride: 2, outputPadding: 2 }), /outputPadding must be smaller than stride/);
+});
+
+test.run();

@@ -1,0 +1,135 @@
+/** engine/tape.ts: reverse-mode autodiff, its order, accumulation, and the misuses it must refuse. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { add, affine, exp, memory, mul, noGrad, ones, randn, Rng, sum, tanh, tensor, tidy } from '../../engine/index.js';
+import { record } from '../../engine/tape.js';
+
+const rng = new Rng(91);
+
+test('a diamond: y = x*x + exp(x) gives 2x + exp(x)', async () => {
+  const x = tensor([0.5, -1, 2], [3], { requiresGrad: true });
+  sum(add(mul(x, x), exp(x))).backward();
+  const g = await x.grad!.data();
+  [0.5, -1, 2].forEach((v, i) => assert.ok(Math.abs(g[i]! - (2 * v + Math.exp(v))) < 1e-5));
+});
+
+test('backward({ gradient }) seeds a non-scalar output', async () => {
+  const x = tensor([1, 2, 3], [3], { requiresGrad: true });
+  mul(x, 3).backward({ gradient: tensor([1, 10, 100], [3]) });
+  assert.equal([...(await x.grad!.data())], [3, 30, 300]);
+});
+
+test('gradients accumulate over backward passes until cleared, as in PyTorch', async () => {
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  sum(mul(x, 2)).backward();
+  sum(mul(x, x)).backward();
+  assert.equal([...(await x.grad!.data())], [2 + 2, 2 + 4]);
+});
+
+test('only inputs that ask for a gradient get one', async () => {
+  const w = tensor([2], [1], { requiresGrad: true });
+  const x = tensor([3], [1]);
+  sum(mul(w, x)).backward();
+  assert.equal([...(await w.grad!.data())], [3]);
+  assert.is(x.grad, null);
+  assert.is(mul(x, x).requiresGrad, false);
+});
+
+test('noGrad records nothing', () => {
+  const w = tensor([2], [1], { requiresGrad: true });
+  const y = noGrad(() => mul(w, w));
+  assert.is(y.requiresGrad, false);
+  assert.is(y.node, null);
+});
+
+test('alias() cuts the graph (detach)', async () => {
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  const y = mul(x, x);
+  sum(add(mul(y.alias(), 5), y)).backward();
+  assert.equal([...(await x.grad!.data())], [2, 4]); // only through y itself
+});
+
+test('a chain of 20000 ops runs without recursion', async () => {
+  const x = tensor([1], [1], { requiresGrad: true });
+  const y = tidy(() => {
+    let h = x;
+    for (let i = 0; i < 20000; i++) h = affine(h, 1, 0.001);
+    sum(h).backward();
+    return h;
+  });
+  assert.equal([...(await x.grad!.data())], [1]);
+  y.dispose();
+});
+
+test('backward refuses outputs that want no gradient, and non-scalars without a seed', () => {
+  assert.throws(() => sum(tensor([1, 2], [2])).backward(), /does not require a gradient/);
+  assert.throws(() => mul(tensor([1, 2], [2], { requiresGrad: true }), 2).backward(), /is not a scalar; pass \{ gradient \}/);
+});
+
+test('a seed of the wrong size is a one-line error that leaks nothing', () => {
+  const y = mul(tensor([1, 2], [2], { requiresGrad: true }), 2);
+  const seed = tensor([1, 2, 3], [3]);
+  const before = memory();
+  assert.throws(() => y.backward({ gradient: seed }), /backward\(\): the gradient .*\[3\].* does not match .*\[2\]/);
+  assert.equal(memory(), before);
+});
+
+test('differentiating through a graph a second time is an error, as in PyTorch', () => {
+  const w = tensor([1, 2], [2], { requiresGrad: true });
+  const hidden = tanh(mul(w, 3));
+  sum(hidden).backward();
+  assert.throws(() => sum(mul(hidden, 2)).backward(), /already differentiated through/);
+  const loss = sum(mul(w, w));
+  loss.backward();
+  assert.throws(() => loss.backward(), /already differentiated through/);
+});
+
+test('backward after the graph was freed by tidy is an error, not silently no gradient', () => {
+  const w = randn([3], { rng, requiresGrad: true });
+  const loss = tidy(() => sum(mul(tanh(w), 2)));
+  assert.throws(() => loss.backward(), /was disposed before backward/);
+  assert.is(w.grad, null);
+});
+
+test('backward frees everything it makes but the leaf gradient, even outside tidy', () => {
+  const w = randn([4], { rng, requiresGrad: true });
+  const x = randn([4], { rng });
+  const graph = [mul(w, x)];
+  graph.push(tanh(graph[0]!), mul(tanh(graph[0]!), x));
+  const loss = sum(graph[2]!);
+  const before = memory();
+  loss.backward();
+  const after = memory();
+  assert.is(after.tensors, before.tensors + 1);
+  assert.is(after.handles, before.handles + 1);
+  w.grad!.dispose();
+  w.grad = null;
+  assert.equal(memory(), before);
+  [...graph, loss].forEach((t) => t.dispose());
+});
+
+test('ones() seeded backward through a broadcast gives summed gradients', async () => {
+  const b = tensor([0, 0, 0], [3], { requiresGrad: true });
+  sum(add(ones([4, 3]), b)).backward();
+  assert.equal([...(await b.grad!.data())], [4, 4, 4]);
+});
+
+test('a rule may hand one tensor to several inputs, some wanting no gradient', async () => {
+  const a = tensor([1, 2], [2], { requiresGrad: true });
+  const b = tensor([3, 4], [2]);
+  const c = tensor([5, 6], [2], { requiresGrad: true });
+  const before = memory();
+  tidy(() => {
+    const y = record('addThree', noGrad(() => add(add(a, b), c)), [b, a, c], (dy) => {
+      const g = mul(dy, 1);
+      return [g, g, g];
+    });
+    sum(y).backward();
+  });
+  assert.equal([...(await a.grad!.data())], [1, 1]);
+  assert.equal([...(await c.grad!.data())], [1, 1]);
+  assert.is(b.grad, null);
+  assert.is(memory().tensors, before.tensors + 2); // the two gradients
+});
+
+test.run();

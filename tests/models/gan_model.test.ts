@@ -1,0 +1,99 @@
+/**
+ * The GanModel contract beyond training: createModel's options and errors,
+ * translate(), and what federation relies on: generator weights replaced in
+ * place keep the model's Adam state.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { keep, memory, randn, Rng, type Tensor } from '../../engine/index.js';
+import { createModel, modelNames, resolveOptions, type ModelName } from '../../models/index.js';
+
+test('defaults are the paper\'s (REFERENCE.md, Hyper-parameters)', () => {
+  const o = resolveOptions({});
+  assert.equal([o.width, o.size, o.seed, o.lr, [...o.betas], o.identity], [64, 256, 3, 1e-4, [0.5, 0.999], 'standard']);
+  assert.equal(o.weights, { gan: 1, cycle: 10, identity: 5, recon: 10, kl: 0.1, style: 1, content: 1 });
+  assert.is(resolveOptions({ identity: 'reference' }).weights.identity, 10);
+  assert.is(resolveOptions({ identity: 'standard', weights: { cycle: 4 } }).weights.identity, 2, 'standard identity is half the cycle weight');
+});
+
+test('createModel refuses bad names, widths and sizes with one line saying what', () => {
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  assert.match(refusal(() => createModel('pix2pix' as ModelName)), /unknown model 'pix2pix'; choose one of cyclegan, cyclegan-resnet, unit, munit/);
+  assert.match(refusal(() => createModel('unit', { width: 0, size: 32 })), /width must be a whole number >= 1, got 0/);
+  assert.match(refusal(() => createModel('cyclegan', { width: 2, size: 48 })), /cyclegan needs a size that is a multiple of 32 and at least 32, got 48/);
+  assert.match(refusal(() => createModel('munit', { width: 2, size: 32 })), /munit needs a size that is a multiple of 4 and at least 64, got 32/);
+});
+
+test('a batch of the wrong shape is refused, naming the tensor', async () => {
+  const model = createModel('unit', { width: 2, size: 32 });
+  const a = randn([2, 1, 32, 32]);
+  const b = randn([2, 1, 16, 16]);
+  const message = await model.trainStep({ a, b }).then(() => 'accepted', (e: Error) => e.message);
+  assert.is(message, 'unit.generatorBackward: batch.b is [2,1,16,16], expected [2, 1, 32, 32] like batch.a');
+  for (const t of [a, b]) t.dispose();
+  model.dispose();
+});
+
+for (const name of modelNames) {
+  test(`${name}: translate keeps the shape, records no tape, is deterministic and leaves nothing behind`, async () => {
+    const size = name === 'munit' ? 64 : 32;
+    const model = createModel(name, { width: 2, size });
+    const x = randn([2, 1, size, size]);
+    const before = memory().tensors;
+    const y1 = model.translate(x, 'a2b');
+    const y2 = model.translate(x, 'a2b');
+    const back = model.translate(x, 'b2a');
+    assert.equal([...y1.shape], [2, 1, size, size]);
+    assert.is(y1.requiresGrad, false);
+    assert.equal([...(await y1.data())], [...(await y2.data())]);
+    assert.not.equal([...(await y1.data())], [...(await back.data())], 'the two directions are different networks');
+    assert.ok([...(await y1.data())].every((v) => v > -1 && v < 1), 'tanh range');
+    assert.is(memory().tensors, before + 3);
+    assert.throws(() => model.translate(x, 'ab' as 'a2b'), /direction must be 'a2b' or 'b2a'/);
+    for (const t of [x, y1, y2, back]) t.dispose();
+    model.dispose();
+  });
+}
+
+test('replacing generator weights in place (federation) keeps Adam state and trains on', async () => {
+  const client = createModel('cyclegan', { width: 2, size: 32, seed: 3 });
+  const server = createModel('cyclegan', { width: 2, size: 32, seed: 9 });
+  const batch = { a: keep(randn([2, 1, 32, 32], { rng: new Rng(1) })), b: keep(randn([2, 1, 32, 32], { rng: new Rng(2) })) };
+  await client.trainStep(batch);
+  const moments = async () => Promise.all(client.generatorOptimizer.state().map(async ({ m, v }) => [await m.data(), await v.data()]));
+  const before = await moments();
+  const live = memory().tensors;
+  for (const [role, network] of Object.entries(server.generators())) client.generators()[role]!.loadStateDict(await network.stateDict());
+  const serverValues = await Promise.all(server.generatorParameters().map(([, p]) => p.data()));
+  const clientValues = await Promise.all(client.generatorParameters().map(([, p]) => p.data()));
+  assert.equal(clientValues, serverValues, 'the client holds the server generators');
+  assert.equal(await moments(), before, 'Adam moments untouched');
+  assert.is(memory().tensors, live);
+  assert.is(client.generatorOptimizer.params[0], client.generatorParameters()[0]![1], 'Adam still updates the model tensors');
+  const losses = await client.trainStep(batch);
+  assert.ok(Number.isFinite(losses.generator!));
+  assert.not.equal(await client.generatorParameters()[0]![1].data(), serverValues[0], 'the step moved the replaced weights');
+  for (const t of [batch.a, batch.b] as Tensor[]) t.dispose();
+  client.dispose();
+  server.dispose();
+});
+
+test('identity weight 0 drops the identity term (and its two generator passes)', async () => {
+  const model = createModel('cyclegan', { width: 2, size: 32, weights: { identity: 0 } });
+  const batch = { a: randn([1, 1, 32, 32]), b: randn([1, 1, 32, 32]) };
+  const losses = await model.trainStep(batch);
+  assert.equal(Object.keys(losses).sort(), ['cycle', 'discriminator', 'discriminatorFake', 'discriminatorReal', 'gan', 'generator']);
+  assert.ok(Math.abs(losses.generator! - (losses.gan! + 10 * losses.cycle!)) < 1e-5 * losses.generator!);
+  batch.a.dispose();
+  batch.b.dispose();
+  model.dispose();
+});
+
+test.run();
