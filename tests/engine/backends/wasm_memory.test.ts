@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { installNodePlatform } from '../../../platform/node.js';
 import {
-  HandleError, keep, l1Loss, manualSeed, memory, nn, optim, randn, setBackend, tanh, tidy,
+  getBackend, HandleError, keep, l1Loss, manualSeed, memory, nn, optim, randn, setBackend, tanh, tidy, useBackend, type Backend,
 } from '../../../engine/index.js';
 import { createBackend } from '../../../engine/backends/index.js';
 import { WasmBackend } from '../../../engine/backends/wasm/index.js';
@@ -101,5 +101,10 @@ test('freed handles and other backends\u2019 handles are refused', async () => {
   wasm.free(g);
   assert.equal(wasm.memory(), live);
 });
+
+// Other suites in this process made their tensors on the backend current before this one.
+let initial: Backend | undefined;
+test.before(() => void (initial = getBackend()));
+test.after(() => void useBackend(initial!));
 
 test.run();

@@ -5,8 +5,8 @@
 import { test } from 'uvu';
 import { installNodePlatform } from '../../../platform/node.js';
 import {
-  abs, add, avgPool2d, cat, conv2d, convTranspose2d, exp, instanceNorm, l1Loss, leakyRelu, linear, log, mean, mseLoss, relu,
-  reshape, Rng, setBackend, sigmoid, slice, sub, sum, tanh, tensor, tidy, upsampleNearest, type Tensor,
+  abs, add, avgPool2d, cat, conv2d, convTranspose2d, exp, getBackend, instanceNorm, l1Loss, leakyRelu, linear, log, mean, mseLoss, relu,
+  reshape, Rng, setBackend, sigmoid, slice, sub, sum, tanh, tensor, tidy, upsampleNearest, useBackend, type Backend, type Tensor,
 } from '../../../engine/index.js';
 import { assertClose, randomValues } from './parity.js';
 
@@ -82,5 +82,10 @@ test('pooling, upsampling, linear, sigmoid, log, MSE and L1', async () => {
     return add(mseLoss(p, target!), l1Loss(log(p), exp(log(target!))));
   });
 });
+
+// Other suites in this process made their tensors on the backend current before this one.
+let initial: Backend | undefined;
+test.before(() => void (initial = getBackend()));
+test.after(() => void useBackend(initial!));
 
 test.run();
