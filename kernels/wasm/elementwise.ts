@@ -1,6 +1,7 @@
 // Element-wise kernels: fill, the unary ops of engine/backend.ts's UnaryOp
 // (same order), and broadcasting binary ops. Work items are chunks of
 // elements (unary) or of output rows (binary).
+import { expSimd, sigmoidSimd, tanhSimd } from './mathf';
 import { BinaryParams, UnaryParams } from './params';
 
 // UnaryOp, in the order of unaryOps in engine/backend.ts.
@@ -18,7 +19,7 @@ export function fill(y: usize, n: i32, value: f32): void {
   for (; i < n; i++) store<f32>(y + (<usize>i << 2), value);
 }
 
-/** The scalar twin of unaryVector, and the only path for exp, log, tanh, sigmoid. */
+/** The scalar twin of unaryVector, for remainder lanes, and the only path for log. */
 @inline function unaryScalar(op: i32, x: f32, alpha: f32, beta: f32): f32 {
   switch (op) {
     case AFFINE: return alpha * x + beta;
@@ -40,7 +41,7 @@ export function fill(y: usize, n: i32, value: f32): void {
 }
 
 @inline function hasVectorForm(op: i32): bool {
-  return op != EXP && op != LOG && op != TANH && op != SIGMOID;
+  return op != LOG;
 }
 
 @inline function unaryVector(op: i32, x: v128, alpha: v128, beta: v128): v128 {
@@ -52,6 +53,9 @@ export function fill(y: usize, n: i32, value: f32): void {
     case SIGN: return f32x4.sub(v128.and(f32x4.gt(x, zero), one), v128.and(f32x4.lt(x, zero), one));
     case SQUARE: return f32x4.mul(x, x);
     case SQRT: return f32x4.sqrt(x);
+    case EXP: return expSimd(x);
+    case TANH: return tanhSimd(x);
+    case SIGMOID: return sigmoidSimd(x);
     case RELU: return v128.and(x, f32x4.gt(x, zero));
     case STEP: return v128.and(f32x4.gt(x, zero), one);
     case LEAKY_RELU: return v128.bitselect(x, f32x4.mul(alpha, x), f32x4.gt(x, zero));
@@ -61,24 +65,47 @@ export function fill(y: usize, n: i32, value: f32): void {
   return x;
 }
 
+/**
+ * y = op(x) for i in [i0, i1). Inlined with a constant op at each call site
+ * below, so that every op gets its own loop, with its constants hoisted.
+ */
+@inline function unaryRange(op: i32, x: usize, y: usize, i0: i32, i1: i32, alpha: f32, beta: f32): void {
+  let i = i0;
+  if (hasVectorForm(op)) {
+    const va = f32x4.splat(alpha);
+    const vb = f32x4.splat(beta);
+    for (; i + 4 <= i1; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(y + at, unaryVector(op, v128.load(x + at), va, vb));
+    }
+  }
+  for (; i < i1; i++) {
+    const at = <usize>i << 2;
+    store<f32>(y + at, unaryScalar(op, load<f32>(x + at), alpha, beta));
+  }
+}
+
 /** Chunks [begin, end) of y = op(x). */
 export function unary(params: usize, begin: i32, end: i32, thread: i32): void {
   const p = changetype<UnaryParams>(params);
   const i0 = begin * p.chunk;
   const i1 = min(p.n, end * p.chunk);
-  const op = p.op;
-  let i = i0;
-  if (hasVectorForm(op)) {
-    const alpha = f32x4.splat(p.alpha);
-    const beta = f32x4.splat(p.beta);
-    for (; i + 4 <= i1; i += 4) {
-      const at = <usize>i << 2;
-      v128.store(p.y + at, unaryVector(op, v128.load(p.x + at), alpha, beta));
-    }
-  }
-  for (; i < i1; i++) {
-    const at = <usize>i << 2;
-    store<f32>(p.y + at, unaryScalar(op, load<f32>(p.x + at), p.alpha, p.beta));
+  const x = p.x, y = p.y, a = p.alpha, b = p.beta;
+  switch (p.op) {
+    case AFFINE: unaryRange(AFFINE, x, y, i0, i1, a, b); break;
+    case ABS: unaryRange(ABS, x, y, i0, i1, a, b); break;
+    case SIGN: unaryRange(SIGN, x, y, i0, i1, a, b); break;
+    case SQUARE: unaryRange(SQUARE, x, y, i0, i1, a, b); break;
+    case SQRT: unaryRange(SQRT, x, y, i0, i1, a, b); break;
+    case EXP: unaryRange(EXP, x, y, i0, i1, a, b); break;
+    case LOG: unaryRange(LOG, x, y, i0, i1, a, b); break;
+    case RELU: unaryRange(RELU, x, y, i0, i1, a, b); break;
+    case STEP: unaryRange(STEP, x, y, i0, i1, a, b); break;
+    case TANH: unaryRange(TANH, x, y, i0, i1, a, b); break;
+    case SIGMOID: unaryRange(SIGMOID, x, y, i0, i1, a, b); break;
+    case LEAKY_RELU: unaryRange(LEAKY_RELU, x, y, i0, i1, a, b); break;
+    case LEAKY_RELU_GRAD: unaryRange(LEAKY_RELU_GRAD, x, y, i0, i1, a, b); break;
+    case CLAMP: unaryRange(CLAMP, x, y, i0, i1, a, b); break;
   }
 }
 

@@ -11,9 +11,9 @@ import type { WasmContext } from './context.js';
 import { gemmLayout, packALayout, sumSplitsLayout, writeParams } from './params.js';
 
 /** Reduction rows of B packed at a time: a 4 x kc A panel stays in L1, the kc x 128 B block in L2. */
-export const kcTarget = 256;
+export const kcTarget = 512;
 /** The most a block may take when one block covers the whole reduction (saves a pass over C). */
-export const kcLimit = 320;
+export const kcLimit = 640;
 /** Columns per work item (a multiple of the micro-kernel's 8). */
 export const stripColsMax = 128;
 /** Floats of per-thread scratch: the 4x8 tile, then the packed B block. */

@@ -43,6 +43,19 @@ for (const op of unaryOps) {
   }
 }
 
+test('exp, tanh and sigmoid at the ends of float32: inf, 0, +-1 and subnormals as Math computes them', async () => {
+  const xs = new Float32Array([-200, -104, -100, -90, -87.5, -20, -1e-3, 0, 1e-6, 1e-3, 0.5, 20, 88.7, 88.8, 200, -Infinity, Infinity]);
+  for (const op of ['exp', 'tanh', 'sigmoid'] as const) {
+    const expected = await runCase(js, { inputs: [xs], outSize: xs.length, call: (b, [x], y) => b.unary(op, x!, y, 0, 0) });
+    const actual = await runCase(wasm, { inputs: [xs], outSize: xs.length, call: (b, [x], y) => b.unary(op, x!, y, 0, 0) });
+    expected.forEach((e, i) => {
+      const a = actual[i]!;
+      const ok = e === a || Math.abs(a - e) <= 2e-6 * Math.abs(e) || Math.abs(a - e) < 1e-42;
+      if (!ok) throw new Error(`${op}(${xs[i]}) is ${a}, expected ${e}`);
+    });
+  }
+});
+
 // binary with broadcasting
 const binaryShapes: [number[], number[]][] = [
   [[13], [13]],
