@@ -20,7 +20,10 @@ export interface Platform {
   gpu(): Promise<GPU | null>;
   /** Logical processors available to worker threads. */
   cores(): number;
-  /** The compiled WebAssembly kernels, dist/wasm/fedmed.wasm. */
+  /**
+   * The compiled WebAssembly kernels: dist/wasm/fedmed.relaxed.wasm where
+   * the engine has relaxed SIMD (fused multiply-add), else dist/wasm/fedmed.wasm.
+   */
   wasmModule(): Promise<WebAssembly.Module>;
   /**
    * A new worker running serveKernels (engine/backends/wasm/worker_loop.ts),
@@ -29,13 +32,28 @@ export interface Platform {
   startKernelWorker(): KernelWorker;
 }
 
-/** Where a page finds the kernels: next to the engine's build, at dist/wasm/fedmed.wasm. */
-const wasmUrl = new URL('../wasm/fedmed.wasm', import.meta.url);
+/** A module of one function that uses f32x4.relaxed_madd: it validates where relaxed SIMD is on. */
+const relaxedSimdProbe = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128, v128, v128) -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // f32x4.relaxed_madd
+]);
+
+export function hasRelaxedSimd(): boolean {
+  return WebAssembly.validate(relaxedSimdProbe);
+}
+
+/** The kernels' file in dist/wasm: the relaxed-SIMD build where this engine can run it. */
+export function wasmFileName(relaxed = hasRelaxedSimd()): string {
+  return relaxed ? 'fedmed.relaxed.wasm' : 'fedmed.wasm';
+}
 
 const browserPlatform: Platform = {
   gpu: async () => (typeof navigator !== 'undefined' && 'gpu' in navigator ? navigator.gpu : null),
   cores: () => (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1),
-  wasmModule: () => WebAssembly.compileStreaming(fetch(wasmUrl)),
+  // Next to the engine's build: dist/engine/platform.js -> dist/wasm/.
+  wasmModule: () => WebAssembly.compileStreaming(fetch(new URL(`../wasm/${wasmFileName()}`, import.meta.url))),
   startKernelWorker() {
     const worker = new Worker(new URL('./backends/wasm/worker.js', import.meta.url), { type: 'module' });
     return {

@@ -5,9 +5,10 @@
  * points (the CLI, tests, benchmarks); the engine itself never imports it.
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { setPlatform, type KernelWorker, type Platform } from '../engine/platform.js';
+import { hasRelaxedSimd, setPlatform, wasmFileName, type KernelWorker, type Platform } from '../engine/platform.js';
 
 let gpuPromise: Promise<GPU | null> | null = null;
 
@@ -22,18 +23,33 @@ function dawnGpu(): Promise<GPU | null> {
   return gpuPromise;
 }
 
-let modulePromise: Promise<WebAssembly.Module> | null = null;
+/**
+ * Relaxed SIMD (fused multiply-add), which V8 ships from Node 22 and has
+ * behind a flag before: the flag is set here, before any kernels compile.
+ * FEDMED_WASM_RELAXED=0 keeps the plain build (to compare the two).
+ */
+function relaxedSimd(): boolean {
+  if (process.env.FEDMED_WASM_RELAXED === '0') return false;
+  if (!hasRelaxedSimd()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return hasRelaxedSimd();
+}
 
-/** dist/wasm/fedmed.wasm (this file is dist/platform/node.js once built), compiled once. */
-function wasmModule(): Promise<WebAssembly.Module> {
-  modulePromise ??= readFile(new URL('../wasm/fedmed.wasm', import.meta.url)).then(
-    (bytes) => WebAssembly.compile(bytes),
-    (e: NodeJS.ErrnoException) => {
-      modulePromise = null;
-      throw new Error(`cannot read the WebAssembly kernels (${e.code ?? e.message}); run npm run build:wasm`);
-    },
-  );
-  return modulePromise;
+const modules = new Map<boolean, Promise<WebAssembly.Module>>();
+
+/** One build of the kernels from dist/wasm (this file is dist/platform/node.js once built), compiled once. */
+export function compileKernels(relaxed: boolean): Promise<WebAssembly.Module> {
+  let m = modules.get(relaxed);
+  if (!m) {
+    m = readFile(new URL(`../wasm/${wasmFileName(relaxed)}`, import.meta.url)).then(
+      (bytes) => WebAssembly.compile(bytes),
+      (e: NodeJS.ErrnoException) => {
+        modules.delete(relaxed);
+        throw new Error(`cannot read the WebAssembly kernels (${e.code ?? e.message}); run npm run build:wasm`);
+      },
+    );
+    modules.set(relaxed, m);
+  }
+  return m;
 }
 
 function startKernelWorker(): KernelWorker {
@@ -51,7 +67,7 @@ function startKernelWorker(): KernelWorker {
 export const nodePlatform: Platform = {
   gpu: dawnGpu,
   cores: () => os.availableParallelism?.() ?? os.cpus().length,
-  wasmModule,
+  wasmModule: () => compileKernels(relaxedSimd()),
   startKernelWorker,
 };
 

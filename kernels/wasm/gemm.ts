@@ -17,6 +17,22 @@ import { GemmParams, PackAParams } from './params';
 const ZEROS: usize = memory.data(16, 16);
 
 /**
+ * c + a * b: one fused multiply-add in the relaxed-SIMD build
+ * (fedmed.relaxed.wasm), which halves the micro-kernel's arithmetic
+ * instructions where V8's code is bound by how many it can issue; a multiply
+ * and an add in the plain build.
+ */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Whether this build fuses multiply-adds (relaxed SIMD). */
+export function fusedMultiplyAdd(): bool {
+  return ASC_FEATURE_RELAXED_SIMD;
+}
+
+/**
  * out[4][8] = init + sum over k < kc of a[k][0..3] (x) b[k][0..7], row r at
  * out + r * rowBytes; init is `out`'s current values when `accumulate`, else
  * bias[r] per row (4 floats at `bias`). The accumulators start at zero and
@@ -31,17 +47,17 @@ function gemm4x8Simd(kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, a
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     a += 16;
     b += 32;
   } while (b < bEnd);
@@ -208,10 +224,10 @@ function gemm1x16Direct(p: GemmParams, kc: i32, a: usize, b: usize, tile: usize)
   for (let k = 0; k < kc; k++) {
     const row = b + (<usize>(offsets ? load<i32>(offsets + (<usize>k << 2)) : k * stride) << 2);
     const av = v128.load32_splat(a);
-    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(row)));
-    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(row, 16)));
-    c2 = f32x4.add(c2, f32x4.mul(av, v128.load(row, 32)));
-    c3 = f32x4.add(c3, f32x4.mul(av, v128.load(row, 48)));
+    c0 = madd(av, v128.load(row), c0);
+    c1 = madd(av, v128.load(row, 16), c1);
+    c2 = madd(av, v128.load(row, 32), c2);
+    c3 = madd(av, v128.load(row, 48), c3);
     a += 16;
   }
   v128.store(tile, c0);

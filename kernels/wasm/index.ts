@@ -13,7 +13,7 @@ export { fill, unary, binary } from './elementwise';
 export { reduceSum, sumSplits, copy } from './reduce';
 export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';
 export { relayout, packRows } from './conv';
-export { gemm, packA } from './gemm';
+export { gemm, packA, fusedMultiplyAdd } from './gemm';
 export {
   unaryParamsBytes, binaryParamsBytes, copyParamsBytes, reduceParamsBytes, resampleParamsBytes,
   relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes,

@@ -9,6 +9,8 @@ import type { ThreadPool } from './pool.js';
 /** The module's exports that the glue calls directly, outside the pool. */
 export interface KernelExports {
   heapBase(): number;
+  /** Whether this build fuses multiply-adds (relaxed SIMD). */
+  fusedMultiplyAdd(): number;
   fill(y: number, n: number, value: number): void;
 }
 

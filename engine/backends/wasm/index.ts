@@ -24,6 +24,8 @@ import * as resample from './resample.js';
 export interface WasmOptions {
   /** Threads that run kernels, the calling one included (default: all cores). */
   threads?: number;
+  /** The compiled kernels (default: the platform's). */
+  module?: WebAssembly.Module;
 }
 
 /** The memory limits the module declares (asconfig.json): 16 MiB at first, at most 4 GiB. */
@@ -79,8 +81,7 @@ export class WasmBackend implements Backend {
     }
     const threads = options.threads ?? platform().cores();
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm backend: threads must be a whole number >= 1, got ${threads}`);
-    const module = await platform()
-      .wasmModule()
+    const module = await (options.module ? Promise.resolve(options.module) : platform().wasmModule())
       .catch((e: unknown) => {
         throw new BackendUnavailableError(`cannot load the WebAssembly kernels: ${e instanceof Error ? e.message : String(e)}`);
       });
@@ -101,7 +102,8 @@ export class WasmBackend implements Backend {
 
   describe(): string {
     const t = this.pool.threads;
-    return `WebAssembly SIMD kernels on ${t} thread${t === 1 ? '' : 's'}, ${(this.heap.capacity / 2 ** 20).toFixed(0)} MiB of memory`;
+    const simd = this.ctx.exports.fusedMultiplyAdd() ? 'relaxed SIMD (fused multiply-add)' : 'SIMD';
+    return `WebAssembly ${simd} kernels on ${t} thread${t === 1 ? '' : 's'}, ${(this.heap.capacity / 2 ** 20).toFixed(0)} MiB of memory`;
   }
 
   /** Ends the worker threads; the backend must not be used afterwards. */

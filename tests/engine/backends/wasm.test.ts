@@ -4,7 +4,9 @@
  * enough to take the multi-threaded paths, to 1e-4 relative.
  */
 import { test } from 'uvu';
-import { installNodePlatform } from '../../../platform/node.js';
+import * as assert from 'uvu/assert';
+import { compileKernels, installNodePlatform } from '../../../platform/node.js';
+import { WasmBackend } from '../../../engine/backends/wasm/index.js';
 import { Rng } from '../../../engine/index.js';
 import { createBackend } from '../../../engine/backends/index.js';
 import type { ConvGeometry, CopyGeometry, MatmulGeometry, PoolGeometry, UnaryOp } from '../../../engine/backend.js';
@@ -197,6 +199,24 @@ for (const [planes, inH, inW, top, bottom, left, right] of [[3, 7, 9, 1, 2, 3, 1
   parity(`padReflect ${name}`, () => ({ inputs: [values(xSize)], outSize: ySize, call: (b, [x], y) => b.padReflect(x!, y, g) }));
   parity(`padReflectBackward ${name}`, () => ({ inputs: [values(ySize)], outSize: xSize, call: (b, [dy], dx) => b.padReflectBackward(dy!, dx, g) }));
 }
+
+test('the plain SIMD build (no fused multiply-add) matches js too', async () => {
+  const plain = await WasmBackend.create({ threads: 2, module: await compileKernels(false) });
+  try {
+    assert.match(plain.describe(), /WebAssembly SIMD kernels/);
+    for (const g of [convs[0]!, convs[3]!, convs[8]!]) {
+      const xSize = g.n * g.cIn * g.inH * g.inW;
+      const c: ParityCase = {
+        inputs: [values(xSize), values(g.cOut * g.cIn * g.kH * g.kW)],
+        outSize: g.n * g.cOut * g.outH * g.outW,
+        call: (b, [x, w], y) => b.conv2d(x!, w!, null, y, g),
+      };
+      await assertParity(js, plain, c, rtol, 'plain build conv2d');
+    }
+  } finally {
+    plain.destroy();
+  }
+});
 
 test('one thread and two threads give the same bits', async () => {
   const one = await createBackend('wasm', { threads: 1 });
