@@ -88,8 +88,28 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
   const fullPanels = cols >> 3;
   const panelBytes = <usize>kc << 5;
   if (!p.bColOffsets && p.bColStride == 1) {
-    // Rows are contiguous: two vector copies per panel and row.
-    for (let kk = 0; kk < kc; kk++) {
+    // Rows are contiguous: four rows at a time, so that each panel gets 128 contiguous bytes.
+    let kk = 0;
+    for (; kk + 4 <= kc; kk += 4) {
+      const r0 = src + (<usize>(bRowOffset(p, k0 + kk) + n0) << 2);
+      const r1 = src + (<usize>(bRowOffset(p, k0 + kk + 1) + n0) << 2);
+      const r2 = src + (<usize>(bRowOffset(p, k0 + kk + 2) + n0) << 2);
+      const r3 = src + (<usize>(bRowOffset(p, k0 + kk + 3) + n0) << 2);
+      let out = dst + (<usize>kk << 5);
+      for (let q = 0; q < fullPanels; q++) {
+        const at = <usize>q << 5;
+        v128.store(out, v128.load(r0 + at));
+        v128.store(out, v128.load(r0 + at, 16), 16);
+        v128.store(out, v128.load(r1 + at), 32);
+        v128.store(out, v128.load(r1 + at, 16), 48);
+        v128.store(out, v128.load(r2 + at), 64);
+        v128.store(out, v128.load(r2 + at, 16), 80);
+        v128.store(out, v128.load(r3 + at), 96);
+        v128.store(out, v128.load(r3 + at, 16), 112);
+        out += panelBytes;
+      }
+    }
+    for (; kk < kc; kk++) {
       const row = src + (<usize>(bRowOffset(p, k0 + kk) + n0) << 2);
       let out = dst + (<usize>kk << 5);
       for (let q = 0; q < fullPanels; q++) {
@@ -98,9 +118,16 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
         v128.store(out, v128.load(from, 16), 16);
         out += panelBytes;
       }
-      for (let l = 0; l < 8 && fullPanels * 8 < cols; l++) {
-        const j = fullPanels * 8 + l;
-        store<f32>(out + (<usize>l << 2), j < cols ? load<f32>(row + (<usize>j << 2)) : 0);
+    }
+    // The last, partial panel, zero past n1.
+    if (fullPanels * 8 < cols) {
+      for (kk = 0; kk < kc; kk++) {
+        const row = src + (<usize>(bRowOffset(p, k0 + kk) + n0) << 2);
+        const out = dst + <usize>fullPanels * panelBytes + (<usize>kk << 5);
+        for (let l = 0; l < 8; l++) {
+          const j = fullPanels * 8 + l;
+          store<f32>(out + (<usize>l << 2), j < cols ? load<f32>(row + (<usize>j << 2)) : 0);
+        }
       }
     }
     return;
