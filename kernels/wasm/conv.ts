@@ -5,7 +5,9 @@
 // convolution's B operand is one contiguous run of the relaid image and
 // B packing is a plain copy. packRows: dy rows packed as the A operand of
 // the weight gradient, whose reduction runs over (image, pixel).
-import { PackRowsParams, RelayoutParams } from './params';
+// interleavePhases: the stride phases of backward-data, computed apart as
+// contiguous GEMM outputs, woven into dx.
+import { InterleaveParams, PackRowsParams, RelayoutParams } from './params';
 
 @inline function zero(dst: usize, count: i32): void {
   if (count > 0) memory.fill(dst, 0, <usize>count << 2);
@@ -97,5 +99,41 @@ export function packRows(params: usize, begin: i32, end: i32, thread: i32): void
       zero(out, (p.pitch - p.width) * 4);
     }
     zero(dst + (<usize>(p.height * p.pitch) << 4), (p.span - p.height * p.pitch) * 4);
+  }
+}
+
+/** Planes [begin, end) of InterleaveParams; stride 2 across interleaves two phase rows with shuffles. */
+export function interleavePhases(params: usize, begin: i32, end: i32, thread: i32): void {
+  const p = changetype<InterleaveParams>(params);
+  const sh = p.strideH;
+  const sw = p.strideW;
+  for (let plane = begin; plane < end; plane++) {
+    for (let y = 0; y < p.height; y++) {
+      const a = y % sh;
+      const u = y / sh;
+      const rows = (p.height - a + sh - 1) / sh;
+      const rowOffset = (plane * rows + u) * p.pitch;
+      const out = p.dst + (<usize>((plane * p.height + y) * p.width) << 2);
+      const first = load<i32>(p.phaseOffsets + (<usize>(a * sw) << 2));
+      let x = 0;
+      if (sw == 2 && first >= 0) {
+        const second = load<i32>(p.phaseOffsets + (<usize>(a * sw + 1) << 2));
+        if (second >= 0) {
+          const s0 = p.src + (<usize>(first + rowOffset) << 2);
+          const s1 = p.src + (<usize>(second + rowOffset) << 2);
+          for (; x + 8 <= p.width; x += 8) {
+            const at = <usize>x << 1; // (x / 2) floats
+            const even = v128.load(s0 + at);
+            const odd = v128.load(s1 + at);
+            v128.store(out + (<usize>x << 2), v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
+            v128.store(out + (<usize>x << 2), v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
+          }
+        }
+      }
+      for (; x < p.width; x++) {
+        const phase = load<i32>(p.phaseOffsets + (<usize>(a * sw + x % sw) << 2));
+        store<f32>(out + (<usize>x << 2), phase < 0 ? 0 : load<f32>(p.src + (<usize>(phase + rowOffset + x / sw) << 2)));
+      }
+    }
   }
 }

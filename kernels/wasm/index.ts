@@ -12,9 +12,9 @@ export function heapBase(): usize {
 export { fill, unary, binary } from './elementwise';
 export { reduceSum, sumSplits, copy } from './reduce';
 export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';
-export { relayout, packRows } from './conv';
+export { relayout, packRows, interleavePhases } from './conv';
 export { gemm, packA, fusedMultiplyAdd } from './gemm';
 export {
   unaryParamsBytes, binaryParamsBytes, copyParamsBytes, reduceParamsBytes, resampleParamsBytes,
-  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes,
+  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes,
 } from './params';

@@ -107,6 +107,24 @@
   span: i32;
 }
 
+/**
+ * dst [planes][height][width] from the stride phases of a backward-data pass:
+ * cell (y, x) is phase (y % strideH, x % strideW) at (y / strideH, x / strideW).
+ * Phase (a, b) sits at src + phaseOffsets[a * strideW + b] (an element offset,
+ * -1 for a phase no tap reaches: zeros) as [planes][its rows][pitch].
+ */
+@unmanaged export class InterleaveParams {
+  src: usize;
+  dst: usize;
+  planes: i32;
+  height: i32;
+  width: i32;
+  strideH: i32;
+  strideW: i32;
+  pitch: i32;
+  phaseOffsets: usize;
+}
+
 /** A[m][k] = src[rowOffsets[m] + colOffsets[k]] (colOffsets 0: k itself), packed into panels of 4 rows. */
 @unmanaged export class PackAParams {
   src: usize;
@@ -183,3 +201,4 @@ export function packRowsParamsBytes(): i32 { return offsetof<PackRowsParams>(); 
 export function packAParamsBytes(): i32 { return offsetof<PackAParams>(); }
 export function gemmParamsBytes(): i32 { return offsetof<GemmParams>(); }
 export function sumSplitsParamsBytes(): i32 { return offsetof<SumSplitsParams>(); }
+export function interleaveParamsBytes(): i32 { return offsetof<InterleaveParams>(); }

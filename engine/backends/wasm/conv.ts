@@ -8,7 +8,8 @@
  *   j >= outW are computed and dropped.
  * - conv2dBackwardData: for each of the stride x stride output phases, a
  *   stride-1 correlation of the zero-padded dy with that phase's taps of w,
- *   flipped and transposed; each phase writes its own interleaved dx cells.
+ *   flipped and transposed; with a stride the phases are computed apart and
+ *   then woven into dx.
  * - conv2dBackwardFilter: dw[o][k] = sum over (image, t) of dy[o][t] *
  *   B[k][t], the same B read transposed, dy packed as A with zeros in the
  *   dropped columns. Per-sample mode makes the images a batch of GEMMs
@@ -17,7 +18,7 @@
 import type { ConvGeometry } from '../../backend.js';
 import type { WasmContext } from './context.js';
 import { packA, packedSize, runGemm } from './gemm.js';
-import { packRowsLayout, relayoutLayout, writeParams } from './params.js';
+import { interleaveLayout, packRowsLayout, relayoutLayout, writeParams } from './params.js';
 
 /** An image stack as the convolution's B operand reads it. */
 interface RelaidImage {
@@ -141,8 +142,10 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
       else phases.push({ a, b, h, w: v });
     }
   }
-  if (tapless) ctx.fill(dx, g.n * g.cIn * g.inH * g.inW, 0); // cells no tap reaches
-  if (phases.length === 0) return;
+  if (phases.length === 0) {
+    ctx.fill(dx, g.n * g.cIn * g.inH * g.inW, 0);
+    return;
+  }
   // One zero-padded copy of dy serves every phase, each at its own shift.
   const top = Math.max(0, ...phases.map((p) => -p.h.shift));
   const left = Math.max(0, ...phases.map((p) => -p.w.shift));
@@ -151,6 +154,18 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
   const img = relayout(ctx, dy, g.n, g.cOut, g.outH, g.outW, 1, 1, top, left, rows, cols);
   const plane = rows * cols;
   const wTaps = g.kH * g.kW;
+  // Strided: each phase fills its own [n, cIn, count, cols] block of `woven`
+  // with whole tiles, and interleavePhases weaves the blocks into dx. Stride 1:
+  // the one phase writes dx itself.
+  const strided = g.strideH > 1 || g.strideW > 1;
+  const phaseOffsets = new Int32Array(g.strideH * g.strideW).fill(-1);
+  let wovenSize = 0;
+  for (const p of phases) {
+    phaseOffsets[p.a * g.strideW + p.b] = wovenSize;
+    wovenSize += g.n * g.cIn * p.h.count * cols;
+  }
+  const woven = strided ? ctx.temp(wovenSize * 4) : 0;
+  if (!strided && tapless) ctx.fill(dx, g.n * g.cIn * g.inH * g.inW, 0);
   for (const { a, b, h, w: v } of phases) {
     const taps = g.cOut * h.taps * v.taps;
     const weightColumn = new Int32Array(taps);
@@ -166,6 +181,9 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
       }
     }
     const packed = packA(ctx, w, ctx.temp(packedSize(g.cIn, taps) * 4), g.cIn, taps, ctx.table(range(g.cIn, (c) => c * wTaps)), ctx.table(weightColumn));
+    const output = strided
+      ? { c: woven + phaseOffsets[a * g.strideW + b]! * 4, cBatchStride: g.cIn * h.count * cols, cRowStride: h.count * cols, cValidWidth: cols, cRowPitch: cols, cColPitch: 1 }
+      : { c: dx, cBatchStride: g.cIn * g.inH * g.inW, cRowStride: g.inH * g.inW, cValidWidth: v.count, cRowPitch: g.inW, cColPitch: 1 };
     runGemm(ctx, {
       m: g.cIn,
       n: h.count * cols,
@@ -177,14 +195,16 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
       bRowOffsets: ctx.table(dyRow),
       bColStride: 1,
       bBatchStride: img.imageStride,
-      c: dx + (a * g.inW + b) * 4,
-      cBatchStride: g.cIn * g.inH * g.inW,
-      cRowStride: g.inH * g.inW,
       cWidth: cols,
-      cValidWidth: v.count,
-      cRowPitch: g.strideH * g.inW,
-      cColPitch: g.strideW,
+      ...output,
     });
+  }
+  if (strided) {
+    const planes = g.n * g.cIn;
+    const params = writeParams(ctx.heap, ctx.params, interleaveLayout, {
+      src: woven, dst: dx, planes, height: g.inH, width: g.inW, strideH: g.strideH, strideW: g.strideW, pitch: cols, phaseOffsets: ctx.table(phaseOffsets),
+    });
+    ctx.pool.run('interleavePhases', params, planes, Math.max(1, Math.floor(16384 / (g.inH * g.inW))), planes * g.inH * g.inW >= 1 << 16);
   }
 }
 

@@ -66,8 +66,9 @@ export function runGemm(ctx: WasmContext, s: GemmSpec): void {
   if (s.m === 0 || s.n === 0 || batch === 0) return;
   const kTotal = reduceBatch * s.k;
   if (kTotal === 0) throw new Error('wasm gemm: empty reduction');
-  const stripCols = Math.min(stripColsMax, roundUp(s.n, 8));
-  const strips = Math.ceil(s.n / stripCols);
+  // Strips of equal width: a narrow last strip would stream all of A for a few columns.
+  const strips = Math.ceil(s.n / stripColsMax);
+  const stripCols = roundUp(Math.ceil(s.n / strips), 8);
   // A long reduction into few output blocks is split, each split summing into its own copy of C.
   const kSplits = s.splittable && batch * strips < 8 && kTotal >= 8192 ? Math.min(8, Math.floor(kTotal / 4096)) : 1;
   const threads = ctx.pool.threads;

@@ -47,6 +47,8 @@ export const gemmLayout = layout('gemm', [
 
 export const sumSplitsLayout = layout('sumSplits', ['x', 'y', 'n', 'splits', 'stride', 'chunk']);
 
+export const interleaveLayout = layout('interleave', ['src', 'dst', 'planes', 'height', 'width', 'strideH', 'strideW', 'pitch', 'phaseOffsets']);
+
 export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
 
 /** Writes `values` at byte offset `at` in the layout's order. */
@@ -62,7 +64,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout];
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));
