@@ -31,6 +31,18 @@ export interface WasmOptions {
 /** The memory limits the module declares (asconfig.json): 16 MiB at first, at most 4 GiB. */
 const initialPages = 256;
 const maximumPages = 65536;
+/** Where a host cannot reserve 4 GiB of shared memory (32-bit browsers), 1 GiB. */
+const fallbackMaximumPages = 16384;
+
+/** The shared memory and its maximum in bytes. */
+function sharedMemory(): { memory: WebAssembly.Memory; maximumBytes: number } {
+  try {
+    return { memory: new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages, shared: true }), maximumBytes: maximumPages * 65536 };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { memory: new WebAssembly.Memory({ initial: initialPages, maximum: fallbackMaximumPages, shared: true }), maximumBytes: fallbackMaximumPages * 65536 };
+  }
+}
 
 const shared = new Map<number, Promise<WasmBackend>>();
 
@@ -85,11 +97,11 @@ export class WasmBackend implements Backend {
       .catch((e: unknown) => {
         throw new BackendUnavailableError(`cannot load the WebAssembly kernels: ${e instanceof Error ? e.message : String(e)}`);
       });
-    const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages, shared: true });
+    const { memory, maximumBytes } = sharedMemory();
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     checkLayouts(instance.exports);
     const exports = instance.exports as unknown as KernelExports;
-    const heap = new Heap(memory, exports.heapBase(), maximumPages * 65536);
+    const heap = new Heap(memory, exports.heapBase(), maximumBytes);
     const pool = await ThreadPool.start(module, memory, kernelTable(instance.exports), threads);
     const params = heap.alloc(paramsBytes);
     const scratch = heap.alloc(threads * scratchFloats * 4);

@@ -90,12 +90,10 @@ export class ThreadPool {
       failure = e; // still wait: the workers must finish before anything is freed
     }
     this.waitForWorkers();
-    if (failure) throw failure;
     const failed = Atomics.load(c, Control.failed);
-    if (failed) {
-      Atomics.store(c, Control.failed, 0);
-      throw new Error(`wasm kernel ${kernel} failed on thread ${failed - 1}: ${this.failureMessage()}`);
-    }
+    Atomics.store(c, Control.failed, 0);
+    if (failure) throw failure;
+    if (failed) throw new Error(`wasm kernel ${kernel} failed on thread ${failed - 1}: ${this.failureMessage()}`);
   }
 
   private waitForWorkers(): void {

@@ -1,0 +1,52 @@
+/**
+ * The wasm backend's thread pool (engine/backends/wasm/pool.ts): jobs are
+ * split between the threads, a kernel that traps on any thread is an error
+ * on the calling thread (not a hang), and the pool runs the next job as usual.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileKernels, installNodePlatform } from '../../../platform/node.js';
+import { ThreadPool } from '../../../engine/backends/wasm/pool.js';
+import { kernelTable } from '../../../engine/backends/wasm/protocol.js';
+import { unaryLayout, writeParams } from '../../../engine/backends/wasm/params.js';
+import { Heap } from '../../../engine/backends/wasm/heap.js';
+import { unaryOps } from '../../../engine/backend.js';
+
+installNodePlatform();
+
+const module = await compileKernels(false);
+const memory = new WebAssembly.Memory({ initial: 256, maximum: 1024, shared: true });
+const instance = new WebAssembly.Instance(module, { env: { memory } });
+const heap = new Heap(memory, (instance.exports.heapBase as () => number)(), 1024 * 65536);
+const pool = await ThreadPool.start(module, memory, kernelTable(instance.exports), 2);
+
+const n = 1 << 18;
+const chunk = 1024;
+const x = heap.alloc(n * 4);
+const y = heap.alloc(n * 4);
+const params = heap.alloc(64);
+
+/** y = 2x + 1 over n values in n / chunk items, from `from` (a byte offset). */
+function affineJob(from: number): void {
+  writeParams(heap, params, unaryLayout, { op: unaryOps.indexOf('affine'), x: from, y, n, chunk, alpha: 2, beta: 1 });
+  pool.run('unary', params, n / chunk);
+}
+
+test('a job split between two threads computes every item', () => {
+  heap.f32.set(Float32Array.from({ length: n }, (_, i) => i % 1000), x >> 2);
+  affineJob(x);
+  const out = heap.f32.subarray(y >> 2, (y >> 2) + n);
+  for (let i = 0; i < n; i += 997) assert.is(out[i], 2 * (i % 1000) + 1);
+  assert.is(out[n - 1], 2 * ((n - 1) % 1000) + 1);
+});
+
+test('a kernel that traps is an error on the calling thread, and the next job runs', () => {
+  const beyond = memory.buffer.byteLength + 65536; // every item reads out of bounds, on whichever thread
+  assert.throws(() => affineJob(beyond), /out of bounds|unreachable|wasm kernel unary failed/);
+  affineJob(x); // no stale failure, no stuck worker
+  assert.is(heap.f32[(y >> 2) + 5], 11);
+});
+
+test.after(() => pool.stop());
+
+test.run();
