@@ -12,8 +12,11 @@ import { demoCommand } from './commands/demo.js';
 import { privacyCommand } from './commands/privacy.js';
 import { dataCommand } from './commands/data.js';
 import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
+import { translateCommand } from './commands/translate.js';
+import { metricsCommand } from './commands/metrics.js';
 
-const commands: Command[] = [trainCommand, dataCommand, privacyCommand, infoCommand, demoCommand];
+const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, infoCommand, demoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -53,6 +56,7 @@ async function main(argv: string[]): Promise<void> {
   }
   installNodePlatform();
   const { flags, positionals, given } = parseFlags(rest, command.flags);
+  if (positionals.length && !command.takesPositionals) throw new UsageError(`fedmed ${path} takes no argument '${positionals[0]}' (flags start with --); see fedmed ${path} --help`);
   await command.run(flags, positionals, given);
 }
 

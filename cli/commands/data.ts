@@ -67,6 +67,7 @@ const inspectCommand: Command = {
     subjects: { type: 'boolean', help: 'list every subject' },
     json: { type: 'boolean', help: 'print the whole report as JSON' },
   },
+  takesPositionals: true,
   async run(flags, positionals) {
     if (positionals.length !== 1) throw new UsageError(`fedmed data inspect takes one folder, got ${positionals.length}: fedmed data inspect DIR`);
     const { inspectDataset } = await import('../../data/fs/inspect.js');

@@ -28,6 +28,9 @@ export interface Progress {
 
 const LATEST = 'latest';
 
+/** The global generators' file in a round folder (what `fedmed eval` and `translate` load). */
+export const generatorsFile = 'generators.safetensors';
+
 function roundFolder(runDir: string, round: number): string {
   return path.join(runDir, 'checkpoints', `round-${String(round).padStart(4, '0')}`);
 }
@@ -44,7 +47,7 @@ export async function saveCheckpoint(
 ): Promise<string> {
   const dir = roundFolder(runDir, progress.round);
   const generators = await readNamed(server.generatorParameters());
-  await writeFileAtomic(path.join(dir, 'generators.safetensors'), encodeSafetensors(generators, { ...metadata, round: String(progress.round) }));
+  await writeFileAtomic(path.join(dir, generatorsFile), encodeSafetensors(generators, { ...metadata, round: String(progress.round) }));
   for (const client of clients) {
     await writeFileAtomic(path.join(dir, `${client.name}.safetensors`), encodeSafetensors(await clientState(client.model)));
   }
@@ -84,7 +87,7 @@ export interface LoadedCheckpoint {
 
 /** Restores every client's private state from `dir`; returns the global generators and the progress. */
 export async function loadCheckpoint(dir: string, clients: readonly Client[]): Promise<LoadedCheckpoint> {
-  const { tensors: generators, metadata } = await readSafetensors(path.join(dir, 'generators.safetensors'));
+  const { tensors: generators, metadata } = await readSafetensors(path.join(dir, generatorsFile));
   for (const client of clients) {
     const file = path.join(dir, `${client.name}.safetensors`);
     const { tensors } = await readSafetensors(file);

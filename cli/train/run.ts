@@ -138,7 +138,12 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   return { runDir, history, final: history.records.at(-1)?.metrics ?? [] };
 }
 
-/** What `fedmed translate` and `eval` need to rebuild the model from the generators file. */
+/**
+ * What `fedmed translate` and `eval` need to rebuild the model from the
+ * generators file (cli/checkpoint-model.ts reads it back), and to rebuild
+ * the run's held-out test set: the data, the split's seed and fraction, and
+ * the phantom's settings (the phantom is generated from them).
+ */
 export function modelMetadata(config: TrainConfig): Record<string, string> {
   return {
     model: config.model,
@@ -147,6 +152,11 @@ export function modelMetadata(config: TrainConfig): Record<string, string> {
     source: config.source,
     target: config.target,
     identity: config.identity,
+    data: config.data,
+    seed: String(config.seed),
+    testFraction: String(config.testFraction),
+    phantomSubjects: String(config.phantomSubjects),
+    phantomSize: String(config.phantomSize),
   };
 }
 

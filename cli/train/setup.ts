@@ -4,11 +4,11 @@
  * items, loaders and models, and the server's model that holds the global
  * generators for evaluation and checkpoints.
  */
-import { BatchLoader, buildItems, mixSeed, partitionClients, splitSubjects, type Item, type Misalignment, type SliceDataset } from '../../data/index.js';
-import { loadDataset } from '../../data/fs/index.js';
+import { BatchLoader, buildItems, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
 import { createModel, type GanModel, type ModelOptions } from '../../models/index.js';
 import type { Tensor } from '../../engine/index.js';
+import { describeData, evaluationItems, loadSplit } from '../data-split.js';
 import type { TrainConfig } from './config.js';
 
 export interface TrainingSetup {
@@ -27,13 +27,7 @@ export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: 
 }
 
 export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
-  const dataset = await loadDataset({
-    root: config.data === 'phantom' ? undefined : config.data,
-    phantom: { subjects: config.phantomSubjects, size: config.phantomSize, seed: config.seed },
-    contrasts: [config.source, config.target],
-    size: config.size,
-  });
-  const { train, test } = splitSubjects(dataset.subjects, { testFraction: config.testFraction, seed: config.seed });
+  const { dataset, train, test } = await loadSplit(config);
   const groups = config.clients > 0
     ? partitionClients(train, { clients: config.clients, scheme: config.scheme, weights: config.weights ?? undefined, seed: config.seed })
     : [train];
@@ -48,11 +42,10 @@ export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
     const loader = new BatchLoader(items, { source: config.source, target: config.target, batchSize: config.batch, seed, misalignment });
     return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
   });
-  const testItems = buildItems(test, { pairedRatio: 1, seed: config.seed, name: 'test set' });
+  const testItems = evaluationItems(test, config.seed);
   const server = createModel(config.model, modelOptions(config, config.seed));
-  const source = dataset.source === 'phantom' ? `the built-in phantom (${dataset.subjects.length} subjects)` : `${config.data} (${dataset.source}, ${dataset.subjects.length} subjects)`;
   const summary = [
-    `data: ${source}, ${config.source} -> ${config.target}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
+    `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
     ...clients.map((c, k) => `${c.name}: ${groups[k]!.length} subjects, ${c.samples} items, ${c.loader.length} batches per epoch`),
     ...dataset.skipped.map((s) => `skipped ${s}`),

@@ -1,0 +1,118 @@
+/**
+ * fedmed eval: a checkpoint's generators scored on the held-out test
+ * subjects of its run (the same seeded split as training) or on every
+ * subject of a dataset (--all), both directions, with the untranslated input
+ * as the baseline to beat.
+ */
+import type { SliceDataset, Subject } from '../../data/index.js';
+import type { DirectionMetrics } from '../../eval/records.js';
+import { UsageError } from '../args.js';
+import type { CheckpointMetadata } from '../checkpoint-model.js';
+import type { Command } from '../command.js';
+import type { DataSpec } from '../data-split.js';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: "score a checkpoint's translations (MAE, PSNR, SSIM) on held-out or all subjects",
+  usage: [
+    'usage: fedmed eval --checkpoint RUN|FILE [--data DIR|phantom] [--all] [--backend B] [--json]',
+    '',
+    'Rebuilds the model from a run folder (its latest checkpoint) or a generators.safetensors',
+    "file, and scores both directions on the run's held-out test subjects: the split is remade",
+    "from the seed and test fraction the checkpoint records, so --data must be the run's data",
+    '(the default). --all scores every subject of --data instead. Each slice is scored on',
+    '[0, 1]; the untranslated input, scored the same way, is the baseline to beat.',
+  ].join('\n'),
+  flags: {
+    checkpoint: { type: 'string', help: 'a run folder, a round folder or a generators.safetensors file', placeholder: 'RUN|FILE' },
+    data: { type: 'string', help: "'phantom' or an IXI / BraTS2021 folder (default: the run's own data)", placeholder: 'DIR|phantom' },
+    all: { type: 'boolean', help: 'score every subject of --data, not only the held-out test subjects' },
+    backend: { type: 'string', help: 'where to compute', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'js'] },
+    json: { type: 'boolean', help: 'print the results as JSON' },
+  },
+  async run(flags) {
+    if (typeof flags.checkpoint !== 'string') throw new UsageError('fedmed eval needs --checkpoint RUN|FILE; see fedmed eval --help');
+    const { buildModel, describeCheckpoint, readCheckpoint } = await import('../checkpoint-model.js');
+    const { describeData, evaluationItems, loadSpecDataset, loadSplit } = await import('../data-split.js');
+    const { evaluate } = await import('../../eval/evaluate.js');
+    const { autoReason, setBackend } = await import('../../engine/index.js');
+    const checkpoint = await readCheckpoint(flags.checkpoint);
+    const all = (flags.all as boolean | undefined) ?? false;
+    const spec = dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file);
+    let dataset: SliceDataset;
+    let subjects: Subject[];
+    if (all) {
+      dataset = await loadSpecDataset(spec);
+      subjects = dataset.subjects;
+    } else {
+      const split = await loadSplit(spec);
+      [dataset, subjects] = [split.dataset, split.test];
+    }
+    const items = evaluationItems(subjects, spec.seed);
+    const backend = await setBackend(flags.backend as 'auto');
+    const model = buildModel(checkpoint);
+    try {
+      const result = await evaluate(model, items, { source: spec.source, target: spec.target, batchSize: 4 });
+      const scope = all ? 'all subjects' : `held-out test subjects (seed ${spec.seed}, test fraction ${spec.testFraction})`;
+      const data = describeData(spec, dataset);
+      if (flags.json) {
+        const json = {
+          checkpoint: checkpoint.file,
+          metadata: checkpoint.metadata,
+          backend: backend.name,
+          data: spec.data,
+          subjects: all ? 'all' : 'test',
+          ...(all ? {} : { split: { seed: spec.seed, testFraction: spec.testFraction } }),
+          subjectIds: subjects.map((s) => s.id),
+          slices: items.length,
+          metrics: result.metrics,
+          baseline: result.baseline,
+        };
+        // JSON has no infinity: a PSNR of +Infinity (an exact slice) prints as null.
+        console.log(JSON.stringify(json, null, 2));
+        return;
+      }
+      console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);
+      console.log(`backend: ${backend.name} - ${backend.describe()}${flags.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
+      console.log(`data: ${data}, ${scope}: ${subjects.length} subject${subjects.length === 1 ? '' : 's'}, ${items.length} slices of ${spec.size}x${spec.size}`);
+      if (checkpoint.metadata.data !== undefined && checkpoint.metadata.data !== spec.data && !all) {
+        console.log(`note: the run trained on ${checkpoint.metadata.data}; the split of other data is not its held-out set`);
+      }
+      console.log('');
+      console.log(table(result.metrics, result.baseline));
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+/** The data and split to score, from the checkpoint's metadata and --data. */
+function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, all: boolean, file: string): DataSpec {
+  const data = dataFlag ?? m.data;
+  if (data === undefined) throw new UsageError(`${file} does not record its run's data; pass --data DIR|phantom`);
+  const missing = (what: string) => new UsageError(`${file}: its metadata has no ${what}, which ${all ? '--all on the phantom' : "the run's test split"} needs${all ? '' : '; pass --all to score every subject'}`);
+  const needsSplit = !all;
+  const phantom = data === 'phantom';
+  if ((needsSplit || phantom) && m.seed === undefined) throw missing('seed');
+  if (needsSplit && m.testFraction === undefined) throw missing('testFraction');
+  if (phantom && (m.phantomSubjects === undefined || m.phantomSize === undefined)) throw missing('phantomSubjects and phantomSize');
+  return {
+    data,
+    source: m.source,
+    target: m.target,
+    size: m.size,
+    seed: m.seed ?? 3,
+    testFraction: m.testFraction ?? 0.2,
+    phantomSubjects: m.phantomSubjects ?? 0,
+    phantomSize: m.phantomSize ?? 0,
+  };
+}
+
+/** Rows per direction: the model, then the untranslated input. */
+function table(metrics: readonly DirectionMetrics[], baseline: readonly DirectionMetrics[]): string {
+  const header = ['', 'MAE', 'PSNR dB', 'SSIM', 'SSIM-gauss', 'SSIM-global'];
+  const row = (label: string, m: DirectionMetrics) => [label, m.mae.toFixed(4), m.psnr.toFixed(2), m.ssim.toFixed(4), m.ssimGaussian.toFixed(4), m.ssimGlobal.toFixed(4)];
+  const rows = metrics.flatMap((m, i) => [row(m.direction, m), row('  input', baseline[i]!)]);
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]! + 2))).join('')).join('\n');
+}

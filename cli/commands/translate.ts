@@ -1,0 +1,115 @@
+/**
+ * fedmed translate: a checkpoint applied to a NIfTI volume, plane by plane
+ * along the third axis, written as a float32 NIfTI on [0, 1] with the
+ * input's header and affine. An existing --out is kept unless --force, and
+ * the output is written through a temporary sibling, so a failure never
+ * leaves a half-written file.
+ */
+import { access, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { parseContrast, type Contrast } from '../../data/index.js';
+import type { Direction } from '../../models/index.js';
+import { UsageError } from '../args.js';
+import type { Command } from '../command.js';
+
+const niftiSuffix = /\.nii(\.gz)?$/i;
+
+export const translateCommand: Command = {
+  name: 'translate',
+  summary: 'translate a NIfTI volume with a checkpoint (e.g. T1 -> synthetic T2), written as NIfTI',
+  usage: [
+    'usage: fedmed translate --checkpoint RUN|FILE --in IN.nii.gz --out OUT.nii.gz [--direction a2b|b2a] [flags]',
+    '',
+    'Each plane along the third axis (axial in the usual storage) is padded square, resized to',
+    "the model's size, min-max scaled as training slices are, translated, and resized back.",
+    "The output keeps the input's dims, header and affine; its values are float32 on [0, 1].",
+    "a2b translates the checkpoint's source contrast into its target, b2a the reverse; the",
+    "default is a2b, and an input whose file name names the target contrast needs --direction.",
+  ].join('\n'),
+  flags: {
+    checkpoint: { type: 'string', help: 'a run folder, a round folder or a generators.safetensors file', placeholder: 'RUN|FILE' },
+    in: { type: 'string', help: 'the volume to translate (.nii or .nii.gz)', placeholder: 'FILE' },
+    out: { type: 'string', help: 'the volume to write (.nii or .nii.gz)', placeholder: 'FILE' },
+    direction: { type: 'string', help: "a2b: the checkpoint's source -> target; b2a: the reverse (default a2b)", choices: ['a2b', 'b2a'] },
+    planes: { type: 'string', help: 'translate only planes z0 <= z < z1 (the others are written as 0)', placeholder: 'Z0:Z1' },
+    batch: { type: 'int', help: 'planes per forward pass', default: 8 },
+    backend: { type: 'string', help: 'where to compute', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'js'] },
+    force: { type: 'boolean', help: 'replace --out if it exists' },
+  },
+  async run(flags, _positionals, given) {
+    const required = (name: string): string => {
+      if (typeof flags[name] !== 'string') throw new UsageError(`fedmed translate needs --${name}; see fedmed translate --help`);
+      return flags[name] as string;
+    };
+    const [checkpointPath, input, out] = [required('checkpoint'), required('in'), required('out')];
+    if (!niftiSuffix.test(out)) throw new UsageError(`--out ${out}: name it .nii or .nii.gz`);
+    if (path.resolve(out) === path.resolve(input)) throw new UsageError(`--out ${out} is the input file; write the translation elsewhere`);
+    if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
+    if (!((flags.batch as number) >= 1)) throw new UsageError(`--batch must be at least 1, got ${flags.batch}`);
+
+    const { buildModel, describeCheckpoint, readCheckpoint } = await import('../checkpoint-model.js');
+    const { readNiftiFile, writeNiftiFile } = await import('../../data/fs/index.js');
+    const { modelTranslator, translateVolume } = await import('../volume-translate.js');
+    const { parsePlanes, volumeDims } = await import('../volume-planes.js');
+    const { autoReason, setBackend } = await import('../../engine/index.js');
+    const { Progress } = await import('../progress.js');
+
+    const checkpoint = await readCheckpoint(checkpointPath);
+    const { metadata } = checkpoint;
+    const direction = (flags.direction as Direction | undefined) ?? 'a2b';
+    const [from, to] = direction === 'a2b' ? [metadata.source, metadata.target] : [metadata.target, metadata.source];
+    if (!given.has('direction')) checkNamedContrast(input, from, to);
+    const volume = await readNiftiFile(input);
+    const [nx, ny, nz] = volumeDims(volume);
+    const planes = parsePlanes(flags.planes as string | undefined, nz);
+
+    const backend = await setBackend(flags.backend as 'auto');
+    console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(metadata)})`);
+    console.log(`backend: ${backend.name} - ${backend.describe()}${flags.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
+    console.log(`${input}: ${nx}x${ny}x${nz}, translating ${from} -> ${to}, planes [${planes[0]}, ${planes[1]}) at ${metadata.size}x${metadata.size}`);
+    const model = buildModel(checkpoint);
+    const progress = new Progress({ stream: process.stderr });
+    const started = performance.now();
+    let values: Float32Array;
+    try {
+      values = await translateVolume(volume, modelTranslator(model, direction), {
+        size: metadata.size,
+        planes,
+        batch: flags.batch as number,
+        onProgress: (done, total) => progress.update(done, total, `translated ${done}/${total} planes`, 'planes'),
+      });
+    } finally {
+      progress.done();
+      model.dispose();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    // Through a temporary sibling with the same suffix (it decides gzip), renamed over --out when whole.
+    const temp = out.replace(niftiSuffix, `.${process.pid}.tmp$&`);
+    try {
+      await writeNiftiFile(temp, volume.header, values, { datatype: 'float32' });
+      await rename(temp, out);
+    } catch (e) {
+      await rm(temp, { force: true });
+      throw e;
+    }
+    const count = planes[1] - planes[0];
+    console.log(`wrote ${out}: ${nx}x${ny}x${nz} float32 on [0, 1] with the input's header and affine (${count} planes in ${seconds.toFixed(1)} s, ${(count / seconds).toFixed(1)} planes/s)`);
+  },
+};
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}
+
+/**
+ * When the input's file name names one contrast (IXI's `-T1`, BraTS's
+ * `_t1ce`, `T2.nii.gz`) and it is not the one the direction translates
+ * from, asks for an explicit --direction rather than translating the wrong way.
+ */
+function checkNamedContrast(file: string, from: Contrast, to: Contrast): void {
+  const words = path.basename(file).replace(niftiSuffix, '').split(/[^A-Za-z0-9]+/);
+  const named = [...new Set(words.map(parseContrast).filter((c): c is Contrast => c !== null))];
+  if (named.length !== 1 || named[0] === from) return;
+  const hint = named[0] === to ? `--direction b2a translates ${to} -> ${from}` : `this checkpoint translates ${from} <-> ${to}`;
+  throw new UsageError(`--in ${file}: its name says ${named[0]}, but the translation is ${from} -> ${to} (${hint}); give --direction to go ahead`);
+}

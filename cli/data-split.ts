@@ -1,0 +1,59 @@
+/**
+ * A run's data and its train/test split by subject, made the same way by
+ * `fedmed train` and by `fedmed eval`, so that eval on a checkpoint scores
+ * exactly the subjects the run held out: the same slices (phantom settings
+ * or folder, contrasts, size, the default slice range) and the same seeded
+ * split.
+ */
+import { buildItems, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../data/index.js';
+import { loadDataset } from '../data/fs/index.js';
+
+/** What decides a run's slices and split (a TrainConfig is one). */
+export interface DataSpec {
+  /** 'phantom' or a dataset folder. */
+  data: string;
+  source: Contrast;
+  target: Contrast;
+  /** Slice side in pixels. */
+  size: number;
+  /** Seeds the split (and the phantom). */
+  seed: number;
+  testFraction: number;
+  phantomSubjects: number;
+  phantomSize: number;
+}
+
+export interface DataSplit {
+  dataset: SliceDataset;
+  train: Subject[];
+  test: Subject[];
+}
+
+/** The slices of `spec.data`'s subjects with both contrasts. */
+export function loadSpecDataset(spec: DataSpec): Promise<SliceDataset> {
+  return loadDataset({
+    root: spec.data === 'phantom' ? undefined : spec.data,
+    phantom: { subjects: spec.phantomSubjects, size: spec.phantomSize, seed: spec.seed },
+    contrasts: [spec.source, spec.target],
+    size: spec.size,
+  });
+}
+
+/** The dataset and its seeded split into training and held-out test subjects. */
+export async function loadSplit(spec: DataSpec): Promise<DataSplit> {
+  const dataset = await loadSpecDataset(spec);
+  const { train, test } = splitSubjects(dataset.subjects, { testFraction: spec.testFraction, seed: spec.seed });
+  return { dataset, train, test };
+}
+
+/** Every slice of `subjects` once, paired (both contrasts of one subject), in the order evaluation uses. */
+export function evaluationItems(subjects: readonly Subject[], seed: number): Item[] {
+  return buildItems(subjects, { pairedRatio: 1, seed, name: 'test set' });
+}
+
+/** "the built-in phantom (24 subjects)" or "DIR (ixi, 580 subjects)". */
+export function describeData(spec: Pick<DataSpec, 'data'>, dataset: SliceDataset): string {
+  return dataset.source === 'phantom' && spec.data === 'phantom'
+    ? `the built-in phantom (${dataset.subjects.length} subjects)`
+    : `${spec.data} (${dataset.source}, ${dataset.subjects.length} subjects)`;
+}

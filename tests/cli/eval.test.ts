@@ -1,0 +1,92 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { DirectionMetrics, EpochRecord } from '../../eval/records.js';
+import { fedmed, scratchDir } from './helpers.js';
+
+const dir = scratchDir('eval');
+const run = join(dir, 'run');
+
+interface EvalJson {
+  checkpoint: string;
+  subjects: 'test' | 'all';
+  subjectIds: string[];
+  slices: number;
+  metrics: DirectionMetrics[];
+  baseline: DirectionMetrics[];
+}
+
+test.before(() => {
+  const trained = fedmed('train', '--size', '32', '--width', '2', '--subjects', '5', '--phantom-size', '32', '--epochs', '1', '--backend', 'js', '--out', run);
+  assert.is(trained.code, 0, trained.err);
+});
+
+test("eval on the run folder rebuilds the run's test set: the same scores training reported", () => {
+  const result = fedmed('eval', '--checkpoint', run, '--backend', 'js', '--json');
+  assert.is(result.code, 0, result.err);
+  const json = JSON.parse(result.out) as EvalJson;
+  const record = (JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as { epochs: EpochRecord[] }).epochs.at(-1)!;
+  assert.is(json.checkpoint, join(run, 'checkpoints', 'round-0001', 'generators.safetensors'));
+  assert.is(json.subjects, 'test');
+  assert.equal(json.metrics, record.metrics);
+  assert.is(json.subjectIds.length, 1); // round(5 * 0.2)
+  assert.is(json.slices, record.metrics[0]!.images);
+  assert.equal(json.metrics.map((m) => m.direction), ['PD->T2', 'T2->PD']);
+  // The baseline is the untranslated input, the same number in both directions (the metrics are symmetric).
+  assert.is(json.baseline[0]!.mae, json.baseline[1]!.mae);
+  assert.ok(json.baseline[0]!.mae > 0);
+});
+
+test('the text report: checkpoint, data, split, and a row per direction and its input', () => {
+  const result = fedmed('eval', '--checkpoint', run, '--backend', 'js');
+  assert.is(result.code, 0, result.err);
+  assert.match(result.out, /^checkpoint: .*round-0001\/generators.safetensors \(cyclegan PD<->T2, width 2, 32 px, round 1\)\n/);
+  assert.match(result.out, /data: the built-in phantom \(5 subjects\), held-out test subjects \(seed 3, test fraction 0.2\): 1 subject, 7 slices of 32x32/);
+  assert.match(result.out, /\n +MAE +PSNR dB +SSIM +SSIM-gauss +SSIM-global\nPD->T2 +0\.\d{4} +\d+\.\d\d +-?0\.\d{4}/);
+  assert.match(result.out, /\n {2}input +0\.\d{4}/);
+  assert.match(result.out, /\nT2->PD /);
+});
+
+test('--all scores every subject of --data; a phantom folder written with the same settings gives the same slices', () => {
+  const folder = join(dir, 'phantom');
+  const made = fedmed('data', 'phantom', '--out', folder, '--subjects', '5', '--size', '32');
+  assert.is(made.code, 0, made.err);
+  const all = JSON.parse(fedmed('eval', '--checkpoint', run, '--data', folder, '--all', '--backend', 'js', '--json').out) as EvalJson;
+  assert.is(all.subjects, 'all');
+  assert.is(all.subjectIds.length, 5);
+  assert.is(all.slices, 5 * 7);
+  // The held-out split of the folder is the run's, since its slices are the phantom's.
+  const test = fedmed('eval', '--checkpoint', run, '--data', folder, '--backend', 'js');
+  assert.is(test.code, 0, test.err);
+  assert.match(test.out, /note: the run trained on phantom; the split of other data is not its held-out set/);
+  const fromFolder = JSON.parse(fedmed('eval', '--checkpoint', run, '--data', folder, '--backend', 'js', '--json').out) as EvalJson;
+  const fromRun = JSON.parse(fedmed('eval', '--checkpoint', run, '--backend', 'js', '--json').out) as EvalJson;
+  assert.equal(fromFolder.metrics, fromRun.metrics);
+});
+
+test('--help, and bad input as one line with a non-zero exit', () => {
+  const help = fedmed('eval', '--help');
+  assert.is(help.code, 0);
+  assert.match(help.out, /--checkpoint RUN\|FILE +a run folder, a round folder or a generators.safetensors file/);
+  assert.match(help.out, /--all +score every subject/);
+  const garbage = join(dir, 'garbage.safetensors');
+  writeFileSync(garbage, 'not a checkpoint');
+  const cases: [string[], number, RegExp][] = [
+    [[], 2, /^fedmed: fedmed eval needs --checkpoint RUN\|FILE; see fedmed eval --help$/],
+    [['--checkpoint', join(dir, 'missing')], 1, /missing: no such checkpoint; give a run folder or a generators.safetensors file$/],
+    [['--checkpoint', dir], 1, /: not a run folder \(no checkpoints\/latest\) and holds no generators.safetensors$/],
+    [['--checkpoint', garbage], 1, /garbage.safetensors: header of \d+ bytes runs past the end of the file/],
+    [['--checkpoint', run, '--data', join(dir, 'no-data')], 1, /no-data/],
+    [['--checkpoint', run, '--all', '--all=maybe'], 2, /--all is true or false, got 'maybe'$/],
+    [['--checkpoint', run, '--json', 'yes'], 2, /^fedmed: fedmed eval takes no argument 'yes' \(flags start with --\); see fedmed eval --help$/],
+  ];
+  for (const [args, code, message] of cases) {
+    const result = fedmed('eval', ...args, '--backend', 'js');
+    assert.is(result.code, code, `${args.join(' ')}: ${result.err}`);
+    assert.is(result.err.trim().split('\n').length, 1, result.err);
+    assert.match(result.err.trim(), message);
+  }
+});
+
+test.run();

@@ -1,0 +1,83 @@
+/**
+ * What the CLI tests share: running the built `fedmed` in a child process, a
+ * scratch folder removed at exit, small NIfTI volumes, and generators
+ * checkpoints made from a freshly initialised model (no training needed).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHeader } from '../../data/index.js';
+import { writeNiftiFile } from '../../data/fs/index.js';
+import { datatypeByName } from '../../data/nifti/datatype.js';
+import { encodeSafetensors } from '../../engine/index.js';
+import { readNamed } from '../../fed/state.js';
+import { createModel, type GanModel, type ModelName } from '../../models/index.js';
+
+const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url)); // dist/cli/main.js
+
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+export function fedmed(...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A fresh folder under the OS temp folder, removed when the process exits. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `fedmed-${prefix}-`));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes a float32 volume [nx, ny, nz] (x fastest) with a simple affine (1 mm voxels, origin shifted). */
+export async function writeVolume(file: string, shape: number[], values: ArrayLike<number>): Promise<void> {
+  const affine = [
+    [1, 0, 0, -10],
+    [0, 1, 0, -20],
+    [0, 0, 2, 5],
+    [0, 0, 0, 1],
+  ];
+  const header = createHeader({ shape, spacing: shape.map((_, i) => (i === 2 ? 2 : 1)), affine, datatype: datatypeByName('float32') });
+  await writeNiftiFile(file, header, values);
+}
+
+export interface FreshCheckpoint {
+  file: string;
+  /** The model whose generators the file holds; the caller disposes it. */
+  model: GanModel;
+}
+
+/**
+ * A generators.safetensors of a freshly created model (the backend must be
+ * set), with the metadata `fedmed train` writes; `metadata` overrides or,
+ * with undefined values, removes keys.
+ */
+export async function freshCheckpoint(
+  file: string,
+  options: { model?: ModelName; width?: number; size?: number; seed?: number } = {},
+  metadata: Record<string, string | undefined> = {},
+): Promise<FreshCheckpoint> {
+  const name = options.model ?? 'cyclegan';
+  const width = options.width ?? 2;
+  const size = options.size ?? 32;
+  const model = createModel(name, { width, size, seed: options.seed ?? 7 });
+  const base: Record<string, string | undefined> = {
+    model: name,
+    width: String(width),
+    size: String(size),
+    source: 'T1',
+    target: 'T2',
+    identity: 'standard',
+    round: '1',
+    ...metadata,
+  };
+  const kept = Object.fromEntries(Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined));
+  writeFileSync(file, encodeSafetensors(await readNamed(model.generatorParameters()), kept));
+  return { file, model };
+}
