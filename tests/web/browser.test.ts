@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
+import { BackendUnavailableError, getBackend, setBackend, useBackend, type BackendName } from '../../engine/index.js';
+import { installNodePlatform } from '../../platform/node.js';
 import { startServer, type RunningServer } from '../../web/server.js';
 import { engineChecks } from '../../web/checks.js';
 import type { BrowserTestReport } from '../../web/test.js';
@@ -44,6 +46,21 @@ const chromiumArgs = [
   '--disable-quic',
   '--no-first-run',
 ];
+
+/** Whether this build's backend `name` works in Node: what runs here must run in the browser too. */
+async function worksInNode(name: BackendName): Promise<boolean> {
+  installNodePlatform();
+  const previous = getBackend();
+  try {
+    await setBackend(name);
+    return true;
+  } catch (e) {
+    if (e instanceof BackendUnavailableError) return false;
+    throw e;
+  } finally {
+    useBackend(previous);
+  }
+}
 
 const browserSuite = suite('browser');
 let browser: Browser | null = null;
@@ -93,9 +110,8 @@ check('web/test.html: every engine check and a federated GAN round agree with js
   const webgpu = report.backends.find((b) => b.name === 'webgpu');
   assert.ok(webgpu?.available, `no WebGPU in chromium (SwiftShader): ${webgpu?.detail}`);
   assert.is(report.auto?.name, 'webgpu', `auto picked ${report.auto?.name}: ${report.auto?.reason}`);
-  const wasmBuilt = existsSync(path.join(root, 'dist/wasm/fedmed.wasm'));
   const wasm = report.backends.find((b) => b.name === 'wasm');
-  if (wasmBuilt) assert.ok(wasm?.available, `dist/wasm/fedmed.wasm is built, but wasm is unavailable in the page: ${wasm?.detail}`);
+  if (await worksInNode('wasm')) assert.ok(wasm?.available, `the wasm backend works in Node, not in the page: ${wasm?.detail}`);
   assert.ok(available.includes('js'));
   const checks = engineChecks.length + 1; // and the GAN round
   for (const name of available) {
