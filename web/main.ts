@@ -149,7 +149,7 @@ async function train(): Promise<void> {
     ui.status.textContent = 'starting the backend…';
     const choice = ui.backend.value as BackendChoice;
     const backend = await setBackend(choice).catch((e: unknown) => {
-      if (e instanceof BackendUnavailableError) ui.backendLine.textContent = `backend: ${choice} is not available in this browser; auto or js will run`;
+      if (e instanceof BackendUnavailableError) ui.backendLine.textContent = `backend: ${choice} is not available in this browser; choose auto or js`;
       throw e;
     });
     page.backend = backend.name;
