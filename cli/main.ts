@@ -10,13 +10,14 @@ import { installNodePlatform } from '../platform/node.js';
 import { infoCommand } from './commands/info.js';
 import { demoCommand } from './commands/demo.js';
 import { privacyCommand } from './commands/privacy.js';
+import { benchCommand } from './commands/bench.js';
 import { dataCommand } from './commands/data.js';
 import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { translateCommand } from './commands/translate.js';
 import { metricsCommand } from './commands/metrics.js';
 
-const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, infoCommand, demoCommand];
+const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand, demoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -2,7 +2,7 @@
 export { Tensor } from './tensor.js';
 export type { Backend, BackendName, Handle, MemoryInfo } from './backend.js';
 export { BackendUnavailableError, HandleError } from './backend.js';
-export { backendNames, type BackendChoice } from './backends/index.js';
+export { backendNames, type BackendChoice, type BackendOptions } from './backends/index.js';
 export { autoReason, getBackend, memory, setBackend, useBackend, type EngineMemory } from './select.js';
 export { profileBackend, type KernelStat, type Profiler } from './profile.js';
 export { platform, setPlatform, type Platform } from './platform.js';

@@ -9,14 +9,21 @@ import { platform } from '../platform.js';
 
 export type BackendChoice = BackendName | 'auto';
 
+export interface BackendOptions {
+  /** wasm: threads that run kernels, the calling one included (default: all cores). */
+  threads?: number;
+}
+
 export const backendNames: readonly BackendName[] = ['js', 'wasm', 'webgpu'];
 
-export async function createBackend(name: BackendName): Promise<Backend> {
+export async function createBackend(name: BackendName, options: BackendOptions = {}): Promise<Backend> {
   switch (name) {
     case 'js':
       return new JsBackend();
-    case 'wasm':
-      throw new BackendUnavailableError(`the ${name} backend is not built yet`);
+    case 'wasm': {
+      const { WasmBackend } = await import('./wasm/index.js');
+      return WasmBackend.shared(options);
+    }
     case 'webgpu': {
       const gpu = await platform().gpu();
       if (!gpu) throw new BackendUnavailableError('no WebGPU here (no navigator.gpu, or the webgpu package did not load)');
@@ -29,11 +36,11 @@ export async function createBackend(name: BackendName): Promise<Backend> {
 }
 
 /** webgpu when an adapter exists, else wasm, else js; with the reason for the choice. */
-export async function createAutoBackend(): Promise<{ backend: Backend; reason: string }> {
+export async function createAutoBackend(options: BackendOptions = {}): Promise<{ backend: Backend; reason: string }> {
   const reasons: string[] = [];
   for (const name of ['webgpu', 'wasm'] as const) {
     try {
-      return { backend: await createBackend(name), reason: reasons.join('; ') || `${name} is available` };
+      return { backend: await createBackend(name, options), reason: reasons.join('; ') || `${name} is available` };
     } catch (e) {
       if (!(e instanceof BackendUnavailableError)) throw e;
       reasons.push(`${name}: ${e.message}`);

@@ -1,10 +1,20 @@
 // fedmed's WebAssembly kernels (AssemblyScript). Pointers are byte offsets
 // into the shared memory the host imports; sizes are in float32 elements.
+// Kernels that threads share take (params, begin, end, thread): a parameter
+// block (params.ts), a range of work items, and the calling thread's index,
+// which picks its slice of any scratch space.
 
-/** y[i] = value for i < n, four lanes at a time. */
-export function fill(y: usize, n: i32, value: f32): void {
-  const v = f32x4.splat(value);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v);
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), value);
+/** The first byte past the module's static data: where the host's heap may start. */
+export function heapBase(): usize {
+  return __heap_base;
 }
+
+export { fill, unary, binary } from './elementwise';
+export { reduceSum, sumSplits, copy } from './reduce';
+export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';
+export { relayout, packRows } from './conv';
+export { gemm, packA, fusedMultiplyAdd } from './gemm';
+export {
+  unaryParamsBytes, binaryParamsBytes, copyParamsBytes, reduceParamsBytes, resampleParamsBytes,
+  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes,
+} from './params';

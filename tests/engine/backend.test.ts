@@ -1,7 +1,7 @@
 /** engine/select.ts and the js backend's handles: choosing a backend, and refusing misuse of storage. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { add, autoReason, getBackend, HandleError, setBackend, tensor } from '../../engine/index.js';
+import { add, autoReason, getBackend, HandleError, platform, setBackend, setPlatform, tensor } from '../../engine/index.js';
 import { state } from '../../engine/state.js';
 
 test("'auto' picks webgpu when there is an adapter, else wasm, else js, and says why", async () => {
@@ -25,10 +25,17 @@ test('picking the kind already current keeps its instance', async () => {
 
 test('an unavailable backend is a BackendUnavailableError and leaves the current one', async () => {
   const before = getBackend();
-  await setBackend('wasm').then(
-    () => assert.unreachable('wasm is not built yet'),
-    (e: Error) => assert.is(e.name, 'BackendUnavailableError'),
-  );
+  const host = platform();
+  setPlatform({ ...host, wasmModule: () => Promise.reject(new Error('no kernels here')) });
+  try {
+    // A thread count no other suite asks for, so that no wasm backend made earlier is reused.
+    await setBackend('wasm', { threads: 3 }).then(
+      () => assert.unreachable('wasm without its kernels should be unavailable'),
+      (e: Error) => assert.is(e.name, 'BackendUnavailableError'),
+    );
+  } finally {
+    setPlatform(host);
+  }
   assert.is(getBackend(), before);
 });
 

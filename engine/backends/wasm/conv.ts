@@ -1,0 +1,224 @@
+/**
+ * Convolutions as packed GEMMs (gemm.ts), with no im2col matrix:
+ *
+ * - conv2d: y[o][t] = sum over taps k = (c, p, q) of w[o][k] * B[k][t], t =
+ *   i * cols + j running over output rows padded to the relaid image's width
+ *   `cols`. After relayout (zero padding, phase split for strides), row k of
+ *   B is one contiguous run of the image at tapOffsets[k]; the columns
+ *   j >= outW are computed and dropped.
+ * - conv2dBackwardData: for each of the stride x stride output phases, a
+ *   stride-1 correlation of the zero-padded dy with that phase's taps of w,
+ *   flipped and transposed; each phase writes its own interleaved dx cells.
+ * - conv2dBackwardFilter: dw[o][k] = sum over (image, t) of dy[o][t] *
+ *   B[k][t], the same B read transposed, dy packed as A with zeros in the
+ *   dropped columns. Per-sample mode makes the images a batch of GEMMs
+ *   instead of a longer reduction.
+ */
+import type { ConvGeometry } from '../../backend.js';
+import type { WasmContext } from './context.js';
+import { packA, packedSize, runGemm } from './gemm.js';
+import { packRowsLayout, relayoutLayout, writeParams } from './params.js';
+
+/** An image stack as the convolution's B operand reads it. */
+interface RelaidImage {
+  at: number;
+  /** Rows and columns of each phase plane. */
+  rows: number;
+  cols: number;
+  /** Floats per image. */
+  imageStride: number;
+}
+
+/**
+ * The relayout of x [n, cIn, inH, inW] that conv2d's taps read, zero padded
+ * with a zero tail. With no padding and stride 1 the input already is that
+ * layout, and `allowInPlace` returns it as is (its last row's dropped
+ * columns then read a few floats of whatever follows, which only the
+ * dropped outputs see).
+ */
+function relaidInput(ctx: WasmContext, x: number, g: ConvGeometry, allowInPlace: boolean): RelaidImage {
+  if (allowInPlace && g.padH === 0 && g.padW === 0 && g.strideH === 1 && g.strideW === 1) {
+    return { at: x, rows: g.inH, cols: g.inW, imageStride: g.cIn * g.inH * g.inW };
+  }
+  const rows = g.outH + Math.floor((g.kH - 1) / g.strideH);
+  const cols = g.outW + Math.floor((g.kW - 1) / g.strideW);
+  return relayout(ctx, x, g.n, g.cIn, g.inH, g.inW, g.strideH, g.strideW, g.padH, g.padW, rows, cols);
+}
+
+/**
+ * See RelayoutParams in kernels/wasm/params.ts. The result ends with a zero
+ * tail of cols + 40 floats: the GEMM reads up to a row and 32 columns past the
+ * last phase plane for the outputs it drops.
+ */
+function relayout(
+  ctx: WasmContext, src: number, images: number, channels: number, inH: number, inW: number,
+  strideH: number, strideW: number, padTop: number, padLeft: number, rows: number, cols: number,
+): RelaidImage {
+  const planes = images * channels;
+  const planeFloats = strideH * strideW * rows * cols;
+  const tail = cols + 40;
+  const at = ctx.temp((planes * planeFloats + tail) * 4);
+  const params = writeParams(ctx.heap, ctx.params, relayoutLayout, { src, dst: at, planes, inH, inW, strideH, strideW, padTop, padLeft, rows, cols });
+  ctx.pool.run('relayout', params, planes, Math.max(1, Math.floor(16384 / planeFloats)), planes * planeFloats >= 1 << 16);
+  ctx.fill(at + planes * planeFloats * 4, tail, 0);
+  return { at, rows, cols, imageStride: channels * planeFloats };
+}
+
+/** Offset of tap (c, p, q) in a relaid image: its phase plane, then its row and column shift. */
+function tapOffsets(g: ConvGeometry, img: RelaidImage): Int32Array {
+  const { strideH: sh, strideW: sw } = g;
+  const plane = img.rows * img.cols;
+  const out = new Int32Array(g.cIn * g.kH * g.kW);
+  let k = 0;
+  for (let c = 0; c < g.cIn; c++) {
+    for (let p = 0; p < g.kH; p++) {
+      for (let q = 0; q < g.kW; q++) {
+        out[k++] = ((c * sh + (p % sh)) * sw + (q % sw)) * plane + Math.floor(p / sh) * img.cols + Math.floor(q / sw);
+      }
+    }
+  }
+  return out;
+}
+
+const range = (n: number, f: (i: number) => number) => Int32Array.from({ length: n }, (_, i) => f(i));
+
+export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: number, g: ConvGeometry): void {
+  const img = relaidInput(ctx, x, g, true);
+  const taps = g.cIn * g.kH * g.kW;
+  const a = packA(ctx, w, ctx.temp(packedSize(g.cOut, taps) * 4), g.cOut, taps, ctx.table(range(g.cOut, (o) => o * taps)), 0);
+  const plane = g.outH * g.outW;
+  runGemm(ctx, {
+    m: g.cOut,
+    n: g.outH * img.cols,
+    k: taps,
+    batch: g.n,
+    a,
+    aPanelStride: taps * 4,
+    b: img.at,
+    bRowOffsets: ctx.table(tapOffsets(g, img)),
+    bColStride: 1,
+    bBatchStride: img.imageStride,
+    c: y,
+    cBatchStride: g.cOut * plane,
+    cRowStride: plane,
+    cWidth: img.cols,
+    cValidWidth: g.outW,
+    cRowPitch: g.outW,
+    cColPitch: 1,
+    bias,
+  });
+}
+
+/**
+ * One output phase of backward-data along one axis: output cells a, a + s,
+ * a + 2s... (count of them) receive taps first, first + s, ... (taps of
+ * them); the dy row read for phase cell u and reversed tap v is u + shift + v.
+ */
+interface Phase {
+  first: number;
+  taps: number;
+  shift: number;
+  count: number;
+}
+
+function phase(a: number, pad: number, stride: number, k: number, size: number): Phase {
+  const first = (a + pad) % stride;
+  const taps = first < k ? Math.ceil((k - first) / stride) : 0;
+  const shift = Math.floor((a + pad) / stride) - taps + 1;
+  const count = a < size ? Math.ceil((size - a) / stride) : 0;
+  return { first, taps, shift, count };
+}
+
+export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: number, g: ConvGeometry): void {
+  const phases: { a: number; b: number; h: Phase; w: Phase }[] = [];
+  let tapless = false;
+  for (let a = 0; a < g.strideH; a++) {
+    for (let b = 0; b < g.strideW; b++) {
+      const h = phase(a, g.padH, g.strideH, g.kH, g.inH);
+      const v = phase(b, g.padW, g.strideW, g.kW, g.inW);
+      if (h.count === 0 || v.count === 0) continue;
+      if (h.taps === 0 || v.taps === 0) tapless = true;
+      else phases.push({ a, b, h, w: v });
+    }
+  }
+  if (tapless) ctx.fill(dx, g.n * g.cIn * g.inH * g.inW, 0); // cells no tap reaches
+  if (phases.length === 0) return;
+  // One zero-padded copy of dy serves every phase, each at its own shift.
+  const top = Math.max(0, ...phases.map((p) => -p.h.shift));
+  const left = Math.max(0, ...phases.map((p) => -p.w.shift));
+  const rows = Math.max(...phases.map((p) => top + p.h.shift + p.h.count + p.h.taps - 1));
+  const cols = Math.max(...phases.map((p) => left + p.w.shift + p.w.count + p.w.taps - 1));
+  const img = relayout(ctx, dy, g.n, g.cOut, g.outH, g.outW, 1, 1, top, left, rows, cols);
+  const plane = rows * cols;
+  const wTaps = g.kH * g.kW;
+  for (const { a, b, h, w: v } of phases) {
+    const taps = g.cOut * h.taps * v.taps;
+    const weightColumn = new Int32Array(taps);
+    const dyRow = new Int32Array(taps);
+    let k = 0;
+    for (let o = 0; o < g.cOut; o++) {
+      for (let i = 0; i < h.taps; i++) {
+        for (let j = 0; j < v.taps; j++) {
+          // Reversed taps: dy row u + shift + i meets kernel row first + stride * (taps - 1 - i).
+          weightColumn[k] = o * g.cIn * wTaps + (h.first + g.strideH * (h.taps - 1 - i)) * g.kW + v.first + g.strideW * (v.taps - 1 - j);
+          dyRow[k++] = o * plane + (top + h.shift + i) * cols + left + v.shift + j;
+        }
+      }
+    }
+    const packed = packA(ctx, w, ctx.temp(packedSize(g.cIn, taps) * 4), g.cIn, taps, ctx.table(range(g.cIn, (c) => c * wTaps)), ctx.table(weightColumn));
+    runGemm(ctx, {
+      m: g.cIn,
+      n: h.count * cols,
+      k: taps,
+      batch: g.n,
+      a: packed,
+      aPanelStride: taps * 4,
+      b: img.at,
+      bRowOffsets: ctx.table(dyRow),
+      bColStride: 1,
+      bBatchStride: img.imageStride,
+      c: dx + (a * g.inW + b) * 4,
+      cBatchStride: g.cIn * g.inH * g.inW,
+      cRowStride: g.inH * g.inW,
+      cWidth: cols,
+      cValidWidth: v.count,
+      cRowPitch: g.strideH * g.inW,
+      cColPitch: g.strideW,
+    });
+  }
+}
+
+export function conv2dBackwardFilter(ctx: WasmContext, x: number, dy: number, dw: number, g: ConvGeometry, perSample: boolean): void {
+  const img = relaidInput(ctx, x, g, false);
+  const span = Math.ceil((g.outH * img.cols) / 4) * 4;
+  const panels = Math.ceil(g.cOut / 4);
+  const a = ctx.temp(panels * 4 * g.n * span * 4);
+  const params = writeParams(ctx.heap, ctx.params, packRowsLayout, {
+    src: dy, dst: a, images: g.n, rows: g.cOut, height: g.outH, width: g.outW, pitch: img.cols, span,
+  });
+  ctx.pool.run('packRows', params, g.n * panels, 1, g.n * g.cOut * span >= 1 << 16);
+  const taps = g.cIn * g.kH * g.kW;
+  runGemm(ctx, {
+    m: g.cOut,
+    n: taps,
+    k: span,
+    batch: perSample ? g.n : 1,
+    reduceBatch: perSample ? 1 : g.n,
+    a,
+    aBatchStride: perSample ? span * 4 : 0,
+    aPanelStride: g.n * span * 4,
+    b: img.at,
+    bRowStride: 1,
+    bColOffsets: ctx.table(tapOffsets(g, img)),
+    bBatchStride: perSample ? img.imageStride : 0,
+    bReduceStride: perSample ? 0 : img.imageStride,
+    c: dw,
+    cBatchStride: g.cOut * taps,
+    cRowStride: taps,
+    cWidth: taps,
+    cValidWidth: taps,
+    cRowPitch: 0,
+    cColPitch: 1,
+    splittable: true,
+  });
+}

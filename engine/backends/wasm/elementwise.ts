@@ -1,0 +1,103 @@
+/** The element-wise, reduction and copy kernels' glue: geometry collapsing and work splitting. */
+import { binaryOps, unaryOps, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type ReduceGeometry, type UnaryOp } from '../../backend.js';
+import type { WasmContext } from './context.js';
+import { binaryLayout, copyLayout, reduceLayout, unaryLayout, writeParams } from './params.js';
+
+/** Elements below which a job stays on the calling thread: waking workers costs more. */
+const parallelElements = 1 << 16;
+const chunk = 1 << 14;
+
+export function unary(ctx: WasmContext, op: UnaryOp, x: number, y: number, n: number, alpha: number, beta: number): void {
+  const at = writeParams(ctx.heap, ctx.params, unaryLayout, { op: unaryOps.indexOf(op), x, y, n, chunk, alpha, beta });
+  ctx.pool.run('unary', at, Math.ceil(n / chunk), 1, n >= parallelElements);
+}
+
+/**
+ * Drops size-1 axes and merges neighbours that every stride list walks as
+ * one, so that the kernels' innermost runs are as long as possible.
+ */
+export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  shape.forEach((size, d) => {
+    if (size === 1) return;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, i) => outStrides[i]![last] === s[d]! * size)) {
+      outShape[last]! *= size;
+      strides.forEach((s, i) => (outStrides[i]![last] = s[d]!));
+      return;
+    }
+    outShape.push(size);
+    strides.forEach((s, i) => outStrides[i]!.push(s[d]!));
+  });
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [1]) };
+  if (outShape.length > 6) throw new Error(`wasm backend: rank ${outShape.length} after merging axes; at most 6 are supported`);
+  return { shape: outShape, strides: outStrides };
+}
+
+function contiguous(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = step;
+    step *= shape[d]!;
+  }
+  return s;
+}
+
+function padded(values: readonly number[], prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let d = 0; d < 6; d++) out[`${prefix}${d}`] = values[d] ?? 0;
+  return out;
+}
+
+/** Runs a row kernel over all axes but the last, about 8K elements per grab. */
+function runRows(ctx: WasmContext, kernel: 'binary' | 'copy', at: number, shape: readonly number[]): void {
+  const inner = shape[shape.length - 1]!;
+  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  ctx.pool.run(kernel, at, rows, Math.max(1, Math.floor(8192 / inner)), rows * inner >= parallelElements);
+}
+
+export function binary(ctx: WasmContext, op: BinaryOp, a: number, b: number, y: number, g: BroadcastGeometry): void {
+  const c = collapse(g.shape, [g.aStrides, g.bStrides, contiguous(g.shape)]);
+  const at = writeParams(ctx.heap, ctx.params, binaryLayout, {
+    op: binaryOps.indexOf(op),
+    a,
+    b,
+    y,
+    rank: c.shape.length,
+    ...padded(c.shape, 'shape'),
+    ...padded(c.strides[0]!, 'aStride'),
+    ...padded(c.strides[1]!, 'bStride'),
+  });
+  runRows(ctx, 'binary', at, c.shape);
+}
+
+export function copy(ctx: WasmContext, src: number, dst: number, g: CopyGeometry): void {
+  if (g.shape.some((d) => d === 0)) return;
+  const c = collapse(g.shape, [g.srcStrides, g.dstStrides]);
+  const at = writeParams(ctx.heap, ctx.params, copyLayout, {
+    src: src + g.srcOffset * 4,
+    dst: dst + g.dstOffset * 4,
+    rank: c.shape.length,
+    ...padded(c.shape, 'shape'),
+    ...padded(c.strides[0]!, 'srcStride'),
+    ...padded(c.strides[1]!, 'dstStride'),
+  });
+  runRows(ctx, 'copy', at, c.shape);
+}
+
+export function reduceSum(ctx: WasmContext, x: number, y: number, g: ReduceGeometry): void {
+  const size = g.outer * g.reduce * g.inner;
+  if (g.reduce === 0) {
+    ctx.fill(y, g.outer * g.inner, 0);
+    return;
+  }
+  const innerChunk = Math.min(1024, g.inner);
+  const at = writeParams(ctx.heap, ctx.params, reduceLayout, { x, y, outer: g.outer, reduce: g.reduce, inner: g.inner, innerChunk });
+  if (g.inner === 1) {
+    ctx.pool.run('reduceSum', at, g.outer, Math.max(1, Math.floor(16384 / g.reduce)), size >= parallelElements);
+  } else {
+    ctx.pool.run('reduceSum', at, g.outer * Math.ceil(g.inner / innerChunk), 1, size >= parallelElements);
+  }
+}

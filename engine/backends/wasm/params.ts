@@ -1,0 +1,78 @@
+/**
+ * The parameter blocks of kernels/wasm/params.ts, field for field in the same
+ * order (each 4 bytes), and their one writer. `checkLayouts` compares every
+ * block's size with the module's own, so a field added on one side only
+ * fails at start-up, not as garbage in a kernel.
+ */
+import type { Heap } from './heap.js';
+
+interface Layout<F extends string> {
+  name: string;
+  fields: readonly F[];
+  /** Fields stored as f32 (the rest are i32). */
+  floats: readonly F[];
+}
+
+function layout<F extends string>(name: string, fields: readonly F[], floats: readonly F[] = []): Layout<F> {
+  return { name, fields, floats };
+}
+
+const rank6 = (prefix: string) => [0, 1, 2, 3, 4, 5].map((d) => `${prefix}${d}`);
+
+export const unaryLayout = layout('unary', ['op', 'x', 'y', 'n', 'chunk', 'alpha', 'beta'], ['alpha', 'beta']);
+
+export const binaryLayout = layout('binary', ['op', 'a', 'b', 'y', 'rank', ...rank6('shape'), ...rank6('aStride'), ...rank6('bStride')]);
+
+export const copyLayout = layout('copy', ['src', 'dst', 'rank', ...rank6('shape'), ...rank6('srcStride'), ...rank6('dstStride')]);
+
+export const reduceLayout = layout('reduce', ['x', 'y', 'outer', 'reduce', 'inner', 'innerChunk']);
+
+export const resampleLayout = layout('resample', [
+  'x', 'y', 'planes', 'inH', 'inW', 'outH', 'outW', 'kH', 'kW', 'strideH', 'strideW', 'padH', 'padW', 'countIncludePad', 'scale',
+]);
+
+export const relayoutLayout = layout('relayout', ['src', 'dst', 'planes', 'inH', 'inW', 'strideH', 'strideW', 'padTop', 'padLeft', 'rows', 'cols']);
+
+export const packRowsLayout = layout('packRows', ['src', 'dst', 'images', 'rows', 'height', 'width', 'pitch', 'span']);
+
+export const packALayout = layout('packA', ['src', 'dst', 'm', 'k', 'rowOffsets', 'colOffsets']);
+
+export const gemmLayout = layout('gemm', [
+  'm', 'n', 'k', 'batch', 'reduceBatch', 'kSplits', 'mBlocks', 'mBlockRows', 'strips', 'stripCols', 'kcMax',
+  'a', 'aBatchStride', 'aPanelStride',
+  'b', 'bRowOffsets', 'bRowStride', 'bColOffsets', 'bColStride', 'bBatchStride', 'bReduceStride',
+  'c', 'cBatchStride', 'cSplitStride', 'cRowStride', 'cWidth', 'cValidWidth', 'cRowPitch', 'cColPitch',
+  'bias', 'scratch', 'scratchStride',
+] as const);
+
+export const sumSplitsLayout = layout('sumSplits', ['x', 'y', 'n', 'splits', 'stride', 'chunk']);
+
+export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
+
+/** Writes `values` at byte offset `at` in the layout's order. */
+export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<F>, values: Record<F, number>): number {
+  const i32 = heap.i32;
+  const f32 = heap.f32;
+  const base = at >> 2;
+  l.fields.forEach((field, i) => {
+    const v = values[field];
+    if (l.floats.includes(field)) f32[base + i] = v;
+    else i32[base + i] = v; // pointers above 2 GiB wrap to the same bits
+  });
+  return at;
+}
+
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout];
+
+/** The largest block, in bytes. */
+export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));
+
+/** Throws unless each layout has the size the module gives its twin. */
+export function checkLayouts(exports: WebAssembly.Exports): void {
+  for (const l of allLayouts) {
+    const size = exports[`${l.name}ParamsBytes`] as (() => number) | undefined;
+    if (!size || size() !== l.fields.length * 4) {
+      throw new Error(`wasm kernels: the ${l.name} parameter block differs from kernels/wasm/params.ts; rebuild with npm run build:wasm`);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The job protocol between the main thread and the kernel threads, over a
+ * small shared Int32Array (the control block). One job runs at a time: the
+ * main thread writes the kernel, its parameter block and the item count,
+ * bumps `generation` and wakes the workers; every thread, the main one
+ * included, then takes items `grain` at a time from the shared `next`
+ * counter until none are left, and each worker adds one to `done`.
+ */
+
+/** Kernels that take (params, begin, end, thread) and may run on several threads. */
+export const parallelKernels = [
+  'unary', 'binary', 'reduceSum', 'sumSplits', 'copy',
+  'avgPool2d', 'avgPool2dBackward', 'upsampleNearest', 'upsampleNearestBackward', 'padReflect', 'padReflectBackward',
+  'relayout', 'packRows', 'packA', 'gemm',
+] as const;
+
+export type ParallelKernel = (typeof parallelKernels)[number];
+
+export type KernelFunction = (params: number, begin: number, end: number, thread: number) => void;
+
+/** Slots of the control block. */
+export const Control = {
+  generation: 0,
+  kernel: 1,
+  params: 2,
+  items: 3,
+  grain: 4,
+  next: 5,
+  done: 6,
+  /** The thread index + 1 of the first worker that failed, else 0. */
+  failed: 7,
+  quit: 8,
+  /** Where a failing worker leaves its error message, one UTF-16 unit per slot. */
+  message: 16,
+} as const;
+
+export const messageSlots = 240;
+export const controlInts = Control.message + messageSlots;
+
+/** What a worker is sent once, to start. */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  thread: number;
+}
+
+/** Takes items of the current job until none are left. */
+export function drainJob(control: Int32Array, kernels: readonly KernelFunction[], thread: number): void {
+  const kernel = kernels[Atomics.load(control, Control.kernel)]!;
+  const params = Atomics.load(control, Control.params);
+  const items = Atomics.load(control, Control.items);
+  const grain = Atomics.load(control, Control.grain);
+  for (;;) {
+    const begin = Atomics.add(control, Control.next, grain);
+    if (begin >= items) return;
+    kernel(params, begin, Math.min(items, begin + grain), thread);
+  }
+}
+
+/** The kernel functions of an instance, indexed like parallelKernels. */
+export function kernelTable(exports: WebAssembly.Exports): KernelFunction[] {
+  return parallelKernels.map((name) => {
+    const f = exports[name];
+    if (typeof f !== 'function') throw new Error(`wasm kernels: the module has no export '${name}'; rebuild with npm run build:wasm`);
+    return f as KernelFunction;
+  });
+}

@@ -1,0 +1,101 @@
+// The layouts that turn convolutions into the packed GEMM of gemm.ts.
+//
+// relayout: zero padding and, for strided convolutions, a split into
+// stride x stride phases, so that every (input channel, tap) row of the
+// convolution's B operand is one contiguous run of the relaid image and
+// B packing is a plain copy. packRows: dy rows packed as the A operand of
+// the weight gradient, whose reduction runs over (image, pixel).
+import { PackRowsParams, RelayoutParams } from './params';
+
+@inline function zero(dst: usize, count: i32): void {
+  if (count > 0) memory.fill(dst, 0, <usize>count << 2);
+}
+
+/** Planes [begin, end) of the relayout described by RelayoutParams. */
+export function relayout(params: usize, begin: i32, end: i32, thread: i32): void {
+  const p = changetype<RelayoutParams>(params);
+  const rowBytes = <usize>p.cols << 2;
+  const phasePlane = <usize>(p.rows * p.cols) << 2;
+  for (let plane = begin; plane < end; plane++) {
+    const src = p.src + (<usize>(plane * p.inH * p.inW) << 2);
+    let dst = p.dst + <usize>(plane * p.strideH * p.strideW) * phasePlane;
+    for (let a = 0; a < p.strideH; a++) {
+      for (let b = 0; b < p.strideW; b++) {
+        // Columns q whose source column x = strideW * q + b - padLeft lies in [0, inW).
+        const qFirst = max(0, (p.padLeft - b + p.strideW - 1) / p.strideW);
+        const qEnd = min(p.cols, max(qFirst, (p.inW + p.padLeft - b + p.strideW - 1) / p.strideW));
+        for (let r = 0; r < p.rows; r++) {
+          const row = dst + <usize>r * rowBytes;
+          const y = p.strideH * r + a - p.padTop;
+          if (y < 0 || y >= p.inH || qFirst >= qEnd) {
+            zero(row, p.cols);
+            continue;
+          }
+          const from = src + (<usize>(y * p.inW) << 2);
+          zero(row, qFirst);
+          if (p.strideW == 1) {
+            memory.copy(row + (<usize>qFirst << 2), from + (<usize>(qFirst + b - p.padLeft) << 2), <usize>(qEnd - qFirst) << 2);
+          } else {
+            for (let q = qFirst; q < qEnd; q++) {
+              store<f32>(row + (<usize>q << 2), load<f32>(from + (<usize>(p.strideW * q + b - p.padLeft) << 2)));
+            }
+          }
+          zero(row + (<usize>qEnd << 2), p.cols - qEnd);
+        }
+        dst += phasePlane;
+      }
+    }
+  }
+}
+
+/** Items [begin, end) = (image, panel) of PackRowsParams: four rows interleaved per pixel. */
+export function packRows(params: usize, begin: i32, end: i32, thread: i32): void {
+  const p = changetype<PackRowsParams>(params);
+  const panels = (p.rows + 3) >> 2;
+  const plane = p.height * p.width;
+  for (let item = begin; item < end; item++) {
+    const image = item / panels;
+    const panel = item - image * panels;
+    const rows = min(4, p.rows - panel * 4);
+    const src = p.src + (<usize>((image * p.rows + panel * 4) * plane) << 2);
+    const dst = p.dst + (<usize>((panel * p.images + image) * p.span) << 4);
+    const s0 = src;
+    const s1 = rows > 1 ? src + (<usize>plane << 2) : 0;
+    const s2 = rows > 2 ? src + (<usize>(2 * plane) << 2) : 0;
+    const s3 = rows > 3 ? src + (<usize>(3 * plane) << 2) : 0;
+    for (let i = 0; i < p.height; i++) {
+      const inRow = <usize>(i * p.width) << 2;
+      let out = dst + (<usize>(i * p.pitch) << 4);
+      let j = 0;
+      if (rows == 4) {
+        // Four pixels of four rows at a time, transposed to four [row] vectors.
+        for (; j + 4 <= p.width; j += 4) {
+          const at = inRow + (<usize>j << 2);
+          const v0 = v128.load(s0 + at);
+          const v1 = v128.load(s1 + at);
+          const v2 = v128.load(s2 + at);
+          const v3 = v128.load(s3 + at);
+          const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+          v128.store(out, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(out, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+          v128.store(out, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+          v128.store(out, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+          out += 64;
+        }
+      }
+      for (; j < p.width; j++) {
+        const at = inRow + (<usize>j << 2);
+        store<f32>(out, load<f32>(s0 + at));
+        store<f32>(out, rows > 1 ? load<f32>(s1 + at) : 0, 4);
+        store<f32>(out, rows > 2 ? load<f32>(s2 + at) : 0, 8);
+        store<f32>(out, rows > 3 ? load<f32>(s3 + at) : 0, 12);
+        out += 16;
+      }
+      zero(out, (p.pitch - p.width) * 4);
+    }
+    zero(dst + (<usize>(p.height * p.pitch) << 4), (p.span - p.height * p.pitch) * 4);
+  }
+}
