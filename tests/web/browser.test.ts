@@ -109,7 +109,9 @@ check('web/test.html: every engine check and a federated GAN round agree with js
   for (const b of report.backends) console.log(`  ${b.name}: ${b.available ? b.detail : `unavailable (${b.detail})`}`);
   const webgpu = report.backends.find((b) => b.name === 'webgpu');
   assert.ok(webgpu?.available, `no WebGPU in chromium (SwiftShader): ${webgpu?.detail}`);
-  assert.is(report.auto?.name, 'webgpu', `auto picked ${report.auto?.name}: ${report.auto?.reason}`);
+  // SwiftShader is a software adapter: auto passes over it for wasm, and says why.
+  assert.is(report.auto?.name, 'wasm', `auto picked ${report.auto?.name}: ${report.auto?.reason}`);
+  assert.match(report.auto?.reason ?? '', /webgpu: only a software adapter/);
   const wasm = report.backends.find((b) => b.name === 'wasm');
   if (await worksInNode('wasm')) assert.ok(wasm?.available, `the wasm backend works in Node, not in the page: ${wasm?.detail}`);
   assert.ok(available.includes('js'));
