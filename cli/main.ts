@@ -8,7 +8,6 @@ import { describeFlags, parseFlags, suggest, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { installNodePlatform } from '../platform/node.js';
 import { infoCommand } from './commands/info.js';
-import { demoCommand } from './commands/demo.js';
 import { privacyCommand } from './commands/privacy.js';
 import { benchCommand } from './commands/bench.js';
 import { dataCommand } from './commands/data.js';
@@ -17,7 +16,7 @@ import { evalCommand } from './commands/eval.js';
 import { translateCommand } from './commands/translate.js';
 import { metricsCommand } from './commands/metrics.js';
 
-const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand, demoCommand];
+const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

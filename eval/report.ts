@@ -134,11 +134,12 @@ tr.epoch-start td { border-top: 1px solid #bbb; }
 .scroll { overflow-x: auto; max-height: 420px; overflow-y: auto; }
 .curves svg { max-width: 100%; height: auto; }
 .grids { display: flex; flex-wrap: wrap; gap: 20px; }
-figure { margin: 0; }
+figure { margin: 0; display: grid; grid-template-columns: minmax(300px, max-content); }
 figure .columns { display: flex; color: #555; font-size: 12px; }
 figure .columns span { flex: 1; text-align: center; }
-figure img { display: block; max-width: 100%; image-rendering: pixelated; border: 1px solid #ddd; }
-figcaption { color: #555; font-size: 12px; margin-top: 4px; }
+figure img { display: block; width: 100%; image-rendering: pixelated; border: 1px solid #ddd; }
+figcaption { color: #555; font-size: 12px; margin-top: 4px; width: 0; min-width: 100%; }
+details summary { cursor: pointer; color: #555; margin: 12px 0; }
 pre { background: #f6f6f6; padding: 10px; overflow-x: auto; font-size: 12px; }
 `;
 
@@ -179,18 +180,20 @@ function allEpochsTable(epochs: readonly EpochRecord[]): string {
   return `<h2>All epochs</h2>\n<div class="scroll"><table>\n<tr>${head}</tr>\n${rows.join('\n')}\n</table></div>`;
 }
 
-/** Newest epoch first; each grid with its column headings. */
+/** The newest epoch's grids, then the earlier ones folded away, newest first; each grid with its column headings. */
 function gridSection(grids: readonly GridImage[]): string {
-  const figures = [...grids]
-    .sort((a, b) => b.epoch - a.epoch)
-    .map(
-      (g) => `<figure>
+  const figure = (g: GridImage) => `<figure>
 <div class="columns"><span>input</span><span>synthesized</span><span>target</span></div>
 <img src="${escapeXml(g.path)}" alt="${escapeXml(g.caption)}">
 <figcaption>epoch ${g.epoch}: ${escapeXml(g.caption)}</figcaption>
-</figure>`,
-    );
-  return `<h2>Samples</h2>\n<div class="grids">\n${figures.join('\n')}\n</div>`;
+</figure>`;
+  const sorted = [...grids].sort((a, b) => b.epoch - a.epoch);
+  const newest = sorted.filter((g) => g.epoch === sorted[0]?.epoch);
+  const earlier = sorted.slice(newest.length);
+  const folded = earlier.length
+    ? `\n<details><summary>earlier epochs (${new Set(earlier.map((g) => g.epoch)).size})</summary>\n<div class="grids">\n${earlier.map(figure).join('\n')}\n</div>\n</details>`
+    : '';
+  return `<h2>Samples</h2>\n<div class="grids">\n${newest.map(figure).join('\n')}\n</div>${folded}`;
 }
 
 /** Fixed decimals; `small` switches to exponent form where those would show only zeros. */

@@ -12,6 +12,8 @@ export type BackendChoice = BackendName | 'auto';
 export interface BackendOptions {
   /** wasm: threads that run kernels, the calling one included (default: all cores). */
   threads?: number;
+  /** webgpu: refuse software adapters (lavapipe, SwiftShader), as 'auto' does. */
+  hardwareOnly?: boolean;
 }
 
 export const backendNames: readonly BackendName[] = ['js', 'wasm', 'webgpu'];
@@ -28,19 +30,19 @@ export async function createBackend(name: BackendName, options: BackendOptions =
       const gpu = await platform().gpu();
       if (!gpu) throw new BackendUnavailableError('no WebGPU here (no navigator.gpu, or the webgpu package did not load)');
       const { createWebGpuBackend } = await import('./webgpu/index.js');
-      return createWebGpuBackend(gpu);
+      return createWebGpuBackend(gpu, { hardwareOnly: options.hardwareOnly });
     }
     default:
       return name satisfies never;
   }
 }
 
-/** webgpu when an adapter exists, else wasm, else js; with the reason for the choice. */
+/** webgpu when a hardware adapter exists, else wasm, else js; with the reason for the choice. */
 export async function createAutoBackend(options: BackendOptions = {}): Promise<{ backend: Backend; reason: string }> {
   const reasons: string[] = [];
   for (const name of ['webgpu', 'wasm'] as const) {
     try {
-      return { backend: await createBackend(name, options), reason: reasons.join('; ') || `${name} is available` };
+      return { backend: await createBackend(name, { ...options, hardwareOnly: true }), reason: reasons.join('; ') || `${name} is available` };
     } catch (e) {
       if (!(e instanceof BackendUnavailableError)) throw e;
       reasons.push(`${name}: ${e.message}`);

@@ -41,9 +41,13 @@ const wantedLimits = [
 ] as const;
 
 /** Makes the backend on the best adapter `gpu` offers; BackendUnavailableError when there is none. */
-export async function createWebGpuBackend(gpu: GPU): Promise<WebGpuBackend> {
+export async function createWebGpuBackend(gpu: GPU, options: { hardwareOnly?: boolean } = {}): Promise<WebGpuBackend> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new BackendUnavailableError('no WebGPU adapter (no GPU, or no driver: see ../shared/tools/install-lavapipe.sh)');
+  if (options.hardwareOnly && adapter.info.isFallbackAdapter) {
+    // lavapipe, SwiftShader: correct but slower than the wasm backend on the same CPU.
+    throw new BackendUnavailableError(`only a software adapter (${adapter.info.description || adapter.info.device || 'fallback'}), slower than wasm`);
+  }
   const canTime = adapter.features.has('timestamp-query');
   const requiredLimits: Record<string, number> = {};
   for (const name of wantedLimits) requiredLimits[name] = adapter.limits[name];

@@ -1,0 +1,67 @@
+"""PyTorch CPU's CycleGAN training step, for bench/step.bench.ts.
+
+Reads {"threads", "reps", "warmups", "configs": [{"size", "width", "batch"}]} as JSON on stdin and
+prints one JSON object: torch's version and per config the min milliseconds of one step. A step is
+what fedmed's GanModel.trainStep does: the generator loss (least squares GAN, cycle 10, standard
+identity 5) and its backward, an Adam step on both generators, the discriminator loss on detached
+fakes and its backward, an Adam step on both discriminators (lr 1e-4, betas 0.5, 0.999). The
+networks and losses are the PyTorch mirror the model tests use (tests/fixtures/make_model_fixtures.py).
+"""
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures'))
+from make_model_fixtures import CycleDis, CycleGen, l1, mse  # noqa: E402
+
+
+def step_ms(size, width, batch, reps, warmups):
+    gen_ab, gen_ba, dis_a, dis_b = CycleGen(width), CycleGen(width), CycleDis(width), CycleDis(width)
+    g_opt = torch.optim.Adam(list(gen_ab.parameters()) + list(gen_ba.parameters()), lr=1e-4, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(list(dis_a.parameters()) + list(dis_b.parameters()), lr=1e-4, betas=(0.5, 0.999))
+    a, b = torch.randn(batch, 1, size, size), torch.randn(batch, 1, size, size)
+
+    discriminators = list(dis_a.parameters()) + list(dis_b.parameters())
+
+    def step():
+        g_opt.zero_grad()
+        for p in discriminators:  # frozen in the generator step, as fedmed's generatorBackward does
+            p.requires_grad_(False)
+        fake_b, fake_a = gen_ab(a), gen_ba(b)
+        gan = mse(dis_b(fake_b), 1) + mse(dis_a(fake_a), 1)
+        cycle = l1(gen_ba(fake_b), a) + l1(gen_ab(fake_a), b)
+        identity = l1(gen_ab(b), b) + l1(gen_ba(a), a)
+        (gan + 10 * cycle + 5 * identity).backward()
+        g_opt.step()
+        for p in discriminators:
+            p.requires_grad_(True)
+        d_opt.zero_grad()
+        fa, fb = fake_a.detach(), fake_b.detach()
+        d_real = mse(dis_a(a), 1) + mse(dis_b(b), 1)
+        d_fake = mse(dis_a(fa), 0) + mse(dis_b(fb), 0)
+        (0.5 * (d_real + d_fake)).backward()
+        d_opt.step()
+
+    for _ in range(warmups):
+        step()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    return min(times)
+
+
+def main():
+    settings = json.load(sys.stdin)
+    torch.set_num_threads(settings['threads'])
+    torch.manual_seed(0)
+    rows = [dict(c, ms=step_ms(c['size'], c['width'], c['batch'], settings['reps'], settings['warmups'])) for c in settings['configs']]
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'rows': rows}))
+
+
+if __name__ == '__main__':
+    main()

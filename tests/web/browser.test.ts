@@ -1,0 +1,152 @@
+/**
+ * The engine in a real browser. Debian's chromium, headless through
+ * playwright-core (never a downloaded browser), opens the pages from the
+ * page's own server:
+ *  - web/test.html runs every engine check forward and backward, and a tiny
+ *    federated CycleGAN round, on each backend the browser offers (js always,
+ *    webgpu on SwiftShader, wasm when it is built) and compares each with js;
+ *  - web/index.html trains and evaluates through its own controls.
+ * Without chromium the suite is a visible skip, a failure when CI or
+ * FEDMED_REQUIRE_BROWSER is set.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser, Page } from 'playwright-core';
+import { BackendUnavailableError, getBackend, setBackend, useBackend, type BackendName } from '../../engine/index.js';
+import { installNodePlatform } from '../../platform/node.js';
+import { startServer, type RunningServer } from '../../web/server.js';
+import { engineChecks } from '../../web/checks.js';
+import type { BrowserTestReport } from '../../web/test.js';
+import type { PageState } from '../../web/main.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'); // from dist/tests/web
+const chromiumPath = process.env.FEDMED_CHROMIUM ?? '/usr/bin/chromium';
+const required = Boolean(process.env.CI || process.env.FEDMED_REQUIRE_BROWSER);
+
+/**
+ * Headless chromium with WebGPU on SwiftShader (Vulkan on the CPU), kept off
+ * the network. disable_workgroup_init skips Dawn's zero-fill of workgroup
+ * memory, which the kernels overwrite before reading: on SwiftShader it makes
+ * compiling the GEMM pipelines about 5x slower (38 s against 7 s here).
+ */
+const chromiumArgs = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+  '--enable-dawn-features=disable_workgroup_init',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+/** Whether this build's backend `name` works in Node: what runs here must run in the browser too. */
+async function worksInNode(name: BackendName): Promise<boolean> {
+  installNodePlatform();
+  const previous = getBackend();
+  try {
+    await setBackend(name);
+    return true;
+  } catch (e) {
+    if (e instanceof BackendUnavailableError) return false;
+    throw e;
+  } finally {
+    useBackend(previous);
+  }
+}
+
+const browserSuite = suite('browser');
+let browser: Browser | null = null;
+let server: RunningServer | null = null;
+
+if (!existsSync(chromiumPath)) {
+  const message = `no chromium at ${chromiumPath} (apt-get install chromium, or set FEDMED_CHROMIUM)`;
+  if (required) throw new Error(`browser tests required (CI or FEDMED_REQUIRE_BROWSER), but ${message}`);
+  console.log(`browser tests skipped: ${message}`);
+}
+const present = existsSync(chromiumPath);
+const check = (name: string, fn: () => Promise<void>) => (present ? browserSuite(name, fn) : browserSuite.skip(name));
+
+browserSuite.before(async () => {
+  if (!present) return;
+  const { chromium } = await import('playwright-core');
+  server = await startServer({ root, port: 0 });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+});
+
+browserSuite.after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A new page that records uncaught errors, console errors and failed or refused requests. */
+async function openPage(relative: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser!.newPage({ viewport: { width: 1100, height: 900 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => void (r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`)));
+  await page.goto(`${server!.url}${relative}`);
+  return { page, problems };
+}
+
+check('web/test.html: every engine check and a federated GAN round agree with js on each backend', async () => {
+  const { page, problems } = await openPage('web/test.html');
+  await page.waitForFunction(() => window.fedmedBrowserTest?.done, null, { timeout: 120_000 });
+  const report: BrowserTestReport = await page.evaluate(() => window.fedmedBrowserTest);
+  await page.close();
+  assert.is(report.error, undefined, `the page stopped: ${report.error}`);
+  assert.ok(report.crossOriginIsolated, 'the page is not cross-origin isolated (COOP/COEP)');
+  const available = report.backends.filter((b) => b.available).map((b) => b.name);
+  for (const b of report.backends) console.log(`  ${b.name}: ${b.available ? b.detail : `unavailable (${b.detail})`}`);
+  const webgpu = report.backends.find((b) => b.name === 'webgpu');
+  assert.ok(webgpu?.available, `no WebGPU in chromium (SwiftShader): ${webgpu?.detail}`);
+  // SwiftShader is a software adapter: auto passes over it for wasm, and says why.
+  assert.is(report.auto?.name, 'wasm', `auto picked ${report.auto?.name}: ${report.auto?.reason}`);
+  assert.match(report.auto?.reason ?? '', /webgpu: only a software adapter/);
+  const wasm = report.backends.find((b) => b.name === 'wasm');
+  if (await worksInNode('wasm')) assert.ok(wasm?.available, `the wasm backend works in Node, not in the page: ${wasm?.detail}`);
+  assert.ok(available.includes('js'));
+  const checks = engineChecks.length + 1; // and the GAN round
+  for (const name of available) {
+    const rows = report.comparisons.filter((c) => c.backend === name);
+    assert.is(rows.length, checks, `${name}: ${rows.length} of ${checks} checks reported`);
+    for (const row of rows) {
+      assert.ok(row.ok, `${name}, ${row.check}: ${row.detail}; worst relative difference ${row.worst} (tolerance ${row.tolerance}), ${row.leaked} tensors leaked`);
+    }
+    const slowest = rows.reduce((a, b) => (b.ms > a.ms ? b : a));
+    console.log(`  ${name}: ${rows.length} checks in ${(rows.reduce((s, r) => s + r.ms, 0) / 1000).toFixed(1)} s (slowest: ${slowest.check}, ${(slowest.ms / 1000).toFixed(1)} s)`);
+  }
+  assert.equal(problems, []);
+});
+
+// On js: training on SwiftShader's WebGPU takes seconds a step, and test.html has run it already.
+check('web/index.html: trains a round on the backend asked for, shows its metrics, the loss and both grids', async () => {
+  const { page, problems } = await openPage('web/?backend=js&rounds=1&run');
+  await page.waitForFunction(() => ['done', 'failed'].includes(window.fedmedPage?.state), null, { timeout: 120_000 });
+  const state: PageState = await page.evaluate(() => window.fedmedPage);
+  assert.is(state.error, undefined);
+  assert.is(state.state, 'done');
+  assert.is(state.backend, 'js');
+  assert.is(state.rounds.length, 1);
+  const [round] = state.rounds;
+  for (const v of [...round!.psnr, ...round!.ssim, round!.losses.generator!, round!.losses.discriminator!]) assert.ok(Number.isFinite(v), `${v}`);
+  const table = await page.$$eval('#rounds-table tbody tr', (rows) => rows.map((r) => r.textContent));
+  assert.is(table.length, 1);
+  const grids = await page.$$eval('#grids img', (images) => images.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]));
+  assert.equal(grids, [[3 * 32 + 2 * 4, 4 * 32 + 3 * 4], [3 * 32 + 2 * 4, 4 * 32 + 3 * 4]]); // 4 rows of input | synthesized | target, 4 px gaps
+  assert.ok(await page.$eval('#loss-chart', (i) => (i as HTMLImageElement).naturalWidth > 0), 'no loss chart');
+  assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /^done: 1 round in /);
+  await page.close();
+  assert.equal(problems, []);
+});
+
+browserSuite.run();

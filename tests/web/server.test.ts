@@ -1,0 +1,110 @@
+/**
+ * The page's static server (web/server.ts): cross-origin isolation headers
+ * on every answer, the MIME types browsers insist on (module scripts and
+ * WebAssembly.compileStreaming refuse others), the page at /, and no path,
+ * raw or encoded, that reaches outside the served folder.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { request } from 'node:http';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolveRequest, startServer, type RunningServer } from '../../web/server.js';
+
+const base = mkdtempSync(path.join(tmpdir(), 'fedmed-serve-'));
+const root = path.join(base, 'root');
+mkdirSync(path.join(root, 'web'), { recursive: true });
+writeFileSync(path.join(root, 'web', 'index.html'), '<!doctype html><title>page</title>');
+writeFileSync(path.join(root, 'a.js'), 'export const a = 1;');
+writeFileSync(path.join(root, 'k.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+writeFileSync(path.join(root, 'm.json'), '{}');
+writeFileSync(path.join(base, 'secret.txt'), 'outside the root');
+
+let server: RunningServer;
+
+/** A raw GET (or another method) with the path sent exactly as written, as curl --path-as-is does. */
+function get(pathAsIs: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: pathAsIs, method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test.before(async () => {
+  server = await startServer({ root, port: 0 });
+});
+
+test.after(async () => {
+  await server.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+test('binds 127.0.0.1 on a free port and says where', () => {
+  assert.ok(server.port > 0);
+  assert.is(server.url, `http://127.0.0.1:${server.port}/`);
+});
+
+test('every answer is cross-origin isolated (COOP same-origin, COEP require-corp), errors too', async () => {
+  for (const p of ['/a.js', '/web/', '/missing', '/']) {
+    const { headers } = await get(p);
+    assert.is(headers['cross-origin-opener-policy'], 'same-origin', p);
+    assert.is(headers['cross-origin-embedder-policy'], 'require-corp', p);
+  }
+});
+
+test('MIME types of .js, .wasm, .html and .json, and the bytes as stored', async () => {
+  const cases: [string, string, string][] = [
+    ['/a.js', 'text/javascript; charset=utf-8', 'export const a = 1;'],
+    ['/k.wasm', 'application/wasm', '\0asm\x01\0\0\0'],
+    ['/web/index.html', 'text/html; charset=utf-8', '<!doctype html><title>page</title>'],
+    ['/m.json', 'application/json; charset=utf-8', '{}'],
+  ];
+  for (const [p, type, body] of cases) {
+    const r = await get(p);
+    assert.is(r.status, 200, p);
+    assert.is(r.headers['content-type'], type, p);
+    assert.is(r.body, body, p);
+  }
+});
+
+test('/ leads to the page; a folder gets its slash, then its index.html', async () => {
+  const top = await get('/');
+  assert.is(top.status, 302);
+  assert.is(top.headers.location, '/web/');
+  const bare = await get('/web');
+  assert.is(bare.status, 302);
+  assert.is(bare.headers.location, '/web/');
+  const page = await get('/web/');
+  assert.is(page.status, 200);
+  assert.match(page.body, /<title>page<\/title>/);
+});
+
+test('no path leaves the root: .. raw, encoded, double-dotted through a folder, backslashes, NUL', async () => {
+  const attempts = ['/../secret.txt', '/%2e%2e/secret.txt', '/web/..%2f..%2fsecret.txt', '/web/%2e%2e/%2e%2e/secret.txt', '/..%5csecret.txt', '/a.js%00', '/%E0%A4%A'];
+  for (const p of attempts) {
+    const r = await get(p);
+    assert.ok(r.status === 400 || r.status === 404, `${p}: status ${r.status}`);
+    assert.not.match(r.body, /outside the root/, p);
+  }
+  assert.is(resolveRequest(root, '/web/..%2f..%2fsecret.txt'), null);
+  assert.is(resolveRequest(root, '/a.js'), path.join(root, 'a.js'));
+});
+
+test('only GET and HEAD; HEAD sends the headers without the body', async () => {
+  const post = await get('/a.js', 'POST');
+  assert.is(post.status, 405);
+  assert.is(post.headers.allow, 'GET, HEAD');
+  const head = await get('/a.js', 'HEAD');
+  assert.is(head.status, 200);
+  assert.is(head.headers['content-length'], String('export const a = 1;'.length));
+  assert.is(head.body, '');
+});
+
+test.run();

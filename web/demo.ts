@@ -1,0 +1,156 @@
+/**
+ * A tiny federated CycleGAN on the built-in phantom, all in memory: the run
+ * the page shows (web/main.ts) and the browser test drives (web/test.ts).
+ * The same steps as `fedmed train --clients K` (cli/train/run.ts) without the
+ * run folder: split by subject, deal subjects to clients, FedAvg of the
+ * generators each round, evaluation of the global generators on held-out
+ * subjects. Browser-safe: engine, data, models, fed and eval only.
+ */
+import { BatchLoader, buildItems, mixSeed, partitionClients, phantomDataset, splitSubjects, type Contrast, type Item } from '../data/index.js';
+import type { StateEntry } from '../engine/index.js';
+import { evaluate } from '../eval/evaluate.js';
+import { comparisonGrid } from '../eval/grid.js';
+import { encodePng } from '../eval/png.js';
+import type { DirectionMetrics } from '../eval/records.js';
+import { Client, type StepEvent } from '../fed/client.js';
+import { federatedAverage, type ClientUpdate } from '../fed/fedavg.js';
+import { readNamed, writeNamed } from '../fed/state.js';
+import { createModel, type GanModel } from '../models/index.js';
+
+export interface DemoSettings {
+  /** Phantom subjects, and voxels along each side of its volumes. */
+  subjects: number;
+  phantomSize: number;
+  /** Slice side in pixels, and the networks' first-layer channels. */
+  size: number;
+  width: number;
+  clients: number;
+  rounds: number;
+  localEpochs: number;
+  /** Training items (slices) each client draws from its subjects. */
+  itemsPerClient: number;
+  batch: number;
+  /** Adam's learning rate: 2e-3 rather than the paper's 1e-4, so that a few steps show. */
+  lr: number;
+  seed: number;
+  source: Contrast;
+  target: Contrast;
+}
+
+/** Small enough for the plain js backend to finish a round in seconds. */
+export const demoDefaults: DemoSettings = {
+  subjects: 6,
+  phantomSize: 64,
+  size: 32,
+  width: 4,
+  clients: 2,
+  rounds: 3,
+  localEpochs: 1,
+  itemsPerClient: 8,
+  batch: 4,
+  lr: 2e-3,
+  seed: 3,
+  source: 'PD',
+  target: 'T2',
+};
+
+/** What one round produced. */
+export interface DemoRound {
+  /** 1-based. */
+  round: number;
+  seconds: number;
+  /** Mean training losses over the round's steps, weighted by client samples. */
+  losses: Record<string, number>;
+  /** Global generators on the test slices: a -> b, then b -> a. */
+  metrics: DirectionMetrics[];
+  /** PNG grids (input | synthesized | target) per direction. */
+  grids: { direction: string; png: Uint8Array }[];
+}
+
+export interface DemoResult {
+  rounds: DemoRound[];
+  /** The untranslated input scored as if it were the translation: what training must beat. */
+  baseline: DirectionMetrics[];
+  testSlices: number;
+}
+
+/** Where the run is, for a progress display. */
+export interface DemoEvents {
+  /** A phase starts: 'phantom', 'setup', 'evaluate' ... with a line for people. */
+  stage?(line: string): void;
+  /** A training step ended; `done` of `total` steps over the whole run. */
+  step?(done: number, total: number, round: number, event: StepEvent): void;
+  round?(round: DemoRound): void;
+}
+
+/** Lets a page repaint between phases: a macrotask, not a microtask. */
+const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export async function runDemo(settings: DemoSettings = demoDefaults, events: DemoEvents = {}): Promise<DemoResult> {
+  const s = settings;
+  events.stage?.(`rendering the phantom: ${s.subjects} subjects, ${s.phantomSize}³ voxels, ${s.source} and ${s.target}`);
+  await yieldToPage();
+  const dataset = phantomDataset({ subjects: s.subjects, size: s.phantomSize, seed: s.seed }, { contrasts: [s.source, s.target], size: s.size });
+  const { train, test } = splitSubjects(dataset.subjects, { testFraction: 0.2, seed: s.seed });
+  const groups = partitionClients(train, { clients: s.clients, scheme: 'average', seed: s.seed });
+  const clients = groups.map((subjects, k) => {
+    const seed = mixSeed(s.seed, k + 1);
+    const name = `client${k + 1}`;
+    const items = buildItems(subjects, { count: s.itemsPerClient, seed, name });
+    const loader = new BatchLoader(items, { source: s.source, target: s.target, batchSize: s.batch, seed });
+    return new Client(name, loader, (noise) => createModel('cyclegan', { width: s.width, size: s.size, lr: s.lr, seed, noise }), seed, null);
+  });
+  const testItems = buildItems(test, { pairedRatio: 1, seed: s.seed, name: 'test set' });
+  const server = createModel('cyclegan', { width: s.width, size: s.size, lr: s.lr, seed: s.seed });
+  events.stage?.(
+    `${train.length} training subjects over ${s.clients} clients (${groups.map((g) => g.length).join(' + ')}), ` +
+      `${test.length} test subject${test.length === 1 ? '' : 's'} (${testItems.length} slices of ${s.size}×${s.size})`,
+  );
+  try {
+    return await rounds(s, clients, server, testItems, events);
+  } finally {
+    for (const c of clients) c.dispose();
+    server.dispose();
+  }
+}
+
+async function rounds(s: DemoSettings, clients: Client[], server: GanModel, testItems: Item[], events: DemoEvents): Promise<DemoResult> {
+  let global: Map<string, StateEntry> = await readNamed(server.generatorParameters());
+  const total = clients.reduce((n, c) => n + c.loader.length, 0) * s.localEpochs * s.rounds;
+  let done = 0;
+  const result: DemoResult = { rounds: [], baseline: [], testSlices: testItems.length };
+  for (let round = 1; round <= s.rounds; round++) {
+    const started = performance.now();
+    const updates: ClientUpdate[] = [];
+    const lossSums: Record<string, number> = {};
+    let lossWeight = 0;
+    for (const client of clients) {
+      client.receive(global);
+      for (let e = 0; e < s.localEpochs; e++) {
+        const epoch = (round - 1) * s.localEpochs + e;
+        const { losses } = await client.trainEpoch(epoch, (event) => events.step?.(++done, total, round, event));
+        for (const [k, v] of Object.entries(losses)) lossSums[k] = (lossSums[k] ?? 0) + v * client.samples;
+        lossWeight += client.samples;
+        await yieldToPage();
+      }
+      updates.push(await client.upload());
+    }
+    global = federatedAverage(updates);
+    writeNamed(server.generatorParameters(), global, 'global generators');
+    events.stage?.(`round ${round}: evaluating the global generators`);
+    await yieldToPage();
+    const evaluation = await evaluate(server, testItems, { source: s.source, target: s.target, batchSize: 4 });
+    if (result.baseline.length === 0) result.baseline = evaluation.baseline;
+    const record: DemoRound = {
+      round,
+      seconds: (performance.now() - started) / 1000,
+      losses: Object.fromEntries(Object.entries(lossSums).map(([k, v]) => [k, v / lossWeight])),
+      metrics: evaluation.metrics,
+      grids: evaluation.grids.map((g) => ({ direction: g.direction, png: encodePng(comparisonGrid(g.rows, { height: s.size, width: s.size })) })),
+    };
+    result.rounds.push(record);
+    events.round?.(record);
+    await yieldToPage();
+  }
+  return result;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * `npm run web`: serves the repository root on 127.0.0.1 and prints the
+ * page's address. Flags: --port N (default 8080; 0 picks a free port).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeFlags, parseFlags, UsageError } from '../cli/args.js';
+import { startServer } from './server.js';
+
+const flags = { port: { type: 'int', help: 'TCP port on 127.0.0.1 (0: any free one)', default: 8080 } } as const;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'); // from dist/web/
+
+try {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help')) {
+    console.log(`usage: npm run web -- [--port N]\n\nflags:\n${describeFlags(flags)}`);
+    process.exit(0);
+  }
+  const port = parseFlags(argv, flags).flags.port as number;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port is in 0..65535, got ${port}`);
+  const server = await startServer({ root, port });
+  console.log(`fedmed page: ${server.url}web/  (serving ${root}; Ctrl-C stops)`);
+} catch (e) {
+  const error = e as Error & { code?: string };
+  const message = error.code === 'EADDRINUSE' ? `port ${error.message.match(/:(\d+)$/)?.[1] ?? ''} is in use; try --port 0` : error.message;
+  console.error(`fedmed web: ${message}`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+}
