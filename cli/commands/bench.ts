@@ -1,8 +1,11 @@
 /**
  * fedmed bench kernels: the convolution and matmul kernels of one backend on
- * the standard shapes (bench/kernels.ts), as a table or JSON.
+ * the standard shapes (bench/kernels.ts), as a table or JSON. fedmed bench
+ * step: a GAN training step (bench/step.ts), with --profile a table per
+ * kernel.
  */
-import { backendNames, type BackendName } from '../../engine/index.js';
+import { backendNames, setBackend, type BackendName } from '../../engine/index.js';
+import { modelNames, type ModelName } from '../../models/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -52,18 +55,78 @@ const kernelsCommand: Command = {
   },
 };
 
+const stepCommand: Command = {
+  name: 'step',
+  summary: 'a GAN training step (G and D with Adam), with --profile a table per kernel',
+  usage: [
+    'usage: fedmed bench step [--model M] [--size S] [--width W] [--batch B] [--backend B] [--dp] [--profile] [--json]',
+    '',
+    'Times --steps training steps after --warmup ones on random images. With --profile every',
+    'kernel call is counted and timed (GPU timestamps on webgpu where the adapter has them,',
+    'wall time on wasm and js): calls, ms and share of the step, GFLOP/s for convs and matmul.',
+  ].join('\n'),
+  flags: {
+    model: { type: 'string', help: 'the GAN', default: 'cyclegan', choices: modelNames },
+    size: { type: 'int', help: 'image side', default: 128 },
+    width: { type: 'int', help: 'first-layer channels', default: 32 },
+    batch: { type: 'int', help: 'batch size', default: 4 },
+    backend: { type: 'string', help: 'where to compute', default: 'auto', choices: ['auto', ...backendNames] },
+    threads: { type: 'int', help: 'wasm: threads, the calling one included (default: all cores)', placeholder: 'N' },
+    steps: { type: 'int', help: 'timed steps', default: 3 },
+    warmup: { type: 'int', help: 'untimed steps first', default: 1 },
+    dp: { type: 'boolean', help: "time DP-SGD's step (per-sample gradients, clip, noise)" },
+    profile: { type: 'boolean', help: 'a table per kernel' },
+    json: { type: 'boolean', help: 'print JSON' },
+  },
+  async run(flags) {
+    for (const name of ['size', 'width', 'batch', 'steps'] as const) {
+      if ((flags[name] as number) < 1) throw new UsageError(`--${name} must be at least 1, got ${flags[name]}`);
+    }
+    if ((flags.warmup as number) < 0) throw new UsageError(`--warmup must be at least 0, got ${flags.warmup}`);
+    const backend = await setBackend(flags.backend as BackendName | 'auto', { threads: flags.threads as number | undefined });
+    const { benchStep, kernelTable } = await import('../../bench/step.js');
+    const { loadLine, machineLine } = await import('../../bench/machine.js');
+    const options = {
+      model: flags.model as ModelName,
+      size: flags.size as number,
+      width: flags.width as number,
+      batch: flags.batch as number,
+      steps: flags.steps as number,
+      warmup: flags.warmup as number,
+      dp: Boolean(flags.dp),
+      profile: Boolean(flags.profile),
+    };
+    const result = await benchStep(options);
+    if (flags.json) {
+      console.log(JSON.stringify({ ...options, ...result, describe: backend.describe(), machine: machineLine(), load: loadLine() }, null, 2));
+      return;
+    }
+    console.log(`${options.model} ${options.size}x${options.size} width ${options.width} batch ${options.batch}${options.dp ? ', DP-SGD' : ''} on ${backend.name} (${backend.describe()})`);
+    console.log(`machine: ${machineLine()}; ${loadLine()}`);
+    console.log(`${result.msPerStep.toFixed(1)} ms per step, ${result.imagesPerSecond.toFixed(1)} images/s (mean of ${options.steps} after ${options.warmup} warm-up)`);
+    if (result.kernels) {
+      const timing = result.deviceTimed ? 'GPU timestamps' : 'wall time around each kernel';
+      console.log(`\nper step, by kernel (${timing}):`);
+      console.log(kernelTable(result.kernels, result.msPerStep));
+      const kernelMs = result.kernels.reduce((n, k) => n + k.ms, 0);
+      console.log(`kernels ${kernelMs.toFixed(1)} ms of ${result.msPerStep.toFixed(1)} ms; the rest is the engine's JavaScript (tape, scopes, dispatch)`);
+    }
+  },
+};
+
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'time the kernels of a backend on the standard shapes',
+  summary: 'time the kernels of a backend, or a whole training step',
   usage: [
-    'usage: fedmed bench kernels [flags]     fedmed bench kernels --help',
+    'usage: fedmed bench kernels|step [flags]     fedmed bench kernels --help',
     '',
     'commands:',
     `  kernels  ${kernelsCommand.summary}`,
+    `  step     ${stepCommand.summary}`,
   ].join('\n'),
   flags: {},
-  subcommands: [kernelsCommand],
+  subcommands: [kernelsCommand, stepCommand],
   async run() {
-    throw new UsageError('fedmed bench needs a command: kernels (see fedmed bench --help)');
+    throw new UsageError('fedmed bench needs a command: kernels or step (see fedmed bench --help)');
   },
 };
