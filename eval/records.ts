@@ -82,6 +82,33 @@ export function metricsCsv(epochs: readonly EpochRecord[]): string {
   return lines.map((cells) => cells.join(',')).join('\n') + '\n';
 }
 
+/** What one client did in one federated round. */
+export interface ClientRecord {
+  round: number;
+  client: string;
+  /** Training items the client holds (its FedAvg weight). */
+  items: number;
+  /** Optimizer steps it took this round. */
+  steps: number;
+  /** Its mean training losses over the round, by name. */
+  losses: Record<string, number>;
+  /** Epsilon spent by the end of the round, when DP is on. */
+  epsilon?: number;
+}
+
+/**
+ * `clients.csv`: one line per round and client, header `round,client,items,
+ * steps,epsilon,loss_<name>...` (loss columns the union of names in first-seen
+ * order; a missing value is an empty cell).
+ */
+export function clientsCsv(records: readonly ClientRecord[]): string {
+  const lossNames = [...new Set(records.flatMap((r) => Object.keys(r.losses)))];
+  const header = ['round', 'client', 'items', 'steps', 'epsilon', ...lossNames.map((n) => `loss_${n}`)];
+  const lines = [header.map(csvCell)];
+  for (const r of records) lines.push([r.round, r.client, r.items, r.steps, r.epsilon, ...lossNames.map((n) => r.losses[n])].map(csvCell));
+  return lines.map((cells) => cells.join(',')).join('\n') + '\n';
+}
+
 function csvCell(value: string | number | undefined): string {
   if (value === undefined) return '';
   if (typeof value === 'number') {

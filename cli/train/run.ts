@@ -11,7 +11,7 @@ import { writeRunFiles } from '../../eval/fs.js';
 import { evaluate } from '../../eval/evaluate.js';
 import { comparisonGrid } from '../../eval/grid.js';
 import { encodePng } from '../../eval/png.js';
-import type { DirectionMetrics, EpochRecord } from '../../eval/records.js';
+import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord } from '../../eval/records.js';
 import { runFiles, type GridImage } from '../../eval/report.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { federatedAverage, type ClientUpdate } from '../../fed/fedavg.js';
@@ -28,6 +28,8 @@ export interface RunHistory {
   grids: GridImage[];
   baseline: DirectionMetrics[];
   ledger: LedgerEntry[];
+  /** Per round and client: items, steps, mean losses, epsilon. */
+  clients: ClientRecord[];
   startedAt: string;
 }
 
@@ -70,7 +72,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
   const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta });
-  let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], startedAt: new Date().toISOString() };
+  let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], clients: [], startedAt: new Date().toISOString() };
   let global: Map<string, StateEntry>;
   let firstRound = 0;
   const checkpoint = options.resume ? await latestCheckpoint(runDir) : null;
@@ -97,6 +99,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
     for (const client of clients) {
       client.receive(global);
       let steps = 0;
+      const clientLosses: Record<string, number> = {};
       for (let e = 0; e < config.localEpochs; e++) {
         const epoch = round * config.localEpochs + e;
         const result = await client.trainEpoch(epoch, (s) => {
@@ -106,11 +109,15 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
           progress?.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
         });
         steps += result.steps;
-        for (const [k, v] of Object.entries(result.losses)) lossSums[k] = (lossSums[k] ?? 0) + v * client.samples;
+        for (const [k, v] of Object.entries(result.losses)) {
+          lossSums[k] = (lossSums[k] ?? 0) + v * client.samples;
+          clientLosses[k] = (clientLosses[k] ?? 0) + v / config.localEpochs;
+        }
         lossWeight += client.samples;
       }
       updates.push(await client.upload());
-      ledger?.record({ client: client.name, round: round + 1, steps, q: client.samplingRate, noise: config.noise });
+      const spent = ledger?.record({ client: client.name, round: round + 1, steps, q: client.samplingRate, noise: config.noise });
+      history.clients.push({ round: round + 1, client: client.name, items: client.samples, steps, losses: clientLosses, epsilon: spent?.epsilon });
     }
     global = federatedAverage(updates);
     writeNamed(server.generatorParameters(), global, 'global generators');
@@ -181,6 +188,10 @@ async function writeRunFolder(
       notes: [...notes, ...baseline, ...privacy],
     }),
   };
+  if (config.clients > 0) {
+    files['clients.json'] = JSON.stringify({ clients: history.clients }, null, 2) + '\n';
+    files['clients.csv'] = clientsCsv(history.clients);
+  }
   if (ledger) {
     files['privacy.json'] = JSON.stringify(ledger.toJSON(), null, 2) + '\n';
     files['privacy.csv'] = ledger.toCsv();
