@@ -13,7 +13,7 @@ import { comparisonGrid } from '../eval/grid.js';
 import { encodePng } from '../eval/png.js';
 import type { DirectionMetrics } from '../eval/records.js';
 import { Client, type StepEvent } from '../fed/client.js';
-import { federatedAverage, type ClientUpdate } from '../fed/fedavg.js';
+import { federatedRound } from '../fed/round.js';
 import { readNamed, writeNamed } from '../fed/state.js';
 import { createModel, type GanModel } from '../models/index.js';
 
@@ -121,21 +121,11 @@ async function rounds(s: DemoSettings, clients: Client[], server: GanModel, test
   const result: DemoResult = { rounds: [], baseline: [], testSlices: testItems.length };
   for (let round = 1; round <= s.rounds; round++) {
     const started = performance.now();
-    const updates: ClientUpdate[] = [];
-    const lossSums: Record<string, number> = {};
-    let lossWeight = 0;
-    for (const client of clients) {
-      client.receive(global);
-      for (let e = 0; e < s.localEpochs; e++) {
-        const epoch = (round - 1) * s.localEpochs + e;
-        const { losses } = await client.trainEpoch(epoch, (event) => events.step?.(++done, total, round, event));
-        for (const [k, v] of Object.entries(losses)) lossSums[k] = (lossSums[k] ?? 0) + v * client.samples;
-        lossWeight += client.samples;
-        await yieldToPage();
-      }
-      updates.push(await client.upload());
-    }
-    global = federatedAverage(updates);
+    const trained = await federatedRound(clients, global, round - 1, s.localEpochs, {
+      onStep: (event) => events.step?.(++done, total, round, event),
+      afterEpoch: yieldToPage,
+    });
+    global = trained.global;
     writeNamed(server.generatorParameters(), global, 'global generators');
     events.stage?.(`round ${round}: evaluating the global generators`);
     await yieldToPage();
@@ -144,7 +134,7 @@ async function rounds(s: DemoSettings, clients: Client[], server: GanModel, test
     const record: DemoRound = {
       round,
       seconds: (performance.now() - started) / 1000,
-      losses: Object.fromEntries(Object.entries(lossSums).map(([k, v]) => [k, v / lossWeight])),
+      losses: trained.losses,
       metrics: evaluation.metrics,
       grids: evaluation.grids.map((g) => ({ direction: g.direction, png: encodePng(comparisonGrid(g.rows, { height: s.size, width: s.size })) })),
     };

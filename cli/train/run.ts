@@ -14,7 +14,7 @@ import { encodePng } from '../../eval/png.js';
 import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord } from '../../eval/records.js';
 import { runFiles, type GridImage } from '../../eval/report.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
-import { federatedAverage, type ClientUpdate } from '../../fed/fedavg.js';
+import { federatedRound } from '../../fed/round.js';
 import { readNamed, writeNamed } from '../../fed/state.js';
 import type { StateEntry } from '../../engine/index.js';
 import { Progress } from '../progress.js';
@@ -93,33 +93,19 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const lastRound = Math.min(config.rounds, firstRound + (options.stopAfterRounds ?? Infinity));
   for (let round = firstRound; round < lastRound; round++) {
     const started = performance.now();
-    const updates: ClientUpdate[] = [];
-    const lossSums: Record<string, number> = {};
-    let lossWeight = 0;
-    for (const client of clients) {
-      client.receive(global);
-      let steps = 0;
-      const clientLosses: Record<string, number> = {};
-      for (let e = 0; e < config.localEpochs; e++) {
-        const epoch = round * config.localEpochs + e;
-        const result = await client.trainEpoch(epoch, (s) => {
-          stepsDone++;
-          const where = federated ? `round ${round + 1}/${config.rounds} ${s.client} epoch ${e + 1}/${config.localEpochs}` : `epoch ${round + 1}/${config.rounds}`;
-          const losses = Object.entries(s.losses).filter(([k]) => k === 'generator' || k === 'discriminator').map(([k, v]) => `${k[0]!.toUpperCase()} ${v.toFixed(3)}`).join(' ');
-          progress?.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
-        });
-        steps += result.steps;
-        for (const [k, v] of Object.entries(result.losses)) {
-          lossSums[k] = (lossSums[k] ?? 0) + v * client.samples;
-          clientLosses[k] = (clientLosses[k] ?? 0) + v / config.localEpochs;
-        }
-        lossWeight += client.samples;
-      }
-      updates.push(await client.upload());
+    const result = await federatedRound(clients, global, round, config.localEpochs, {
+      onStep: (s, e) => {
+        stepsDone++;
+        const where = federated ? `round ${round + 1}/${config.rounds} ${s.client} epoch ${e + 1}/${config.localEpochs}` : `epoch ${round + 1}/${config.rounds}`;
+        const losses = Object.entries(s.losses).filter(([k]) => k === 'generator' || k === 'discriminator').map(([k, v]) => `${k[0]!.toUpperCase()} ${v.toFixed(3)}`).join(' ');
+        progress?.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
+      },
+    });
+    for (const { client, steps, losses } of result.clients) {
       const spent = ledger?.record({ client: client.name, round: round + 1, steps, q: client.samplingRate, noise: config.noise });
-      history.clients.push({ round: round + 1, client: client.name, items: client.samples, steps, losses: clientLosses, epsilon: spent?.epsilon });
+      history.clients.push({ round: round + 1, client: client.name, items: client.samples, steps, losses, epsilon: spent?.epsilon });
     }
-    global = federatedAverage(updates);
+    global = result.global;
     writeNamed(server.generatorParameters(), global, 'global generators');
     const evaluation = await evaluate(server, setup.testItems, { source: config.source, target: config.target, batchSize: 4 });
     if (history.baseline.length === 0) history.baseline = evaluation.baseline;
@@ -127,7 +113,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
       epoch: (round + 1) * config.localEpochs,
       ...(federated ? { round: round + 1 } : {}),
       seconds: (performance.now() - started) / 1000,
-      losses: Object.fromEntries(Object.entries(lossSums).map(([k, v]) => [k, v / lossWeight])),
+      losses: result.losses,
       metrics: evaluation.metrics,
     };
     history.records.push(record);

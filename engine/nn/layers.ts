@@ -1,14 +1,11 @@
 /** Layers with parameters: nn.Conv2d, nn.ConvTranspose2d, nn.Linear. */
-import { conv2d, convTranspose2d, type Pair } from '../ops/conv.js';
+import { conv2d, convTranspose2d, pair, type Pair } from '../ops/conv.js';
 import { linear } from '../ops/linear.js';
 import type { PadMode } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
 import { defaultUniform } from './init.js';
 import { Module, parameter } from './module.js';
 
-function pair(p: Pair): [number, number] {
-  return typeof p === 'number' ? [p, p] : [p[0], p[1]];
-}
 
 export interface Conv2dOptions {
   stride?: Pair;

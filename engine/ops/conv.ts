@@ -12,7 +12,8 @@ import { pad, type PadMode } from './shape.js';
 
 export type Pair = number | readonly [number, number];
 
-function pair(p: Pair): [number, number] {
+/** A size given once for both axes, or as [height, width]. */
+export function pair(p: Pair): [number, number] {
   return typeof p === 'number' ? [p, p] : [p[0], p[1]];
 }
 

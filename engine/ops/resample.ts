@@ -3,7 +3,7 @@ import type { PoolGeometry, UpsampleGeometry } from '../backend.js';
 import { state } from '../state.js';
 import { empty, type Tensor } from '../tensor.js';
 import { record } from '../tape.js';
-import type { Pair } from './conv.js';
+import { pair, type Pair } from './conv.js';
 import { mean } from './reduce.js';
 
 function planes(x: Tensor, op: string): [number, number, number, number] {
@@ -36,11 +36,9 @@ export interface AvgPool2dOptions {
 /** torch.nn.functional.avg_pool2d (ceil_mode off). */
 export function avgPool2d(x: Tensor, kernel: Pair, options: AvgPool2dOptions = {}): Tensor {
   const [n, c, h, w] = planes(x, 'avgPool2d');
-  const [kH, kW] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
-  const stride = options.stride ?? [kH, kW];
-  const [strideH, strideW] = typeof stride === 'number' ? [stride, stride] : stride;
-  const padding = options.padding ?? 0;
-  const [padH, padW] = typeof padding === 'number' ? [padding, padding] : padding;
+  const [kH, kW] = pair(kernel);
+  const [strideH, strideW] = pair(options.stride ?? [kH, kW]);
+  const [padH, padW] = pair(options.padding ?? 0);
   if (2 * padH > kH || 2 * padW > kW) throw new Error('avgPool2d: padding must be at most half the kernel');
   const outH = Math.floor((h + 2 * padH - kH) / strideH) + 1;
   const outW = Math.floor((w + 2 * padW - kW) / strideW) + 1;
