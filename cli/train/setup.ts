@@ -36,7 +36,9 @@ export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
     ? null
     : { mechanism: config.dp, clip: config.clip, noise: config.noise, sensitivity: config.sensitivity };
   const clients = groups.map((subjects, k) => {
-    const name = config.clients > 0 ? `client${k + 1}` : 'central';
+    // One client per hospital under the site scheme: name it after the hospital.
+    const site = config.scheme === 'site' && !config.weights ? subjects[0]?.site : null;
+    const name = config.clients > 0 ? (site ?? `client${k + 1}`) : 'central';
     const seed = mixSeed(config.seed, k + 1);
     const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
     const loader = new BatchLoader(items, { source: config.source, target: config.target, batchSize: config.batch, seed, misalignment });
