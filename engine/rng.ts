@@ -54,6 +54,27 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * u2);
   }
 
+  /**
+   * Fills `out` with standard normals: the same values, in the same order, as
+   * out.length calls of normal(), without a call per value (DP-SGD draws one
+   * per parameter per step).
+   */
+  fillNormal(out: Float32Array): Float32Array {
+    let i = 0;
+    if (this.spareNormal !== null && out.length > 0) {
+      out[i++] = this.spareNormal;
+      this.spareNormal = null;
+    }
+    for (; i + 1 < out.length; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(1 - this.uniform()));
+      const angle = 2 * Math.PI * this.uniform();
+      out[i] = r * Math.cos(angle);
+      out[i + 1] = r * Math.sin(angle);
+    }
+    if (i < out.length) out[i] = this.normal();
+    return out;
+  }
+
   /** A Fisher-Yates shuffle of `items`, in place. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {

@@ -43,9 +43,7 @@ export interface RandomOptions extends CreateOptions {
 /** Standard normal values. */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
   const rng = options.rng ?? defaultRng();
-  const values = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < values.length; i++) values[i] = rng.normal();
-  return tensor(values, shape, options);
+  return tensor(rng.fillNormal(new Float32Array(sizeOf(shape))), shape, options);
 }
 
 /** Uniform values in [low, high), [0, 1) by default. */

@@ -70,4 +70,16 @@ test('rand honours low and high; creation ops fill and check sizes', async () =>
   assert.throws(() => zeros([2, -1]), /bad shape/);
 });
 
+test('fillNormal gives the values of as many normal() calls, whatever the spare and the parity', () => {
+  for (const [skip, count] of [[0, 7], [1, 7], [1, 8], [0, 1], [3, 0]] as const) {
+    const bulk = new Rng(21);
+    const one = new Rng(21);
+    for (let i = 0; i < skip; i++) assert.is(bulk.normal(), one.normal());
+    const filled = bulk.fillNormal(new Float32Array(count));
+    const called = Float32Array.from({ length: count }, () => one.normal());
+    assert.equal([...filled], [...called], `skip ${skip}, count ${count}`);
+    assert.is(bulk.normal(), one.normal(), 'and the streams stay together');
+  }
+});
+
 test.run();
