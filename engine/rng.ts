@@ -1,6 +1,8 @@
 /**
  * Seeded random numbers: xoshiro128** (Blackman and Vigna) seeded through
- * splitmix32, normals by Box-Muller. Same seed, same sequence, everywhere.
+ * splitmix32, normals by Marsaglia's polar method (no sine or cosine: DP-SGD
+ * draws one normal per parameter per step). Same seed, same sequence,
+ * everywhere.
  */
 export class Rng {
   private s = new Uint32Array(4);
@@ -47,17 +49,23 @@ export class Rng {
       this.spareNormal = null;
       return z;
     }
-    const u1 = 1 - this.uniform(); // in (0, 1], so log is finite
-    const u2 = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    this.spareNormal = r * Math.sin(2 * Math.PI * u2);
-    return r * Math.cos(2 * Math.PI * u2);
+    let u: number;
+    let v: number;
+    let r2: number;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      r2 = u * u + v * v;
+    } while (r2 >= 1 || r2 === 0);
+    const f = Math.sqrt((-2 * Math.log(r2)) / r2);
+    this.spareNormal = v * f;
+    return u * f;
   }
 
   /**
    * Fills `out` with standard normals: the same values, in the same order, as
-   * out.length calls of normal(), without a call per value (DP-SGD draws one
-   * per parameter per step).
+   * out.length calls of normal(), with the generator's steps inlined (about
+   * twice as fast on millions of values).
    */
   fillNormal(out: Float32Array): Float32Array {
     let i = 0;
@@ -65,12 +73,42 @@ export class Rng {
       out[i++] = this.spareNormal;
       this.spareNormal = null;
     }
+    const state = this.s;
+    let [s0, s1, s2, s3] = [state[0]!, state[1]!, state[2]!, state[3]!];
     for (; i + 1 < out.length; i += 2) {
-      const r = Math.sqrt(-2 * Math.log(1 - this.uniform()));
-      const angle = 2 * Math.PI * this.uniform();
-      out[i] = r * Math.cos(angle);
-      out[i + 1] = r * Math.sin(angle);
+      let u: number;
+      let v: number;
+      let r2: number;
+      do {
+        // Two nextUint32() steps, then 2 x / 2^32 - 1 as 2 * uniform() - 1 computes it.
+        let m = Math.imul(s1, 5);
+        let t = s1 << 9;
+        u = (Math.imul((m << 7) | (m >>> 25), 9) >>> 0) * (2 / 4294967296) - 1;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        m = Math.imul(s1, 5);
+        t = s1 << 9;
+        v = (Math.imul((m << 7) | (m >>> 25), 9) >>> 0) * (2 / 4294967296) - 1;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        r2 = u * u + v * v;
+      } while (r2 >= 1 || r2 === 0);
+      const f = Math.sqrt((-2 * Math.log(r2)) / r2);
+      out[i] = u * f;
+      out[i + 1] = v * f;
     }
+    state[0] = s0;
+    state[1] = s1;
+    state[2] = s2;
+    state[3] = s3;
     if (i < out.length) out[i] = this.normal();
     return out;
   }
