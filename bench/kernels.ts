@@ -45,6 +45,8 @@ export interface KernelBenchResult {
   bench: 'kernels';
   backend: BackendName;
   describe: string;
+  /** GPU timestamps or wall time. */
+  timing: string;
   reps: number;
   rows: ConvRow[];
   matmul: { shape: string; flops: number; forward: Timing } | null;
@@ -60,13 +62,18 @@ export function convGeometry(s: ConvShape): ConvGeometry {
 
 /** Min and median of `reps` timed runs of `once` after `warmups` untimed ones. */
 export async function timeRuns(once: () => Promise<void>, reps: number, warmups: number, flops: number): Promise<Timing> {
-  for (let i = 0; i < warmups; i++) await once();
-  const ms: number[] = [];
-  for (let r = 0; r < reps; r++) {
+  return timeSamples(async () => {
     const start = performance.now();
     await once();
-    ms.push(performance.now() - start);
-  }
+    return performance.now() - start;
+  }, reps, warmups, flops);
+}
+
+/** Min, median and GFLOP/s of `reps` samples of `sample` (milliseconds), after `warmups` unrecorded ones. */
+async function timeSamples(sample: () => Promise<number>, reps: number, warmups: number, flops: number): Promise<Timing> {
+  for (let i = 0; i < warmups; i++) await sample();
+  const ms: number[] = [];
+  for (let r = 0; r < reps; r++) ms.push(await sample());
   ms.sort((a, b) => a - b);
   return { minMs: ms[0]!, medianMs: ms[Math.floor(ms.length / 2)]!, gflops: flops / (ms[0]! * 1e6) };
 }
@@ -82,18 +89,36 @@ function filled(b: Backend, rng: Rng, ...sizes: number[]): Handle[] {
   });
 }
 
+/**
+ * The milliseconds of the kernels `run` queues: the device's timestamps where
+ * the backend has them (webgpu with timestamp-query), else wall time until a
+ * one-element read, which waits for everything queued.
+ */
+async function kernelMs(b: Backend, run: () => void, sync: Handle): Promise<number> {
+  const gpuMs = b.timeKernels ? await b.timeKernels(run) : null;
+  if (gpuMs !== null) return gpuMs;
+  const start = performance.now();
+  run();
+  await b.read(sync);
+  return performance.now() - start;
+}
+
+/** How benchKernels times a backend's kernels. */
+export async function timingMethod(b: Backend): Promise<'GPU timestamps' | 'wall time to a readback'> {
+  return b.timeKernels && (await b.timeKernels(() => {})) !== null ? 'GPU timestamps' : 'wall time to a readback';
+}
+
 async function benchConv(b: Backend, s: ConvShape, settings: KernelBenchSettings, rng: Rng): Promise<ConvRow> {
   const g = convGeometry(s);
   const xSize = g.n * g.cIn * g.inH * g.inW;
   const wSize = g.cOut * g.cIn * g.kH * g.kW;
   const ySize = g.n * g.cOut * g.outH * g.outW;
   const [x, w, bias, y, dx, dw, sync] = filled(b, rng, xSize, wSize, g.cOut, ySize, xSize, wSize, 1);
-  const done = async () => void (await b.read(sync!));
   const forward = () => b.conv2d(x!, w!, bias!, y!, g);
   const backwardData = () => b.conv2dBackwardData(y!, w!, dx!, g);
   const backwardFilter = () => b.conv2dBackwardFilter(x!, y!, dw!, g, false);
   const flops = convFlops(s);
-  const timed = (f: () => void, times: number) => timeRuns(async () => (f(), done()), settings.reps, settings.warmups, times * flops);
+  const timed = (f: () => void, times: number) => timeSamples(() => kernelMs(b, f, sync!), settings.reps, settings.warmups, times * flops);
   const row: ConvRow = {
     shape: s.name,
     flops,
@@ -111,7 +136,7 @@ async function benchMatmul(b: Backend, settings: KernelBenchSettings, rng: Rng):
   const [a, m, c, sync] = filled(b, rng, n * n, n * n, n * n, 1);
   const flops = 2 * n ** 3;
   const g = { batch: 1, m: n, n, k: n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
-  const forward = await timeRuns(async () => (b.matmul(a!, m!, c!, g), void (await b.read(sync!))), settings.reps, settings.warmups, flops);
+  const forward = await timeSamples(() => kernelMs(b, () => b.matmul(a!, m!, c!, g), sync!), settings.reps, settings.warmups, flops);
   for (const h of [a, m, c, sync]) b.free(h!);
   return { shape: `matmul ${n}x${n}x${n}`, flops, forward };
 }
@@ -123,7 +148,7 @@ export async function benchKernels(settings: KernelBenchSettings): Promise<Kerne
   const rows: ConvRow[] = [];
   for (const s of shapes) rows.push(await benchConv(b, s, settings, rng));
   const matmul = settings.matmul ? await benchMatmul(b, settings, rng) : null;
-  return { bench: 'kernels', backend: b.name, describe: b.describe(), reps: settings.reps, rows, matmul };
+  return { bench: 'kernels', backend: b.name, describe: b.describe(), timing: await timingMethod(b), reps: settings.reps, rows, matmul };
 }
 
 /** The result as an aligned text table. */

@@ -16,7 +16,8 @@ const kernelsCommand: Command = {
     'usage: fedmed bench kernels [--backend js|wasm|webgpu] [--threads N] [--reps N] [--only TEXT] [--json]',
     '',
     'Times conv2d forward, backward-data and backward-filter on the standard shapes, and',
-    'a 1024^3 matmul, through the backend interface: min/median ms of --reps runs after',
+    'a 1024^3 matmul, through the backend interface (GPU timestamps on a webgpu adapter',
+    'with timestamp-query, else wall time to a readback): min/median ms of --reps runs after',
     'warm-up, GFLOP/s from the min (forward 2*N*Cout*Hout*Wout*Cin*k*k, backward 2x).',
     'The peers (tfjs-wasm, PyTorch) are compared by npm run bench:peers.',
   ].join('\n'),
@@ -50,7 +51,7 @@ const kernelsCommand: Command = {
     }
     console.log(`kernels: ${result.backend} (${result.describe})`);
     console.log(`machine: ${machine}; ${load}`);
-    console.log(`${reps} timed runs after 2 warm-ups; ms min/median; GFLOP/s from the min; backward counted as 2x forward\n`);
+    console.log(`${reps} timed runs after 2 warm-ups, ${result.timing}; ms min/median; GFLOP/s from the min; backward counted as 2x forward\n`);
     for (const line of formatKernelTable(result)) console.log(line);
   },
 };
