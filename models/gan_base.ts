@@ -5,7 +5,8 @@
  * fakes, and reading the losses back in one transfer. Subclasses supply the
  * networks, the two losses and translation.
  */
-import { cat, mul, nn, noGrad, optim, randn, reshape, Rng, tidy, type Tensor } from '../engine/index.js';
+import { add, cat, mul, nn, noGrad, optim, randn, reshape, Rng, tidy, type Tensor } from '../engine/index.js';
+import { lsgan } from './losses.js';
 import type {
   Batch,
   Direction,
@@ -152,6 +153,18 @@ export abstract class GanBase<G extends Networks, D extends Discriminators> impl
     }
     return n;
   }
+}
+
+/**
+ * The least-squares discriminator loss every model here shares: real images
+ * judged against 1, the (detached) fakes against 0, both domains summed, then
+ * scaled (CycleGAN halves it, UNIT and MUNIT do not).
+ */
+export function lsganDiscriminatorLoss(dA: Discriminator, dB: Discriminator, { a, b }: Batch, fakes: Batch, scale: number): LossParts {
+  const real = add(lsgan(dA.judge(a), 1), lsgan(dB.judge(b), 1));
+  const fake = add(lsgan(dA.judge(fakes.a), 0), lsgan(dB.judge(fakes.b), 0));
+  const sum = add(real, fake);
+  return { terms: { discriminatorReal: real, discriminatorFake: fake }, total: scale === 1 ? sum : mul(sum, scale) };
 }
 
 /** The same values off the tape (torch's detach): a new reference to the storage, no gradient. */

@@ -10,8 +10,8 @@
  *    'reference': 10 (|G_ba(fake_a) - fake_a| + |G_ab(fake_b) - fake_b|).
  * D: 0.5 [LS(D_a(a), 1) + LS(D_a(fake_a), 0)] + the same for D_b, fakes detached.
  */
-import { add, mul, type nn, type Tensor } from '../../engine/index.js';
-import { GanBase, type GeneratorLossParts, type LossParts } from '../gan_base.js';
+import { add, type nn, type Tensor } from '../../engine/index.js';
+import { GanBase, lsganDiscriminatorLoss, type GeneratorLossParts, type LossParts } from '../gan_base.js';
 import type { Batch, Direction, ResolvedOptions } from '../gan_model.js';
 import { l1, lsgan, weightedSum } from '../losses.js';
 import { CycleDiscriminator } from './discriminator.js';
@@ -68,11 +68,8 @@ export class CycleGan extends GanBase<Generators, Discriminators> {
     return { terms, total, fakes: { a: fakeA, b: fakeB } };
   }
 
-  protected discriminatorLoss({ a, b }: Batch, fakes: Batch): LossParts {
-    const { discriminatorA: dA, discriminatorB: dB } = this.d;
-    const real = add(lsgan(dA.judge(a), 1), lsgan(dB.judge(b), 1));
-    const fake = add(lsgan(dA.judge(fakes.a), 0), lsgan(dB.judge(fakes.b), 0));
-    return { terms: { discriminatorReal: real, discriminatorFake: fake }, total: mul(add(real, fake), 0.5) };
+  protected discriminatorLoss(batch: Batch, fakes: Batch): LossParts {
+    return lsganDiscriminatorLoss(this.d.discriminatorA, this.d.discriminatorB, batch, fakes, 0.5);
   }
 
   protected translateImages(x: Tensor, direction: Direction): Tensor {

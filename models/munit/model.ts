@@ -16,7 +16,7 @@
  * fakes were made with); here they are the same r_a, r_b, as in MUNIT.
  */
 import { add, zeros, type Tensor } from '../../engine/index.js';
-import { detach, GanBase, type GeneratorLossParts, type LossParts } from '../gan_base.js';
+import { detach, GanBase, lsganDiscriminatorLoss, type GeneratorLossParts, type LossParts } from '../gan_base.js';
 import type { Batch, Direction, ResolvedOptions } from '../gan_model.js';
 import { l1, lsgan, weightedSum } from '../losses.js';
 import { MunitDecoder } from './decoder.js';
@@ -79,11 +79,8 @@ export class Munit extends GanBase<Generators, Discriminators> {
     return { terms, total, fakes: { a: fakeA, b: fakeB } };
   }
 
-  protected discriminatorLoss({ a, b }: Batch, fakes: Batch): LossParts {
-    const { discriminatorA: dA, discriminatorB: dB } = this.d;
-    const real = add(lsgan(dA.judge(a), 1), lsgan(dB.judge(b), 1));
-    const fake = add(lsgan(dA.judge(fakes.a), 0), lsgan(dB.judge(fakes.b), 0));
-    return { terms: { discriminatorReal: real, discriminatorFake: fake }, total: add(real, fake) };
+  protected discriminatorLoss(batch: Batch, fakes: Batch): LossParts {
+    return lsganDiscriminatorLoss(this.d.discriminatorA, this.d.discriminatorB, batch, fakes, 1);
   }
 
   /** Deterministic: the target domain's decoder with style code 0, the prior's mean. */

@@ -17,7 +17,7 @@
  */
 import { add, type Tensor } from '../../engine/index.js';
 import { ResidualBlock } from '../blocks.js';
-import { GanBase, type GeneratorLossParts, type LossParts } from '../gan_base.js';
+import { GanBase, lsganDiscriminatorLoss, type GeneratorLossParts, type LossParts } from '../gan_base.js';
 import type { Batch, Direction, ResolvedOptions } from '../gan_model.js';
 import { kl, l1, lsgan, weightedSum } from '../losses.js';
 import { UnitDecoder, UnitDiscriminator, UnitEncoder } from './networks.js';
@@ -87,11 +87,8 @@ export class Unit extends GanBase<Generators, Discriminators> {
     return { terms, total, fakes: { a: fakeA, b: fakeB } };
   }
 
-  protected discriminatorLoss({ a, b }: Batch, fakes: Batch): LossParts {
-    const { discriminatorA: dA, discriminatorB: dB } = this.d;
-    const real = add(lsgan(dA.judge(a), 1), lsgan(dB.judge(b), 1));
-    const fake = add(lsgan(dA.judge(fakes.a), 0), lsgan(dB.judge(fakes.b), 0));
-    return { terms: { discriminatorReal: real, discriminatorFake: fake }, total: add(real, fake) };
+  protected discriminatorLoss(batch: Batch, fakes: Batch): LossParts {
+    return lsganDiscriminatorLoss(this.d.discriminatorA, this.d.discriminatorB, batch, fakes, 1);
   }
 
   /** Deterministic: decodes the code's mean mu, without the noise. */
