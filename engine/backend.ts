@@ -43,6 +43,15 @@ export const unaryOps: readonly UnaryOp[] = [
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
+/**
+ * The activation a convolution applies after its bias, in the same pass: one
+ * of the unary ops above, with its alpha (leakyRelu's slope).
+ */
+export interface Activation {
+  op: 'relu' | 'leakyRelu' | 'tanh';
+  alpha: number;
+}
+
 export const binaryOps: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div'];
 
 /**
@@ -191,10 +200,14 @@ export interface Backend {
   reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void;
   copy(src: Handle, dst: Handle, g: CopyGeometry): void;
 
-  /** y = conv(x, w) + bias (bias [cOut] or null). */
-  conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry): void;
-  /** dx = the gradient of conv2d with respect to x, given dy [n, cOut, outH, outW]. Overwrites dx. */
-  conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry): void;
+  /** y = activation(conv(x, w) + bias) (bias [cOut] or null; no activation when null). */
+  conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation?: Activation | null): void;
+  /**
+   * dx = the gradient of conv2d with respect to x, given dy [n, cOut, outH,
+   * outW]. Overwrites dx. convTranspose2d's forward is this kernel, so it too
+   * takes a bias ([cIn]) and an activation, applied as conv2d applies them.
+   */
+  conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry, bias?: Handle | null, activation?: Activation | null): void;
   /**
    * dw = the gradient of conv2d with respect to w. Overwrites dw, which is
    * [cOut, cIn, kH, kW], or [n, cOut, cIn, kH, kW] when perSample (one

@@ -14,7 +14,7 @@ export { full, ones, rand, randn, tensor, zeros, type CreateOptions, type Random
 export { abs, add, affine, clamp, div, exp, leakyRelu, log, mul, neg, relu, sigmoid, sqrt, square, sub, tanh } from './ops/elementwise.js';
 export { mean, sum } from './ops/reduce.js';
 export { cat, expandTo, pad, reshape, slice, type PadMode } from './ops/shape.js';
-export { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type Pair } from './ops/conv.js';
+export { conv2d, convTranspose2d, type ActivationOptions, type Conv2dOptions, type ConvTranspose2dOptions, type Pair } from './ops/conv.js';
 export { linear, matmul } from './ops/linear.js';
 export { adaIn, instanceNorm, layerNorm, type InstanceNormOptions, type LayerNormOptions } from './ops/norm.js';
 export { adaptiveAvgPool2d, avgPool2d, upsampleNearest, type AvgPool2dOptions } from './ops/resample.js';

@@ -1,5 +1,5 @@
 /** Layers with parameters: nn.Conv2d, nn.ConvTranspose2d, nn.Linear. */
-import { conv2d, convTranspose2d, pair, type Pair } from '../ops/conv.js';
+import { conv2d, convTranspose2d, pair, type ActivationOptions, type Pair } from '../ops/conv.js';
 import { linear } from '../ops/linear.js';
 import type { PadMode } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
@@ -32,8 +32,9 @@ export class Conv2d extends Module {
     if (options.bias ?? true) this.bias = parameter(defaultUniform([outChannels], fanIn));
   }
 
-  forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this.options);
+  /** The convolution, then `activation` (if given) in the same pass. */
+  forward(x: Tensor, activation: ActivationOptions = {}): Tensor {
+    return conv2d(x, this.weight, this.bias, { ...this.options, ...activation });
   }
 }
 
@@ -62,8 +63,9 @@ export class ConvTranspose2d extends Module {
     if (options.bias ?? true) this.bias = parameter(defaultUniform([outChannels], fanIn));
   }
 
-  forward(x: Tensor): Tensor {
-    return convTranspose2d(x, this.weight, this.bias, this.options);
+  /** The transposed convolution, then `activation` (if given) in the same pass. */
+  forward(x: Tensor, activation: ActivationOptions = {}): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, { ...this.options, ...activation });
   }
 }
 

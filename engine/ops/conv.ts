@@ -3,10 +3,11 @@
  * conv2d's backward-data with the weight read as [cIn, cOut, k, k], and the
  * roles swap again in its backward.
  */
-import type { ConvGeometry } from '../backend.js';
+import type { Activation, ConvGeometry } from '../backend.js';
 import { state } from '../state.js';
 import { empty, type Tensor } from '../tensor.js';
 import { record, wantsPerSample } from '../tape.js';
+import { activationGrad } from './elementwise.js';
 import { sum } from './reduce.js';
 import { pad, type PadMode } from './shape.js';
 
@@ -17,11 +18,37 @@ export function pair(p: Pair): [number, number] {
   return typeof p === 'number' ? [p, p] : [p[0], p[1]];
 }
 
-export interface Conv2dOptions {
+/** An activation a convolution applies to its output, after the bias, in the kernel's own pass. */
+export interface ActivationOptions {
+  activation?: Activation['op'];
+  /** leakyRelu's slope for negative inputs, >= 0 (default 0.01, as leakyRelu's). */
+  slope?: number;
+}
+
+export interface Conv2dOptions extends ActivationOptions {
   stride?: Pair;
   padding?: Pair;
   /** How the border is padded: zeros (default) or a reflection of the input. */
   padMode?: PadMode;
+}
+
+function activationOf(options: ActivationOptions, op: string): Activation | null {
+  const { activation, slope } = options;
+  if (activation === undefined) {
+    if (slope !== undefined) throw new Error(`${op}: slope is for activation 'leakyRelu', and no activation was given`);
+    return null;
+  }
+  if (activation !== 'relu' && activation !== 'leakyRelu' && activation !== 'tanh') {
+    throw new Error(`${op}: activation must be 'relu', 'leakyRelu' or 'tanh', got ${JSON.stringify(activation)}`);
+  }
+  if (activation !== 'leakyRelu') {
+    if (slope !== undefined) throw new Error(`${op}: slope is for activation 'leakyRelu', not '${activation}'`);
+    return { op: activation, alpha: 0 };
+  }
+  const alpha = slope ?? 0.01;
+  // The backward reads the gradient's mask off the output, which needs y > 0 exactly where the input is.
+  if (!(alpha >= 0)) throw new Error(`${op}: leakyRelu slope must be >= 0, got ${alpha}`);
+  return { op: activation, alpha };
 }
 
 function convGeometry(x: Tensor, w: Tensor, stride: Pair, padding: Pair, op: string): ConvGeometry {
@@ -54,18 +81,24 @@ function biasGrad(dy: Tensor, bias: Tensor): Tensor {
   return sum(dy, wantsPerSample(bias) ? [2, 3] : [0, 2, 3]);
 }
 
-/** torch.nn.functional.conv2d (one group), with reflection padding as an option. */
+/**
+ * torch.nn.functional.conv2d (one group), with reflection padding and a
+ * following activation as options: { activation: 'leakyRelu', slope: 0.2 }
+ * gives F.leaky_relu(F.conv2d(...), 0.2) in one pass over the output.
+ */
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
   const [padH, padW] = pair(options.padding ?? 0);
+  const activation = activationOf(options, 'conv2d');
   if (options.padMode === 'reflect' && (padH > 0 || padW > 0)) {
-    return conv2d(pad(x, [padW, padW, padH, padH], 'reflect'), w, bias, { stride: options.stride ?? 1 });
+    return conv2d(pad(x, [padW, padW, padH, padH], 'reflect'), w, bias, { stride: options.stride ?? 1, activation: options.activation, slope: options.slope });
   }
   const g = convGeometry(x, w, options.stride ?? 1, [padH, padW], 'conv2d');
   checkBias(bias, g.cOut, 'conv2d');
   const y = empty([g.n, g.cOut, g.outH, g.outW]);
-  state.backend.conv2d(x.handle, w.handle, bias?.handle ?? null, y.handle, g);
+  state.backend.conv2d(x.handle, w.handle, bias?.handle ?? null, y.handle, g, activation);
   const inputs = bias ? [x, w, bias] : [x, w];
-  return record('conv2d', y, inputs, (dy) => {
+  return record('conv2d', y, inputs, (dyOut) => {
+    const dy = activation ? activationGrad(dyOut, y, activation) : dyOut;
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = empty(x.shape);
@@ -75,13 +108,13 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptio
   });
 }
 
-export interface ConvTranspose2dOptions {
+export interface ConvTranspose2dOptions extends ActivationOptions {
   stride?: Pair;
   padding?: Pair;
   outputPadding?: Pair;
 }
 
-/** torch.nn.functional.conv_transpose2d (one group); w is [cIn, cOut, kH, kW]. */
+/** torch.nn.functional.conv_transpose2d (one group), w [cIn, cOut, kH, kW]; an activation as conv2d's. */
 export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
   if (x.rank !== 4 || w.rank !== 4) throw new Error(`convTranspose2d: needs NCHW input and [cIn, cOut, kH, kW] weight, got ${x} and ${w}`);
   const [n, cIn, h, wd] = x.shape as [number, number, number, number];
@@ -96,11 +129,12 @@ export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor, options: Co
   // The convolution whose backward-data this is: input [n, cOut, outH, outW] -> output [n, cIn, h, w].
   const g: ConvGeometry = { n, cIn: cOut, inH: outH, inW: outW, cOut: cIn, kH, kW, strideH, strideW, padH, padW, outH: h, outW: wd };
   checkBias(bias, cOut, 'convTranspose2d');
+  const activation = activationOf(options, 'convTranspose2d');
   const y = empty([n, cOut, outH, outW]);
-  state.backend.conv2dBackwardData(x.handle, w.handle, y.handle, g);
-  const withBias = bias ? addChannelBias(y, bias) : y;
+  state.backend.conv2dBackwardData(x.handle, w.handle, y.handle, g, bias?.handle ?? null, activation);
   const inputs = bias ? [x, w, bias] : [x, w];
-  return record('convTranspose2d', withBias, inputs, (dy) => {
+  return record('convTranspose2d', y, inputs, (dyOut) => {
+    const dy = activation ? activationGrad(dyOut, y, activation) : dyOut;
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = empty(x.shape);
@@ -108,16 +142,4 @@ export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor, options: Co
     }
     return [dx, w.requiresGrad ? filterGrad(dy, x, w, g) : null, bias?.requiresGrad ? biasGrad(dy, bias) : null];
   });
-}
-
-/** y + bias broadcast over channels, unrecorded (the caller records the whole op). */
-function addChannelBias(y: Tensor, bias: Tensor): Tensor {
-  const out = empty(y.shape);
-  state.backend.binary('add', y.handle, bias.handle, out.handle, {
-    shape: y.shape,
-    aStrides: [y.shape[1]! * y.shape[2]! * y.shape[3]!, y.shape[2]! * y.shape[3]!, y.shape[3]!, 1],
-    bStrides: [0, 1, 0, 0],
-  });
-  y.dispose();
-  return out;
 }

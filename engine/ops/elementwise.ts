@@ -1,5 +1,5 @@
 /** Element-wise ops, each with its backward rule right below the forward. */
-import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { Activation, BinaryOp, UnaryOp } from '../backend.js';
 import { state } from '../state.js';
 import { empty, type Tensor } from '../tensor.js';
 import { record, wantsPerSample } from '../tape.js';
@@ -60,7 +60,23 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
 
 export function tanh(x: Tensor): Tensor {
   const y = unaryKernel('tanh', x);
-  return record('tanh', y, [x], (dy) => [mul(dy, oneMinusSquare(y))]); // d tanh = 1 - tanh^2
+  return record('tanh', y, [x], (dy) => [activationGrad(dy, y, { op: 'tanh', alpha: 0 })]);
+}
+
+/**
+ * dy taken back through an activation, given the activation's output y: for
+ * relu and leakyRelu with a slope >= 0, y > 0 exactly where the input is;
+ * d tanh = 1 - tanh^2. The backward of a convolution that applied it.
+ */
+export function activationGrad(dy: Tensor, y: Tensor, a: Activation): Tensor {
+  switch (a.op) {
+    case 'relu':
+      return mul(dy, unaryKernel('step', y));
+    case 'leakyRelu':
+      return mul(dy, unaryKernel('leakyReluGrad', y, a.alpha));
+    case 'tanh':
+      return mul(dy, oneMinusSquare(y));
+  }
 }
 
 export function sigmoid(x: Tensor): Tensor {

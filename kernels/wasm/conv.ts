@@ -7,6 +7,7 @@
 // the weight gradient, whose reduction runs over (image, pixel).
 // interleavePhases: the stride phases of backward-data, computed apart as
 // contiguous GEMM outputs, woven into dx.
+import { unaryScalar } from './elementwise';
 import { InterleaveParams, PackRowsParams, RelayoutParams } from './params';
 
 @inline function zero(dst: usize, count: i32): void {
@@ -102,12 +103,18 @@ export function packRows(params: usize, begin: i32, end: i32, thread: i32): void
   }
 }
 
-/** Planes [begin, end) of InterleaveParams; stride 2 across interleaves two phase rows with shuffles. */
+/**
+ * Planes [begin, end) of InterleaveParams; stride 2 across interleaves two
+ * phase rows with shuffles. The phases come with their bias and activation
+ * applied (by the GEMM); the outputs of no phase get them here.
+ */
 export function interleavePhases(params: usize, begin: i32, end: i32, thread: i32): void {
   const p = changetype<InterleaveParams>(params);
   const sh = p.strideH;
   const sw = p.strideW;
   for (let plane = begin; plane < end; plane++) {
+    let missing: f32 = p.bias ? load<f32>(p.bias + (<usize>(plane % p.channels) << 2)) : 0;
+    if (p.activation >= 0) missing = unaryScalar(p.activation, missing, p.activationAlpha, p.activationAlpha);
     for (let y = 0; y < p.height; y++) {
       const a = y % sh;
       const u = y / sh;
@@ -132,7 +139,7 @@ export function interleavePhases(params: usize, begin: i32, end: i32, thread: i3
       }
       for (; x < p.width; x++) {
         const phase = load<i32>(p.phaseOffsets + (<usize>(a * sw + x % sw) << 2));
-        store<f32>(out + (<usize>x << 2), phase < 0 ? 0 : load<f32>(p.src + (<usize>(phase + rowOffset + x / sw) << 2)));
+        store<f32>(out + (<usize>x << 2), phase < 0 ? missing : load<f32>(p.src + (<usize>(phase + rowOffset + x / sw) << 2)));
       }
     }
   }

@@ -20,7 +20,7 @@ export function fill(y: usize, n: i32, value: f32): void {
 }
 
 /** The scalar twin of unaryVector, for remainder lanes, and the only path for log. */
-@inline function unaryScalar(op: i32, x: f32, alpha: f32, beta: f32): f32 {
+@inline export function unaryScalar(op: i32, x: f32, alpha: f32, beta: f32): f32 {
   switch (op) {
     case AFFINE: return alpha * x + beta;
     case ABS: return Mathf.abs(x);
@@ -44,7 +44,7 @@ export function fill(y: usize, n: i32, value: f32): void {
   return op != LOG;
 }
 
-@inline function unaryVector(op: i32, x: v128, alpha: v128, beta: v128): v128 {
+@inline export function unaryVector(op: i32, x: v128, alpha: v128, beta: v128): v128 {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   switch (op) {

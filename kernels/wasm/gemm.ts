@@ -1,6 +1,6 @@
 // The packed GEMM every convolution and matmul runs on.
 //
-// C = A B (+ bias). A is packed once per call in panels of 4 rows ([k][4],
+// C = act(A B + bias), act optional. A is packed once per call in panels of 4 rows ([k][4],
 // 16 bytes per k). A work item is one (problem, reduction split, row block,
 // column strip): it packs its strip of B kcMax rows at a time into panels of
 // 8 columns ([kc][8], 32 bytes per k) in its thread's scratch, then runs the
@@ -12,6 +12,7 @@
 // wider tiles spill. Unrolling the k loop makes TurboFan hoist every load of
 // the unrolled body and spill, so the loop is single-step with one induction
 // variable (the B pointer).
+import { unaryVector } from './elementwise';
 import { GemmParams, PackAParams } from './params';
 
 const ZEROS: usize = memory.data(16, 16);
@@ -33,13 +34,16 @@ export function fusedMultiplyAdd(): bool {
 }
 
 /**
- * out[4][8] = init + sum over k < kc of a[k][0..3] (x) b[k][0..7], row r at
- * out + r * rowBytes; init is `out`'s current values when `accumulate`, else
- * bias[r] per row (4 floats at `bias`). The accumulators start at zero and
- * init is added after the loop: starting them from loads or splats made
- * TurboFan spill them inside the loop.
+ * out[4][8] = act(init + sum over k < kc of a[k][0..3] (x) b[k][0..7]), row
+ * r at out + r * rowBytes; init is `out`'s current values when `accumulate`,
+ * else bias[r] per row (4 floats at `bias`); act is the unary op
+ * `activation` (elementwise.ts) with `alpha`, or none when it is -1. The
+ * accumulators start at zero and init is added after the loop: starting them
+ * from loads or splats made TurboFan spill them inside the loop.
  */
-function gemm4x8Simd(kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, accumulate: bool, bias: usize): void {
+function gemm4x8Simd(
+  kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, accumulate: bool, bias: usize, activation: i32, alpha: v128,
+): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const bEnd = b + (<usize>kc << 5);
@@ -61,17 +65,28 @@ function gemm4x8Simd(kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, a
     a += 16;
     b += 32;
   } while (b < bEnd);
-  storeRow(out, c00, c01, accumulate, bias);
-  storeRow(out + rowBytes, c10, c11, accumulate, bias + 4);
-  storeRow(out + 2 * rowBytes, c20, c21, accumulate, bias + 8);
-  storeRow(out + 3 * rowBytes, c30, c31, accumulate, bias + 12);
+  storeRow(out, c00, c01, accumulate, bias, activation, alpha);
+  storeRow(out + rowBytes, c10, c11, accumulate, bias + 4, activation, alpha);
+  storeRow(out + 2 * rowBytes, c20, c21, accumulate, bias + 8, activation, alpha);
+  storeRow(out + 3 * rowBytes, c30, c31, accumulate, bias + 12, activation, alpha);
 }
 
-@inline function storeRow(out: usize, lo: v128, hi: v128, accumulate: bool, bias: usize): void {
+@inline function storeRow(out: usize, lo: v128, hi: v128, accumulate: bool, bias: usize, activation: i32, alpha: v128): void {
   const init0 = accumulate ? v128.load(out) : v128.load32_splat(bias);
   const init1 = accumulate ? v128.load(out, 16) : init0;
-  v128.store(out, f32x4.add(lo, init0));
-  v128.store(out, f32x4.add(hi, init1), 16);
+  lo = f32x4.add(lo, init0);
+  hi = f32x4.add(hi, init1);
+  if (activation >= 0) {
+    lo = activate(lo, activation, alpha);
+    hi = activate(hi, activation, alpha);
+  }
+  v128.store(out, lo);
+  v128.store(out, hi, 16);
+}
+
+/** A GEMM's activation: the element-wise kernels' own unary op, out of line so the callers stay small. */
+function activate(x: v128, op: i32, alpha: v128): v128 {
+  return unaryVector(op, x, alpha, alpha);
 }
 
 @inline function bRowOffset(p: GemmParams, k: i32): i32 {
@@ -202,21 +217,31 @@ function packColumnsSimd(p: GemmParams, src: usize, k0: i32, kc: i32, j0: i32, p
 }
 
 /**
- * Writes (or adds) the valid part of a 4x8 tile computed into `tile` to C:
- * row by row in vectors when the 8 columns are contiguous in C, else
- * column by column through the output mapping.
+ * Writes (or adds) the valid part of a 4x8 tile computed into `tile` to C,
+ * then applies the unary op `activation` (-1: none): row by row in vectors
+ * when the 8 columns are contiguous in C, else column by column through the
+ * output mapping.
  */
-function scatterTile(p: GemmParams, tile: usize, c: usize, row0: i32, rows: i32, t: i32, n1: i32, accumulate: bool): void {
+function scatterTile(p: GemmParams, tile: usize, c: usize, row0: i32, rows: i32, t: i32, n1: i32, accumulate: bool, activation: i32): void {
   let i = t / p.cWidth;
   let j = t - i * p.cWidth;
+  const alpha = f32x4.splat(p.activationAlpha);
   if (t + 8 <= n1 && p.cColPitch == 1 && j + 8 <= p.cValidWidth) {
     for (let r = 0; r < rows; r++) {
       const to = c + (<usize>((row0 + r) * p.cRowStride + i * p.cRowPitch + j) << 2);
       const from = tile + (<usize>r << 5);
-      const lo = v128.load(from);
-      const hi = v128.load(from, 16);
-      v128.store(to, accumulate ? f32x4.add(v128.load(to), lo) : lo);
-      v128.store(to, accumulate ? f32x4.add(v128.load(to, 16), hi) : hi, 16);
+      let lo = v128.load(from);
+      let hi = v128.load(from, 16);
+      if (accumulate) {
+        lo = f32x4.add(v128.load(to), lo);
+        hi = f32x4.add(v128.load(to, 16), hi);
+      }
+      if (activation >= 0) {
+        lo = activate(lo, activation, alpha);
+        hi = activate(hi, activation, alpha);
+      }
+      v128.store(to, lo);
+      v128.store(to, hi, 16);
     }
     return;
   }
@@ -225,8 +250,10 @@ function scatterTile(p: GemmParams, tile: usize, c: usize, row0: i32, rows: i32,
       const at = c + (<usize>(row0 * p.cRowStride + i * p.cRowPitch + j * p.cColPitch) << 2);
       for (let r = 0; r < rows; r++) {
         const to = at + (<usize>(r * p.cRowStride) << 2);
-        const v = load<f32>(tile + (<usize>(r * 8 + l) << 2));
-        store<f32>(to, accumulate ? load<f32>(to) + v : v);
+        let v = load<f32>(tile + (<usize>(r * 8 + l) << 2));
+        if (accumulate) v += load<f32>(to);
+        if (activation >= 0) v = f32x4.extract_lane(activate(f32x4.splat(v), activation, alpha), 0);
+        store<f32>(to, v);
       }
     }
     if (++j == p.cWidth) {
@@ -274,7 +301,7 @@ function gemmRowsDirect(p: GemmParams, a: usize, src: usize, c: usize, m0: i32, 
         const part = tile + (<usize>q << 5);
         v128.store(part, f32x4.add(v128.load(part), bias));
         v128.store(part, f32x4.add(v128.load(part, 16), bias), 16);
-        if (t + q * 8 < n1) scatterTile(p, part, c, row, 1, t + q * 8, n1, false);
+        if (t + q * 8 < n1) scatterTile(p, part, c, row, 1, t + q * 8, n1, false, p.activation);
       }
     }
   }
@@ -299,11 +326,14 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
   const a = p.a + (<usize>(batchIndex * p.aBatchStride) << 2);
   const c = p.c + (<usize>(batchIndex * p.cBatchStride + split * p.cSplitStride) << 2);
   const contiguousColumns = p.cColPitch == 1;
+  const alpha = f32x4.splat(p.activationAlpha);
   let first = true;
   for (let r = r0; r < r1; ) {
     const image = r / p.k;
     const k0 = r - image * p.k;
     const kc = min(p.kcMax, min(p.k - k0, r1 - r));
+    // The activation goes on the finished sum: the last block's (the glue never splits such a GEMM).
+    const activation = r + kc >= r1 ? p.activation : -1;
     const src = p.b + (<usize>(batchIndex * p.bBatchStride + image * p.bReduceStride) << 2);
     packB(p, src, k0, kc, n0, n1, packed);
     for (let row0 = m0; row0 < m1; row0 += 4) {
@@ -316,10 +346,10 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
         const j = t - i * p.cWidth;
         if (rows == 4 && t + 8 <= n1 && contiguousColumns && j + 8 <= p.cValidWidth) {
           const out = c + (<usize>(row0 * p.cRowStride + i * p.cRowPitch + j) << 2);
-          gemm4x8Simd(kc, aPanel, bPanel, out, <usize>p.cRowStride << 2, !first, bias);
+          gemm4x8Simd(kc, aPanel, bPanel, out, <usize>p.cRowStride << 2, !first, bias, activation, alpha);
         } else {
-          gemm4x8Simd(kc, aPanel, bPanel, tile, 32, false, bias);
-          scatterTile(p, tile, c, row0, rows, t, n1, !first);
+          gemm4x8Simd(kc, aPanel, bPanel, tile, 32, false, bias, -1, alpha);
+          scatterTile(p, tile, c, row0, rows, t, n1, !first, activation);
         }
         bPanel += <usize>kc << 5;
       }

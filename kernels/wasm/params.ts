@@ -111,7 +111,7 @@
  * dst [planes][height][width] from the stride phases of a backward-data pass:
  * cell (y, x) is phase (y % strideH, x % strideW) at (y / strideH, x / strideW).
  * Phase (a, b) sits at src + phaseOffsets[a * strideW + b] (an element offset,
- * -1 for a phase no tap reaches: zeros) as [planes][its rows][pitch].
+ * -1 for a phase no tap reaches) as [planes][its rows][pitch].
  */
 @unmanaged export class InterleaveParams {
   src: usize;
@@ -123,6 +123,11 @@
   strideW: i32;
   pitch: i32;
   phaseOffsets: usize;
+  /** The outputs no phase computes (no taps reach them) are act(bias[plane % channels]), act as in GemmParams. */
+  channels: i32;
+  bias: usize;
+  activation: i32;
+  activationAlpha: f32;
 }
 
 /** A[m][k] = src[rowOffsets[m] + colOffsets[k]] (colOffsets 0: k itself), packed into panels of 4 rows. */
@@ -177,6 +182,9 @@
   cRowPitch: i32;
   cColPitch: i32;
   bias: usize;
+  /** The unary op (UnaryOp's index) applied after the bias to the finished C, or -1; its alpha. */
+  activation: i32;
+  activationAlpha: f32;
   scratch: usize;
   scratchStride: i32;
 }

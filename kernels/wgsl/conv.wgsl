@@ -35,6 +35,8 @@ struct ConvUniforms {
   perSample: u32, splits: u32, splitDepth: u32,
   // matmul
   m: u32, k: u32, cols: u32, aBatchStride: u32, bBatchStride: u32,
+  // conv2d and conv2dBackwardData: 1 + the unaryOp index of the activation after the bias (0: none)
+  activation: u32, activationAlpha: f32,
 }
 
 @group(0) @binding(0) var<uniform> u: ConvUniforms;
@@ -229,17 +231,25 @@ fn loadB(mode: u32, p: Problem, k: u32, c: Column) -> f32 {
   }
 }
 
+//! include _unary.wgsl
+
+/** A convolution's output channel `row`: its bias, then its activation. */
+fn finish(row: u32, value: f32) -> f32 {
+  var v = value;
+  if (u.hasBias == 1u) { v += bias[row]; }
+  if (u.activation > 0u) { v = unaryOp(u.activation - 1u, v, u.activationAlpha, 0.0); }
+  return v;
+}
+
 fn store(mode: u32, p: Problem, row: u32, col: u32, value: f32) {
   switch mode {
     case CONV2D: {
-      var b = 0.0;
-      if (u.hasBias == 1u) { b = bias[row]; }
-      result[p.outOffset + row * p.cols + col] = value + b;
+      result[p.outOffset + row * p.cols + col] = finish(row, value);
     }
     case BACKWARD_DATA: {
       let y = p.ph + u.strideH * (col / p.phaseW);
       let x = p.pw + u.strideW * (col % p.phaseW);
-      result[p.outOffset + (row * u.inH + y) * u.inW + x] = value;
+      result[p.outOffset + (row * u.inH + y) * u.inW + x] = finish(row, value);
     }
     default: {
       result[p.outOffset + row * p.cols + col] = value;

@@ -54,33 +54,12 @@ fn fill(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: 
   }
 }
 
-fn applyUnary(x: f32) -> f32 {
-  switch OP {
-    case 0u: { return u.alpha * x + u.beta; } // affine
-    case 1u: { return abs(x); }
-    case 2u: { return sign(x); }
-    case 3u: { return x * x; } // square
-    case 4u: { return sqrt(x); }
-    case 5u: { return exp(x); }
-    case 6u: { return log(x); }
-    case 7u: { return max(x, 0.0); } // relu
-    case 8u: { return select(0.0, 1.0, x > 0.0); } // step
-    // tanh(10) is 1 in float32; clamping keeps exp-based tanh implementations from overflowing to NaN.
-    case 9u: { return tanh(clamp(x, -10.0, 10.0)); }
-    case 10u: { // sigmoid, without exp overflow on either side
-      let e = exp(-abs(x));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
-    }
-    case 11u: { return select(u.alpha * x, x, x > 0.0); } // leakyRelu
-    case 12u: { return select(u.alpha, 1.0, x > 0.0); } // leakyReluGrad
-    default: { return min(max(x, u.alpha), u.beta); } // clamp
-  }
-}
+//! include _unary.wgsl
 
 @compute @workgroup_size(WG)
 fn unary(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
   for (var i = id.x; i < u.size; i += strideStep(wgs)) {
-    y[i] = applyUnary(a[i]);
+    y[i] = unaryOp(OP, a[i], u.alpha, u.beta);
   }
 }
 

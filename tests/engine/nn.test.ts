@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { manualSeed, memory, nn, reshape, type Tensor } from '../../engine/index.js';
+import { getBackend, leakyRelu, manualSeed, memory, nn, profileBackend, randn, reshape, Rng, tanh, useBackend, type Tensor } from '../../engine/index.js';
 import { assertTensorClose, fixtureTensor, loadFixture, unpack, type Packed } from '../helpers/fixtures.js';
 
 interface NnFixture {
@@ -169,6 +169,27 @@ test('bias: false leaves the bias out of the state_dict', () => {
   const conv = new nn.Conv2d(2, 3, 3, { bias: false });
   assert.equal(conv.namedParameters().map(([name]) => name), ['weight']);
   conv.dispose();
+});
+
+test('Sequential runs a convolution and the activation after it as one kernel, with the same values', async () => {
+  const plain = getBackend();
+  const profiler = profileBackend(plain);
+  useBackend(profiler.backend); // before any tensor: tensors belong to the backend object they were made on
+  try {
+    manualSeed(5);
+    const conv = new nn.Conv2d(2, 3, 3, { padding: 1 });
+    const convT = new nn.ConvTranspose2d(3, 2, 4, { stride: 2, padding: 1 });
+    const model = new nn.Sequential(conv, nn.LeakyReLU(0.2), convT, nn.Tanh());
+    const x = randn([2, 2, 5, 5], { rng: new Rng(3) });
+    const composed = await tanh(convT.forward(leakyRelu(conv.forward(x), 0.2))).data();
+    profiler.reset();
+    const fused = await model.forward(x).data();
+    const kernels = (await profiler.stats()).map((s) => s.kernel).sort();
+    assert.equal(kernels, ['conv2d', 'conv2dBackwardData'], 'no separate bias or activation kernels');
+    assert.equal([...fused], [...composed]);
+  } finally {
+    useBackend(plain);
+  }
 });
 
 test.run();

@@ -76,6 +76,13 @@ test('convTranspose2d k4 s2 p1, weight and bias, N=3', async () => {
   await checkPerSample('convTranspose2d', [w, b], (x) => tanh(convTranspose2d(x, w, b, { stride: 2, padding: 1 })), randn([3, 2, 3, 3], { rng }));
 });
 
+test('conv2d and convTranspose2d with a fused activation, weight and bias, N=3', async () => {
+  const [w, b] = [param([4, 2, 3, 3]), param([4])];
+  await checkPerSample('conv2d leakyRelu', [w, b], (x) => conv2d(x, w, b, { padding: 1, activation: 'leakyRelu', slope: 0.2 }), randn([3, 2, 5, 5], { rng }));
+  const [wt, bt] = [param([2, 3, 4, 4]), param([3])];
+  await checkPerSample('convTranspose2d tanh', [wt, bt], (x) => convTranspose2d(x, wt, bt, { stride: 2, padding: 1, activation: 'tanh' }), randn([3, 2, 3, 3], { rng }));
+});
+
 test('linear, weight and bias, N=4', async () => {
   const [w, b] = [param([3, 5]), param([3])];
   await checkPerSample('linear', [w, b], (x) => tanh(linear(x, w, b)), randn([4, 5], { rng }));

@@ -1,4 +1,5 @@
-import type { ConvGeometry, Handle, MatmulGeometry } from '../../backend.js';
+import type { Activation, ConvGeometry, Handle, MatmulGeometry } from '../../backend.js';
+import { unaryFns } from './elementwise.js';
 import { arr } from './storage.js';
 
 /**
@@ -28,7 +29,21 @@ function forEachTap(
         }
 }
 
-export function conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry): void {
+/**
+ * out[k] = activation(acc[k] + bias[channel of k]) for planes of `plane`
+ * values and `channels` channels: the epilogue of conv2d and of
+ * conv2dBackwardData (convTranspose2d's forward).
+ */
+function finish(acc: Float64Array, out: Float32Array, plane: number, channels: number, bias: Handle | null, activation: Activation | null | undefined): void {
+  const bs = bias ? arr(bias) : null;
+  const act = activation ? unaryFns[activation.op] : null;
+  for (let k = 0; k < out.length; k++) {
+    const v = acc[k]! + (bs ? bs[Math.floor(k / plane) % channels]! : 0);
+    out[k] = act ? act(Math.fround(v), activation!.alpha, 0) : v;
+  }
+}
+
+export function conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation?: Activation | null): void {
   const xs = arr(x);
   const ws = arr(w);
   const ys = arr(y);
@@ -36,19 +51,18 @@ export function conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: 
   forEachTap(g, (xi, wi, yi) => {
     acc[yi] += xs[xi]! * ws[wi]!;
   });
-  const plane = g.outH * g.outW;
-  const bs = bias ? arr(bias) : null;
-  for (let k = 0; k < ys.length; k++) ys[k] = acc[k]! + (bs ? bs[Math.floor(k / plane) % g.cOut]! : 0);
+  finish(acc, ys, g.outH * g.outW, g.cOut, bias, activation);
 }
 
-export function conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry): void {
+export function conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry, bias?: Handle | null, activation?: Activation | null): void {
   const dys = arr(dy);
   const ws = arr(w);
-  const acc = new Float64Array(arr(dx).length);
+  const dxs = arr(dx);
+  const acc = new Float64Array(dxs.length);
   forEachTap(g, (xi, wi, yi) => {
     acc[xi] += dys[yi]! * ws[wi]!;
   });
-  arr(dx).set(acc);
+  finish(acc, dxs, g.inH * g.inW, g.cIn, bias ?? null, activation);
 }
 
 export function conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void {

@@ -1,7 +1,7 @@
 import type { BinaryOp, BroadcastGeometry, Handle, UnaryOp } from '../../backend.js';
 import { arr, forEachIndex, offsetOf } from './storage.js';
 
-const unaryFns: Record<UnaryOp, (x: number, alpha: number, beta: number) => number> = {
+export const unaryFns: Record<UnaryOp, (x: number, alpha: number, beta: number) => number> = {
   affine: (x, a, b) => a * x + b,
   abs: (x) => Math.abs(x),
   sign: (x) => Math.sign(x),

@@ -15,9 +15,9 @@
  *   dropped columns. Per-sample mode makes the images a batch of GEMMs
  *   instead of a longer reduction.
  */
-import type { ConvGeometry } from '../../backend.js';
+import type { Activation, ConvGeometry } from '../../backend.js';
 import type { WasmContext } from './context.js';
-import { packA, packedSize, runGemm } from './gemm.js';
+import { activationFields, packA, packedSize, runGemm } from './gemm.js';
 import { interleaveLayout, packRowsLayout, relayoutLayout, writeParams } from './params.js';
 
 /** An image stack as the convolution's B operand reads it. */
@@ -83,7 +83,7 @@ function tapOffsets(g: ConvGeometry, img: RelaidImage): Int32Array {
 
 const range = (n: number, f: (i: number) => number) => Int32Array.from({ length: n }, (_, i) => f(i));
 
-export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: number, g: ConvGeometry): void {
+export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: number, g: ConvGeometry, activation: Activation | null): void {
   const img = relaidInput(ctx, x, g, true);
   const taps = g.cIn * g.kH * g.kW;
   const a = packA(ctx, w, ctx.temp(packedSize(g.cOut, taps) * 4), g.cOut, taps, ctx.table(range(g.cOut, (o) => o * taps)), 0);
@@ -107,6 +107,7 @@ export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: 
     cRowPitch: g.outW,
     cColPitch: 1,
     bias,
+    activation,
   });
 }
 
@@ -130,20 +131,20 @@ function phase(a: number, pad: number, stride: number, k: number, size: number):
   return { first, taps, shift, count };
 }
 
-export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: number, g: ConvGeometry): void {
+/** dx, then act(dx + bias) when given (convTranspose2d's forward); bias 0 for none. */
+export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: number, g: ConvGeometry, bias: number, activation: Activation | null): void {
   const phases: { a: number; b: number; h: Phase; w: Phase }[] = [];
-  let tapless = false;
   for (let a = 0; a < g.strideH; a++) {
     for (let b = 0; b < g.strideW; b++) {
       const h = phase(a, g.padH, g.strideH, g.kH, g.inH);
       const v = phase(b, g.padW, g.strideW, g.kW, g.inW);
       if (h.count === 0 || v.count === 0) continue;
-      if (h.taps === 0 || v.taps === 0) tapless = true;
-      else phases.push({ a, b, h, w: v });
+      if (h.taps > 0 && v.taps > 0) phases.push({ a, b, h, w: v });
     }
   }
+  const phaseOffsets = new Int32Array(g.strideH * g.strideW).fill(-1);
   if (phases.length === 0) {
-    ctx.fill(dx, g.n * g.cIn * g.inH * g.inW, 0);
+    interleavePhases(ctx, 0, dx, g, 0, phaseOffsets, bias, activation);
     return;
   }
   // One zero-padded copy of dy serves every phase, each at its own shift.
@@ -158,14 +159,12 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
   // with whole tiles, and interleavePhases weaves the blocks into dx. Stride 1:
   // the one phase writes dx itself.
   const strided = g.strideH > 1 || g.strideW > 1;
-  const phaseOffsets = new Int32Array(g.strideH * g.strideW).fill(-1);
   let wovenSize = 0;
   for (const p of phases) {
     phaseOffsets[p.a * g.strideW + p.b] = wovenSize;
     wovenSize += g.n * g.cIn * p.h.count * cols;
   }
   const woven = strided ? ctx.temp(wovenSize * 4) : 0;
-  if (!strided && tapless) ctx.fill(dx, g.n * g.cIn * g.inH * g.inW, 0);
   for (const { a, b, h, w: v } of phases) {
     const taps = g.cOut * h.taps * v.taps;
     const weightColumn = new Int32Array(taps);
@@ -197,15 +196,23 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
       bBatchStride: img.imageStride,
       cWidth: cols,
       ...output,
+      bias,
+      activation,
     });
   }
-  if (strided) {
-    const planes = g.n * g.cIn;
-    const params = writeParams(ctx.heap, ctx.params, interleaveLayout, {
-      src: woven, dst: dx, planes, height: g.inH, width: g.inW, strideH: g.strideH, strideW: g.strideW, pitch: cols, phaseOffsets: ctx.table(phaseOffsets),
-    });
-    ctx.pool.run('interleavePhases', params, planes, Math.max(1, Math.floor(16384 / (g.inH * g.inW))), planes * g.inH * g.inW >= 1 << 16);
-  }
+  if (strided) interleavePhases(ctx, woven, dx, g, cols, phaseOffsets, bias, activation);
+}
+
+/** Weaves the phase blocks at `woven` into dx (see InterleaveParams); the outputs of no phase become act(bias). */
+function interleavePhases(
+  ctx: WasmContext, woven: number, dx: number, g: ConvGeometry, pitch: number, phaseOffsets: Int32Array, bias: number, activation: Activation | null,
+): void {
+  const planes = g.n * g.cIn;
+  const params = writeParams(ctx.heap, ctx.params, interleaveLayout, {
+    src: woven, dst: dx, planes, height: g.inH, width: g.inW, strideH: g.strideH, strideW: g.strideW, pitch,
+    phaseOffsets: ctx.table(phaseOffsets), channels: g.cIn, bias, ...activationFields(activation),
+  });
+  ctx.pool.run('interleavePhases', params, planes, Math.max(1, Math.floor(16384 / (g.inH * g.inW))), planes * g.inH * g.inW >= 1 << 16);
 }
 
 export function conv2dBackwardFilter(ctx: WasmContext, x: number, dy: number, dw: number, g: ConvGeometry, perSample: boolean): void {

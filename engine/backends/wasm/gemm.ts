@@ -6,7 +6,7 @@
  * which do not change any sum's order: results are the same on any number of
  * threads.
  */
-import type { MatmulGeometry } from '../../backend.js';
+import { unaryOps, type Activation, type MatmulGeometry } from '../../backend.js';
 import type { WasmContext } from './context.js';
 import { gemmLayout, packALayout, sumSplitsLayout, writeParams } from './params.js';
 
@@ -49,8 +49,15 @@ export interface GemmSpec {
   cRowPitch: number;
   cColPitch: number;
   bias?: number;
-  /** C is a plain [batch][m][n] block that may be summed from reduction splits. */
+  /** Applied to C after the bias. */
+  activation?: Activation | null;
+  /** C is a plain [batch][m][n] block that may be summed from reduction splits (never with an activation). */
   splittable?: boolean;
+}
+
+/** The activation fields of the gemm and interleave parameter blocks: the unary op's index, or -1. */
+export function activationFields(a: Activation | null | undefined): { activation: number; activationAlpha: number } {
+  return a ? { activation: unaryOps.indexOf(a.op), activationAlpha: a.alpha } : { activation: -1, activationAlpha: 0 };
 }
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
@@ -70,7 +77,7 @@ export function runGemm(ctx: WasmContext, s: GemmSpec): void {
   const strips = Math.ceil(s.n / stripColsMax);
   const stripCols = roundUp(Math.ceil(s.n / strips), 8);
   // A long reduction into few output blocks is split, each split summing into its own copy of C.
-  const kSplits = s.splittable && batch * strips < 8 && kTotal >= 8192 ? Math.min(8, Math.floor(kTotal / 4096)) : 1;
+  const kSplits = s.splittable && !s.activation && batch * strips < 8 && kTotal >= 8192 ? Math.min(8, Math.floor(kTotal / 4096)) : 1;
   const threads = ctx.pool.threads;
   const items = batch * kSplits * strips;
   const wantBlocks = items < 2 * threads ? Math.ceil((2 * threads) / items) : 1;
@@ -109,6 +116,7 @@ export function runGemm(ctx: WasmContext, s: GemmSpec): void {
     cRowPitch: s.cRowPitch,
     cColPitch: s.cColPitch,
     bias: s.bias ?? 0,
+    ...activationFields(s.activation),
     scratch: ctx.scratch,
     scratchStride: ctx.scratchStride,
   });

@@ -7,7 +7,7 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Backend, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
+  type Activation, type Backend, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
   type MemoryInfo, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
@@ -185,12 +185,12 @@ export class WasmBackend implements Backend {
     elementwise.copy(this.ctx, this.at(src), this.at(dst), g);
   }
 
-  conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry): void {
-    this.ctx.scoped(() => conv.conv2d(this.ctx, this.at(x), this.at(w), bias ? this.at(bias) : 0, this.at(y), g));
+  conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation: Activation | null = null): void {
+    this.ctx.scoped(() => conv.conv2d(this.ctx, this.at(x), this.at(w), bias ? this.at(bias) : 0, this.at(y), g, activation));
   }
 
-  conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry): void {
-    this.ctx.scoped(() => conv.conv2dBackwardData(this.ctx, this.at(dy), this.at(w), this.at(dx), g));
+  conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry, bias: Handle | null = null, activation: Activation | null = null): void {
+    this.ctx.scoped(() => conv.conv2dBackwardData(this.ctx, this.at(dy), this.at(w), this.at(dx), g, bias ? this.at(bias) : 0, activation));
   }
 
   conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void {

@@ -42,12 +42,16 @@ export const gemmLayout = layout('gemm', [
   'a', 'aBatchStride', 'aPanelStride',
   'b', 'bRowOffsets', 'bRowStride', 'bColOffsets', 'bColStride', 'bBatchStride', 'bReduceStride',
   'c', 'cBatchStride', 'cSplitStride', 'cRowStride', 'cWidth', 'cValidWidth', 'cRowPitch', 'cColPitch',
-  'bias', 'scratch', 'scratchStride',
-] as const);
+  'bias', 'activation', 'activationAlpha', 'scratch', 'scratchStride',
+] as const, ['activationAlpha']);
 
 export const sumSplitsLayout = layout('sumSplits', ['x', 'y', 'n', 'splits', 'stride', 'chunk']);
 
-export const interleaveLayout = layout('interleave', ['src', 'dst', 'planes', 'height', 'width', 'strideH', 'strideW', 'pitch', 'phaseOffsets']);
+export const interleaveLayout = layout(
+  'interleave',
+  ['src', 'dst', 'planes', 'height', 'width', 'strideH', 'strideW', 'pitch', 'phaseOffsets', 'channels', 'bias', 'activation', 'activationAlpha'],
+  ['activationAlpha'],
+);
 
 export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
 

@@ -4,7 +4,7 @@
  * the problem's row count, and splits the long depth of a weight gradient
  * into slabs that a reduceSum adds up.
  */
-import type { ConvGeometry, Handle, MatmulGeometry } from '../../backend.js';
+import { unaryOps, type Activation, type ConvGeometry, type Handle, type MatmulGeometry } from '../../backend.js';
 import { reduceSum } from './reduce.js';
 import type { GpuRuntime } from './runtime.js';
 import { UniformWriter } from './uniforms.js';
@@ -46,6 +46,7 @@ export function gemmTile(limits: GPUSupportedLimits, rows: number): GemmTile {
 interface ConvFields {
   conv?: ConvGeometry;
   hasBias?: boolean;
+  activation?: Activation | null;
   perSample?: boolean;
   splits?: number;
   splitDepth?: number;
@@ -58,7 +59,9 @@ function convUniforms(f: ConvFields): UniformWriter {
   for (const v of [g?.n, g?.cIn, g?.inH, g?.inW, g?.cOut, g?.kH, g?.kW, g?.strideH, g?.strideW, g?.padH, g?.padW, g?.outH, g?.outW]) w.u32(v ?? 0);
   w.bool(f.hasBias ?? false).bool(f.perSample ?? false).u32(f.splits ?? 1).u32(f.splitDepth ?? 0);
   const m = f.matmul;
-  return w.u32(m?.m ?? 0).u32(m?.k ?? 0).u32(m?.n ?? 0).u32(m?.aBatchStride ?? 0).u32(m?.bBatchStride ?? 0);
+  w.u32(m?.m ?? 0).u32(m?.k ?? 0).u32(m?.n ?? 0).u32(m?.aBatchStride ?? 0).u32(m?.bBatchStride ?? 0);
+  const a = f.activation;
+  return w.u32(a ? unaryOps.indexOf(a.op) + 1 : 0).f32(a?.alpha ?? 0);
 }
 
 function ceilDiv(a: number, b: number): number {
@@ -87,15 +90,18 @@ function gemm(
   });
 }
 
-export function conv2d(rt: GpuRuntime, x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry): void {
+export function conv2d(rt: GpuRuntime, x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation: Activation | null): void {
   const size = { rows: g.cOut, cols: g.outH * g.outW, layers: g.n };
-  gemm(rt, 'conv2d', size, { conv: g, hasBias: bias !== null }, y, [w, x, bias]);
+  gemm(rt, 'conv2d', size, { conv: g, hasBias: bias !== null, activation }, y, [w, x, bias]);
 }
 
-export function conv2dBackwardData(rt: GpuRuntime, dy: Handle, w: Handle, dx: Handle, g: ConvGeometry): void {
+export function conv2dBackwardData(
+  rt: GpuRuntime, dy: Handle, w: Handle, dx: Handle, g: ConvGeometry, bias: Handle | null, activation: Activation | null,
+): void {
   // One layer per (sample, stride phase); the widest phase is the one starting at row and column 0.
   const cols = ceilDiv(g.inH, g.strideH) * ceilDiv(g.inW, g.strideW);
-  gemm(rt, 'conv2dBackwardData', { rows: g.cIn, cols, layers: g.n * g.strideH * g.strideW }, { conv: g }, dx, [w, dy]);
+  const size = { rows: g.cIn, cols, layers: g.n * g.strideH * g.strideW };
+  gemm(rt, 'conv2dBackwardData', size, { conv: g, hasBias: bias !== null, activation }, dx, [w, dy, bias]);
 }
 
 /** Workgroups a GEMM should come to before its depth is worth splitting further. */

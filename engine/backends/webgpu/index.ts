@@ -7,6 +7,7 @@
  */
 import {
   BackendUnavailableError,
+  type Activation,
   type Backend,
   type BinaryOp,
   type BroadcastGeometry,
@@ -123,12 +124,12 @@ export class WebGpuBackend implements Backend {
     elementwise.copy(this.runtime, src, dst, g);
   }
 
-  conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry): void {
-    conv.conv2d(this.runtime, x, w, bias, y, g);
+  conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation: Activation | null = null): void {
+    conv.conv2d(this.runtime, x, w, bias, y, g, activation);
   }
 
-  conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry): void {
-    conv.conv2dBackwardData(this.runtime, dy, w, dx, g);
+  conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry, bias: Handle | null = null, activation: Activation | null = null): void {
+    conv.conv2dBackwardData(this.runtime, dy, w, dx, g, bias, activation);
   }
 
   conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void {

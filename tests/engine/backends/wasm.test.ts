@@ -9,7 +9,7 @@ import { compileKernels, installNodePlatform } from '../../../platform/node.js';
 import { WasmBackend } from '../../../engine/backends/wasm/index.js';
 import { Rng } from '../../../engine/index.js';
 import { createBackend } from '../../../engine/backends/index.js';
-import type { ConvGeometry, CopyGeometry, MatmulGeometry, PoolGeometry, UnaryOp } from '../../../engine/backend.js';
+import type { Activation, ConvGeometry, CopyGeometry, MatmulGeometry, PoolGeometry, UnaryOp } from '../../../engine/backend.js';
 import { unaryOps, binaryOps } from '../../../engine/backend.js';
 import { broadcastShapes, broadcastStrides, contiguousStrides } from '../../../engine/ops/broadcast.js';
 import { assertParity, randomValues, runCase, type ParityCase } from './parity.js';
@@ -137,6 +137,24 @@ for (const g of convs) {
     call: (b, [x, dy], dw) => b.conv2dBackwardFilter(x!, dy!, dw, g, true),
   }));
 }
+// Bias and activation in the GEMM's epilogue: each activation in turn over the geometries, and a
+// reduction longer than one block (80 * 9 taps), where only the last block may apply it.
+const activations: Activation[] = [{ op: 'relu', alpha: 0 }, { op: 'leakyRelu', alpha: 0.2 }, { op: 'tanh', alpha: 0 }];
+[...convs, conv(2, 80, 5, 9, 10, [3, 3], [1, 1], [1, 1])].forEach((g, i) => {
+  const act = activations[i % activations.length]!;
+  const name = `n=${g.n} ${g.cIn}->${g.cOut} ${g.inH}x${g.inW} k${g.kH}x${g.kW} s${g.strideH}x${g.strideW} ${act.op}`;
+  const xSize = g.n * g.cIn * g.inH * g.inW;
+  const wSize = g.cOut * g.cIn * g.kH * g.kW;
+  const ySize = g.n * g.cOut * g.outH * g.outW;
+  parity(`conv2d bias ${name}`, () => ({ inputs: [values(xSize), values(wSize), values(g.cOut)], outSize: ySize, call: (b, [x, w, bias], y) => b.conv2d(x!, w!, bias!, y, g, act) }));
+  parity(`conv2dBackwardData bias ${name}`, () => ({
+    inputs: [values(ySize), values(wSize), values(g.cIn)],
+    outSize: xSize,
+    call: (b, [dy, w, bias], dx) => b.conv2dBackwardData(dy!, w!, dx, g, bias!, act),
+  }));
+  parity(`conv2dBackwardData no bias ${name}`, () => ({ inputs: [values(ySize), values(wSize)], outSize: xSize, call: (b, [dy, w], dx) => b.conv2dBackwardData(dy!, w!, dx, g, null, act) }));
+});
+
 // A long reduction into a small weight: the reduction is split, then summed.
 const deep = conv(4, 1, 3, 70, 66, [3, 3], [1, 1], [1, 1]);
 parity('conv2dBackwardFilter split reduction n=4 1->3 70x66 k3', () => ({

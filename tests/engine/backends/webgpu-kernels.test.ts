@@ -6,6 +6,7 @@
 import {
   binaryOps,
   unaryOps,
+  type Activation,
   type Backend,
   type ConvGeometry,
   type MatmulGeometry,
@@ -151,6 +152,22 @@ for (const g of convs) {
     await parity(b, 'per sample', inputs, g.n * wSize, (k, [x, dy], dw) => k.conv2dBackwardFilter(x!, dy!, dw, g, true));
   });
 }
+
+// Bias and activation in the convolutions' epilogue (conv2d, and conv2dBackwardData as convTranspose2d's forward).
+const activations: Activation[] = [{ op: 'relu', alpha: 0 }, { op: 'leakyRelu', alpha: 0.2 }, { op: 'tanh', alpha: 0 }];
+convs.forEach((g, i) => {
+  const act = activations[i % activations.length]!;
+  const xSize = g.n * g.cIn * g.inH * g.inW;
+  const wSize = g.cOut * g.cIn * g.kH * g.kW;
+  const ySize = g.n * g.cOut * g.outH * g.outW;
+  test(`conv2d and conv2dBackwardData ${convName(g)} with bias and ${act.op}`, async (b) => {
+    const forward = [randomValues(rng, xSize), randomValues(rng, wSize), randomValues(rng, g.cOut)];
+    await parity(b, 'conv2d', forward, ySize, (k, [x, w, bias], y) => k.conv2d(x!, w!, bias!, y, g, act));
+    const transposed = [randomValues(rng, ySize), randomValues(rng, wSize), randomValues(rng, g.cIn)];
+    await parity(b, 'conv2dBackwardData', transposed, xSize, (k, [dy, w, bias], dx) => k.conv2dBackwardData(dy!, w!, dx, g, bias!, act));
+    await parity(b, 'conv2dBackwardData no bias', transposed, xSize, (k, [dy, w], dx) => k.conv2dBackwardData(dy!, w!, dx, g, null, act));
+  });
+});
 
 function mm(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, shareB = false): MatmulGeometry {
   return { batch, m, n, k, transA, transB, aBatchStride: m * k, bBatchStride: shareB ? 0 : k * n };

@@ -1,8 +1,10 @@
 /** engine/ops/conv.ts: conv2d and convTranspose2d against PyTorch fixtures and finite differences. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { conv2d, convTranspose2d, randn, Rng, type PadMode } from '../../../engine/index.js';
-import { checkOpCase, loadOpCases } from '../../helpers/fixtures.js';
+import {
+  conv2d, convTranspose2d, leakyRelu, mul, randn, relu, Rng, sum, tanh, tensor, type ActivationOptions, type PadMode, type Tensor,
+} from '../../../engine/index.js';
+import { checkOpCase, loadOpCases, relativeError } from '../../helpers/fixtures.js';
 import { gradCheck } from '../../helpers/gradcheck.js';
 
 for (const c of loadOpCases('conv')) {
@@ -67,6 +69,60 @@ for (const c of transposedCases) {
     await gradCheck(label, (xs, ws, bs) => convTranspose2d(xs!, ws!, bs, c), [x, w, b]);
   });
 }
+
+// A fused activation is the activation op applied to the convolution's output: values and gradients.
+const fused: { options: ActivationOptions; apply: (y: Tensor) => Tensor }[] = [
+  { options: { activation: 'relu' }, apply: relu },
+  { options: { activation: 'leakyRelu', slope: 0.2 }, apply: (y) => leakyRelu(y, 0.2) },
+  { options: { activation: 'leakyRelu' }, apply: (y) => leakyRelu(y) },
+  { options: { activation: 'tanh' }, apply: tanh },
+];
+
+/** Output, and the gradients of sum(f(x, w, b) * r), of a function of three leaves. */
+async function outputAndGrads(f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, leaves: Tensor[], r: Tensor): Promise<Float32Array[]> {
+  const [x, w, b] = await Promise.all(leaves.map(async (t) => tensor(await t.data(), t.shape, { requiresGrad: true })));
+  const y = f(x!, w!, b!);
+  sum(mul(y, r)).backward();
+  return Promise.all([y, x!.grad!, w!.grad!, b!.grad!].map((t) => t.data()));
+}
+
+async function assertSameAsComposed(label: string, fusedOp: (x: Tensor, w: Tensor, b: Tensor) => Tensor, composed: (x: Tensor, w: Tensor, b: Tensor) => Tensor, leaves: Tensor[], outShape: number[]) {
+  const r = randn(outShape, { rng });
+  const got = await outputAndGrads(fusedOp, leaves, r);
+  const want = await outputAndGrads(composed, leaves, r);
+  ['output', 'dx', 'dw', 'db'].forEach((what, i) => assert.ok(relativeError(got[i]!, want[i]!) < 1e-6, `${label}: ${what} differs from the composed ops`));
+}
+
+for (const { options, apply } of fused) {
+  const label = `${options.activation}${options.slope === undefined ? '' : ` slope ${options.slope}`}`;
+  test(`conv2d with ${label} equals the activation of conv2d, forward and backward`, async () => {
+    const conv = { stride: 2, padding: 1, padMode: 'reflect' } as const;
+    const leaves = [randn([2, 3, 7, 6], { rng }), randn([4, 3, 3, 3], { rng }), randn([4], { rng })];
+    await assertSameAsComposed(label, (x, w, b) => conv2d(x, w, b, { ...conv, ...options }), (x, w, b) => apply(conv2d(x, w, b, conv)), leaves, [2, 4, 4, 3]);
+  });
+  test(`convTranspose2d with ${label} equals the activation of convTranspose2d, forward and backward`, async () => {
+    const conv = { stride: 2, padding: 1 };
+    const leaves = [randn([2, 3, 4, 5], { rng }), randn([3, 2, 4, 4], { rng }), randn([2], { rng })];
+    await assertSameAsComposed(label, (x, w, b) => convTranspose2d(x, w, b, { ...conv, ...options }), (x, w, b) => apply(convTranspose2d(x, w, b, conv)), leaves, [2, 2, 8, 10]);
+  });
+}
+
+test('conv2d and convTranspose2d with tanh: gradient', async () => {
+  // tanh, not relu: finite differences across a kink would be wrong, and the kinks are checked against the composed ops above.
+  const x = randn([2, 2, 5, 5], { rng });
+  const b = randn([3], { rng });
+  await gradCheck('conv2d tanh', (xs, ws, bs) => conv2d(xs!, ws!, bs, { padding: 1, activation: 'tanh' }), [x, randn([3, 2, 3, 3], { rng }), b]);
+  await gradCheck('convTranspose2d tanh', (xs, ws, bs) => convTranspose2d(xs!, ws!, bs, { stride: 2, padding: 1, activation: 'tanh' }), [x, randn([2, 3, 4, 4], { rng }), b]);
+});
+
+test('a bad activation is a one-line error naming it', () => {
+  const x = randn([1, 2, 5, 5], { rng });
+  const w = randn([4, 2, 3, 3], { rng });
+  assert.throws(() => conv2d(x, w, undefined, { activation: 'gelu' as 'relu' }), /conv2d: activation must be 'relu', 'leakyRelu' or 'tanh', got "gelu"/);
+  assert.throws(() => conv2d(x, w, undefined, { activation: 'relu', slope: 0.2 }), /conv2d: slope is for activation 'leakyRelu', not 'relu'/);
+  assert.throws(() => conv2d(x, w, undefined, { slope: 0.2 }), /conv2d: slope is for activation 'leakyRelu', and no activation was given/);
+  assert.throws(() => convTranspose2d(x, randn([2, 3, 3, 3]), undefined, { activation: 'leakyRelu', slope: -0.5 }), /convTranspose2d: leakyRelu slope must be >= 0, got -0.5/);
+});
 
 test('output sizes follow PyTorch', () => {
   const x = randn([1, 2, 9, 8], { rng });
