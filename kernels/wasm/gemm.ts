@@ -34,16 +34,14 @@ export function fusedMultiplyAdd(): bool {
 }
 
 /**
- * out[4][8] = act(init + sum over k < kc of a[k][0..3] (x) b[k][0..7]), row
- * r at out + r * rowBytes; init is `out`'s current values when `accumulate`,
- * else bias[r] per row (4 floats at `bias`); act is the unary op
- * `activation` (elementwise.ts) with `alpha`, or none when it is -1. The
- * accumulators start at zero and init is added after the loop: starting them
- * from loads or splats made TurboFan spill them inside the loop.
+ * out[4][8] = init + sum over k < kc of a[k][0..3] (x) b[k][0..7], row r at
+ * out + r * rowBytes; init is `out`'s current values when `accumulate`, else
+ * bias[r] per row (4 floats at `bias`). The accumulators start at zero and
+ * init is added after the loop: starting them from loads or splats made
+ * TurboFan spill them inside the loop. Any parameter more (an activation's
+ * alpha, say) takes a register from the loop and costs 40%.
  */
-function gemm4x8Simd(
-  kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, accumulate: bool, bias: usize, activation: i32, alpha: v128,
-): void {
+function gemm4x8Simd(kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, accumulate: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const bEnd = b + (<usize>kc << 5);
@@ -65,23 +63,26 @@ function gemm4x8Simd(
     a += 16;
     b += 32;
   } while (b < bEnd);
-  storeRow(out, c00, c01, accumulate, bias, activation, alpha);
-  storeRow(out + rowBytes, c10, c11, accumulate, bias + 4, activation, alpha);
-  storeRow(out + 2 * rowBytes, c20, c21, accumulate, bias + 8, activation, alpha);
-  storeRow(out + 3 * rowBytes, c30, c31, accumulate, bias + 12, activation, alpha);
+  storeRow(out, c00, c01, accumulate, bias);
+  storeRow(out + rowBytes, c10, c11, accumulate, bias + 4);
+  storeRow(out + 2 * rowBytes, c20, c21, accumulate, bias + 8);
+  storeRow(out + 3 * rowBytes, c30, c31, accumulate, bias + 12);
 }
 
-@inline function storeRow(out: usize, lo: v128, hi: v128, accumulate: bool, bias: usize, activation: i32, alpha: v128): void {
+@inline function storeRow(out: usize, lo: v128, hi: v128, accumulate: bool, bias: usize): void {
   const init0 = accumulate ? v128.load(out) : v128.load32_splat(bias);
   const init1 = accumulate ? v128.load(out, 16) : init0;
-  lo = f32x4.add(lo, init0);
-  hi = f32x4.add(hi, init1);
-  if (activation >= 0) {
-    lo = activate(lo, activation, alpha);
-    hi = activate(hi, activation, alpha);
+  v128.store(out, f32x4.add(lo, init0));
+  v128.store(out, f32x4.add(hi, init1), 16);
+}
+
+/** The activation over a 4x8 tile of C just stored by gemm4x8Simd (still in L1), rows rowBytes apart. */
+function activateTile(out: usize, rowBytes: usize, activation: i32, alpha: v128): void {
+  for (let r: usize = 0; r < 4; r++) {
+    const row = out + r * rowBytes;
+    v128.store(row, activate(v128.load(row), activation, alpha));
+    v128.store(row, activate(v128.load(row, 16), activation, alpha), 16);
   }
-  v128.store(out, lo);
-  v128.store(out, hi, 16);
 }
 
 /** A GEMM's activation: the element-wise kernels' own unary op, out of line so the callers stay small. */
@@ -346,9 +347,10 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
         const j = t - i * p.cWidth;
         if (rows == 4 && t + 8 <= n1 && contiguousColumns && j + 8 <= p.cValidWidth) {
           const out = c + (<usize>(row0 * p.cRowStride + i * p.cRowPitch + j) << 2);
-          gemm4x8Simd(kc, aPanel, bPanel, out, <usize>p.cRowStride << 2, !first, bias, activation, alpha);
+          gemm4x8Simd(kc, aPanel, bPanel, out, <usize>p.cRowStride << 2, !first, bias);
+          if (activation >= 0) activateTile(out, <usize>p.cRowStride << 2, activation, alpha);
         } else {
-          gemm4x8Simd(kc, aPanel, bPanel, tile, 32, false, bias, -1, alpha);
+          gemm4x8Simd(kc, aPanel, bPanel, tile, 32, false, bias);
           scatterTile(p, tile, c, row0, rows, t, n1, !first, activation);
         }
         bPanel += <usize>kc << 5;
