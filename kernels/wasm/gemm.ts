@@ -12,7 +12,7 @@
 // wider tiles spill. Unrolling the k loop makes TurboFan hoist every load of
 // the unrolled body and spill, so the loop is single-step with one induction
 // variable (the B pointer).
-import { unaryVector } from './elementwise';
+import { unaryScalar, unaryVector } from './elementwise';
 import { GemmParams, PackAParams } from './params';
 
 const ZEROS: usize = memory.data(16, 16);
@@ -76,10 +76,15 @@ function gemm4x8Simd(kc: i32, a: usize, b: usize, out: usize, rowBytes: usize, a
   v128.store(out, f32x4.add(hi, init1), 16);
 }
 
-/** The activation over a 4x8 tile of C just stored by gemm4x8Simd (still in L1), rows rowBytes apart. */
-function activateTile(out: usize, rowBytes: usize, activation: i32, alpha: v128): void {
-  for (let r: usize = 0; r < 4; r++) {
-    const row = out + r * rowBytes;
+/**
+ * The activation over `rows` rows of 8 of C just stored (still in L1),
+ * rowBytes apart. Its alpha is read here, not passed: a vector live across
+ * gemmBlock's loops would cost it a register.
+ */
+function activateTile(p: GemmParams, out: usize, rowBytes: usize, rows: i32, activation: i32): void {
+  const alpha = f32x4.splat(p.activationAlpha);
+  for (let r = 0; r < rows; r++) {
+    const row = out + <usize>r * rowBytes;
     v128.store(row, activate(v128.load(row), activation, alpha));
     v128.store(row, activate(v128.load(row, 16), activation, alpha), 16);
   }
@@ -219,31 +224,25 @@ function packColumnsSimd(p: GemmParams, src: usize, k0: i32, kc: i32, j0: i32, p
 
 /**
  * Writes (or adds) the valid part of a 4x8 tile computed into `tile` to C,
- * then applies the unary op `activation` (-1: none): row by row in vectors
- * when the 8 columns are contiguous in C, else column by column through the
- * output mapping.
+ * then applies the unary op `activation` (-1: none) to what it wrote: row by
+ * row in vectors when the 8 columns are contiguous in C, else column by
+ * column through the output mapping. The activation stays out of the store
+ * loops, which slow down by half when it is in them.
  */
 function scatterTile(p: GemmParams, tile: usize, c: usize, row0: i32, rows: i32, t: i32, n1: i32, accumulate: bool, activation: i32): void {
   let i = t / p.cWidth;
   let j = t - i * p.cWidth;
-  const alpha = f32x4.splat(p.activationAlpha);
   if (t + 8 <= n1 && p.cColPitch == 1 && j + 8 <= p.cValidWidth) {
+    const first = c + (<usize>(row0 * p.cRowStride + i * p.cRowPitch + j) << 2);
     for (let r = 0; r < rows; r++) {
-      const to = c + (<usize>((row0 + r) * p.cRowStride + i * p.cRowPitch + j) << 2);
+      const to = first + (<usize>(r * p.cRowStride) << 2);
       const from = tile + (<usize>r << 5);
-      let lo = v128.load(from);
-      let hi = v128.load(from, 16);
-      if (accumulate) {
-        lo = f32x4.add(v128.load(to), lo);
-        hi = f32x4.add(v128.load(to, 16), hi);
-      }
-      if (activation >= 0) {
-        lo = activate(lo, activation, alpha);
-        hi = activate(hi, activation, alpha);
-      }
-      v128.store(to, lo);
-      v128.store(to, hi, 16);
+      const lo = v128.load(from);
+      const hi = v128.load(from, 16);
+      v128.store(to, accumulate ? f32x4.add(v128.load(to), lo) : lo);
+      v128.store(to, accumulate ? f32x4.add(v128.load(to, 16), hi) : hi, 16);
     }
+    if (activation >= 0) activateTile(p, first, <usize>p.cRowStride << 2, rows, activation);
     return;
   }
   for (let l = 0; l < 8 && t + l < n1; l++) {
@@ -251,10 +250,14 @@ function scatterTile(p: GemmParams, tile: usize, c: usize, row0: i32, rows: i32,
       const at = c + (<usize>(row0 * p.cRowStride + i * p.cRowPitch + j * p.cColPitch) << 2);
       for (let r = 0; r < rows; r++) {
         const to = at + (<usize>(r * p.cRowStride) << 2);
-        let v = load<f32>(tile + (<usize>(r * 8 + l) << 2));
-        if (accumulate) v += load<f32>(to);
-        if (activation >= 0) v = f32x4.extract_lane(activate(f32x4.splat(v), activation, alpha), 0);
-        store<f32>(to, v);
+        const v = load<f32>(tile + (<usize>(r * 8 + l) << 2));
+        store<f32>(to, accumulate ? load<f32>(to) + v : v);
+      }
+      if (activation >= 0) {
+        for (let r = 0; r < rows; r++) {
+          const to = at + (<usize>(r * p.cRowStride) << 2);
+          store<f32>(to, unaryScalar(activation, load<f32>(to), p.activationAlpha, p.activationAlpha));
+        }
       }
     }
     if (++j == p.cWidth) {
@@ -327,7 +330,6 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
   const a = p.a + (<usize>(batchIndex * p.aBatchStride) << 2);
   const c = p.c + (<usize>(batchIndex * p.cBatchStride + split * p.cSplitStride) << 2);
   const contiguousColumns = p.cColPitch == 1;
-  const alpha = f32x4.splat(p.activationAlpha);
   let first = true;
   for (let r = r0; r < r1; ) {
     const image = r / p.k;
@@ -348,7 +350,7 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
         if (rows == 4 && t + 8 <= n1 && contiguousColumns && j + 8 <= p.cValidWidth) {
           const out = c + (<usize>(row0 * p.cRowStride + i * p.cRowPitch + j) << 2);
           gemm4x8Simd(kc, aPanel, bPanel, out, <usize>p.cRowStride << 2, !first, bias);
-          if (activation >= 0) activateTile(out, <usize>p.cRowStride << 2, activation, alpha);
+          if (activation >= 0) activateTile(p, out, <usize>p.cRowStride << 2, 4, activation);
         } else {
           gemm4x8Simd(kc, aPanel, bPanel, tile, 32, false, bias);
           scatterTile(p, tile, c, row0, rows, t, n1, !first, activation);
