@@ -96,29 +96,43 @@ function activate(x: v128, op: i32, alpha: v128): v128 {
 }
 
 @inline function bRowOffset(p: GemmParams, k: i32): i32 {
-  return p.bRowOffsets ? load<i32>(p.bRowOffsets + (<usize>k << 2)) : k * p.bRowStride;
+  if (p.bRowOffsets) return load<i32>(p.bRowOffsets + (<usize>k << 2));
+  return p.bRowStride == 1 ? bRun(p, k) : k * p.bRowStride;
 }
 
 @inline function bColOffset(p: GemmParams, j: i32): i32 {
   return p.bColOffsets ? load<i32>(p.bColOffsets + (<usize>j << 2)) : j * p.bColStride;
 }
 
-/** B rows k0..k0+kc, columns n0..n1 of source `src`, into panels of 8 columns ([kc][8] each, zero past n1). */
-function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, dst: usize): void {
+/** Where index t of B's contiguous axis is: t itself, or through the output-row mapping (bRunWidth). */
+@inline function bRun(p: GemmParams, t: i32): i32 {
+  if (!p.bRunWidth) return t;
+  const i = t / p.bRunWidth;
+  return i * p.bRunPitch + t - i * p.bRunWidth;
+}
+
+/**
+ * B rows k0..k0+kc, columns n0..n1 of source `src`, into panels of 8 columns
+ * ([kc][8] each, zero past n1). `offsets` is scratch for 16 ints.
+ */
+function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, dst: usize, offsets: usize): void {
   const cols = n1 - n0;
   const fullPanels = cols >> 3;
   const panelBytes = <usize>kc << 5;
   if (!p.bColOffsets && p.bColStride == 1) {
-    // Rows are contiguous: four rows at a time, so that each panel gets 128 contiguous bytes.
+    // Rows are contiguous: four rows at a time, so that each panel gets 128
+    // contiguous bytes. Each full panel's 8 columns are contiguous in a row,
+    // at a byte offset worked out once.
+    for (let q = 0; q < fullPanels; q++) store<i32>(offsets + (<usize>q << 2), bRun(p, n0 + q * 8) << 2);
     let kk = 0;
     for (; kk + 4 <= kc; kk += 4) {
-      const r0 = src + (<usize>(bRowOffset(p, k0 + kk) + n0) << 2);
-      const r1 = src + (<usize>(bRowOffset(p, k0 + kk + 1) + n0) << 2);
-      const r2 = src + (<usize>(bRowOffset(p, k0 + kk + 2) + n0) << 2);
-      const r3 = src + (<usize>(bRowOffset(p, k0 + kk + 3) + n0) << 2);
+      const r0 = src + (<usize>bRowOffset(p, k0 + kk) << 2);
+      const r1 = src + (<usize>bRowOffset(p, k0 + kk + 1) << 2);
+      const r2 = src + (<usize>bRowOffset(p, k0 + kk + 2) << 2);
+      const r3 = src + (<usize>bRowOffset(p, k0 + kk + 3) << 2);
       let out = dst + (<usize>kk << 5);
       for (let q = 0; q < fullPanels; q++) {
-        const at = <usize>q << 5;
+        const at = <usize>load<i32>(offsets + (<usize>q << 2));
         v128.store(out, v128.load(r0 + at));
         v128.store(out, v128.load(r0 + at, 16), 16);
         v128.store(out, v128.load(r1 + at), 32);
@@ -131,10 +145,10 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
       }
     }
     for (; kk < kc; kk++) {
-      const row = src + (<usize>(bRowOffset(p, k0 + kk) + n0) << 2);
+      const row = src + (<usize>bRowOffset(p, k0 + kk) << 2);
       let out = dst + (<usize>kk << 5);
       for (let q = 0; q < fullPanels; q++) {
-        const from = row + (<usize>q << 5);
+        const from = row + <usize>load<i32>(offsets + (<usize>q << 2));
         v128.store(out, v128.load(from));
         v128.store(out, v128.load(from, 16), 16);
         out += panelBytes;
@@ -143,11 +157,11 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
     // The last, partial panel, zero past n1.
     if (fullPanels * 8 < cols) {
       for (kk = 0; kk < kc; kk++) {
-        const row = src + (<usize>(bRowOffset(p, k0 + kk) + n0) << 2);
+        const row = src + (<usize>bRowOffset(p, k0 + kk) << 2);
         const out = dst + <usize>fullPanels * panelBytes + (<usize>kk << 5);
         for (let l = 0; l < 8; l++) {
           const j = fullPanels * 8 + l;
-          store<f32>(out + (<usize>l << 2), j < cols ? load<f32>(row + (<usize>j << 2)) : 0);
+          store<f32>(out + (<usize>l << 2), j < cols ? load<f32>(row + (<usize>bRun(p, n0 + j) << 2)) : 0);
         }
       }
     }
@@ -189,37 +203,57 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
 
 /**
  * One full panel of 8 columns, each contiguous along k (B[k][j] at column
- * offset + k): four k at a time from each column, transposed in registers.
+ * offset + bRun(k)): four k at a time from each column, transposed in
+ * registers, where the four are one run.
  */
 function packColumnsSimd(p: GemmParams, src: usize, k0: i32, kc: i32, j0: i32, panel: usize): void {
-  const start = <usize>k0 << 2;
-  const c0 = src + (<usize>bColOffset(p, j0) << 2) + start;
-  const c1 = src + (<usize>bColOffset(p, j0 + 1) << 2) + start;
-  const c2 = src + (<usize>bColOffset(p, j0 + 2) << 2) + start;
-  const c3 = src + (<usize>bColOffset(p, j0 + 3) << 2) + start;
-  const c4 = src + (<usize>bColOffset(p, j0 + 4) << 2) + start;
-  const c5 = src + (<usize>bColOffset(p, j0 + 5) << 2) + start;
-  const c6 = src + (<usize>bColOffset(p, j0 + 6) << 2) + start;
-  const c7 = src + (<usize>bColOffset(p, j0 + 7) << 2) + start;
+  const c0 = src + (<usize>bColOffset(p, j0) << 2);
+  const c1 = src + (<usize>bColOffset(p, j0 + 1) << 2);
+  const c2 = src + (<usize>bColOffset(p, j0 + 2) << 2);
+  const c3 = src + (<usize>bColOffset(p, j0 + 3) << 2);
+  const c4 = src + (<usize>bColOffset(p, j0 + 4) << 2);
+  const c5 = src + (<usize>bColOffset(p, j0 + 5) << 2);
+  const c6 = src + (<usize>bColOffset(p, j0 + 6) << 2);
+  const c7 = src + (<usize>bColOffset(p, j0 + 7) << 2);
+  // Where k0 + kk is along the mapped axis: output row i, column j (see bRun), walked without dividing.
+  const width = p.bRunWidth;
+  let i = width ? k0 / width : 0;
+  let j = width ? k0 - i * width : 0;
   let kk = 0;
   for (; kk + 4 <= kc; kk += 4) {
-    const at = <usize>kk << 2;
     const out = panel + (<usize>kk << 5);
-    storeTransposed4x4(v128.load(c0 + at), v128.load(c1 + at), v128.load(c2 + at), v128.load(c3 + at), out, 32);
-    storeTransposed4x4(v128.load(c4 + at), v128.load(c5 + at), v128.load(c6 + at), v128.load(c7 + at), out + 16, 32);
+    if (width && j + 4 > width) {
+      // Four pixels across the end of an output row.
+      for (let r = 0; r < 4; r++) packColumnsRow(p, c0, c1, c2, c3, c4, c5, c6, c7, k0 + kk + r, out + (<usize>r << 5));
+    } else {
+      const at = <usize>(width ? i * p.bRunPitch + j : k0 + kk) << 2;
+      storeTransposed4x4(v128.load(c0 + at), v128.load(c1 + at), v128.load(c2 + at), v128.load(c3 + at), out, 32);
+      storeTransposed4x4(v128.load(c4 + at), v128.load(c5 + at), v128.load(c6 + at), v128.load(c7 + at), out + 16, 32);
+    }
+    if (width) {
+      j += 4;
+      if (j >= width) {
+        j -= width;
+        i++;
+      }
+    }
   }
-  for (; kk < kc; kk++) {
-    const at = <usize>kk << 2;
-    const out = panel + (<usize>kk << 5);
-    store<f32>(out, load<f32>(c0 + at));
-    store<f32>(out, load<f32>(c1 + at), 4);
-    store<f32>(out, load<f32>(c2 + at), 8);
-    store<f32>(out, load<f32>(c3 + at), 12);
-    store<f32>(out, load<f32>(c4 + at), 16);
-    store<f32>(out, load<f32>(c5 + at), 20);
-    store<f32>(out, load<f32>(c6 + at), 24);
-    store<f32>(out, load<f32>(c7 + at), 28);
-  }
+  for (; kk < kc; kk++) packColumnsRow(p, c0, c1, c2, c3, c4, c5, c6, c7, k0 + kk, panel + (<usize>kk << 5));
+}
+
+/** Row k of a panel of 8 columns (see packColumnsSimd), one value at a time. */
+@inline function packColumnsRow(
+  p: GemmParams, c0: usize, c1: usize, c2: usize, c3: usize, c4: usize, c5: usize, c6: usize, c7: usize, k: i32, out: usize,
+): void {
+  const at = <usize>bRun(p, k) << 2;
+  store<f32>(out, load<f32>(c0 + at));
+  store<f32>(out, load<f32>(c1 + at), 4);
+  store<f32>(out, load<f32>(c2 + at), 8);
+  store<f32>(out, load<f32>(c3 + at), 12);
+  store<f32>(out, load<f32>(c4 + at), 16);
+  store<f32>(out, load<f32>(c5 + at), 20);
+  store<f32>(out, load<f32>(c6 + at), 24);
+  store<f32>(out, load<f32>(c7 + at), 28);
 }
 
 /**
@@ -317,7 +351,7 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
   const m1 = min(p.m, m0 + p.mBlockRows);
   const n0 = strip * p.stripCols;
   const n1 = min(p.n, n0 + p.stripCols);
-  if (p.m < 4 && p.reduceBatch == 1 && p.kSplits == 1 && !p.bColOffsets && p.bColStride == 1) {
+  if (p.m < 4 && p.reduceBatch == 1 && p.kSplits == 1 && !p.bColOffsets && p.bColStride == 1 && !p.bRunWidth) {
     const a = p.a + (<usize>(batchIndex * p.aBatchStride) << 2);
     const c = p.c + (<usize>(batchIndex * p.cBatchStride) << 2);
     gemmRowsDirect(p, a, p.b + (<usize>(batchIndex * p.bBatchStride) << 2), c, m0, m1, n0, n1, tile);
@@ -338,7 +372,7 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
     // The activation goes on the finished sum: the last block's (the glue never splits such a GEMM).
     const activation = r + kc >= r1 ? p.activation : -1;
     const src = p.b + (<usize>(batchIndex * p.bBatchStride + image * p.bReduceStride) << 2);
-    packB(p, src, k0, kc, n0, n1, packed);
+    packB(p, src, k0, kc, n0, n1, packed, tile); // tile is free until the micro-kernels run
     for (let row0 = m0; row0 < m1; row0 += 4) {
       const rows = min(4, m1 - row0);
       const aPanel = a + (<usize>((row0 >> 2) * p.aPanelStride + r * 4) << 2);

@@ -171,6 +171,14 @@
   bRowStride: i32;
   bColOffsets: usize;
   bColStride: i32;
+  /**
+   * When not 0, B's contiguous axis (its columns when bColStride is 1, else
+   * its rows when bRowStride is 1) is an image's output rows without the
+   * padding columns between them: index t is at (t / bRunWidth) * bRunPitch
+   * + t % bRunWidth. bRunWidth is a multiple of 8 for columns.
+   */
+  bRunWidth: i32;
+  bRunPitch: i32;
   bBatchStride: i32;
   bReduceStride: i32;
   c: usize;

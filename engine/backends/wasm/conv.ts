@@ -90,7 +90,6 @@ export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: 
   const plane = g.outH * g.outW;
   runGemm(ctx, {
     m: g.cOut,
-    n: g.outH * img.cols,
     k: taps,
     batch: g.n,
     a,
@@ -102,13 +101,33 @@ export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: 
     c: y,
     cBatchStride: g.cOut * plane,
     cRowStride: plane,
-    cWidth: img.cols,
-    cValidWidth: g.outW,
-    cRowPitch: g.outW,
     cColPitch: 1,
     bias,
     activation,
+    cRowPitch: g.outW,
+    ...gemmColumns(g.outH, g.outW, img.cols, skipsPadding(g.outW, g.cOut)),
   });
+}
+
+/**
+ * Whether a convolution's GEMM of `rows` rows can take as columns the output
+ * pixels themselves, rows `width` wide, skipping the relaid image's padding
+ * columns: when every B panel of 8 is then one run of the image (width a
+ * multiple of 8), and the GEMM takes the packed path (4 rows or more).
+ */
+function skipsPadding(width: number, rows: number): boolean {
+  return width % 8 === 0 && rows >= 4;
+}
+
+/**
+ * The columns of a convolution's GEMM for an output of height x width read
+ * from a relaid image `pitch` wide: the output pixels (skipsPadding), or every
+ * column of the relaid rows, the ones past `width` computed and dropped.
+ */
+function gemmColumns(height: number, width: number, pitch: number, skip: boolean) {
+  return skip
+    ? { n: height * width, bRunWidth: width, bRunPitch: pitch, cWidth: width, cValidWidth: width }
+    : { n: height * pitch, cWidth: pitch, cValidWidth: width };
 }
 
 /**
@@ -155,14 +174,18 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
   const img = relayout(ctx, dy, g.n, g.cOut, g.outH, g.outW, 1, 1, top, left, rows, cols);
   const plane = rows * cols;
   const wTaps = g.kH * g.kW;
-  // Strided: each phase fills its own [n, cIn, count, cols] block of `woven`
+  // Strided: each phase fills its own [n, cIn, count, pitch] block of `woven`
   // with whole tiles, and interleavePhases weaves the blocks into dx. Stride 1:
-  // the one phase writes dx itself.
+  // the one phase writes dx itself. The blocks share one pitch: the phases'
+  // common width where their GEMMs skip the padding columns, else cols.
   const strided = g.strideH > 1 || g.strideW > 1;
+  const width = phases[0]!.w.count;
+  const skip = skipsPadding(width, g.cIn) && phases.every((p) => p.w.count === width);
+  const pitch = skip ? width : cols;
   let wovenSize = 0;
   for (const p of phases) {
     phaseOffsets[p.a * g.strideW + p.b] = wovenSize;
-    wovenSize += g.n * g.cIn * p.h.count * cols;
+    wovenSize += g.n * g.cIn * p.h.count * pitch;
   }
   const woven = strided ? ctx.temp(wovenSize * 4) : 0;
   for (const { a, b, h, w: v } of phases) {
@@ -181,11 +204,10 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
     }
     const packed = packA(ctx, w, ctx.temp(packedSize(g.cIn, taps) * 4), g.cIn, taps, ctx.table(range(g.cIn, (c) => c * wTaps)), ctx.table(weightColumn));
     const output = strided
-      ? { c: woven + phaseOffsets[a * g.strideW + b]! * 4, cBatchStride: g.cIn * h.count * cols, cRowStride: h.count * cols, cValidWidth: cols, cRowPitch: cols, cColPitch: 1 }
-      : { c: dx, cBatchStride: g.cIn * g.inH * g.inW, cRowStride: g.inH * g.inW, cValidWidth: v.count, cRowPitch: g.inW, cColPitch: 1 };
+      ? { c: woven + phaseOffsets[a * g.strideW + b]! * 4, cBatchStride: g.cIn * h.count * pitch, cRowStride: h.count * pitch, cRowPitch: pitch }
+      : { c: dx, cBatchStride: g.cIn * g.inH * g.inW, cRowStride: g.inH * g.inW, cRowPitch: g.inW };
     runGemm(ctx, {
       m: g.cIn,
-      n: h.count * cols,
       k: taps,
       batch: g.n,
       a: packed,
@@ -194,13 +216,15 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
       bRowOffsets: ctx.table(dyRow),
       bColStride: 1,
       bBatchStride: img.imageStride,
-      cWidth: cols,
       ...output,
+      cColPitch: 1,
+      // Strided, the woven block keeps the columns past the phase's width: interleavePhases never reads them.
+      ...gemmColumns(h.count, strided ? pitch : v.count, cols, skip),
       bias,
       activation,
     });
   }
-  if (strided) interleavePhases(ctx, woven, dx, g, cols, phaseOffsets, bias, activation);
+  if (strided) interleavePhases(ctx, woven, dx, g, pitch, phaseOffsets, bias, activation);
 }
 
 /** Weaves the phase blocks at `woven` into dx (see InterleaveParams); the outputs of no phase become act(bias). */
@@ -217,11 +241,16 @@ function interleavePhases(
 
 export function conv2dBackwardFilter(ctx: WasmContext, x: number, dy: number, dw: number, g: ConvGeometry, perSample: boolean): void {
   const img = relaidInput(ctx, x, g, false);
-  const span = Math.ceil((g.outH * img.cols) / 4) * 4;
+  // The reduction runs over each image's output pixels: the relaid rows'
+  // padding columns skipped when rows of 4 make every 4 pixels one run of
+  // the image, else read and met by zeros in the packed dy.
+  const skip = g.outW % 4 === 0;
+  const pitch = skip ? g.outW : img.cols;
+  const span = Math.ceil((g.outH * pitch) / 4) * 4;
   const panels = Math.ceil(g.cOut / 4);
   const a = ctx.temp(panels * 4 * g.n * span * 4);
   const params = writeParams(ctx.heap, ctx.params, packRowsLayout, {
-    src: dy, dst: a, images: g.n, rows: g.cOut, height: g.outH, width: g.outW, pitch: img.cols, span,
+    src: dy, dst: a, images: g.n, rows: g.cOut, height: g.outH, width: g.outW, pitch, span,
   });
   ctx.pool.run('packRows', params, g.n * panels, 1, g.n * g.cOut * span >= 1 << 16);
   const taps = g.cIn * g.kH * g.kW;
@@ -237,6 +266,7 @@ export function conv2dBackwardFilter(ctx: WasmContext, x: number, dy: number, dw
     b: img.at,
     bRowStride: 1,
     bColOffsets: ctx.table(tapOffsets(g, img)),
+    ...(skip ? { bRunWidth: g.outW, bRunPitch: img.cols } : {}),
     bBatchStride: perSample ? img.imageStride : 0,
     bReduceStride: perSample ? 0 : img.imageStride,
     c: dw,

@@ -14,7 +14,7 @@ import { gemmLayout, packALayout, sumSplitsLayout, writeParams } from './params.
 export const kcTarget = 512;
 /** The most a block may take when one block covers the whole reduction (saves a pass over C). */
 export const kcLimit = 640;
-/** Columns per work item (a multiple of the micro-kernel's 8). */
+/** Columns per work item (a multiple of the micro-kernel's 8; at most 128, whose 16 panel offsets packB keeps in the 32-float tile). */
 export const stripColsMax = 128;
 /** Floats of per-thread scratch: the 4x8 tile, then the packed B block. */
 export const scratchFloats = 32 + kcLimit * stripColsMax;
@@ -39,6 +39,9 @@ export interface GemmSpec {
   bRowStride?: number;
   bColOffsets?: number;
   bColStride?: number;
+  /** B's contiguous axis in rows of this width, bRunPitch apart (see GemmParams). */
+  bRunWidth?: number;
+  bRunPitch?: number;
   bBatchStride?: number;
   bReduceStride?: number;
   c: number;
@@ -105,6 +108,8 @@ export function runGemm(ctx: WasmContext, s: GemmSpec): void {
     bRowStride: s.bRowStride ?? 0,
     bColOffsets: s.bColOffsets ?? 0,
     bColStride: s.bColStride ?? 0,
+    bRunWidth: s.bRunWidth ?? 0,
+    bRunPitch: s.bRunPitch ?? 0,
     bBatchStride: s.bBatchStride ?? 0,
     bReduceStride: s.bReduceStride ?? 0,
     c,

@@ -40,7 +40,7 @@ export const packALayout = layout('packA', ['src', 'dst', 'm', 'k', 'rowOffsets'
 export const gemmLayout = layout('gemm', [
   'm', 'n', 'k', 'batch', 'reduceBatch', 'kSplits', 'mBlocks', 'mBlockRows', 'strips', 'stripCols', 'kcMax',
   'a', 'aBatchStride', 'aPanelStride',
-  'b', 'bRowOffsets', 'bRowStride', 'bColOffsets', 'bColStride', 'bBatchStride', 'bReduceStride',
+  'b', 'bRowOffsets', 'bRowStride', 'bColOffsets', 'bColStride', 'bRunWidth', 'bRunPitch', 'bBatchStride', 'bReduceStride',
   'c', 'cBatchStride', 'cSplitStride', 'cRowStride', 'cWidth', 'cValidWidth', 'cRowPitch', 'cColPitch',
   'bias', 'activation', 'activationAlpha', 'scratch', 'scratchStride',
 ] as const, ['activationAlpha']);

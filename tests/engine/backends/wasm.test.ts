@@ -121,6 +121,11 @@ const convs: ConvGeometry[] = [
   conv(1, 5, 6, 6, 7, [3, 3], [1, 1], [4, 3]), // padding above kernel - 1
   conv(2, 13, 7, 37, 41, [3, 3], [1, 1], [1, 1]), // several strips and threads
   conv(1, 7, 13, 23, 21, [4, 4], [2, 2], [1, 1]),
+  // outputs whose rows are multiples of 8 wide: the GEMM's columns skip the padding columns
+  conv(2, 5, 6, 12, 16, [3, 3], [1, 1], [1, 1]),
+  conv(2, 3, 9, 20, 32, [4, 4], [2, 2], [1, 1]),
+  conv(1, 3, 4, 8, 8, [3, 3], [1, 1], [1, 1]),
+  conv(2, 4, 9, 24, 48, [4, 4], [2, 2], [1, 1]), // convTranspose2d-like backward-data: phases 12 x 24
 ];
 for (const g of convs) {
   const name = `n=${g.n} ${g.cIn}->${g.cOut} ${g.inH}x${g.inW} k${g.kH}x${g.kW} s${g.strideH}x${g.strideW} p${g.padH}x${g.padW}`;
