@@ -112,18 +112,36 @@ function activate(x: v128, op: i32, alpha: v128): v128 {
 }
 
 /**
- * B rows k0..k0+kc, columns n0..n1 of source `src`, into panels of 8 columns
- * ([kc][8] each, zero past n1). `offsets` is scratch for 16 ints.
+ * The full panels of a strip from column n0 (`panels` of them) as runs of
+ * panels that lie one after another in a B row: (byte offset of the run's
+ * first column, panels in it) pairs at `runs`, at most 16; returns how many.
+ * One run without bRunWidth; one per output row, 8-column aligned, with it.
  */
-function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, dst: usize, offsets: usize): void {
+function panelRuns(p: GemmParams, n0: i32, panels: i32, runs: usize): i32 {
+  let count = 0;
+  for (let q = 0; q < panels; ) {
+    const t = n0 + q * 8;
+    const inRow = p.bRunWidth ? min(panels - q, (p.bRunWidth - t % p.bRunWidth) >> 3) : panels - q;
+    store<i32>(runs + (<usize>count << 3), bRun(p, t) << 2);
+    store<i32>(runs + (<usize>count << 3), inRow, 4);
+    count++;
+    q += inRow;
+  }
+  return count;
+}
+
+/**
+ * B rows k0..k0+kc, columns n0..n1 of source `src`, into panels of 8 columns
+ * ([kc][8] each, zero past n1). `scratch` holds 32 ints.
+ */
+function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, dst: usize, scratch: usize): void {
   const cols = n1 - n0;
   const fullPanels = cols >> 3;
   const panelBytes = <usize>kc << 5;
   if (!p.bColOffsets && p.bColStride == 1) {
     // Rows are contiguous: four rows at a time, so that each panel gets 128
-    // contiguous bytes. Each full panel's 8 columns are contiguous in a row,
-    // at a byte offset worked out once.
-    for (let q = 0; q < fullPanels; q++) store<i32>(offsets + (<usize>q << 2), bRun(p, n0 + q * 8) << 2);
+    // contiguous bytes, run by run of panels that follow each other in a row.
+    const runCount = panelRuns(p, n0, fullPanels, scratch);
     let kk = 0;
     for (; kk + 4 <= kc; kk += 4) {
       const r0 = src + (<usize>bRowOffset(p, k0 + kk) << 2);
@@ -131,27 +149,35 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
       const r2 = src + (<usize>bRowOffset(p, k0 + kk + 2) << 2);
       const r3 = src + (<usize>bRowOffset(p, k0 + kk + 3) << 2);
       let out = dst + (<usize>kk << 5);
-      for (let q = 0; q < fullPanels; q++) {
-        const at = <usize>load<i32>(offsets + (<usize>q << 2));
-        v128.store(out, v128.load(r0 + at));
-        v128.store(out, v128.load(r0 + at, 16), 16);
-        v128.store(out, v128.load(r1 + at), 32);
-        v128.store(out, v128.load(r1 + at, 16), 48);
-        v128.store(out, v128.load(r2 + at), 64);
-        v128.store(out, v128.load(r2 + at, 16), 80);
-        v128.store(out, v128.load(r3 + at), 96);
-        v128.store(out, v128.load(r3 + at, 16), 112);
-        out += panelBytes;
+      for (let run = 0; run < runCount; run++) {
+        const first = <usize>load<i32>(scratch + (<usize>run << 3));
+        const panels = load<i32>(scratch + (<usize>run << 3), 4);
+        for (let q = 0; q < panels; q++) {
+          const at = first + (<usize>q << 5);
+          v128.store(out, v128.load(r0 + at));
+          v128.store(out, v128.load(r0 + at, 16), 16);
+          v128.store(out, v128.load(r1 + at), 32);
+          v128.store(out, v128.load(r1 + at, 16), 48);
+          v128.store(out, v128.load(r2 + at), 64);
+          v128.store(out, v128.load(r2 + at, 16), 80);
+          v128.store(out, v128.load(r3 + at), 96);
+          v128.store(out, v128.load(r3 + at, 16), 112);
+          out += panelBytes;
+        }
       }
     }
     for (; kk < kc; kk++) {
       const row = src + (<usize>bRowOffset(p, k0 + kk) << 2);
       let out = dst + (<usize>kk << 5);
-      for (let q = 0; q < fullPanels; q++) {
-        const from = row + <usize>load<i32>(offsets + (<usize>q << 2));
-        v128.store(out, v128.load(from));
-        v128.store(out, v128.load(from, 16), 16);
-        out += panelBytes;
+      for (let run = 0; run < runCount; run++) {
+        const first = row + <usize>load<i32>(scratch + (<usize>run << 3));
+        const panels = load<i32>(scratch + (<usize>run << 3), 4);
+        for (let q = 0; q < panels; q++) {
+          const from = first + (<usize>q << 5);
+          v128.store(out, v128.load(from));
+          v128.store(out, v128.load(from, 16), 16);
+          out += panelBytes;
+        }
       }
     }
     // The last, partial panel, zero past n1.
@@ -204,7 +230,7 @@ function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, ds
 /**
  * One full panel of 8 columns, each contiguous along k (B[k][j] at column
  * offset + bRun(k)): four k at a time from each column, transposed in
- * registers, where the four are one run.
+ * registers.
  */
 function packColumnsSimd(p: GemmParams, src: usize, k0: i32, kc: i32, j0: i32, panel: usize): void {
   const c0 = src + (<usize>bColOffset(p, j0) << 2);
@@ -215,30 +241,21 @@ function packColumnsSimd(p: GemmParams, src: usize, k0: i32, kc: i32, j0: i32, p
   const c5 = src + (<usize>bColOffset(p, j0 + 5) << 2);
   const c6 = src + (<usize>bColOffset(p, j0 + 6) << 2);
   const c7 = src + (<usize>bColOffset(p, j0 + 7) << 2);
-  // Where k0 + kk is along the mapped axis: output row i, column j (see bRun), walked without dividing.
-  const width = p.bRunWidth;
-  let i = width ? k0 / width : 0;
-  let j = width ? k0 - i * width : 0;
-  let kk = 0;
-  for (; kk + 4 <= kc; kk += 4) {
-    const out = panel + (<usize>kk << 5);
-    if (width && j + 4 > width) {
-      // Four pixels across the end of an output row.
-      for (let r = 0; r < 4; r++) packColumnsRow(p, c0, c1, c2, c3, c4, c5, c6, c7, k0 + kk + r, out + (<usize>r << 5));
-    } else {
-      const at = <usize>(width ? i * p.bRunPitch + j : k0 + kk) << 2;
+  // Run by run of rows that lie one after another: all kc rows, or (bRunWidth) what is left of an output row.
+  for (let kk = 0; kk < kc; ) {
+    const t = k0 + kk;
+    const length = p.bRunWidth ? min(kc - kk, p.bRunWidth - t % p.bRunWidth) : kc - kk;
+    const first = <usize>bRun(p, t) << 2;
+    let r = 0;
+    for (; r + 4 <= length; r += 4) {
+      const at = first + (<usize>r << 2);
+      const out = panel + (<usize>(kk + r) << 5);
       storeTransposed4x4(v128.load(c0 + at), v128.load(c1 + at), v128.load(c2 + at), v128.load(c3 + at), out, 32);
       storeTransposed4x4(v128.load(c4 + at), v128.load(c5 + at), v128.load(c6 + at), v128.load(c7 + at), out + 16, 32);
     }
-    if (width) {
-      j += 4;
-      if (j >= width) {
-        j -= width;
-        i++;
-      }
-    }
+    for (; r < length; r++) packColumnsRow(p, c0, c1, c2, c3, c4, c5, c6, c7, t + r, panel + (<usize>(kk + r) << 5));
+    kk += length;
   }
-  for (; kk < kc; kk++) packColumnsRow(p, c0, c1, c2, c3, c4, c5, c6, c7, k0 + kk, panel + (<usize>kk << 5));
 }
 
 /** Row k of a panel of 8 columns (see packColumnsSimd), one value at a time. */
@@ -372,7 +389,7 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
     // The activation goes on the finished sum: the last block's (the glue never splits such a GEMM).
     const activation = r + kc >= r1 ? p.activation : -1;
     const src = p.b + (<usize>(batchIndex * p.bBatchStride + image * p.bReduceStride) << 2);
-    packB(p, src, k0, kc, n0, n1, packed, tile); // tile is free until the micro-kernels run
+    packB(p, src, k0, kc, n0, n1, packed, tile); // the tile's 32 floats are free until the micro-kernels run
     for (let row0 = m0; row0 < m1; row0 += 4) {
       const rows = min(4, m1 - row0);
       const aPanel = a + (<usize>((row0 >> 2) * p.aPanelStride + r * 4) << 2);

@@ -14,7 +14,7 @@ import { gemmLayout, packALayout, sumSplitsLayout, writeParams } from './params.
 export const kcTarget = 512;
 /** The most a block may take when one block covers the whole reduction (saves a pass over C). */
 export const kcLimit = 640;
-/** Columns per work item (a multiple of the micro-kernel's 8; at most 128, whose 16 panel offsets packB keeps in the 32-float tile). */
+/** Columns per work item (a multiple of the micro-kernel's 8; at most 128, whose 16 panels packB describes in the 32-float tile). */
 export const stripColsMax = 128;
 /** Floats of per-thread scratch: the 4x8 tile, then the packed B block. */
 export const scratchFloats = 32 + kcLimit * stripColsMax;
