@@ -143,9 +143,9 @@ for (const g of convs) {
   }));
 }
 // Bias and activation in the GEMM's epilogue: each activation in turn over the geometries, and a
-// reduction longer than one block (80 * 9 taps), where only the last block may apply it.
+// reduction longer than one block (120 * 9 taps, kcMax 1024), where only the last block may apply it.
 const activations: Activation[] = [{ op: 'relu', alpha: 0 }, { op: 'leakyRelu', alpha: 0.2 }, { op: 'tanh', alpha: 0 }];
-[...convs, conv(2, 80, 5, 9, 10, [3, 3], [1, 1], [1, 1])].forEach((g, i) => {
+[...convs, conv(2, 120, 5, 9, 10, [3, 3], [1, 1], [1, 1])].forEach((g, i) => {
   const act = activations[i % activations.length]!;
   const name = `n=${g.n} ${g.cIn}->${g.cOut} ${g.inH}x${g.inW} k${g.kH}x${g.kW} s${g.strideH}x${g.strideW} ${act.op}`;
   const xSize = g.n * g.cIn * g.inH * g.inW;
@@ -178,6 +178,7 @@ const matmuls: MatmulGeometry[] = [
   { batch: 3, m: 5, n: 6, k: 7, transA: false, transB: false, aBatchStride: 35, bBatchStride: 0 },
   { batch: 3, m: 5, n: 6, k: 7, transA: false, transB: true, aBatchStride: 0, bBatchStride: 42 },
   { batch: 4, m: 13, n: 7, k: 1, transA: false, transB: false, aBatchStride: 13, bBatchStride: 7 },
+  { batch: 1, m: 9, n: 21, k: 1500, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }, // two reduction blocks
 ];
 for (const g of matmuls) {
   const aSize = (g.aBatchStride ? g.batch : 1) * g.m * g.k;
