@@ -167,6 +167,13 @@ parity('conv2dBackwardFilter split reduction n=4 1->3 70x66 k3', () => ({
   outSize: 27,
   call: (b, [x, dy], dw) => b.conv2dBackwardFilter(x!, dy!, dw, deep, false),
 }));
+// The same with rows a multiple of 4 wide: the split reduction walks the output rows, skipping the padding columns.
+const deepRows = conv(4, 1, 3, 64, 64, [3, 3], [1, 1], [1, 1]);
+parity('conv2dBackwardFilter split reduction n=4 1->3 64x64 k3', () => ({
+  inputs: [values(4 * 64 * 64), values(4 * 3 * 64 * 64)],
+  outSize: 27,
+  call: (b, [x, dy], dw) => b.conv2dBackwardFilter(x!, dy!, dw, deepRows, false),
+}));
 
 // matmul: transposes, batches with shared and own operands, per-sample outer products
 const matmuls: MatmulGeometry[] = [
