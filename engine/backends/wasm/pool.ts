@@ -1,12 +1,12 @@
 /**
  * The main thread's side of the kernel threads (protocol.ts). `run` is
  * synchronous, as the Backend interface is: the main thread works on the job
- * too, then waits for the workers. In Node, and in a browser worker, it
- * sleeps with Atomics.wait; on a browser's main thread, where Atomics.wait
- * throws, it spins on Atomics.load (run the engine in a worker there).
+ * too, then waits for the workers: spinning briefly, then, in Node and in a
+ * browser worker, sleeping with Atomics.wait; on a browser's main thread,
+ * where Atomics.wait throws, it spins on (run the engine in a worker there).
  */
 import { platform, type KernelWorker } from '../../platform.js';
-import { Control, controlInts, drainJob, parallelKernels, type KernelFunction, type ParallelKernel, type WorkerInit } from './protocol.js';
+import { Control, controlInts, drainJob, parallelKernels, waitForChange, type KernelFunction, type ParallelKernel, type WorkerInit } from './protocol.js';
 
 /** Whether this thread may block in Atomics.wait. */
 function threadCanBlock(): boolean {
@@ -102,7 +102,7 @@ export class ThreadPool {
     for (;;) {
       const done = Atomics.load(c, Control.done);
       if (done >= workers) return;
-      if (this.canBlock) Atomics.wait(c, Control.done, done);
+      waitForChange(c, Control.done, done, this.canBlock);
     }
   }
 

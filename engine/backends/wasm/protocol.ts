@@ -45,6 +45,28 @@ export interface WorkerInit {
   thread: number;
 }
 
+/**
+ * How long a thread that waits on the control block spins before it sleeps
+ * in Atomics.wait. Waking a sleeping thread takes 15-20 microseconds here,
+ * longer than a 64K-element kernel runs; a training step queues its kernels
+ * back to back, so a thread that spins a little catches the next job at once.
+ */
+export const spinMs = 0.25;
+
+/**
+ * Returns once control[slot] differs from `value`: spinning for spinMs, then
+ * (where `canBlock`) sleeping in Atomics.wait; where it cannot block, spinning on.
+ */
+export function waitForChange(control: Int32Array, slot: number, value: number, canBlock: boolean): void {
+  const until = performance.now() + spinMs;
+  for (let i = 0; Atomics.load(control, slot) === value; i++) {
+    if ((i & 63) === 63 && canBlock && performance.now() > until) {
+      Atomics.wait(control, slot, value);
+      return;
+    }
+  }
+}
+
 /** Takes items of the current job until none are left. */
 export function drainJob(control: Int32Array, kernels: readonly KernelFunction[], thread: number): void {
   const kernel = kernels[Atomics.load(control, Control.kernel)]!;

@@ -1,10 +1,10 @@
 /**
  * A kernel thread: instantiates the kernels on the shared memory, says it is
- * ready, then sleeps on the control block until the main thread posts a job
+ * ready, then waits on the control block (spinning, then asleep) until the main thread posts a job
  * (protocol.ts). Errors are left in the control block for the main thread,
  * which is waiting synchronously and cannot take messages.
  */
-import { Control, drainJob, kernelTable, messageSlots, type WorkerInit } from './protocol.js';
+import { Control, drainJob, kernelTable, messageSlots, waitForChange, type WorkerInit } from './protocol.js';
 
 export type { WorkerInit } from './protocol.js';
 
@@ -15,7 +15,7 @@ export function serveKernels(init: WorkerInit, post: (message: unknown) => void)
   let seen = Atomics.load(control, Control.generation);
   post('ready');
   for (;;) {
-    Atomics.wait(control, Control.generation, seen);
+    waitForChange(control, Control.generation, seen, true);
     const generation = Atomics.load(control, Control.generation);
     if (generation === seen) continue;
     seen = generation;
