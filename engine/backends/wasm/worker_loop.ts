@@ -1,8 +1,9 @@
 /**
  * A kernel thread: instantiates the kernels on the shared memory, says it is
- * ready, then waits on the control block (spinning, then asleep) until the main thread posts a job
- * (protocol.ts). Errors are left in the control block for the main thread,
- * which is waiting synchronously and cannot take messages.
+ * ready, then waits on the control block (spinning, then asleep) until the
+ * main thread posts a job (protocol.ts). Errors are left in the control
+ * block for the main thread, which is waiting synchronously and cannot take
+ * messages.
  */
 import { Control, drainJob, kernelTable, messageSlots, waitForChange, type WorkerInit } from './protocol.js';
 
