@@ -1,11 +1,12 @@
 // The packed GEMM every convolution and matmul runs on.
 //
-// C = act(A B + bias), act optional. A is packed once per call in panels of 4 rows ([k][4],
-// 16 bytes per k). A work item is one (problem, reduction split, row block,
-// column strip): it packs its strip of B kcMax rows at a time into panels of
-// 8 columns ([kc][8], 32 bytes per k) in its thread's scratch, then runs the
-// 4x8 micro-kernel over every (4-row panel, 8-column panel) pair, row panels
-// outer so that the A panel stays in L1 while the B block streams from L2.
+// C = act(A B + bias), bias and activation optional. A is packed once per
+// call in panels of 4 rows ([k][4], 16 bytes per k). A work item is one
+// (problem, reduction split, row block, column strip): it packs its strip of
+// B kcMax rows at a time into panels of 8 columns ([kc][8], 32 bytes per k)
+// in its thread's scratch, then runs the 4x8 micro-kernel over every (4-row
+// panel, 8-column panel) pair, row panels outer so that the A panel stays in
+// L1 while the B block streams from L2.
 //
 // The micro-kernel keeps its 4x8 tile in eight f32x4 accumulators: V8 gives
 // WASM SIMD 16 xmm registers, and 8 accumulators + 2 B vectors + 1 splat fit;

@@ -78,6 +78,8 @@ export function runGemm(ctx: WasmContext, s: GemmSpec): void {
   if (s.m === 0 || s.n === 0 || batch === 0) return;
   const kTotal = reduceBatch * s.k;
   if (kTotal === 0) throw new Error('wasm gemm: empty reduction');
+  // packB walks mapped columns a panel of 8 at a time: a narrower run would never end.
+  if (s.bRunWidth && s.bColStride === 1 && s.bRunWidth % 8 !== 0) throw new Error(`wasm gemm: bRunWidth ${s.bRunWidth} is not a multiple of 8`);
   // Strips of equal width: a narrow last strip would stream all of A for a few columns.
   const strips = Math.ceil(s.n / stripColsMax);
   const stripCols = roundUp(Math.ceil(s.n / strips), 8);
