@@ -1,19 +1,20 @@
 /**
  * Convolutions as packed GEMMs (gemm.ts), with no im2col matrix:
  *
- * - conv2d: y[o][t] = sum over taps k = (c, p, q) of w[o][k] * B[k][t], t =
- *   i * cols + j running over output rows padded to the relaid image's width
- *   `cols`. After relayout (zero padding, phase split for strides), row k of
- *   B is one contiguous run of the image at tapOffsets[k]; the columns
- *   j >= outW are computed and dropped.
+ * - conv2d: y[o][t] = act(bias[o] + sum over taps k = (c, p, q) of w[o][k] *
+ *   B[k][t]), t = i * cols + j running over output rows padded to the relaid
+ *   image's width `cols`. After relayout (zero padding, phase split for
+ *   strides), row k of B is one contiguous run of the image at
+ *   tapOffsets[k]; the columns j >= outW are computed and dropped, unless
+ *   rows of 8 let the GEMM take the output pixels alone (skipsPadding).
  * - conv2dBackwardData: for each of the stride x stride output phases, a
  *   stride-1 correlation of the zero-padded dy with that phase's taps of w,
  *   flipped and transposed; with a stride the phases are computed apart and
- *   then woven into dx.
+ *   then woven into dx. Bias and activation as conv2d's (convTranspose2d).
  * - conv2dBackwardFilter: dw[o][k] = sum over (image, t) of dy[o][t] *
  *   B[k][t], the same B read transposed, dy packed as A with zeros in the
- *   dropped columns. Per-sample mode makes the images a batch of GEMMs
- *   instead of a longer reduction.
+ *   dropped columns (or none, on rows of 4). Per-sample mode makes the
+ *   images a batch of GEMMs instead of a longer reduction.
  */
 import type { Activation, ConvGeometry } from '../../backend.js';
 import type { WasmContext } from './context.js';
@@ -101,11 +102,11 @@ export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: 
     c: y,
     cBatchStride: g.cOut * plane,
     cRowStride: plane,
+    cRowPitch: g.outW,
     cColPitch: 1,
+    ...gemmColumns(g.outH, g.outW, img.cols, skipsPadding(g.outW, g.cOut)),
     bias,
     activation,
-    cRowPitch: g.outW,
-    ...gemmColumns(g.outH, g.outW, img.cols, skipsPadding(g.outW, g.cOut)),
   });
 }
 
