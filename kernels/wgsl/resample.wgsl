@@ -13,12 +13,11 @@ struct ResampleUniforms {
   // avgPool2d
   kH: u32, kW: u32,
   strideH: u32, strideW: u32,
+  // avgPool2d: zero padding; padReflect: rows added on top, columns on the left (the rest follows from outH, outW)
   padH: u32, padW: u32,
   countIncludePad: u32,
   // upsampleNearest
   scale: u32,
-  // padReflect: rows added on top, columns on the left (the rest follows from outH, outW)
-  top: u32, left: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: ResampleUniforms;
@@ -132,8 +131,8 @@ fn reflect(i: i32, n: i32) -> u32 {
 fn padReflect(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
   for (var out = id.x; out < u.planes * u.outH * u.outW; out += strideStep(wgs)) {
     let c = cell(out, u.outH, u.outW);
-    let r = reflect(i32(c.y) - i32(u.top), i32(u.inH));
-    let q = reflect(i32(c.z) - i32(u.left), i32(u.inW));
+    let r = reflect(i32(c.y) - i32(u.padH), i32(u.inH));
+    let q = reflect(i32(c.z) - i32(u.padW), i32(u.inW));
     y[out] = x[(c.x * u.inH + r) * u.inW + q];
   }
 }
@@ -154,8 +153,8 @@ fn padReflectBackward(@builtin(global_invocation_id) id: vec3u, @builtin(num_wor
   // Here x is dy [planes, outH, outW] and y is dx [planes, inH, inW].
   for (var out = id.x; out < u.planes * u.inH * u.inW; out += strideStep(wgs)) {
     let c = cell(out, u.inH, u.inW);
-    let rows = mirrors(c.y, u.inH, u.top, u.outH);
-    let cols = mirrors(c.z, u.inW, u.left, u.outW);
+    let rows = mirrors(c.y, u.inH, u.padH, u.outH);
+    let cols = mirrors(c.z, u.inW, u.padW, u.outW);
     var s = 0.0;
     for (var a = 0u; a < 3u; a++) {
       for (var b = 0u; b < 3u; b++) {

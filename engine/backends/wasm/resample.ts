@@ -1,25 +1,10 @@
 /** Pooling, upsampling and reflection padding glue: one work item per plane. */
 import type { PadGeometry, PoolGeometry, UpsampleGeometry } from '../../backend.js';
+import { padFields, poolFields, upsampleFields, type ResampleFields } from '../resample.js';
 import type { WasmContext } from './context.js';
 import { resampleLayout, writeParams } from './params.js';
 
 type ResampleKernel = 'avgPool2d' | 'avgPool2dBackward' | 'upsampleNearest' | 'upsampleNearestBackward' | 'padReflect' | 'padReflectBackward';
-
-interface ResampleFields {
-  planes: number;
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  kH?: number;
-  kW?: number;
-  strideH?: number;
-  strideW?: number;
-  padH?: number;
-  padW?: number;
-  countIncludePad?: boolean;
-  scale?: number;
-}
 
 /** `x` is the input side (x or dx), `y` the output side (y or dy). */
 function run(ctx: WasmContext, kernel: ResampleKernel, x: number, y: number, f: ResampleFields): void {
@@ -44,22 +29,10 @@ function run(ctx: WasmContext, kernel: ResampleKernel, x: number, y: number, f: 
   ctx.pool.run(kernel, at, f.planes, Math.max(1, Math.floor(8192 / (f.outH * f.outW || 1))), work >= 1 << 16);
 }
 
-function pool(g: PoolGeometry): ResampleFields {
-  return g;
-}
-
-function upsample(g: UpsampleGeometry): ResampleFields {
-  return { planes: g.planes, inH: g.inH, inW: g.inW, outH: g.inH * g.scale, outW: g.inW * g.scale, scale: g.scale };
-}
-
-function pad(g: PadGeometry): ResampleFields {
-  return { planes: g.planes, inH: g.inH, inW: g.inW, outH: g.inH + g.top + g.bottom, outW: g.inW + g.left + g.right, padH: g.top, padW: g.left };
-}
-
-export const avgPool2d = (ctx: WasmContext, x: number, y: number, g: PoolGeometry) => run(ctx, 'avgPool2d', x, y, pool(g));
-export const avgPool2dBackward = (ctx: WasmContext, dy: number, dx: number, g: PoolGeometry) => run(ctx, 'avgPool2dBackward', dx, dy, pool(g));
-export const upsampleNearest = (ctx: WasmContext, x: number, y: number, g: UpsampleGeometry) => run(ctx, 'upsampleNearest', x, y, upsample(g));
+export const avgPool2d = (ctx: WasmContext, x: number, y: number, g: PoolGeometry) => run(ctx, 'avgPool2d', x, y, poolFields(g));
+export const avgPool2dBackward = (ctx: WasmContext, dy: number, dx: number, g: PoolGeometry) => run(ctx, 'avgPool2dBackward', dx, dy, poolFields(g));
+export const upsampleNearest = (ctx: WasmContext, x: number, y: number, g: UpsampleGeometry) => run(ctx, 'upsampleNearest', x, y, upsampleFields(g));
 export const upsampleNearestBackward = (ctx: WasmContext, dy: number, dx: number, g: UpsampleGeometry) =>
-  run(ctx, 'upsampleNearestBackward', dx, dy, upsample(g));
-export const padReflect = (ctx: WasmContext, x: number, y: number, g: PadGeometry) => run(ctx, 'padReflect', x, y, pad(g));
-export const padReflectBackward = (ctx: WasmContext, dy: number, dx: number, g: PadGeometry) => run(ctx, 'padReflectBackward', dx, dy, pad(g));
+  run(ctx, 'upsampleNearestBackward', dx, dy, upsampleFields(g));
+export const padReflect = (ctx: WasmContext, x: number, y: number, g: PadGeometry) => run(ctx, 'padReflect', x, y, padFields(g));
+export const padReflectBackward = (ctx: WasmContext, dy: number, dx: number, g: PadGeometry) => run(ctx, 'padReflectBackward', dx, dy, padFields(g));

@@ -1,34 +1,16 @@
 /** Glue for kernels/wgsl/resample.wgsl: average pooling, nearest upsampling, reflection padding. */
 import type { Handle, PadGeometry, PoolGeometry, UpsampleGeometry } from '../../backend.js';
+import { padFields, poolFields, upsampleFields, type ResampleFields } from '../resample.js';
 import type { GpuRuntime } from './runtime.js';
 import { UniformWriter } from './uniforms.js';
 
-/** Mirrors `struct ResampleUniforms`; fields a kernel does not use stay 0. */
-interface ResampleFields {
-  planes: number;
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  kH?: number;
-  kW?: number;
-  strideH?: number;
-  strideW?: number;
-  padH?: number;
-  padW?: number;
-  countIncludePad?: boolean;
-  scale?: number;
-  top?: number;
-  left?: number;
-}
-
+/** `struct ResampleUniforms`, field by field; fields a kernel does not use stay 0. */
 function resampleUniforms(f: ResampleFields): UniformWriter {
   return new UniformWriter()
     .u32(f.planes).u32(f.inH).u32(f.inW).u32(f.outH).u32(f.outW)
     .u32(f.kH ?? 0).u32(f.kW ?? 0).u32(f.strideH ?? 0).u32(f.strideW ?? 0).u32(f.padH ?? 0).u32(f.padW ?? 0)
     .bool(f.countIncludePad ?? false)
-    .u32(f.scale ?? 0)
-    .u32(f.top ?? 0).u32(f.left ?? 0);
+    .u32(f.scale ?? 0);
 }
 
 function run(rt: GpuRuntime, entry: string, fields: ResampleFields, x: Handle, y: Handle): void {
@@ -38,15 +20,11 @@ function run(rt: GpuRuntime, entry: string, fields: ResampleFields, x: Handle, y
 }
 
 export function avgPool2d(rt: GpuRuntime, x: Handle, y: Handle, g: PoolGeometry): void {
-  run(rt, 'avgPool2d', g, x, y);
+  run(rt, 'avgPool2d', poolFields(g), x, y);
 }
 
 export function avgPool2dBackward(rt: GpuRuntime, dy: Handle, dx: Handle, g: PoolGeometry): void {
-  run(rt, 'avgPool2dBackward', g, dy, dx);
-}
-
-function upsampleFields(g: UpsampleGeometry): ResampleFields {
-  return { planes: g.planes, inH: g.inH, inW: g.inW, outH: g.inH * g.scale, outW: g.inW * g.scale, scale: g.scale };
+  run(rt, 'avgPool2dBackward', poolFields(g), dy, dx);
 }
 
 export function upsampleNearest(rt: GpuRuntime, x: Handle, y: Handle, g: UpsampleGeometry): void {
@@ -55,10 +33,6 @@ export function upsampleNearest(rt: GpuRuntime, x: Handle, y: Handle, g: Upsampl
 
 export function upsampleNearestBackward(rt: GpuRuntime, dy: Handle, dx: Handle, g: UpsampleGeometry): void {
   run(rt, 'upsampleNearestBackward', upsampleFields(g), dy, dx);
-}
-
-function padFields(g: PadGeometry): ResampleFields {
-  return { planes: g.planes, inH: g.inH, inW: g.inW, outH: g.inH + g.top + g.bottom, outW: g.inW + g.left + g.right, top: g.top, left: g.left };
 }
 
 export function padReflect(rt: GpuRuntime, x: Handle, y: Handle, g: PadGeometry): void {
