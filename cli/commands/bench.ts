@@ -8,6 +8,7 @@ import { backendNames, setBackend, type BackendName } from '../../engine/index.j
 import { modelNames, type ModelName } from '../../models/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { backendFlag, threadsFlag } from '../backend-flags.js';
 
 const kernelsCommand: Command = {
   name: 'kernels',
@@ -23,7 +24,7 @@ const kernelsCommand: Command = {
   ].join('\n'),
   flags: {
     backend: { type: 'string', help: 'backend to time', default: 'wasm', choices: backendNames },
-    threads: { type: 'int', help: 'wasm: threads, the calling one included (default: all cores)', placeholder: 'N' },
+    threads: threadsFlag,
     reps: { type: 'int', help: 'timed runs per kernel', default: 5, placeholder: 'N' },
     only: { type: 'string', help: 'only the shapes whose name contains TEXT (e.g. k7)', placeholder: 'TEXT' },
     'no-matmul': { type: 'boolean', help: 'skip the 1024^3 matmul' },
@@ -71,8 +72,8 @@ const stepCommand: Command = {
     size: { type: 'int', help: 'image side', default: 128 },
     width: { type: 'int', help: 'first-layer channels', default: 32 },
     batch: { type: 'int', help: 'batch size', default: 4 },
-    backend: { type: 'string', help: 'where to compute', default: 'auto', choices: ['auto', ...backendNames] },
-    threads: { type: 'int', help: 'wasm: threads, the calling one included (default: all cores)', placeholder: 'N' },
+    backend: backendFlag,
+    threads: threadsFlag,
     steps: { type: 'int', help: 'timed steps', default: 3 },
     warmup: { type: 'int', help: 'untimed steps first', default: 1 },
     dp: { type: 'boolean', help: "time DP-SGD's step (per-sample gradients, clip, noise)" },

@@ -10,6 +10,7 @@ import { UsageError } from '../args.js';
 import type { CheckpointMetadata } from '../checkpoint-model.js';
 import type { Command } from '../command.js';
 import type { DataSpec } from '../data-split.js';
+import { backendFlag } from '../backend-flags.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -27,7 +28,7 @@ export const evalCommand: Command = {
     checkpoint: { type: 'string', help: 'a run folder, a round folder or a generators.safetensors file', placeholder: 'RUN|FILE' },
     data: { type: 'string', help: "'phantom' or an IXI / BraTS2021 folder (default: the run's own data)", placeholder: 'DIR|phantom' },
     all: { type: 'boolean', help: 'score every subject of --data, not only the held-out test subjects' },
-    backend: { type: 'string', help: 'where to compute', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'js'] },
+    backend: backendFlag,
     json: { type: 'boolean', help: 'print the results as JSON' },
   },
   async run(flags) {

@@ -11,6 +11,7 @@ import { parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { backendFlag } from '../backend-flags.js';
 
 const niftiSuffix = /\.nii(\.gz)?$/i;
 
@@ -33,7 +34,7 @@ export const translateCommand: Command = {
     direction: { type: 'string', help: "a2b: the checkpoint's source -> target; b2a: the reverse (default a2b)", choices: ['a2b', 'b2a'] },
     planes: { type: 'string', help: 'translate only planes z0 <= z < z1 (the others are written as 0)', placeholder: 'Z0:Z1' },
     batch: { type: 'int', help: 'planes per forward pass', default: 8 },
-    backend: { type: 'string', help: 'where to compute', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'js'] },
+    backend: backendFlag,
     force: { type: 'boolean', help: 'replace --out if it exists' },
   },
   async run(flags, _positionals, given) {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { contrastOf, type Contrast } from '../../data/index.js';
 import { modelNames, type ModelName } from '../../models/index.js';
 import { convert, parseFlags, suggest, UsageError, type FlagSpecs, type FlagValues } from '../args.js';
+import { backendFlag } from '../backend-flags.js';
 
 export const trainFlags = {
   config: { type: 'string', help: 'a JSON file of these settings (keys as the flag names); flags given too win', placeholder: 'FILE' },
@@ -37,7 +38,7 @@ export const trainFlags = {
   subjects: { type: 'int', help: 'phantom: number of subjects', default: 24 },
   'phantom-size': { type: 'int', help: 'phantom: voxels along each side of the volume', default: 64 },
   'test-fraction': { type: 'number', help: 'share of subjects held out for testing', default: 0.2 },
-  backend: { type: 'string', help: 'where to compute', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'js'] },
+  backend: backendFlag,
   out: { type: 'string', help: 'run folder (default runs/<model>-<time>)', placeholder: 'DIR' },
   resume: { type: 'string', help: 'continue the run in this folder from its last checkpoint', placeholder: 'DIR' },
 } as const satisfies FlagSpecs;
