@@ -55,4 +55,5 @@ def main():
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows, "matmul": matmul}))
 
 
-main()
+if __name__ == "__main__":
+    main()

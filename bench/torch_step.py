@@ -10,12 +10,12 @@ networks and losses are the PyTorch mirror the model tests use (tests/fixtures/m
 import json
 import os
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures'))
 from make_model_fixtures import CycleDis, CycleGen, l1, mse  # noqa: E402
+from torch_peer import best_ms  # noqa: E402  (this script's own folder is on sys.path)
 
 
 def step_ms(size, width, batch, reps, warmups):
@@ -45,14 +45,7 @@ def step_ms(size, width, batch, reps, warmups):
         (0.5 * (d_real + d_fake)).backward()
         d_opt.step()
 
-    for _ in range(warmups):
-        step()
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1e3)
-    return min(times)
+    return best_ms(step, reps, warmups)
 
 
 def main():
