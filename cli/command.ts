@@ -1,5 +1,5 @@
 /** The shape of a fedmed subcommand. */
-import type { FlagSpecs, FlagValues } from './args.js';
+import { UsageError, type FlagSpecs, type FlagValues } from './args.js';
 
 export interface Command {
   name: string;
@@ -14,4 +14,28 @@ export interface Command {
   run(flags: FlagValues, positionals: string[], given: ReadonlySet<string>): Promise<void>;
   /** Commands under this one (`fedmed data phantom`); `run` then only runs when none is named. */
   subcommands?: Command[];
+}
+
+/**
+ * A command that only groups others (`fedmed bench kernels|step`): its help
+ * lists them, and naming none is a usage error that says which there are.
+ */
+export function commandGroup(name: string, summary: string, subcommands: Command[]): Command {
+  const names = subcommands.map((c) => c.name);
+  const width = Math.max(...names.map((n) => n.length));
+  return {
+    name,
+    summary,
+    usage: [
+      `usage: fedmed ${name} ${names.join('|')} [flags]     fedmed ${name} ${names[0]} --help`,
+      '',
+      'commands:',
+      ...subcommands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ].join('\n'),
+    flags: {},
+    subcommands,
+    async run() {
+      throw new UsageError(`fedmed ${name} needs a command: ${names.slice(0, -1).join(', ')} or ${names.at(-1)} (see fedmed ${name} --help)`);
+    },
+  };
 }

@@ -7,7 +7,7 @@
 import { backendNames, setBackend, type BackendName } from '../../engine/index.js';
 import { modelNames, type ModelName } from '../../models/index.js';
 import { UsageError } from '../args.js';
-import type { Command } from '../command.js';
+import { commandGroup, type Command } from '../command.js';
 import { backendFlag, threadsFlag } from '../backend-flags.js';
 
 const kernelsCommand: Command = {
@@ -116,19 +116,4 @@ const stepCommand: Command = {
   },
 };
 
-export const benchCommand: Command = {
-  name: 'bench',
-  summary: 'time the kernels of a backend, or a whole training step',
-  usage: [
-    'usage: fedmed bench kernels|step [flags]     fedmed bench kernels --help',
-    '',
-    'commands:',
-    `  kernels  ${kernelsCommand.summary}`,
-    `  step     ${stepCommand.summary}`,
-  ].join('\n'),
-  flags: {},
-  subcommands: [kernelsCommand, stepCommand],
-  async run() {
-    throw new UsageError('fedmed bench needs a command: kernels or step (see fedmed bench --help)');
-  },
-};
+export const benchCommand = commandGroup('bench', 'time the kernels of a backend, or a whole training step', [kernelsCommand, stepCommand]);

@@ -3,7 +3,7 @@
  * dataset folder (IXI, BraTS2021 or a phantom) before training on it.
  */
 import { UsageError } from '../args.js';
-import type { Command } from '../command.js';
+import { commandGroup, type Command } from '../command.js';
 import type { InspectReport } from '../../data/fs/index.js';
 
 const phantomCommand: Command = {
@@ -84,22 +84,7 @@ const inspectCommand: Command = {
   },
 };
 
-export const dataCommand: Command = {
-  name: 'data',
-  summary: 'make the built-in phantom dataset, or inspect a dataset folder',
-  usage: [
-    'usage: fedmed data <phantom|inspect> [flags]     fedmed data <phantom|inspect> --help',
-    '',
-    'commands:',
-    `  phantom  ${phantomCommand.summary}`,
-    `  inspect  ${inspectCommand.summary}`,
-  ].join('\n'),
-  flags: {},
-  subcommands: [phantomCommand, inspectCommand],
-  async run() {
-    throw new UsageError('fedmed data needs a command: phantom or inspect (see fedmed data --help)');
-  },
-};
+export const dataCommand = commandGroup('data', 'make the built-in phantom dataset, or inspect a dataset folder', [phantomCommand, inspectCommand]);
 
 /** Each distinct value with its count, "a (3), b (2)"; a value all share is shown alone unless `counts`. */
 function tally(values: string[], counts = false): string {
