@@ -1,4 +1,5 @@
 /** NumPy broadcasting: shapes aligned on the right, size-1 axes stretched. */
+import { contiguousStrides } from '../strides.js';
 import type { Tensor } from '../tensor.js';
 import { reshape } from './shape.js';
 import { sum } from './reduce.js';
@@ -13,17 +14,6 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
     out.push(da === 1 ? db : da);
   }
   return out;
-}
-
-/** Row-major strides of `shape`. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d]!;
-  }
-  return strides;
 }
 
 /** Strides that read a tensor of `shape` broadcast to `out` (0 along stretched axes). */

@@ -3,7 +3,8 @@ import type { CopyGeometry } from '../backend.js';
 import { state } from '../state.js';
 import { empty, sizeOf, type Tensor } from '../tensor.js';
 import { record } from '../tape.js';
-import { broadcastShapes, broadcastStrides, contiguousStrides, sumTo } from './broadcast.js';
+import { contiguousStrides } from '../strides.js';
+import { broadcastShapes, broadcastStrides, sumTo } from './broadcast.js';
 
 /** The same values with another shape (one -1 is inferred); shares storage. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {

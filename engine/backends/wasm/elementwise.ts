@@ -1,5 +1,6 @@
 /** The element-wise, reduction and copy kernels' glue: geometry collapsing and work splitting. */
 import { binaryOps, unaryOps, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type ReduceGeometry, type UnaryOp } from '../../backend.js';
+import { contiguousStrides, mergeAxes } from '../../strides.js';
 import type { WasmContext } from './context.js';
 import { binaryLayout, copyLayout, reduceLayout, unaryLayout, writeParams } from './params.js';
 
@@ -12,37 +13,12 @@ export function unary(ctx: WasmContext, op: UnaryOp, x: number, y: number, n: nu
   ctx.pool.run('unary', at, Math.ceil(n / chunk), 1, n >= parallelElements);
 }
 
-/**
- * Drops size-1 axes and merges neighbours that every stride list walks as
- * one, so that the kernels' innermost runs are as long as possible.
- */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  shape.forEach((size, d) => {
-    if (size === 1) return;
-    const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, i) => outStrides[i]![last] === s[d]! * size)) {
-      outShape[last]! *= size;
-      strides.forEach((s, i) => (outStrides[i]![last] = s[d]!));
-      return;
-    }
-    outShape.push(size);
-    strides.forEach((s, i) => outStrides[i]!.push(s[d]!));
-  });
-  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [1]) };
-  if (outShape.length > 6) throw new Error(`wasm backend: rank ${outShape.length} after merging axes; at most 6 are supported`);
-  return { shape: outShape, strides: outStrides };
-}
-
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let step = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = step;
-    step *= shape[d]!;
-  }
-  return s;
+/** mergeAxes, shaped for the wasm kernels: rank 1 to 6. */
+function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const merged = mergeAxes(shape, strides);
+  if (merged.shape.length === 0) return { shape: [1], strides: strides.map(() => [1]) };
+  if (merged.shape.length > 6) throw new Error(`wasm backend: rank ${merged.shape.length} after merging axes; at most 6 are supported`);
+  return merged;
 }
 
 function padded(values: readonly number[], prefix: string): Record<string, number> {
@@ -59,7 +35,7 @@ function runRows(ctx: WasmContext, kernel: 'binary' | 'copy', at: number, shape:
 }
 
 export function binary(ctx: WasmContext, op: BinaryOp, a: number, b: number, y: number, g: BroadcastGeometry): void {
-  const c = collapse(g.shape, [g.aStrides, g.bStrides, contiguous(g.shape)]);
+  const c = collapse(g.shape, [g.aStrides, g.bStrides, contiguousStrides(g.shape)]);
   const at = writeParams(ctx.heap, ctx.params, binaryLayout, {
     op: binaryOps.indexOf(op),
     a,

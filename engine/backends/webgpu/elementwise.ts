@@ -1,33 +1,10 @@
 /** Glue for kernels/wgsl/elementwise.wgsl: fill, unary, binary, copy. */
 import { binaryOps, unaryOps, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type Handle, type UnaryOp } from '../../backend.js';
+import { mergeAxes } from '../../strides.js';
 import type { GpuRuntime } from './runtime.js';
 import { UniformWriter } from './uniforms.js';
 
 const MAX_RANK = 8; // two vec4s in ElementwiseUniforms; Backend promises at most 6
-
-/**
- * Drops size-1 axes and merges neighbouring axes that every stride list walks
- * as one (stride[d] == stride[d + 1] * shape[d + 1]), so that the kernel splits
- * the flat index into as few parts as possible: a same-shape binary op becomes
- * rank 1, a channel bias rank 2 or 3.
- */
-export function mergeAxes(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const extent = shape[d]!;
-    if (extent === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * extent)) {
-      outShape[last]! *= extent;
-      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
-    } else {
-      outShape.push(extent);
-      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
-    }
-  }
-  return { shape: outShape, strides: outStrides };
-}
 
 /**
  * Mirrors `struct ElementwiseUniforms`: shape, the two operands' strides,

@@ -11,7 +11,8 @@ import { Rng } from '../../../engine/index.js';
 import { createBackend } from '../../../engine/backends/index.js';
 import type { Activation, ConvGeometry, CopyGeometry, MatmulGeometry, PoolGeometry, UnaryOp } from '../../../engine/backend.js';
 import { unaryOps, binaryOps } from '../../../engine/backend.js';
-import { broadcastShapes, broadcastStrides, contiguousStrides } from '../../../engine/ops/broadcast.js';
+import { broadcastShapes, broadcastStrides } from '../../../engine/ops/broadcast.js';
+import { contiguousStrides } from '../../../engine/strides.js';
 import { assertParity, randomValues, runCase, type ParityCase } from './parity.js';
 
 installNodePlatform();

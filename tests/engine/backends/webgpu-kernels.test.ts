@@ -17,6 +17,7 @@ import {
 import { JsBackend } from '../../../engine/backends/js/index.js';
 import { Rng } from '../../../engine/index.js';
 import { assertClose, gpuSuite, randomValues, runKernel, webgpuForTests } from './webgpu-setup.js';
+import { broadcastStrides } from '../../../engine/ops/broadcast.js';
 
 const gpu = await webgpuForTests();
 const { test, run } = gpuSuite('webgpu kernels', gpu);
@@ -53,18 +54,6 @@ test('unary on 1 value and on none', async (b) => {
   await parity(b, 'exp [1]', [new Float32Array([0.5])], 1, (k, [h], y) => k.unary('exp', h!, y, 0, 0));
   await parity(b, 'exp []', [new Float32Array(0)], 0, (k, [h], y) => k.unary('exp', h!, y, 0, 0));
 });
-
-function contiguous(shape: readonly number[]): number[] {
-  const strides = shape.map(() => 1);
-  for (let d = shape.length - 2; d >= 0; d--) strides[d] = strides[d + 1]! * shape[d + 1]!;
-  return strides;
-}
-
-/** Strides of `from` broadcast to `to` (same rank): 0 where from has 1. */
-function broadcastStrides(from: readonly number[], to: readonly number[]): number[] {
-  const strides = contiguous(from);
-  return to.map((d, i) => (from[i] === 1 && d !== 1 ? 0 : strides[i]!));
-}
 
 const broadcasts: [number[], number[], number[]][] = [
   [[91], [91], [91]],

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { HandleError, type Handle } from '../../../engine/backend.js';
 import { JsBackend } from '../../../engine/backends/js/index.js';
 import { gemmTile } from '../../../engine/backends/webgpu/conv.js';
-import { mergeAxes } from '../../../engine/backends/webgpu/elementwise.js';
+import { mergeAxes } from '../../../engine/strides.js';
 import { DeviceLostError, WebGpuError } from '../../../engine/backends/webgpu/index.js';
 import { shaders } from '../../../engine/backends/webgpu/shaders.generated.js';
 import { autoReason, getBackend, setBackend } from '../../../engine/index.js';
