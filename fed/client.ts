@@ -24,10 +24,17 @@ export interface PrivacySettings {
   sensitivity: number;
 }
 
-/** What one local epoch did: mean losses and the number of optimizer steps. */
-export interface EpochResult {
-  losses: Record<string, number>;
+/** What local training (an epoch, or a round's epochs) did: optimizer steps and mean losses. */
+export interface LocalTraining {
   steps: number;
+  losses: Record<string, number>;
+}
+
+export interface RoundHooks {
+  /** After each training step; `localEpoch` counts from 0 within the round. */
+  onStep?: (event: StepEvent, localEpoch: number) => void;
+  /** After each local epoch (the web page yields to the browser there). */
+  afterEpoch?: () => Promise<void>;
 }
 
 /** A loss that is not a finite number: training stops at once, naming where. */
@@ -85,11 +92,53 @@ export class Client {
   }
 
   /**
+   * Round `round` (from 0) of local training: `localEpochs` passes, numbered
+   * round * localEpochs + e so that each epoch's random streams are keyed
+   * the same whichever process runs it (the simulation or a Flower node).
+   */
+  async trainRound(
+    round: number,
+    localEpochs: number,
+    hooks: RoundHooks = {},
+  ): Promise<LocalTraining> {
+    const losses: Record<string, number> = {};
+    let steps = 0;
+    for (let e = 0; e < localEpochs; e++) {
+      const result = await this.trainEpoch(round * localEpochs + e, (event) => hooks.onStep?.(event, e));
+      steps += result.steps;
+      for (const [k, v] of Object.entries(result.losses)) losses[k] = (losses[k] ?? 0) + v / localEpochs;
+      await hooks.afterEpoch?.();
+    }
+    return { steps, losses };
+  }
+
+  /** What never leaves the client: discriminator weights and both optimizers' moments, by name. */
+  async privateState(): Promise<Map<string, StateEntry>> {
+    const out = new Map<string, StateEntry>();
+    for (const [name, entry] of await readNamed(this.model.discriminatorParameters())) out.set(`discriminator.${name}`, entry);
+    for (const [prefix, adam] of this.optimizers()) {
+      for (const [name, entry] of await adam.stateDict()) out.set(`${prefix}.${name}`, entry);
+    }
+    return out;
+  }
+
+  /** Restores what privateState() saved; `where` names the source in errors. */
+  restorePrivateState(state: ReadonlyMap<string, StateEntry>, where: string): void {
+    const section = (prefix: string) => new Map([...state].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    writeNamed(this.model.discriminatorParameters(), section('discriminator.'), where);
+    for (const [prefix, adam] of this.optimizers()) adam.loadStateDict(section(`${prefix}.`));
+  }
+
+  private optimizers() {
+    return [['adam.generator', this.model.generatorOptimizer], ['adam.discriminator', this.model.discriminatorOptimizer]] as const;
+  }
+
+  /**
    * One pass over the client's data. `epoch` counts this client's epochs
    * from 0 over the whole run: shuffling, DP noise and model noise are drawn
    * from streams keyed by it, so a resumed run repeats them exactly.
    */
-  async trainEpoch(epoch: number, onStep?: (e: StepEvent) => void): Promise<EpochResult> {
+  async trainEpoch(epoch: number, onStep?: (e: StepEvent) => void): Promise<LocalTraining> {
     this.noiseRng = streamRng(this.seed, 0x0153, epoch);
     const dpRng = streamRng(this.seed, 0xd9, epoch);
     const totals: Record<string, number> = {};

@@ -5,15 +5,11 @@
  * client. Browser-safe: the CLI's runs and the web page share it.
  */
 import type { StateEntry } from '../engine/index.js';
-import type { Client, StepEvent } from './client.js';
+import type { Client, LocalTraining, RoundHooks } from './client.js';
 import { federatedAverage, type ClientUpdate } from './fedavg.js';
 
-export interface ClientRound {
+export interface ClientRound extends LocalTraining {
   client: Client;
-  /** Optimizer steps over its local epochs. */
-  steps: number;
-  /** Its mean losses over the local epochs. */
-  losses: Record<string, number>;
 }
 
 export interface RoundResult {
@@ -24,14 +20,7 @@ export interface RoundResult {
   losses: Record<string, number>;
 }
 
-export interface RoundHooks {
-  /** After each training step; `localEpoch` counts from 0 within the round. */
-  onStep?: (event: StepEvent, localEpoch: number) => void;
-  /** After each local epoch (the web page yields to the browser there). */
-  afterEpoch?: () => Promise<void>;
-}
-
-/** Round `round` (from 0): epochs are numbered round * localEpochs + e, keying each client's random streams. */
+/** Round `round` (from 0): see Client.trainRound for how its epochs are numbered. */
 export async function federatedRound(
   clients: readonly Client[],
   global: ReadonlyMap<string, StateEntry>,
@@ -43,16 +32,9 @@ export async function federatedRound(
   const results: ClientRound[] = [];
   for (const client of clients) {
     client.receive(global);
-    const losses: Record<string, number> = {};
-    let steps = 0;
-    for (let e = 0; e < localEpochs; e++) {
-      const result = await client.trainEpoch(round * localEpochs + e, (event) => hooks.onStep?.(event, e));
-      steps += result.steps;
-      for (const [k, v] of Object.entries(result.losses)) losses[k] = (losses[k] ?? 0) + v / localEpochs;
-      await hooks.afterEpoch?.();
-    }
+    const local = await client.trainRound(round, localEpochs, hooks);
     updates.push(await client.upload());
-    results.push({ client, steps, losses });
+    results.push({ client, ...local });
   }
   const total = clients.reduce((n, c) => n + c.samples, 0);
   const losses: Record<string, number> = {};

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type StateEntry } from '../../engine/index.js';
 import { writeFileAtomic } from '../../eval/fs.js';
 import type { Client } from '../../fed/client.js';
-import { readNamed, writeNamed } from '../../fed/state.js';
+import { readNamed } from '../../fed/state.js';
 import type { GanModel } from '../../models/index.js';
 
 /** What a checkpoint restores besides the weights: the run's history. */
@@ -49,7 +49,7 @@ export async function saveCheckpoint(
   const generators = await readNamed(server.generatorParameters());
   await writeFileAtomic(path.join(dir, generatorsFile), encodeSafetensors(generators, { ...metadata, round: String(progress.round) }));
   for (const client of clients) {
-    await writeFileAtomic(path.join(dir, `${client.name}.safetensors`), encodeSafetensors(await clientState(client.model)));
+    await writeFileAtomic(path.join(dir, `${client.name}.safetensors`), encodeSafetensors(await client.privateState()));
   }
   await writeFileAtomic(path.join(dir, 'progress.json'), JSON.stringify(progress));
   await writeFileAtomic(path.join(runDir, 'checkpoints', LATEST), path.basename(dir) + '\n');
@@ -57,16 +57,6 @@ export async function saveCheckpoint(
     if (old.startsWith('round-') && old !== path.basename(dir)) await rm(path.join(runDir, 'checkpoints', old), { recursive: true, force: true });
   }
   return dir;
-}
-
-/** A client's private state: discriminator weights and both optimizers' moments. */
-async function clientState(model: GanModel): Promise<Map<string, StateEntry>> {
-  const out = new Map<string, StateEntry>();
-  for (const [name, entry] of await readNamed(model.discriminatorParameters())) out.set(`discriminator.${name}`, entry);
-  for (const [prefix, adam] of [['adam.generator', model.generatorOptimizer], ['adam.discriminator', model.discriminatorOptimizer]] as const) {
-    for (const [name, entry] of await adam.stateDict()) out.set(`${prefix}.${name}`, entry);
-  }
-  return out;
 }
 
 /** The folder `latest` names, or null when the run has no checkpoint yet. */
@@ -90,12 +80,7 @@ export async function loadCheckpoint(dir: string, clients: readonly Client[]): P
   const { tensors: generators, metadata } = await readSafetensors(path.join(dir, generatorsFile));
   for (const client of clients) {
     const file = path.join(dir, `${client.name}.safetensors`);
-    const { tensors } = await readSafetensors(file);
-    const section = (prefix: string) => new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-    const model = client.model;
-    writeNamed(model.discriminatorParameters(), section('discriminator.'), file);
-    model.generatorOptimizer.loadStateDict(section('adam.generator.'));
-    model.discriminatorOptimizer.loadStateDict(section('adam.discriminator.'));
+    client.restorePrivateState((await readSafetensors(file)).tensors, file);
   }
   const progress = JSON.parse(await readFile(path.join(dir, 'progress.json'), 'utf8')) as Progress;
   return { progress, generators, metadata };

@@ -4,7 +4,7 @@
  * items, loaders and models, and the server's model that holds the global
  * generators for evaluation and checkpoints.
  */
-import { BatchLoader, buildItems, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset } from '../../data/index.js';
+import { BatchLoader, buildItems, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
 import { createModel, type GanModel, type ModelOptions } from '../../models/index.js';
 import type { Tensor } from '../../engine/index.js';
@@ -26,23 +26,36 @@ export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: 
   return { width: config.width, size: config.size, identity: config.identity, seed, lr: config.lr, noise };
 }
 
-export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
-  const { dataset, train, test } = await loadSplit(config);
-  const groups = config.clients > 0
-    ? partitionClients(train, { clients: config.clients, scheme: config.scheme, weights: config.weights ?? undefined, seed: config.seed })
-    : [train];
+/**
+ * Client `k` (from 0) of a run, holding `subjects`: its seed, items, loader
+ * and model follow from the config and k alone, so the simulation and a
+ * Flower node given the same share build the same client.
+ */
+export function buildClient(config: TrainConfig, subjects: readonly Subject[], k: number, name: string): Client {
   const misalignment: Misalignment = config.misalign === 'slight' ? { mode: 'slight', level: config.misalignLevel } : { mode: config.misalign };
   const privacy: PrivacySettings | null = config.dp === 'off'
     ? null
     : { mechanism: config.dp, clip: config.clip, noise: config.noise, sensitivity: config.sensitivity };
+  const seed = mixSeed(config.seed, k + 1);
+  const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
+  const loader = new BatchLoader(items, { source: config.source, target: config.target, batchSize: config.batch, seed, misalignment });
+  return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
+}
+
+/** Each client's training subjects: shares under the scheme (or weights), or all of them when centralized. */
+export function clientShares(config: TrainConfig, train: readonly Subject[]): Subject[][] {
+  return config.clients > 0
+    ? partitionClients(train, { clients: config.clients, scheme: config.scheme, weights: config.weights ?? undefined, seed: config.seed })
+    : [[...train]];
+}
+
+export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
+  const { dataset, train, test } = await loadSplit(config);
+  const groups = clientShares(config, train);
   const clients = groups.map((subjects, k) => {
     // One client per hospital under the site scheme: name it after the hospital.
     const site = config.scheme === 'site' && !config.weights ? subjects[0]?.site : null;
-    const name = config.clients > 0 ? (site ?? `client${k + 1}`) : 'central';
-    const seed = mixSeed(config.seed, k + 1);
-    const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
-    const loader = new BatchLoader(items, { source: config.source, target: config.target, batchSize: config.batch, seed, misalignment });
-    return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
+    return buildClient(config, subjects, k, config.clients > 0 ? (site ?? `client${k + 1}`) : 'central');
   });
   const testItems = evaluationItems(test, config.seed);
   const server = createModel(config.model, modelOptions(config, config.seed));
