@@ -15,8 +15,9 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { translateCommand } from './commands/translate.js';
 import { metricsCommand } from './commands/metrics.js';
+import { initCommand } from './commands/init.js';
 
-const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand];
+const commands: Command[] = [trainCommand, initCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -21,7 +21,8 @@ interface Moments {
 }
 
 export class Adam {
-  readonly lr: number;
+  /** May change between steps (a Flower server's config can set it per round). */
+  lr: number;
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;

@@ -1,0 +1,205 @@
+/**
+ * A hospital as a Flower federation sees it: fedmed's Client answering
+ * Flower's `train` and `evaluate` messages with records. A `train` message
+ * carries the global generators (ArrayRecord `arrays`, one float32 .npy per
+ * generator parameter, named as generatorParameters() names them) and a
+ * ConfigRecord (`server-round`, optionally `local-epochs` and `lr`); the
+ * reply carries the generators after the local epochs and a MetricRecord
+ * whose `num-examples` is what Flower's FedAvg weights by. An `evaluate`
+ * message scores the received generators on the held-out subjects.
+ *
+ * Whatever is wrong with a message (an unknown or missing array, a wrong
+ * shape or dtype, a non-finite value, a spent privacy budget) is an error
+ * reply naming it, and the model is left as it was. What never leaves the
+ * hospital (data, discriminators, Adam moments, the privacy ledger) stays in
+ * the Client; `save` persists it before a reply goes out, so a reply never
+ * reports privacy spending that a crash could forget.
+ */
+import type { StateEntry } from '../../engine/index.js';
+import type { Client, LocalTraining } from '../client.js';
+import { PrivacyLedger, type LedgerEntry } from '../dp/ledger.js';
+import type { NamedTensors } from '../state.js';
+import { fromNpy, toNpy } from './npy.js';
+import type { ArrayRecord, ConfigRecord, FlowerMessage, MetricRecord, RecordDict, Reply } from './records.js';
+
+/** Flower's ErrorCode.CLIENT_APP_RAISED_EXCEPTION: what a ClientApp's failure is reported as. */
+export const CLIENT_ERROR = 2;
+
+/** A message the hospital will not act on; its text goes back as the error reply's reason. */
+export class RefusedMessage extends Error {
+  override name = 'RefusedMessage';
+}
+
+export interface HospitalPrivacy {
+  ledger: PrivacyLedger;
+  noise: number;
+  /** The hospital's budget: a round that would take epsilon past it is refused. */
+  maxEpsilon: number | null;
+}
+
+/** A finished `train` round, as the node's state folder records it. */
+export interface TrainedRound extends LocalTraining {
+  runId: string;
+  serverRound: number;
+  epsilon: number | null;
+}
+
+/** Scores of received generators on the held-out subjects, by metric name, and how many slices gave them. */
+export interface HeldOutScores {
+  examples: number;
+  metrics: Record<string, number>;
+}
+
+export interface HospitalOptions {
+  client: Client;
+  /** Scores generators on the held-out subjects, leaving the client's own model untouched. */
+  evaluate(generators: Map<string, StateEntry>): Promise<HeldOutScores>;
+  /** Local epochs when a `train` message does not say. */
+  localEpochs: number;
+  privacy: HospitalPrivacy | null;
+  /** The ledger changed before training starts: persist it (a crash mid-round then over-counts, never under-counts). */
+  saveLedger(entries: readonly LedgerEntry[]): Promise<void>;
+  /** A round finished: persist the client's private state and the round, before the reply leaves. */
+  saveRound(round: TrainedRound): Promise<void>;
+  log(line: string): void;
+}
+
+export class Hospital {
+  constructor(private readonly o: HospitalOptions) {}
+
+  /** The reply to one message; never throws for a bad message, only for a failure of the hospital itself. */
+  async handle(message: FlowerMessage): Promise<Reply> {
+    const kind = message.metadata.messageType.split('.')[0];
+    try {
+      if (!message.content) throw new RefusedMessage(`a ${message.metadata.messageType} message without content`);
+      if (kind === 'train') return { content: await this.train(message) };
+      if (kind === 'evaluate') return { content: await this.evaluate(message.content) };
+      throw new RefusedMessage(`message type '${message.metadata.messageType}' is not one a fedmed node handles (train, evaluate)`);
+    } catch (e) {
+      if (!(e instanceof RefusedMessage)) throw e;
+      this.o.log(`refused ${message.metadata.messageType} message ${message.metadata.messageId.slice(0, 12)}: ${e.message}`);
+      return { error: { code: CLIENT_ERROR, reason: e.message } };
+    }
+  }
+
+  private async train(message: FlowerMessage): Promise<RecordDict> {
+    const content = message.content!;
+    const { client } = this.o;
+    const config = configOf(content);
+    const serverRound = positiveInt(config, 'server-round', null);
+    const localEpochs = positiveInt(config, 'local-epochs', this.o.localEpochs);
+    const lr = config.get('lr');
+    if (lr !== undefined && !(typeof lr === 'number' && lr > 0)) throw new RefusedMessage(`config 'lr' must be a positive float, got ${String(lr)}`);
+    const global = globalGenerators(arraysOf(content), client.model.generatorParameters());
+    const epsilon = await this.spendBudget(serverRound, client.loader.length * localEpochs);
+    if (typeof lr === 'number') for (const adam of [client.model.generatorOptimizer, client.model.discriminatorOptimizer]) adam.lr = lr;
+    client.receive(global);
+    this.o.log(`round ${serverRound}: training ${localEpochs} local epoch${localEpochs === 1 ? '' : 's'} on ${client.samples} items`);
+    const local = await client.trainRound(serverRound - 1, localEpochs);
+    await this.o.saveRound({ runId: String(message.metadata.runId), serverRound, epsilon, ...local });
+    const metrics: MetricRecord = new Map<string, number | bigint>([['num-examples', BigInt(client.samples)], ['steps', BigInt(local.steps)]]);
+    for (const [name, value] of Object.entries(local.losses)) metrics.set(`loss-${name}`, value);
+    if (epsilon !== null) metrics.set('epsilon', epsilon);
+    return new Map([
+      ['arrays', { kind: 'array', record: toArrayRecord(await client.upload().then((u) => u.state)) }],
+      ['metrics', { kind: 'metric', record: metrics }],
+    ]);
+  }
+
+  /**
+   * Records this round's DP steps in the ledger before training, or refuses
+   * the round if it would take epsilon past the budget. Returns the epsilon
+   * spent by the end of the round (null without DP).
+   */
+  private async spendBudget(serverRound: number, steps: number): Promise<number | null> {
+    const privacy = this.o.privacy;
+    if (!privacy) return null;
+    const { client } = this.o;
+    const round = { client: client.name, round: serverRound, steps, q: client.samplingRate, noise: privacy.noise };
+    const last = privacy.ledger.entries.at(-1);
+    if (last && serverRound <= last.round) throw new RefusedMessage(`server round ${serverRound} was already trained (the ledger is at round ${last.round})`);
+    const trial = new PrivacyLedger({ delta: privacy.ledger.delta, sampling: privacy.ledger.sampling, conversion: privacy.ledger.conversion });
+    for (const entry of privacy.ledger.entries) trial.record(entry);
+    const after = trial.record(round).epsilon;
+    if (privacy.maxEpsilon !== null && after > privacy.maxEpsilon) {
+      throw new RefusedMessage(`round ${serverRound} would spend epsilon ${after.toFixed(3)} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${(last?.epsilon ?? 0).toFixed(3)}`);
+    }
+    privacy.ledger.record(round);
+    await this.o.saveLedger(privacy.ledger.entries);
+    return after;
+  }
+
+  private async evaluate(content: RecordDict): Promise<RecordDict> {
+    const params = this.o.client.model.generatorParameters();
+    const { examples, metrics: scores } = await this.o.evaluate(globalGenerators(arraysOf(content), params));
+    const metrics: MetricRecord = new Map<string, number | bigint>([['num-examples', BigInt(examples)]]);
+    for (const [name, value] of Object.entries(scores)) metrics.set(name, value);
+    return new Map([['metrics', { kind: 'metric', record: metrics }]]);
+  }
+}
+
+/** The message's one ConfigRecord (an empty one when it has none). */
+function configOf(content: RecordDict): ConfigRecord {
+  const configs = [...content.values()].filter((r) => r.kind === 'config');
+  if (configs.length > 1) throw new RefusedMessage(`${configs.length} ConfigRecords where one is expected`);
+  return configs[0]?.kind === 'config' ? configs[0].record : new Map();
+}
+
+/** The message's one ArrayRecord. */
+function arraysOf(content: RecordDict): ArrayRecord {
+  const records = [...content.entries()].filter(([, r]) => r.kind === 'array');
+  if (records.length !== 1) throw new RefusedMessage(`${records.length} ArrayRecords where one (the global generators, 'arrays') is expected`);
+  const record = records[0]![1];
+  return record.kind === 'array' ? record.record : new Map();
+}
+
+/** A whole number >= 1 from the config, or `fallback` when absent (null: required). */
+function positiveInt(config: ConfigRecord, key: string, fallback: number | null): number {
+  const value = config.get(key);
+  if (value === undefined && fallback !== null) return fallback;
+  if (typeof value !== 'bigint' || value < 1n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RefusedMessage(`config '${key}' must be an int of at least 1, got ${value === undefined ? 'nothing' : `${typeof value} ${String(value)}`}`);
+  }
+  return Number(value);
+}
+
+/**
+ * The generators a message brings, checked against the model's parameters:
+ * every name known and present, float32, the parameter's shape, finite.
+ */
+export function globalGenerators(arrays: ArrayRecord, params: NamedTensors): Map<string, StateEntry> {
+  const expected = new Map(params.map(([name, p]) => [name, p.shape]));
+  for (const name of arrays.keys()) {
+    if (!expected.has(name)) throw new RefusedMessage(`array '${name}' is not a generator parameter of this model`);
+  }
+  const out = new Map<string, StateEntry>();
+  for (const [name, shape] of expected) {
+    const array = arrays.get(name);
+    if (!array) throw new RefusedMessage(`array '${name}' is missing (${arrays.size} arrays sent, ${expected.size} expected)`);
+    let decoded: ReturnType<typeof fromNpy>;
+    try {
+      decoded = fromNpy(array.data);
+    } catch (e) {
+      throw new RefusedMessage(`array '${name}': ${(e as Error).message}`);
+    }
+    if (array.dtype !== 'float32' || decoded.dtype !== 'float32') throw new RefusedMessage(`array '${name}' is ${array.dtype === 'float32' ? decoded.dtype : array.dtype}, expected float32`);
+    if (!sameShape(decoded.shape, shape) || !sameShape(array.shape, shape)) {
+      throw new RefusedMessage(`array '${name}' has shape [${decoded.shape}], the model's parameter is [${shape}]`);
+    }
+    const bad = decoded.values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RefusedMessage(`array '${name}' holds ${decoded.values[bad]} at flat index ${bad}`);
+    out.set(name, { shape: [...shape], values: decoded.values });
+  }
+  return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Named float32 tensors as Flower Arrays (.npy bytes), in the model's parameter order. */
+export function toArrayRecord(state: ReadonlyMap<string, StateEntry>): ArrayRecord {
+  const record: ArrayRecord = new Map();
+  for (const [name, { shape, values }] of state) record.set(name, { dtype: 'float32', shape: [...shape], data: toNpy(values, shape) });
+  return record;
+}

@@ -1,0 +1,183 @@
+/**
+ * The hospital behind a Flower node: a train message trains exactly as the
+ * simulation's client does, bad arrays and a spent budget are error replies
+ * that leave the model and the ledger as they were, and what never leaves
+ * the hospital is not in any reply.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { setBackend, type StateEntry } from '../../engine/index.js';
+import { BatchLoader, buildItems, phantomDataset } from '../../data/index.js';
+import { Client, type PrivacySettings } from '../../fed/client.js';
+import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
+import { Hospital, toArrayRecord, type TrainedRound } from '../../fed/flower/hospital.js';
+import { fromNpy, toNpy } from '../../fed/flower/npy.js';
+import type { ArrayRecord, ConfigRecord, FlowerMessage, RecordDict, Reply } from '../../fed/flower/records.js';
+import { readNamed } from '../../fed/state.js';
+import { createModel } from '../../models/index.js';
+
+const privacy: PrivacySettings = { mechanism: 'dp-sgd', clip: 1, noise: 1.1, sensitivity: 2 };
+
+async function makeClient(dp: boolean): Promise<Client> {
+  await setBackend('js');
+  const data = phantomDataset({ subjects: 3, size: 32, seed: 1 }, { contrasts: ['PD', 'T2'], size: 32 });
+  const loader = new BatchLoader(buildItems(data.subjects, { seed: 5 }), { source: 'PD', target: 'T2', batchSize: 4, seed: 5 });
+  return new Client('client1', loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed: 7, noise }), 5, dp ? privacy : null);
+}
+
+interface Harness {
+  hospital: Hospital;
+  client: Client;
+  ledger: PrivacyLedger | null;
+  saved: { ledgers: (readonly LedgerEntry[])[]; rounds: TrainedRound[] };
+}
+
+async function harness(options: { dp?: boolean; maxEpsilon?: number } = {}): Promise<Harness> {
+  const client = await makeClient(Boolean(options.dp));
+  const ledger = options.dp ? new PrivacyLedger({ delta: 1e-5 }) : null;
+  const saved: Harness['saved'] = { ledgers: [], rounds: [] };
+  const hospital = new Hospital({
+    client,
+    evaluate: async (generators) => ({ examples: 7, metrics: { 'pd-to-t2-psnr': generators.size } }),
+    localEpochs: 1,
+    privacy: ledger ? { ledger, noise: privacy.noise, maxEpsilon: options.maxEpsilon ?? null } : null,
+    saveLedger: async (entries) => void saved.ledgers.push([...entries]),
+    saveRound: async (round) => void saved.rounds.push(round),
+    log: () => {},
+  });
+  return { hospital, client, ledger, saved };
+}
+
+/** A global model to send: another client's generators (other seed), so receiving them changes something. */
+async function globalGenerators(): Promise<Map<string, StateEntry>> {
+  const other = createModel('cyclegan', { width: 2, size: 32, seed: 99 });
+  const state = await readNamed(other.generatorParameters());
+  other.dispose();
+  return state;
+}
+
+function message(type: string, content: RecordDict): FlowerMessage {
+  return {
+    metadata: { runId: 11n, messageId: 'ab'.repeat(32), srcNodeId: 1n, dstNodeId: 42n, replyToMessageId: '', groupId: '', ttl: 3600, messageType: type, createdAt: Date.now() / 1000 },
+    content,
+  };
+}
+
+function trainContent(arrays: ArrayRecord, config: ConfigRecord = new Map([['server-round', 1n]])): RecordDict {
+  return new Map([
+    ['arrays', { kind: 'array', record: arrays }],
+    ['config', { kind: 'config', record: config }],
+  ]);
+}
+
+function errorOf(reply: Reply): string {
+  assert.ok('error' in reply && reply.error, `expected an error reply, got ${JSON.stringify([...('content' in reply && reply.content ? reply.content.keys() : [])])}`);
+  return reply.error.reason;
+}
+
+test('a train message trains as the simulation client does and replies with generators and num-examples only', async () => {
+  const global = await globalGenerators();
+  const { hospital, client, saved } = await harness();
+  const reply = await hospital.handle(message('train', trainContent(toArrayRecord(global), new Map([['server-round', 2n], ['local-epochs', 1n]]))));
+  assert.ok('content' in reply && reply.content, 'a content reply');
+  const content = reply.content!;
+  assert.equal([...content.keys()], ['arrays', 'metrics']);
+
+  const twin = await makeClient(false); // the simulation's client: receive, round 1 (from 0), upload
+  twin.receive(global);
+  const local = await twin.trainRound(1, 1);
+  const expected = (await twin.upload()).state;
+  const arrays = content.get('arrays')!;
+  assert.ok(arrays.kind === 'array');
+  assert.equal([...arrays.record.keys()], [...expected.keys()], 'one array per generator parameter, in order');
+  for (const [name, entry] of expected) {
+    const got = fromNpy(arrays.record.get(name)!.data);
+    assert.equal(got.shape, [...entry.shape], name);
+    assert.equal([...got.values], [...entry.values], name);
+  }
+  const metrics = content.get('metrics')!;
+  assert.ok(metrics.kind === 'metric');
+  assert.is(metrics.record.get('num-examples'), BigInt(client.samples));
+  assert.is(metrics.record.get('loss-generator'), local.losses.generator);
+  assert.not.ok(metrics.record.has('epsilon'), 'no epsilon without DP');
+  assert.is(saved.rounds.length, 1);
+  assert.is(saved.rounds[0]!.serverRound, 2);
+  twin.dispose();
+  client.dispose();
+});
+
+test('bad arrays are error replies naming the array, and the model is left as it was', async () => {
+  const global = await globalGenerators();
+  const names = [...global.keys()];
+  const first = names[0]!;
+  const { hospital, client, saved } = await harness();
+  const before = await readNamed(client.model.generatorParameters());
+  const cases: [string, (r: ArrayRecord) => void, RegExp][] = [
+    ['unknown name', (r) => r.set('g_a2b.extra.weight', r.get(first)!), /array 'g_a2b\.extra\.weight' is not a generator parameter/],
+    ['missing array', (r) => r.delete(names[3]!), new RegExp(`array '${names[3]!.replace(/\./g, '\\.')}' is missing`)],
+    ['wrong shape', (r) => r.set(first, { dtype: 'float32', shape: [1, 2], data: toNpy(new Float32Array(2), [1, 2]) }), /has shape \[1,2\]/],
+    ['non-finite value', (r) => {
+      const values = global.get(first)!.values.slice();
+      values[3] = NaN;
+      r.set(first, { dtype: 'float32', shape: [...global.get(first)!.shape], data: toNpy(values, global.get(first)!.shape) });
+    }, /holds NaN at flat index 3/],
+    ['wrong dtype', (r) => r.set(first, { ...r.get(first)!, dtype: 'float64' }), /float64, expected float32/],
+    ['corrupt .npy', (r) => r.set(first, { ...r.get(first)!, data: new Uint8Array([1, 2, 3]) }), new RegExp(`array '${first.replace(/\./g, '\\.')}'`)],
+  ];
+  for (const [what, spoil, pattern] of cases) {
+    const arrays = toArrayRecord(global);
+    spoil(arrays);
+    const reason = errorOf(await hospital.handle(message('train', trainContent(arrays))));
+    assert.match(reason, pattern, what);
+  }
+  const after = await readNamed(client.model.generatorParameters());
+  for (const [name, entry] of before) assert.equal([...after.get(name)!.values], [...entry.values], `${name} unchanged`);
+  assert.is(saved.rounds.length, 0, 'no round recorded');
+  assert.match(errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global), new Map())))), /config 'server-round' must be an int/);
+  assert.match(errorOf(await hospital.handle(message('query', trainContent(toArrayRecord(global))))), /message type 'query' is not one a fedmed node handles/);
+  client.dispose();
+});
+
+test('DP: the ledger is saved before training and epsilon is reported; a round past --max-epsilon is refused and spends nothing', async () => {
+  const global = await globalGenerators();
+  const { hospital, client, ledger, saved } = await harness({ dp: true, maxEpsilon: 1e9 });
+  const reply = await hospital.handle(message('train', trainContent(toArrayRecord(global))));
+  assert.ok('content' in reply && reply.content);
+  const metrics = reply.content!.get('metrics')!;
+  assert.ok(metrics.kind === 'metric');
+  const epsilon = metrics.record.get('epsilon') as number;
+  assert.ok(epsilon > 0 && Number.isFinite(epsilon));
+  assert.is(ledger!.entries.at(-1)!.epsilon, epsilon);
+  assert.is(saved.ledgers.length, 1, 'ledger persisted once, before the round');
+  assert.is(saved.ledgers[0]!.at(-1)!.epsilon, epsilon);
+
+  const tight = await harness({ dp: true, maxEpsilon: epsilon * 1.05 });
+  tight.ledger!.record({ client: 'client1', round: 1, steps: tight.client.loader.length, q: tight.client.samplingRate, noise: privacy.noise });
+  const before = await readNamed(tight.client.model.generatorParameters());
+  const reason = errorOf(await tight.hospital.handle(message('train', trainContent(toArrayRecord(global), new Map([['server-round', 2n]])))));
+  assert.match(reason, /round 2 would spend epsilon [\d.]+ .* past this hospital's --max-epsilon/);
+  assert.is(tight.ledger!.entries.length, 1, 'nothing recorded');
+  assert.is(tight.saved.ledgers.length, 0);
+  const after = await readNamed(tight.client.model.generatorParameters());
+  for (const [name, entry] of before) assert.equal([...after.get(name)!.values], [...entry.values]);
+  assert.match(errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global))))), /server round 1 was already trained/);
+  client.dispose();
+  tight.client.dispose();
+});
+
+test('an evaluate message replies with the scores and num-examples, leaving the model alone', async () => {
+  const global = await globalGenerators();
+  const { hospital, client } = await harness();
+  const before = await readNamed(client.model.generatorParameters());
+  const reply = await hospital.handle(message('evaluate', new Map([['arrays', { kind: 'array', record: toArrayRecord(global) }]])));
+  assert.ok('content' in reply && reply.content);
+  const metrics = reply.content!.get('metrics')!;
+  assert.ok(metrics.kind === 'metric');
+  assert.is(metrics.record.get('num-examples'), 7n);
+  assert.is(metrics.record.get('pd-to-t2-psnr'), global.size);
+  const after = await readNamed(client.model.generatorParameters());
+  for (const [name, entry] of before) assert.equal([...after.get(name)!.values], [...entry.values]);
+  client.dispose();
+});
+
+test.run();
