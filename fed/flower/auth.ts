@@ -1,0 +1,78 @@
+/**
+ * Flower's node authentication: every Fleet call carries the node's P-384
+ * public key (PEM, SubjectPublicKeyInfo), the current UTC time as Python's
+ * isoformat() writes it, and an ECDSA-SHA256 signature (DER) over that
+ * timestamp's ASCII bytes and nothing else. The SuperLink accepts a call if
+ * the signature verifies and its clock minus the timestamp lies strictly
+ * between -5 s and 305 s.
+ */
+import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+
+export const PUBLIC_KEY_HEADER = 'flwr-public-key-bin';
+export const TIMESTAMP_HEADER = 'flwr-timestamp';
+export const SIGNATURE_HEADER = 'flwr-signature-bin';
+
+/** The window the SuperLink accepts, in seconds of (its clock - the timestamp), both ends open. */
+export const TIMESTAMP_WINDOW = { min: -5, max: 305 } as const;
+
+export interface AuthHeaders {
+  [PUBLIC_KEY_HEADER]: Uint8Array;
+  [TIMESTAMP_HEADER]: string;
+  [SIGNATURE_HEADER]: Uint8Array;
+}
+
+/** A node's key pair: a fresh one per node process, as Flower's own SuperNode makes. */
+export class NodeKey {
+  /** The public key as the PEM bytes the SuperLink registers. */
+  readonly publicPem: Uint8Array;
+
+  private constructor(private readonly privateKey: KeyObject) {
+    this.publicPem = new TextEncoder().encode(createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }) as string);
+  }
+
+  static generate(): NodeKey {
+    return new NodeKey(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey);
+  }
+
+  /** The three metadata entries of one call, signed now. */
+  headers(now = nowMicros()): AuthHeaders {
+    const timestamp = pythonTimestamp(now);
+    return {
+      [PUBLIC_KEY_HEADER]: this.publicPem,
+      [TIMESTAMP_HEADER]: timestamp,
+      [SIGNATURE_HEADER]: sign('sha256', new TextEncoder().encode(timestamp), this.privateKey),
+    };
+  }
+}
+
+/** Microseconds since the epoch, from the wall clock. */
+export function nowMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+/** `2026-12-02T16:55:16.582204+00:00`: Python's datetime.now(timezone.utc).isoformat() for a time in microseconds. */
+export function pythonTimestamp(micros: number): string {
+  const date = new Date(Math.floor(micros / 1000));
+  const fraction = String(Math.floor(micros) % 1_000_000).padStart(6, '0');
+  return `${date.toISOString().slice(0, 19)}.${fraction}+00:00`;
+}
+
+/** Whether `signature` is the key's ECDSA-SHA256 signature of the timestamp (what the SuperLink checks). */
+export function verifyHeaders(headers: AuthHeaders): boolean {
+  try {
+    const key = createPublicKey(Buffer.from(headers[PUBLIC_KEY_HEADER]).toString('utf8'));
+    return verify('sha256', new TextEncoder().encode(headers[TIMESTAMP_HEADER]), key, headers[SIGNATURE_HEADER]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Milliseconds since the epoch of an ISO 8601 timestamp with a UTC offset
+ * (the forms Python's fromisoformat takes); null for one without an offset.
+ */
+export function parseTimestamp(text: string): number | null {
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$/.test(text)) return null;
+  const ms = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(ms) ? null : ms;
+}
