@@ -15,9 +15,10 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { translateCommand } from './commands/translate.js';
 import { metricsCommand } from './commands/metrics.js';
+import { nodeCommand } from './commands/node.js';
 import { initCommand } from './commands/init.js';
 
-const commands: Command[] = [trainCommand, initCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand];
+const commands: Command[] = [trainCommand, nodeCommand, initCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -1,0 +1,82 @@
+/** fedmed node: a hospital joining a Flower federation as a SuperNode of its own. */
+import { UsageError, type FlagSpecs, type FlagValues } from '../args.js';
+import type { Command } from '../command.js';
+import { trainFlags } from '../train/config.js';
+
+/** The training settings that describe one hospital's local training (the federation's are the server's). */
+const clientFlagNames = [
+  'data', 'model', 'direction', 'size', 'width', 'batch', 'lr', 'identity', 'seed', 'local-epochs', 'paired-ratio',
+  'misalign', 'misalign-level', 'dp', 'clip', 'noise', 'delta', 'sensitivity', 'subjects', 'phantom-size', 'test-fraction', 'backend',
+] as const;
+
+export const nodeFlags = {
+  superlink: { type: 'string', help: "the SuperLink's Fleet API (grpc-rere)", default: '127.0.0.1:9092', placeholder: 'HOST:PORT' },
+  state: { type: 'string', help: 'where the node keeps what never leaves it: discriminators, Adam moments, privacy ledger (required)', placeholder: 'DIR' },
+  'max-epsilon': { type: 'number', help: "the hospital's privacy budget: train messages that would spend more are refused", placeholder: 'E' },
+  part: { type: 'string', help: "train on share K of N of --data's training subjects, dealt as train --clients N --scheme does (trying a federation on one machine)", placeholder: 'K/N' },
+  scheme: trainFlags.scheme,
+  ...Object.fromEntries(clientFlagNames.map((name) => [name, trainFlags[name]])),
+  'local-epochs': { ...trainFlags['local-epochs'], help: "local epochs of a round whose train message does not say (its config's local-epochs)" },
+} as FlagSpecs;
+
+export const nodeCommand: Command = {
+  name: 'node',
+  summary: 'join a Flower federation as a hospital: a SuperNode that trains on local data',
+  usage: [
+    'usage: fedmed node --state DIR [--superlink HOST:PORT] [--data DIR|phantom] [--direction SRC:DST] [flags]',
+    '',
+    "Connects to a Flower SuperLink's Fleet API and answers the federation's messages:",
+    "'train' brings the global generators; the node trains its local epochs on its own data",
+    '(with DP-SGD or GS-WGAN if --dp is given) and replies with its generators and the number',
+    "of examples FedAvg weights them by. 'evaluate' scores received generators on the node's",
+    'held-out subjects. Data, discriminators, Adam moments and the privacy ledger never leave',
+    'the node; they live in --state, written after every round, so a killed node started again',
+    'with the same flags rejoins where it was. Stop it with Ctrl-C (SIGINT) or SIGTERM: it',
+    'leaves the federation cleanly. The model settings must match the federation (its',
+    "ServerApp's initial generators, see examples/flower).",
+  ].join('\n'),
+  flags: nodeFlags,
+  async run(flags, _positionals, given) {
+    if (typeof flags.state !== 'string') throw new UsageError('fedmed node needs --state DIR (where the node keeps its private state); see fedmed node --help');
+    const { runNode } = await import('../node/run.js');
+    await runNode(await nodeSettings(flags, given));
+  },
+};
+
+export interface NodeSettings {
+  superlink: string;
+  stateDir: string;
+  maxEpsilon: number | null;
+  /** 1-based share and share count, or null for all training subjects. */
+  part: { k: number; n: number } | null;
+  /** The training flags, as `fedmed train` reads them. */
+  train: FlagValues;
+  given: ReadonlySet<string>;
+}
+
+async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Promise<NodeSettings> {
+  const maxEpsilon = flags['max-epsilon'] as number | undefined;
+  if (maxEpsilon !== undefined && !(maxEpsilon > 0)) throw new UsageError(`--max-epsilon must be positive, got ${maxEpsilon}`);
+  if (maxEpsilon !== undefined && flags.dp === 'off') throw new UsageError('--max-epsilon applies to a private node: add --dp dp-sgd (or gs-wgan)');
+  return {
+    superlink: parseHostPort(flags.superlink as string),
+    stateDir: flags.state as string,
+    maxEpsilon: maxEpsilon ?? null,
+    part: typeof flags.part === 'string' ? parsePart(flags.part) : null,
+    train: flags,
+    given,
+  };
+}
+
+function parseHostPort(text: string): string {
+  const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new UsageError(`--superlink is HOST:PORT such as 127.0.0.1:9092, got '${text}'`);
+  return text;
+}
+
+function parsePart(text: string): { k: number; n: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const [k, n] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(k >= 1 && k <= n)) throw new UsageError(`--part is K/N with 1 <= K <= N, such as 2/3, got '${text}'`);
+  return { k, n };
+}

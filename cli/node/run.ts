@@ -1,0 +1,81 @@
+/**
+ * `fedmed node` put together: the hospital's data and client (built as the
+ * simulation builds client k, so a node given `--part K/N` trains exactly as
+ * the simulation's client K does), its state folder, and the SuperNode
+ * transport that carries Flower's messages to it.
+ */
+import { autoReason, setBackend } from '../../engine/index.js';
+import { evaluate } from '../../eval/evaluate.js';
+import type { DirectionMetrics } from '../../eval/records.js';
+import { PrivacyLedger } from '../../fed/dp/ledger.js';
+import { writeNamed } from '../../fed/state.js';
+import { Hospital } from '../../fed/flower/hospital.js';
+import { runSuperNode } from '../../fed/flower/supernode.js';
+import { createModel } from '../../models/index.js';
+import { parseFlags } from '../args.js';
+import { describeData, evaluationItems, loadSplit } from '../data-split.js';
+import type { NodeSettings } from '../commands/node.js';
+import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
+import { buildClient, clientShares, modelOptions } from '../train/setup.js';
+import { NodeState } from './state.js';
+
+export async function runNode(settings: NodeSettings, log: (line: string) => void = (line) => console.log(line)): Promise<void> {
+  const config = await nodeConfig(settings);
+  const { part } = settings;
+  const state = await NodeState.open(settings.stateDir, { ...config, backend: undefined, part: part ? `${part.k}/${part.n}` : null });
+  const backend = await setBackend(config.backend);
+  log(`backend: ${backend.name} - ${backend.describe()}${config.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
+
+  const { dataset, train, test } = await loadSplit(config);
+  const k = part ? part.k - 1 : 0;
+  const subjects = clientShares(config, train)[k]!;
+  const client = buildClient(config, subjects, k, part ? `client${part.k}` : 'hospital');
+  const evaluator = createModel(config.model, modelOptions(config, config.seed));
+  try {
+    await state.restore(client);
+    const testItems = evaluationItems(test, config.seed);
+    log(`data: ${describeData(config, dataset)}${part ? `, share ${part.k} of ${part.n}` : ''}: ${subjects.length} training subjects (${client.samples} items), ${test.length} held out (${testItems.length} slices)`);
+    if (state.rounds.length) log(`state ${settings.stateDir}: ${state.rounds.length} rounds trained before, the last server round ${state.rounds.at(-1)!.serverRound}`);
+    const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta });
+    for (const entry of state.ledger) ledger?.record(entry);
+    const hospital = new Hospital({
+      client,
+      evaluate: async (generators) => {
+        writeNamed(evaluator.generatorParameters(), generators, 'evaluate message');
+        const result = await evaluate(evaluator, testItems, { source: config.source, target: config.target, batchSize: 4, gridRows: 0 });
+        return { examples: testItems.length, metrics: { ...scoresByName(result.metrics, ''), ...scoresByName(result.baseline, 'input-') } };
+      },
+      localEpochs: config.localEpochs,
+      privacy: ledger ? { ledger, noise: config.noise, maxEpsilon: settings.maxEpsilon } : null,
+      saveLedger: (entries) => state.saveLedger(entries),
+      saveRound: (round) => state.saveRound(client, round),
+      log,
+    });
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      log(`${signal}: leaving the federation`);
+      stop.abort(signal);
+    };
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal });
+  } finally {
+    client.dispose();
+    evaluator.dispose();
+  }
+}
+
+/** `pd-to-t2-psnr` and the like; `prefix` marks the untranslated input's scores. */
+function scoresByName(directions: readonly DirectionMetrics[], prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of directions) {
+    const direction = m.direction.replace('->', '-to-');
+    for (const metric of ['mae', 'psnr', 'ssim'] as const) out[`${prefix}${direction}-${metric}`] = m[metric];
+  }
+  return out;
+}
+
+/** The node's training settings, as `fedmed train --clients N` would read the same flags. */
+async function nodeConfig(settings: NodeSettings): Promise<TrainConfig> {
+  const defaults = parseFlags([], trainFlags).flags;
+  return resolveTrainConfig({ ...defaults, ...settings.train, clients: settings.part?.n ?? 1 }, settings.given);
+}

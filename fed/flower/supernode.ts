@@ -1,0 +1,286 @@
+/**
+ * A Flower SuperNode's protocol loop, as Flower 1.28's own SuperNode runs it
+ * against the SuperLink's Fleet API (grpc-rere): register a fresh key and
+ * activate; send heartbeats; pull one message at a time, fetch its objects
+ * (each checked against its id), confirm receipt, hand the message to the
+ * handler, push the reply and whichever of its objects the SuperLink asks
+ * for; on stop, deactivate and unregister. A SuperLink that cannot be
+ * reached is retried with exponential backoff, then given up on with an
+ * error; a bad message gets an error reply, never a crash.
+ */
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { NodeKey } from './auth.js';
+import { FleetClient, FleetError, type FleetMethodName, type FleetRequestInit, type FleetResponse } from './fleet.js';
+import { decodeMessage, encodeMessage, metadataOf, metadataProto, ObjectError, objectId, postOrder, short, MAX_CHUNK_SIZE } from './objects.js';
+import { MessageSchema, type Message as MessageProto, type ObjectTree } from './proto/flwr/proto/message_pb.js';
+import type { FlowerMessage, Reply } from './records.js';
+
+/** The SuperLink's own node id: every reply goes to it. */
+export const SUPERLINK_NODE_ID = 1n;
+
+/** Flower's ErrorCode for a message the node could not even read. */
+const MESSAGE_UNREADABLE = 2;
+
+export interface RetryPolicy {
+  /** Attempts before giving up (the first included). */
+  attempts: number;
+  /** Seconds before the first retry; each later wait doubles, up to maxDelay. */
+  firstDelay: number;
+  maxDelay: number;
+}
+
+export interface SuperNodeOptions {
+  /** HOST:PORT of the SuperLink's Fleet API. */
+  superlink: string;
+  /** Answers one message; a thrown error becomes an error reply. */
+  handler: (message: FlowerMessage) => Promise<Reply>;
+  log: (line: string) => void;
+  /** Abort to leave the federation (SIGINT, SIGTERM). */
+  signal?: AbortSignal;
+  /** Seconds the SuperLink may wait between heartbeats (Flower: 30, within [10, 1800]). */
+  heartbeatInterval?: number;
+  /** Seconds between polls while nothing is queued (Flower: 3). */
+  pollInterval?: number;
+  /** Reaching the SuperLink (default: 8 attempts, 1 s doubling to 30 s). */
+  retry?: RetryPolicy;
+  /** Largest ArrayChunk of a reply. */
+  chunkSize?: number;
+  rootCertificates?: Uint8Array;
+}
+
+/** What a session with the SuperLink did, for the caller's last line. */
+export interface SuperNodeSummary {
+  nodeId: bigint;
+  messages: number;
+}
+
+/** Errors gRPC reports when the SuperLink is not there (yet, or any more). */
+const UNREACHABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+
+export async function runSuperNode(options: SuperNodeOptions): Promise<SuperNodeSummary> {
+  const node = new SuperNodeSession(options);
+  try {
+    return await node.run();
+  } finally {
+    node.close();
+  }
+}
+
+class SuperNodeSession {
+  private readonly key = NodeKey.generate();
+  private readonly fleet: FleetClient;
+  private readonly heartbeatInterval: number;
+  private readonly retry: RetryPolicy;
+  private readonly knownRuns = new Set<bigint>();
+  private nodeId = 0n;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly summary: SuperNodeSummary = { nodeId: 0n, messages: 0 };
+  private stopped = false;
+
+  constructor(private readonly o: SuperNodeOptions) {
+    this.fleet = new FleetClient(o.superlink, this.key, { rootCertificates: o.rootCertificates });
+    this.heartbeatInterval = o.heartbeatInterval ?? 30;
+    this.retry = o.retry ?? { attempts: 8, firstDelay: 1, maxDelay: 30 };
+  }
+
+  async run(): Promise<SuperNodeSummary> {
+    const { log, signal } = this.o;
+    this.nodeId = (await this.call('registerNode', { publicKey: this.key.publicPem })).nodeId;
+    const activated = await this.call('activateNode', { publicKey: this.key.publicPem, heartbeatInterval: this.heartbeatInterval });
+    if (activated.nodeId !== this.nodeId) throw new Error(`ActivateNode gave node id ${activated.nodeId}, RegisterNode ${this.nodeId}`);
+    this.summary.nodeId = this.nodeId;
+    log(`joined the federation at ${this.o.superlink} as node ${this.nodeId}`);
+    this.heartbeat();
+    try {
+      while (!signal?.aborted) {
+        const pulled = await this.call('pullMessages', { node: { nodeId: this.nodeId } });
+        const [proto] = pulled.messagesList;
+        const tree = pulled.messageObjectTrees[0];
+        if (!proto || !tree) {
+          await sleep((this.o.pollInterval ?? 3) * 1000, signal);
+          continue;
+        }
+        await abortable(this.serve(proto, tree), signal);
+      }
+    } finally {
+      this.stopHeartbeats();
+    }
+    await this.call('deactivateNode', { nodeId: this.nodeId });
+    await this.call('unregisterNode', { nodeId: this.nodeId });
+    log(`left the federation (node ${this.nodeId}, ${this.summary.messages} messages answered)`);
+    return this.summary;
+  }
+
+  close(): void {
+    this.stopHeartbeats();
+    this.fleet.close();
+  }
+
+  private stopHeartbeats(): void {
+    this.stopped = true;
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+  }
+
+  /** One message: its objects, receipt, the handler's reply, and the reply's objects. */
+  private async serve(proto: MessageProto, tree: ObjectTree): Promise<void> {
+    const { log } = this.o;
+    const metadata = metadataOf(proto.metadata);
+    const instruction: FlowerMessage = { metadata: { ...metadata, messageId: tree.objectId } };
+    const where = `${metadata.messageType} message ${short(tree.objectId)}`;
+    if (!(await this.runKnown(metadata.runId, where))) return;
+    let reply: Reply;
+    const started = performance.now();
+    try {
+      const objects = await this.pullObjects(metadata.runId, tree);
+      await this.call('confirmMessageReceived', { node: { nodeId: this.nodeId }, runId: metadata.runId, messageObjectId: tree.objectId });
+      const message = decodeMessage(metadata, tree.objectId, objects);
+      reply = await this.o.handler(message).catch((e: unknown) => {
+        log(`${where}: failed: ${(e as Error).message}`);
+        return { error: { code: MESSAGE_UNREADABLE, reason: (e as Error).message } };
+      });
+    } catch (e) {
+      if (!(e instanceof ObjectError)) throw e;
+      log(`${where}: unreadable, answered with an error: ${e.message}`);
+      await this.call('confirmMessageReceived', { node: { nodeId: this.nodeId }, runId: metadata.runId, messageObjectId: tree.objectId });
+      reply = { error: { code: MESSAGE_UNREADABLE, reason: e.message } };
+    }
+    await this.pushReply(instruction, reply, (performance.now() - started) / 1000);
+    this.summary.messages++;
+  }
+
+  /** Whether the SuperLink knows the message's run (asked once per run, as Flower's node does). */
+  private async runKnown(runId: bigint, where: string): Promise<boolean> {
+    if (this.knownRuns.has(runId)) return true;
+    try {
+      await this.call('getRun', { node: { nodeId: this.nodeId }, runId });
+    } catch (e) {
+      if (!(e instanceof FleetError) || UNREACHABLE.has(e.code)) throw e;
+      this.o.log(`${where} is for run ${runId}, which the SuperLink does not know (${e.message}); skipped`);
+      return false;
+    }
+    this.knownRuns.add(runId);
+    return true;
+  }
+
+  private async pullObjects(runId: bigint, tree: ObjectTree): Promise<Map<string, Uint8Array>> {
+    const ids = postOrder(tree);
+    const objects = new Map<string, Uint8Array>();
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        objects.set(id, await this.pullObject(runId, id));
+      }
+    };
+    await Promise.all([worker(), worker()]); // two at a time, as Flower's node
+    return objects;
+  }
+
+  private async pullObject(runId: bigint, id: string): Promise<Uint8Array> {
+    for (let wait = 0.05; ; wait = Math.min(wait * 2, 2)) {
+      const pulled = await this.call('pullObject', { node: { nodeId: this.nodeId }, runId, objectId: id });
+      if (!pulled.objectFound) throw new ObjectError(`object ${short(id)}: the SuperLink has no such object`);
+      if (pulled.objectAvailable) {
+        if (objectId(pulled.objectContent) !== id) throw new ObjectError(`object ${short(id)}: its bytes hash to ${short(objectId(pulled.objectContent))} (corrupted on the way)`);
+        return pulled.objectContent;
+      }
+      await sleep(wait * 1000, this.o.signal);
+    }
+  }
+
+  private async pushReply(instruction: FlowerMessage, reply: Reply, runtime: number): Promise<void> {
+    const ins = instruction.metadata;
+    const createdAt = Date.now() / 1000;
+    const message: FlowerMessage = {
+      metadata: {
+        runId: ins.runId,
+        messageId: '',
+        srcNodeId: this.nodeId,
+        dstNodeId: SUPERLINK_NODE_ID,
+        replyToMessageId: ins.messageId,
+        groupId: ins.groupId,
+        // A reply lives no longer than its instruction (the SuperLink checks).
+        ttl: ins.createdAt + ins.ttl - createdAt,
+        messageType: ins.messageType,
+        createdAt,
+      },
+      ...reply,
+    };
+    const encoded = encodeMessage(message, this.o.chunkSize ?? MAX_CHUNK_SIZE);
+    const pushed = create(MessageSchema, {
+      metadata: metadataProto({ ...message.metadata, messageId: encoded.id }),
+      ...('content' in reply ? { content: {} } : { error: { code: BigInt(reply.error.code), reason: reply.error.reason } }),
+    });
+    const response = await this.call('pushMessages', {
+      node: { nodeId: this.nodeId },
+      messagesList: [pushed],
+      messageObjectTrees: [encoded.tree],
+      clientappRuntimeList: [runtime],
+    });
+    if (!(encoded.id in response.results)) {
+      this.o.log(`the SuperLink rejected the reply to ${ins.messageType} message ${short(ins.messageId)} (results ${JSON.stringify(response.results)}); the instruction may have expired`);
+      return;
+    }
+    const wanted = new Set(response.objectsToPush);
+    for (const id of postOrder(encoded.tree)) {
+      if (!wanted.has(id)) continue;
+      const stored = await this.call('pushObject', { node: { nodeId: this.nodeId }, runId: ins.runId, objectId: id, objectContent: encoded.objects.get(id)! });
+      if (!stored.stored) throw new Error(`PushObject: the SuperLink did not store object ${short(id)} of the reply to ${short(ins.messageId)}`);
+    }
+  }
+
+  /** Heartbeats on their own timer: the first at once, then every (interval - 5) x U(0.7, 0.9) s, as Flower's node. */
+  private heartbeat(): void {
+    const beat = async () => {
+      try {
+        await this.fleet.call('sendNodeHeartbeat', { node: { nodeId: this.nodeId }, heartbeatInterval: this.heartbeatInterval }, 5);
+      } catch (e) {
+        this.o.log(`heartbeat failed: ${(e as Error).message}`);
+      }
+      if (this.stopped) return;
+      this.heartbeatTimer = setTimeout(beat, (this.heartbeatInterval - 5) * (0.7 + 0.2 * Math.random()) * 1000);
+      this.heartbeatTimer.unref();
+    };
+    void beat();
+  }
+
+  /** A Fleet call, retried with backoff while the SuperLink cannot be reached. */
+  private async call<N extends FleetMethodName>(name: N, request: FleetRequestInit<N>): Promise<FleetResponse<N>> {
+    const { attempts, firstDelay, maxDelay } = this.retry;
+    let delay = firstDelay;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.fleet.call(name, request);
+      } catch (e) {
+        if (!(e instanceof FleetError) || !UNREACHABLE.has(e.code) || attempt >= attempts || this.o.signal?.aborted) {
+          if (e instanceof FleetError && UNREACHABLE.has(e.code)) throw new Error(`the SuperLink at ${this.o.superlink} cannot be reached (${e.message}) after ${attempt} attempts`);
+          throw e;
+        }
+        this.o.log(`the SuperLink at ${this.o.superlink} cannot be reached (${grpc.status[e.code]}); retrying in ${delay} s (attempt ${attempt + 1} of ${attempts})`);
+        await sleep(delay * 1000, this.o.signal);
+        delay = Math.min(delay * 2, maxDelay);
+      }
+    }
+  }
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** `work`, or an early return when `signal` aborts (the work is left to the process's exit). */
+function abortable(work: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return work;
+  return Promise.race([work, new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))]);
+}
