@@ -58,6 +58,8 @@ export async function runNode(settings: NodeSettings, log: (line: string) => voi
     };
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
     await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal });
+    // 128 + the signal's number; exit now, not after a round a stop interrupted (its state is already safe)
+    if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? 130 : 143);
   } finally {
     client.dispose();
     evaluator.dispose();

@@ -41,6 +41,7 @@ interface Instruction {
   message: FlowerMessage;
   tree: ObjectTree;
   delivered: boolean;
+  confirmed: boolean;
 }
 
 interface PendingReply {
@@ -118,7 +119,7 @@ export class SuperLinkStandIn {
     };
     const encoded = encodeMessage(message, options.chunkSize);
     for (const [id, bytes] of encoded.objects) this.objects.set(id, bytes);
-    this.instructions.set(encoded.id, { message: { ...message, metadata: { ...message.metadata, messageId: encoded.id } }, tree: encoded.tree, delivered: false });
+    this.instructions.set(encoded.id, { message: { ...message, metadata: { ...message.metadata, messageId: encoded.id } }, tree: encoded.tree, delivered: false, confirmed: false });
     return encoded.id;
   }
 
@@ -243,7 +244,10 @@ export class SuperLinkStandIn {
       }
       case 'confirmMessageReceived': {
         const instruction = this.instructions.get(req.messageObjectId);
-        if (instruction) for (const id of postOrder(instruction.tree)) if (!this.usedElsewhere(id, req.messageObjectId)) this.objects.delete(id);
+        if (instruction) {
+          instruction.confirmed = true;
+          for (const id of postOrder(instruction.tree)) if (!this.usedElsewhere(id)) this.objects.delete(id);
+        }
         return {};
       }
       case 'pushMessages':
@@ -255,8 +259,9 @@ export class SuperLinkStandIn {
     }
   }
 
-  private usedElsewhere(id: string, except: string): boolean {
-    return [...this.instructions].some(([mid, i]) => mid !== except && !i.delivered && postOrder(i.tree).includes(id));
+  /** Whether an instruction not yet confirmed still needs object `id` (objects are shared by id). */
+  private usedElsewhere(id: string): boolean {
+    return [...this.instructions.values()].some((i) => !i.confirmed && postOrder(i.tree).includes(id));
   }
 
   /** PushMessages: the SuperLink's reply checks; a failure still answers OK, with results {"None": 0}. */
@@ -281,17 +286,20 @@ export class SuperLinkStandIn {
     return { reconnect: { reconnect: 5n }, results: { [m.messageId]: 0 }, objectsToPush: [...missing] };
   }
 
+  /** PushObject: an id some reply announced, with bytes that hash to it; every reply waiting for it gets it. */
   private storeObject(id: string, bytes: Uint8Array): boolean {
-    const owner = [...this.pending].find(([, p]) => p.missing.has(id));
-    if (!owner || objectId(bytes) !== id) return false;
+    const owners = [...this.pending].filter(([, p]) => p.missing.has(id));
+    if (!owners.length || objectId(bytes) !== id) return false;
     try {
       parseObject(id, bytes);
     } catch (e) {
       throw new StatusError(grpc.status.FAILED_PRECONDITION, (e as ObjectError).message);
     }
     this.objects.set(id, bytes);
-    owner[1].missing.delete(id);
-    this.completeIfWhole(owner[0]);
+    for (const [messageId, pending] of owners) {
+      pending.missing.delete(id);
+      this.completeIfWhole(messageId);
+    }
     return true;
   }
 

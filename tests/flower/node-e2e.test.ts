@@ -1,0 +1,174 @@
+/**
+ * End to end, without Python: the SuperLink stand-in (a test double of
+ * Flower's SuperLink) drives two `fedmed node` processes through FedAvg
+ * rounds, playing the part of a ServerApp with FedAvg. The averaged
+ * generators equal what the in-process simulation computes for the same
+ * seed and data; a node killed with SIGKILL mid-round and started again
+ * with its state folder rejoins, and the next round completes with both.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { setBackend, type StateEntry } from '../../engine/index.js';
+import { latestCheckpoint, readSafetensors } from '../../cli/train/checkpoint.js';
+import { trainConfigFromArgs } from '../../cli/train/config.js';
+import { runTraining } from '../../cli/train/run.js';
+import { modelOptions } from '../../cli/train/setup.js';
+import { federatedAverage } from '../../fed/fedavg.js';
+import { globalGenerators, toArrayRecord } from '../../fed/flower/hospital.js';
+import { readNamed } from '../../fed/state.js';
+import { createModel } from '../../models/index.js';
+import { SuperLinkStandIn } from '../helpers/superlink-standin.js';
+
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/main.js');
+const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--seed', '3', '--lr', '2e-3', '--backend', 'js'];
+const dirs: string[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fedmed-e2e-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A `fedmed node` process; its node id is read off its "joined" line. */
+class NodeProcess {
+  readonly child: ChildProcess;
+  readonly output: string[] = [];
+  readonly joined: Promise<bigint>;
+
+  constructor(superlink: string, state: string, part: string, extra: string[] = []) {
+    this.child = spawn(process.execPath, [cli, 'node', '--superlink', superlink, '--state', state, '--part', part, '--local-epochs', '1', ...tiny, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.joined = new Promise((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        this.output.push(...chunk.toString().split('\n').filter(Boolean));
+        const id = this.output.join('\n').match(/as node (\d+)/)?.[1];
+        if (id) resolve(BigInt(id));
+      };
+      this.child.stdout!.on('data', onData);
+      this.child.stderr!.on('data', onData);
+      this.child.on('exit', (code) => reject(new Error(`node ${part} exited (${code}) before joining:\n${this.output.join('\n')}`)));
+    });
+  }
+
+  exited(): Promise<number | null> {
+    return new Promise((resolve) => (this.child.exitCode !== null || this.child.signalCode !== null ? resolve(this.child.exitCode) : this.child.once('exit', (code) => resolve(code))));
+  }
+}
+
+/** The ServerApp's part: a FedAvg round over `nodes` (in client order), replies weighted by num-examples. */
+async function fedAvgRound(standIn: SuperLinkStandIn, runId: bigint, nodes: bigint[], global: Map<string, StateEntry>, serverRound: number, timeoutMs = 60000) {
+  const sent = nodes.map((nodeId) => standIn.send(nodeId, runId, 'train', new Map([
+    ['arrays', { kind: 'array', record: toArrayRecord(global) }],
+    ['config', { kind: 'config', record: new Map([['server-round', BigInt(serverRound)], ['local-epochs', 1n]]) }],
+  ])));
+  const replies = await Promise.all(sent.map((id) => standIn.reply(id, timeoutMs)));
+  return replies;
+}
+
+function average(replies: Awaited<ReturnType<typeof fedAvgRound>>, params: Parameters<typeof globalGenerators>[1]): Map<string, StateEntry> {
+  return federatedAverage(replies.filter((r) => r !== null).map((reply) => {
+    const arrays = reply!.content!.get('arrays')!;
+    const metrics = reply!.content!.get('metrics')!;
+    assert.ok(arrays.kind === 'array' && metrics.kind === 'metric');
+    return { state: globalGenerators(arrays.record, params), samples: Number(metrics.record.get('num-examples')) };
+  }));
+}
+
+async function initialGlobal(args: string[]) {
+  await setBackend('js');
+  const config = await trainConfigFromArgs(args);
+  const server = createModel(config.model, modelOptions(config, config.seed));
+  return { config, server, global: await readNamed(server.generatorParameters()), params: server.generatorParameters() };
+}
+
+test('two node processes through two FedAvg rounds give the simulation\'s generators, bit for bit', async () => {
+  const { config, server, global: initial, params } = await initialGlobal([...tiny, '--clients', '2', '--rounds', '2', '--local-epochs', '1']);
+  const simulated = tempDir();
+  await runTraining(config, simulated, { log: () => {}, progress: null });
+  const expected = (await readSafetensors(path.join((await latestCheckpoint(simulated))!, 'generators.safetensors'))).tensors;
+
+  const standIn = await SuperLinkStandIn.start();
+  const dir = tempDir();
+  const nodes = [new NodeProcess(standIn.address, path.join(dir, 'a'), '1/2'), new NodeProcess(standIn.address, path.join(dir, 'b'), '2/2')];
+  try {
+    const ids = await Promise.all(nodes.map((n) => n.joined));
+    const runId = standIn.createRun();
+    let global = initial;
+    for (const round of [1, 2]) {
+      const replies = await fedAvgRound(standIn, runId, ids, global, round);
+      assert.ok(replies.every((r) => r?.content), `round ${round}: both replied (${replies.map((r) => r?.error?.reason ?? (r ? 'ok' : 'none'))})\n${nodes.map((n) => n.output.join('\n')).join('\n---\n')}`);
+      global = average(replies, params);
+    }
+    for (const [name, entry] of expected) assert.equal([...global.get(name)!.values], [...entry.values], name);
+    const bytes = ids.map((id) => standIn.nodes.get(id)!);
+    const generatorBytes = [...initial.values()].reduce((n, e) => n + 4 * e.values.length, 0);
+    console.log(`  per node and round: ${(bytes[0]!.bytesOut / 2 / 1024).toFixed(1)} KiB down, ${(bytes[0]!.bytesIn / 2 / 1024).toFixed(1)} KiB up, generators ${(generatorBytes / 1024).toFixed(1)} KiB`);
+    for (const n of nodes) n.child.kill('SIGTERM');
+    assert.equal(await Promise.all(nodes.map((n) => n.exited())), [143, 143], 'SIGTERM: exit 143 after leaving');
+    for (const id of ids) assert.is(standIn.nodes.get(id)!.status, 'unregistered');
+  } finally {
+    for (const n of nodes) n.child.kill('SIGKILL');
+    standIn.stop();
+    server.dispose();
+  }
+});
+
+test('a node killed with SIGKILL mid-round restarts from its state folder, and the next round completes with both', async () => {
+  const dp = ['--dp', 'dp-sgd', '--noise', '1.1'];
+  const { server, global: initial, params } = await initialGlobal([...tiny, '--clients', '2']);
+  const standIn = await SuperLinkStandIn.start();
+  const dir = tempDir();
+  const state = path.join(dir, 'a');
+  let first = new NodeProcess(standIn.address, state, '1/2', dp);
+  const other = new NodeProcess(standIn.address, path.join(dir, 'b'), '2/2', dp);
+  try {
+    const [idA, idB] = await Promise.all([first.joined, other.joined]);
+    const runId = standIn.createRun();
+    let global = average(await fedAvgRound(standIn, runId, [idA, idB], initial, 1), params);
+
+    // Round 2: kill node A once its ledger holds the round, i.e. while it trains.
+    const round2 = fedAvgRound(standIn, runId, [idA, idB], global, 2, 8000);
+    const ledgerRounds = () => {
+      try {
+        return JSON.parse(readFileSync(path.join(state, 'state.json'), 'utf8')).ledger.length as number;
+      } catch {
+        return 0; // not written yet
+      }
+    };
+    while (ledgerRounds() < 2) await new Promise((r) => setTimeout(r, 2));
+    first.child.kill('SIGKILL');
+    const replies = await round2;
+    assert.is(replies[0], null, 'no reply from the killed node');
+    assert.ok(replies[1]?.content, 'the other node replied');
+    global = average(replies, params);
+    assert.ok(standIn.onlineNodes().includes(idA), "the killed node's key still counts as online, as on the real SuperLink");
+
+    first = new NodeProcess(standIn.address, state, '1/2', dp);
+    const idA2 = await first.joined;
+    assert.not.equal(idA2, idA, 'a fresh key, a fresh node id: no wait for the old key to go offline');
+    assert.ok(first.output.some((l) => /1 rounds trained before, the last server round 1/.test(l)), first.output.join('\n'));
+    const round3 = await fedAvgRound(standIn, runId, [idA2, idB], global, 3);
+    assert.ok(round3.every((r) => r?.content), 'round 3: both replied');
+    const saved = JSON.parse(readFileSync(path.join(state, 'state.json'), 'utf8'));
+    assert.equal(saved.rounds.map((r: { serverRound: number }) => r.serverRound), [1, 3], 'rounds trained to the end');
+    assert.equal(saved.ledger.map((e: { round: number }) => e.round), [1, 2, 3], 'the killed round is accounted for');
+    const metrics = round3[0]!.content!.get('metrics')!;
+    assert.ok(metrics.kind === 'metric');
+    assert.is(metrics.record.get('epsilon'), saved.ledger[2].epsilon, 'the epsilon reported covers the killed round too');
+  } finally {
+    first.child.kill('SIGKILL');
+    other.child.kill('SIGKILL');
+    standIn.stop();
+    server.dispose();
+  }
+});
+
+test.after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+test.run();
