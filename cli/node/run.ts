@@ -57,7 +57,7 @@ export async function runNode(settings: NodeSettings, log: (line: string) => voi
       stop.abort(signal);
     };
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-    await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal });
+    await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval });
     // 128 + the signal's number; exit now, not after a round a stop interrupted (its state is already safe)
     if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? 130 : 143);
   } finally {
@@ -70,7 +70,7 @@ export async function runNode(settings: NodeSettings, log: (line: string) => voi
 function scoresByName(directions: readonly DirectionMetrics[], prefix: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of directions) {
-    const direction = m.direction.replace('->', '-to-');
+    const direction = m.direction.replace('->', '-to-').toLowerCase();
     for (const metric of ['mae', 'psnr', 'ssim'] as const) out[`${prefix}${direction}-${metric}`] = m[metric];
   }
   return out;

@@ -226,7 +226,10 @@ class SuperNodeSession {
     for (const id of postOrder(encoded.tree)) {
       if (!wanted.has(id)) continue;
       const stored = await this.call('pushObject', { node: { nodeId: this.nodeId }, runId: ins.runId, objectId: id, objectContent: encoded.objects.get(id)! });
-      if (!stored.stored) throw new Error(`PushObject: the SuperLink did not store object ${short(id)} of the reply to ${short(ins.messageId)}`);
+      if (!stored.stored) {
+        this.o.log(`the SuperLink did not store object ${short(id)} of the reply to ${ins.messageType} message ${short(ins.messageId)}; that reply is lost`);
+        return;
+      }
     }
   }
 

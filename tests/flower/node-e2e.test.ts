@@ -6,11 +6,9 @@
  * seed and data; a node killed with SIGKILL mid-round and started again
  * with its state folder rejoins, and the next round completes with both.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setBackend, type StateEntry } from '../../engine/index.js';
@@ -22,41 +20,17 @@ import { federatedAverage } from '../../fed/fedavg.js';
 import { globalGenerators, toArrayRecord } from '../../fed/flower/hospital.js';
 import { readNamed } from '../../fed/state.js';
 import { createModel } from '../../models/index.js';
+import { NodeProcess } from '../helpers/node-process.js';
 import { SuperLinkStandIn } from '../helpers/superlink-standin.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/main.js');
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--seed', '3', '--lr', '2e-3', '--backend', 'js'];
+const nodeFlags = ['--local-epochs', '1', '--poll-interval', '0.1', ...tiny];
 const dirs: string[] = [];
 
 function tempDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedmed-e2e-'));
   dirs.push(dir);
   return dir;
-}
-
-/** A `fedmed node` process; its node id is read off its "joined" line. */
-class NodeProcess {
-  readonly child: ChildProcess;
-  readonly output: string[] = [];
-  readonly joined: Promise<bigint>;
-
-  constructor(superlink: string, state: string, part: string, extra: string[] = []) {
-    this.child = spawn(process.execPath, [cli, 'node', '--superlink', superlink, '--state', state, '--part', part, '--local-epochs', '1', ...tiny, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.joined = new Promise((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        this.output.push(...chunk.toString().split('\n').filter(Boolean));
-        const id = this.output.join('\n').match(/as node (\d+)/)?.[1];
-        if (id) resolve(BigInt(id));
-      };
-      this.child.stdout!.on('data', onData);
-      this.child.stderr!.on('data', onData);
-      this.child.on('exit', (code) => reject(new Error(`node ${part} exited (${code}) before joining:\n${this.output.join('\n')}`)));
-    });
-  }
-
-  exited(): Promise<number | null> {
-    return new Promise((resolve) => (this.child.exitCode !== null || this.child.signalCode !== null ? resolve(this.child.exitCode) : this.child.once('exit', (code) => resolve(code))));
-  }
 }
 
 /** The ServerApp's part: a FedAvg round over `nodes` (in client order), replies weighted by num-examples. */
@@ -88,12 +62,12 @@ async function initialGlobal(args: string[]) {
 test('two node processes through two FedAvg rounds give the simulation\'s generators, bit for bit', async () => {
   const { config, server, global: initial, params } = await initialGlobal([...tiny, '--clients', '2', '--rounds', '2', '--local-epochs', '1']);
   const simulated = tempDir();
-  await runTraining(config, simulated, { log: () => {}, progress: null });
+  const simulation = await runTraining(config, simulated, { log: () => {}, progress: null });
   const expected = (await readSafetensors(path.join((await latestCheckpoint(simulated))!, 'generators.safetensors'))).tensors;
 
   const standIn = await SuperLinkStandIn.start();
   const dir = tempDir();
-  const nodes = [new NodeProcess(standIn.address, path.join(dir, 'a'), '1/2'), new NodeProcess(standIn.address, path.join(dir, 'b'), '2/2')];
+  const nodes = [new NodeProcess(standIn.address, path.join(dir, 'a'), ['--part', '1/2', ...nodeFlags]), new NodeProcess(standIn.address, path.join(dir, 'b'), ['--part', '2/2', ...nodeFlags])];
   try {
     const ids = await Promise.all(nodes.map((n) => n.joined));
     const runId = standIn.createRun();
@@ -104,6 +78,14 @@ test('two node processes through two FedAvg rounds give the simulation\'s genera
       global = average(replies, params);
     }
     for (const [name, entry] of expected) assert.equal([...global.get(name)!.values], [...entry.values], name);
+    const scored = await standIn.reply(standIn.send(ids[0]!, runId, 'evaluate', new Map([['arrays', { kind: 'array', record: toArrayRecord(global) }]])), 60000);
+    const metrics = scored?.content?.get('metrics');
+    assert.ok(metrics?.kind === 'metric', 'an evaluate reply with metrics');
+    const [a2b, b2a] = simulation.final;
+    assert.is(metrics.record.get('num-examples'), BigInt(a2b!.images), 'num-examples: the held-out slices');
+    assert.is(metrics.record.get('pd-to-t2-psnr'), a2b!.psnr, "the node scores the simulation's held-out subjects alike");
+    assert.is(metrics.record.get('t2-to-pd-ssim'), b2a!.ssim);
+    assert.is(metrics.record.get('input-pd-to-t2-mae'), simulation.history.baseline[0]!.mae);
     const bytes = ids.map((id) => standIn.nodes.get(id)!);
     const generatorBytes = [...initial.values()].reduce((n, e) => n + 4 * e.values.length, 0);
     console.log(`  per node and round: ${(bytes[0]!.bytesOut / 2 / 1024).toFixed(1)} KiB down, ${(bytes[0]!.bytesIn / 2 / 1024).toFixed(1)} KiB up, generators ${(generatorBytes / 1024).toFixed(1)} KiB`);
@@ -123,8 +105,8 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
   const standIn = await SuperLinkStandIn.start();
   const dir = tempDir();
   const state = path.join(dir, 'a');
-  let first = new NodeProcess(standIn.address, state, '1/2', dp);
-  const other = new NodeProcess(standIn.address, path.join(dir, 'b'), '2/2', dp);
+  let first = new NodeProcess(standIn.address, state, ['--part', '1/2', ...nodeFlags, ...dp]);
+  const other = new NodeProcess(standIn.address, path.join(dir, 'b'), ['--part', '2/2', ...nodeFlags, ...dp]);
   try {
     const [idA, idB] = await Promise.all([first.joined, other.joined]);
     const runId = standIn.createRun();
@@ -147,7 +129,7 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
     global = average(replies, params);
     assert.ok(standIn.onlineNodes().includes(idA), "the killed node's key still counts as online, as on the real SuperLink");
 
-    first = new NodeProcess(standIn.address, state, '1/2', dp);
+    first = new NodeProcess(standIn.address, state, ['--part', '1/2', ...nodeFlags, ...dp]);
     const idA2 = await first.joined;
     assert.not.equal(idA2, idA, 'a fresh key, a fresh node id: no wait for the old key to go offline');
     assert.ok(first.output.some((l) => /1 rounds trained before, the last server round 1/.test(l)), first.output.join('\n'));

@@ -289,7 +289,8 @@ export class SuperLinkStandIn {
   /** PushObject: an id some reply announced, with bytes that hash to it; every reply waiting for it gets it. */
   private storeObject(id: string, bytes: Uint8Array): boolean {
     const owners = [...this.pending].filter(([, p]) => p.missing.has(id));
-    if (!owners.length || objectId(bytes) !== id) return false;
+    if (objectId(bytes) !== id) return false;
+    if (!owners.length) return this.objects.has(id); // already stored (pushed for another reply), or never announced
     try {
       parseObject(id, bytes);
     } catch (e) {
