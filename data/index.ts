@@ -10,7 +10,7 @@ export { decodeNifti, NiftiDecoder, NiftiReader, type DecodeOptions } from './ni
 export { encodeNifti, type EncodeOptions } from './nifti/encode.js';
 export { createHeader, headerAffine, type NiftiHeader } from './nifti/header.js';
 export type { DatatypeName } from './nifti/datatype.js';
-export { volumePlane, type NiftiVolume, type VolumePlanes } from './nifti/volume.js';
+export { finitePlane, volumeDims, volumePlane, type NiftiVolume, type VolumePlanes } from './nifti/volume.js';
 export { bratsPath, detectLayout, indexDataset, ixiFileName, layoutContrasts, missingContrasts, type DatasetIndex, type Layout, type SubjectFiles } from './layouts.js';
 export { minMaxNormalize, padToSquare, planeToSlice, resizeBilinear } from './slices.js';
 export {

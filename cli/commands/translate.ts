@@ -9,7 +9,7 @@ import { access, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
-import { UsageError } from '../args.js';
+import { parsePlanes, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { backendFlag } from '../backend-flags.js';
 
@@ -50,8 +50,8 @@ export const translateCommand: Command = {
 
     const { buildModel, describeCheckpoint, readCheckpoint } = await import('../checkpoint-model.js');
     const { readNiftiFile, writeNiftiFile } = await import('../../data/fs/index.js');
-    const { modelTranslator, translateVolume } = await import('../volume-translate.js');
-    const { parsePlanes, volumeDims } = await import('../volume-planes.js');
+    const { modelTranslator, translateVolume } = await import('../../eval/volume-translate.js');
+    const { volumeDims } = await import('../../data/index.js');
     const { autoReason, setBackend } = await import('../../engine/index.js');
     const { Progress } = await import('../progress.js');
 
