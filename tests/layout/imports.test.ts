@@ -58,7 +58,8 @@ const layers = layoutTable(readFileSync(path.join(repoRoot, 'DESIGN.md'), 'utf8'
 test('the table is read: every folder of the tree has its row', () => {
   const parts = layers.map((l) => l.part);
   for (const part of ['engine/', 'kernels/wgsl/', 'kernels/wasm/', 'models/', 'data/', 'fed/', 'eval/', 'cli/', 'platform/', 'web/', 'bench/', 'tests/']) assert.ok(parts.includes(part), `no row for ${part}`);
-  assert.equal(ownerOf(layers, 'web/main.ts')?.mayImport, ['engine/', 'models/', 'data/', 'fed/', 'eval/']);
+  assert.equal(ownerOf(layers, 'web/main.ts')?.mayImport, ['browser.ts', 'engine/', 'models/', 'data/', 'fed/', 'eval/']);
+  assert.ok(ownerOf(layers, 'index.ts'), 'no row for the package entry index.ts');
   assert.is(ownerOf(layers, 'cli/main.ts')?.mayImport, null);
 });
 
