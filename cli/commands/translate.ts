@@ -69,7 +69,7 @@ export const translateCommand: Command = {
     console.log(`backend: ${backend.name} - ${backend.describe()}${flags.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
     console.log(`${input}: ${nx}x${ny}x${nz}, translating ${from} -> ${to}, planes [${planes[0]}, ${planes[1]}) at ${metadata.size}x${metadata.size}`);
     const model = buildModel(checkpoint);
-    const progress = new Progress({ stream: process.stderr });
+    const progress = new Progress();
     const started = performance.now();
     let values: Float32Array;
     try {
