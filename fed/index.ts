@@ -11,3 +11,4 @@ export * from './dp/dpsgd.js';
 export * from './dp/gswgan.js';
 export * from './dp/accountant.js';
 export * from './dp/ledger.js';
+export * from './checkpoint.js';

@@ -48,7 +48,8 @@ export const translateCommand: Command = {
     if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
     if (!((flags.batch as number) >= 1)) throw new UsageError(`--batch must be at least 1, got ${flags.batch}`);
 
-    const { buildModel, describeCheckpoint, readCheckpoint } = await import('../checkpoint-model.js');
+    const { readCheckpoint } = await import('../checkpoint-model.js');
+    const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { readNiftiFile, writeNiftiFile } = await import('../../data/fs/index.js');
     const { modelTranslator, translateVolume } = await import('../../eval/volume-translate.js');
     const { volumeDims } = await import('../../data/index.js');
