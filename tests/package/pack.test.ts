@@ -1,7 +1,7 @@
 /**
  * The package as a user gets it: `npm pack` holds the built library, its
- * types and the command, and no tests, benchmarks' runners, source maps or
- * runs; the tarball, unpacked into a scratch project's node_modules with the
+ * types and the command, and no tests, benchmarks' runners, source maps,
+ * the repository's page or runs; the tarball, unpacked into a scratch project's node_modules with the
  * dependencies already installed here (no network), runs both examples of
  * the README as they are written there, and its browser entry reaches no
  * Node module.
@@ -51,7 +51,7 @@ pack('the tarball holds the library, its types and the command, and no tests, ma
   for (const target of [...targets, './dist/cli/main.js', './dist/wasm/fedmed.wasm', './dist/wasm/fedmed.relaxed.wasm', './dist/engine/index.d.ts']) {
     assert.ok(files.includes(target.replace(/^\.\//, '')), `${target} is not in the tarball`);
   }
-  const unwanted = files.filter((f) => /^dist\/tests\/|\.test\.|\.bench\.|\.map$|^runs?\/|(?<!\.d)\.ts$|node_modules\//.test(f));
+  const unwanted = files.filter((f) => /^dist\/tests\/|^dist\/web\/|\.test\.|\.bench\.|\.map$|^runs?\/|(?<!\.d)\.ts$|node_modules\//.test(f));
   assert.equal(unwanted, []);
   assert.ok(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md'].includes(f)), `unexpected: ${files.filter((f) => !f.startsWith('dist/'))}`);
 });

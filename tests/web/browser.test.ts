@@ -141,7 +141,7 @@ check('web/test.html: every engine check and a federated GAN round agree with js
 
 // On js: training on SwiftShader's WebGPU takes seconds a step, and test.html has run it already.
 check('web/index.html: trains a round on the backend asked for, shows its metrics, the loss and both grids', async () => {
-  const { page, problems } = await openPage('web/?backend=js&rounds=1&run');
+  const { page, problems } = await openPage('web/?backend=js&rounds=1&width=4&run');
   await page.waitForFunction(() => ['done', 'failed'].includes(window.fedmedPage?.state), null, { timeout: 120_000 });
   const state: PageState = await page.evaluate(() => window.fedmedPage);
   assert.is(state.error, undefined);
