@@ -10,5 +10,5 @@ import { installNodePlatform } from './platform/node.js';
 installNodePlatform();
 
 export { engine, nn, optim, models, fed, eval } from './browser.js';
-export * as data from './data/node.js';
+export * as data from './data/fs/node.js';
 export { installNodePlatform, type NodePlatformOptions } from './platform/node.js';
