@@ -4,7 +4,7 @@
  * phantom, slices, splits, federated partitions, items, augmentation and the
  * batch loader. Reading and writing folders is in data/fs (Node only).
  */
-export { contrasts, contrastOf, parseContrast, type Contrast } from './contrasts.js';
+export { contrastInName, contrasts, contrastOf, parseContrast, type Contrast } from './contrasts.js';
 export { DataError } from './errors.js';
 export { decodeNifti, NiftiDecoder, NiftiReader, type DecodeOptions } from './nifti/decode.js';
 export { encodeNifti, type EncodeOptions } from './nifti/encode.js';

@@ -22,17 +22,18 @@ export interface NodePlatformOptions {
 }
 
 let gpuPromise: Promise<GPU | null> | null = null;
+/** The installed platform's choice, read at each adapter request. */
+let dawnWarnings = false;
 
 /** Dawn's GPU object, created once; null when the package or a driver is missing. */
-function dawnGpu(options: NodePlatformOptions): Promise<GPU | null> {
+function dawnGpu(): Promise<GPU | null> {
   gpuPromise ??= import('webgpu')
     .then(({ create, globals }) => {
       Object.assign(globalThis, globals); // GPUBufferUsage and friends, as a browser defines them
       const gpu = create([]) as GPU;
-      if (options.dawnWarnings) return gpu;
       // Dawn enumerates the drivers (and warns) inside the synchronous part of requestAdapter.
       const requestAdapter = gpu.requestAdapter.bind(gpu);
-      return Object.assign(gpu, { requestAdapter: (o?: GPURequestAdapterOptions) => withStderrSilenced(() => requestAdapter(o)) });
+      return Object.assign(gpu, { requestAdapter: (o?: GPURequestAdapterOptions) => (dawnWarnings ? requestAdapter(o) : withStderrSilenced(() => requestAdapter(o))) });
     })
     .catch(() => null);
   return gpuPromise;
@@ -82,7 +83,10 @@ function startKernelWorker(): KernelWorker {
 /** Node's platform; Dawn's warnings are silenced unless `options.dawnWarnings`. */
 export function nodePlatform(options: NodePlatformOptions = {}): Platform {
   return {
-    gpu: () => dawnGpu(options),
+    gpu: () => {
+      dawnWarnings = options.dawnWarnings ?? false;
+      return dawnGpu();
+    },
     cores: () => os.availableParallelism?.() ?? os.cpus().length,
     wasmModule: () => compileKernels(relaxedSimd()),
     startKernelWorker,

@@ -4,7 +4,7 @@
  * the input and the synthesized volume side by side in NiiVue, download the
  * result as NIfTI. `state` says where it is, for window.fedmedPage.
  */
-import type { engine, fed, models } from '../browser.js';
+import { data, type engine, type fed, type models } from '../browser.js';
 import { startBackend } from './backend.js';
 import { readCheckpoint, readScan, synthesizedName, translateScan } from './scan.js';
 import { VolumeView } from './viewer.js';
@@ -113,6 +113,8 @@ export class ScanCard {
 
   private ready(): void {
     this.ui.translate.disabled = !(this.volume && this.checkpoint);
+    // A volume whose name says it is the checkpoint's target contrast goes the other way (as fedmed translate asks).
+    if (this.volume && this.checkpoint && data.contrastInName(this.volume.name) === this.checkpoint.metadata.target) this.ui.direction.value = 'b2a';
     const missing = [this.volume ? '' : 'a volume', this.checkpoint ? '' : 'generators'].filter(Boolean);
     this.ui.status.textContent = missing.length ? `now ${missing.join(' and ')}` : `ready: ${this.volume!.name} with ${this.state.checkpoint}`;
   }
@@ -159,6 +161,7 @@ export class ScanCard {
   /** Runs a step; an error is shown on the card (one line) and in the state. */
   private async guard(step: () => Promise<void>): Promise<void> {
     this.ui.error.hidden = true;
+    this.state.error = undefined;
     try {
       await step();
     } catch (e) {
@@ -167,7 +170,6 @@ export class ScanCard {
       this.ui.error.hidden = false;
       this.state.state = 'failed';
       this.state.error = error.message;
-      console.error(error);
     }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { access, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseContrast, type Contrast } from '../../data/index.js';
+import { contrastInName, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
 import { parsePlanes, UsageError } from '../args.js';
 import type { Command } from '../command.js';
@@ -109,9 +109,8 @@ async function exists(file: string): Promise<boolean> {
  * from, asks for an explicit --direction rather than translating the wrong way.
  */
 function checkNamedContrast(file: string, from: Contrast, to: Contrast): void {
-  const words = path.basename(file).replace(niftiSuffix, '').split(/[^A-Za-z0-9]+/);
-  const named = [...new Set(words.map(parseContrast).filter((c): c is Contrast => c !== null))];
-  if (named.length !== 1 || named[0] === from) return;
-  const hint = named[0] === to ? `--direction b2a translates ${to} -> ${from}` : `this checkpoint translates ${from} <-> ${to}`;
-  throw new UsageError(`--in ${file}: its name says ${named[0]}, but the translation is ${from} -> ${to} (${hint}); give --direction to go ahead`);
+  const named = contrastInName(file);
+  if (named === null || named === from) return;
+  const hint = named === to ? `--direction b2a translates ${to} -> ${from}` : `this checkpoint translates ${from} <-> ${to}`;
+  throw new UsageError(`--in ${file}: its name says ${named}, but the translation is ${from} -> ${to} (${hint}); give --direction to go ahead`);
 }

@@ -15,7 +15,7 @@
  * FEDMED_REQUIRE_BROWSER is set.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,6 +196,10 @@ check('web/index.html: the default demo learns, its generators translate a picke
     const cliOut = path.join(scratch, 'cli_T2.nii.gz');
     fedmed('translate', '--checkpoint', generators, '--in', pd, '--out', cliOut, '--backend', 'wasm');
 
+    // A truncated file is one line on the card naming it, and the card carries on.
+    await page.setInputFiles('#scan-file', { name: 'broken.nii', mimeType: 'application/octet-stream', buffer: readFileSync(pd).subarray(0, 200) });
+    await page.waitForFunction(() => window.fedmedPage.scan.error !== undefined);
+    assert.match(await page.$eval('#scan-error', (e) => e.textContent ?? ''), /^broken\.nii: /);
     await page.setInputFiles('#scan-file', pd);
     await page.setInputFiles('#checkpoint-file', generators);
     await page.selectOption('#direction', 'a2b');
