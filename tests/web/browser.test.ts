@@ -191,6 +191,10 @@ check('web/index.html: the default demo learns, its generators translate a picke
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-generators')]);
     await download.saveAs(generators);
 
+    // Its metadata rebuilds the demo's test set: fedmed eval scores what the page scored.
+    const evaluated = JSON.parse(fedmed('eval', '--checkpoint', generators, '--backend', 'wasm', '--json')) as { metrics: { psnr: number }[] };
+    evaluated.metrics.forEach((m, i) => assert.ok(Math.abs(m.psnr - last.psnr[i]!) < 0.01, `fedmed eval: ${m.psnr} dB, the page: ${last.psnr[i]} dB`));
+
     fedmed('data', 'phantom', '--out', path.join(scratch, 'phantom'), '--subjects', '2', '--size', '48');
     const pd = path.join(scratch, 'phantom', 'PD', readdirSync(path.join(scratch, 'phantom', 'PD'))[0]!);
     const cliOut = path.join(scratch, 'cli_T2.nii.gz');
