@@ -4,9 +4,9 @@
  * the input and the synthesized volume side by side in NiiVue, download the
  * result as NIfTI. `state` says where it is, for window.fedmedPage.
  */
-import { data, type engine, type fed, type models } from '../browser.js';
+import { data, fed, type engine, type models } from '../browser.js';
 import { startBackend } from './backend.js';
-import { readCheckpoint, readScan, synthesizedName, translateScan } from './scan.js';
+import { readScan, synthesizedName, translateScan } from './scan.js';
 import { VolumeView } from './viewer.js';
 
 export interface ScanState {
@@ -98,7 +98,7 @@ export class ScanCard {
   }
 
   private setCheckpoint(bytes: Uint8Array, name: string): void {
-    const checkpoint = readCheckpoint(bytes, name);
+    const checkpoint = fed.decodeCheckpoint(bytes, name);
     const m = checkpoint.metadata;
     this.checkpoint = checkpoint;
     this.state.checkpoint = name;

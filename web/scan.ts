@@ -23,11 +23,6 @@ export function synthesizedName(input: string, to: data.Contrast): string {
   return `${input.replace(/\.nii(\.gz)?$/i, '')}_synth-${to}.nii.gz`;
 }
 
-/** Reads a checkpoint's bytes; a bad file is one line naming it. */
-export function readCheckpoint(bytes: Uint8Array, name: string): fed.Checkpoint {
-  return fed.decodeCheckpoint(bytes, name);
-}
-
 /** Reads a NIfTI volume (.nii or .nii.gz); a bad file, or one that is not one 3-D volume, is one line naming it. */
 export function readScan(bytes: Uint8Array, name: string): data.NiftiVolume {
   const volume = data.decodeNifti(bytes, name);
