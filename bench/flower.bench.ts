@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setBackend, type BackendName } from '../engine/index.js';
 import { installNodePlatform } from '../platform/node.js';
-import { loadSplit } from '../cli/data-split.js';
+import { loadSplit } from '../data/fs/index.js';
 import { trainConfigFromArgs } from '../cli/train/config.js';
 import { buildClient, clientShares, modelOptions } from '../cli/train/setup.js';
 import { toArrayRecord } from '../fed/flower/hospital.js';

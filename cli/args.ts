@@ -118,3 +118,17 @@ export function describeFlags(specs: FlagSpecs): string {
   const width = Math.max(0, ...rows.map(([l]) => l.length)) + 2;
   return rows.map(([l, r]) => l.padEnd(width) + r).join('\n');
 }
+
+/**
+ * Planes z0 <= z < z1 from `text` ('z0:z1', either end may be left out, as
+ * in Python: '90:', ':40'), or all `nz` planes when there is no text.
+ */
+export function parsePlanes(text: string | undefined, nz: number, flag = '--planes'): [number, number] {
+  if (text === undefined) return [0, nz];
+  const match = /^\s*(\d*)\s*:\s*(\d*)\s*$/.exec(text);
+  if (!match) throw new UsageError(`${flag} is z0:z1 (planes z0 <= z < z1 along the third axis), got '${text}'`);
+  const z0 = match[1] === '' ? 0 : Number(match[1]);
+  const z1 = match[2] === '' ? nz : Number(match[2]);
+  if (!(z0 < z1 && z1 <= nz)) throw new UsageError(`${flag} ${text}: needs 0 <= z0 < z1 <= ${nz} (the volume's planes)`);
+  return [z0, z1];
+}

@@ -1,46 +1,13 @@
 /**
- * A model rebuilt from a generators checkpoint, for `fedmed eval` and
- * `fedmed translate`. The checkpoint is a run folder (its
- * checkpoints/latest), a round folder, or a generators.safetensors file; the
- * model's settings come from the file's safetensors metadata (written by
- * cli/train/run.ts `modelMetadata`) and the generators load by their
- * PyTorch names. Every problem is one line naming the path.
+ * A generators checkpoint found on disk, for `fedmed eval` and `fedmed
+ * translate`: a run folder (its checkpoints/latest), a round folder, or a
+ * generators.safetensors file. Reading the bytes is fed/checkpoint.ts.
+ * Every problem is one line naming the path.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseContrast, type Contrast } from '../data/index.js';
-import type { StateEntry } from '../engine/index.js';
-import { writeNamed } from '../fed/state.js';
-import { createModel, modelNames, type GanModel, type IdentityVariant, type ModelName } from '../models/index.js';
-import { generatorsFile, latestCheckpoint, readSafetensors } from './train/checkpoint.js';
-
-/** The model and the run facts a generators file records. */
-export interface CheckpointMetadata {
-  model: ModelName;
-  /** First-layer channels. */
-  width: number;
-  /** Slice side the model was trained at, pixels. */
-  size: number;
-  /** Domain a and domain b: a2b translates source -> target. */
-  source: Contrast;
-  target: Contrast;
-  identity: IdentityVariant;
-  /** Rounds (epochs, when centralized) trained. */
-  round?: number;
-  /** The run's data ('phantom' or a folder), its split and phantom settings: what rebuilds its test set. */
-  data?: string;
-  seed?: number;
-  testFraction?: number;
-  phantomSubjects?: number;
-  phantomSize?: number;
-}
-
-export interface Checkpoint {
-  /** The generators file read. */
-  file: string;
-  metadata: CheckpointMetadata;
-  tensors: Map<string, StateEntry>;
-}
+import { decodeCheckpoint, type Checkpoint } from '../fed/checkpoint.js';
+import { generatorsFile, latestCheckpoint, readFileBytes } from './train/checkpoint.js';
 
 /** The generators file that `given` (a run folder, a round folder or the file itself) stands for. */
 export async function resolveGeneratorsFile(given: string): Promise<string> {
@@ -62,76 +29,5 @@ export async function resolveGeneratorsFile(given: string): Promise<string> {
 /** Reads and checks a checkpoint; needs no backend. */
 export async function readCheckpoint(given: string): Promise<Checkpoint> {
   const file = await resolveGeneratorsFile(given);
-  const { tensors, metadata } = await readSafetensors(file);
-  return { file, metadata: parseMetadata(metadata, file), tensors };
-}
-
-/** The checked metadata of a generators file named `file`. */
-export function parseMetadata(raw: Record<string, string>, file: string): CheckpointMetadata {
-  const meta: Record<string, unknown> = raw && typeof raw === 'object' ? raw : {};
-  if (meta.model === undefined) throw new Error(`${file}: no model in its metadata; not a generators checkpoint written by fedmed train`);
-  const text = (key: string): string => {
-    const value = meta[key];
-    if (typeof value !== 'string' || value === '') throw new Error(`${file}: its metadata has no ${key}`);
-    return value;
-  };
-  const bad = (key: string, wanted: string): never => {
-    throw new Error(`${file}: metadata ${key} is ${JSON.stringify(meta[key])}, expected ${wanted}`);
-  };
-  const integer = (key: string, min: number): number => {
-    const n = Number(text(key));
-    return Number.isInteger(n) && n >= min ? n : bad(key, `a whole number >= ${min}`);
-  };
-  const contrast = (key: string): Contrast => parseContrast(text(key)) ?? bad(key, 'a contrast');
-  const optional = <T>(key: string, read: (key: string) => T): T | undefined => (meta[key] === undefined ? undefined : read(key));
-  const model = text('model');
-  if (!(modelNames as readonly string[]).includes(model)) bad('model', `one of ${modelNames.join(', ')}`);
-  const identity = text('identity');
-  if (identity !== 'standard' && identity !== 'reference') bad('identity', 'standard or reference');
-  const out: CheckpointMetadata = {
-    model: model as ModelName,
-    width: integer('width', 1),
-    size: integer('size', 1),
-    source: contrast('source'),
-    target: contrast('target'),
-    identity: identity as IdentityVariant,
-    round: optional('round', (k) => integer(k, 0)),
-    data: optional('data', text),
-    seed: optional('seed', (k) => integer(k, 0)),
-    testFraction: optional('testFraction', (k) => {
-      const f = Number(text(k));
-      return f > 0 && f < 1 ? f : bad(k, 'a number in (0, 1)');
-    }),
-    phantomSubjects: optional('phantomSubjects', (k) => integer(k, 2)),
-    phantomSize: optional('phantomSize', (k) => integer(k, 1)),
-  };
-  if (out.source === out.target) bad('target', `a contrast other than the source ${out.source}`);
-  return out;
-}
-
-/**
- * The model of a checkpoint with its generators loaded (discriminators stay
- * freshly initialised: translation never uses them). Needs the backend set.
- * The caller disposes the model.
- */
-export function buildModel(checkpoint: Checkpoint): GanModel {
-  const { file, metadata: m } = checkpoint;
-  let model: GanModel;
-  try {
-    model = createModel(m.model, { width: m.width, size: m.size, identity: m.identity, seed: m.seed ?? 3 });
-  } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
-  }
-  try {
-    writeNamed(model.generatorParameters(), checkpoint.tensors, `${file} (${m.model}, width ${m.width})`);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return model;
-}
-
-/** "cyclegan PD<->T2, width 16, 64 px, round 30" (a round is an epoch of centralized training). */
-export function describeCheckpoint(m: CheckpointMetadata): string {
-  return `${m.model} ${m.source}<->${m.target}, width ${m.width}, ${m.size} px${m.round === undefined ? '' : `, round ${m.round}`}`;
+  return decodeCheckpoint(await readFileBytes(file), file);
 }

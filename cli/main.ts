@@ -32,8 +32,13 @@ function overview(): string {
   ].join('\n');
 }
 
+/** Flags every command takes. */
+const commonFlags = {
+  verbose: { type: 'boolean', help: "also show the WebGPU driver's (Dawn's) own warnings" },
+} as const;
+
 function help(c: Command): string {
-  return `${c.usage}\n\nflags:\n${describeFlags({ ...c.flags, help: { type: 'boolean', help: 'show this help' } })}`;
+  return `${c.usage}\n\nflags:\n${describeFlags({ ...c.flags, ...commonFlags, help: { type: 'boolean', help: 'show this help' } })}`;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -56,8 +61,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(help(command));
     return;
   }
-  installNodePlatform();
-  const { flags, positionals, given } = parseFlags(rest, command.flags);
+  const { flags, positionals, given } = parseFlags(rest, { ...command.flags, ...commonFlags });
+  installNodePlatform({ dawnWarnings: flags.verbose === true });
   if (positionals.length && !command.takesPositionals) throw new UsageError(`fedmed ${path} takes no argument '${positionals[0]}' (flags start with --); see fedmed ${path} --help`);
   await command.run(flags, positionals, given);
 }

@@ -2,15 +2,21 @@
  * Progress for long jobs. On a terminal one status line is redrawn in place
  * (at most ~10 times a second); elsewhere (CI logs, pipes) a plain line is
  * printed at most every `plainEverySeconds`, and always for the last step.
- * Lines written with `log` never collide with the status line.
+ * Lines written with `log` never collide with the status line. The status
+ * goes to stderr and the logged lines (results) to stdout, so that stdout
+ * pipes cleanly.
  */
 export interface ProgressOptions {
+  /** Where the status line goes (default stderr). */
   stream?: NodeJS.WriteStream;
+  /** Where `log` lines go (default stdout). */
+  out?: NodeJS.WriteStream;
   plainEverySeconds?: number;
 }
 
 export class Progress {
   private readonly stream: NodeJS.WriteStream;
+  private readonly out: NodeJS.WriteStream;
   private readonly tty: boolean;
   private readonly plainEvery: number;
   private lastDraw = 0;
@@ -18,7 +24,8 @@ export class Progress {
   private readonly started = Date.now();
 
   constructor(options: ProgressOptions = {}) {
-    this.stream = options.stream ?? process.stdout;
+    this.stream = options.stream ?? process.stderr;
+    this.out = options.out ?? process.stdout;
     this.tty = Boolean(this.stream.isTTY);
     this.plainEvery = (options.plainEverySeconds ?? 10) * 1000;
   }
@@ -47,7 +54,7 @@ export class Progress {
   /** Prints a line above the status line. */
   log(line: string): void {
     if (this.statusShown) this.stream.write('\r\x1b[2K');
-    this.stream.write(`${line}\n`);
+    this.out.write(`${line}\n`);
     this.statusShown = false;
   }
 

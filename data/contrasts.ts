@@ -19,3 +19,13 @@ export function contrastOf(name: string, where = 'contrast'): Contrast {
   if (!c) throw new RangeError(`${where}: '${name}' is not a contrast (one of ${contrasts.join(', ')})`);
   return c;
 }
+
+/**
+ * The one contrast a file name names (IXI's `-T1`, BraTS's `_t1ce`,
+ * `T2.nii.gz`), or null when it names none or several.
+ */
+export function contrastInName(file: string): Contrast | null {
+  const base = file.split(/[\\/]/).pop()!.replace(/\.nii(\.gz)?$/i, '');
+  const named = [...new Set(base.split(/[^A-Za-z0-9]+/).map(parseContrast).filter((c): c is Contrast => c !== null))];
+  return named.length === 1 ? named[0]! : null;
+}

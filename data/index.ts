@@ -4,13 +4,13 @@
  * phantom, slices, splits, federated partitions, items, augmentation and the
  * batch loader. Reading and writing folders is in data/fs (Node only).
  */
-export { contrasts, contrastOf, parseContrast, type Contrast } from './contrasts.js';
+export { contrastInName, contrasts, contrastOf, parseContrast, type Contrast } from './contrasts.js';
 export { DataError } from './errors.js';
 export { decodeNifti, NiftiDecoder, NiftiReader, type DecodeOptions } from './nifti/decode.js';
 export { encodeNifti, type EncodeOptions } from './nifti/encode.js';
 export { createHeader, headerAffine, type NiftiHeader } from './nifti/header.js';
 export type { DatatypeName } from './nifti/datatype.js';
-export { volumePlane, type NiftiVolume, type VolumePlanes } from './nifti/volume.js';
+export { finitePlane, volumeDims, volumePlane, type NiftiVolume, type VolumePlanes } from './nifti/volume.js';
 export { bratsPath, detectLayout, indexDataset, ixiFileName, layoutContrasts, missingContrasts, type DatasetIndex, type Layout, type SubjectFiles } from './layouts.js';
 export { minMaxNormalize, padToSquare, planeToSlice, resizeBilinear } from './slices.js';
 export {

@@ -147,7 +147,8 @@ export abstract class GanBase<G extends Networks, D extends Discriminators> impl
   private checkBatch(batch: Batch, where: string): number {
     const size = this.options.size;
     const n = batch.a.shape[0] ?? 0;
-    for (const [key, t] of Object.entries(batch) as [keyof Batch, Tensor][]) {
+    // Only a and b: a data loader's batch carries its items too.
+    for (const [key, t] of [['a', batch.a], ['b', batch.b]] as const) {
       const ok = t.rank === 4 && t.shape[0] === n && n > 0 && t.shape[1] === 1 && t.shape[2] === size && t.shape[3] === size;
       if (!ok) throw new Error(`${this.name}.${where}: batch.${key} is [${t.shape}], expected [${n || 'N'}, 1, ${size}, ${size}] like batch.a`);
     }

@@ -9,15 +9,31 @@ import v8 from 'node:v8';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { hasRelaxedSimd, setPlatform, wasmFileName, type KernelWorker, type Platform } from '../engine/platform.js';
+import { withStderrSilenced } from './stderr.js';
+
+export interface NodePlatformOptions {
+  /**
+   * Let Dawn print its own warnings while it looks for an adapter (the
+   * limits it "artificially reduced" on lavapipe, "Couldn't load Vulkan"
+   * without a driver). Default false: they say nothing a user can act on,
+   * and the engine's own error says when no adapter was found.
+   */
+  dawnWarnings?: boolean;
+}
 
 let gpuPromise: Promise<GPU | null> | null = null;
+/** The installed platform's choice, read at each adapter request. */
+let dawnWarnings = false;
 
 /** Dawn's GPU object, created once; null when the package or a driver is missing. */
 function dawnGpu(): Promise<GPU | null> {
   gpuPromise ??= import('webgpu')
     .then(({ create, globals }) => {
       Object.assign(globalThis, globals); // GPUBufferUsage and friends, as a browser defines them
-      return create([]) as GPU;
+      const gpu = create([]) as GPU;
+      // Dawn enumerates the drivers (and warns) inside the synchronous part of requestAdapter.
+      const requestAdapter = gpu.requestAdapter.bind(gpu);
+      return Object.assign(gpu, { requestAdapter: (o?: GPURequestAdapterOptions) => (dawnWarnings ? requestAdapter(o) : withStderrSilenced(() => requestAdapter(o))) });
     })
     .catch(() => null);
   return gpuPromise;
@@ -64,13 +80,19 @@ function startKernelWorker(): KernelWorker {
   };
 }
 
-export const nodePlatform: Platform = {
-  gpu: dawnGpu,
-  cores: () => os.availableParallelism?.() ?? os.cpus().length,
-  wasmModule: () => compileKernels(relaxedSimd()),
-  startKernelWorker,
-};
+/** Node's platform; Dawn's warnings are silenced unless `options.dawnWarnings`. */
+export function nodePlatform(options: NodePlatformOptions = {}): Platform {
+  return {
+    gpu: () => {
+      dawnWarnings = options.dawnWarnings ?? false;
+      return dawnGpu();
+    },
+    cores: () => os.availableParallelism?.() ?? os.cpus().length,
+    wasmModule: () => compileKernels(relaxedSimd()),
+    startKernelWorker,
+  };
+}
 
-export function installNodePlatform(): void {
-  setPlatform(nodePlatform);
+export function installNodePlatform(options: NodePlatformOptions = {}): void {
+  setPlatform(nodePlatform(options));
 }

@@ -1,20 +1,29 @@
 /**
  * The page (web/index.html): picks a backend, trains the tiny federated
  * CycleGAN of web/demo.ts on the phantom, and shows progress, the test
- * metrics of every round, the loss per step and the latest comparison grids.
+ * metrics of every round against the untranslated input, the loss per step
+ * and the latest comparison grids; the demo's generators can be downloaded
+ * or used by the "Translate your own scan" card (web/scan-card.ts).
  * URL parameters preset the form (?backend=js&rounds=2&width=4) and `run`
  * starts at once; `window.fedmedPage` says where the page is, for tests.
  */
-import { autoReason, BackendUnavailableError, setBackend, type BackendChoice } from '../engine/index.js';
-import { lineChart } from '../eval/plot.js';
-import type { DirectionMetrics } from '../eval/records.js';
+import { engine, eval as evaluation } from '../browser.js';
+import { startBackend } from './backend.js';
 import { demoDefaults, runDemo, type DemoRound } from './demo.js';
+import { ScanCard, type ScanState } from './scan-card.js';
+
+type DirectionMetrics = evaluation.DirectionMetrics;
 
 export interface PageState {
   state: 'idle' | 'running' | 'done' | 'failed';
   backend?: string;
   rounds: { round: number; psnr: number[]; ssim: number[]; losses: Record<string, number> }[];
+  /** PSNR of the untranslated input per direction (what the rounds must beat). */
+  baseline?: number[];
+  /** Wall time of the whole demo, seconds. */
+  seconds?: number;
   error?: string;
+  scan: ScanState;
 }
 
 declare global {
@@ -45,9 +54,33 @@ const ui = {
   lossEmpty: element('loss-empty'),
   gridTitle: element('grid-title'),
   grids: element('grids'),
+  psnrChart: element<HTMLImageElement>('psnr-chart'),
+  downloadGenerators: element<HTMLAnchorElement>('download-generators'),
 };
 
-window.fedmedPage = { state: 'idle', rounds: [] };
+const scanCard = new ScanCard(
+  {
+    card: element('scan-card'),
+    scanFile: element<HTMLInputElement>('scan-file'),
+    checkpointFile: element<HTMLInputElement>('checkpoint-file'),
+    useDemo: element<HTMLButtonElement>('use-demo'),
+    direction: element<HTMLSelectElement>('direction'),
+    translate: element<HTMLButtonElement>('translate'),
+    progress: element<HTMLProgressElement>('scan-progress'),
+    status: element('scan-status'),
+    error: element('scan-error'),
+    inputView: element<HTMLCanvasElement>('view-input'),
+    outputView: element<HTMLCanvasElement>('view-output'),
+    inputCaption: element('caption-input'),
+    outputCaption: element('caption-output'),
+    download: element<HTMLAnchorElement>('download-scan'),
+  },
+  () => ui.backend.value as engine.BackendChoice,
+);
+
+window.fedmedPage = { state: 'idle', rounds: [], scan: scanCard.state };
+ui.rounds.value = String(demoDefaults.rounds);
+ui.width.value = String(demoDefaults.width);
 
 const fixed = (digits: number) => (v: number) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
 const psnrText = fixed(2);
@@ -96,7 +129,7 @@ function metricCells(metrics: readonly DirectionMetrics[]): string[] {
 
 /** Generator and discriminator loss per step, one line each, as an SVG image. */
 function drawLosses(points: { generator: [number, number][]; discriminator: [number, number][] }): void {
-  const svg = lineChart({
+  const svg = evaluation.lineChart({
     title: 'loss per step (mean over the batch)',
     xLabel: 'step',
     yLabel: 'loss',
@@ -108,9 +141,25 @@ function drawLosses(points: { generator: [number, number][]; discriminator: [num
       { name: 'discriminator', points: points.discriminator },
     ],
   });
-  ui.lossChart.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+  ui.lossChart.src = svgUrl(svg);
   ui.lossChart.hidden = false;
   ui.lossEmpty.hidden = true;
+}
+
+const svgUrl = (svg: string) => `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+
+/** Test PSNR per round (0: untrained) in each direction, solid, against the untranslated input's, dashed. */
+function drawPsnr(curves: DirectionMetrics[][], baseline: readonly DirectionMetrics[], rounds: number): void {
+  const series = baseline.flatMap((b, i) => {
+    const color = evaluation.PALETTE[i % evaluation.PALETTE.length]!;
+    const label = b.direction.replace('->', ' → ');
+    return [
+      { name: label, color, points: curves.map((metrics, round) => [round, metrics[i]!.psnr] as [number, number]) },
+      { name: `${label}: the input itself`, color, dashed: true, points: [[0, b.psnr], [rounds, b.psnr]] as [number, number][] },
+    ];
+  });
+  ui.psnrChart.src = svgUrl(evaluation.lineChart({ title: 'test PSNR per round (higher is better)', xLabel: 'round', yLabel: 'PSNR (dB)', integerX: true, width: 560, height: 300, series }));
+  ui.psnrChart.hidden = false;
 }
 
 function showGrids(round: DemoRound): void {
@@ -136,29 +185,35 @@ function resetResults(): void {
   ui.lossEmpty.hidden = false;
   ui.error.hidden = true;
   ui.progress.value = 0;
+  ui.psnrChart.hidden = true;
+  ui.downloadGenerators.hidden = true;
 }
 
 async function train(): Promise<void> {
-  const page: PageState = (window.fedmedPage = { state: 'running', rounds: [] });
+  const page: PageState = (window.fedmedPage = { state: 'running', rounds: [], scan: scanCard.state });
   resetResults();
   ui.run.disabled = true;
   const settings = { ...demoDefaults, rounds: intFrom(ui.rounds), width: intFrom(ui.width) };
   const started = performance.now();
   const losses = { generator: [] as [number, number][], discriminator: [] as [number, number][] };
+  const curves: DirectionMetrics[][] = [];
+  let baseline: DirectionMetrics[] = [];
   try {
     ui.status.textContent = 'starting the backend…';
-    const choice = ui.backend.value as BackendChoice;
-    const backend = await setBackend(choice).catch((e: unknown) => {
-      if (e instanceof BackendUnavailableError) ui.backendLine.textContent = `backend: ${choice} is not available in this browser; choose auto or js`;
-      throw e;
-    });
+    const backend = await startBackend(ui.backend.value as engine.BackendChoice);
     page.backend = backend.name;
-    ui.backendLine.textContent = `backend: ${backend.name}, ${backend.describe()}${choice === 'auto' ? ` (auto: ${autoReason()})` : ''}`;
+    ui.backendLine.textContent = `backend: ${backend.line}`;
     ui.table.querySelector('#head-a2b')!.textContent = `${settings.source}→${settings.target}`;
     ui.table.querySelector('#head-b2a')!.textContent = `${settings.target}→${settings.source}`;
 
     const result = await runDemo(settings, {
       stage: (line) => (ui.status.textContent = line),
+      baseline: (input, untrained) => {
+        [baseline, page.baseline] = [input, input.map((m) => m.psnr)];
+        curves.push(untrained);
+        ui.table.tFoot!.append(row(['untranslated input (the baseline to beat)', ...metricCells(input)], 4));
+        drawPsnr(curves, baseline, settings.rounds);
+      },
       step: (done, total, round, event) => {
         ui.progress.max = total;
         ui.progress.value = done;
@@ -173,11 +228,16 @@ async function train(): Promise<void> {
         const { generator = NaN, discriminator = NaN } = r.losses;
         ui.table.tBodies[0]!.append(row([String(r.round), r.seconds.toFixed(1), lossText(generator), lossText(discriminator), ...metricCells(r.metrics)]));
         page.rounds.push({ round: r.round, psnr: r.metrics.map((m) => m.psnr), ssim: r.metrics.map((m) => m.ssim), losses: r.losses });
+        curves.push(r.metrics);
+        drawPsnr(curves, baseline, settings.rounds);
         showGrids(r);
       },
     });
-    ui.table.tFoot!.append(row(['untranslated input (the baseline to beat)', ...metricCells(result.baseline)], 4));
-    ui.status.textContent = `done: ${settings.rounds} round${settings.rounds === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(1)} s, ${result.testSlices} test slices`;
+    page.seconds = (performance.now() - started) / 1000;
+    const last = result.rounds.at(-1)!.metrics;
+    const verdict = last.every((m, i) => m.psnr > result.baseline[i]!.psnr) ? 'above the untranslated input in both directions' : 'not yet above the untranslated input: try more rounds';
+    ui.status.textContent = `done: ${settings.rounds} round${settings.rounds === 1 ? '' : 's'} in ${page.seconds.toFixed(1)} s, ${result.testSlices} test slices; ${verdict}`;
+    offerGenerators(result.checkpoint);
     page.state = 'done';
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
@@ -190,6 +250,15 @@ async function train(): Promise<void> {
   } finally {
     ui.run.disabled = false;
   }
+}
+
+/** The demo's final generators: a download, and the scan card's checkpoint if wanted. */
+function offerGenerators(bytes: Uint8Array): void {
+  URL.revokeObjectURL(ui.downloadGenerators.href);
+  ui.downloadGenerators.href = URL.createObjectURL(new Blob([bytes.slice()], { type: 'application/octet-stream' }));
+  ui.downloadGenerators.download = 'generators.safetensors';
+  ui.downloadGenerators.hidden = false;
+  scanCard.offerDemoCheckpoint(bytes);
 }
 
 ui.form.addEventListener('submit', (event) => {

@@ -7,9 +7,9 @@
 import type { SliceDataset, Subject } from '../../data/index.js';
 import type { DirectionMetrics } from '../../eval/records.js';
 import { UsageError } from '../args.js';
-import type { CheckpointMetadata } from '../checkpoint-model.js';
+import type { CheckpointMetadata } from '../../fed/checkpoint.js';
 import type { Command } from '../command.js';
-import type { DataSpec } from '../data-split.js';
+import type { DataSpec } from '../../data/fs/index.js';
 import { backendFlag } from '../backend-flags.js';
 
 export const evalCommand: Command = {
@@ -33,8 +33,9 @@ export const evalCommand: Command = {
   },
   async run(flags) {
     if (typeof flags.checkpoint !== 'string') throw new UsageError('fedmed eval needs --checkpoint RUN|FILE; see fedmed eval --help');
-    const { buildModel, describeCheckpoint, readCheckpoint } = await import('../checkpoint-model.js');
-    const { describeData, evaluationItems, loadSpecDataset, loadSplit } = await import('../data-split.js');
+    const { readCheckpoint } = await import('../checkpoint-model.js');
+    const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
+    const { describeData, evaluationItems, loadSpecDataset, loadSplit } = await import('../../data/fs/index.js');
     const { evaluate } = await import('../../eval/evaluate.js');
     const { autoReason, setBackend } = await import('../../engine/index.js');
     const checkpoint = await readCheckpoint(flags.checkpoint);

@@ -3,9 +3,9 @@
  * slice by slice along the third axis (each slice min-max scaled to [0, 1]
  * first), with the means over slices.
  */
-import { UsageError } from '../args.js';
+import { parsePlanes, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { ssimKinds, type SliceScore, type SsimKind, type VolumeScores } from '../volume-metrics.js';
+import { ssimKinds, type SliceScore, type SsimKind, type VolumeScores } from '../../eval/volume-metrics.js';
 
 export const metricsCommand: Command = {
   name: 'metrics',
@@ -33,8 +33,8 @@ export const metricsCommand: Command = {
     };
     const [predPath, targetPath] = [required('pred'), required('target')];
     const { readNiftiFile } = await import('../../data/fs/index.js');
-    const { volumeMetrics } = await import('../volume-metrics.js');
-    const { parsePlanes, volumeDims } = await import('../volume-planes.js');
+    const { volumeMetrics } = await import('../../eval/volume-metrics.js');
+    const { volumeDims } = await import('../../data/index.js');
     const [predicted, target] = await Promise.all([readNiftiFile(predPath), readNiftiFile(targetPath)]);
     const planes = parsePlanes(flags.planes as string | undefined, volumeDims(predicted)[2]);
     const scores = volumeMetrics(predicted, target, { ssim: flags.ssim as SsimKind, planes });

@@ -7,9 +7,9 @@
  */
 import { access, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseContrast, type Contrast } from '../../data/index.js';
+import { contrastInName, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
-import { UsageError } from '../args.js';
+import { parsePlanes, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { backendFlag } from '../backend-flags.js';
 
@@ -48,10 +48,11 @@ export const translateCommand: Command = {
     if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
     if (!((flags.batch as number) >= 1)) throw new UsageError(`--batch must be at least 1, got ${flags.batch}`);
 
-    const { buildModel, describeCheckpoint, readCheckpoint } = await import('../checkpoint-model.js');
+    const { readCheckpoint } = await import('../checkpoint-model.js');
+    const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { readNiftiFile, writeNiftiFile } = await import('../../data/fs/index.js');
-    const { modelTranslator, translateVolume } = await import('../volume-translate.js');
-    const { parsePlanes, volumeDims } = await import('../volume-planes.js');
+    const { modelTranslator, translateVolume } = await import('../../eval/volume-translate.js');
+    const { volumeDims } = await import('../../data/index.js');
     const { autoReason, setBackend } = await import('../../engine/index.js');
     const { Progress } = await import('../progress.js');
 
@@ -69,7 +70,7 @@ export const translateCommand: Command = {
     console.log(`backend: ${backend.name} - ${backend.describe()}${flags.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
     console.log(`${input}: ${nx}x${ny}x${nz}, translating ${from} -> ${to}, planes [${planes[0]}, ${planes[1]}) at ${metadata.size}x${metadata.size}`);
     const model = buildModel(checkpoint);
-    const progress = new Progress({ stream: process.stderr });
+    const progress = new Progress();
     const started = performance.now();
     let values: Float32Array;
     try {
@@ -108,9 +109,8 @@ async function exists(file: string): Promise<boolean> {
  * from, asks for an explicit --direction rather than translating the wrong way.
  */
 function checkNamedContrast(file: string, from: Contrast, to: Contrast): void {
-  const words = path.basename(file).replace(niftiSuffix, '').split(/[^A-Za-z0-9]+/);
-  const named = [...new Set(words.map(parseContrast).filter((c): c is Contrast => c !== null))];
-  if (named.length !== 1 || named[0] === from) return;
-  const hint = named[0] === to ? `--direction b2a translates ${to} -> ${from}` : `this checkpoint translates ${from} <-> ${to}`;
-  throw new UsageError(`--in ${file}: its name says ${named[0]}, but the translation is ${from} -> ${to} (${hint}); give --direction to go ahead`);
+  const named = contrastInName(file);
+  if (named === null || named === from) return;
+  const hint = named === to ? `--direction b2a translates ${to} -> ${from}` : `this checkpoint translates ${from} <-> ${to}`;
+  throw new UsageError(`--in ${file}: its name says ${named}, but the translation is ${from} -> ${to} (${hint}); give --direction to go ahead`);
 }

@@ -13,7 +13,7 @@ import { Hospital } from '../../fed/flower/hospital.js';
 import { runSuperNode } from '../../fed/flower/supernode.js';
 import { createModel } from '../../models/index.js';
 import { parseFlags } from '../args.js';
-import { describeData, evaluationItems, loadSplit } from '../data-split.js';
+import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
 import type { NodeSettings } from '../commands/node.js';
 import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { buildClient, clientShares, modelOptions } from '../train/setup.js';

@@ -87,11 +87,14 @@ export async function loadCheckpoint(dir: string, clients: readonly Client[]): P
 }
 
 export async function readSafetensors(file: string): Promise<ReturnType<typeof decodeSafetensors>> {
-  let bytes: Uint8Array;
+  return decodeSafetensors(await readFileBytes(file), file);
+}
+
+/** A file's bytes; a failure is one line naming the file. */
+export async function readFileBytes(file: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(file);
+    return await readFile(file);
   } catch (e) {
     throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return decodeSafetensors(bytes, file);
 }

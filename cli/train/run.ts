@@ -15,6 +15,7 @@ import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord 
 import { runFiles, type GridImage } from '../../eval/report.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { federatedRound } from '../../fed/round.js';
+import { metadataRecord } from '../../fed/checkpoint.js';
 import { readNamed, writeNamed } from '../../fed/state.js';
 import type { StateEntry } from '../../engine/index.js';
 import { Progress } from '../progress.js';
@@ -133,24 +134,13 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
 
 /**
  * What `fedmed translate` and `eval` need to rebuild the model from the
- * generators file (cli/checkpoint-model.ts reads it back), and to rebuild
+ * generators file (fed/checkpoint.ts reads it back), and to rebuild
  * the run's held-out test set: the data, the split's seed and fraction, and
  * the phantom's settings (the phantom is generated from them).
  */
 export function modelMetadata(config: TrainConfig): Record<string, string> {
-  return {
-    model: config.model,
-    width: String(config.width),
-    size: String(config.size),
-    source: config.source,
-    target: config.target,
-    identity: config.identity,
-    data: config.data,
-    seed: String(config.seed),
-    testFraction: String(config.testFraction),
-    phantomSubjects: String(config.phantomSubjects),
-    phantomSize: String(config.phantomSize),
-  };
+  const { model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize } = config;
+  return metadataRecord({ model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize });
 }
 
 async function writeRunFolder(

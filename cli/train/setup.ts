@@ -8,7 +8,7 @@ import { BatchLoader, buildItems, mixSeed, partitionClients, type Item, type Mis
 import { Client, type PrivacySettings } from '../../fed/client.js';
 import { createModel, type GanModel, type ModelOptions } from '../../models/index.js';
 import type { Tensor } from '../../engine/index.js';
-import { describeData, evaluationItems, loadSplit } from '../data-split.js';
+import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
 import type { TrainConfig } from './config.js';
 
 export interface TrainingSetup {

@@ -4,3 +4,4 @@ export { inspectDataset, type InspectOptions, type InspectReport, type SubjectIn
 export { loadDataset, type LoadOptions } from './load.js';
 export { readNiftiFile, writeNiftiFile } from './nifti.js';
 export { writePhantom, type WritePhantomOptions, type WrittenPhantom } from './phantom.js';
+export { describeData, evaluationItems, loadSpecDataset, loadSplit, type DataSpec, type DataSplit } from './split.js';

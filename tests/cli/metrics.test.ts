@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { VolumeScores } from '../../cli/volume-metrics.js';
+import type { VolumeScores } from '../../eval/volume-metrics.js';
 import { fedmed, scratchDir, writeVolume } from './helpers.js';
 
 // tests/fixtures/make_volume_fixtures.py: two volumes written by nibabel and skimage's scores.

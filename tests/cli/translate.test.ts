@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readNiftiFile } from '../../data/fs/index.js';
 import { headerAffine, type NiftiHeader } from '../../data/index.js';
-import { sliceToPlane, translateVolume, type PlaneTranslator } from '../../cli/volume-translate.js';
+import { sliceToPlane, translateVolume, type PlaneTranslator } from '../../eval/volume-translate.js';
 import { setBackend, tensor } from '../../engine/index.js';
 import { fedmed, freshCheckpoint, scratchDir, writeVolume } from './helpers.js';
 

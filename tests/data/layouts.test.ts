@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { contrastInName } from '../../data/contrasts.js';
 import { detectLayout, indexDataset, missingContrasts } from '../../data/layouts.js';
 
 test('IXI: folders per contrast or flat, site kept, MRA/DTI ignored, missing reported', () => {
@@ -39,6 +40,14 @@ test('BraTS2021: one folder per subject, seg ignored, ids sorted numerically; du
   assert.equal(index.ignored, ['BraTS2021_00010/BraTS2021_00010_seg.nii.gz']);
   assert.equal(index.problems, ['BraTS2021_00002: two T2 files (BraTS2021_00002/BraTS2021_00002_t2.nii.gz, copy/BraTS2021_00002_t2.nii.gz); using the first']);
   assert.equal(missingContrasts(index, ['T1', 'T2']).map((m) => m.missing), [['T1'], ['T2']]);
+});
+
+test('contrastInName: the one contrast a file name names, as IXI and BraTS spell them', () => {
+  assert.is(contrastInName('/data/IXI002-Guys-0828-T2.nii.gz'), 'T2');
+  assert.is(contrastInName('BraTS2021_00000_t1ce.nii.gz'), 'T1CE');
+  assert.is(contrastInName('PD.nii'), 'PD');
+  assert.is(contrastInName('subject_T1_to_T2.nii.gz'), null); // two: no guess
+  assert.is(contrastInName('scan.nii.gz'), null);
 });
 
 test.run();

@@ -3,32 +3,11 @@
  * paths inside engine/ or kernels/, no `node:` module, no Node-only package
  * (fs, webgpu, ...), and use no Node globals.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'); // from dist/tests/engine
-
-function sourcesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return sourcesUnder(full);
-    return e.name.endsWith('.ts') ? [full] : [];
-  });
-}
-
-/** Every module specifier in a source: static imports and re-exports, side-effect imports, import(), require(). */
-function specifiers(source: string): string[] {
-  const patterns = [
-    /\b(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"`]([^'"`]+)['"`]\s*\)/g,
-    /\brequire\s*\(\s*['"`]([^'"`]+)['"`]\s*\)/g,
-  ];
-  return patterns.flatMap((re) => [...source.matchAll(re)].map((m) => m[1]!));
-}
+import { repoRoot as root, sourcesUnder, specifiers } from '../helpers/sources.js';
 
 const nodeGlobals = /\b(?:process\.|Buffer\b|__dirname\b|__filename\b|require\s*\()/;
 

@@ -5,11 +5,18 @@
  *  - web/test.html runs every engine check forward and backward, and a tiny
  *    federated CycleGAN round, on each backend the browser offers (js always,
  *    webgpu on SwiftShader, wasm when it is built) and compares each with js;
- *  - web/index.html trains and evaluates through its own controls.
+ *  - web/index.html trains and evaluates through its own controls: a round
+ *    on js, then the whole default demo (which must end above the
+ *    untranslated input), its generators downloaded and used to translate a
+ *    phantom NIfTI picked in the page, compared with `fedmed translate`'s
+ *    output for the same checkpoint; no request leaves the page's server.
+ *    FEDMED_SCREENSHOTS=DIR keeps screenshots of the page after each.
  * Without chromium the suite is a visible skip, a failure when CI or
  * FEDMED_REQUIRE_BROWSER is set.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
@@ -21,6 +28,8 @@ import { startServer, type RunningServer } from '../../web/server.js';
 import { engineChecks } from '../../web/checks.js';
 import type { BrowserTestReport } from '../../web/test.js';
 import type { PageState } from '../../web/main.js';
+import { demoDefaults } from '../../web/demo.js';
+import { readNiftiFile } from '../../data/fs/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'); // from dist/tests/web
 const chromiumPath = process.env.FEDMED_CHROMIUM ?? '/usr/bin/chromium';
@@ -86,16 +95,18 @@ browserSuite.after(async () => {
   await server?.close();
 });
 
-/** A new page that records uncaught errors, console errors and failed or refused requests. */
-async function openPage(relative: string): Promise<{ page: Page; problems: string[] }> {
+/** A new page that records uncaught errors, console errors and failed or refused requests, and every request ("GET url"). */
+async function openPage(relative: string): Promise<{ page: Page; problems: string[]; requests: string[] }> {
   const page = await browser!.newPage({ viewport: { width: 1100, height: 900 } });
   const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
   page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
   page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => void (r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`)));
   await page.goto(`${server!.url}${relative}`);
-  return { page, problems };
+  return { page, problems, requests };
 }
 
 check('web/test.html: every engine check and a federated GAN round agree with js on each backend', async () => {
@@ -130,7 +141,7 @@ check('web/test.html: every engine check and a federated GAN round agree with js
 
 // On js: training on SwiftShader's WebGPU takes seconds a step, and test.html has run it already.
 check('web/index.html: trains a round on the backend asked for, shows its metrics, the loss and both grids', async () => {
-  const { page, problems } = await openPage('web/?backend=js&rounds=1&run');
+  const { page, problems } = await openPage('web/?backend=js&rounds=1&width=4&run');
   await page.waitForFunction(() => ['done', 'failed'].includes(window.fedmedPage?.state), null, { timeout: 120_000 });
   const state: PageState = await page.evaluate(() => window.fedmedPage);
   assert.is(state.error, undefined);
@@ -147,6 +158,89 @@ check('web/index.html: trains a round on the backend asked for, shows its metric
   assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /^done: 1 round in /);
   await page.close();
   assert.equal(problems, []);
+});
+
+/** Runs the built fedmed command; a failure is the test's failure, with its stderr. */
+function fedmed(...args: string[]): string {
+  const run = spawnSync(process.execPath, [path.join(root, 'dist/cli/main.js'), ...args], { encoding: 'utf8' });
+  assert.is(run.status, 0, `fedmed ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.FEDMED_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: path.join(dir, name), fullPage: true });
+}
+
+check('web/index.html: the default demo learns, its generators translate a picked NIfTI as fedmed translate does, and nothing leaves the page', async () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'fedmed-page-'));
+  try {
+    const { page, problems, requests } = await openPage('web/?run');
+    await page.waitForFunction(() => ['done', 'failed'].includes(window.fedmedPage?.state), null, { timeout: 300_000 });
+    const state: PageState = await page.evaluate(() => window.fedmedPage);
+    assert.is(state.error, undefined);
+    assert.is(state.rounds.length, demoDefaults.rounds);
+    const last = state.rounds.at(-1)!;
+    console.log(`  demo on ${state.backend}: ${state.seconds!.toFixed(1)} s; final PSNR ${last.psnr.map((v) => v.toFixed(2)).join(' / ')} dB against the input's ${state.baseline!.map((v) => v.toFixed(2)).join(' / ')} dB`);
+    last.psnr.forEach((v, i) => assert.ok(v > state.baseline![i]!, `direction ${i}: ${v} dB, not above the untranslated input's ${state.baseline![i]} dB`));
+    assert.ok(await page.$eval('#psnr-chart', (i) => (i as HTMLImageElement).naturalWidth > 0), 'no PSNR curve');
+    assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /above the untranslated input in both directions/);
+    await screenshot(page, 'page-demo.png');
+
+    const generators = path.join(scratch, 'generators.safetensors');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-generators')]);
+    await download.saveAs(generators);
+
+    // Its metadata rebuilds the demo's test set: fedmed eval scores what the page scored.
+    const evaluated = JSON.parse(fedmed('eval', '--checkpoint', generators, '--backend', 'wasm', '--json')) as { metrics: { psnr: number }[] };
+    evaluated.metrics.forEach((m, i) => assert.ok(Math.abs(m.psnr - last.psnr[i]!) < 0.01, `fedmed eval: ${m.psnr} dB, the page: ${last.psnr[i]} dB`));
+
+    fedmed('data', 'phantom', '--out', path.join(scratch, 'phantom'), '--subjects', '2', '--size', '48');
+    const pd = path.join(scratch, 'phantom', 'PD', readdirSync(path.join(scratch, 'phantom', 'PD'))[0]!);
+    const cliOut = path.join(scratch, 'cli_T2.nii.gz');
+    fedmed('translate', '--checkpoint', generators, '--in', pd, '--out', cliOut, '--backend', 'wasm');
+
+    // A truncated file is one line on the card naming it, and the card carries on.
+    await page.setInputFiles('#scan-file', { name: 'broken.nii', mimeType: 'application/octet-stream', buffer: readFileSync(pd).subarray(0, 200) });
+    await page.waitForFunction(() => window.fedmedPage.scan.error !== undefined);
+    assert.match(await page.$eval('#scan-error', (e) => e.textContent ?? ''), /^broken\.nii: /);
+    await page.setInputFiles('#scan-file', pd);
+    await page.setInputFiles('#checkpoint-file', generators);
+    await page.selectOption('#direction', 'a2b');
+    await page.click('#translate');
+    await page.waitForFunction(() => ['done', 'failed'].includes(window.fedmedPage.scan.state), null, { timeout: 120_000 });
+    const scan = (await page.evaluate(() => window.fedmedPage.scan)) as PageState['scan'];
+    assert.is(scan.error, undefined);
+    assert.equal([scan.translated?.from, scan.translated?.to], ['PD', 'T2']);
+    assert.equal(scan.shown, [1, 1], 'NiiVue shows the input and the synthesized volume');
+    const pageOut = path.join(scratch, 'page_T2.nii.gz');
+    const [synthesized] = await Promise.all([page.waitForEvent('download'), page.click('#download-scan')]);
+    assert.match(synthesized.suggestedFilename(), /_synth-T2\.nii\.gz$/);
+    await synthesized.saveAs(pageOut);
+    await screenshot(page, 'page-translation.png');
+    await page.close();
+
+    const [fromPage, fromCli] = [await readNiftiFile(pageOut), await readNiftiFile(cliOut)];
+    assert.equal(fromPage.header, fromCli.header);
+    assert.equal(fromPage.affine, fromCli.affine);
+    assert.is(fromPage.data.length, fromCli.data.length);
+    let worst = 0;
+    for (let i = 0; i < fromCli.data.length; i++) worst = Math.max(worst, Math.abs(fromPage.data[i]! - fromCli.data[i]!));
+    assert.ok(worst <= 1e-5, `the page's volume differs from fedmed translate's by up to ${worst}`);
+    console.log(`  translation in the page: ${scan.translated!.dims.join('x')} in ${scan.translated!.seconds.toFixed(1)} s, at most ${worst} from fedmed translate's; ${requests.length} requests, all to the page's server`);
+
+    const origin = new URL(server!.url).origin;
+    const elsewhere = requests.filter((r) => {
+      const [method, url] = r.split(' ') as [string, string];
+      if (url.startsWith('blob:') || url.startsWith('data:')) return !url.startsWith(`blob:${origin}/`) && !url.startsWith('data:');
+      return method !== 'GET' || new URL(url).origin !== origin;
+    });
+    assert.ok(requests.length > 0, 'no requests recorded');
+    assert.equal(elsewhere, [], 'requests beyond the page\'s own static files');
+    assert.equal(problems, []);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });
 
 browserSuite.run();

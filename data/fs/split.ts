@@ -5,8 +5,8 @@
  * or folder, contrasts, size, the default slice range) and the same seeded
  * split.
  */
-import { buildItems, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../data/index.js';
-import { loadDataset } from '../data/fs/index.js';
+import { buildItems, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../index.js';
+import { loadDataset } from './load.js';
 
 /** What decides a run's slices and split (a TrainConfig is one). */
 export interface DataSpec {

@@ -5,11 +5,10 @@
  * [0, 1] and mapped to [-1, 1]; the translation mapped back to [0, 1],
  * resized to the padded side and cropped to the plane. Browser-safe.
  */
-import { planeToSlice, resizeBilinear, type NiftiVolume } from '../data/index.js';
+import { finitePlane, planeToSlice, resizeBilinear, volumeDims, type NiftiVolume } from '../data/index.js';
 import { tensor } from '../engine/index.js';
-import { toUnitRange } from '../eval/metrics.js';
+import { toUnitRange } from './metrics.js';
 import type { Direction, GanModel } from '../models/index.js';
-import { finitePlane, volumeDims } from './volume-planes.js';
 
 /** Translates `count` images [count, 1, size, size] on [-1, 1] into as many on [-1, 1]. */
 export type PlaneTranslator = (images: Float32Array, count: number) => Promise<Float32Array>;

@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeFlags, parseFlags, UsageError } from '../cli/args.js';
-import { startServer } from './server.js';
+import { describeFlags, parseFlags, UsageError } from './args.js';
+import { startServer } from '../web/server.js';
 
 const flags = { port: { type: 'int', help: 'TCP port on 127.0.0.1 (0: any free one)', default: 8080 } } as const;
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'); // from dist/web/
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'); // from dist/cli/
 
 try {
   const argv = process.argv.slice(2);

@@ -4,9 +4,8 @@
  * own (as training and evaluation slices are), then MAE, PSNR (peak 1) and
  * one SSIM (eval/metrics.ts). Browser-safe.
  */
-import { DataError, type NiftiVolume } from '../data/index.js';
-import { mae, minMaxScale, psnr, ssim, ssimGlobal } from '../eval/metrics.js';
-import { finitePlane, volumeDims } from './volume-planes.js';
+import { DataError, finitePlane, volumeDims, type NiftiVolume } from '../data/index.js';
+import { mae, minMaxScale, psnr, ssim, ssimGlobal } from './metrics.js';
 
 /** skimage's 7x7 uniform window, its Gaussian sigma 1.5 window, or the reference code's one global window. */
 export const ssimKinds = ['uniform', 'gaussian', 'global'] as const;
