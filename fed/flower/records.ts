@@ -6,6 +6,7 @@
  * on the wire (sint64 against double), so here a JS `bigint` is an int and a
  * `number` a float.
  */
+import type { Metadata } from './proto/flwr/proto/message_pb.js';
 
 /** A Flower Array: numpy's dtype name, the shape, and the array as .npy bytes (its `data`). */
 export interface NdArray {
@@ -33,21 +34,14 @@ export type AnyRecord =
 /** A message's content: records by name, in insertion order (the order is part of the object ids). */
 export type RecordDict = Map<string, AnyRecord>;
 
-export interface MessageMetadata {
-  runId: bigint;
-  /** The Message object's id (SHA-256 hex); '' until the message is encoded. */
-  messageId: string;
-  srcNodeId: bigint;
-  dstNodeId: bigint;
-  replyToMessageId: string;
-  groupId: string;
-  /** Seconds the message lives after createdAt. */
-  ttl: number;
-  /** 'train', 'evaluate', 'query', '<category>.<action>' or 'system'. */
-  messageType: string;
-  /** Seconds since the epoch (UTC). */
-  createdAt: number;
-}
+/**
+ * A message's metadata, as Flower's protobuf Metadata declares it: run id,
+ * message id (the Message object's SHA-256 hex, '' before encoding), source
+ * and destination node ids, the instruction replied to, group id, ttl
+ * (seconds after created_at), message type ('train', 'evaluate', 'query',
+ * '<category>.<action>', 'system') and created_at (seconds since the epoch).
+ */
+export type MessageMetadata = Omit<Metadata, '$typeName' | '$unknown'>;
 
 export interface MessageError {
   code: number;
