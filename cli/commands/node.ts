@@ -13,7 +13,8 @@ export const nodeFlags = {
   superlink: { type: 'string', help: "the SuperLink's Fleet API (grpc-rere)", default: '127.0.0.1:9092', placeholder: 'HOST:PORT' },
   state: { type: 'string', help: 'where the node keeps what never leaves it: discriminators, Adam moments, privacy ledger (required)', placeholder: 'DIR' },
   'max-epsilon': { type: 'number', help: "the hospital's privacy budget: train messages that would spend more are refused", placeholder: 'E' },
-  'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's SuperNode: 3)", default: 3, placeholder: 'S' },
+  'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 1, placeholder: 'S' },
+  'give-up-after': { type: 'number', help: 'seconds to keep retrying, with growing waits, while the SuperLink cannot be reached', default: 120, placeholder: 'S' },
   part: { type: 'string', help: "train on share K of N of --data's training subjects, dealt as train --clients N --scheme does (trying a federation on one machine)", placeholder: 'K/N' },
   scheme: trainFlags.scheme,
   ...Object.fromEntries(clientFlagNames.map((name) => [name, trainFlags[name]])),
@@ -49,6 +50,8 @@ export interface NodeSettings {
   stateDir: string;
   maxEpsilon: number | null;
   pollInterval: number;
+  /** Seconds to keep retrying an unreachable SuperLink. */
+  giveUpAfter: number;
   /** 1-based share and share count, or null for all training subjects. */
   part: { k: number; n: number } | null;
   /** The training flags, as `fedmed train` reads them. */
@@ -60,12 +63,14 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
   const maxEpsilon = flags['max-epsilon'] as number | undefined;
   if (maxEpsilon !== undefined && !(maxEpsilon > 0)) throw new UsageError(`--max-epsilon must be positive, got ${maxEpsilon}`);
   if (!((flags['poll-interval'] as number) > 0)) throw new UsageError(`--poll-interval must be positive, got ${flags['poll-interval']}`);
+  if (!((flags['give-up-after'] as number) >= 0)) throw new UsageError(`--give-up-after must be at least 0, got ${flags['give-up-after']}`);
   if (maxEpsilon !== undefined && flags.dp === 'off') throw new UsageError('--max-epsilon applies to a private node: add --dp dp-sgd (or gs-wgan)');
   return {
     superlink: parseHostPort(flags.superlink as string),
     stateDir: flags.state as string,
     maxEpsilon: maxEpsilon ?? null,
     pollInterval: flags['poll-interval'] as number,
+    giveUpAfter: flags['give-up-after'] as number,
     part: typeof flags.part === 'string' ? parsePart(flags.part) : null,
     train: flags,
     given,

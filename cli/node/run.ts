@@ -28,7 +28,7 @@ export async function runNode(settings: NodeSettings, log: (line: string) => voi
 
   const { dataset, train, test } = await loadSplit(config);
   const k = part ? part.k - 1 : 0;
-  const subjects = clientShares(config, train)[k]!;
+  const subjects = part ? clientShares(config, train)[k]! : train;
   const client = buildClient(config, subjects, k, part ? `client${part.k}` : 'hospital');
   const evaluator = createModel(config.model, modelOptions(config, config.seed));
   try {
@@ -57,7 +57,7 @@ export async function runNode(settings: NodeSettings, log: (line: string) => voi
       stop.abort(signal);
     };
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-    await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval });
+    await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval, retry: { giveUpAfter: settings.giveUpAfter } });
     // 128 + the signal's number; exit now, not after a round a stop interrupted (its state is already safe)
     if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? 130 : 143);
   } finally {

@@ -23,11 +23,11 @@ export const SUPERLINK_NODE_ID = 1n;
 const MESSAGE_UNREADABLE = 2;
 
 export interface RetryPolicy {
-  /** Attempts before giving up (the first included). */
-  attempts: number;
   /** Seconds before the first retry; each later wait doubles, up to maxDelay. */
   firstDelay: number;
   maxDelay: number;
+  /** No retry starts later than this many seconds after the first attempt. */
+  giveUpAfter: number;
 }
 
 export interface SuperNodeOptions {
@@ -42,8 +42,8 @@ export interface SuperNodeOptions {
   heartbeatInterval?: number;
   /** Seconds between polls while nothing is queued (Flower: 3). */
   pollInterval?: number;
-  /** Reaching the SuperLink (default: 8 attempts, 1 s doubling to 30 s). */
-  retry?: RetryPolicy;
+  /** Reaching the SuperLink (default: waits of 1 s doubling to 30 s, for up to 2 minutes). */
+  retry?: Partial<RetryPolicy>;
   /** Largest ArrayChunk of a reply. */
   chunkSize?: number;
   rootCertificates?: Uint8Array;
@@ -81,7 +81,7 @@ class SuperNodeSession {
   constructor(private readonly o: SuperNodeOptions) {
     this.fleet = new FleetClient(o.superlink, this.key, { rootCertificates: o.rootCertificates });
     this.heartbeatInterval = o.heartbeatInterval ?? 30;
-    this.retry = o.retry ?? { attempts: 8, firstDelay: 1, maxDelay: 30 };
+    this.retry = { firstDelay: 1, maxDelay: 30, giveUpAfter: 120, ...o.retry };
   }
 
   async run(): Promise<SuperNodeSummary> {
@@ -250,17 +250,19 @@ class SuperNodeSession {
 
   /** A Fleet call, retried with backoff while the SuperLink cannot be reached. */
   private async call<N extends FleetMethodName>(name: N, request: FleetRequestInit<N>): Promise<FleetResponse<N>> {
-    const { attempts, firstDelay, maxDelay } = this.retry;
+    const { firstDelay, maxDelay, giveUpAfter } = this.retry;
+    const started = performance.now();
     let delay = firstDelay;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.fleet.call(name, request);
       } catch (e) {
-        if (!(e instanceof FleetError) || !UNREACHABLE.has(e.code) || attempt >= attempts || this.o.signal?.aborted) {
-          if (e instanceof FleetError && UNREACHABLE.has(e.code)) throw new Error(`the SuperLink at ${this.o.superlink} cannot be reached (${e.message}) after ${attempt} attempts`);
-          throw e;
+        if (!(e instanceof FleetError) || !UNREACHABLE.has(e.code)) throw e;
+        const elapsed = (performance.now() - started) / 1000;
+        if (elapsed + delay > giveUpAfter || this.o.signal?.aborted) {
+          throw new Error(`the SuperLink at ${this.o.superlink} cannot be reached (${e.message}) after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${elapsed.toFixed(1)} s`);
         }
-        this.o.log(`the SuperLink at ${this.o.superlink} cannot be reached (${grpc.status[e.code]}); retrying in ${delay} s (attempt ${attempt + 1} of ${attempts})`);
+        this.o.log(`the SuperLink at ${this.o.superlink} cannot be reached (${grpc.status[e.code]}); retrying in ${delay} s (attempt ${attempt + 1})`);
         await sleep(delay * 1000, this.o.signal);
         delay = Math.min(delay * 2, maxDelay);
       }

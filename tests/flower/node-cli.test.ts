@@ -1,0 +1,46 @@
+/**
+ * `fedmed node`'s refusals, each one line on stderr with the exit code a
+ * script can rely on, before any data is read or any SuperLink is called.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runToFiles } from '../helpers/spawn.js';
+
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/main.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'fedmed-node-cli-'));
+
+function node(...args: string[]) {
+  return runToFiles(process.execPath, [cli, 'node', ...args], { timeout: 60_000 });
+}
+
+function oneLine(run: ReturnType<typeof node>, status: number, pattern: RegExp): void {
+  assert.is(run.status, status, run.stderr);
+  assert.is(run.stderr.trim().split('\n').length, 1, run.stderr);
+  assert.match(run.stderr, pattern);
+}
+
+test('usage mistakes exit 2 with one line', () => {
+  oneLine(node('--superlink', '127.0.0.1:9092'), 2, /fedmed node needs --state DIR/);
+  oneLine(node('--state', dir, '--superlink', 'localhost'), 2, /--superlink is HOST:PORT such as 127\.0\.0\.1:9092, got 'localhost'/);
+  oneLine(node('--state', dir, '--part', '3/2'), 2, /--part is K\/N with 1 <= K <= N/);
+  oneLine(node('--state', dir, '--max-epsilon', '4'), 2, /--max-epsilon applies to a private node: add --dp/);
+  oneLine(node('--state', dir, '--poll-interval', '0'), 2, /--poll-interval must be positive/);
+});
+
+test('a state folder made with other settings is refused naming them, before the SuperLink is called', () => {
+  const state = path.join(dir, 'state');
+  // The first start makes the folder, then finds no SuperLink on a closed port and gives up at once.
+  const first = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
+  oneLine(first, 1, /the SuperLink at 127\.0\.0\.1:1 cannot be reached \(RegisterNode: UNAVAILABLE.*\) after 1 attempt over/);
+  const other = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '4', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
+  oneLine(other, 1, /belongs to a node with other settings \(width: 2 -> 4\)/);
+  assert.not.match(other.stdout + other.stderr, /SuperLink/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
