@@ -17,9 +17,12 @@ import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js
 import type { NodeSettings } from '../commands/node.js';
 import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { buildClient, clientShares, modelOptions } from '../train/setup.js';
+import { Progress } from '../progress.js';
 import { NodeState } from './state.js';
 
-export async function runNode(settings: NodeSettings, log: (line: string) => void = (line) => console.log(line)): Promise<void> {
+export async function runNode(settings: NodeSettings): Promise<void> {
+  let progress = new Progress();
+  const log = (line: string) => progress.log(line);
   const config = await nodeConfig(settings);
   const { part } = settings;
   const state = await NodeState.open(settings.stateDir, { ...config, backend: undefined, part: part ? `${part.k}/${part.n}` : null });
@@ -49,6 +52,13 @@ export async function runNode(settings: NodeSettings, log: (line: string) => voi
       privacy: ledger ? { ledger, noise: config.noise, maxEpsilon: settings.maxEpsilon } : null,
       saveLedger: (entries) => state.saveLedger(entries),
       saveRound: (round) => state.saveRound(client, round),
+      onStep: (done, total, where, images) => {
+        if (done === 1) {
+          progress.done();
+          progress = new Progress(); // rate and ETA per round
+        }
+        progress.update(done, total, where, 'img', images);
+      },
       log,
     });
     const stop = new AbortController();
@@ -61,6 +71,7 @@ export async function runNode(settings: NodeSettings, log: (line: string) => voi
     // 128 + the signal's number; exit now, not after a round a stop interrupted (its state is already safe)
     if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? 130 : 143);
   } finally {
+    progress.done();
     client.dispose();
     evaluator.dispose();
   }

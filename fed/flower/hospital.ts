@@ -59,6 +59,8 @@ export interface HospitalOptions {
   privacy: HospitalPrivacy | null;
   /** The ledger changed before training starts: persist it (a crash mid-round then over-counts, never under-counts). */
   saveLedger(entries: readonly LedgerEntry[]): Promise<void>;
+  /** After each training step of a round: steps done and to do, where, and the images the step took. */
+  onStep?(done: number, total: number, where: string, images: number): void;
   /** A round finished: persist the client's private state and the round, before the reply leaves. */
   saveRound(round: TrainedRound): Promise<void>;
   log(line: string): void;
@@ -95,8 +97,14 @@ export class Hospital {
     if (typeof lr === 'number') for (const adam of [client.model.generatorOptimizer, client.model.discriminatorOptimizer]) adam.lr = lr;
     client.receive(global);
     this.o.log(`round ${serverRound}: training ${localEpochs} local epoch${localEpochs === 1 ? '' : 's'} on ${client.samples} items`);
-    const local = await client.trainRound(serverRound - 1, localEpochs);
+    const started = performance.now();
+    const total = client.loader.length * localEpochs;
+    const local = await client.trainRound(serverRound - 1, localEpochs, {
+      onStep: (s, e) => this.o.onStep?.(e * s.steps + s.step, total, `round ${serverRound} epoch ${e + 1}/${localEpochs} step ${s.step}/${s.steps}`, s.images),
+    });
     await this.o.saveRound({ runId: String(message.metadata.runId), serverRound, epsilon, ...local });
+    const losses = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+    this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${epsilon.toFixed(2)}`}`);
     const metrics: MetricRecord = new Map<string, number | bigint>([['num-examples', BigInt(client.samples)], ['steps', BigInt(local.steps)]]);
     for (const [name, value] of Object.entries(local.losses)) metrics.set(`loss-${name}`, value);
     if (epsilon !== null) metrics.set('epsilon', epsilon);
