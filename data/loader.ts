@@ -1,6 +1,9 @@
 /**
- * Batches for training: a client's items, shuffled per epoch from a seed,
- * each contrast misaligned independently if asked, scaled from [0, 1] to the
+ * Batches for training: a client's items, shuffled per epoch from a seed
+ * into fixed-size batches, or, for DP-SGD, Poisson-sampled (each item joins
+ * each step independently with probability q = batch / items, so batch sizes
+ * vary and a batch may be empty: the sampling the privacy accountant
+ * assumes). Each contrast misaligned independently if asked, scaled from [0, 1] to the
  * model's [-1, 1], as engine tensors a, b of shape [B, 1, S, S].
  */
 import { tensor, type Rng, type Tensor } from '../engine/index.js';
@@ -35,7 +38,15 @@ export interface Batch {
   items: Item[];
 }
 
+/** A Poisson sample that drew no item: DP-SGD still takes a noise-only step. */
+export interface EmptyBatch {
+  a: null;
+  b: null;
+  items: [];
+}
+
 export class BatchLoader {
+  /** The batch size; under Poisson sampling, the expected one. */
   readonly batchSize: number;
   readonly size: number;
   private options: Required<LoaderOptions>;
@@ -56,7 +67,12 @@ export class BatchLoader {
     }
   }
 
-  /** Batches per epoch. */
+  /** The chance an item joins a Poisson-sampled step: batch / items (at most 1). */
+  get samplingRate(): number {
+    return Math.min(1, this.batchSize / this.items.length);
+  }
+
+  /** Batches (steps) per epoch, shuffled or Poisson-sampled (items / expected batch, rounded up, as Opacus). */
   get length(): number {
     return this.options.dropLast ? Math.floor(this.items.length / this.batchSize) : Math.ceil(this.items.length / this.batchSize);
   }
@@ -69,6 +85,18 @@ export class BatchLoader {
     for (let b = 0; b < this.length; b++) {
       const chosen = order.slice(b * this.batchSize, (b + 1) * this.batchSize).map((i) => this.items[i]!);
       yield this.batch(chosen, rng);
+    }
+  }
+
+  /**
+   * The steps of epoch `index` under Poisson sampling: `length` batches, each
+   * item in each independently with probability `samplingRate`.
+   */
+  *poissonEpoch(index: number): Generator<Batch | EmptyBatch> {
+    const rng = streamRng(this.options.seed, 0x9015, index);
+    for (let b = 0; b < this.length; b++) {
+      const chosen = poissonSample(this.items.length, this.samplingRate, rng).map((i) => this.items[i]!);
+      yield chosen.length ? this.batch(chosen, rng) : { a: null, b: null, items: [] };
     }
   }
 
@@ -91,4 +119,11 @@ export class BatchLoader {
     else warpNearest(slice, this.size, drawMisalignment(rng, m, this.size), out);
     for (let i = 0; i < out.length; i++) out[i] = 2 * out[i]! - 1;
   }
+}
+
+/** The indices in [0, n), each kept independently with probability q, in order. */
+export function poissonSample(n: number, q: number, rng: Rng): number[] {
+  const chosen: number[] = [];
+  for (let i = 0; i < n; i++) if (rng.uniform() < q) chosen.push(i);
+  return chosen;
 }

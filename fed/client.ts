@@ -5,9 +5,9 @@
  * sample count; discriminators and Adam moments never leave it.
  */
 import { randn, type Rng, type StateEntry, type Tensor } from '../engine/index.js';
-import { streamRng, type BatchLoader } from '../data/index.js';
+import { streamRng, type Batch, type BatchLoader, type EmptyBatch } from '../data/index.js';
 import type { GanModel, TrainStepOptions } from '../models/index.js';
-import { sanitisePerSampleGradients } from './dp/dpsgd.js';
+import { noiseOnlyGradients, sanitisePerSampleGradients } from './dp/dpsgd.js';
 import { sanitiseImageGradient } from './dp/gswgan.js';
 import type { ClientUpdate } from './fedavg.js';
 import { readNamed, writeNamed } from './state.js';
@@ -78,7 +78,12 @@ export class Client {
 
   /** The DP sampling rate: batch size over local dataset size. */
   get samplingRate(): number {
-    return Math.min(1, this.loader.batchSize / this.samples);
+    return this.loader.samplingRate;
+  }
+
+  /** DP-SGD draws Poisson samples, the sampling its accountant assumes; everything else, shuffled fixed-size batches. */
+  get poissonSampled(): boolean {
+    return this.privacy?.mechanism === 'dp-sgd';
   }
 
   /** Overwrites the generators with the global ones; everything else stays. */
@@ -136,7 +141,9 @@ export class Client {
   /**
    * One pass over the client's data. `epoch` counts this client's epochs
    * from 0 over the whole run: shuffling, DP noise and model noise are drawn
-   * from streams keyed by it, so a resumed run repeats them exactly.
+   * from streams keyed by it, so a resumed run repeats them exactly. Under
+   * DP-SGD an empty Poisson sample takes a noise-only generator step (its
+   * losses are not known, so it adds none to the means).
    */
   async trainEpoch(epoch: number, onStep?: (e: StepEvent) => void): Promise<LocalTraining> {
     this.noiseRng = streamRng(this.seed, 0x0153, epoch);
@@ -144,8 +151,15 @@ export class Client {
     const totals: Record<string, number> = {};
     const steps = this.loader.length;
     let step = 0;
-    for (const batch of this.loader.epoch(epoch)) {
+    let measured = 0;
+    const batches: Iterable<Batch | EmptyBatch> = this.poissonSampled ? this.loader.poissonEpoch(epoch) : this.loader.epoch(epoch);
+    for (const batch of batches) {
       step++;
+      if (batch.a === null) {
+        this.noiseOnlyStep(dpRng);
+        onStep?.({ client: this.name, step, steps, losses: {}, images: 0 });
+        continue;
+      }
       let losses: Record<string, number>;
       try {
         losses = await this.model.trainStep({ a: batch.a, b: batch.b }, this.stepOptions(dpRng));
@@ -156,9 +170,20 @@ export class Client {
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
       if (bad) throw new NonFiniteLossError(`client ${this.name}: loss ${bad[0]} is ${bad[1]} at epoch ${epoch + 1}, step ${step}`);
       for (const [k, v] of Object.entries(losses)) totals[k] = (totals[k] ?? 0) + v;
+      measured++;
       onStep?.({ client: this.name, step, steps, losses, images: batch.items.length });
     }
-    return { losses: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / steps])), steps };
+    return { losses: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / measured])), steps };
+  }
+
+  /** An empty Poisson sample's step: the generators move by the noise alone; the discriminators, which saw nothing, stay. */
+  private noiseOnlyStep(rng: Rng): void {
+    const p = this.privacy!;
+    const optimizer = this.model.generatorOptimizer;
+    optimizer.zeroGrad();
+    noiseOnlyGradients(this.model.generatorParameters().map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, expectedBatch: this.loader.batchSize });
+    optimizer.step();
+    optimizer.zeroGrad();
   }
 
   private stepOptions(rng: Rng): TrainStepOptions {
@@ -169,7 +194,8 @@ export class Client {
     }
     return {
       perSample: true,
-      generatorGradients: (params) => sanitisePerSampleGradients(params.map(([, t]) => t), { clip: p.clip, noise: p.noise, rng }).dispose(),
+      generatorGradients: (params) =>
+        sanitisePerSampleGradients(params.map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, expectedBatch: this.loader.batchSize }).dispose(),
     };
   }
 

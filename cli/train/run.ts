@@ -152,7 +152,7 @@ async function writeRunFolder(
   notes: string[],
 ): Promise<void> {
   const baseline = history.baseline.map((m) => `untranslated input ${m.direction}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(3)}, MAE ${m.mae.toFixed(4)}`);
-  const privacy = ledger ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}): epsilon ${maxEpsilon(ledger).toFixed(2)} at delta ${config.delta}, the largest over clients`] : [];
+  const privacy = ledger ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}, ${samplingWords(config)}, ${ledger.toJSON().accountant.toUpperCase()} accountant): epsilon ${maxEpsilon(ledger).toFixed(2)} at delta ${config.delta}, the largest over clients`] : [];
   const files: Record<string, string | Uint8Array> = {
     ...grids,
     ...runFiles({
@@ -173,6 +173,11 @@ async function writeRunFolder(
     files['privacy.csv'] = ledger.toCsv();
   }
   await writeRunFiles(runDir, files);
+}
+
+/** How the DP loader drew batches (fed/client.ts): Poisson for DP-SGD, as its accountant assumes. */
+function samplingWords(config: TrainConfig): string {
+  return config.dp === 'dp-sgd' ? `Poisson sampling, expected batch ${config.batch}` : `shuffled batches of ${config.batch}`;
 }
 
 function maxEpsilon(ledger: PrivacyLedger): number {

@@ -37,7 +37,10 @@ export interface LedgerEntry extends RoundSteps {
 
 export interface LedgerJson {
   delta: number;
+  /** How each step's batch was drawn, which the accountant assumes. */
   sampling: Sampling;
+  /** The accountant: Renyi DP, converted to (epsilon, delta) as `conversion` says. */
+  accountant: 'rdp';
   conversion: Conversion;
   entries: LedgerEntry[];
 }
@@ -96,7 +99,7 @@ export class PrivacyLedger {
 
   toJSON(): LedgerJson {
     const { delta, sampling, conversion } = this;
-    return { delta, sampling, conversion, entries: this.rows.map((row) => ({ ...row })) };
+    return { delta, sampling, accountant: 'rdp', conversion, entries: this.rows.map((row) => ({ ...row })) };
   }
 
   /** One header line, then one line per row. */

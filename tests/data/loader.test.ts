@@ -69,4 +69,70 @@ test('per-client loaders over a partition: clients never share a subject', () =>
   assert.equal(clients.map((c) => c.length), [4, 2]);
 });
 
+/** Binomial(n, p) probabilities 0..n. */
+function binomialPmf(n: number, p: number): number[] {
+  const pmf = [Math.pow(1 - p, n)];
+  for (let k = 1; k <= n; k++) pmf.push((pmf[k - 1]! * (n - k + 1) * p) / (k * (1 - p)));
+  return pmf;
+}
+
+test('Poisson sampling: each item joins a step with probability q, and batch sizes follow Binomial(items, q)', () => {
+  // 24 items, expected batch 4: q = 1/6 and 6 steps an epoch; 400 epochs = 2400 steps, seed fixed.
+  const loader = new BatchLoader(items, { source: 'PD', target: 'T2', batchSize: 4, seed: 5 });
+  const q = loader.samplingRate;
+  assert.is(q, 4 / 24);
+  const epochs = 400;
+  const steps = epochs * loader.length;
+  const joined = new Map(items.map((it) => [it, 0]));
+  const sizes = new Array<number>(items.length + 1).fill(0);
+  for (let e = 0; e < epochs; e++) {
+    for (const batch of loader.poissonEpoch(e)) {
+      sizes[batch.items.length]!++;
+      for (const it of batch.items) joined.set(it, joined.get(it)! + 1);
+      batch.a?.dispose();
+      batch.b?.dispose();
+    }
+  }
+  // Each item's count is Binomial(2400, 1/6): mean 400, sd 18.3; 4.5 sd is a false alarm in about 1e-4 of seeds.
+  const sd = Math.sqrt(steps * q * (1 - q));
+  for (const [it, count] of joined) assert.ok(Math.abs(count - steps * q) < 4.5 * sd, `item at slice ${it.slice}: ${count} of ${steps}`);
+  // Batch sizes against Binomial(24, 1/6), tail bins merged to expected >= 5: chi-square below its 0.1% point.
+  const pmf = binomialPmf(items.length, q);
+  const bins: { observed: number; expected: number }[] = [];
+  for (let k = 0; k <= items.length; k++) {
+    const last = bins.at(-1);
+    if (last && last.expected < 5) {
+      last.observed += sizes[k]!;
+      last.expected += steps * pmf[k]!;
+    } else bins.push({ observed: sizes[k]!, expected: steps * pmf[k]! });
+  }
+  while (bins.length > 1 && bins.at(-1)!.expected < 5) {
+    const tail = bins.pop()!;
+    bins.at(-1)!.observed += tail.observed;
+    bins.at(-1)!.expected += tail.expected;
+  }
+  const chi2 = bins.reduce((s, b) => s + (b.observed - b.expected) ** 2 / b.expected, 0);
+  const criticalAt0001: Record<number, number> = { 7: 24.32, 8: 26.12, 9: 27.88, 10: 29.59, 11: 31.26 };
+  const critical = criticalAt0001[bins.length - 1];
+  assert.ok(critical !== undefined, `${bins.length - 1} degrees of freedom`);
+  assert.ok(chi2 < critical!, `chi-square ${chi2.toFixed(1)} over ${bins.length} bins`);
+  assert.ok(sizes[0]! > 0, 'some steps drew an empty batch');
+  assert.ok(sizes.slice(8).some((n) => n > 0), 'some steps drew twice the expected batch or more');
+});
+
+test('Poisson sampling is the same for the same seed and epoch, and empty batches carry no tensors', () => {
+  const loader = new BatchLoader(items, { source: 'PD', target: 'T2', batchSize: 1, seed: 2 });
+  const draw = (epoch: number) =>
+    [...loader.poissonEpoch(epoch)].map((b) => {
+      if (b.a === null) assert.is(b.b, null);
+      b.a?.dispose();
+      b.b?.dispose();
+      return b.items;
+    });
+  const first = draw(3);
+  assert.equal(draw(3), first);
+  assert.ok(first.some((batch) => batch.length === 0), 'q = 1/24 leaves some steps empty');
+  assert.is(first.length, 24);
+});
+
 test.run();

@@ -4,7 +4,7 @@ import {
   keep, leakyRelu, manualSeed, mean, nn, randn, reshape, Rng, slice, square, sub, sum, tidy,
   type Tensor,
 } from '../../engine/index.js';
-import { clippedFraction, sanitisePerSampleGradients } from '../../fed/dp/dpsgd.js';
+import { clippedFraction, noiseOnlyGradients, sanitisePerSampleGradients } from '../../fed/dp/dpsgd.js';
 
 /** A small net touching every per-sample path: conv, instance-norm affine, linear. */
 class TinyNet extends nn.Module {
@@ -27,51 +27,97 @@ async function grads(params: Tensor[]): Promise<Float32Array[]> {
   return Promise.all(params.map((p) => p.grad!.data()));
 }
 
-test('DP-SGD on per-sample gradients equals N batch-of-one passes, clipped, summed and noised', async () => {
-  manualSeed(7);
-  const net = new TinyNet();
+interface Case {
+  n: number;
+  clip: number;
+  noise: number;
+  expectedBatch?: number;
+  units?: number[];
+}
+
+/** The sanitiser's result and per-unit norms on a batch of n, run the fast way (one per-sample backward). */
+async function fastWay(net: TinyNet, x: Tensor, target: Tensor, c: Case): Promise<{ grads: Float32Array[]; norms: Float32Array; clipped: number }> {
   const params = net.parameters();
-  const n = 4;
-  const x = keep(randn([n, 2, 5, 5]));
-  const target = keep(randn([n, 4]));
-  const clip = 0.5;
-  const noise = 1.07;
-
-  tidy(() => summedLoss(net, x, target).backward({ perSample: n }));
-  const normsTensor = sanitisePerSampleGradients(params, { clip, noise, rng: new Rng(11) });
-  const report = { norms: await normsTensor.data(), clippedFraction: await clippedFraction(normsTensor, clip) };
+  if (c.n === 0) {
+    noiseOnlyGradients(params, { clip: c.clip, noise: c.noise, rng: new Rng(11), expectedBatch: c.expectedBatch! });
+    const out = await grads(params);
+    for (const p of params) p.grad = (p.grad?.dispose(), null);
+    return { grads: out, norms: new Float32Array(0), clipped: 0 };
+  }
+  tidy(() => summedLoss(net, x, target).backward({ perSample: c.n }));
+  const normsTensor = sanitisePerSampleGradients(params, { clip: c.clip, noise: c.noise, rng: new Rng(11), expectedBatch: c.expectedBatch, units: c.units });
+  const result = { norms: await normsTensor.data(), clipped: await clippedFraction(normsTensor, c.clip) };
   normsTensor.dispose();
-  const fast = await grads(params);
+  const out = await grads(params);
   for (const p of params) p.grad = (p.grad?.dispose(), null);
+  return { grads: out, ...result };
+}
 
-  // The naive way: one backward pass per sample.
-  const expected = params.map((p) => new Float64Array(p.size));
-  const norms: number[] = [];
-  for (let i = 0; i < n; i++) {
+/**
+ * The naive way: one backward pass per sample; each unit's gradients summed
+ * by hand and clipped as one, summed, noised with the same draws, divided.
+ */
+async function naiveWay(net: TinyNet, x: Tensor, target: Tensor, c: Case): Promise<{ grads: Float64Array[]; norms: number[] }> {
+  const params = net.parameters();
+  const units = c.units ?? Array.from({ length: c.n }, (_, i) => i);
+  const unitCount = c.n ? Math.max(...units) + 1 : 0;
+  const perUnit = Array.from({ length: unitCount }, () => params.map((p) => new Float64Array(p.size)));
+  for (let i = 0; i < c.n; i++) {
     tidy(() => summedLoss(net, slice(x, [i, 0, 0, 0], [1, 2, 5, 5]), slice(target, [i, 0], [1, 4])).backward());
-    const g = await grads(params);
-    const norm = Math.sqrt(g.reduce((s, gi) => s + gi.reduce((a, v) => a + v * v, 0), 0));
-    norms.push(norm);
-    const factor = Math.min(1, clip / (norm + 1e-6));
-    g.forEach((gi, k) => gi.forEach((v, j) => (expected[k]![j] += factor * v)));
+    (await grads(params)).forEach((gi, k) => gi.forEach((v, j) => (perUnit[units[i]!]![k]![j] += v)));
     for (const p of params) p.grad = (p.grad?.dispose(), null);
   }
+  const expected = params.map((p) => new Float64Array(p.size));
+  const norms = perUnit.map((g) => {
+    const norm = Math.sqrt(g.reduce((s, gi) => s + gi.reduce((a, v) => a + v * v, 0), 0));
+    const factor = Math.min(1, c.clip / (norm + 1e-6));
+    g.forEach((gi, k) => gi.forEach((v, j) => (expected[k]![j] += factor * v)));
+    return norm;
+  });
   const rng = new Rng(11); // the same draws, in the same parameter order
+  const divisor = c.expectedBatch ?? c.n;
   for (const [k, p] of params.entries()) {
     const z = randn(p.shape, { rng });
-    (await z.data()).forEach((v, j) => (expected[k]![j] = (expected[k]![j]! + noise * clip * v) / n));
+    (await z.data()).forEach((v, j) => (expected[k]![j] = (expected[k]![j]! + c.noise * c.clip * v) / divisor));
     z.dispose();
   }
+  return { grads: expected, norms };
+}
 
-  norms.forEach((v, i) => assert.ok(Math.abs(v - report.norms[i]!) <= 1e-4 * Math.max(1, v), `norm of sample ${i}`));
-  assert.ok(report.clippedFraction > 0, 'the test clips at least one sample');
-  fast.forEach((f, k) => {
-    const scale = Math.max(...expected[k]!.map(Math.abs));
-    f.forEach((v, j) => assert.ok(Math.abs(v - expected[k]![j]!) <= 1e-4 * scale, `param ${k}[${j}]: ${v} vs ${expected[k]![j]}`));
+async function assertSanitiserMatchesNaive(c: Case, seed: number): Promise<{ clipped: number }> {
+  manualSeed(seed);
+  const net = new TinyNet();
+  const x = keep(randn([Math.max(c.n, 1), 2, 5, 5]));
+  const target = keep(randn([Math.max(c.n, 1), 4]));
+  const fast = await fastWay(net, x, target, c);
+  const naive = await naiveWay(net, x, target, c);
+  assert.is(fast.norms.length, naive.norms.length);
+  naive.norms.forEach((v, i) => assert.ok(Math.abs(v - fast.norms[i]!) <= 1e-4 * Math.max(1, v), `norm of unit ${i}`));
+  fast.grads.forEach((f, k) => {
+    const scale = Math.max(...naive.grads[k]!.map(Math.abs));
+    f.forEach((v, j) => assert.ok(Math.abs(v - naive.grads[k]![j]!) <= 1e-4 * scale, `n ${c.n}, param ${k}[${j}]: ${v} vs ${naive.grads[k]![j]}`));
   });
   net.dispose();
   x.dispose();
   target.dispose();
+  return { clipped: fast.clipped };
+}
+
+test('DP-SGD on per-sample gradients equals N batch-of-one passes, clipped, summed and noised', async () => {
+  const { clipped } = await assertSanitiserMatchesNaive({ n: 4, clip: 0.5, noise: 1.07 }, 7);
+  assert.ok(clipped > 0, 'the test clips at least one sample');
+});
+
+test('DP-SGD on Poisson batches of 3, 1 and 0 divides by the expected batch and equals the naive loop; the empty one is noise alone', async () => {
+  for (const [n, seed] of [[3, 8], [1, 9], [0, 10]] as const) {
+    await assertSanitiserMatchesNaive({ n, clip: 0.5, noise: 1.07, expectedBatch: 2 }, seed);
+  }
+});
+
+test('subject-level DP-SGD clips each subject\'s summed gradient as one, as by hand', async () => {
+  // Five slices of three subjects: subject 0 holds slices 0 and 3, subject 1 slice 1, subject 2 slices 2 and 4.
+  const { clipped } = await assertSanitiserMatchesNaive({ n: 5, clip: 0.5, noise: 0.8, expectedBatch: 3, units: [0, 1, 2, 0, 2] }, 12);
+  assert.ok(clipped > 0, 'the test clips at least one subject');
 });
 
 test('DP-SGD refuses gradients that are not per sample', () => {

@@ -85,6 +85,8 @@ test('federated with DP-SGD: resume repeats the noise and the ledger', async () 
   assert.equal(ledger.entries.map((e: { client: string; round: number }) => `${e.client}@${e.round}`), ['client1@1', 'client2@1', 'client1@2', 'client2@2']);
   assert.ok(ledger.entries.every((e: { epsilon: number }) => e.epsilon > 0 && Number.isFinite(e.epsilon)));
   assert.ok(ledger.entries[2].epsilon > ledger.entries[0].epsilon, 'epsilon grows with rounds');
+  assert.equal([ledger.sampling, ledger.accountant], ['poisson', 'rdp']);
+  assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+, RDP accountant/);
   const [header, ...rows] = readFileSync(path.join(split, 'clients.csv'), 'utf8').trim().split('\n');
   assert.match(header!, /^round,client,items,steps,epsilon,loss_generator,/);
   assert.equal(rows.map((r) => r.split(',').slice(0, 2).join('@')), ['1@client1', '1@client2', '2@client1', '2@client2']);

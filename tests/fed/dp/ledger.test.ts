@@ -48,7 +48,7 @@ test('CSV: a header, one line per row, fields quoted where needed; JSON: the sam
   assert.is(lines[0], 'client,round,steps,total_steps,q,noise,delta,epsilon,order');
   assert.is(lines[1], `"site, ""north""",1,10,10,0.5,2,0.00001,${entry.epsilon},${entry.order}`);
   const json = JSON.parse(JSON.stringify(ledger));
-  assert.equal(json, { delta: 1e-5, sampling: 'poisson', conversion: 'balle2020', entries: [entry] });
+  assert.equal(json, { delta: 1e-5, sampling: 'poisson', accountant: 'rdp', conversion: 'balle2020', entries: [entry] });
 });
 
 test('bad rounds are errors naming what is wrong', () => {
