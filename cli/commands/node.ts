@@ -1,4 +1,5 @@
 /** fedmed node: a hospital joining a Flower federation as a SuperNode of its own. */
+import { readFile } from 'node:fs/promises';
 import { UsageError, type FlagSpecs, type FlagValues } from '../args.js';
 import type { Command } from '../command.js';
 import { trainFlags } from '../train/config.js';
@@ -12,6 +13,7 @@ const clientFlagNames = [
 export const nodeFlags = {
   superlink: { type: 'string', help: "the SuperLink's Fleet API (grpc-rere)", default: '127.0.0.1:9092', placeholder: 'HOST:PORT' },
   state: { type: 'string', help: 'where the node keeps what never leaves it: discriminators, Adam moments, privacy ledger (required)', placeholder: 'DIR' },
+  'root-certificates': { type: 'string', help: "PEM file of the CA that signed the SuperLink's TLS certificate (without it: plaintext, Flower's --insecure)", placeholder: 'FILE' },
   'max-epsilon': { type: 'number', help: "the hospital's privacy budget: train messages that would spend more are refused", placeholder: 'E' },
   'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 1, placeholder: 'S' },
   'give-up-after': { type: 'number', help: 'seconds to keep retrying, with growing waits, while the SuperLink cannot be reached', default: 120, placeholder: 'S' },
@@ -50,6 +52,8 @@ export interface NodeSettings {
   stateDir: string;
   maxEpsilon: number | null;
   pollInterval: number;
+  /** PEM bytes of the CA for TLS, or null for plaintext. */
+  rootCertificates: Uint8Array | null;
   /** Seconds to keep retrying an unreachable SuperLink. */
   giveUpAfter: number;
   /** 1-based share and share count, or null for all training subjects. */
@@ -71,10 +75,22 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
     maxEpsilon: maxEpsilon ?? null,
     pollInterval: flags['poll-interval'] as number,
     giveUpAfter: flags['give-up-after'] as number,
+    rootCertificates: typeof flags['root-certificates'] === 'string' ? await readPem(flags['root-certificates']) : null,
     part: typeof flags.part === 'string' ? parsePart(flags.part) : null,
     train: flags,
     given,
   };
+}
+
+async function readPem(file: string): Promise<Uint8Array> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--root-certificates ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--root-certificates ${file}: not a PEM certificate file`);
+  return new TextEncoder().encode(text);
 }
 
 function parseHostPort(text: string): string {

@@ -1,11 +1,15 @@
 /**
  * fedmed's SuperNode loop against the SuperLink stand-in (a test double of
  * Flower's SuperLink, tests/helpers/superlink-standin.ts): a message and its
- * reply cross in chunks, a corrupted object is an error reply, a message of
+ * reply cross in chunks, in plaintext and over TLS, a corrupted object is an error reply, a message of
  * an unknown run is skipped, a reply the SuperLink rejects is reported, a
  * SuperLink that is not there is retried then given up on, and stopping
  * deactivates and unregisters.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromNpy, toNpy } from '../../fed/flower/npy.js';
@@ -104,6 +108,29 @@ test('a reply the SuperLink rejects (its instruction expired) is reported', asyn
     assert.ok(log.some((l) => /the SuperLink rejected the reply to train message .*"None":0/.test(l)), log.join('\n'));
   });
   standIn.stop();
+});
+
+test('over TLS: a node given the CA joins and is answered; one without it cannot reach the SuperLink', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fedmed-tls-'));
+  try {
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=superlink', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const standIn = await SuperLinkStandIn.start({ key: readFileSync(key), cert: readFileSync(cert) });
+    const handled: FlowerMessage[] = [];
+    await withNode(standIn, { handler: doubling(handled), rootCertificates: readFileSync(cert) }, async (nodeId) => {
+      const id = standIn.send(nodeId, standIn.createRun(), 'train', content());
+      assert.ok((await standIn.reply(id, 5000))?.content, 'answered over TLS');
+    });
+    try {
+      await runSuperNode({ superlink: standIn.address, handler: doubling([]), log: () => {}, retry: { giveUpAfter: 0 } });
+      assert.unreachable('a plaintext node reached a TLS SuperLink');
+    } catch (e) {
+      assert.match((e as Error).message, /cannot be reached/);
+    }
+    standIn.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a SuperLink that is not there: one line per retry with backoff, then an error', async () => {

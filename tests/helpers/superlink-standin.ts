@@ -76,13 +76,15 @@ export class SuperLinkStandIn {
 
   private constructor(private readonly server: grpc.Server) {}
 
-  static async start(port = 0): Promise<SuperLinkStandIn> {
+  /** Listens on 127.0.0.1 (a free port), in plaintext or, given a key and certificate (PEM), over TLS. */
+  static async start(tls?: { key: Uint8Array; cert: Uint8Array }): Promise<SuperLinkStandIn> {
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
     const standIn = new SuperLinkStandIn(server);
     const handlers: grpc.UntypedServiceImplementation = {};
     for (const method of Fleet.methods) handlers[method.name] = standIn.handler(method.localName as FleetMethodName, method.input, method.output);
     server.addService(fleetServiceDefinition(), handlers);
-    const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const credentials = tls ? grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }]) : grpc.ServerCredentials.createInsecure();
+    const bound = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (e, p) => (e ? reject(e) : resolve(p))));
     standIn.address = `127.0.0.1:${bound}`;
     return standIn;
   }
