@@ -27,7 +27,7 @@ import { loadLine, machineLine } from './machine.js';
 const mainConfig = fileURLToPath(new URL('../../configs/main.json', import.meta.url));
 
 function parseArgs(argv: readonly string[]): { rounds: number; poll: number; backend: BackendName } {
-  const s = { rounds: 3, poll: 1, backend: 'wasm' as BackendName };
+  const s = { rounds: 3, poll: 0.5, backend: 'wasm' as BackendName };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--rounds') s.rounds = Number(argv[++i]);

@@ -15,7 +15,7 @@ export const nodeFlags = {
   state: { type: 'string', help: 'where the node keeps what never leaves it: discriminators, Adam moments, privacy ledger (required)', placeholder: 'DIR' },
   'root-certificates': { type: 'string', help: "PEM file of the CA that signed the SuperLink's TLS certificate (without it: plaintext, Flower's --insecure)", placeholder: 'FILE' },
   'max-epsilon': { type: 'number', help: "the hospital's privacy budget: train messages that would spend more are refused", placeholder: 'E' },
-  'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 1, placeholder: 'S' },
+  'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 0.5, placeholder: 'S' },
   'give-up-after': { type: 'number', help: 'seconds to keep retrying, with growing waits, while the SuperLink cannot be reached', default: 120, placeholder: 'S' },
   part: { type: 'string', help: "train on share K of N of --data's training subjects, dealt as train --clients N --scheme does (trying a federation on one machine)", placeholder: 'K/N' },
   scheme: trainFlags.scheme,
