@@ -16,6 +16,7 @@ export const nodeFlags = {
   'root-certificates': { type: 'string', help: "PEM file of the CA that signed the SuperLink's TLS certificate (without it: plaintext, Flower's --insecure)", placeholder: 'FILE' },
   'max-epsilon': { type: 'number', help: "the hospital's privacy budget: train messages that would spend more are refused", placeholder: 'E' },
   'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 0.5, placeholder: 'S' },
+  'heartbeat-interval': { type: 'number', help: 'seconds the SuperLink may wait between heartbeats before it takes the node for offline (10 to 1800)', default: 30, placeholder: 'S' },
   'give-up-after': { type: 'number', help: 'seconds to keep retrying, with growing waits, while the SuperLink cannot be reached', default: 120, placeholder: 'S' },
   part: { type: 'string', help: "train on share K of N of --data's training subjects, dealt as train --clients N --scheme does (trying a federation on one machine)", placeholder: 'K/N' },
   scheme: trainFlags.scheme,
@@ -52,6 +53,7 @@ export interface NodeSettings {
   stateDir: string;
   maxEpsilon: number | null;
   pollInterval: number;
+  heartbeatInterval: number;
   /** PEM bytes of the CA for TLS, or null for plaintext. */
   rootCertificates: Uint8Array | null;
   /** Seconds to keep retrying an unreachable SuperLink. */
@@ -67,6 +69,8 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
   const maxEpsilon = flags['max-epsilon'] as number | undefined;
   if (maxEpsilon !== undefined && !(maxEpsilon > 0)) throw new UsageError(`--max-epsilon must be positive, got ${maxEpsilon}`);
   if (!((flags['poll-interval'] as number) > 0)) throw new UsageError(`--poll-interval must be positive, got ${flags['poll-interval']}`);
+  const heartbeat = flags['heartbeat-interval'] as number;
+  if (!(heartbeat >= 10 && heartbeat <= 1800)) throw new UsageError(`--heartbeat-interval must be within [10, 1800] seconds (the SuperLink's range), got ${heartbeat}`);
   if (!((flags['give-up-after'] as number) >= 0)) throw new UsageError(`--give-up-after must be at least 0, got ${flags['give-up-after']}`);
   if (maxEpsilon !== undefined && flags.dp === 'off') throw new UsageError('--max-epsilon applies to a private node: add --dp dp-sgd (or gs-wgan)');
   return {
@@ -75,6 +79,7 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
     maxEpsilon: maxEpsilon ?? null,
     pollInterval: flags['poll-interval'] as number,
     giveUpAfter: flags['give-up-after'] as number,
+    heartbeatInterval: flags['heartbeat-interval'] as number,
     rootCertificates: typeof flags['root-certificates'] === 'string' ? await readPem(flags['root-certificates']) : null,
     part: typeof flags.part === 'string' ? parsePart(flags.part) : null,
     train: flags,

@@ -67,7 +67,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
       stop.abort(signal);
     };
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-    await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval, retry: { giveUpAfter: settings.giveUpAfter }, rootCertificates: settings.rootCertificates ?? undefined });
+    await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval, heartbeatInterval: settings.heartbeatInterval, retry: { giveUpAfter: settings.giveUpAfter }, rootCertificates: settings.rootCertificates ?? undefined });
     // 128 + the signal's number; exit now, not after a round a stop interrupted (its state is already safe)
     if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? 130 : 143);
   } finally {

@@ -6,7 +6,7 @@
  * the signature verifies and its clock minus the timestamp lies strictly
  * between -5 s and 305 s.
  */
-import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 
 export const PUBLIC_KEY_HEADER = 'flwr-public-key-bin';
 export const TIMESTAMP_HEADER = 'flwr-timestamp';
@@ -34,6 +34,16 @@ export class NodeKey {
     return new NodeKey(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey);
   }
 
+  /** The key pair from its private key (PKCS#8 PEM), e.g. in the heartbeat thread. */
+  static fromPem(privatePem: string): NodeKey {
+    return new NodeKey(createPrivateKey(privatePem));
+  }
+
+  /** The private key as PKCS#8 PEM, to hand to the heartbeat thread (never written anywhere). */
+  privatePem(): string {
+    return this.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  }
+
   /** The three metadata entries of one call, signed now. */
   headers(now = nowMicros()): AuthHeaders {
     const timestamp = pythonTimestamp(now);
@@ -50,11 +60,15 @@ export function nowMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
-/** `2026-12-02T16:55:16.582204+00:00`: Python's datetime.now(timezone.utc).isoformat() for a time in microseconds. */
+/**
+ * `2026-12-02T16:55:16.582204+00:00`: Python's
+ * datetime.now(timezone.utc).isoformat() for a time in microseconds (which
+ * leaves the fraction out when it is zero).
+ */
 export function pythonTimestamp(micros: number): string {
   const date = new Date(Math.floor(micros / 1000));
-  const fraction = String(Math.floor(micros) % 1_000_000).padStart(6, '0');
-  return `${date.toISOString().slice(0, 19)}.${fraction}+00:00`;
+  const fraction = Math.floor(micros) % 1_000_000;
+  return `${date.toISOString().slice(0, 19)}${fraction === 0 ? '' : `.${String(fraction).padStart(6, '0')}`}+00:00`;
 }
 
 /** Whether `signature` is the key's ECDSA-SHA256 signature of the timestamp (what the SuperLink checks). */

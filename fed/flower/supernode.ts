@@ -1,7 +1,7 @@
 /**
  * A Flower SuperNode's protocol loop, as Flower 1.28's own SuperNode runs it
  * against the SuperLink's Fleet API (grpc-rere): register a fresh key and
- * activate; send heartbeats; pull one message at a time, fetch its objects
+ * activate; send heartbeats (from a thread of their own, heartbeat.ts); pull one message at a time, fetch its objects
  * (each checked against its id), confirm receipt, hand the message to the
  * handler, push the reply and whichever of its objects the SuperLink asks
  * for; on stop, deactivate and unregister. A SuperLink that cannot be
@@ -11,6 +11,7 @@
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { NodeKey } from './auth.js';
+import { startHeartbeats, type Heartbeats } from './heartbeat.js';
 import { FleetClient, FleetError, type FleetMethodName, type FleetRequestInit, type FleetResponse } from './fleet.js';
 import { decodeMessage, encodeMessage, metadataOf, metadataProto, ObjectError, objectId, postOrder, short, MAX_CHUNK_SIZE } from './objects.js';
 import { MessageSchema, type Message as MessageProto, type ObjectTree } from './proto/flwr/proto/message_pb.js';
@@ -63,7 +64,7 @@ export async function runSuperNode(options: SuperNodeOptions): Promise<SuperNode
   try {
     return await node.run();
   } finally {
-    node.close();
+    await node.close();
   }
 }
 
@@ -74,9 +75,8 @@ class SuperNodeSession {
   private readonly retry: RetryPolicy;
   private readonly knownRuns = new Set<bigint>();
   private nodeId = 0n;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeats: Heartbeats | null = null;
   private readonly summary: SuperNodeSummary = { nodeId: 0n, messages: 0 };
-  private stopped = false;
 
   constructor(private readonly o: SuperNodeOptions) {
     this.fleet = new FleetClient(o.superlink, this.key, { rootCertificates: o.rootCertificates });
@@ -91,7 +91,11 @@ class SuperNodeSession {
     if (activated.nodeId !== this.nodeId) throw new Error(`ActivateNode gave node id ${activated.nodeId}, RegisterNode ${this.nodeId}`);
     this.summary.nodeId = this.nodeId;
     log(`joined the federation at ${this.o.superlink} as node ${this.nodeId}`);
-    this.heartbeat();
+    await this.call('sendNodeHeartbeat', { node: { nodeId: this.nodeId }, heartbeatInterval: this.heartbeatInterval });
+    this.heartbeats = startHeartbeats(
+      { superlink: this.o.superlink, privateKeyPem: this.key.privatePem(), rootCertificates: this.o.rootCertificates, nodeId: this.nodeId, interval: this.heartbeatInterval },
+      log,
+    );
     try {
       while (!signal?.aborted) {
         const pulled = await this.call('pullMessages', { node: { nodeId: this.nodeId } });
@@ -104,7 +108,7 @@ class SuperNodeSession {
         await abortable(this.serve(proto, tree), signal);
       }
     } finally {
-      this.stopHeartbeats();
+      await this.stopHeartbeats();
     }
     await this.call('deactivateNode', { nodeId: this.nodeId });
     await this.call('unregisterNode', { nodeId: this.nodeId });
@@ -112,14 +116,14 @@ class SuperNodeSession {
     return this.summary;
   }
 
-  close(): void {
-    this.stopHeartbeats();
+  async close(): Promise<void> {
+    await this.stopHeartbeats();
     this.fleet.close();
   }
 
-  private stopHeartbeats(): void {
-    this.stopped = true;
-    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+  private async stopHeartbeats(): Promise<void> {
+    await this.heartbeats?.stop();
+    this.heartbeats = null;
   }
 
   /** One message: its objects, receipt, the handler's reply, and the reply's objects. */
@@ -231,21 +235,6 @@ class SuperNodeSession {
         return;
       }
     }
-  }
-
-  /** Heartbeats on their own timer: the first at once, then every (interval - 5) x U(0.7, 0.9) s, as Flower's node. */
-  private heartbeat(): void {
-    const beat = async () => {
-      try {
-        await this.fleet.call('sendNodeHeartbeat', { node: { nodeId: this.nodeId }, heartbeatInterval: this.heartbeatInterval }, 5);
-      } catch (e) {
-        this.o.log(`heartbeat failed: ${(e as Error).message}`);
-      }
-      if (this.stopped) return;
-      this.heartbeatTimer = setTimeout(beat, (this.heartbeatInterval - 5) * (0.7 + 0.2 * Math.random()) * 1000);
-      this.heartbeatTimer.unref();
-    };
-    void beat();
   }
 
   /** A Fleet call, retried with backoff while the SuperLink cannot be reached. */

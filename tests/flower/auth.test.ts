@@ -1,6 +1,6 @@
 /**
  * Node authentication against what a real Flower SuperNode sent
- * (../shared/flower-golden/auth.json and transcript.json): fedmed verifies
+ * (tests/fixtures/flower/auth.json and transcript.json): fedmed verifies
  * the recorded signatures, writes timestamps as Python does, and its own
  * signatures verify under the same rule.
  */
@@ -54,6 +54,7 @@ test('timestamps: the forms the SuperLink accepts parse, one without an offset d
   assert.is(parseTimestamp('2026-12-02T16:57:05+00:00'), at - 263);
   assert.is(parseTimestamp('2026-12-02T16:57:05.263039'), null);
   assert.is(pythonTimestamp(at * 1000), '2026-12-02T16:57:05.263000+00:00');
+  assert.is(pythonTimestamp(Date.UTC(2026, 11, 2, 16, 57, 5) * 1000), '2026-12-02T16:57:05+00:00', 'no fraction when it is zero, as isoformat()');
 });
 
 test.run();

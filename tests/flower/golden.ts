@@ -1,13 +1,14 @@
 /**
  * The wire data recorded from a real Flower 1.28 SuperLink and SuperNode
- * (../shared/flower-golden, see its README), read for the tests. Integers
+ * (tests/fixtures/flower, a copy of the project's shared flower-golden
+ * folder; its README says what each file holds), read for the tests. Integers
  * past 2^53 (run and node ids) are kept exact: they come back as bigint.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/flower-golden');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../tests/fixtures/flower');
 
 /** Parses JSON, turning every integer literal of 16 or more digits into a bigint. */
 export function readGolden<T = any>(name: string): T {

@@ -33,14 +33,17 @@ function tempDir(): string {
   return dir;
 }
 
-/** The ServerApp's part: a FedAvg round over `nodes` (in client order), replies weighted by num-examples. */
-async function fedAvgRound(standIn: SuperLinkStandIn, runId: bigint, nodes: bigint[], global: Map<string, StateEntry>, serverRound: number, timeoutMs = 60000) {
-  const sent = nodes.map((nodeId) => standIn.send(nodeId, runId, 'train', new Map([
+/** The ServerApp's part: train messages for `nodes` (in client order) with the global generators; their ids. */
+function sendTrain(standIn: SuperLinkStandIn, runId: bigint, nodes: bigint[], global: Map<string, StateEntry>, serverRound: number, localEpochs = 1n): string[] {
+  return nodes.map((nodeId) => standIn.send(nodeId, runId, 'train', new Map([
     ['arrays', { kind: 'array', record: toArrayRecord(global) }],
-    ['config', { kind: 'config', record: new Map([['server-round', BigInt(serverRound)], ['local-epochs', 1n]]) }],
+    ['config', { kind: 'config', record: new Map([['server-round', BigInt(serverRound)], ['local-epochs', localEpochs]]) }],
   ])));
-  const replies = await Promise.all(sent.map((id) => standIn.reply(id, timeoutMs)));
-  return replies;
+}
+
+/** A FedAvg round's replies, in the order of `nodes` (null where none came within `timeoutMs`). */
+function fedAvgRound(standIn: SuperLinkStandIn, runId: bigint, nodes: bigint[], global: Map<string, StateEntry>, serverRound: number, timeoutMs = 60000, localEpochs = 1n) {
+  return Promise.all(sendTrain(standIn, runId, nodes, global, serverRound, localEpochs).map((id) => standIn.reply(id, timeoutMs)));
 }
 
 function average(replies: Awaited<ReturnType<typeof fedAvgRound>>, params: Parameters<typeof globalGenerators>[1]): Map<string, StateEntry> {
@@ -113,7 +116,7 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
     let global = average(await fedAvgRound(standIn, runId, [idA, idB], initial, 1), params);
 
     // Round 2: kill node A once its ledger holds the round, i.e. while it trains.
-    const round2 = fedAvgRound(standIn, runId, [idA, idB], global, 2, 8000);
+    const [toA, toB] = sendTrain(standIn, runId, [idA, idB], global, 2);
     const ledgerRounds = () => {
       try {
         return JSON.parse(readFileSync(path.join(state, 'state.json'), 'utf8')).ledger.length as number;
@@ -123,7 +126,8 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
     };
     while (ledgerRounds() < 2) await new Promise((r) => setTimeout(r, 2));
     first.child.kill('SIGKILL');
-    const replies = await round2;
+    const fromB = await standIn.reply(toB!, 60000);
+    const replies = [await standIn.reply(toA!, 1000), fromB];
     assert.is(replies[0], null, 'no reply from the killed node');
     assert.ok(replies[1]?.content, 'the other node replied');
     global = average(replies, params);
@@ -144,6 +148,27 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
   } finally {
     first.child.kill('SIGKILL');
     other.child.kill('SIGKILL');
+    standIn.stop();
+    server.dispose();
+  }
+});
+
+test("heartbeats go on from their own thread while a round's training keeps the node's main thread busy", async () => {
+  const { server, global, params } = await initialGlobal([...tiny, '--clients', '2']);
+  const standIn = await SuperLinkStandIn.start();
+  const node = new NodeProcess(standIn.address, path.join(tempDir(), 'a'), ['--part', '1/2', ...nodeFlags, '--heartbeat-interval', '10', '--local-epochs', '8']);
+  try {
+    const id = await node.joined;
+    const sent = Date.now();
+    const [reply] = await fedAvgRound(standIn, standIn.createRun(), [id], global, 1, 60000, 8n);
+    const replied = Date.now();
+    assert.ok(reply?.content, 'the round was answered');
+    const beats = standIn.calls.filter((c) => c.nodeId === id && c.method === 'sendNodeHeartbeat' && c.at > sent + 1000 && c.at < replied);
+    assert.ok(replied - sent > 6000, `the round took ${replied - sent} ms, longer than a heartbeat period (3.5-4.5 s)`);
+    assert.ok(beats.length >= 1, `no heartbeat during a ${replied - sent} ms round`);
+    void params;
+  } finally {
+    node.child.kill('SIGKILL');
     standIn.stop();
     server.dispose();
   }

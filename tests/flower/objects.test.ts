@@ -1,6 +1,6 @@
 /**
  * Flower's object encoding, byte for byte against objects recorded from
- * Flower 1.28 itself (../shared/flower-golden/objects.json): every object's
+ * Flower 1.28 itself (tests/fixtures/flower/objects.json): every object's
  * bytes and id, the ObjectTree and Message protobufs as pushed, the .npy
  * bytes, chunking (with repeated chunks, and the default chunk size), and
  * every edge case; then decoding gives back what was encoded, and a

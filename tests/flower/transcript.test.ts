@@ -1,6 +1,6 @@
 /**
  * Every Fleet call a real Flower 1.28 SuperNode made in a real run
- * (../shared/flower-golden/transcript.json) decodes with fedmed's protos and
+ * (tests/fixtures/flower/transcript.json) decodes with fedmed's protos and
  * encodes back to the same bytes; every object moved has the id of its
  * bytes; and the four messages of the run (train in, its reply, evaluate
  * in, its reply) rebuild from those objects with the content Flower saw.

@@ -3,7 +3,7 @@
  * (grpc-rere), in TypeScript, so that `fedmed node` processes can be driven
  * through whole federated rounds in CI without Python. It is not Flower. It
  * behaves as the real Flower 1.28 SuperLink does where
- * ../shared/flower-golden/README.md records it:
+ * tests/fixtures/flower/README.md records it:
  * - every call is authenticated (key, signature, a timestamp within
  *   (-5 s, 305 s) of the server's clock, and the node id that belongs to the
  *   key on all calls but RegisterNode and ActivateNode), with the real
@@ -70,8 +70,8 @@ export class SuperLinkStandIn {
   private readonly pending = new Map<string, PendingReply>();
   private readonly replies = new Map<string, FlowerMessage>();
   private readonly waiters = new Map<string, (m: FlowerMessage) => void>();
-  /** Every call, for tests that check what a node did: method and node id. */
-  readonly calls: { method: string; nodeId: bigint }[] = [];
+  /** Every call, for tests that check what a node did: method, node id, and when (ms since the epoch). */
+  readonly calls: { method: string; nodeId: bigint; at: number }[] = [];
   address = '';
 
   private constructor(private readonly server: grpc.Server) {}
@@ -160,7 +160,7 @@ export class SuperLinkStandIn {
     return (call, callback) => {
       try {
         const nodeId = this.authenticate(name, call.metadata, call.request);
-        this.calls.push({ method: name, nodeId });
+        this.calls.push({ method: name, nodeId, at: Date.now() });
         const response = create(output, this.serve(name, call.request, nodeId) as never);
         const node = this.nodes.get(nodeId);
         if (node) {
