@@ -1,10 +1,10 @@
 """The coordinator's ServerApp: Flower's own FedAvg over the generators of fedmed hospitals.
 
-It reads the initial global generators from a fedmed generators.safetensors, runs FedAvg for
-num-server-rounds (each hospital trains local-epochs on its own data and replies with its
-generators and a MetricRecord weighted by num-examples), prints the aggregated metrics of every
-round, and writes the final global generators as a safetensors file that `fedmed eval
---checkpoint` and `fedmed translate` read.
+It reads the initial global generators from a fedmed generators.safetensors, runs Flower's
+FedAvg for num-server-rounds (each hospital trains local-epochs on its own data and replies with
+its generators and a MetricRecord weighted by num-examples; replies FedAvg cannot use are left
+out, see strategy.py), prints the aggregated metrics of every round, and writes the final global
+generators as a safetensors file that `fedmed eval --checkpoint` and `fedmed translate` read.
 """
 
 from pathlib import Path
@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 from flwr.app import Array, ArrayRecord, ConfigRecord, Context, MetricRecord, RecordDict
 from flwr.serverapp import Grid, ServerApp
-from flwr.serverapp.strategy import FedAvg
 from flwr.serverapp.strategy.strategy_utils import aggregate_metricrecords
 
 from fedmed_flower.safetensors import read_safetensors, write_safetensors
+from fedmed_flower.strategy import ScreenedFedAvg
 
 WEIGHT_KEY = "num-examples"
 
@@ -47,7 +47,8 @@ def main(grid: Grid, context: Context) -> None:
     tensors, metadata = read_safetensors(initial_path)
     print(f"Initial generators: {len(tensors)} arrays, {sum(t.size for t in tensors.values())} parameters, from {initial_path}")
 
-    strategy = FedAvg(
+    strategy = ScreenedFedAvg(
+        expected_arrays=tensors,
         fraction_train=float(config["fraction-train"]),
         fraction_evaluate=float(config["fraction-evaluate"]),
         min_train_nodes=int(config["min-train-nodes"]),
