@@ -22,6 +22,10 @@ WEIGHT_KEY = "num-examples"
 app = ServerApp()
 
 
+class NothingAggregated(Exception):
+    """Not a RuntimeError: Flower 1.28 reports those from a ServerApp as "Failed to start run"."""
+
+
 def aggregate_train_metrics(records: list[RecordDict], weight_key: str) -> MetricRecord:
     """Flower's weighted mean, except privacy budgets: the federation has spent the largest."""
     mean = aggregate_metricrecords(records, weight_key)
@@ -70,7 +74,7 @@ def main(grid: Grid, context: Context) -> None:
 
     final = {name: result.arrays[name].numpy() for name in tensors if name in result.arrays}
     if len(final) != len(tensors):
-        raise RuntimeError(f"no round aggregated any generators; {output_path} not written")
+        raise NothingAggregated(f"no round aggregated any generators; {output_path} not written")
     rounds_done = max(result.train_metrics_clientapp, default=0)
     write_safetensors(output_path, {n: np.asarray(a, dtype=np.float32) for n, a in final.items()}, {**metadata, "round": str(rounds_done)})
     print(f"\nFinal global generators (round {rounds_done}) saved to {output_path}")
