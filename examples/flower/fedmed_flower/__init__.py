@@ -1,0 +1,1 @@
+"""fedmed-flower: Flower's FedAvg over hospitals running `fedmed node`."""
