@@ -3,8 +3,11 @@
  * steps taken and the epsilon spent so far. The trainer records each client's
  * round as it ends; the run folder gets the rows as JSON or CSV. A client's
  * rounds compose (RDP adds order by order), so a change of noise or sampling
- * rate between rounds is accounted for exactly. Pure math, no file system.
+ * rate between rounds is accounted for exactly. Every row names the privacy
+ * unit; a slice-level row also gives the bound for a whole subject by group
+ * privacy. Pure math, no file system.
  */
+import type { PrivacyUnit } from '../../data/index.js';
 import {
   checkOptions,
   checkRun,
@@ -30,13 +33,27 @@ export interface RoundSteps {
 /** A ledger row: the round, and the client's totals after it. */
 export interface LedgerEntry extends RoundSteps {
   totalSteps: number;
+  /** Per privacy unit (the ledger's `unit`). */
   epsilon: number;
   /** The Renyi order that gave epsilon (NaN before any step). */
   order: number;
+  /** The (epsilon, delta) this gives a whole subject: the same for the subject unit, by group privacy for slices. */
+  subjectEpsilon: number;
+  subjectDelta: number;
+}
+
+export interface LedgerOptions extends AccountingOptions {
+  /** Default 'slice'. */
+  unit?: PrivacyUnit;
+  /** Slice unit: the most items one subject's images appear in (data/loader.ts largestSubjectShare); default 1. */
+  subjectShare?: number;
 }
 
 export interface LedgerJson {
   delta: number;
+  unit: PrivacyUnit;
+  /** The group size behind the subject bound (1 for the subject unit). */
+  subjectShare: number;
   /** How each step's batch was drawn, which the accountant assumes. */
   sampling: Sampling;
   /** The accountant: Renyi DP, converted to (epsilon, delta) as `conversion` says. */
@@ -45,19 +62,26 @@ export interface LedgerJson {
   entries: LedgerEntry[];
 }
 
-const CSV_COLUMNS = ['client', 'round', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'order'] as const;
+const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'order', 'subject_epsilon', 'subject_delta'] as const;
 
 export class PrivacyLedger {
   readonly delta: number;
   readonly sampling: Sampling;
   readonly conversion: Conversion;
+  readonly unit: PrivacyUnit;
+  readonly subjectShare: number;
   private readonly options: AccountingOptions;
   private readonly rows: LedgerEntry[] = [];
   /** Each client's history, runs of equal (q, noise) merged. */
   private readonly history = new Map<string, GaussianSteps[]>();
 
-  constructor(options: AccountingOptions) {
+  constructor(options: LedgerOptions) {
     this.delta = options.delta;
+    this.unit = options.unit ?? 'slice';
+    this.subjectShare = this.unit === 'subject' ? 1 : (options.subjectShare ?? 1);
+    if (!(Number.isInteger(this.subjectShare) && this.subjectShare >= 1)) {
+      throw new PrivacyParameterError('subjectShare', `must be a whole number >= 1, got ${this.subjectShare}`);
+    }
     this.sampling = options.sampling ?? 'poisson';
     this.conversion = options.conversion ?? defaultConversion(this.sampling);
     this.options = { ...options, sampling: this.sampling, conversion: this.conversion };
@@ -80,7 +104,11 @@ export class PrivacyLedger {
       else runs.push({ q, noise, steps });
     }
     const spent = runs.length ? composedEpsilon(runs, this.options) : { epsilon: 0, order: NaN };
-    const entry: LedgerEntry = { client, round: round.round, steps, q, noise, totalSteps: (last?.totalSteps ?? 0) + steps, ...spent };
+    const group = groupPrivacy(spent.epsilon, this.delta, this.subjectShare);
+    const entry: LedgerEntry = {
+      client, round: round.round, steps, q, noise, totalSteps: (last?.totalSteps ?? 0) + steps, ...spent,
+      subjectEpsilon: group.epsilon, subjectDelta: group.delta,
+    };
     this.history.set(client, runs);
     this.rows.push(entry);
     return entry;
@@ -98,15 +126,27 @@ export class PrivacyLedger {
   }
 
   toJSON(): LedgerJson {
-    const { delta, sampling, conversion } = this;
-    return { delta, sampling, accountant: 'rdp', conversion, entries: this.rows.map((row) => ({ ...row })) };
+    const { delta, unit, subjectShare, sampling, conversion } = this;
+    return { delta, unit, subjectShare, sampling, accountant: 'rdp', conversion, entries: this.rows.map((row) => ({ ...row })) };
   }
 
   /** One header line, then one line per row. */
   toCsv(): string {
-    const lines = this.rows.map((r) => [r.client, r.round, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, r.order]);
+    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, r.order, r.subjectEpsilon, r.subjectDelta]);
     return [CSV_COLUMNS.join(','), ...lines.map((fields) => fields.map(csvField).join(','))].join('\n') + '\n';
   }
+}
+
+/**
+ * Group privacy: an (epsilon, delta)-DP mechanism is (k epsilon,
+ * k e^((k-1) epsilon) delta)-DP for groups of k units (Dwork and Roth 2014,
+ * Theorem 2.2; with delta as Vadhan 2017, The Complexity of Differential
+ * Privacy, group privacy for approximate DP). A delta of 1
+ * or more means no guarantee: it is reported as 1.
+ */
+export function groupPrivacy(epsilon: number, delta: number, k: number): { epsilon: number; delta: number } {
+  if (k === 1) return { epsilon, delta };
+  return { epsilon: k * epsilon, delta: Math.min(1, k * Math.exp((k - 1) * epsilon) * delta) };
 }
 
 function csvField(value: string | number): string {

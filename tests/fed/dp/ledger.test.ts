@@ -45,10 +45,24 @@ test('CSV: a header, one line per row, fields quoted where needed; JSON: the sam
   const ledger = new PrivacyLedger({ delta: 1e-5 });
   const entry = ledger.record({ client: 'site, "north"', round: 1, steps: 10, q: 0.5, noise: 2 });
   const lines = ledger.toCsv().trimEnd().split('\n');
-  assert.is(lines[0], 'client,round,steps,total_steps,q,noise,delta,epsilon,order');
-  assert.is(lines[1], `"site, ""north""",1,10,10,0.5,2,0.00001,${entry.epsilon},${entry.order}`);
+  assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,order,subject_epsilon,subject_delta');
+  assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},${entry.order},${entry.epsilon},0.00001`);
   const json = JSON.parse(JSON.stringify(ledger));
-  assert.equal(json, { delta: 1e-5, sampling: 'poisson', accountant: 'rdp', conversion: 'balle2020', entries: [entry] });
+  assert.equal(json, { delta: 1e-5, unit: 'slice', subjectShare: 1, sampling: 'poisson', accountant: 'rdp', conversion: 'balle2020', entries: [entry] });
+});
+
+test('a slice-level ledger bounds a whole subject by group privacy; a subject-level one needs no group', () => {
+  const slices = new PrivacyLedger({ delta: 1e-5, subjectShare: 3 });
+  const entry = slices.record({ client: 'a', round: 1, steps: 100, q: 0.01, noise: 1.5 });
+  // (3 eps, 3 e^(2 eps) delta) for a group of 3 (Dwork and Roth 2014, Theorem 2.2, with delta).
+  assert.is(entry.subjectEpsilon, 3 * entry.epsilon);
+  assert.ok(Math.abs(entry.subjectDelta - 3 * Math.exp(2 * entry.epsilon) * 1e-5) < 1e-12);
+  const large = new PrivacyLedger({ delta: 1e-5, subjectShare: 60 }).record({ client: 'a', round: 1, steps: 1000, q: 0.1, noise: 1 });
+  assert.is(large.subjectDelta, 1, 'a group of 60 slices gets no meaningful guarantee');
+  const subjects = new PrivacyLedger({ delta: 1e-5, unit: 'subject', subjectShare: 60 });
+  assert.is(subjects.subjectShare, 1);
+  const own = subjects.record({ client: 'a', round: 1, steps: 100, q: 0.01, noise: 1.5 });
+  assert.equal([own.subjectEpsilon, own.subjectDelta], [own.epsilon, 1e-5]);
 });
 
 test('bad rounds are errors naming what is wrong', () => {
