@@ -165,7 +165,7 @@ async function writeRunFolder(
 ): Promise<void> {
   const baseline = history.baseline.map((m) => `untranslated input ${m.direction}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(3)}, MAE ${m.mae.toFixed(4)}`);
   const privacy = ledger
-    ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}, ${samplingWords(config)}, ${ledger.toJSON().accountant.toUpperCase()} accountant): ${epsilonWords(ledger)}, the largest over clients`]
+    ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}, ${samplingWords(config)}, the tighter of ${ledger.accountants.map((a) => a.toUpperCase()).join(' and ')}): ${epsilonWords(ledger)}, the largest over clients`]
     : [];
   const files: Record<string, string | Uint8Array> = {
     ...grids,
@@ -199,7 +199,7 @@ function samplingWords(config: TrainConfig): string {
 function epsilonWords(ledger: PrivacyLedger): string {
   const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.epsilon >= e.epsilon ? w : e), null);
   const epsilon = worst?.epsilon ?? 0;
-  const perUnit = `epsilon ${epsilon.toFixed(2)} per ${ledger.unit} at delta ${ledger.delta}`;
+  const perUnit = `epsilon ${epsilon.toFixed(2)} per ${ledger.unit} at delta ${ledger.delta}${worst ? ` by ${worst.accountant.toUpperCase()}` : ''}`;
   if (ledger.unit === 'subject') return perUnit;
   const subject = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${worst.subjectDelta.toPrecision(2)}` : 'no meaningful bound';
   return `${perUnit} (a whole subject, up to ${ledger.subjectShare} slices, by group privacy: ${subject})`;

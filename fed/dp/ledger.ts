@@ -5,7 +5,10 @@
  * rounds compose (RDP adds order by order), so a change of noise or sampling
  * rate between rounds is accounted for exactly. Every row names the privacy
  * unit; a slice-level row also gives the bound for a whole subject by group
- * privacy. Pure math, no file system.
+ * privacy. Under Poisson sampling a row's epsilon is the tightest sound bound
+ * of two accountants, RDP and PRV (its upper end; fed/dp/prv.ts), and names
+ * the one that gave it; GDP is an approximation, never reported as the
+ * guarantee. Pure math, no file system.
  */
 import type { PrivacyUnit } from '../../data/index.js';
 import {
@@ -19,6 +22,10 @@ import {
   type Sampling,
 } from './accountant.js';
 import type { Conversion } from './conversion.js';
+import { prvEpsilon } from './prv.js';
+
+/** The accountants whose bounds are sound: the ledger takes the smaller. */
+export type SoundAccountant = 'rdp' | 'prv';
 
 /** One client's round as the trainer reports it. */
 export interface RoundSteps {
@@ -35,8 +42,10 @@ export interface LedgerEntry extends RoundSteps {
   totalSteps: number;
   /** Per privacy unit (the ledger's `unit`). */
   epsilon: number;
-  /** The Renyi order that gave epsilon (NaN before any step). */
+  /** The Renyi order of RDP's bound (NaN before any step). */
   order: number;
+  /** Which accountant gave `epsilon`, the smaller sound bound. */
+  accountant: SoundAccountant;
   /** The (epsilon, delta) this gives a whole subject: the same for the subject unit, by group privacy for slices. */
   subjectEpsilon: number;
   subjectDelta: number;
@@ -56,13 +65,13 @@ export interface LedgerJson {
   subjectShare: number;
   /** How each step's batch was drawn, which the accountant assumes. */
   sampling: Sampling;
-  /** The accountant: Renyi DP, converted to (epsilon, delta) as `conversion` says. */
-  accountant: 'rdp';
+  /** The accountants tried: RDP (converted as `conversion` says), and PRV under Poisson sampling. */
+  accountants: SoundAccountant[];
   conversion: Conversion;
   entries: LedgerEntry[];
 }
 
-const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'order', 'subject_epsilon', 'subject_delta'] as const;
+const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'accountant', 'order', 'subject_epsilon', 'subject_delta'] as const;
 
 export class PrivacyLedger {
   readonly delta: number;
@@ -103,7 +112,7 @@ export class PrivacyLedger {
       if (tail && tail.q === q && tail.noise === noise) runs[runs.length - 1] = { ...tail, steps: tail.steps + steps };
       else runs.push({ q, noise, steps });
     }
-    const spent = runs.length ? composedEpsilon(runs, this.options) : { epsilon: 0, order: NaN };
+    const spent = runs.length ? tightestEpsilon(runs, this.options) : { epsilon: 0, order: NaN, accountant: 'rdp' as const };
     const group = groupPrivacy(spent.epsilon, this.delta, this.subjectShare);
     const entry: LedgerEntry = {
       client, round: round.round, steps, q, noise, totalSteps: (last?.totalSteps ?? 0) + steps, ...spent,
@@ -112,6 +121,10 @@ export class PrivacyLedger {
     this.history.set(client, runs);
     this.rows.push(entry);
     return entry;
+  }
+
+  get accountants(): SoundAccountant[] {
+    return this.sampling === 'poisson' ? ['rdp', 'prv'] : ['rdp'];
   }
 
   /** Every row, in the order recorded. */
@@ -127,14 +140,25 @@ export class PrivacyLedger {
 
   toJSON(): LedgerJson {
     const { delta, unit, subjectShare, sampling, conversion } = this;
-    return { delta, unit, subjectShare, sampling, accountant: 'rdp', conversion, entries: this.rows.map((row) => ({ ...row })) };
+    return { delta, unit, subjectShare, sampling, accountants: this.accountants, conversion, entries: this.rows.map((row) => ({ ...row })) };
   }
 
   /** One header line, then one line per row. */
   toCsv(): string {
-    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, r.order, r.subjectEpsilon, r.subjectDelta]);
+    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, r.accountant, r.order, r.subjectEpsilon, r.subjectDelta]);
     return [CSV_COLUMNS.join(','), ...lines.map((fields) => fields.map(csvField).join(','))].join('\n') + '\n';
   }
+}
+
+/**
+ * The smaller of RDP's epsilon and, under Poisson sampling, PRV's upper
+ * bound (both sound), naming which; `order` is always RDP's.
+ */
+export function tightestEpsilon(runs: readonly GaussianSteps[], options: AccountingOptions): { epsilon: number; order: number; accountant: SoundAccountant } {
+  const rdp = composedEpsilon(runs, options);
+  if ((options.sampling ?? 'poisson') !== 'poisson') return { ...rdp, accountant: 'rdp' };
+  const prv = prvEpsilon(runs, { delta: options.delta }).upper;
+  return prv < rdp.epsilon ? { epsilon: prv, order: rdp.order, accountant: 'prv' } : { ...rdp, accountant: 'rdp' };
 }
 
 /**

@@ -85,9 +85,9 @@ test('federated with DP-SGD: resume repeats the noise and the ledger', async () 
   assert.equal(ledger.entries.map((e: { client: string; round: number }) => `${e.client}@${e.round}`), ['client1@1', 'client2@1', 'client1@2', 'client2@2']);
   assert.ok(ledger.entries.every((e: { epsilon: number }) => e.epsilon > 0 && Number.isFinite(e.epsilon)));
   assert.ok(ledger.entries[2].epsilon > ledger.entries[0].epsilon, 'epsilon grows with rounds');
-  assert.equal([ledger.unit, ledger.sampling, ledger.accountant], ['slice', 'poisson', 'rdp']);
+  assert.equal([ledger.unit, ledger.sampling, ledger.accountants], ['slice', 'poisson', ['rdp', 'prv']]);
   assert.ok(ledger.subjectShare > 1 && ledger.entries.every((e: { subjectEpsilon: number; epsilon: number }) => e.subjectEpsilon === ledger.subjectShare * e.epsilon));
-  assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+ slices, RDP accountant\): epsilon [\d.]+ per slice at delta 0.00001 \(a whole subject, up to \d+ slices, by group privacy: /);
+  assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+ slices, the tighter of RDP and PRV\): epsilon [\d.]+ per slice at delta 0.00001 by (RDP|PRV) \(a whole subject, up to \d+ slices, by group privacy: /);
   assert.match(readFileSync(path.join(split, 'privacy.csv'), 'utf8'), /^client,round,unit,.*subject_epsilon,subject_delta\n[^,]+,1,slice,/);
   const [header, ...rows] = readFileSync(path.join(split, 'clients.csv'), 'utf8').trim().split('\n');
   assert.match(header!, /^round,client,items,steps,epsilon,loss_generator,/);
@@ -107,7 +107,7 @@ test('subject-level DP-SGD: subjects are sampled and accounted, and every output
   assert.equal(ledger.entries.map((e: { q: number; steps: number }) => [e.q, e.steps]), [[2 / 3, 2], [2 / 3, 2]]);
   assert.ok(lines.some((l) => /Poisson-sampled steps \(q 0.667 per subject\)/.test(l)), lines.join('\n'));
   assert.ok(lines.some((l) => /epsilon [\d.]+ per subject at delta/.test(l)), lines.join('\n'));
-  assert.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), /expected batch 2 subjects of up to 4 slices, RDP accountant\): epsilon [\d.]+ per subject/);
+  assert.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), /expected batch 2 subjects of up to 4 slices, the tighter of RDP and PRV\): epsilon [\d.]+ per subject at delta 0.00001 by (RDP|PRV)/);
   assert.match(readFileSync(path.join(dir, 'privacy.csv'), 'utf8'), /\n[^,]+,1,subject,/);
   await rejects(() => trainConfigFromArgs([...tiny, '--dp', '--privacy-unit', 'subject']), /--privacy-unit subject needs --dp dp-sgd and --paired-ratio 1/);
 });
