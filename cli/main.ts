@@ -9,6 +9,7 @@ import type { Command } from './command.js';
 import { installNodePlatform } from '../platform/node.js';
 import { infoCommand } from './commands/info.js';
 import { privacyCommand } from './commands/privacy.js';
+import { auditCommand } from './commands/audit.js';
 import { benchCommand } from './commands/bench.js';
 import { dataCommand } from './commands/data.js';
 import { trainCommand } from './commands/train.js';
@@ -16,7 +17,7 @@ import { evalCommand } from './commands/eval.js';
 import { translateCommand } from './commands/translate.js';
 import { metricsCommand } from './commands/metrics.js';
 
-const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand];
+const commands: Command[] = [trainCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, auditCommand, benchCommand, infoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
