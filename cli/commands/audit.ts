@@ -6,6 +6,8 @@
  */
 import { AUDIT_DEFAULTS, auditControls, auditDpSgd, type AuditControl } from '../../fed/dp/audit.js';
 import { setBackend } from '../../engine/index.js';
+import { PrivacyParameterError } from '../../fed/dp/accountant.js';
+import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { backendFlag } from '../backend-flags.js';
 
@@ -44,6 +46,9 @@ export const auditCommand: Command = {
       delta: flags.delta as number,
       seed: flags.seed as number,
       control: flags.control as AuditControl,
+    }).catch((e: unknown) => {
+      if (e instanceof PrivacyParameterError) throw new UsageError(`--${e.parameter} ${e.requirement}`);
+      throw e;
     });
     if (flags.json) {
       console.log(JSON.stringify(result, null, 2));

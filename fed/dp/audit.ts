@@ -64,6 +64,7 @@ export async function auditDpSgd(options: AuditOptions = {}): Promise<AuditResul
   const settings: Required<AuditOptions> = { ...AUDIT_DEFAULTS, guesses: Math.floor(m / 10), ...options };
   const { guesses, steps, q, noise, clip, delta, control } = settings;
   if (!(Number.isInteger(m) && m >= 2 && guesses >= 1 && 2 * guesses <= m)) throw new RangeError(`audit: needs 2 guesses <= 2k <= m canaries, got k ${guesses}, m ${m}`);
+  const spent = tightestEpsilon([{ noise, q, steps }], { delta }); // first: it checks the parameters
   const rng = new Rng(settings.seed);
   const included = Array.from({ length: m }, () => rng.uniform() < 0.5);
   const members = included.flatMap((isIn, i) => (isIn ? [i] : []));
@@ -88,7 +89,6 @@ export async function auditDpSgd(options: AuditOptions = {}): Promise<AuditResul
   parameter.dispose();
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   const correct = order.slice(0, guesses).filter((i) => included[i]).length + order.slice(m - guesses).filter((i) => !included[i]).length;
-  const spent = tightestEpsilon([{ noise, q, steps }], { delta });
   return {
     lowerBound: epsilonLowerBound({ canaries: m, guesses: 2 * guesses, correct, delta }),
     accountantEpsilon: spent.epsilon,

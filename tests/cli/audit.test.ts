@@ -22,10 +22,13 @@ test('prints the measured lower bound beside the accountant, and names a control
   assert.ok(result.lowerBound > 2 * result.accountantEpsilon, `${result.lowerBound}`);
 });
 
-test('a bad control is a usage error', () => {
+test('a bad control or sampling rate is a one-line usage error', () => {
   const out = fedmed('--control', 'nothing');
   assert.is(out.status, 2);
   assert.match(out.stderr, /--control is one of none\|no-noise\|no-clip/);
+  const rate = fedmed('--canaries', '20', '--q', '1.5');
+  assert.is(rate.status, 2);
+  assert.is(rate.stderr, 'fedmed: --q must be in (0, 1], got 1.5\n');
 });
 
 test.run();
