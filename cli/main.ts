@@ -9,6 +9,7 @@ import type { Command } from './command.js';
 import { installNodePlatform } from '../platform/node.js';
 import { infoCommand } from './commands/info.js';
 import { privacyCommand } from './commands/privacy.js';
+import { auditCommand } from './commands/audit.js';
 import { benchCommand } from './commands/bench.js';
 import { dataCommand } from './commands/data.js';
 import { trainCommand } from './commands/train.js';
@@ -18,7 +19,7 @@ import { metricsCommand } from './commands/metrics.js';
 import { nodeCommand } from './commands/node.js';
 import { initCommand } from './commands/init.js';
 
-const commands: Command[] = [trainCommand, nodeCommand, initCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, benchCommand, infoCommand];
+const commands: Command[] = [trainCommand, nodeCommand, initCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, auditCommand, benchCommand, infoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -28,7 +28,19 @@ export interface LoaderOptions {
   misalignment?: Misalignment;
   /** Leave out a last, smaller batch (default false). */
   dropLast?: boolean;
+  /**
+   * What a Poisson sample draws (default 'slice'): items, or subjects, each
+   * bringing SUBJECT_SLICES of its items; `batchSize` then counts subjects.
+   * 'subject' needs paired items: an unpaired one holds two subjects' images.
+   */
+  unit?: PrivacyUnit;
 }
+
+/** The privacy unit DP-SGD samples, clips and accounts: one slice, or one subject with all its slices. */
+export type PrivacyUnit = 'slice' | 'subject';
+
+/** Items a subject sampled into a step brings, drawn at random from its own (all when it has fewer). */
+export const SUBJECT_SLICES = 4;
 
 export interface Batch {
   /** Source images [B, 1, S, S] in [-1, 1]; the caller disposes them. */
@@ -36,6 +48,8 @@ export interface Batch {
   /** Target images [B, 1, S, S] in [-1, 1]. */
   b: Tensor;
   items: Item[];
+  /** Under the subject unit, each item's subject numbered 0.. within the batch (for the sanitiser). */
+  units?: number[];
 }
 
 /** A Poisson sample that drew no item: DP-SGD still takes a noise-only step. */
@@ -49,14 +63,18 @@ export class BatchLoader {
   /** The batch size; under Poisson sampling, the expected one. */
   readonly batchSize: number;
   readonly size: number;
+  readonly unit: PrivacyUnit;
+  /** The items of each privacy unit: one item each, or each subject's. */
+  private readonly units: readonly (readonly Item[])[];
   private options: Required<LoaderOptions>;
 
   constructor(
     readonly items: readonly Item[],
     options: LoaderOptions,
   ) {
-    this.options = { batchSize: 4, seed: 3, shuffle: true, misalignment: { mode: 'none' }, dropLast: false, ...options };
+    this.options = { batchSize: 4, seed: 3, shuffle: true, misalignment: { mode: 'none' }, dropLast: false, unit: 'slice', ...options };
     this.batchSize = this.options.batchSize;
+    this.unit = this.options.unit;
     if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new RangeError(`BatchLoader: batch size must be a whole number of at least 1, got ${this.batchSize}`);
     if (items.length === 0) throw new DataError('loader', 'has no items');
     this.size = items[0]!.a.size;
@@ -65,16 +83,23 @@ export class BatchLoader {
       if (!item.a.slices[this.options.source]) throw new DataError('loader', `subject ${item.a.id} has no ${this.options.source} slices`);
       if (!item.b.slices[this.options.target]) throw new DataError('loader', `subject ${item.b.id} has no ${this.options.target} slices`);
     }
+    this.units = this.unit === 'slice' ? items.map((item) => [item]) : itemsBySubject(items);
   }
 
-  /** The chance an item joins a Poisson-sampled step: batch / items (at most 1). */
+  /** The chance a unit (item or subject) joins a Poisson-sampled step: batch / units (at most 1). */
   get samplingRate(): number {
-    return Math.min(1, this.batchSize / this.items.length);
+    return Math.min(1, this.batchSize / this.units.length);
   }
 
-  /** Batches (steps) per epoch, shuffled or Poisson-sampled (items / expected batch, rounded up, as Opacus). */
+  /** The images a Poisson-sampled step holds on average. */
+  get expectedImages(): number {
+    return this.samplingRate * this.units.reduce((n, unit) => n + Math.min(unit.length, SUBJECT_SLICES), 0);
+  }
+
+  /** Batches (steps) per epoch, shuffled or Poisson-sampled (units / expected batch, rounded up, as Opacus). */
   get length(): number {
-    return this.options.dropLast ? Math.floor(this.items.length / this.batchSize) : Math.ceil(this.items.length / this.batchSize);
+    const units = this.units.length;
+    return this.options.dropLast ? Math.floor(units / this.batchSize) : Math.ceil(units / this.batchSize);
   }
 
   /** The batches of epoch `index`: the same for the same seed and index, however many epochs came before. */
@@ -90,13 +115,23 @@ export class BatchLoader {
 
   /**
    * The steps of epoch `index` under Poisson sampling: `length` batches, each
-   * item in each independently with probability `samplingRate`.
+   * unit in each independently with probability `samplingRate`. A subject
+   * brings SUBJECT_SLICES of its items, drawn afresh each step.
    */
   *poissonEpoch(index: number): Generator<Batch | EmptyBatch> {
     const rng = streamRng(this.options.seed, 0x9015, index);
     for (let b = 0; b < this.length; b++) {
-      const chosen = poissonSample(this.items.length, this.samplingRate, rng).map((i) => this.items[i]!);
-      yield chosen.length ? this.batch(chosen, rng) : { a: null, b: null, items: [] };
+      const units = poissonSample(this.units.length, this.samplingRate, rng).map((u) => this.units[u]!);
+      if (units.length === 0) {
+        yield { a: null, b: null, items: [] };
+        continue;
+      }
+      if (this.unit === 'slice') {
+        yield this.batch(units.map((unit) => unit[0]!), rng);
+        continue;
+      }
+      const drawn = units.map((unit) => rng.shuffle([...unit]).slice(0, SUBJECT_SLICES));
+      yield { ...this.batch(drawn.flat(), rng), units: drawn.flatMap((unit, u) => unit.map(() => u)) };
     }
   }
 
@@ -126,4 +161,28 @@ export function poissonSample(n: number, q: number, rng: Rng): number[] {
   const chosen: number[] = [];
   for (let i = 0; i < n; i++) if (rng.uniform() < q) chosen.push(i);
   return chosen;
+}
+
+/** Items grouped by subject, in first-seen order; every item must be paired (one subject's images). */
+function itemsBySubject(items: readonly Item[]): Item[][] {
+  const bySubject = new Map<string, Item[]>();
+  for (const item of items) {
+    if (item.a.id !== item.b.id) {
+      throw new DataError('loader', `the subject privacy unit needs paired items; an item pairs subject ${item.a.id} with ${item.b.id} (use paired ratio 1)`);
+    }
+    bySubject.set(item.a.id, [...(bySubject.get(item.a.id) ?? []), item]);
+  }
+  return [...bySubject.values()];
+}
+
+/**
+ * The most items any one subject's images appear in (as source or target):
+ * a slice-level guarantee covers a whole subject only as a group of this size.
+ */
+export function largestSubjectShare(items: readonly Item[]): number {
+  const count = new Map<string, number>();
+  for (const item of items) {
+    for (const id of new Set([item.a.id, item.b.id])) count.set(id, (count.get(id) ?? 0) + 1);
+  }
+  return Math.max(0, ...count.values());
 }

@@ -162,7 +162,7 @@ export class Client {
       }
       let losses: Record<string, number>;
       try {
-        losses = await this.model.trainStep({ a: batch.a, b: batch.b }, this.stepOptions(dpRng));
+        losses = await this.model.trainStep({ a: batch.a, b: batch.b }, this.stepOptions(dpRng, batch.units));
       } finally {
         batch.a.dispose();
         batch.b.dispose();
@@ -181,12 +181,13 @@ export class Client {
     const p = this.privacy!;
     const optimizer = this.model.generatorOptimizer;
     optimizer.zeroGrad();
-    noiseOnlyGradients(this.model.generatorParameters().map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, expectedBatch: this.loader.batchSize });
+    noiseOnlyGradients(this.model.generatorParameters().map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, expectedBatch: this.loader.expectedImages });
     optimizer.step();
     optimizer.zeroGrad();
   }
 
-  private stepOptions(rng: Rng): TrainStepOptions {
+  /** `units`: each sample's privacy unit (subject) in the batch, when the unit is a subject. */
+  private stepOptions(rng: Rng, units?: number[]): TrainStepOptions {
     const p = this.privacy;
     if (!p) return {};
     if (p.mechanism === 'gs-wgan') {
@@ -195,7 +196,7 @@ export class Client {
     return {
       perSample: true,
       generatorGradients: (params) =>
-        sanitisePerSampleGradients(params.map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, expectedBatch: this.loader.batchSize }).dispose(),
+        sanitisePerSampleGradients(params.map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, units, expectedBatch: this.loader.expectedImages }).dispose(),
     };
   }
 

@@ -1,7 +1,8 @@
 /**
  * fedmed privacy: the (epsilon, delta) that DP-SGD's subsampled Gaussian steps
- * spend, from the noise multiplier, sampling rate and step count, and the
- * Renyi order that gave it. One call to the accountant (fed/dp/accountant.ts).
+ * spend, from the noise multiplier, sampling rate and step count, by the
+ * accountant asked for: RDP (fed/dp/accountant.ts), PRV (fed/dp/prv.ts) or
+ * GDP (fed/dp/gdp.ts). One call to the accountant, then print.
  */
 import {
   DEFAULT_ORDERS,
@@ -11,6 +12,8 @@ import {
   samplings,
   type Sampling,
 } from '../../fed/dp/accountant.js';
+import { gdpEpsilon } from '../../fed/dp/gdp.js';
+import { prvEpsilon } from '../../fed/dp/prv.js';
 import { UsageError, type FlagValues } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -20,16 +23,38 @@ const DESCRIPTIONS: Record<Sampling, string> = {
     'Gaussian on batches drawn without replacement, RDP bound of Wang et al. 2019, converted as autodp (Mironov 2017)',
 };
 
+const accountants = ['rdp', 'prv', 'gdp'] as const;
+type AccountantName = (typeof accountants)[number];
+
 export const privacyCommand: Command = {
   name: 'privacy',
   summary: 'epsilon spent by DP-SGD from noise, sampling rate and steps',
   usage: [
-    'usage: fedmed privacy --noise S --q Q --steps T [--delta D] [--sampling poisson|without-replacement] [--json]',
+    'usage: fedmed privacy --noise S --q Q --steps T [--delta D] [--sampling poisson|without-replacement]',
+    '                      [--accountant rdp|prv|gdp] [--json]',
     '',
     'Prints the epsilon of (epsilon, delta)-DP after T steps of the subsampled Gaussian',
     'mechanism with noise multiplier S (noise std / clipping norm) and sampling rate Q',
-    '(batch / local dataset size), and the Renyi order that gives it. The paper\'s table:',
-    '--sampling without-replacement --q 1/clients --steps 240.',
+    '(batch / local dataset size). The paper\'s table: --sampling without-replacement',
+    '--q 1/clients --steps 240.',
+    '',
+    'What the numbers mean. Epsilon bounds how much one unit\'s data can change what',
+    'training produces: with epsilon 1, no observer of the model can tell whether a',
+    'given unit was in the data much better than by a coin toss; smaller is more private.',
+    'delta is the small chance the bound fails; keep it below 1 / (number of units).',
+    '',
+    'The unit (fedmed train --privacy-unit). "slice": one image slice is protected; a',
+    'patient contributes many slices, so a patient\'s own guarantee is weaker, and train',
+    'reports it too (by group privacy, usually far weaker). "subject": one patient is',
+    'protected as a whole: all their slices in a step are clipped together, and epsilon',
+    'is per patient. For a hospital, the subject figure is the one to sign.',
+    '',
+    'The accountants compute the same guarantee in different ways. rdp (Renyi DP): the',
+    'standard, a proven upper bound, slightly loose. prv (privacy loss distribution,',
+    'Gopi et al. 2021): a numerical computation with a proven error bar; it prints the',
+    'bar and uses its upper end, usually 5-10% below rdp. gdp (Gaussian DP): a quick',
+    'approximation that can fall below the true value, for comparison only. Training',
+    'reports the smaller of rdp and prv.',
   ].join('\n'),
   flags: {
     noise: { type: 'number', help: 'noise multiplier sigma, >= 0', placeholder: 'S' },
@@ -37,6 +62,7 @@ export const privacyCommand: Command = {
     steps: { type: 'int', help: 'number of steps (compositions), >= 1', placeholder: 'T' },
     delta: { type: 'number', help: 'delta, in (0, 1)', default: 1e-5, placeholder: 'D' },
     sampling: { type: 'string', help: 'how batches are drawn', default: 'poisson', choices: samplings },
+    accountant: { type: 'string', help: 'rdp (bound), prv (bound with an error bar), gdp (approximation)', default: 'rdp', choices: accountants },
     json: { type: 'boolean', help: 'print JSON' },
   },
   async run(flags) {
@@ -47,29 +73,66 @@ export const privacyCommand: Command = {
       delta: flags.delta as number,
       sampling: flags.sampling as Sampling,
     };
+    const accountant = flags.accountant as AccountantName;
+    if (accountant !== 'rdp' && query.sampling !== 'poisson') {
+      throw new UsageError(`--accountant ${accountant} analyses Poisson sampling only; use --accountant rdp with --sampling ${query.sampling}`);
+    }
     let spent;
     try {
-      spent = privacyEpsilon(query);
+      spent = privacyEpsilon(query); // checks every parameter; RDP is also each accountant's reference
     } catch (e) {
       if (e instanceof PrivacyParameterError) throw new UsageError(`--${e.parameter} ${e.requirement}`);
       throw e;
     }
-    if (flags.json) {
-      // JSON has no Infinity: epsilon and order are null when no noise is added.
-      console.log(JSON.stringify({ ...spent, ...query, conversion: defaultConversion(query.sampling) }, null, 2));
-      return;
-    }
-    if (spent.epsilon === Infinity) {
-      console.log(`epsilon = inf at delta = ${query.delta}: without noise there is no privacy`);
-      return;
-    }
-    console.log(`epsilon = ${significant(spent.epsilon)} at delta = ${query.delta} (best Renyi order ${significant(spent.order)})`);
-    console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: ${DESCRIPTIONS[query.sampling]}`);
-    if (query.sampling === 'poisson' && spent.order === DEFAULT_ORDERS.at(-1)) {
-      console.log(`  the best order is the grid's largest: higher orders could give a smaller epsilon`);
-    }
+    if (accountant === 'rdp') printRdp(query, spent, flags.json === true);
+    else if (accountant === 'prv') printPrv(query, flags.json === true);
+    else printGdp(query, flags.json === true);
   },
 };
+
+type Query = { noise: number; q: number; steps: number; delta: number; sampling: Sampling };
+
+function printRdp(query: Query, spent: { epsilon: number; order: number }, json: boolean): void {
+  if (json) {
+    // JSON has no Infinity: epsilon and order are null when no noise is added.
+    console.log(JSON.stringify({ ...spent, ...query, accountant: 'rdp', conversion: defaultConversion(query.sampling) }, null, 2));
+    return;
+  }
+  if (noPrivacy(spent.epsilon, query)) return;
+  console.log(`epsilon = ${significant(spent.epsilon)} at delta = ${query.delta} (best Renyi order ${significant(spent.order)})`);
+  console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: ${DESCRIPTIONS[query.sampling]}`);
+  if (query.sampling === 'poisson' && spent.order === DEFAULT_ORDERS.at(-1)) {
+    console.log(`  the best order is the grid's largest: higher orders could give a smaller epsilon`);
+  }
+}
+
+function printPrv(query: Query, json: boolean): void {
+  const prv = prvEpsilon([query], { delta: query.delta });
+  if (json) {
+    console.log(JSON.stringify({ epsilon: prv.upper, estimate: prv.estimate, lower: prv.lower, ...query, accountant: 'prv' }, null, 2));
+    return;
+  }
+  if (noPrivacy(prv.upper, query)) return;
+  console.log(`epsilon = ${significant(prv.upper)} at delta = ${query.delta} (PRV upper bound; estimate ${significant(prv.estimate)}, true value in [${significant(prv.lower)}, ${significant(prv.upper)}])`);
+  console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, PRV accountant of Gopi et al. 2021 (eps_error 0.01, delta_error delta/1000)`);
+}
+
+function printGdp(query: Query, json: boolean): void {
+  const epsilon = gdpEpsilon([query], query.delta);
+  if (json) {
+    console.log(JSON.stringify({ epsilon, ...query, accountant: 'gdp' }, null, 2));
+    return;
+  }
+  if (noPrivacy(epsilon, query)) return;
+  console.log(`epsilon ~ ${significant(epsilon)} at delta = ${query.delta} (GDP, a central-limit approximation, not a bound)`);
+  console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, Bu et al. 2020`);
+}
+
+function noPrivacy(epsilon: number, query: Query): boolean {
+  if (epsilon !== Infinity) return false;
+  console.log(`epsilon = inf at delta = ${query.delta}: without noise there is no privacy`);
+  return true;
+}
 
 function required(flags: FlagValues, name: string): number {
   const value = flags[name];

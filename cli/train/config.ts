@@ -5,7 +5,7 @@
  * config.json and --resume reads back.
  */
 import { readFile } from 'node:fs/promises';
-import { contrastOf, type Contrast } from '../../data/index.js';
+import { contrastOf, type Contrast, type PrivacyUnit } from '../../data/index.js';
 import { modelNames, type ModelName } from '../../models/index.js';
 import { convert, parseFlags, suggest, UsageError, type FlagSpecs, type FlagValues } from '../args.js';
 import { backendFlag } from '../backend-flags.js';
@@ -34,6 +34,7 @@ export const trainFlags = {
   clip: { type: 'number', help: 'DP clipping bound C', default: 1.0 },
   noise: { type: 'number', help: 'DP noise multiplier sigma', default: 1.07 },
   delta: { type: 'number', help: 'DP delta for the reported epsilon', default: 1e-5 },
+  'privacy-unit': { type: 'string', help: "whom DP-SGD protects: one slice, or one subject's slices together (needs --paired-ratio 1); see fedmed privacy --help", default: 'slice', choices: ['slice', 'subject'] },
   sensitivity: { type: 'number', help: "GS-WGAN's sensitivity factor", default: 2.0 },
   subjects: { type: 'int', help: 'phantom: number of subjects', default: 24 },
   'phantom-size': { type: 'int', help: 'phantom: voxels along each side of the volume', default: 64 },
@@ -69,6 +70,8 @@ export interface TrainConfig {
   clip: number;
   noise: number;
   delta: number;
+  /** What DP-SGD samples, clips and accounts: a slice, or a subject with its slices. */
+  privacyUnit: PrivacyUnit;
   sensitivity: number;
   phantomSubjects: number;
   phantomSize: number;
@@ -131,6 +134,9 @@ function typedConfig(f: FlagValues): TrainConfig {
   if (!(num('delta') > 0 && num('delta') < 1)) throw new UsageError(`--delta must be in (0, 1), got ${num('delta')}`);
   if (!(num('paired-ratio') >= 0 && num('paired-ratio') <= 1)) throw new UsageError(`--paired-ratio must be in [0, 1], got ${num('paired-ratio')}`);
   if (!(num('test-fraction') > 0 && num('test-fraction') < 1)) throw new UsageError(`--test-fraction must be in (0, 1), got ${num('test-fraction')}`);
+  if (str('privacy-unit') === 'subject' && (str('dp') !== 'dp-sgd' || num('paired-ratio') !== 1)) {
+    throw new UsageError(`--privacy-unit subject needs --dp dp-sgd and --paired-ratio 1 (an unpaired item holds two subjects' images), got --dp ${str('dp')} --paired-ratio ${num('paired-ratio')}`);
+  }
   const weights = typeof f.weights === 'string' && f.weights !== '' ? parseWeights(f.weights) : null;
   const clients = num('clients');
   if (weights && clients && weights.length !== clients) throw new UsageError(`--weights gives ${weights.length} shares for ${clients} clients`);
@@ -158,6 +164,7 @@ function typedConfig(f: FlagValues): TrainConfig {
     clip: num('clip'),
     noise: num('noise'),
     delta: num('delta'),
+    privacyUnit: str('privacy-unit') as PrivacyUnit,
     sensitivity: num('sensitivity'),
     phantomSubjects: num('subjects'),
     phantomSize: num('phantom-size'),

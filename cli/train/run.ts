@@ -14,6 +14,7 @@ import { encodePng } from '../../eval/png.js';
 import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord } from '../../eval/records.js';
 import { runFiles, type GridImage } from '../../eval/report.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
+import { largestSubjectShare, SUBJECT_SLICES } from '../../data/index.js';
 import { federatedRound } from '../../fed/round.js';
 import { metadataRecord } from '../../fed/checkpoint.js';
 import { readNamed, writeNamed } from '../../fed/state.js';
@@ -72,7 +73,8 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const { clients, server } = setup;
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
-  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta });
+  const subjectShare = Math.max(...clients.map((c) => largestSubjectShare(c.loader.items)));
+  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare });
   let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], clients: [], startedAt: new Date().toISOString() };
   let global: Map<string, StateEntry>;
   let firstRound = 0;
@@ -152,7 +154,9 @@ async function writeRunFolder(
   notes: string[],
 ): Promise<void> {
   const baseline = history.baseline.map((m) => `untranslated input ${m.direction}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(3)}, MAE ${m.mae.toFixed(4)}`);
-  const privacy = ledger ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}, ${samplingWords(config)}, ${ledger.toJSON().accountant.toUpperCase()} accountant): epsilon ${maxEpsilon(ledger).toFixed(2)} at delta ${config.delta}, the largest over clients`] : [];
+  const privacy = ledger
+    ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}, ${samplingWords(config)}, the tighter of ${ledger.accountants.map((a) => a.toUpperCase()).join(' and ')}): ${epsilonWords(ledger)}, the largest over clients`]
+    : [];
   const files: Record<string, string | Uint8Array> = {
     ...grids,
     ...runFiles({
@@ -177,15 +181,22 @@ async function writeRunFolder(
 
 /** How the DP loader drew batches (fed/client.ts): Poisson for DP-SGD, as its accountant assumes. */
 function samplingWords(config: TrainConfig): string {
-  return config.dp === 'dp-sgd' ? `Poisson sampling, expected batch ${config.batch}` : `shuffled batches of ${config.batch}`;
+  if (config.dp !== 'dp-sgd') return `shuffled batches of ${config.batch}`;
+  return `Poisson sampling, expected batch ${config.batch} ${config.privacyUnit === 'subject' ? `subjects of up to ${SUBJECT_SLICES} slices` : 'slices'}`;
 }
 
-function maxEpsilon(ledger: PrivacyLedger): number {
-  return Math.max(0, ...ledger.entries.map((e) => e.epsilon));
+/** The largest epsilon over clients, per privacy unit, and for a slice-level run what it means for a whole subject. */
+function epsilonWords(ledger: PrivacyLedger): string {
+  const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.epsilon >= e.epsilon ? w : e), null);
+  const epsilon = worst?.epsilon ?? 0;
+  const perUnit = `epsilon ${epsilon.toFixed(2)} per ${ledger.unit} at delta ${ledger.delta}${worst ? ` by ${worst.accountant.toUpperCase()}` : ''}`;
+  if (ledger.unit === 'subject') return perUnit;
+  const subject = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${worst.subjectDelta.toPrecision(2)}` : 'no meaningful bound';
+  return `${perUnit} (a whole subject, up to ${ledger.subjectShare} slices, by group privacy: ${subject})`;
 }
 
 function roundLine(unit: string, round: number, rounds: number, record: EpochRecord, ledger: PrivacyLedger | null): string {
   const metrics = record.metrics.map((m) => `${m.direction} PSNR ${m.psnr.toFixed(2)} SSIM ${m.ssim.toFixed(3)}`).join(' | ');
-  const eps = ledger ? ` | epsilon ${maxEpsilon(ledger).toFixed(2)}` : '';
+  const eps = ledger ? ` | ${epsilonWords(ledger)}` : '';
   return `${unit} ${round}/${rounds}: ${metrics}${eps}  (${record.seconds!.toFixed(1)} s)`;
 }

@@ -38,7 +38,7 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
     : { mechanism: config.dp, clip: config.clip, noise: config.noise, sensitivity: config.sensitivity };
   const seed = mixSeed(config.seed, k + 1);
   const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
-  const loader = new BatchLoader(items, { source: config.source, target: config.target, batchSize: config.batch, seed, misalignment });
+  const loader = new BatchLoader(items, { source: config.source, target: config.target, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
   return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
 }
 
@@ -62,7 +62,7 @@ export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
   const summary = [
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
-    ...clients.map((c, k) => `${c.name}: ${groups[k]!.length} subjects, ${c.samples} items, ${c.loader.length} batches per epoch`),
+    ...clients.map((c, k) => `${c.name}: ${groups[k]!.length} subjects, ${c.samples} items, ${c.loader.length} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.loader.unit})` : 'batches'} per epoch`),
     ...dataset.skipped.map((s) => `skipped ${s}`),
   ];
   return { dataset, clients, server, testItems, summary };

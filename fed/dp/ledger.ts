@@ -3,8 +3,14 @@
  * steps taken and the epsilon spent so far. The trainer records each client's
  * round as it ends; the run folder gets the rows as JSON or CSV. A client's
  * rounds compose (RDP adds order by order), so a change of noise or sampling
- * rate between rounds is accounted for exactly. Pure math, no file system.
+ * rate between rounds is accounted for exactly. Every row names the privacy
+ * unit; a slice-level row also gives the bound for a whole subject by group
+ * privacy. Under Poisson sampling a row's epsilon is the tightest sound bound
+ * of two accountants, RDP and PRV (its upper end; fed/dp/prv.ts), and names
+ * the one that gave it; GDP is an approximation, never reported as the
+ * guarantee. Pure math, no file system.
  */
+import type { PrivacyUnit } from '../../data/index.js';
 import {
   checkOptions,
   checkRun,
@@ -16,6 +22,10 @@ import {
   type Sampling,
 } from './accountant.js';
 import type { Conversion } from './conversion.js';
+import { prvEpsilon } from './prv.js';
+
+/** The accountants whose bounds are sound: the ledger takes the smaller. */
+export type SoundAccountant = 'rdp' | 'prv';
 
 /** One client's round as the trainer reports it. */
 export interface RoundSteps {
@@ -30,34 +40,57 @@ export interface RoundSteps {
 /** A ledger row: the round, and the client's totals after it. */
 export interface LedgerEntry extends RoundSteps {
   totalSteps: number;
+  /** Per privacy unit (the ledger's `unit`). */
   epsilon: number;
-  /** The Renyi order that gave epsilon (NaN before any step). */
+  /** The Renyi order of RDP's bound (NaN before any step). */
   order: number;
+  /** Which accountant gave `epsilon`, the smaller sound bound. */
+  accountant: SoundAccountant;
+  /** The (epsilon, delta) this gives a whole subject: the same for the subject unit, by group privacy for slices. */
+  subjectEpsilon: number;
+  subjectDelta: number;
+}
+
+export interface LedgerOptions extends AccountingOptions {
+  /** Default 'slice'. */
+  unit?: PrivacyUnit;
+  /** Slice unit: the most items one subject's images appear in (data/loader.ts largestSubjectShare); default 1. */
+  subjectShare?: number;
 }
 
 export interface LedgerJson {
   delta: number;
+  unit: PrivacyUnit;
+  /** The group size behind the subject bound (1 for the subject unit). */
+  subjectShare: number;
   /** How each step's batch was drawn, which the accountant assumes. */
   sampling: Sampling;
-  /** The accountant: Renyi DP, converted to (epsilon, delta) as `conversion` says. */
-  accountant: 'rdp';
+  /** The accountants tried: RDP (converted as `conversion` says), and PRV under Poisson sampling. */
+  accountants: SoundAccountant[];
   conversion: Conversion;
   entries: LedgerEntry[];
 }
 
-const CSV_COLUMNS = ['client', 'round', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'order'] as const;
+const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'accountant', 'order', 'subject_epsilon', 'subject_delta'] as const;
 
 export class PrivacyLedger {
   readonly delta: number;
   readonly sampling: Sampling;
   readonly conversion: Conversion;
+  readonly unit: PrivacyUnit;
+  readonly subjectShare: number;
   private readonly options: AccountingOptions;
   private readonly rows: LedgerEntry[] = [];
   /** Each client's history, runs of equal (q, noise) merged. */
   private readonly history = new Map<string, GaussianSteps[]>();
 
-  constructor(options: AccountingOptions) {
+  constructor(options: LedgerOptions) {
     this.delta = options.delta;
+    this.unit = options.unit ?? 'slice';
+    this.subjectShare = this.unit === 'subject' ? 1 : (options.subjectShare ?? 1);
+    if (!(Number.isInteger(this.subjectShare) && this.subjectShare >= 1)) {
+      throw new PrivacyParameterError('subjectShare', `must be a whole number >= 1, got ${this.subjectShare}`);
+    }
     this.sampling = options.sampling ?? 'poisson';
     this.conversion = options.conversion ?? defaultConversion(this.sampling);
     this.options = { ...options, sampling: this.sampling, conversion: this.conversion };
@@ -66,6 +99,18 @@ export class PrivacyLedger {
 
   /** Adds a client's round and returns its row, with the epsilon spent by the end of it. */
   record(round: RoundSteps): LedgerEntry {
+    const { entry, runs } = this.account(round);
+    this.history.set(round.client, runs);
+    this.rows.push(entry);
+    return entry;
+  }
+
+  /** The row `record(round)` would add, recording nothing (a budget check before a round). */
+  preview(round: RoundSteps): LedgerEntry {
+    return this.account(round).entry;
+  }
+
+  private account(round: RoundSteps): { entry: LedgerEntry; runs: GaussianSteps[] } {
     checkRun(round, 0);
     const last = this.latest(round.client);
     if (last && round.round <= last.round) {
@@ -79,11 +124,17 @@ export class PrivacyLedger {
       if (tail && tail.q === q && tail.noise === noise) runs[runs.length - 1] = { ...tail, steps: tail.steps + steps };
       else runs.push({ q, noise, steps });
     }
-    const spent = runs.length ? composedEpsilon(runs, this.options) : { epsilon: 0, order: NaN };
-    const entry: LedgerEntry = { client, round: round.round, steps, q, noise, totalSteps: (last?.totalSteps ?? 0) + steps, ...spent };
-    this.history.set(client, runs);
-    this.rows.push(entry);
-    return entry;
+    const spent = runs.length ? tightestEpsilon(runs, this.options) : { epsilon: 0, order: NaN, accountant: 'rdp' as const };
+    const group = groupPrivacy(spent.epsilon, this.delta, this.subjectShare);
+    const entry: LedgerEntry = {
+      client, round: round.round, steps, q, noise, totalSteps: (last?.totalSteps ?? 0) + steps, ...spent,
+      subjectEpsilon: group.epsilon, subjectDelta: group.delta,
+    };
+    return { entry, runs };
+  }
+
+  get accountants(): SoundAccountant[] {
+    return this.sampling === 'poisson' ? ['rdp', 'prv'] : ['rdp'];
   }
 
   /** Every row, in the order recorded. */
@@ -98,15 +149,38 @@ export class PrivacyLedger {
   }
 
   toJSON(): LedgerJson {
-    const { delta, sampling, conversion } = this;
-    return { delta, sampling, accountant: 'rdp', conversion, entries: this.rows.map((row) => ({ ...row })) };
+    const { delta, unit, subjectShare, sampling, conversion } = this;
+    return { delta, unit, subjectShare, sampling, accountants: this.accountants, conversion, entries: this.rows.map((row) => ({ ...row })) };
   }
 
   /** One header line, then one line per row. */
   toCsv(): string {
-    const lines = this.rows.map((r) => [r.client, r.round, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, r.order]);
+    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, r.accountant, r.order, r.subjectEpsilon, r.subjectDelta]);
     return [CSV_COLUMNS.join(','), ...lines.map((fields) => fields.map(csvField).join(','))].join('\n') + '\n';
   }
+}
+
+/**
+ * The smaller of RDP's epsilon and, under Poisson sampling, PRV's upper
+ * bound (both sound), naming which; `order` is always RDP's.
+ */
+export function tightestEpsilon(runs: readonly GaussianSteps[], options: AccountingOptions): { epsilon: number; order: number; accountant: SoundAccountant } {
+  const rdp = composedEpsilon(runs, options);
+  if ((options.sampling ?? 'poisson') !== 'poisson') return { ...rdp, accountant: 'rdp' };
+  const prv = prvEpsilon(runs, { delta: options.delta }).upper;
+  return prv < rdp.epsilon ? { epsilon: prv, order: rdp.order, accountant: 'prv' } : { ...rdp, accountant: 'rdp' };
+}
+
+/**
+ * Group privacy: an (epsilon, delta)-DP mechanism is (k epsilon,
+ * k e^((k-1) epsilon) delta)-DP for groups of k units (Dwork and Roth 2014,
+ * Theorem 2.2; with delta as Vadhan 2017, The Complexity of Differential
+ * Privacy, group privacy for approximate DP). A delta of 1
+ * or more means no guarantee: it is reported as 1.
+ */
+export function groupPrivacy(epsilon: number, delta: number, k: number): { epsilon: number; delta: number } {
+  if (k === 1) return { epsilon, delta };
+  return { epsilon: k * epsilon, delta: Math.min(1, k * Math.exp((k - 1) * epsilon) * delta) };
 }
 
 function csvField(value: string | number): string {

@@ -17,7 +17,7 @@
  */
 import type { StateEntry } from '../../engine/index.js';
 import type { Client, LocalTraining } from '../client.js';
-import { PrivacyLedger, type LedgerEntry } from '../dp/ledger.js';
+import type { LedgerEntry, PrivacyLedger } from '../dp/ledger.js';
 import type { NamedTensors } from '../state.js';
 import { fromNpy, toNpy } from './npy.js';
 import type { ArrayRecord, ConfigRecord, FlowerMessage, MetricRecord, RecordDict, Reply } from './records.js';
@@ -126,9 +126,7 @@ export class Hospital {
     const round = { client: client.name, round: serverRound, steps, q: client.samplingRate, noise: privacy.noise };
     const last = privacy.ledger.entries.at(-1);
     if (last && serverRound <= last.round) throw new RefusedMessage(`server round ${serverRound} was already trained (the ledger is at round ${last.round})`);
-    const trial = new PrivacyLedger({ delta: privacy.ledger.delta, sampling: privacy.ledger.sampling, conversion: privacy.ledger.conversion });
-    for (const entry of privacy.ledger.entries) trial.record(entry);
-    const after = trial.record(round).epsilon;
+    const after = privacy.ledger.preview(round).epsilon;
     if (privacy.maxEpsilon !== null && after > privacy.maxEpsilon) {
       throw new RefusedMessage(`round ${serverRound} would spend epsilon ${after.toFixed(3)} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${(last?.epsilon ?? 0).toFixed(3)}`);
     }

@@ -38,8 +38,29 @@ test('--json with --sampling without-replacement: a paper table cell', () => {
     steps: 240,
     delta: 1e-5,
     sampling: 'without-replacement',
+    accountant: 'rdp',
     conversion: 'mironov2017',
   });
+});
+
+test('--accountant prv prints the upper bound and its error bar; gdp says it is an approximation', () => {
+  const prv = fedmed('--noise', '1.5', '--q', '0.04', '--steps', '2249', '--accountant', 'prv', '--json');
+  assert.is(prv.status, 0, prv.stderr);
+  const result = JSON.parse(prv.stdout);
+  assert.ok(result.lower <= 6.777395712150674 && 6.777395712150674 <= result.epsilon, `[${result.lower}, ${result.epsilon}]`); // Opacus's test_prv_accountant
+  assert.is(result.accountant, 'prv');
+  const text = fedmed('--noise', '1.5', '--q', '0.04', '--steps', '2249', '--accountant', 'prv');
+  assert.match(text.stdout, /^epsilon = 6\.777\d+ at delta = 0\.00001 \(PRV upper bound; estimate 6\.76\d+, true value in \[6\.75\d+, 6\.777\d+\]\)/);
+  const gdp = fedmed('--noise', '1.5', '--q', '0.04', '--steps', '2249', '--accountant', 'gdp');
+  assert.match(gdp.stdout, /^epsilon ~ 6\.59\d+ at delta = 0\.00001 \(GDP, a central-limit approximation, not a bound\)/);
+});
+
+test('--help explains the privacy unit and the accountants in plain words', () => {
+  const out = fedmed('--help');
+  assert.is(out.status, 0, out.stderr);
+  for (const words of ['"slice": one image slice is protected', '"subject": one patient is', 'rdp (Renyi DP)', 'prv (privacy loss distribution', 'gdp (Gaussian DP)', 'smaller of rdp and prv']) {
+    assert.ok(out.stdout.includes(words), words);
+  }
 });
 
 test('bad values are one-line usage errors (exit 2)', () => {
@@ -51,6 +72,7 @@ test('bad values are one-line usage errors (exit 2)', () => {
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--delta', '1'], '--delta must be in (0, 1), got 1'],
     [['--q', '0.5', '--steps', '3'], '--noise is required; see fedmed privacy --help'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'shuffle'], "--sampling is one of poisson|without-replacement, got 'shuffle'"],
+    [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'without-replacement', '--accountant', 'prv'], '--accountant prv analyses Poisson sampling only; use --accountant rdp with --sampling without-replacement'],
   ];
   for (const [args, message] of cases) {
     const out = fedmed(...args);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { memory } from '../../engine/index.js';
 import { phantomDataset, subjectSlice } from '../../data/dataset.js';
 import { buildItems } from '../../data/items.js';
-import { BatchLoader } from '../../data/loader.js';
+import { BatchLoader, largestSubjectShare } from '../../data/loader.js';
 import { partitionClients } from '../../data/partition.js';
 
 const dataset = phantomDataset({ subjects: 6, size: 16, seed: 6 }, { contrasts: ['PD', 'T2'], size: 16 });
@@ -133,6 +133,42 @@ test('Poisson sampling is the same for the same seed and epoch, and empty batche
   assert.equal(draw(3), first);
   assert.ok(first.some((batch) => batch.length === 0), 'q = 1/24 leaves some steps empty');
   assert.is(first.length, 24);
+});
+
+test('subject unit: Poisson samples subjects, each bringing up to 4 of its own slices, labelled for the sanitiser', () => {
+  const paired = buildItems(dataset.subjects, { pairedRatio: 1, seed: 1 }); // 6 subjects x 4 slices, all paired
+  const loader = new BatchLoader(paired, { source: 'PD', target: 'T2', batchSize: 2, seed: 4, unit: 'subject' });
+  assert.is(loader.samplingRate, 2 / 6);
+  assert.is(loader.length, 3);
+  assert.is(loader.expectedImages, 8);
+  let batches = 0;
+  for (let e = 0; e < 20; e++) {
+    for (const batch of loader.poissonEpoch(e)) {
+      batch.a?.dispose();
+      batch.b?.dispose();
+      if (batch.a === null) continue;
+      batches++;
+      const units = batch.units!;
+      assert.is(units.length, batch.items.length);
+      // A unit label is one subject's, numbered 0.. in order, and no subject brings more than 4 slices.
+      const subjectOf = new Map<number, string>();
+      batch.items.forEach((it, i) => {
+        assert.is(subjectOf.get(units[i]!) ?? it.a.id, it.a.id);
+        subjectOf.set(units[i]!, it.a.id);
+      });
+      assert.is(new Set(subjectOf.values()).size, subjectOf.size);
+      for (let u = 0; u < subjectOf.size; u++) assert.ok(units.filter((x) => x === u).length <= 4);
+    }
+  }
+  assert.ok(batches > 30);
+  assert.throws(() => new BatchLoader(items, { source: 'PD', target: 'T2', unit: 'subject' }), /subject privacy unit needs paired items; an item pairs subject/);
+});
+
+test('largestSubjectShare counts the items a subject appears in, as source or target', () => {
+  const share = largestSubjectShare(items);
+  const perSubject = dataset.subjects.map((s) => items.filter((it) => it.a.id === s.id || it.b.id === s.id).length);
+  assert.is(share, Math.max(...perSubject));
+  assert.ok(share >= 4);
 });
 
 test.run();

@@ -85,13 +85,31 @@ test('federated with DP-SGD: resume repeats the noise and the ledger', async () 
   assert.equal(ledger.entries.map((e: { client: string; round: number }) => `${e.client}@${e.round}`), ['client1@1', 'client2@1', 'client1@2', 'client2@2']);
   assert.ok(ledger.entries.every((e: { epsilon: number }) => e.epsilon > 0 && Number.isFinite(e.epsilon)));
   assert.ok(ledger.entries[2].epsilon > ledger.entries[0].epsilon, 'epsilon grows with rounds');
-  assert.equal([ledger.sampling, ledger.accountant], ['poisson', 'rdp']);
-  assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+, RDP accountant/);
+  assert.equal([ledger.unit, ledger.sampling, ledger.accountants], ['slice', 'poisson', ['rdp', 'prv']]);
+  assert.ok(ledger.subjectShare > 1 && ledger.entries.every((e: { subjectEpsilon: number; epsilon: number }) => e.subjectEpsilon === ledger.subjectShare * e.epsilon));
+  assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+ slices, the tighter of RDP and PRV\): epsilon [\d.]+ per slice at delta 0.00001 by (RDP|PRV) \(a whole subject, up to \d+ slices, by group privacy: /);
+  assert.match(readFileSync(path.join(split, 'privacy.csv'), 'utf8'), /^client,round,unit,.*subject_epsilon,subject_delta\n[^,]+,1,slice,/);
   const [header, ...rows] = readFileSync(path.join(split, 'clients.csv'), 'utf8').trim().split('\n');
   assert.match(header!, /^round,client,items,steps,epsilon,loss_generator,/);
   assert.equal(rows.map((r) => r.split(',').slice(0, 2).join('@')), ['1@client1', '1@client2', '2@client1', '2@client2']);
   assert.equal(resumed.history.clients.map((c) => c.epsilon), ledger.entries.map((e: { epsilon: number }) => e.epsilon));
   assert.equal(resumed.history.clients, full.history.clients);
+});
+
+test('subject-level DP-SGD: subjects are sampled and accounted, and every output names the unit', async () => {
+  const config = await trainConfigFromArgs([...tiny, '--subjects', '8', '--clients', '2', '--scheme', 'average', '--rounds', '1', '--local-epochs', '1', '--dp', '--privacy-unit', 'subject', '--paired-ratio', '1', '--batch', '2']);
+  const dir = runDir();
+  const lines: string[] = [];
+  await runTraining(config, dir, { ...quiet, log: (line: string) => lines.push(line) });
+  const ledger = JSON.parse(readFileSync(path.join(dir, 'privacy.json'), 'utf8'));
+  assert.equal([ledger.unit, ledger.subjectShare], ['subject', 1]);
+  // Each client holds 3 training subjects: q = 2 / 3 and 2 steps an epoch.
+  assert.equal(ledger.entries.map((e: { q: number; steps: number }) => [e.q, e.steps]), [[2 / 3, 2], [2 / 3, 2]]);
+  assert.ok(lines.some((l) => /Poisson-sampled steps \(q 0.667 per subject\)/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /epsilon [\d.]+ per subject at delta/.test(l)), lines.join('\n'));
+  assert.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), /expected batch 2 subjects of up to 4 slices, the tighter of RDP and PRV\): epsilon [\d.]+ per subject at delta 0.00001 by (RDP|PRV)/);
+  assert.match(readFileSync(path.join(dir, 'privacy.csv'), 'utf8'), /\n[^,]+,1,subject,/);
+  await rejects(() => trainConfigFromArgs([...tiny, '--dp', '--privacy-unit', 'subject']), /--privacy-unit subject needs --dp dp-sgd and --paired-ratio 1/);
 });
 
 test('a non-finite loss stops the run naming the step and keeps the last good checkpoint', async () => {

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { composedEpsilon, epsilonPoisson, epsilonWithoutReplacement, PrivacyParameterError } from '../../../fed/dp/accountant.js';
-import { PrivacyLedger } from '../../../fed/dp/ledger.js';
+import { PrivacyLedger, tightestEpsilon } from '../../../fed/dp/ledger.js';
+import { prvEpsilon } from '../../../fed/dp/prv.js';
 
 test('per client and round: total steps and the epsilon of all of them so far', () => {
   const ledger = new PrivacyLedger({ delta: 1e-5 });
@@ -14,9 +15,12 @@ test('per client and round: total steps and the epsilon of all of them so far', 
   const guys = ledger.entries.filter((e) => e.client === 'guys');
   guys.forEach((entry, i) => {
     assert.is(entry.totalSteps, 50 * (i + 1));
-    const expected = epsilonPoisson({ noise: 1.07, q: 4 / 200, steps: 50 * (i + 1), delta: 1e-5 });
-    assert.is(entry.epsilon, expected.epsilon);
-    assert.is(entry.order, expected.order);
+    const run = { noise: 1.07, q: 4 / 200, steps: 50 * (i + 1) };
+    const rdp = epsilonPoisson({ ...run, delta: 1e-5 });
+    const prv = prvEpsilon([run], { delta: 1e-5 }).upper;
+    assert.is(entry.epsilon, Math.min(rdp.epsilon, prv), 'the tighter sound bound');
+    assert.is(entry.accountant, prv < rdp.epsilon ? 'prv' : 'rdp');
+    assert.is(entry.order, rdp.order);
   });
   assert.ok(guys[0]!.epsilon < guys[1]!.epsilon && guys[1]!.epsilon < guys[2]!.epsilon);
   assert.is(ledger.latest('hh')!.totalSteps, 90);
@@ -30,8 +34,9 @@ test('a round with other noise composes with the earlier ones; a round sat out c
   assert.is(idle.epsilon, ledger.entries[0]!.epsilon);
   assert.is(idle.totalSteps, 100);
   const last = ledger.record({ client: 'a', round: 3, steps: 100, q: 0.02, noise: 2 });
-  const expected = composedEpsilon([{ noise: 1, q: 0.02, steps: 100 }, { noise: 2, q: 0.02, steps: 100 }], { delta: 1e-5 });
-  assert.is(last.epsilon, expected.epsilon);
+  const runs = [{ noise: 1, q: 0.02, steps: 100 }, { noise: 2, q: 0.02, steps: 100 }];
+  assert.is(last.epsilon, tightestEpsilon(runs, { delta: 1e-5 }).epsilon);
+  assert.ok(last.epsilon <= composedEpsilon(runs, { delta: 1e-5 }).epsilon);
 });
 
 test('without-replacement ledgers use the analytical bound and its conversion', () => {
@@ -45,10 +50,24 @@ test('CSV: a header, one line per row, fields quoted where needed; JSON: the sam
   const ledger = new PrivacyLedger({ delta: 1e-5 });
   const entry = ledger.record({ client: 'site, "north"', round: 1, steps: 10, q: 0.5, noise: 2 });
   const lines = ledger.toCsv().trimEnd().split('\n');
-  assert.is(lines[0], 'client,round,steps,total_steps,q,noise,delta,epsilon,order');
-  assert.is(lines[1], `"site, ""north""",1,10,10,0.5,2,0.00001,${entry.epsilon},${entry.order}`);
+  assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,accountant,order,subject_epsilon,subject_delta');
+  assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},${entry.accountant},${entry.order},${entry.epsilon},0.00001`);
   const json = JSON.parse(JSON.stringify(ledger));
-  assert.equal(json, { delta: 1e-5, sampling: 'poisson', accountant: 'rdp', conversion: 'balle2020', entries: [entry] });
+  assert.equal(json, { delta: 1e-5, unit: 'slice', subjectShare: 1, sampling: 'poisson', accountants: ['rdp', 'prv'], conversion: 'balle2020', entries: [entry] });
+});
+
+test('a slice-level ledger bounds a whole subject by group privacy; a subject-level one needs no group', () => {
+  const slices = new PrivacyLedger({ delta: 1e-5, subjectShare: 3 });
+  const entry = slices.record({ client: 'a', round: 1, steps: 100, q: 0.01, noise: 1.5 });
+  // (3 eps, 3 e^(2 eps) delta) for a group of 3 (Dwork and Roth 2014, Theorem 2.2, with delta).
+  assert.is(entry.subjectEpsilon, 3 * entry.epsilon);
+  assert.ok(Math.abs(entry.subjectDelta - 3 * Math.exp(2 * entry.epsilon) * 1e-5) < 1e-12);
+  const large = new PrivacyLedger({ delta: 1e-5, subjectShare: 60 }).record({ client: 'a', round: 1, steps: 1000, q: 0.1, noise: 1 });
+  assert.is(large.subjectDelta, 1, 'a group of 60 slices gets no meaningful guarantee');
+  const subjects = new PrivacyLedger({ delta: 1e-5, unit: 'subject', subjectShare: 60 });
+  assert.is(subjects.subjectShare, 1);
+  const own = subjects.record({ client: 'a', round: 1, steps: 100, q: 0.01, noise: 1.5 });
+  assert.equal([own.subjectEpsilon, own.subjectDelta], [own.epsilon, 1e-5]);
 });
 
 test('bad rounds are errors naming what is wrong', () => {
