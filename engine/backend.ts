@@ -164,6 +164,20 @@ export interface PadGeometry {
   right: number;
 }
 
+/**
+ * One torch.optim.Adam step's scalars for one parameter: betas, eps, L2
+ * weight decay, stepSize = lr / (1 - beta1^t) and sqrtCorrection2 =
+ * sqrt(1 - beta2^t) for the parameter's own step count t.
+ */
+export interface AdamStep {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  stepSize: number;
+  sqrtCorrection2: number;
+}
+
 export interface MemoryInfo {
   /** Handles allocated and not yet freed. */
   handles: number;
@@ -225,6 +239,14 @@ export interface Backend {
   padReflect(x: Handle, y: Handle, g: PadGeometry): void;
   /** dx = the gradient of padReflect: each dy cell added to the x cell it was copied from. */
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void;
+
+  /**
+   * One Adam step in place, element by element, as PyTorch computes it:
+   * g = grad + weightDecay * param; m = beta1 m + (1 - beta1) g;
+   * v = beta2 v + (1 - beta2) g^2; param -= stepSize * m / (sqrt(v) / sqrtCorrection2 + eps).
+   * param, m and v are updated; grad is read. All four have param.size values.
+   */
+  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void;
 }
 
 /** Thrown when a backend cannot start here (no adapter, no WebAssembly threads, ...). */

@@ -14,7 +14,8 @@ export { reduceSum, sumSplits, copy } from './reduce';
 export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';
 export { relayout, packRows, interleavePhases } from './conv';
 export { gemm, packA, fusedMultiplyAdd } from './gemm';
+export { adam } from './optim';
 export {
   unaryParamsBytes, binaryParamsBytes, copyParamsBytes, reduceParamsBytes, resampleParamsBytes,
-  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes,
+  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes,
 } from './params';

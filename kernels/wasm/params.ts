@@ -207,6 +207,22 @@
   chunk: i32;
 }
 
+/** One Adam step over n elements (engine/backend.ts AdamStep); the chunk size splits the work between threads. */
+@unmanaged export class AdamParams {
+  param: usize;
+  grad: usize;
+  m: usize;
+  v: usize;
+  n: i32;
+  chunk: i32;
+  beta1: f32;
+  beta2: f32;
+  eps: f32;
+  weightDecay: f32;
+  stepSize: f32;
+  sqrtCorrection2: f32;
+}
+
 export function unaryParamsBytes(): i32 { return offsetof<UnaryParams>(); }
 export function binaryParamsBytes(): i32 { return offsetof<BinaryParams>(); }
 export function copyParamsBytes(): i32 { return offsetof<CopyParams>(); }
@@ -218,3 +234,4 @@ export function packAParamsBytes(): i32 { return offsetof<PackAParams>(); }
 export function gemmParamsBytes(): i32 { return offsetof<GemmParams>(); }
 export function sumSplitsParamsBytes(): i32 { return offsetof<SumSplitsParams>(); }
 export function interleaveParamsBytes(): i32 { return offsetof<InterleaveParams>(); }
+export function adamParamsBytes(): i32 { return offsetof<AdamParams>(); }

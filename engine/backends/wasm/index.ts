@@ -7,7 +7,7 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Activation, type Backend, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
+  type Activation, type AdamStep, type Backend, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
   type MemoryInfo, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
@@ -18,6 +18,7 @@ import { matmul, scratchFloats } from './gemm.js';
 import { Heap } from './heap.js';
 import { checkLayouts, paramsBytes } from './params.js';
 import { ThreadPool } from './pool.js';
+import { adam } from './optim.js';
 import { kernelTable } from './protocol.js';
 import * as resample from './resample.js';
 
@@ -223,6 +224,10 @@ export class WasmBackend implements Backend {
 
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void {
     resample.padReflectBackward(this.ctx, this.at(dy), this.at(dx), g);
+  }
+
+  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {
+    adam(this.ctx, this.at(param), this.at(grad), this.at(m), this.at(v), param.size, s);
   }
 }
 

@@ -53,6 +53,12 @@ export const interleaveLayout = layout(
   ['activationAlpha'],
 );
 
+export const adamLayout = layout(
+  'adam',
+  ['param', 'grad', 'm', 'v', 'n', 'chunk', 'beta1', 'beta2', 'eps', 'weightDecay', 'stepSize', 'sqrtCorrection2'],
+  ['beta1', 'beta2', 'eps', 'weightDecay', 'stepSize', 'sqrtCorrection2'],
+);
+
 export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
 
 /** Writes `values` at byte offset `at` in the layout's order. */
@@ -68,7 +74,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout];
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

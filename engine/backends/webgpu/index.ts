@@ -8,6 +8,7 @@
 import {
   BackendUnavailableError,
   type Activation,
+  type AdamStep,
   type Backend,
   type BinaryOp,
   type BroadcastGeometry,
@@ -24,6 +25,7 @@ import {
 } from '../../backend.js';
 import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
+import { adam } from './optim.js';
 import { reduceSum } from './reduce.js';
 import * as resample from './resample.js';
 import { GpuRuntime } from './runtime.js';
@@ -162,5 +164,9 @@ export class WebGpuBackend implements Backend {
 
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void {
     resample.padReflectBackward(this.runtime, dy, dx, g);
+  }
+
+  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {
+    adam(this.runtime, param, grad, m, v, s);
   }
 }

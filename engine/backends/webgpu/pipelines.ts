@@ -4,7 +4,8 @@
  * Every shader family binds the same way: binding 0 its uniform struct (at a
  * dynamic offset into the batch's uniform buffer), binding 1 the output,
  * bindings 2... the inputs. The layouts are explicit, so that entry points
- * of one family can share bind groups' shape whatever they read. A pipeline
+ * of one family can share bind groups' shape whatever they read. The
+ * optimizer family also writes its first inputs (state updated in place). A pipeline
  * is cached by (shader, entry point, override constants).
  */
 import { shaders, type ShaderName } from './shaders.generated.js';
@@ -18,7 +19,11 @@ const inputCount: Record<ShaderName, number> = {
   elementwise: 2,
   reduce: 1,
   resample: 1,
+  optim: 3,
 };
+
+/** Inputs, counted from the first, that the kernels also write (optimizer state updated in place). */
+const writableInputs: Partial<Record<ShaderName, number>> = { optim: 2 };
 
 export type Constants = Readonly<Record<string, number | boolean>>;
 
@@ -80,7 +85,10 @@ export class PipelineCache {
         { binding: 0, visibility, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: UNIFORM_BYTES } },
         { binding: 1, visibility, buffer: { type: 'storage' } },
       ];
-      for (let i = 0; i < inputCount[shader]; i++) entries.push({ binding: 2 + i, visibility, buffer: { type: 'read-only-storage' } });
+      const writable = writableInputs[shader] ?? 0;
+      for (let i = 0; i < inputCount[shader]; i++) {
+        entries.push({ binding: 2 + i, visibility, buffer: { type: i < writable ? 'storage' : 'read-only-storage' } });
+      }
       const group = this.device.createBindGroupLayout({ label: shader, entries });
       l = { group, pipeline: this.device.createPipelineLayout({ label: shader, bindGroupLayouts: [group] }) };
       this.layouts.set(shader, l);
