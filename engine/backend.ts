@@ -178,6 +178,17 @@ export interface AdamStep {
   sqrtCorrection2: number;
 }
 
+/**
+ * A stream of counter-based random numbers: Philox 4x32-10 keyed by
+ * (seed, 0), its counter (block, counter, 0, 0) for blocks of four draws.
+ * Both are whole numbers in [0, 2^32). Different counters under one seed
+ * give independent streams, and every backend gives the same numbers.
+ */
+export interface RandomKey {
+  seed: number;
+  counter: number;
+}
+
 export interface MemoryInfo {
   /** Handles allocated and not yet freed. */
   handles: number;
@@ -247,6 +258,14 @@ export interface Backend {
    * param, m and v are updated; grad is read. All four have param.size values.
    */
   adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void;
+
+  /**
+   * y[i] = the i-th standard normal of the stream `key`: block i / 4's four
+   * Philox outputs, paired by Box-Muller (engine/backends/js/random.ts
+   * defines it), lane i % 4. Equal across backends to float tolerance (the
+   * integers exactly; log, cos and sin to their precision).
+   */
+  randomNormal(y: Handle, key: RandomKey): void;
 }
 
 /** Thrown when a backend cannot start here (no adapter, no WebAssembly threads, ...). */

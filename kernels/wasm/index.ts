@@ -15,7 +15,8 @@ export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward,
 export { relayout, packRows, interleavePhases } from './conv';
 export { gemm, packA, fusedMultiplyAdd } from './gemm';
 export { adam } from './optim';
+export { randomNormal } from './random';
 export {
   unaryParamsBytes, binaryParamsBytes, copyParamsBytes, reduceParamsBytes, resampleParamsBytes,
-  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes,
+  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes,
 } from './params';

@@ -223,6 +223,15 @@
   sqrtCorrection2: f32;
 }
 
+/** n standard normals into y from the Philox stream (seed, counter); chunk: four-draw blocks per work item. */
+@unmanaged export class RandomParams {
+  y: usize;
+  n: i32;
+  seed: u32;
+  counter: u32;
+  chunk: i32;
+}
+
 export function unaryParamsBytes(): i32 { return offsetof<UnaryParams>(); }
 export function binaryParamsBytes(): i32 { return offsetof<BinaryParams>(); }
 export function copyParamsBytes(): i32 { return offsetof<CopyParams>(); }
@@ -235,3 +244,4 @@ export function gemmParamsBytes(): i32 { return offsetof<GemmParams>(); }
 export function sumSplitsParamsBytes(): i32 { return offsetof<SumSplitsParams>(); }
 export function interleaveParamsBytes(): i32 { return offsetof<InterleaveParams>(); }
 export function adamParamsBytes(): i32 { return offsetof<AdamParams>(); }
+export function randomParamsBytes(): i32 { return offsetof<RandomParams>(); }

@@ -6,6 +6,7 @@ import type { Backend, Handle, MemoryInfo } from '../../backend.js';
 import { binary, fill, unary } from './elementwise.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter, matmul } from './conv.js';
 import { adam } from './optim.js';
+import { randomNormal } from './random.js';
 import { copy, reduceSum } from './reduce.js';
 import { avgPool2d, avgPool2dBackward, padReflect, padReflectBackward, upsampleNearest, upsampleNearestBackward } from './resample.js';
 import { arr, JsHandle } from './storage.js';
@@ -60,4 +61,5 @@ export class JsBackend implements Backend {
   padReflect = padReflect;
   padReflectBackward = padReflectBackward;
   adam = adam;
+  randomNormal = randomNormal;
 }

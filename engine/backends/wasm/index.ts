@@ -7,7 +7,7 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Activation, type AdamStep, type Backend, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
+  type Activation, type AdamStep, type Backend, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
   type MemoryInfo, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
@@ -20,6 +20,7 @@ import { checkLayouts, paramsBytes } from './params.js';
 import { ThreadPool } from './pool.js';
 import { adam } from './optim.js';
 import { kernelTable } from './protocol.js';
+import { randomNormal } from './random.js';
 import * as resample from './resample.js';
 
 export interface WasmOptions {
@@ -228,6 +229,10 @@ export class WasmBackend implements Backend {
 
   adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {
     adam(this.ctx, this.at(param), this.at(grad), this.at(m), this.at(v), param.size, s);
+  }
+
+  randomNormal(y: Handle, key: RandomKey): void {
+    randomNormal(this.ctx, this.at(y), y.size, key);
   }
 }
 

@@ -59,6 +59,8 @@ export const adamLayout = layout(
   ['beta1', 'beta2', 'eps', 'weightDecay', 'stepSize', 'sqrtCorrection2'],
 );
 
+export const randomLayout = layout('random', ['y', 'n', 'seed', 'counter', 'chunk']);
+
 export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
 
 /** Writes `values` at byte offset `at` in the layout's order. */
@@ -74,7 +76,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout];
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

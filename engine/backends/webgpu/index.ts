@@ -19,6 +19,7 @@ import {
   type MemoryInfo,
   type PadGeometry,
   type PoolGeometry,
+  type RandomKey,
   type ReduceGeometry,
   type UnaryOp,
   type UpsampleGeometry,
@@ -26,6 +27,7 @@ import {
 import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import { adam } from './optim.js';
+import { randomNormal } from './random.js';
 import { reduceSum } from './reduce.js';
 import * as resample from './resample.js';
 import { GpuRuntime } from './runtime.js';
@@ -168,5 +170,9 @@ export class WebGpuBackend implements Backend {
 
   adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {
     adam(this.runtime, param, grad, m, v, s);
+  }
+
+  randomNormal(y: Handle, key: RandomKey): void {
+    randomNormal(this.runtime, y, key);
   }
 }

@@ -20,6 +20,7 @@ const inputCount: Record<ShaderName, number> = {
   reduce: 1,
   resample: 1,
   optim: 3,
+  random: 0,
 };
 
 /** Inputs, counted from the first, that the kernels also write (optimizer state updated in place). */
