@@ -6,7 +6,7 @@
  * deviation noise * clip is added, and the sum is divided by N. The result
  * replaces each parameter's grad, ready for the optimizer.
  */
-import { add, clamp, div, keep, mul, noGrad, randn, reshape, sqrt, square, sum, tidy, type Rng, type Tensor } from '../../engine/index.js';
+import { add, clamp, div, keep, mul, noGrad, randomNormal, reshape, sqrt, square, sum, tidy, type Rng, type Tensor } from '../../engine/index.js';
 
 export interface DpSgdOptions {
   /** The clipping bound C on each sample's gradient norm. */
@@ -40,10 +40,11 @@ export function sanitisePerSampleGradients(params: readonly Tensor[], options: D
       const squares = withGrad.map((p) => sum(square(p.grad!), p.grad!.shape.slice(1).map((_, i) => i + 1)));
       const norms = sqrt(squares.reduce((a, b) => add(a, b)));
       const factors = clamp(div(clip, add(norms, 1e-6)), 0, 1);
-      for (const p of withGrad) {
+      const seed = rng.nextUint32(); // the noise is drawn on the backend: parameter k's is stream (seed, k)
+      for (const [k, p] of withGrad.entries()) {
         const perSample = p.grad!;
         const clippedSum = sum(mul(perSample, reshape(factors, [batch, ...p.shape.map(() => 1)])), 0);
-        const noisy = add(clippedSum, mul(randn(p.shape, { rng }), noise * clip));
+        const noisy = add(clippedSum, mul(randomNormal(p.shape, { seed, counter: k }), noise * clip));
         p.grad = keep(mul(noisy, 1 / batch));
         perSample.dispose();
       }
