@@ -165,6 +165,17 @@ export interface PadGeometry {
 }
 
 /**
+ * Instance normalisation of `planes` planes of `size` values each (NCHW:
+ * planes = N * C, size = H * W); plane p has channel p % channels.
+ */
+export interface NormGeometry {
+  planes: number;
+  channels: number;
+  size: number;
+  eps: number;
+}
+
+/**
  * One torch.optim.Adam step's scalars for one parameter: betas, eps, L2
  * weight decay, stepSize = lr / (1 - beta1^t) and sqrtCorrection2 =
  * sqrt(1 - beta2^t) for the parameter's own step count t.
@@ -250,6 +261,19 @@ export interface Backend {
   padReflect(x: Handle, y: Handle, g: PadGeometry): void;
   /** dx = the gradient of padReflect: each dy cell added to the x cell it was copied from. */
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void;
+
+  /**
+   * y = (x - mean) * rstd * weight[c] + bias[c] per plane (biased variance,
+   * rstd = 1 / sqrt(var + eps); weight and bias [channels] or null), and
+   * stats [2 * planes] = each plane's mean, then each plane's rstd, for the backward pass.
+   */
+  instanceNorm(x: Handle, weight: Handle | null, bias: Handle | null, y: Handle, stats: Handle, g: NormGeometry): void;
+  /**
+   * The gradient of instanceNorm given dy and its stats: dx, and per plane
+   * dWeight[p] = sum of dy * xhat and dBias[p] = sum of dy (the affine
+   * parameters' per-sample gradients, [N, C]). Overwrites all three.
+   */
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void;
 
   /**
    * One Adam step in place, element by element, as PyTorch computes it:

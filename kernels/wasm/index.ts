@@ -14,9 +14,10 @@ export { reduceSum, sumSplits, copy } from './reduce';
 export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';
 export { relayout, packRows, interleavePhases } from './conv';
 export { gemm, packA, fusedMultiplyAdd } from './gemm';
+export { instanceNorm, instanceNormBackward } from './norm';
 export { adam } from './optim';
 export { randomNormal } from './random';
 export {
   unaryParamsBytes, binaryParamsBytes, copyParamsBytes, reduceParamsBytes, resampleParamsBytes,
-  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes,
+  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes, normParamsBytes,
 } from './params';

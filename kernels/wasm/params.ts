@@ -207,6 +207,28 @@
   chunk: i32;
 }
 
+/**
+ * Instance norm of `planes` planes of `size` values (plane p has channel
+ * p % channels); weight and bias are 0 when absent. The forward pass reads
+ * x, weight, bias and writes y and stats; the backward pass reads x, stats,
+ * dy, weight and writes dx, dWeight, dBias.
+ */
+@unmanaged export class NormParams {
+  x: usize;
+  weight: usize;
+  bias: usize;
+  y: usize;
+  stats: usize;
+  dy: usize;
+  dx: usize;
+  dWeight: usize;
+  dBias: usize;
+  planes: i32;
+  channels: i32;
+  size: i32;
+  eps: f32;
+}
+
 /** One Adam step over n elements (engine/backend.ts AdamStep); the chunk size splits the work between threads. */
 @unmanaged export class AdamParams {
   param: usize;
@@ -244,4 +266,5 @@ export function gemmParamsBytes(): i32 { return offsetof<GemmParams>(); }
 export function sumSplitsParamsBytes(): i32 { return offsetof<SumSplitsParams>(); }
 export function interleaveParamsBytes(): i32 { return offsetof<InterleaveParams>(); }
 export function adamParamsBytes(): i32 { return offsetof<AdamParams>(); }
+export function normParamsBytes(): i32 { return offsetof<NormParams>(); }
 export function randomParamsBytes(): i32 { return offsetof<RandomParams>(); }

@@ -6,35 +6,15 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { add, div, getBackend, memory, mul, noGrad, optim, randn, Rng, sqrt, square, tensor, tidy, useBackend, zeros, type Backend, type Tensor } from '../../engine/index.js';
-import { createBackend } from '../../engine/backends/index.js';
-import { installNodePlatform } from '../../platform/node.js';
+import { add, div, memory, mul, noGrad, optim, randn, Rng, sqrt, square, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
+import { everyBackend, testOn } from '../helpers/every-backend.js';
 import { assertTensorClose, fixtureTensor, loadFixture, relativeError, unpack, type Packed } from '../helpers/fixtures.js';
-import { webgpuForTests } from './backends/webgpu-setup.js';
-
-installNodePlatform();
-const js = getBackend();
-const backends: Backend[] = [js, await createBackend('wasm', { threads: 2 })];
-const gpu = await webgpuForTests();
-if (gpu) backends.push(gpu);
 
 interface AdamCase {
   name: string;
   options: { lr: number; betas: [number, number]; eps: number; weightDecay: number };
   initial: Packed[];
   steps: { grads: (Packed | null)[]; params: Packed[]; expAvg: Packed[]; expAvgSq: Packed[] }[];
-}
-
-/** A test that runs with `backend` installed, and puts js back after. */
-function on(backend: Backend, name: string, fn: () => Promise<void>): void {
-  test(`${backend.name}: ${name}`, async () => {
-    useBackend(backend);
-    try {
-      await fn();
-    } finally {
-      useBackend(js);
-    }
-  });
 }
 
 /** torch.optim.Adam's step written with element-wise ops, as the optimizer was before its kernel. */
@@ -51,9 +31,9 @@ function unfusedAdamStep(p: Tensor, grad: Tensor, m: Tensor, v: Tensor, step: nu
   );
 }
 
-for (const backend of backends) {
+for (const backend of everyBackend) {
   for (const c of loadFixture<{ cases: AdamCase[] }>('adam').cases) {
-    on(backend, `${c.name} matches PyTorch over ${c.steps.length} steps (a parameter skipping one)`, async () => {
+    testOn(backend, `${c.name} matches PyTorch over ${c.steps.length} steps (a parameter skipping one)`, async () => {
       const params: Tensor[] = c.initial.map((p) => fixtureTensor(p, true));
       const adam = new optim.Adam(params, c.options);
       for (const [s, step] of c.steps.entries()) {
@@ -84,7 +64,7 @@ for (const backend of backends) {
     });
   }
 
-  on(backend, 'the fused kernel equals the unfused composition over three steps (odd sizes, one past the threading threshold; weight decay)', async () => {
+  testOn(backend, 'the fused kernel equals the unfused composition over three steps (odd sizes, one past the threading threshold; weight decay)', async () => {
     const rng = new Rng(7);
     const options = { lr: 0.01, betas: [0.8, 0.99] as [number, number], eps: 1e-6, weightDecay: 0.05 };
     const fused = [randn([5, 37], { rng, requiresGrad: true }), randn([70001], { rng, requiresGrad: true })];

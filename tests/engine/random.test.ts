@@ -6,29 +6,20 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { getBackend, randomNormal, useBackend, type Backend, type RandomKey } from '../../engine/index.js';
-import { createBackend } from '../../engine/backends/index.js';
+import { randomNormal, type Backend, type RandomKey } from '../../engine/index.js';
 import { philox4x32 } from '../../engine/backends/js/random.js';
-import { installNodePlatform } from '../../platform/node.js';
-import { webgpuForTests } from './backends/webgpu-setup.js';
+import { everyBackend, js, withBackend } from '../helpers/every-backend.js';
 
-installNodePlatform();
-const js = getBackend();
-const others: Backend[] = [await createBackend('wasm', { threads: 2 })];
-const gpu = await webgpuForTests();
-if (gpu) others.push(gpu);
+const others = everyBackend.filter((b) => b !== js);
 
 /** The draws of stream `key` on `backend`. */
-async function draw(backend: Backend, size: number, key: RandomKey): Promise<Float32Array> {
-  useBackend(backend);
-  try {
+function draw(backend: Backend, size: number, key: RandomKey): Promise<Float32Array> {
+  return withBackend(backend, async () => {
     const t = randomNormal([size], key);
     const values = await t.data();
     t.dispose();
     return values;
-  } finally {
-    useBackend(js);
-  }
+  });
 }
 
 test('Philox 4x32-10 gives Random123 known answers', () => {
@@ -60,7 +51,7 @@ function normalCdf(z: number): number {
   return z >= 0 ? 1 - tail : tail;
 }
 
-for (const backend of [js, ...others]) {
+for (const backend of everyBackend) {
   test(`${backend.name}: a million draws have a normal's moments and pass Kolmogorov-Smirnov; other counters are other streams`, async () => {
     const n = 1 << 20;
     const z = await draw(backend, n, { seed: 42, counter: 7 });

@@ -5,6 +5,7 @@
 import type { Backend, Handle, MemoryInfo } from '../../backend.js';
 import { binary, fill, unary } from './elementwise.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter, matmul } from './conv.js';
+import { instanceNorm, instanceNormBackward } from './norm.js';
 import { adam } from './optim.js';
 import { randomNormal } from './random.js';
 import { copy, reduceSum } from './reduce.js';
@@ -60,6 +61,8 @@ export class JsBackend implements Backend {
   upsampleNearestBackward = upsampleNearestBackward;
   padReflect = padReflect;
   padReflectBackward = padReflectBackward;
+  instanceNorm = instanceNorm;
+  instanceNormBackward = instanceNormBackward;
   adam = adam;
   randomNormal = randomNormal;
 }

@@ -59,6 +59,12 @@ export const adamLayout = layout(
   ['beta1', 'beta2', 'eps', 'weightDecay', 'stepSize', 'sqrtCorrection2'],
 );
 
+export const normLayout = layout(
+  'norm',
+  ['x', 'weight', 'bias', 'y', 'stats', 'dy', 'dx', 'dWeight', 'dBias', 'planes', 'channels', 'size', 'eps'],
+  ['eps'],
+);
+
 export const randomLayout = layout('random', ['y', 'n', 'seed', 'counter', 'chunk']);
 
 export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
@@ -76,7 +82,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout];
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

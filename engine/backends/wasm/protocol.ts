@@ -11,7 +11,7 @@
 export const parallelKernels = [
   'unary', 'binary', 'reduceSum', 'sumSplits', 'copy',
   'avgPool2d', 'avgPool2dBackward', 'upsampleNearest', 'upsampleNearestBackward', 'padReflect', 'padReflectBackward',
-  'relayout', 'packRows', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal',
+  'relayout', 'packRows', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal', 'instanceNorm', 'instanceNormBackward',
 ] as const;
 
 export type ParallelKernel = (typeof parallelKernels)[number];

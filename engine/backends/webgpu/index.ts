@@ -17,6 +17,7 @@ import {
   type Handle,
   type MatmulGeometry,
   type MemoryInfo,
+  type NormGeometry,
   type PadGeometry,
   type PoolGeometry,
   type RandomKey,
@@ -26,6 +27,7 @@ import {
 } from '../../backend.js';
 import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
+import * as norm from './norm.js';
 import { adam } from './optim.js';
 import { randomNormal } from './random.js';
 import { reduceSum } from './reduce.js';
@@ -166,6 +168,14 @@ export class WebGpuBackend implements Backend {
 
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void {
     resample.padReflectBackward(this.runtime, dy, dx, g);
+  }
+
+  instanceNorm(x: Handle, weight: Handle | null, bias: Handle | null, y: Handle, stats: Handle, g: NormGeometry): void {
+    norm.instanceNorm(this.runtime, x, weight, bias, y, stats, g);
+  }
+
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void {
+    norm.instanceNormBackward(this.runtime, x, stats, dy, weight, dx, dWeight, dBias, g);
   }
 
   adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {

@@ -5,7 +5,8 @@
  * dynamic offset into the batch's uniform buffer), binding 1 the output,
  * bindings 2... the inputs. The layouts are explicit, so that entry points
  * of one family can share bind groups' shape whatever they read. The
- * optimizer family also writes its first inputs (state updated in place). A pipeline
+ * optimizer and norm families also write their first inputs (state updated
+ * in place; statistics and affine gradients). A pipeline
  * is cached by (shader, entry point, override constants).
  */
 import { shaders, type ShaderName } from './shaders.generated.js';
@@ -21,10 +22,11 @@ const inputCount: Record<ShaderName, number> = {
   resample: 1,
   optim: 3,
   random: 0,
+  norm: 6,
 };
 
-/** Inputs, counted from the first, that the kernels also write (optimizer state updated in place). */
-const writableInputs: Partial<Record<ShaderName, number>> = { optim: 2 };
+/** Inputs, counted from the first, that the kernels also write (optimizer state updated in place, norm statistics). */
+const writableInputs: Partial<Record<ShaderName, number>> = { optim: 2, norm: 2 };
 
 export type Constants = Readonly<Record<string, number | boolean>>;
 
@@ -32,6 +34,8 @@ export interface Pipeline {
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   readonly inputs: number;
+  /** Of those, how many (from the first) the kernels may write. */
+  readonly writable: number;
 }
 
 export class PipelineCache {
@@ -58,7 +62,7 @@ export class PipelineCache {
           constants: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])),
         },
       });
-      cached = { pipeline, layout: layout.group, inputs: inputCount[shader] };
+      cached = { pipeline, layout: layout.group, inputs: inputCount[shader], writable: writableInputs[shader] ?? 0 };
       this.pipelines.set(key, cached);
     }
     return cached;
