@@ -200,6 +200,19 @@ export interface RandomKey {
   counter: number;
 }
 
+/**
+ * DP-SGD's clipped sum: x is [batch, size] (one gradient per sample), and
+ * y[i] = scale * (sum over n of factors[n] x[n, i] + noiseStd * z[i]) with
+ * z the normals of the stream `key` (as randomNormal draws them).
+ */
+export interface ClippedSumGeometry {
+  batch: number;
+  size: number;
+  noiseStd: number;
+  scale: number;
+  key: RandomKey;
+}
+
 export interface MemoryInfo {
   /** Handles allocated and not yet freed. */
   handles: number;
@@ -274,6 +287,14 @@ export interface Backend {
    * parameters' per-sample gradients, [N, C]). Overwrites all three.
    */
   instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void;
+
+  /**
+   * squares[n] = sum over i < size of x[n * size + i]^2 for n < squares.size,
+   * added to what squares holds when `accumulate` (a norm over several tensors).
+   */
+  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void;
+  /** DP-SGD's clipped, noised and scaled sum of per-sample gradients (ClippedSumGeometry). Overwrites y. */
+  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void;
 
   /**
    * One Adam step in place, element by element, as PyTorch computes it:

@@ -19,6 +19,7 @@ export { linear, matmul } from './ops/linear.js';
 export { adaIn, instanceNorm, layerNorm, type InstanceNormOptions, type LayerNormOptions } from './ops/norm.js';
 export { adaptiveAvgPool2d, avgPool2d, upsampleNearest, type AvgPool2dOptions } from './ops/resample.js';
 export { l1Loss, mseLoss } from './ops/loss.js';
+export { clippedSumWithNoise, perSampleSquaredNorms, type ClippedSumOptions } from './ops/dp.js';
 export { gradientHook } from './ops/hook.js';
 export type { StateEntry } from './nn/module.js';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from './safetensors.js';

@@ -47,15 +47,20 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
   return tensor(rng.fillNormal(new Float32Array(sizeOf(shape))), shape, options);
 }
 
+/** Refuses a seed or counter that is not a u32. */
+export function checkRandomKey(key: RandomKey, op: string): void {
+  for (const [name, v] of Object.entries(key)) {
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new Error(`${op}: ${name} must be a whole number in [0, 2^32), got ${v}`);
+  }
+}
+
 /**
  * Standard normal values drawn on the backend from the counter-based stream
  * `key` (Philox 4x32-10 and Box-Muller; engine/backend.ts `randomNormal`):
  * nothing crosses from the host, and every backend draws the same values.
  */
 export function randomNormal(shape: readonly number[], key: RandomKey): Tensor {
-  for (const [name, v] of Object.entries(key)) {
-    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new Error(`randomNormal: ${name} must be a whole number in [0, 2^32), got ${v}`);
-  }
+  checkRandomKey(key, 'randomNormal');
   const t = empty(shape);
   state.backend.randomNormal(t.handle, key);
   return t;

@@ -229,6 +229,29 @@
   eps: f32;
 }
 
+/** squares[n] (+ when accumulate) = sum of x[n, i]^2 over i < size, n < batch. */
+@unmanaged export class SquaresParams {
+  x: usize;
+  squares: usize;
+  batch: i32;
+  size: i32;
+  accumulate: i32;
+}
+
+/** y[i] = scale (sum over n < batch of factors[n] x[n, i] + noiseStd z[i]), z the stream (seed, counter); chunk: four-element blocks per item. */
+@unmanaged export class ClippedSumParams {
+  x: usize;
+  factors: usize;
+  y: usize;
+  batch: i32;
+  size: i32;
+  seed: u32;
+  counter: u32;
+  chunk: i32;
+  noiseStd: f32;
+  scale: f32;
+}
+
 /** One Adam step over n elements (engine/backend.ts AdamStep); the chunk size splits the work between threads. */
 @unmanaged export class AdamParams {
   param: usize;
@@ -267,4 +290,6 @@ export function sumSplitsParamsBytes(): i32 { return offsetof<SumSplitsParams>()
 export function interleaveParamsBytes(): i32 { return offsetof<InterleaveParams>(); }
 export function adamParamsBytes(): i32 { return offsetof<AdamParams>(); }
 export function normParamsBytes(): i32 { return offsetof<NormParams>(); }
+export function squaresParamsBytes(): i32 { return offsetof<SquaresParams>(); }
+export function clippedSumParamsBytes(): i32 { return offsetof<ClippedSumParams>(); }
 export function randomParamsBytes(): i32 { return offsetof<RandomParams>(); }

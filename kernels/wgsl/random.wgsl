@@ -1,6 +1,6 @@
 // Counter-based Gaussian noise: Philox 4x32-10 and Box-Muller, as engine/backends/js/random.ts
 // defines them (engine/backend.ts `randomNormal`). One invocation per block of four draws, in a
-// grid-stride loop. WGSL has no u64: the high half of each 32x32 product is built from 16-bit halves.
+// grid-stride loop.
 
 struct RandomUniforms {
   size: u32,
@@ -13,46 +13,13 @@ struct RandomUniforms {
 
 override WG: u32 = 256;
 
-const PI: f32 = 3.14159265358979;
-
-fn mulhi(a: u32, b: u32) -> u32 {
-  let al = a & 0xffffu;
-  let ah = a >> 16u;
-  let bl = b & 0xffffu;
-  let bh = b >> 16u;
-  let lh = al * bh;
-  let hl = ah * bl;
-  let mid = ((al * bl) >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
-  return ah * bh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u);
-}
-
-fn philox(counter: vec4u, key: vec2u) -> vec4u {
-  var c = counter;
-  var k = key;
-  for (var round = 0; round < 10; round++) {
-    let hi0 = mulhi(0xd2511f53u, c.x);
-    let lo0 = 0xd2511f53u * c.x;
-    let hi1 = mulhi(0xcd9e8d57u, c.z);
-    let lo1 = 0xcd9e8d57u * c.z;
-    c = vec4u(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
-    k += vec2u(0x9e3779b9u, 0xbb67ae85u);
-  }
-  return c;
-}
-
-/** Two normals from two u32: radius from (a >> 8) + 1 over 2^24, angle inside (-pi, pi). */
-fn boxMuller(a: u32, b: u32) -> vec2f {
-  let r = sqrt(-2.0 * log(f32((a >> 8u) + 1u) / 16777216.0));
-  let angle = PI * (f32(2u * (b >> 9u) + 1u) / 8388608.0 - 1.0);
-  return r * vec2f(cos(angle), sin(angle));
-}
+//! include _philox.wgsl
 
 @compute @workgroup_size(WG)
 fn randomNormal(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
   let blocks = (u.size + 3u) / 4u;
   for (var block = id.x; block < blocks; block += wgs.x * WG) {
-    let bits = philox(vec4u(block, u.counter, 0u, 0u), vec2u(u.seed, 0u));
-    let z = vec4f(boxMuller(bits.x, bits.y), boxMuller(bits.z, bits.w));
+    let z = normalsOfBlock(block, u.seed, u.counter);
     for (var lane = 0u; lane < 4u && 4u * block + lane < u.size; lane++) {
       y[4u * block + lane] = z[lane];
     }

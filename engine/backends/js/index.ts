@@ -5,6 +5,7 @@
 import type { Backend, Handle, MemoryInfo } from '../../backend.js';
 import { binary, fill, unary } from './elementwise.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter, matmul } from './conv.js';
+import { clippedSumWithNoise, sumSquaresPerSample } from './dp.js';
 import { instanceNorm, instanceNormBackward } from './norm.js';
 import { adam } from './optim.js';
 import { randomNormal } from './random.js';
@@ -63,6 +64,8 @@ export class JsBackend implements Backend {
   padReflectBackward = padReflectBackward;
   instanceNorm = instanceNorm;
   instanceNormBackward = instanceNormBackward;
+  sumSquaresPerSample = sumSquaresPerSample;
+  clippedSumWithNoise = clippedSumWithNoise;
   adam = adam;
   randomNormal = randomNormal;
 }

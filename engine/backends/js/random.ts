@@ -42,11 +42,16 @@ export function boxMuller(a: number, b: number): [number, number] {
   return [r * Math.cos(angle), r * Math.sin(angle)];
 }
 
+/** The four normals of block `block` of the stream `key`. */
+export function normalsOfBlock(block: number, key: RandomKey): number[] {
+  const [x0, x1, x2, x3] = philox4x32([block, key.counter, 0, 0], [key.seed, 0]);
+  return [...boxMuller(x0, x1), ...boxMuller(x2, x3)];
+}
+
 export function randomNormal(y: Handle, key: RandomKey): void {
   const ys = arr(y);
   for (let block = 0; 4 * block < ys.length; block++) {
-    const [x0, x1, x2, x3] = philox4x32([block, key.counter, 0, 0], [key.seed, 0]);
-    const values = [...boxMuller(x0, x1), ...boxMuller(x2, x3)];
+    const values = normalsOfBlock(block, key);
     for (let lane = 0; lane < 4 && 4 * block + lane < ys.length; lane++) ys[4 * block + lane] = values[lane]!;
   }
 }

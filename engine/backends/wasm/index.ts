@@ -7,7 +7,7 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Activation, type AdamStep, type Backend, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
+  type Activation, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
   type MemoryInfo, type NormGeometry, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
@@ -18,6 +18,7 @@ import { matmul, scratchFloats } from './gemm.js';
 import { Heap } from './heap.js';
 import { checkLayouts, paramsBytes } from './params.js';
 import { ThreadPool } from './pool.js';
+import * as dp from './dp.js';
 import * as norm from './norm.js';
 import { adam } from './optim.js';
 import { kernelTable } from './protocol.js';
@@ -240,6 +241,14 @@ export class WasmBackend implements Backend {
   instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void {
     const pointers = { x: this.at(x), stats: this.at(stats), dy: this.at(dy), weight: this.optional(weight), dx: this.at(dx), dWeight: this.at(dWeight), dBias: this.at(dBias) };
     norm.instanceNormBackward(this.ctx, pointers, g);
+  }
+
+  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void {
+    dp.sumSquaresPerSample(this.ctx, this.at(x), this.at(squares), squares.size, size, accumulate);
+  }
+
+  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void {
+    dp.clippedSumWithNoise(this.ctx, this.at(x), this.at(factors), this.at(y), g);
   }
 
   adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {

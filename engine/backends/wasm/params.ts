@@ -65,6 +65,14 @@ export const normLayout = layout(
   ['eps'],
 );
 
+export const squaresLayout = layout('squares', ['x', 'squares', 'batch', 'size', 'accumulate']);
+
+export const clippedSumLayout = layout(
+  'clippedSum',
+  ['x', 'factors', 'y', 'batch', 'size', 'seed', 'counter', 'chunk', 'noiseStd', 'scale'],
+  ['noiseStd', 'scale'],
+);
+
 export const randomLayout = layout('random', ['y', 'n', 'seed', 'counter', 'chunk']);
 
 export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
@@ -82,7 +90,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout];
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

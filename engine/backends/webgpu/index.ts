@@ -12,6 +12,7 @@ import {
   type Backend,
   type BinaryOp,
   type BroadcastGeometry,
+  type ClippedSumGeometry,
   type ConvGeometry,
   type CopyGeometry,
   type Handle,
@@ -27,6 +28,7 @@ import {
 } from '../../backend.js';
 import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
+import * as dp from './dp.js';
 import * as norm from './norm.js';
 import { adam } from './optim.js';
 import { randomNormal } from './random.js';
@@ -176,6 +178,14 @@ export class WebGpuBackend implements Backend {
 
   instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void {
     norm.instanceNormBackward(this.runtime, x, stats, dy, weight, dx, dWeight, dBias, g);
+  }
+
+  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void {
+    dp.sumSquaresPerSample(this.runtime, x, squares, size, accumulate);
+  }
+
+  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void {
+    dp.clippedSumWithNoise(this.runtime, x, factors, y, g);
   }
 
   adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {

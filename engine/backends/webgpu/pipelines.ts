@@ -23,6 +23,7 @@ const inputCount: Record<ShaderName, number> = {
   optim: 3,
   random: 0,
   norm: 6,
+  dp: 2,
 };
 
 /** Inputs, counted from the first, that the kernels also write (optimizer state updated in place, norm statistics). */
