@@ -6,7 +6,7 @@
  * deviation noise * clip is added, and the sum is divided by N. The result
  * replaces each parameter's grad, ready for the optimizer.
  */
-import { add, clamp, div, keep, mul, noGrad, randomNormal, reshape, sqrt, square, sum, tidy, type Rng, type Tensor } from '../../engine/index.js';
+import { add, clamp, clippedSumWithNoise, div, keep, noGrad, perSampleSquaredNorms, sqrt, tidy, type Rng, type Tensor } from '../../engine/index.js';
 
 export interface DpSgdOptions {
   /** The clipping bound C on each sample's gradient norm. */
@@ -37,15 +37,12 @@ export function sanitisePerSampleGradients(params: readonly Tensor[], options: D
   if (!(clip > 0) || !(noise >= 0)) throw new Error(`DP-SGD: clip must be > 0 and noise >= 0, got ${clip} and ${noise}`);
   return noGrad(() =>
     tidy(() => {
-      const squares = withGrad.map((p) => sum(square(p.grad!), p.grad!.shape.slice(1).map((_, i) => i + 1)));
-      const norms = sqrt(squares.reduce((a, b) => add(a, b)));
+      const norms = sqrt(perSampleSquaredNorms(withGrad.map((p) => p.grad!)));
       const factors = clamp(div(clip, add(norms, 1e-6)), 0, 1);
       const seed = rng.nextUint32(); // the noise is drawn on the backend: parameter k's is stream (seed, k)
       for (const [k, p] of withGrad.entries()) {
         const perSample = p.grad!;
-        const clippedSum = sum(mul(perSample, reshape(factors, [batch, ...p.shape.map(() => 1)])), 0);
-        const noisy = add(clippedSum, mul(randomNormal(p.shape, { seed, counter: k }), noise * clip));
-        p.grad = keep(mul(noisy, 1 / batch));
+        p.grad = keep(clippedSumWithNoise(perSample, factors, { noiseStd: noise * clip, scale: 1 / batch, key: { seed, counter: k } }));
         perSample.dispose();
       }
       return norms;
