@@ -1,5 +1,8 @@
-/** Glue for kernels/wgsl/dp.wgsl: per-sample squared norms and DP-SGD's noised clipped sum. */
-import type { ClippedSumGeometry, Handle } from '../../backend.js';
+/**
+ * Glue for kernels/wgsl/dp.wgsl: per-sample squared norms and DP-SGD's noised
+ * clipped sum, which with no samples, unit noise and unit scale is randomNormal.
+ */
+import type { ClippedSumGeometry, Handle, RandomKey } from '../../backend.js';
 import type { GpuRuntime } from './runtime.js';
 import { UniformWriter } from './uniforms.js';
 
@@ -15,10 +18,14 @@ export function sumSquaresPerSample(rt: GpuRuntime, x: Handle, squares: Handle, 
   });
 }
 
-export function clippedSumWithNoise(rt: GpuRuntime, x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void {
+export function clippedSumWithNoise(rt: GpuRuntime, x: Handle | null, factors: Handle | null, y: Handle, g: ClippedSumGeometry): void {
   const wg = rt.workgroupSize;
   rt.dispatch({
     shader: 'dp', entry: 'clippedSumWithNoise', constants: { WG: wg }, uniforms: dpUniforms(g.batch, g.size, false, g),
     output: y, inputs: [x, factors], workgroups: [Math.min(Math.ceil(g.size / 4 / wg), rt.limits.maxComputeWorkgroupsPerDimension)],
   });
+}
+
+export function randomNormal(rt: GpuRuntime, y: Handle, key: RandomKey): void {
+  clippedSumWithNoise(rt, null, null, y, { batch: 0, size: y.size, noiseStd: 1, scale: 1, key });
 }

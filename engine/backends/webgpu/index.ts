@@ -31,7 +31,6 @@ import * as elementwise from './elementwise.js';
 import * as dp from './dp.js';
 import * as norm from './norm.js';
 import { adam } from './optim.js';
-import { randomNormal } from './random.js';
 import { reduceSum } from './reduce.js';
 import * as resample from './resample.js';
 import { GpuRuntime } from './runtime.js';
@@ -193,6 +192,6 @@ export class WebGpuBackend implements Backend {
   }
 
   randomNormal(y: Handle, key: RandomKey): void {
-    randomNormal(this.runtime, y, key);
+    dp.randomNormal(this.runtime, y, key);
   }
 }

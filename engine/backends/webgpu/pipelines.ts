@@ -21,7 +21,6 @@ const inputCount: Record<ShaderName, number> = {
   reduce: 1,
   resample: 1,
   optim: 3,
-  random: 0,
   norm: 6,
   dp: 2,
 };
