@@ -27,6 +27,8 @@ export interface StepBenchResult {
   imagesPerSecond: number;
   /** Per kernel over the timed steps, when profiled. */
   kernels: KernelStat[] | null;
+  /** Kernel calls per step, all kernels together, when profiled. */
+  kernelCalls: number | null;
   /** Whether kernel times are device timestamps (else wall time). */
   deviceTimed: boolean;
 }
@@ -49,7 +51,8 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
     for (let i = 0; i < o.steps; i++) await model.trainStep(batch, options); // trainStep reads its losses back: the step is finished
     const msPerStep = (performance.now() - t0) / o.steps;
     const kernels = profiler ? (await profiler.stats()).map((k) => ({ ...k, calls: k.calls / o.steps, ms: k.ms / o.steps, flops: k.flops / o.steps })) : null;
-    return { backend: plain.name, msPerStep, imagesPerSecond: (1000 * o.batch) / msPerStep, kernels, deviceTimed: profiler?.deviceTimed ?? false };
+    const kernelCalls = kernels ? kernels.reduce((n, k) => n + k.calls, 0) : null;
+    return { backend: plain.name, msPerStep, imagesPerSecond: (1000 * o.batch) / msPerStep, kernels, kernelCalls, deviceTimed: profiler?.deviceTimed ?? false };
   } finally {
     batch.a.dispose();
     batch.b.dispose();
@@ -70,5 +73,6 @@ export function kernelTable(kernels: readonly KernelStat[], msPerStep: number): 
   const header = ['kernel', 'calls/step', 'ms/step', 'share', 'GFLOP/s'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  const total = ['total', kernels.reduce((n, k) => n + k.calls, 0).toFixed(0), kernels.reduce((n, k) => n + k.ms, 0).toFixed(2), '', ''];
+  return [line(header), ...rows.map(line), line(total)].join('\n');
 }

@@ -164,6 +164,55 @@ export interface PadGeometry {
   right: number;
 }
 
+/**
+ * Instance normalisation of `planes` planes of `size` values each (NCHW:
+ * planes = N * C, size = H * W); plane p has channel p % channels.
+ */
+export interface NormGeometry {
+  planes: number;
+  channels: number;
+  size: number;
+  eps: number;
+}
+
+/**
+ * One torch.optim.Adam step's scalars for one parameter: betas, eps, L2
+ * weight decay, stepSize = lr / (1 - beta1^t) and sqrtCorrection2 =
+ * sqrt(1 - beta2^t) for the parameter's own step count t.
+ */
+export interface AdamStep {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  stepSize: number;
+  sqrtCorrection2: number;
+}
+
+/**
+ * A stream of counter-based random numbers: Philox 4x32-10 keyed by
+ * (seed, 0), its counter (block, counter, 0, 0) for blocks of four draws.
+ * Both are whole numbers in [0, 2^32). Different counters under one seed
+ * give independent streams, and every backend gives the same numbers.
+ */
+export interface RandomKey {
+  seed: number;
+  counter: number;
+}
+
+/**
+ * DP-SGD's clipped sum: x is [batch, size] (one gradient per sample), and
+ * y[i] = scale * (sum over n of factors[n] x[n, i] + noiseStd * z[i]) with
+ * z the normals of the stream `key` (as randomNormal draws them).
+ */
+export interface ClippedSumGeometry {
+  batch: number;
+  size: number;
+  noiseStd: number;
+  scale: number;
+  key: RandomKey;
+}
+
 export interface MemoryInfo {
   /** Handles allocated and not yet freed. */
   handles: number;
@@ -225,6 +274,43 @@ export interface Backend {
   padReflect(x: Handle, y: Handle, g: PadGeometry): void;
   /** dx = the gradient of padReflect: each dy cell added to the x cell it was copied from. */
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void;
+
+  /**
+   * y = (x - mean) * rstd * weight[c] + bias[c] per plane (biased variance,
+   * rstd = 1 / sqrt(var + eps); weight and bias [channels] or null), and
+   * stats [2 * planes] = each plane's mean, then each plane's rstd, for the backward pass.
+   */
+  instanceNorm(x: Handle, weight: Handle | null, bias: Handle | null, y: Handle, stats: Handle, g: NormGeometry): void;
+  /**
+   * The gradient of instanceNorm given dy and its stats: dx, and per plane
+   * dWeight[p] = sum of dy * xhat and dBias[p] = sum of dy (the affine
+   * parameters' per-sample gradients, [N, C]). Overwrites all three.
+   */
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void;
+
+  /**
+   * squares[n] = sum over i < size of x[n * size + i]^2 for n < squares.size,
+   * added to what squares holds when `accumulate` (a norm over several tensors).
+   */
+  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void;
+  /** DP-SGD's clipped, noised and scaled sum of per-sample gradients (ClippedSumGeometry). Overwrites y. */
+  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void;
+
+  /**
+   * One Adam step in place, element by element, as PyTorch computes it:
+   * g = grad + weightDecay * param; m = beta1 m + (1 - beta1) g;
+   * v = beta2 v + (1 - beta2) g^2; param -= stepSize * m / (sqrt(v) / sqrtCorrection2 + eps).
+   * param, m and v are updated; grad is read. All four have param.size values.
+   */
+  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void;
+
+  /**
+   * y[i] = the i-th standard normal of the stream `key`: block i / 4's four
+   * Philox outputs, paired by Box-Muller (engine/backends/js/random.ts
+   * defines it), lane i % 4. Equal across backends to float tolerance (the
+   * integers exactly; log, cos and sin to their precision).
+   */
+  randomNormal(y: Handle, key: RandomKey): void;
 }
 
 /** Thrown when a backend cannot start here (no adapter, no WebAssembly threads, ...). */

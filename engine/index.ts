@@ -1,6 +1,6 @@
 /** fedmed's tensor engine: the public API. */
 export { Tensor } from './tensor.js';
-export type { Backend, BackendName, Handle, MemoryInfo } from './backend.js';
+export type { Backend, BackendName, Handle, MemoryInfo, RandomKey } from './backend.js';
 export { BackendUnavailableError, HandleError } from './backend.js';
 export { backendNames, type BackendChoice, type BackendOptions } from './backends/index.js';
 export { autoReason, getBackend, memory, setBackend, useBackend, type EngineMemory } from './select.js';
@@ -10,7 +10,7 @@ export { keep, tidy } from './scope.js';
 export { noGrad, type BackwardOptions } from './tape.js';
 export { manualSeed, Rng } from './rng.js';
 
-export { full, ones, rand, randn, tensor, zeros, type CreateOptions, type RandomOptions } from './ops/creation.js';
+export { full, ones, rand, randn, randomNormal, tensor, zeros, type CreateOptions, type RandomOptions } from './ops/creation.js';
 export { abs, add, affine, clamp, div, exp, leakyRelu, log, mul, neg, relu, sigmoid, sqrt, square, sub, tanh } from './ops/elementwise.js';
 export { mean, sum } from './ops/reduce.js';
 export { cat, expandTo, pad, reshape, slice, type PadMode } from './ops/shape.js';
@@ -19,6 +19,7 @@ export { linear, matmul } from './ops/linear.js';
 export { adaIn, instanceNorm, layerNorm, type InstanceNormOptions, type LayerNormOptions } from './ops/norm.js';
 export { adaptiveAvgPool2d, avgPool2d, upsampleNearest, type AvgPool2dOptions } from './ops/resample.js';
 export { l1Loss, mseLoss } from './ops/loss.js';
+export { clippedSumWithNoise, perSampleSquaredNorms, type ClippedSumOptions } from './ops/dp.js';
 export { gradientHook } from './ops/hook.js';
 export type { StateEntry } from './nn/module.js';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from './safetensors.js';

@@ -65,7 +65,8 @@ const stepCommand: Command = {
     '',
     'Times --steps training steps after --warmup ones on random images. With --profile every',
     'kernel call is counted and timed (GPU timestamps on webgpu where the adapter has them,',
-    'wall time on wasm and js): calls, ms and share of the step, GFLOP/s for convs and matmul.',
+    'wall time on wasm and js): calls, ms and share of the step, GFLOP/s for convs and matmul,',
+    'and the kernel calls per step in all (kernelCalls in the JSON).',
   ].join('\n'),
   flags: {
     model: { type: 'string', help: 'the GAN', default: 'cyclegan', choices: modelNames },
@@ -111,7 +112,7 @@ const stepCommand: Command = {
       console.log(`\nper step, by kernel (${timing}):`);
       console.log(kernelTable(result.kernels, result.msPerStep));
       const kernelMs = result.kernels.reduce((n, k) => n + k.ms, 0);
-      console.log(`kernels ${kernelMs.toFixed(1)} ms of ${result.msPerStep.toFixed(1)} ms; the rest is the engine's JavaScript (tape, scopes, dispatch)`);
+      console.log(`${result.kernelCalls!.toFixed(0)} kernel calls per step; kernels ${kernelMs.toFixed(1)} ms of ${result.msPerStep.toFixed(1)} ms; the rest is the engine's JavaScript (tape, scopes, dispatch)`);
     }
   },
 };

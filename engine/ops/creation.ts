@@ -1,4 +1,5 @@
 /** Tensors made from values: constants, ranges of random numbers, copies from the host. */
+import type { RandomKey } from '../backend.js';
 import { defaultRng, type Rng } from '../rng.js';
 import { state } from '../state.js';
 import { empty, sizeOf, Tensor } from '../tensor.js';
@@ -44,6 +45,25 @@ export interface RandomOptions extends CreateOptions {
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
   const rng = options.rng ?? defaultRng();
   return tensor(rng.fillNormal(new Float32Array(sizeOf(shape))), shape, options);
+}
+
+/** Refuses a seed or counter that is not a u32. */
+export function checkRandomKey(key: RandomKey, op: string): void {
+  for (const [name, v] of Object.entries(key)) {
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new Error(`${op}: ${name} must be a whole number in [0, 2^32), got ${v}`);
+  }
+}
+
+/**
+ * Standard normal values drawn on the backend from the counter-based stream
+ * `key` (Philox 4x32-10 and Box-Muller; engine/backend.ts `randomNormal`):
+ * nothing crosses from the host, and every backend draws the same values.
+ */
+export function randomNormal(shape: readonly number[], key: RandomKey): Tensor {
+  checkRandomKey(key, 'randomNormal');
+  const t = empty(shape);
+  state.backend.randomNormal(t.handle, key);
+  return t;
 }
 
 /** Uniform values in [low, high), [0, 1) by default. */

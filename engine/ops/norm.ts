@@ -1,9 +1,12 @@
 /**
- * Normalisation layers, composed from recorded ops so that their gradients
- * (and per-sample gradients of their affine parameters) come from the tape.
+ * Normalisation layers. Instance norm is a kernel of its own, forward and
+ * backward; layer norm is composed from recorded ops, so that its gradients
+ * (and per-sample gradients of its affine parameters) come from the tape.
  * None of them couples samples, as DP-SGD requires.
  */
-import type { Tensor } from '../tensor.js';
+import { state } from '../state.js';
+import { record, wantsPerSample } from '../tape.js';
+import { empty, type Tensor } from '../tensor.js';
 import { add, div, mul, sqrt, square, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './shape.js';
@@ -25,14 +28,29 @@ export interface InstanceNormOptions {
   eps?: number;
 }
 
-/** torch.nn.functional.instance_norm: each (sample, channel) plane to mean 0, biased variance 1. */
+/**
+ * torch.nn.functional.instance_norm: each (sample, channel) plane to mean 0,
+ * biased variance 1, then weight and bias per channel. One kernel forward
+ * and one backward, which also gives the affine parameters' gradients (per
+ * sample in a per-sample backward pass).
+ */
 export function instanceNorm(x: Tensor, options: InstanceNormOptions = {}): Tensor {
   requireNCHW(x, 'instanceNorm');
-  const eps = options.eps ?? 1e-5;
-  const centred = sub(x, mean(x, [2, 3], true));
-  const variance = mean(square(centred), [2, 3], true);
-  const normalised = div(centred, sqrt(add(variance, eps)));
-  return affineChannels(normalised, options.weight, options.bias, 'instanceNorm');
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const { weight, bias } = options;
+  for (const p of [weight, bias]) if (p && p.size !== c) throw new Error(`instanceNorm: parameter ${p} should have ${c} values`);
+  const g = { planes: n * c, channels: c, size: h * w, eps: options.eps ?? 1e-5 };
+  const y = empty(x.shape);
+  const stats = empty([2, n * c]);
+  state.backend.instanceNorm(x.handle, weight?.handle ?? null, bias?.handle ?? null, y.handle, stats.handle, g);
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record('instanceNorm', y, inputs, (dy) => {
+    const dx = empty(x.shape);
+    const [dWeight, dBias] = [empty([n, c]), empty([n, c])];
+    state.backend.instanceNormBackward(x.handle, stats.handle, dy.handle, weight?.handle ?? null, dx.handle, dWeight.handle, dBias.handle, g);
+    const perChannel = (d: Tensor, p: Tensor) => (wantsPerSample(p) ? d : sum(d, [0]));
+    return [dx, ...(weight ? [perChannel(dWeight, weight)] : []), ...(bias ? [perChannel(dBias, bias)] : [])];
+  });
 }
 
 export interface LayerNormOptions {

@@ -1,7 +1,7 @@
 /** torch.optim.Adam (amsgrad off), with L2 weight decay added to the gradient as PyTorch does. */
 import type { StateEntry } from '../nn/module.js';
 import { tensor, zeros } from '../ops/creation.js';
-import { add, div, mul, sqrt, square } from '../ops/elementwise.js';
+import { mul } from '../ops/elementwise.js';
 import { keep, tidy } from '../scope.js';
 import { noGrad } from '../tape.js';
 import type { Tensor } from '../tensor.js';
@@ -11,6 +11,14 @@ export interface AdamOptions {
   betas?: readonly [number, number];
   eps?: number;
   weightDecay?: number;
+}
+
+/**
+ * Gives t storage of its own before an in-place update, so that a tensor
+ * sharing the old storage (a reshaped view, a snapshot) keeps its values.
+ */
+function ownStorage(t: Tensor): void {
+  if (t.storage.refs > 1) t.assign(mul(t, 1));
 }
 
 interface Moments {
@@ -41,25 +49,26 @@ export class Adam {
     this.moments = params.map((p) => ({ m: keep(zeros(p.shape)), v: keep(zeros(p.shape)), step: 0 }));
   }
 
-  /** Updates every parameter that has a gradient. */
+  /** Updates every parameter that has a gradient: one backend kernel per parameter, in place. */
   step(): void {
     this.stepCount++;
-    const [b1, b2] = this.betas;
+    const [beta1, beta2] = this.betas;
     noGrad(() =>
       tidy(() => {
         this.params.forEach((p, i) => {
           if (!p.grad) return;
           const moments = this.moments[i]!;
-          const { m, v } = moments;
           moments.step++;
-          const correction1 = 1 - b1 ** moments.step;
-          const correction2 = 1 - b2 ** moments.step;
-          const g = this.weightDecay ? add(p.grad, mul(p, this.weightDecay)) : p.grad;
-          m.assign(add(mul(m, b1), mul(g, 1 - b1)));
-          v.assign(add(mul(v, b2), mul(square(g), 1 - b2)));
-          // p -= lr / c1 * m / (sqrt(v) / sqrt(c2) + eps)
-          const denom = add(mul(sqrt(v), 1 / Math.sqrt(correction2)), this.eps);
-          p.assign(add(p, mul(div(m, denom), -this.lr / correction1)));
+          const { m, v } = moments;
+          for (const t of [p, m, v]) ownStorage(t);
+          p.storage.backend.adam(p.handle, p.grad.handle, m.handle, v.handle, {
+            beta1,
+            beta2,
+            eps: this.eps,
+            weightDecay: this.weightDecay,
+            stepSize: this.lr / (1 - beta1 ** moments.step),
+            sqrtCorrection2: Math.sqrt(1 - beta2 ** moments.step),
+          });
         });
       }),
     );

@@ -9,7 +9,7 @@
  * whose samples' gradients are summed first and clipped as one (user-level
  * DP-SGD, McMahan et al. 2018). The result replaces each parameter's grad.
  */
-import { add, clamp, div, keep, matmul, mul, noGrad, randn, reshape, sqrt, square, sum, tensor, tidy, type Rng, type Tensor } from '../../engine/index.js';
+import { add, clamp, clippedSumWithNoise, div, keep, matmul, mul, noGrad, perSampleSquaredNorms, randomNormal, reshape, sqrt, tensor, tidy, type Rng, type Tensor } from '../../engine/index.js';
 
 export interface DpSgdOptions {
   /** The clipping bound C on each unit's gradient norm. */
@@ -49,10 +49,10 @@ export function sanitisePerSampleGradients(params: readonly Tensor[], options: D
   return noGrad(() =>
     tidy(() => {
       const perUnit = withGrad.map((p) => (units ? sumByUnit(p.grad!, units) : p.grad!));
-      const { sums, norms } = clipSumNoise(perUnit, clip, noise, rng);
+      const { sums, norms } = clipSumNoise(perUnit, { clip, noise, rng, scale: 1 / divisor });
       withGrad.forEach((p, k) => {
         p.grad!.dispose();
-        p.grad = keep(mul(sums[k]!, 1 / divisor));
+        p.grad = keep(sums[k]!);
       });
       return norms;
     }),
@@ -68,34 +68,29 @@ export function noiseOnlyGradients(params: readonly Tensor[], options: DpSgdOpti
   const { clip, noise, rng } = checkOptions(options);
   noGrad(() =>
     tidy(() => {
-      for (const p of params) {
+      const seed = rng.nextUint32(); // drawn on the backend, parameter k from stream (seed, k), as in clipSumNoise
+      params.forEach((p, k) => {
         p.grad?.dispose();
-        p.grad = keep(mul(gaussianNoise(p.shape, noise * clip, rng), 1 / options.expectedBatch));
-      }
+        p.grad = keep(mul(randomNormal(p.shape, { seed, counter: k }), (noise * clip) / options.expectedBatch));
+      });
     }),
   );
 }
 
 /**
- * The sanitiser's core, kept to one small function so a backend can fuse it:
- * each unit's gradients ([U, ...shape] per parameter) clipped to joint norm
- * `clip`, summed over units, plus noise of std noise * clip, drawn parameter
- * by parameter in order. Returns the noisy sums and the norms [U].
+ * The sanitiser's core: each unit's gradients ([U, ...shape] per parameter)
+ * clipped to joint norm `clip` (factors min(1, C / (norm + 1e-6)), Opacus's),
+ * summed over units, plus noise of std noise * clip, times `scale`: two
+ * fused kernels per parameter, the noise drawn on the backend (parameter k's
+ * from the stream (seed, k), one seed per step from `rng`), nothing read
+ * back. Returns the noisy sums and the norms [U].
  */
-export function clipSumNoise(perUnit: readonly Tensor[], clip: number, noise: number, rng: Rng): { sums: Tensor[]; norms: Tensor } {
-  const count = perUnit[0]!.shape[0]!;
-  const squares = perUnit.map((g) => sum(square(g), g.shape.slice(1).map((_, i) => i + 1)));
-  const norms = sqrt(squares.reduce((a, b) => add(a, b)));
-  const factors = clamp(div(clip, add(norms, 1e-6)), 0, 1);
-  const sums = perUnit.map((g) => {
-    const clippedSum = sum(mul(g, reshape(factors, [count, ...g.shape.slice(1).map(() => 1)])), 0);
-    return add(clippedSum, gaussianNoise(clippedSum.shape, noise * clip, rng));
-  });
+export function clipSumNoise(perUnit: readonly Tensor[], o: { clip: number; noise: number; rng: Rng; scale: number }): { sums: Tensor[]; norms: Tensor } {
+  const norms = sqrt(perSampleSquaredNorms(perUnit));
+  const factors = clamp(div(o.clip, add(norms, 1e-6)), 0, 1);
+  const seed = o.rng.nextUint32();
+  const sums = perUnit.map((g, k) => clippedSumWithNoise(g, factors, { noiseStd: o.noise * o.clip, scale: o.scale, key: { seed, counter: k } }));
   return { sums, norms };
-}
-
-function gaussianNoise(shape: readonly number[], std: number, rng: Rng): Tensor {
-  return mul(randn(shape, { rng }), std);
 }
 
 function checkOptions(options: DpSgdOptions): DpSgdOptions {

@@ -6,7 +6,7 @@
  * GS-WGAN, the bound is C / N (the loss averages over the batch) and the
  * noise std per pixel is sigma * sensitivity * C / N.
  */
-import { add, clamp, div, gradientHook, mul, randn, sqrt, square, sum, type Rng, type Tensor } from '../../engine/index.js';
+import { add, clamp, div, gradientHook, mul, randomNormal, sqrt, square, sum, type Rng, type Tensor } from '../../engine/index.js';
 
 export interface GsWganOptions {
   clip: number;
@@ -28,6 +28,6 @@ export function sanitiseImageGradient(image: Tensor, options: GsWganOptions): Te
     const bound = clip / batch;
     const norms = sqrt(sum(square(dy), dy.shape.slice(1).map((_, i) => i + 1), true));
     const factor = clamp(div(bound, add(norms, 1e-10)), 0, 1);
-    return add(mul(dy, factor), mul(randn(dy.shape, { rng }), noise * sensitivity * bound));
+    return add(mul(dy, factor), mul(randomNormal(dy.shape, { seed: rng.nextUint32(), counter: 0 }), noise * sensitivity * bound));
   });
 }

@@ -14,7 +14,11 @@ export { reduceSum, sumSplits, copy } from './reduce';
 export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';
 export { relayout, packRows, interleavePhases } from './conv';
 export { gemm, packA, fusedMultiplyAdd } from './gemm';
+export { instanceNorm, instanceNormBackward } from './norm';
+export { adam } from './optim';
+export { sumSquaresPerSample, clippedSumWithNoise } from './dp';
+export { randomNormal } from './random';
 export {
   unaryParamsBytes, binaryParamsBytes, copyParamsBytes, reduceParamsBytes, resampleParamsBytes,
-  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes,
+  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes, normParamsBytes, squaresParamsBytes, clippedSumParamsBytes,
 } from './params';

@@ -207,6 +207,76 @@
   chunk: i32;
 }
 
+/**
+ * Instance norm of `planes` planes of `size` values (plane p has channel
+ * p % channels); weight and bias are 0 when absent. The forward pass reads
+ * x, weight, bias and writes y and stats; the backward pass reads x, stats,
+ * dy, weight and writes dx, dWeight, dBias.
+ */
+@unmanaged export class NormParams {
+  x: usize;
+  weight: usize;
+  bias: usize;
+  y: usize;
+  stats: usize;
+  dy: usize;
+  dx: usize;
+  dWeight: usize;
+  dBias: usize;
+  planes: i32;
+  channels: i32;
+  size: i32;
+  eps: f32;
+}
+
+/** squares[n] (+ when accumulate) = sum of x[n, i]^2 over i < size, n < batch. */
+@unmanaged export class SquaresParams {
+  x: usize;
+  squares: usize;
+  batch: i32;
+  size: i32;
+  accumulate: i32;
+}
+
+/** y[i] = scale (sum over n < batch of factors[n] x[n, i] + noiseStd z[i]), z the stream (seed, counter); chunk: four-element blocks per item. */
+@unmanaged export class ClippedSumParams {
+  x: usize;
+  factors: usize;
+  y: usize;
+  batch: i32;
+  size: i32;
+  seed: u32;
+  counter: u32;
+  chunk: i32;
+  noiseStd: f32;
+  scale: f32;
+}
+
+/** One Adam step over n elements (engine/backend.ts AdamStep); the chunk size splits the work between threads. */
+@unmanaged export class AdamParams {
+  param: usize;
+  grad: usize;
+  m: usize;
+  v: usize;
+  n: i32;
+  chunk: i32;
+  beta1: f32;
+  beta2: f32;
+  eps: f32;
+  weightDecay: f32;
+  stepSize: f32;
+  sqrtCorrection2: f32;
+}
+
+/** n standard normals into y from the Philox stream (seed, counter); chunk: four-draw blocks per work item. */
+@unmanaged export class RandomParams {
+  y: usize;
+  n: i32;
+  seed: u32;
+  counter: u32;
+  chunk: i32;
+}
+
 export function unaryParamsBytes(): i32 { return offsetof<UnaryParams>(); }
 export function binaryParamsBytes(): i32 { return offsetof<BinaryParams>(); }
 export function copyParamsBytes(): i32 { return offsetof<CopyParams>(); }
@@ -218,3 +288,8 @@ export function packAParamsBytes(): i32 { return offsetof<PackAParams>(); }
 export function gemmParamsBytes(): i32 { return offsetof<GemmParams>(); }
 export function sumSplitsParamsBytes(): i32 { return offsetof<SumSplitsParams>(); }
 export function interleaveParamsBytes(): i32 { return offsetof<InterleaveParams>(); }
+export function adamParamsBytes(): i32 { return offsetof<AdamParams>(); }
+export function normParamsBytes(): i32 { return offsetof<NormParams>(); }
+export function squaresParamsBytes(): i32 { return offsetof<SquaresParams>(); }
+export function clippedSumParamsBytes(): i32 { return offsetof<ClippedSumParams>(); }
+export function randomParamsBytes(): i32 { return offsetof<RandomParams>(); }

@@ -1,7 +1,13 @@
-/** engine/optim/adam.ts against torch.optim.Adam: parameters and moments over five steps. */
+/**
+ * engine/optim/adam.ts (one fused kernel per parameter) against torch.optim.Adam,
+ * parameters and moments over five steps, and against the unfused composition
+ * of element-wise kernels it replaced, on js, wasm and webgpu (skipped without
+ * an adapter unless FEDMED_REQUIRE_WEBGPU=1).
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { memory, optim, tensor, type Tensor } from '../../engine/index.js';
+import { add, div, memory, mul, noGrad, optim, randn, Rng, sqrt, square, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
+import { everyBackend, testOn } from '../helpers/every-backend.js';
 import { assertTensorClose, fixtureTensor, loadFixture, relativeError, unpack, type Packed } from '../helpers/fixtures.js';
 
 interface AdamCase {
@@ -11,36 +17,85 @@ interface AdamCase {
   steps: { grads: (Packed | null)[]; params: Packed[]; expAvg: Packed[]; expAvgSq: Packed[] }[];
 }
 
-for (const c of loadFixture<{ cases: AdamCase[] }>('adam').cases) {
-  test(`${c.name} matches PyTorch over ${c.steps.length} steps (a parameter skipping one)`, async () => {
-    const params: Tensor[] = c.initial.map((p) => fixtureTensor(p, true));
-    const adam = new optim.Adam(params, c.options);
-    for (const [s, step] of c.steps.entries()) {
-      params.forEach((p, i) => {
-        const g = step.grads[i];
-        p.grad = g ? fixtureTensor(g) : null;
-      });
-      const previousOwn = await Promise.all(params.map((p) => p.data()));
-      const before = memory();
-      adam.step();
-      assert.equal(memory(), before, `step ${s + 1} left tensors behind`);
-      for (const [i, p] of params.entries()) {
-        await assertTensorClose(p, step.params[i]!, 1e-5, `step ${s + 1}: parameter ${i}`);
-        // The update itself, so that parameters much larger than lr cannot hide an error in it.
-        const previous = unpack(s === 0 ? c.initial[i]! : c.steps[s - 1]!.params[i]!);
-        const expected = unpack(step.params[i]!);
-        const actual = await p.data();
-        const error = relativeError(Array.from(actual, (v, k) => v - previousOwn[i]![k]!), Array.from(expected, (v, k) => v - previous[k]!));
-        assert.ok(error < 1e-4, `step ${s + 1}: update of parameter ${i}: relative error ${error.toExponential(2)}`);
-        const moments = adam.state()[i]!;
-        await assertTensorClose(moments.m, step.expAvg[i]!, 1e-4, `step ${s + 1}: exp_avg ${i}`);
-        await assertTensorClose(moments.v, step.expAvgSq[i]!, 1e-4, `step ${s + 1}: exp_avg_sq ${i}`);
+/** torch.optim.Adam's step written with element-wise ops, as the optimizer was before its kernel. */
+function unfusedAdamStep(p: Tensor, grad: Tensor, m: Tensor, v: Tensor, step: number, o: Required<optim.AdamOptions>): void {
+  const [b1, b2] = o.betas;
+  noGrad(() =>
+    tidy(() => {
+      const g = add(grad, mul(p, o.weightDecay));
+      m.assign(add(mul(m, b1), mul(g, 1 - b1)));
+      v.assign(add(mul(v, b2), mul(square(g), 1 - b2)));
+      const denom = add(mul(sqrt(v), 1 / Math.sqrt(1 - b2 ** step)), o.eps);
+      p.assign(add(p, mul(div(m, denom), -o.lr / (1 - b1 ** step))));
+    }),
+  );
+}
+
+for (const backend of everyBackend) {
+  for (const c of loadFixture<{ cases: AdamCase[] }>('adam').cases) {
+    testOn(backend, `${c.name} matches PyTorch over ${c.steps.length} steps (a parameter skipping one)`, async () => {
+      const params: Tensor[] = c.initial.map((p) => fixtureTensor(p, true));
+      const adam = new optim.Adam(params, c.options);
+      for (const [s, step] of c.steps.entries()) {
+        params.forEach((p, i) => {
+          const g = step.grads[i];
+          p.grad = g ? fixtureTensor(g) : null;
+        });
+        const previousOwn = await Promise.all(params.map((p) => p.data()));
+        const before = memory();
+        adam.step();
+        assert.equal(memory(), before, `step ${s + 1} left tensors behind`);
+        for (const [i, p] of params.entries()) {
+          await assertTensorClose(p, step.params[i]!, 1e-5, `step ${s + 1}: parameter ${i}`);
+          // The update itself, so that parameters much larger than lr cannot hide an error in it.
+          const previous = unpack(s === 0 ? c.initial[i]! : c.steps[s - 1]!.params[i]!);
+          const expected = unpack(step.params[i]!);
+          const actual = await p.data();
+          const error = relativeError(Array.from(actual, (v, k) => v - previousOwn[i]![k]!), Array.from(expected, (v, k) => v - previous[k]!));
+          assert.ok(error < 1e-4, `step ${s + 1}: update of parameter ${i}: relative error ${error.toExponential(2)}`);
+          const moments = adam.state()[i]!;
+          await assertTensorClose(moments.m, step.expAvg[i]!, 1e-4, `step ${s + 1}: exp_avg ${i}`);
+          await assertTensorClose(moments.v, step.expAvgSq[i]!, 1e-4, `step ${s + 1}: exp_avg_sq ${i}`);
+        }
+        adam.zeroGrad();
       }
-      adam.zeroGrad();
+      adam.dispose();
+      params.forEach((p) => p.dispose());
+    });
+  }
+
+  testOn(backend, 'the fused kernel equals the unfused composition over three steps (odd sizes, one past the threading threshold; weight decay)', async () => {
+    const rng = new Rng(7);
+    const options = { lr: 0.01, betas: [0.8, 0.99] as [number, number], eps: 1e-6, weightDecay: 0.05 };
+    const fused = [randn([5, 37], { rng, requiresGrad: true }), randn([70001], { rng, requiresGrad: true })];
+    const reference = fused.map((p) => p.alias()); // shares the starting values; the optimizer's in-place update must not touch them
+    const moments = fused.map((p) => ({ m: zeros(p.shape), v: zeros(p.shape) }));
+    const adam = new optim.Adam(fused, options);
+    for (let step = 1; step <= 3; step++) {
+      const grads = fused.map((p) => randn(p.shape, { rng }));
+      fused.forEach((p, i) => (p.grad = grads[i]!));
+      adam.step();
+      reference.forEach((p, i) => unfusedAdamStep(p, grads[i]!, moments[i]!.m, moments[i]!.v, step, options));
+      for (const [i, p] of fused.entries()) {
+        p.grad = null;
+        grads[i]!.dispose();
+        await assertClose(p, reference[i]!, `step ${step}: parameter ${i}`);
+        await assertClose(adam.state()[i]!.m, moments[i]!.m, `step ${step}: exp_avg ${i}`);
+        await assertClose(adam.state()[i]!.v, moments[i]!.v, `step ${step}: exp_avg_sq ${i}`);
+      }
     }
+    for (const t of [...fused, ...reference, ...moments.flatMap(({ m, v }) => [m, v])]) t.dispose();
     adam.dispose();
-    params.forEach((p) => p.dispose());
   });
+}
+
+/** Element-wise to 1e-5 relative to the larger of the value and the tensor's largest value. */
+async function assertClose(actual: Tensor, expected: Tensor, what: string): Promise<void> {
+  const [a, e] = [await actual.data(), await expected.data()];
+  const scale = e.reduce((s, x) => Math.max(s, Math.abs(x)), 0);
+  for (let i = 0; i < e.length; i++) {
+    if (!(Math.abs(a[i]! - e[i]!) <= 1e-5 * Math.max(Math.abs(e[i]!), scale))) assert.unreachable(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
+  }
 }
 
 test('Adam state saved mid-run and restored continues exactly like the uninterrupted optimizer', async () => {

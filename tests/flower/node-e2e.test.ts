@@ -154,19 +154,18 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
 });
 
 test("heartbeats go on from their own thread while a round's training keeps the node's main thread busy", async () => {
-  const { server, global, params } = await initialGlobal([...tiny, '--clients', '2']);
+  const { server, global } = await initialGlobal([...tiny, '--clients', '2']);
   const standIn = await SuperLinkStandIn.start();
-  const node = new NodeProcess(standIn.address, path.join(tempDir(), 'a'), ['--part', '1/2', ...nodeFlags, '--heartbeat-interval', '10', '--local-epochs', '8']);
+  const node = new NodeProcess(standIn.address, path.join(tempDir(), 'a'), ['--part', '1/2', ...nodeFlags, '--heartbeat-interval', '10', '--local-epochs', '16']);
   try {
     const id = await node.joined;
     const sent = Date.now();
-    const [reply] = await fedAvgRound(standIn, standIn.createRun(), [id], global, 1, 60000, 8n);
+    const [reply] = await fedAvgRound(standIn, standIn.createRun(), [id], global, 1, 120000, 16n);
     const replied = Date.now();
     assert.ok(reply?.content, 'the round was answered');
     const beats = standIn.calls.filter((c) => c.nodeId === id && c.method === 'sendNodeHeartbeat' && c.at > sent + 1000 && c.at < replied);
-    assert.ok(replied - sent > 6000, `the round took ${replied - sent} ms, longer than a heartbeat period (3.5-4.5 s)`);
+    assert.ok(replied - sent > 5600, `the round took ${replied - sent} ms, more than a heartbeat period (3.5-4.5 s) after the first second`);
     assert.ok(beats.length >= 1, `no heartbeat during a ${replied - sent} ms round`);
-    void params;
   } finally {
     node.child.kill('SIGKILL');
     standIn.stop();

@@ -5,6 +5,10 @@
 import type { Backend, Handle, MemoryInfo } from '../../backend.js';
 import { binary, fill, unary } from './elementwise.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter, matmul } from './conv.js';
+import { clippedSumWithNoise, sumSquaresPerSample } from './dp.js';
+import { instanceNorm, instanceNormBackward } from './norm.js';
+import { adam } from './optim.js';
+import { randomNormal } from './random.js';
 import { copy, reduceSum } from './reduce.js';
 import { avgPool2d, avgPool2dBackward, padReflect, padReflectBackward, upsampleNearest, upsampleNearestBackward } from './resample.js';
 import { arr, JsHandle } from './storage.js';
@@ -58,4 +62,10 @@ export class JsBackend implements Backend {
   upsampleNearestBackward = upsampleNearestBackward;
   padReflect = padReflect;
   padReflectBackward = padReflectBackward;
+  instanceNorm = instanceNorm;
+  instanceNormBackward = instanceNormBackward;
+  sumSquaresPerSample = sumSquaresPerSample;
+  clippedSumWithNoise = clippedSumWithNoise;
+  adam = adam;
+  randomNormal = randomNormal;
 }

@@ -7,8 +7,8 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Activation, type Backend, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
-  type MemoryInfo, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
+  type Activation, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
+  type MemoryInfo, type NormGeometry, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
 import { WasmContext, type KernelExports } from './context.js';
@@ -18,7 +18,11 @@ import { matmul, scratchFloats } from './gemm.js';
 import { Heap } from './heap.js';
 import { checkLayouts, paramsBytes } from './params.js';
 import { ThreadPool } from './pool.js';
+import * as dp from './dp.js';
+import * as norm from './norm.js';
+import { adam } from './optim.js';
 import { kernelTable } from './protocol.js';
+import { randomNormal } from './random.js';
 import * as resample from './resample.js';
 
 export interface WasmOptions {
@@ -135,6 +139,11 @@ export class WasmBackend implements Backend {
     return h.at;
   }
 
+  /** A handle's byte offset, or 0 (the kernels' "absent") for null. */
+  private optional(h: Handle | null): number {
+    return h ? this.at(h) : 0;
+  }
+
   alloc(size: number): Handle {
     const at = this.heap.alloc(size * 4);
     this.heap.f32.fill(0, at >> 2, (at >> 2) + size);
@@ -186,11 +195,11 @@ export class WasmBackend implements Backend {
   }
 
   conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation: Activation | null = null): void {
-    this.ctx.scoped(() => conv.conv2d(this.ctx, this.at(x), this.at(w), bias ? this.at(bias) : 0, this.at(y), g, activation));
+    this.ctx.scoped(() => conv.conv2d(this.ctx, this.at(x), this.at(w), this.optional(bias), this.at(y), g, activation));
   }
 
   conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry, bias: Handle | null = null, activation: Activation | null = null): void {
-    this.ctx.scoped(() => conv.conv2dBackwardData(this.ctx, this.at(dy), this.at(w), this.at(dx), g, bias ? this.at(bias) : 0, activation));
+    this.ctx.scoped(() => conv.conv2dBackwardData(this.ctx, this.at(dy), this.at(w), this.at(dx), g, this.optional(bias), activation));
   }
 
   conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void {
@@ -223,6 +232,31 @@ export class WasmBackend implements Backend {
 
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void {
     resample.padReflectBackward(this.ctx, this.at(dy), this.at(dx), g);
+  }
+
+  instanceNorm(x: Handle, weight: Handle | null, bias: Handle | null, y: Handle, stats: Handle, g: NormGeometry): void {
+    norm.instanceNorm(this.ctx, { x: this.at(x), weight: this.optional(weight), bias: this.optional(bias), y: this.at(y), stats: this.at(stats) }, g);
+  }
+
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void {
+    const pointers = { x: this.at(x), stats: this.at(stats), dy: this.at(dy), weight: this.optional(weight), dx: this.at(dx), dWeight: this.at(dWeight), dBias: this.at(dBias) };
+    norm.instanceNormBackward(this.ctx, pointers, g);
+  }
+
+  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void {
+    dp.sumSquaresPerSample(this.ctx, this.at(x), this.at(squares), squares.size, size, accumulate);
+  }
+
+  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void {
+    dp.clippedSumWithNoise(this.ctx, this.at(x), this.at(factors), this.at(y), g);
+  }
+
+  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {
+    adam(this.ctx, this.at(param), this.at(grad), this.at(m), this.at(v), param.size, s);
+  }
+
+  randomNormal(y: Handle, key: RandomKey): void {
+    randomNormal(this.ctx, this.at(y), y.size, key);
   }
 }
 

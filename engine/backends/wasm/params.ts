@@ -53,6 +53,28 @@ export const interleaveLayout = layout(
   ['activationAlpha'],
 );
 
+export const adamLayout = layout(
+  'adam',
+  ['param', 'grad', 'm', 'v', 'n', 'chunk', 'beta1', 'beta2', 'eps', 'weightDecay', 'stepSize', 'sqrtCorrection2'],
+  ['beta1', 'beta2', 'eps', 'weightDecay', 'stepSize', 'sqrtCorrection2'],
+);
+
+export const normLayout = layout(
+  'norm',
+  ['x', 'weight', 'bias', 'y', 'stats', 'dy', 'dx', 'dWeight', 'dBias', 'planes', 'channels', 'size', 'eps'],
+  ['eps'],
+);
+
+export const squaresLayout = layout('squares', ['x', 'squares', 'batch', 'size', 'accumulate']);
+
+export const clippedSumLayout = layout(
+  'clippedSum',
+  ['x', 'factors', 'y', 'batch', 'size', 'seed', 'counter', 'chunk', 'noiseStd', 'scale'],
+  ['noiseStd', 'scale'],
+);
+
+export const randomLayout = layout('random', ['y', 'n', 'seed', 'counter', 'chunk']);
+
 export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
 
 /** Writes `values` at byte offset `at` in the layout's order. */
@@ -68,7 +90,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout];
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

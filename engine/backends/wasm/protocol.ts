@@ -11,7 +11,8 @@
 export const parallelKernels = [
   'unary', 'binary', 'reduceSum', 'sumSplits', 'copy',
   'avgPool2d', 'avgPool2dBackward', 'upsampleNearest', 'upsampleNearestBackward', 'padReflect', 'padReflectBackward',
-  'relayout', 'packRows', 'interleavePhases', 'packA', 'gemm',
+  'relayout', 'packRows', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal', 'instanceNorm', 'instanceNormBackward',
+  'sumSquaresPerSample', 'clippedSumWithNoise',
 ] as const;
 
 export type ParallelKernel = (typeof parallelKernels)[number];

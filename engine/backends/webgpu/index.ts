@@ -8,22 +8,29 @@
 import {
   BackendUnavailableError,
   type Activation,
+  type AdamStep,
   type Backend,
   type BinaryOp,
   type BroadcastGeometry,
+  type ClippedSumGeometry,
   type ConvGeometry,
   type CopyGeometry,
   type Handle,
   type MatmulGeometry,
   type MemoryInfo,
+  type NormGeometry,
   type PadGeometry,
   type PoolGeometry,
+  type RandomKey,
   type ReduceGeometry,
   type UnaryOp,
   type UpsampleGeometry,
 } from '../../backend.js';
 import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
+import * as dp from './dp.js';
+import * as norm from './norm.js';
+import { adam } from './optim.js';
 import { reduceSum } from './reduce.js';
 import * as resample from './resample.js';
 import { GpuRuntime } from './runtime.js';
@@ -162,5 +169,29 @@ export class WebGpuBackend implements Backend {
 
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void {
     resample.padReflectBackward(this.runtime, dy, dx, g);
+  }
+
+  instanceNorm(x: Handle, weight: Handle | null, bias: Handle | null, y: Handle, stats: Handle, g: NormGeometry): void {
+    norm.instanceNorm(this.runtime, x, weight, bias, y, stats, g);
+  }
+
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void {
+    norm.instanceNormBackward(this.runtime, x, stats, dy, weight, dx, dWeight, dBias, g);
+  }
+
+  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void {
+    dp.sumSquaresPerSample(this.runtime, x, squares, size, accumulate);
+  }
+
+  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void {
+    dp.clippedSumWithNoise(this.runtime, x, factors, y, g);
+  }
+
+  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {
+    adam(this.runtime, param, grad, m, v, s);
+  }
+
+  randomNormal(y: Handle, key: RandomKey): void {
+    dp.randomNormal(this.runtime, y, key);
   }
 }

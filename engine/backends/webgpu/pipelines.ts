@@ -4,7 +4,9 @@
  * Every shader family binds the same way: binding 0 its uniform struct (at a
  * dynamic offset into the batch's uniform buffer), binding 1 the output,
  * bindings 2... the inputs. The layouts are explicit, so that entry points
- * of one family can share bind groups' shape whatever they read. A pipeline
+ * of one family can share bind groups' shape whatever they read. The
+ * optimizer and norm families also write their first inputs (state updated
+ * in place; statistics and affine gradients). A pipeline
  * is cached by (shader, entry point, override constants).
  */
 import { shaders, type ShaderName } from './shaders.generated.js';
@@ -18,7 +20,13 @@ const inputCount: Record<ShaderName, number> = {
   elementwise: 2,
   reduce: 1,
   resample: 1,
+  optim: 3,
+  norm: 6,
+  dp: 2,
 };
+
+/** Inputs, counted from the first, that the kernels also write (optimizer state updated in place, norm statistics). */
+const writableInputs: Partial<Record<ShaderName, number>> = { optim: 2, norm: 2 };
 
 export type Constants = Readonly<Record<string, number | boolean>>;
 
@@ -26,6 +34,8 @@ export interface Pipeline {
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   readonly inputs: number;
+  /** Of those, how many (from the first) the kernels may write. */
+  readonly writable: number;
 }
 
 export class PipelineCache {
@@ -52,7 +62,7 @@ export class PipelineCache {
           constants: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])),
         },
       });
-      cached = { pipeline, layout: layout.group, inputs: inputCount[shader] };
+      cached = { pipeline, layout: layout.group, inputs: inputCount[shader], writable: writableInputs[shader] ?? 0 };
       this.pipelines.set(key, cached);
     }
     return cached;
@@ -80,7 +90,10 @@ export class PipelineCache {
         { binding: 0, visibility, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: UNIFORM_BYTES } },
         { binding: 1, visibility, buffer: { type: 'storage' } },
       ];
-      for (let i = 0; i < inputCount[shader]; i++) entries.push({ binding: 2 + i, visibility, buffer: { type: 'read-only-storage' } });
+      const writable = writableInputs[shader] ?? 0;
+      for (let i = 0; i < inputCount[shader]; i++) {
+        entries.push({ binding: 2 + i, visibility, buffer: { type: i < writable ? 'storage' : 'read-only-storage' } });
+      }
       const group = this.device.createBindGroupLayout({ label: shader, entries });
       l = { group, pipeline: this.device.createPipelineLayout({ label: shader, bindGroupLayouts: [group] }) };
       this.layouts.set(shader, l);

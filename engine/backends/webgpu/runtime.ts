@@ -65,8 +65,9 @@ export class GpuRuntime {
   private readonly readback: BufferPool;
   private readonly uniformBuffer: GPUBuffer;
   private readonly uniformData = new Uint8Array(BATCH_DISPATCHES * UNIFORM_BYTES);
-  /** Bound to bindings a kernel does not use. */
+  /** Bound to bindings a kernel does not use: one for read-only bindings, one for writable ones (a buffer cannot be both in one dispatch). */
   private readonly unused: GPUBuffer;
+  private readonly unusedWritable: GPUBuffer;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
@@ -89,6 +90,7 @@ export class GpuRuntime {
     this.readback = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, READBACK_POOL_BYTES);
     this.uniformBuffer = device.createBuffer({ size: this.uniformData.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.unused = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+    this.unusedWritable = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
     this.lostSignal = device.lost.then((info) => {
       const error = new DeviceLostError(`webgpu: the GPU device was lost (${info.reason}): ${info.message || 'no reason given'}; the tensors on it are gone`);
       this.failure = error;
@@ -196,12 +198,14 @@ export class GpuRuntime {
     if (this.dispatches === BATCH_DISPATCHES) this.flush();
     const slot = this.dispatches++ * UNIFORM_BYTES;
     this.uniformData.set(call.uniforms.bytes(), slot);
-    const { pipeline, layout, inputs: inputBindings } = this.pipelines.get(call.shader, call.entry, call.constants ?? {});
+    const { pipeline, layout, inputs: inputBindings, writable } = this.pipelines.get(call.shader, call.entry, call.constants ?? {});
     const entries: GPUBindGroupEntry[] = [
       { binding: 0, resource: { buffer: this.uniformBuffer, size: UNIFORM_BYTES } },
       { binding: 1, resource: { buffer: output.buffer } },
     ];
-    for (let i = 0; i < inputBindings; i++) entries.push({ binding: 2 + i, resource: { buffer: inputs[i]?.buffer ?? this.unused } });
+    for (let i = 0; i < inputBindings; i++) {
+      entries.push({ binding: 2 + i, resource: { buffer: inputs[i]?.buffer ?? (i < writable ? this.unusedWritable : this.unused) } });
+    }
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, this.device.createBindGroup({ layout, entries }), [slot]);

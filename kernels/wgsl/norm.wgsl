@@ -1,0 +1,102 @@
+// Instance normalisation, forward and backward (engine/backend.ts `instanceNorm`,
+// `instanceNormBackward`): one workgroup per plane (planes beyond the grid in a workgroup-stride
+// loop), its invocations striding over the plane's values and adding their partial sums in
+// workgroup memory. Weight and bias are optional (hasWeight, hasBias); the stats and the affine
+// gradients are written through bindings 2 and 3, which this family may write.
+
+struct NormUniforms {
+  planes: u32,
+  channels: u32,
+  size: u32,
+  hasWeight: u32,
+  hasBias: u32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> u: NormUniforms;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>; // forward: y; backward: dx
+@group(0) @binding(2) var<storage, read_write> side0: array<f32>; // forward: stats; backward: dWeight
+@group(0) @binding(3) var<storage, read_write> side1: array<f32>; // backward: dBias
+@group(0) @binding(4) var<storage, read> x: array<f32>;
+@group(0) @binding(5) var<storage, read> weight: array<f32>;
+@group(0) @binding(6) var<storage, read> third: array<f32>; // forward: bias; backward: stats
+@group(0) @binding(7) var<storage, read> dy: array<f32>;
+
+override WG: u32 = 256;
+
+var<workgroup> partial: array<vec2f, WG>;
+
+/** The workgroup's sums of its invocations' (a, b), left in partial[0]. */
+fn workgroupSum(lid: u32, value: vec2f) -> vec2f {
+  partial[lid] = value;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lid < half) {
+      partial[lid] += partial[lid + half];
+    }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier(); // before partial is reused
+  return total;
+}
+
+fn weightOf(plane: u32) -> f32 {
+  return select(1.0, weight[plane % u.channels], u.hasWeight != 0u);
+}
+
+@compute @workgroup_size(WG)
+fn instanceNorm(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(num_workgroups) wgs: vec3u) {
+  let n = f32(u.size);
+  for (var plane = wid.x; plane < u.planes; plane += wgs.x) {
+    let at = plane * u.size;
+    var s = 0.0;
+    for (var i = lid.x; i < u.size; i += WG) {
+      s += x[at + i];
+    }
+    let mean = workgroupSum(lid.x, vec2f(s, 0.0)).x / n;
+    var squares = 0.0;
+    for (var i = lid.x; i < u.size; i += WG) {
+      let d = x[at + i] - mean;
+      squares += d * d;
+    }
+    let rstd = 1.0 / sqrt(workgroupSum(lid.x, vec2f(squares, 0.0)).x / n + u.eps);
+    let scale = weightOf(plane) * rstd;
+    let shift = select(0.0, third[plane % u.channels], u.hasBias != 0u) - mean * scale;
+    for (var i = lid.x; i < u.size; i += WG) {
+      out[at + i] = x[at + i] * scale + shift;
+    }
+    if (lid.x == 0u) {
+      side0[plane] = mean;
+      side0[u.planes + plane] = rstd;
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn instanceNormBackward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(num_workgroups) wgs: vec3u) {
+  let n = f32(u.size);
+  for (var plane = wid.x; plane < u.planes; plane += wgs.x) {
+    let at = plane * u.size;
+    let mean = third[plane];
+    let rstd = third[u.planes + plane];
+    var sums = vec2f(0.0, 0.0); // dy, dy (x - mean)
+    for (var i = lid.x; i < u.size; i += WG) {
+      let g = dy[at + i];
+      sums += vec2f(g, g * (x[at + i] - mean));
+    }
+    let total = workgroupSum(lid.x, sums);
+    let sumDyXhat = total.y * rstd;
+    if (lid.x == 0u) {
+      side0[plane] = sumDyXhat;
+      side1[plane] = total.x;
+    }
+    // dx = w rstd (dy - mean(dy) - xhat mean(dy xhat)), xhat = (x - mean) rstd
+    let scale = weightOf(plane) * rstd;
+    let meanDy = total.x / n;
+    let slope = sumDyXhat * rstd / n;
+    for (var i = lid.x; i < u.size; i += WG) {
+      out[at + i] = scale * (dy[at + i] - meanDy - (x[at + i] - mean) * slope);
+    }
+  }
+}

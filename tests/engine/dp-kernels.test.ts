@@ -1,0 +1,61 @@
+/**
+ * DP-SGD's kernels on js, wasm and webgpu: perSampleSquaredNorms and
+ * clippedSumWithNoise equal the compositions of element-wise ops,
+ * reductions and randomNormal they replace.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  add, clippedSumWithNoise, mul, perSampleSquaredNorms, randn, randomNormal, reshape, Rng, square, sum, tidy, type Tensor,
+} from '../../engine/index.js';
+import { everyBackend, testOn } from '../helpers/every-backend.js';
+
+async function assertClose(actual: Tensor, expected: Tensor, what: string): Promise<void> {
+  assert.equal(actual.shape, expected.shape, `${what}: shape`);
+  const [a, e] = [await actual.data(), await expected.data()];
+  const scale = e.reduce((s, v) => Math.max(s, Math.abs(v)), 0);
+  for (let i = 0; i < e.length; i++) {
+    if (!(Math.abs(a[i]! - e[i]!) <= 1e-4 * Math.max(Math.abs(e[i]!), scale))) assert.unreachable(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
+  }
+}
+
+// Odd sizes (a block of four cut short), and one past wasm's threading threshold.
+const shapes = [[3, 5, 7], [3, 11], [3, 40001]];
+
+for (const backend of everyBackend) {
+  testOn(backend, 'perSampleSquaredNorms over several tensors equals the sum of their per-sample sums of squares', async () => {
+    const rng = new Rng(5);
+    const grads = shapes.map((s) => randn(s, { rng }));
+    const expected = tidy(() => grads.map((g) => sum(square(g), g.shape.slice(1).map((_, i) => i + 1))).reduce((a, b) => add(a, b)));
+    const actual = perSampleSquaredNorms(grads);
+    await assertClose(actual, expected, 'squared norms');
+    for (const t of [...grads, expected, actual]) t.dispose();
+  });
+
+  testOn(backend, 'clippedSumWithNoise equals the factor-weighted sum plus scaled randomNormal noise, times the scale', async () => {
+    const rng = new Rng(6);
+    const factors = randn([3], { rng });
+    for (const [k, shape] of shapes.entries()) {
+      const perSample = randn(shape, { rng });
+      const key = { seed: 99, counter: k };
+      const options = { noiseStd: 1.3, scale: 0.25, key };
+      const expected = tidy(() => {
+        const summed = sum(mul(perSample, reshape(factors, [3, ...shape.slice(1).map(() => 1)])), [0]);
+        return mul(add(summed, mul(randomNormal(shape.slice(1), key), options.noiseStd)), options.scale);
+      });
+      const actual = clippedSumWithNoise(perSample, factors, options);
+      await assertClose(actual, expected, `[${shape}]`);
+      for (const t of [perSample, expected, actual]) t.dispose();
+    }
+    factors.dispose();
+  });
+}
+
+test('the DP kernels refuse mismatched batches and bad keys', () => {
+  const a = randn([2, 3]);
+  assert.throws(() => perSampleSquaredNorms([a, randn([3, 3])]), /does not have the batch size 2/);
+  assert.throws(() => clippedSumWithNoise(a, randn([3]), { noiseStd: 1, scale: 1, key: { seed: 0, counter: 0 } }), /one factor per sample \(2\)/);
+  assert.throws(() => clippedSumWithNoise(a, randn([2]), { noiseStd: 1, scale: 1, key: { seed: -1, counter: 0 } }), /seed must be a whole number/);
+});
+
+test.run();
