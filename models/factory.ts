@@ -2,6 +2,7 @@
 import { manualSeed } from '../engine/index.js';
 import { CycleGan } from './cyclegan/model.js';
 import { modelNames, resolveOptions, type GanModel, type ModelName, type ModelOptions } from './gan_model.js';
+import { Hlhgan } from './hlhgan/model.js';
 import { Munit } from './munit/model.js';
 import { Unit } from './unit/model.js';
 
@@ -11,6 +12,7 @@ const sizeRules: Record<ModelName, { multiple: number; min: number }> = {
   'cyclegan-resnet': { multiple: 4, min: 24 },
   unit: { multiple: 4, min: 16 },
   munit: { multiple: 4, min: 64 }, // the third scale sees a quarter of the side
+  hlhgan: { multiple: 8, min: 32 }, // the low discriminator halves the half-size image twice
 };
 
 /**
@@ -37,6 +39,8 @@ export function createModel(name: ModelName, options: ModelOptions = {}): GanMod
       return new Unit(resolved);
     case 'munit':
       return new Munit(resolved);
+    case 'hlhgan':
+      return new Hlhgan(resolved);
     default:
       return name satisfies never;
   }

@@ -6,7 +6,7 @@
  */
 import type { nn, optim, Tensor } from '../engine/index.js';
 
-export const modelNames = ['cyclegan', 'cyclegan-resnet', 'unit', 'munit'] as const;
+export const modelNames = ['cyclegan', 'cyclegan-resnet', 'unit', 'munit', 'hlhgan'] as const;
 export type ModelName = (typeof modelNames)[number];
 
 export type Direction = 'a2b' | 'b2a';
@@ -31,7 +31,7 @@ export interface LossWeights {
   cycle: number;
   /** Identity term; 5 for 'standard', 10 for 'reference' unless given. */
   identity: number;
-  /** UNIT/MUNIT image reconstruction |dec_a(enc_a(a)) - a| (the code's lambda_identity, 10). */
+  /** UNIT/MUNIT image reconstruction |dec_a(enc_a(a)) - a| (the code's lambda_identity, 10); HLHGAN's upgrade term. */
   recon: number;
   /** UNIT's KL terms mean(mu^2), on the images' and on the translations' codes alike. */
   kl: number;

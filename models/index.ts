@@ -24,4 +24,5 @@ export { UnitDecoder, UnitDiscriminator, UnitEncoder } from './unit/networks.js'
 export { MunitEncoder } from './munit/encoder.js';
 export { MunitDecoder } from './munit/decoder.js';
 export { MultiScaleDiscriminator } from './munit/discriminator.js';
+export { Degrader, HighLowHigh, LowDiscriminator, Upgrader } from './hlhgan/networks.js';
 export { ResidualBlock } from './blocks.js';
