@@ -29,6 +29,11 @@ export function createModel(name: ModelName, options: ModelOptions = {}): GanMod
   if (!Number.isInteger(size) || size % rule.multiple !== 0 || size < rule.min) {
     throw new Error(`createModel: ${name} needs a size that is a multiple of ${rule.multiple} and at least ${rule.min}, got ${size}`);
   }
+  const { discriminators } = resolved;
+  if (!Number.isInteger(discriminators) || discriminators < 1) throw new Error(`createModel: discriminators must be a whole number >= 1, got ${discriminators}`);
+  if (discriminators > 1 && name !== 'cyclegan' && name !== 'cyclegan-resnet') {
+    throw new Error(`createModel: averaged discriminators (${discriminators}) are CycleGAN's ablation; ${name} has one per domain`);
+  }
   manualSeed(resolved.seed);
   switch (name) {
     case 'cyclegan':

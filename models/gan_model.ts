@@ -45,6 +45,11 @@ export interface ModelOptions {
   /** Side of the square training images (256 by default); checked against each model's needs and each batch. */
   size?: number;
   identity?: IdentityVariant;
+  /**
+   * CycleGAN only: K discriminators per domain whose scores are averaged
+   * (the paper's centralized ablation with K = the clients, Tables 5-6). 1 by default.
+   */
+  discriminators?: number;
   /** Seeds parameter initialisation and the models' own noise. REFERENCE.md: 3. */
   seed?: number;
   /** Adam for generators and discriminators alike: lr 1e-4, betas (0.5, 0.999) (REFERENCE.md). */
@@ -70,6 +75,7 @@ export function resolveOptions(options: ModelOptions): ResolvedOptions {
     width: options.width ?? 64,
     size: options.size ?? 256,
     identity,
+    discriminators: options.discriminators ?? 1,
     seed: options.seed ?? 3,
     lr: options.lr ?? 1e-4,
     betas: options.betas ?? [0.5, 0.999],

@@ -19,7 +19,7 @@ export {
 export { detach, type Discriminator } from './gan_base.js';
 export { UNetGenerator } from './cyclegan/generator_unet.js';
 export { ResnetGenerator } from './cyclegan/generator_resnet.js';
-export { CycleDiscriminator } from './cyclegan/discriminator.js';
+export { AveragedDiscriminator, CycleDiscriminator } from './cyclegan/discriminator.js';
 export { UnitDecoder, UnitDiscriminator, UnitEncoder } from './unit/networks.js';
 export { MunitEncoder } from './munit/encoder.js';
 export { MunitDecoder } from './munit/decoder.js';

@@ -9,12 +9,14 @@
  *    identity 'standard': 5 (|G_ab(b) - b| + |G_ba(a) - a|);
  *    'reference': 10 (|G_ba(fake_a) - fake_a| + |G_ab(fake_b) - fake_b|).
  * D: 0.5 [LS(D_a(a), 1) + LS(D_a(fake_a), 0)] + the same for D_b, fakes detached.
+ * With options.discriminators = K > 1, each D is K discriminators whose scores
+ * are averaged before every loss (AveragedDiscriminator).
  */
 import { add, type nn, type Tensor } from '../../engine/index.js';
 import { GanBase, lsganDiscriminatorLoss, type Discriminator, type GeneratorLossParts, type LossParts } from '../gan_base.js';
 import type { Batch, Direction, ResolvedOptions } from '../gan_model.js';
 import { l1, lsgan, weightedSum } from '../losses.js';
-import { CycleDiscriminator } from './discriminator.js';
+import { AveragedDiscriminator, CycleDiscriminator } from './discriminator.js';
 import { ResnetGenerator } from './generator_resnet.js';
 import { UNetGenerator } from './generator_unet.js';
 
@@ -26,9 +28,14 @@ export type Generators = {
 };
 
 type Discriminators = {
-  discriminatorA: CycleDiscriminator;
-  discriminatorB: CycleDiscriminator;
+  discriminatorA: CycleDiscriminator | AveragedDiscriminator;
+  discriminatorB: CycleDiscriminator | AveragedDiscriminator;
 };
+
+/** One discriminator, or `count` of them with their scores averaged (the paper's Tables 5-6). */
+function discriminator(width: number, count: number): CycleDiscriminator | AveragedDiscriminator {
+  return count === 1 ? new CycleDiscriminator(width) : new AveragedDiscriminator(width, count);
+}
 
 function generator(kind: CycleGenerator, width: number): nn.Module {
   return kind === 'unet' ? new UNetGenerator(width) : new ResnetGenerator(width);
@@ -72,7 +79,7 @@ export class CycleGan extends GanBase<Generators, Discriminators> {
       kind === 'unet' ? 'cyclegan' : 'cyclegan-resnet',
       options,
       { generatorAB: generator(kind, options.width), generatorBA: generator(kind, options.width) },
-      { discriminatorA: new CycleDiscriminator(options.width), discriminatorB: new CycleDiscriminator(options.width) },
+      { discriminatorA: discriminator(options.width, options.discriminators), discriminatorB: discriminator(options.width, options.discriminators) },
     );
   }
 
