@@ -25,7 +25,7 @@ test('createModel refuses bad names, widths and sizes with one line saying what'
     }
     return 'accepted';
   };
-  assert.match(refusal(() => createModel('pix2pix' as ModelName)), /unknown model 'pix2pix'; choose one of cyclegan, cyclegan-resnet, unit, munit/);
+  assert.match(refusal(() => createModel('pix2pix' as ModelName)), /unknown model 'pix2pix'; choose one of cyclegan, cyclegan-resnet, unit, munit, hlhgan/);
   assert.match(refusal(() => createModel('unit', { width: 0, size: 32 })), /width must be a whole number >= 1, got 0/);
   assert.match(refusal(() => createModel('cyclegan', { width: 2, size: 48 })), /cyclegan needs a size that is a multiple of 32 and at least 32, got 48/);
   assert.match(refusal(() => createModel('munit', { width: 2, size: 32 })), /munit needs a size that is a multiple of 4 and at least 64, got 32/);
