@@ -2,6 +2,7 @@
 import { manualSeed } from '../engine/index.js';
 import { CycleGan } from './cyclegan/model.js';
 import { modelNames, resolveOptions, type GanModel, type ModelName, type ModelOptions } from './gan_model.js';
+import { Hlhgan } from './hlhgan/model.js';
 import { Munit } from './munit/model.js';
 import { Unit } from './unit/model.js';
 
@@ -11,6 +12,7 @@ const sizeRules: Record<ModelName, { multiple: number; min: number }> = {
   'cyclegan-resnet': { multiple: 4, min: 24 },
   unit: { multiple: 4, min: 16 },
   munit: { multiple: 4, min: 64 }, // the third scale sees a quarter of the side
+  hlhgan: { multiple: 8, min: 32 }, // the low discriminator halves the half-size image twice
 };
 
 /**
@@ -27,6 +29,11 @@ export function createModel(name: ModelName, options: ModelOptions = {}): GanMod
   if (!Number.isInteger(size) || size % rule.multiple !== 0 || size < rule.min) {
     throw new Error(`createModel: ${name} needs a size that is a multiple of ${rule.multiple} and at least ${rule.min}, got ${size}`);
   }
+  const { discriminators } = resolved;
+  if (!Number.isInteger(discriminators) || discriminators < 1) throw new Error(`createModel: discriminators must be a whole number >= 1, got ${discriminators}`);
+  if (discriminators > 1 && name !== 'cyclegan' && name !== 'cyclegan-resnet') {
+    throw new Error(`createModel: averaged discriminators (${discriminators}) are CycleGAN's ablation; ${name} has one per domain`);
+  }
   manualSeed(resolved.seed);
   switch (name) {
     case 'cyclegan':
@@ -37,6 +44,8 @@ export function createModel(name: ModelName, options: ModelOptions = {}): GanMod
       return new Unit(resolved);
     case 'munit':
       return new Munit(resolved);
+    case 'hlhgan':
+      return new Hlhgan(resolved);
     default:
       return name satisfies never;
   }

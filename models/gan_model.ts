@@ -6,7 +6,7 @@
  */
 import type { nn, optim, Tensor } from '../engine/index.js';
 
-export const modelNames = ['cyclegan', 'cyclegan-resnet', 'unit', 'munit'] as const;
+export const modelNames = ['cyclegan', 'cyclegan-resnet', 'unit', 'munit', 'hlhgan'] as const;
 export type ModelName = (typeof modelNames)[number];
 
 export type Direction = 'a2b' | 'b2a';
@@ -31,7 +31,7 @@ export interface LossWeights {
   cycle: number;
   /** Identity term; 5 for 'standard', 10 for 'reference' unless given. */
   identity: number;
-  /** UNIT/MUNIT image reconstruction |dec_a(enc_a(a)) - a| (the code's lambda_identity, 10). */
+  /** UNIT/MUNIT image reconstruction |dec_a(enc_a(a)) - a| (the code's lambda_identity, 10); HLHGAN's upgrade term. */
   recon: number;
   /** UNIT's KL terms mean(mu^2), on the images' and on the translations' codes alike. */
   kl: number;
@@ -45,6 +45,11 @@ export interface ModelOptions {
   /** Side of the square training images (256 by default); checked against each model's needs and each batch. */
   size?: number;
   identity?: IdentityVariant;
+  /**
+   * CycleGAN only: K discriminators per domain whose scores are averaged
+   * (the paper's centralized ablation with K = the clients, Tables 5-6). 1 by default.
+   */
+  discriminators?: number;
   /** Seeds parameter initialisation and the models' own noise. REFERENCE.md: 3. */
   seed?: number;
   /** Adam for generators and discriminators alike: lr 1e-4, betas (0.5, 0.999) (REFERENCE.md). */
@@ -70,6 +75,7 @@ export function resolveOptions(options: ModelOptions): ResolvedOptions {
     width: options.width ?? 64,
     size: options.size ?? 256,
     identity,
+    discriminators: options.discriminators ?? 1,
     seed: options.seed ?? 3,
     lr: options.lr ?? 1e-4,
     betas: options.betas ?? [0.5, 0.999],

@@ -19,9 +19,10 @@ export {
 export { detach, type Discriminator } from './gan_base.js';
 export { UNetGenerator } from './cyclegan/generator_unet.js';
 export { ResnetGenerator } from './cyclegan/generator_resnet.js';
-export { CycleDiscriminator } from './cyclegan/discriminator.js';
+export { AveragedDiscriminator, CycleDiscriminator } from './cyclegan/discriminator.js';
 export { UnitDecoder, UnitDiscriminator, UnitEncoder } from './unit/networks.js';
 export { MunitEncoder } from './munit/encoder.js';
 export { MunitDecoder } from './munit/decoder.js';
 export { MultiScaleDiscriminator } from './munit/discriminator.js';
+export { Degrader, HighLowHigh, LowDiscriminator, Upgrader } from './hlhgan/networks.js';
 export { ResidualBlock } from './blocks.js';

@@ -21,6 +21,7 @@ export const trainFlags = {
   batch: { type: 'int', help: 'batch size', default: 4 },
   lr: { type: 'number', help: 'Adam learning rate (betas 0.5, 0.999)', default: 1e-4 },
   identity: { type: 'string', help: 'identity loss: CycleGAN standard or the reference code variant', default: 'standard', choices: ['standard', 'reference'] },
+  discriminators: { type: 'int', help: "cyclegan: K discriminators per domain, their scores averaged (the paper's ablation, Tables 5-6: K = clients)", default: 1 },
   seed: { type: 'int', help: 'seed of everything random', default: 3 },
   clients: { type: 'int', help: 'federated hospitals (0: centralized training)', default: 0 },
   scheme: { type: 'string', help: 'how subjects are shared among clients (paper, Table 3)', default: 'gradual', choices: ['average', 'gradual', 'extreme', 'site'] },
@@ -54,6 +55,8 @@ export interface TrainConfig {
   batch: number;
   lr: number;
   identity: 'standard' | 'reference';
+  /** Discriminators per domain, scores averaged (CycleGAN only); absent from runs written before it existed: 1. */
+  discriminators?: number;
   seed: number;
   /** 0 for centralized training. */
   clients: number;
@@ -127,6 +130,10 @@ function typedConfig(f: FlagValues): TrainConfig {
   atLeast('rounds', 1);
   atLeast('local-epochs', 1);
   atLeast('clients', 0);
+  atLeast('discriminators', 1);
+  if (num('discriminators') > 1 && !str('model').startsWith('cyclegan')) {
+    throw new UsageError(`--discriminators ${num('discriminators')}: averaged discriminators are CycleGAN's ablation (cyclegan, cyclegan-resnet), not ${str('model')}`);
+  }
   atLeast('subjects', 2);
   atLeast('phantom-size', 16);
   for (const k of ['lr', 'clip', 'sensitivity'] as const) if (!(num(k) > 0)) throw new UsageError(`--${k} must be positive, got ${num(k)}`);
@@ -151,6 +158,7 @@ function typedConfig(f: FlagValues): TrainConfig {
     batch: num('batch'),
     lr: num('lr'),
     identity: str('identity') as TrainConfig['identity'],
+    discriminators: num('discriminators'),
     seed: num('seed'),
     clients: federated ? (weights?.length ?? clients) : 0,
     scheme: str('scheme') as TrainConfig['scheme'],

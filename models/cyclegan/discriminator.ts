@@ -12,8 +12,9 @@
  *
  * 2,762,689 parameters at w = 64. Inputs need at least 24 pixels a side.
  */
-import { mean, nn, reshape, type Tensor } from '../../engine/index.js';
+import { div, mean, nn, reshape, type Tensor } from '../../engine/index.js';
 import { instanceNorm2d } from '../blocks.js';
+import { sumAll } from '../losses.js';
 import type { Discriminator } from '../gan_base.js';
 
 export class CycleDiscriminator extends nn.Module implements Discriminator {
@@ -46,6 +47,31 @@ export class CycleDiscriminator extends nn.Module implements Discriminator {
   }
 
   /** One scale: [score [N, 1]]. */
+  judge(x: Tensor, input: (x: Tensor) => Tensor = (t) => t): Tensor[] {
+    return [this.forward(input(x))];
+  }
+}
+
+/**
+ * The paper's ablation (Tables 5-6, "Centralized + More Discriminators"): K
+ * CycleGAN discriminators, K the federation's client count, whose scores
+ * (logits) are averaged into the one score every loss sees, in training and
+ * testing alike. Keys `heads.<k>.<CycleDiscriminator key>` (an nn.ModuleList),
+ * k = 0 .. K-1, each initialised by its own draws.
+ */
+export class AveragedDiscriminator extends nn.Module implements Discriminator {
+  readonly heads: CycleDiscriminator[];
+
+  constructor(width: number, count: number) {
+    super();
+    this.heads = Array.from({ length: count }, () => new CycleDiscriminator(width));
+  }
+
+  /** x: [N, 1, H, W] -> [N, 1], the mean of the K scores. */
+  forward(x: Tensor): Tensor {
+    return div(sumAll(this.heads.map((d) => d.forward(x))), this.heads.length);
+  }
+
   judge(x: Tensor, input: (x: Tensor) => Tensor = (t) => t): Tensor[] {
     return [this.forward(input(x))];
   }

@@ -9,29 +9,68 @@
  *    identity 'standard': 5 (|G_ab(b) - b| + |G_ba(a) - a|);
  *    'reference': 10 (|G_ba(fake_a) - fake_a| + |G_ab(fake_b) - fake_b|).
  * D: 0.5 [LS(D_a(a), 1) + LS(D_a(fake_a), 0)] + the same for D_b, fakes detached.
+ * With options.discriminators = K > 1, each D is K discriminators whose scores
+ * are averaged before every loss (AveragedDiscriminator).
  */
 import { add, type nn, type Tensor } from '../../engine/index.js';
-import { GanBase, lsganDiscriminatorLoss, type GeneratorLossParts, type LossParts } from '../gan_base.js';
+import { GanBase, lsganDiscriminatorLoss, type Discriminator, type GeneratorLossParts, type LossParts } from '../gan_base.js';
 import type { Batch, Direction, ResolvedOptions } from '../gan_model.js';
 import { l1, lsgan, weightedSum } from '../losses.js';
-import { CycleDiscriminator } from './discriminator.js';
+import { AveragedDiscriminator, CycleDiscriminator } from './discriminator.js';
 import { ResnetGenerator } from './generator_resnet.js';
 import { UNetGenerator } from './generator_unet.js';
 
 export type CycleGenerator = 'unet' | 'resnet';
 
-type Generators = {
+export type Generators = {
   generatorAB: nn.Module;
   generatorBA: nn.Module;
 };
 
 type Discriminators = {
-  discriminatorA: CycleDiscriminator;
-  discriminatorB: CycleDiscriminator;
+  discriminatorA: CycleDiscriminator | AveragedDiscriminator;
+  discriminatorB: CycleDiscriminator | AveragedDiscriminator;
 };
+
+/** One discriminator, or `count` of them with their scores averaged (the paper's Tables 5-6). */
+function discriminator(width: number, count: number): CycleDiscriminator | AveragedDiscriminator {
+  return count === 1 ? new CycleDiscriminator(width) : new AveragedDiscriminator(width, count);
+}
 
 function generator(kind: CycleGenerator, width: number): nn.Module {
   return kind === 'unet' ? new UNetGenerator(width) : new ResnetGenerator(width);
+}
+
+/**
+ * CycleGAN's generator terms for translations already made (fakes.b =
+ * G_ab(a), fakes.a = G_ba(b)): gan, cycle and, unless its weight is 0, the
+ * identity term, each with its weight. HLHGAN adds its own terms to these.
+ */
+export function cycleGanTerms(
+  g: Generators,
+  d: Readonly<Record<'discriminatorA' | 'discriminatorB', Discriminator>>,
+  { weights, identity }: ResolvedOptions,
+  { a, b }: Batch,
+  fakes: Batch,
+  input: (x: Tensor) => Tensor,
+): { terms: Record<string, Tensor>; weighted: [number, Tensor][] } {
+  const { generatorAB: gAB, generatorBA: gBA } = g;
+  const terms: Record<string, Tensor> = {
+    gan: add(lsgan(d.discriminatorB.judge(fakes.b, input), 1), lsgan(d.discriminatorA.judge(fakes.a, input), 1)),
+    cycle: add(l1(gBA.forward(fakes.b), a), l1(gAB.forward(fakes.a), b)),
+  };
+  const weighted: [number, Tensor][] = [
+    [weights.gan, terms.gan!],
+    [weights.cycle, terms.cycle!],
+  ];
+  if (weights.identity > 0) {
+    terms.identity =
+      identity === 'standard'
+        ? add(l1(gAB.forward(b), b), l1(gBA.forward(a), a))
+        : add(l1(gBA.forward(fakes.a), fakes.a), l1(gAB.forward(fakes.b), fakes.b));
+    weighted.push([weights.identity, terms.identity]);
+  }
+  return { terms, weighted };
 }
 
 export class CycleGan extends GanBase<Generators, Discriminators> {
@@ -40,32 +79,14 @@ export class CycleGan extends GanBase<Generators, Discriminators> {
       kind === 'unet' ? 'cyclegan' : 'cyclegan-resnet',
       options,
       { generatorAB: generator(kind, options.width), generatorBA: generator(kind, options.width) },
-      { discriminatorA: new CycleDiscriminator(options.width), discriminatorB: new CycleDiscriminator(options.width) },
+      { discriminatorA: discriminator(options.width, options.discriminators), discriminatorB: discriminator(options.width, options.discriminators) },
     );
   }
 
-  protected generatorLoss({ a, b }: Batch, input: (x: Tensor) => Tensor): GeneratorLossParts {
-    const { generatorAB: gAB, generatorBA: gBA } = this.g;
-    const { discriminatorA: dA, discriminatorB: dB } = this.d;
-    const weights = this.options.weights;
-    const fakeB = gAB.forward(a);
-    const fakeA = gBA.forward(b);
-    const terms: Record<string, Tensor> = {
-      gan: add(lsgan(dB.judge(fakeB, input), 1), lsgan(dA.judge(fakeA, input), 1)),
-      cycle: add(l1(gBA.forward(fakeB), a), l1(gAB.forward(fakeA), b)),
-    };
-    if (weights.identity > 0) {
-      terms.identity =
-        this.options.identity === 'standard'
-          ? add(l1(gAB.forward(b), b), l1(gBA.forward(a), a))
-          : add(l1(gBA.forward(fakeA), fakeA), l1(gAB.forward(fakeB), fakeB));
-    }
-    const total = weightedSum([
-      [weights.gan, terms.gan!],
-      [weights.cycle, terms.cycle!],
-      ...(terms.identity ? [[weights.identity, terms.identity] as const] : []),
-    ]);
-    return { terms, total, fakes: { a: fakeA, b: fakeB } };
+  protected generatorLoss(batch: Batch, input: (x: Tensor) => Tensor): GeneratorLossParts {
+    const fakes = { b: this.g.generatorAB.forward(batch.a), a: this.g.generatorBA.forward(batch.b) };
+    const { terms, weighted } = cycleGanTerms(this.g, this.d, this.options, batch, fakes, input);
+    return { terms, total: weightedSum(weighted), fakes };
   }
 
   protected discriminatorLoss(batch: Batch, fakes: Batch): LossParts {

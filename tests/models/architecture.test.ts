@@ -9,6 +9,8 @@ import { memory, nn } from '../../engine/index.js';
 import {
   CycleDiscriminator,
   createModel,
+  HighLowHigh,
+  LowDiscriminator,
   MultiScaleDiscriminator,
   MunitDecoder,
   MunitEncoder,
@@ -45,6 +47,8 @@ const builders: Record<string, () => nn.Module> = {
   'munit.encoder': () => new MunitEncoder(w),
   'munit.decoder': () => new MunitDecoder(w),
   'munit.discriminator': () => new MultiScaleDiscriminator(w),
+  'hlhgan.generator': () => new HighLowHigh(w),
+  'hlhgan.lowDiscriminator': () => new LowDiscriminator(w),
 };
 
 for (const [key, make] of Object.entries(builders)) {
@@ -95,6 +99,29 @@ test('CycleGAN discriminator: 2,762,689 parameters (REFERENCE.md), per layer', (
   );
 });
 
+test('HLHGAN high-low-high generator: 1,331,970 parameters, per layer as the table in models/hlhgan/networks.ts', () => {
+  withNetwork(
+    () => new HighLowHigh(64),
+    (m) => {
+      assert.is(m.parameterCount(), 1_331_970);
+      assert.equal(blockCounts(m, 3), {
+        'degrader.model.0': 640, 'degrader.model.3': 73_856, 'degrader.model.6': 295_168, 'degrader.model.7': 295_168, 'degrader.model.8': 1_153,
+        'upgrader.model.0': 1_280, 'upgrader.model.3': 295_168, 'upgrader.model.4': 295_168, 'upgrader.model.6': 73_792, 'upgrader.model.9': 577,
+      });
+    },
+  );
+});
+
+test('HLHGAN low-resolution discriminator: 133,441 parameters, per layer', () => {
+  withNetwork(
+    () => new LowDiscriminator(64),
+    (m) => {
+      assert.is(m.parameterCount(), 133_441);
+      assert.equal(blockCounts(m, 2), { 'model.0': 1_088, 'model.2': 131_200, 'model.5': 1_153 });
+    },
+  );
+});
+
 test('UNIT: the shared blocks are one set of tensors, listed once in generatorParameters', () => {
   const model = createModel('unit', { width: 4, size: 32 });
   const g = model.generators();
@@ -119,6 +146,7 @@ test('generatorParameters and discriminatorParameters name every network, for ev
     'cyclegan-resnet': [['generatorAB', 'generatorBA'], ['discriminatorA', 'discriminatorB']],
     unit: [['encoderA', 'encoderB', 'decoderA', 'decoderB'], ['discriminatorA', 'discriminatorB']],
     munit: [['encoderA', 'encoderB', 'decoderA', 'decoderB'], ['discriminatorA', 'discriminatorB']],
+    hlhgan: [['generatorAB', 'generatorBA'], ['discriminatorA', 'discriminatorB', 'discriminatorLowA', 'discriminatorLowB']],
   };
   const before = memory().tensors;
   for (const [name, [gens, discs]] of Object.entries(expected)) {

@@ -6,6 +6,8 @@ import { test } from 'uvu';
 import { nn, noGrad, tidy, type Tensor } from '../../engine/index.js';
 import {
   CycleDiscriminator,
+  HighLowHigh,
+  LowDiscriminator,
   MultiScaleDiscriminator,
   MunitDecoder,
   MunitEncoder,
@@ -34,6 +36,8 @@ const cases: Record<string, Case> = {
   'munit.encoder': [() => new MunitEncoder(w), (m, x) => Object.values((m as MunitEncoder).encode(x))],
   'munit.decoder': [() => new MunitDecoder(w), (m, x) => [(m as MunitDecoder).forward(x, hashedImage([2, 8, 1, 1], 9))]],
   'munit.discriminator': [() => new MultiScaleDiscriminator(w), (m, x) => (m as MultiScaleDiscriminator).judge(x)],
+  'hlhgan.generator': [() => new HighLowHigh(w), single],
+  'hlhgan.lowDiscriminator': [() => new LowDiscriminator(w), single],
 };
 
 for (const [key, [make, run]] of Object.entries(cases)) {

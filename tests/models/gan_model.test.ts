@@ -5,8 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { keep, memory, randn, Rng, type Tensor } from '../../engine/index.js';
-import { createModel, modelNames, resolveOptions, type ModelName } from '../../models/index.js';
+import { add, div, keep, memory, mseLoss, mul, randn, Rng, tidy, type Tensor } from '../../engine/index.js';
+import { AveragedDiscriminator, createModel, modelNames, resolveOptions, type ModelName } from '../../models/index.js';
 
 test('defaults are the paper\'s (REFERENCE.md, Hyper-parameters)', () => {
   const o = resolveOptions({});
@@ -25,7 +25,7 @@ test('createModel refuses bad names, widths and sizes with one line saying what'
     }
     return 'accepted';
   };
-  assert.match(refusal(() => createModel('pix2pix' as ModelName)), /unknown model 'pix2pix'; choose one of cyclegan, cyclegan-resnet, unit, munit/);
+  assert.match(refusal(() => createModel('pix2pix' as ModelName)), /unknown model 'pix2pix'; choose one of cyclegan, cyclegan-resnet, unit, munit, hlhgan/);
   assert.match(refusal(() => createModel('unit', { width: 0, size: 32 })), /width must be a whole number >= 1, got 0/);
   assert.match(refusal(() => createModel('cyclegan', { width: 2, size: 48 })), /cyclegan needs a size that is a multiple of 32 and at least 32, got 48/);
   assert.match(refusal(() => createModel('munit', { width: 2, size: 32 })), /munit needs a size that is a multiple of 4 and at least 64, got 32/);
@@ -83,6 +83,36 @@ test('replacing generator weights in place (federation) keeps Adam state and tra
   for (const t of [batch.a, batch.b] as Tensor[]) t.dispose();
   client.dispose();
   server.dispose();
+});
+
+test('cyclegan with 3 averaged discriminators: each D is three CycleGAN heads, initialised apart, whose scores are averaged in the loss', async () => {
+  const model = createModel('cyclegan', { width: 2, size: 32, discriminators: 3 });
+  const single = createModel('cyclegan', { width: 2, size: 32 });
+  const dA = model.discriminators().discriminatorA as AveragedDiscriminator;
+  assert.instance(dA, AveragedDiscriminator);
+  assert.is(dA.parameterCount(), 3 * single.discriminators().discriminatorA!.parameterCount());
+  assert.equal(dA.namedParameters().map(([n]) => n.split('.').slice(0, 2).join('.')).filter((n, i, all) => all.indexOf(n) === i), ['heads.0', 'heads.1', 'heads.2']);
+  const firstWeights = await Promise.all(dA.heads.map((h) => h.namedParameters()[0]![1].data()));
+  assert.not.equal(firstWeights[0], firstWeights[1], 'each head has its own initial weights');
+
+  const batch = { a: keep(randn([2, 1, 32, 32], { rng: new Rng(1) })), b: keep(randn([2, 1, 32, 32], { rng: new Rng(2) })) };
+  const fakes = { a: keep(randn([2, 1, 32, 32], { rng: new Rng(3) })), b: keep(randn([2, 1, 32, 32], { rng: new Rng(4) })) };
+  const averaged = (d: Tensor[]) => div(add(add(d[0]!, d[1]!), d[2]!), 3);
+  const expected = tidy(() => {
+    const dB = model.discriminators().discriminatorB as AveragedDiscriminator;
+    const score = (d: AveragedDiscriminator, x: Tensor) => averaged(d.heads.map((h) => h.forward(x)));
+    const real = add(mseLoss(score(dA, batch.a), 1), mseLoss(score(dB, batch.b), 1));
+    const fake = add(mseLoss(score(dA, fakes.a), 0), mseLoss(score(dB, fakes.b), 0));
+    return mul(add(real, fake), 0.5);
+  });
+  const losses = model.discriminatorBackward(batch, fakes);
+  assert.ok(Math.abs((await losses.discriminator!.item()) - (await expected.item())) < 1e-6, 'loss of the averaged scores');
+  for (const [name, p] of model.discriminatorParameters()) if (!name.endsWith('bias')) assert.ok(p.grad, `${name} gets a gradient`);
+  for (const t of [...Object.values(losses), expected, batch.a, batch.b, fakes.a, fakes.b]) t.dispose();
+  model.dispose();
+  single.dispose();
+  assert.throws(() => createModel('unit', { width: 2, size: 32, discriminators: 2 }), /averaged discriminators \(2\) are CycleGAN's ablation; unit has one per domain/);
+  assert.throws(() => createModel('cyclegan', { width: 2, size: 32, discriminators: 1.5 }), /discriminators must be a whole number >= 1, got 1.5/);
 });
 
 test('identity weight 0 drops the identity term (and its two generator passes)', async () => {

@@ -42,6 +42,7 @@ const cases: [ModelName, number, number][] = [
   ['cyclegan-resnet', 4, 32],
   ['unit', 4, 32],
   ['munit', 2, 64], // Linear, LayerNorm's gamma and beta, AdaIN from the style MLP
+  ['hlhgan', 4, 32], // average pooling, nearest upsampling, two resolutions
 ];
 
 for (const [name, width, size] of cases) {

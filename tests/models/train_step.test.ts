@@ -60,7 +60,7 @@ function compareGrads(ours: Record<string, [number, number]>, theirs: Record<str
   }
 }
 
-const models: [ModelName, string][] = [['cyclegan', 'cyclegan'], ['unit', 'unit'], ['munit', 'munit']];
+const models: [ModelName, string][] = [['cyclegan', 'cyclegan'], ['unit', 'unit'], ['munit', 'munit'], ['hlhgan', 'hlhgan']];
 for (const [name, key] of models) {
   for (const identity of ['standard', 'reference'] as IdentityVariant[]) {
     const expected = fixture.steps[`${key}.${identity}`]!;

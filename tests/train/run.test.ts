@@ -112,6 +112,21 @@ test('subject-level DP-SGD: subjects are sampled and accounted, and every output
   await rejects(() => trainConfigFromArgs([...tiny, '--dp', '--privacy-unit', 'subject']), /--privacy-unit subject needs --dp dp-sgd and --paired-ratio 1/);
 });
 
+test('centralized CycleGAN with 2 averaged discriminators (Tables 5-6): both heads train, are kept with the client and resume', async () => {
+  const config = await trainConfigFromArgs([...tiny, '--epochs', '2', '--discriminators', '2']);
+  assert.is(config.discriminators, 2);
+  const whole = runDir();
+  await runTraining(config, whole, quiet);
+  const split = runDir();
+  await runTraining(config, split, { ...quiet, stopAfterRounds: 1 });
+  await runTraining(config, split, { ...quiet, resume: true });
+  await assertSameWeights(whole, split);
+  const [clientFile] = readdirSync(path.join(split, 'checkpoints', 'round-0002')).filter((f) => f !== 'generators.safetensors' && f.endsWith('.safetensors'));
+  const { tensors } = await readSafetensors(path.join(split, 'checkpoints', 'round-0002', clientFile!));
+  const heads = new Set([...tensors.keys()].map((k) => /discriminator[AB]\.heads\.\d+/.exec(k)?.[0]).filter(Boolean));
+  assert.equal([...heads].sort(), ['discriminatorA.heads.0', 'discriminatorA.heads.1', 'discriminatorB.heads.0', 'discriminatorB.heads.1']);
+});
+
 test('a non-finite loss stops the run naming the step and keeps the last good checkpoint', async () => {
   const config = await trainConfigFromArgs([...tiny, '--epochs', '2']);
   const dir = runDir();
@@ -134,6 +149,8 @@ test('configuration mistakes are one-line usage errors', async () => {
   await rejects(() => trainConfigFromArgs(['--direction', 'pd:xx']), /not a contrast/);
   await rejects(() => trainConfigFromArgs(['--epoch', '3']), /unknown flag --epoch; did you mean --epochs\?/);
   await rejects(() => trainConfigFromArgs(['--clients', '3', '--weights', '0.5,0.5']), /2 shares for 3 clients/);
+  await rejects(() => trainConfigFromArgs(['--model', 'hlhgan', '--discriminators', '4']), /averaged discriminators are CycleGAN's ablation \(cyclegan, cyclegan-resnet\), not hlhgan/);
+  await rejects(() => trainConfigFromArgs(['--discriminators', '0']), /--discriminators must be at least 1, got 0/);
   const file = path.join(runDir(), 'bad.json');
   writeFileSync(file, JSON.stringify({ model: 'cyclegan', lerning_rate: 0.1 }));
   await rejects(() => trainConfigFromArgs(['--config', file]), /unknown key 'lerning_rate'/);
