@@ -12,6 +12,7 @@ import { parseContrast, type Contrast } from '../data/index.js';
 import type { StateEntry } from '../engine/index.js';
 import { writeNamed } from '../fed/state.js';
 import { createModel, modelNames, type GanModel, type IdentityVariant, type ModelName } from '../models/index.js';
+import { verifyFolder } from '../store/manifest.js';
 import { generatorsFile, latestCheckpoint, readSafetensors } from './train/checkpoint.js';
 
 /** The model and the run facts a generators file records. */
@@ -53,7 +54,10 @@ export async function resolveGeneratorsFile(given: string): Promise<string> {
   }
   if (isFile) return given;
   const latest = await latestCheckpoint(given);
-  if (latest) return path.join(latest, generatorsFile);
+  if (latest) {
+    await verifyFolder(latest);
+    return path.join(latest, generatorsFile);
+  }
   const inFolder = path.join(given, generatorsFile);
   if (await stat(inFolder).then((s) => s.isFile(), () => false)) return inFolder;
   throw new Error(`${given}: not a run folder (no checkpoints/latest) and holds no ${generatorsFile}`);
@@ -62,6 +66,7 @@ export async function resolveGeneratorsFile(given: string): Promise<string> {
 /** Reads and checks a checkpoint; needs no backend. */
 export async function readCheckpoint(given: string): Promise<Checkpoint> {
   const file = await resolveGeneratorsFile(given);
+  await verifyFolder(path.dirname(file), { optional: true }); // a round folder's manifest, where there is one
   const { tensors, metadata } = await readSafetensors(file);
   return { file, metadata: parseMetadata(metadata, file), tensors };
 }
