@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeCheckpoint, type Checkpoint } from '../fed/checkpoint.js';
+import { verifyFolder } from '../store/manifest.js';
 import { generatorsFile, latestCheckpoint, readFileBytes } from './train/checkpoint.js';
 
 /** The generators file that `given` (a run folder, a round folder or the file itself) stands for. */
@@ -20,7 +21,10 @@ export async function resolveGeneratorsFile(given: string): Promise<string> {
   }
   if (isFile) return given;
   const latest = await latestCheckpoint(given);
-  if (latest) return path.join(latest, generatorsFile);
+  if (latest) {
+    await verifyFolder(latest);
+    return path.join(latest, generatorsFile);
+  }
   const inFolder = path.join(given, generatorsFile);
   if (await stat(inFolder).then((s) => s.isFile(), () => false)) return inFolder;
   throw new Error(`${given}: not a run folder (no checkpoints/latest) and holds no ${generatorsFile}`);
@@ -29,5 +33,6 @@ export async function resolveGeneratorsFile(given: string): Promise<string> {
 /** Reads and checks a checkpoint; needs no backend. */
 export async function readCheckpoint(given: string): Promise<Checkpoint> {
   const file = await resolveGeneratorsFile(given);
+  await verifyFolder(path.dirname(file), { optional: true }); // a round folder's manifest, where there is one
   return decodeCheckpoint(await readFileBytes(file), file);
 }

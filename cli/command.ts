@@ -14,6 +14,8 @@ export interface Command {
   run(flags: FlagValues, positionals: string[], given: ReadonlySet<string>): Promise<void>;
   /** Commands under this one (`fedmed data phantom`); `run` then only runs when none is named. */
   subcommands?: Command[];
+  /** Exit statuses of this command beyond the common ones (cli/exit-codes.ts), for --help. */
+  exitCodes?: [number, string][];
 }
 
 /**

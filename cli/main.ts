@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * The fedmed command: dispatches to one subcommand. Mistakes in the input end
- * with one line on stderr and a non-zero exit status (2 for usage, 1 for
- * anything else).
+ * with one line on stderr and a non-zero exit status (cli/exit-codes.ts: 2
+ * for usage, 1 for anything else).
  */
 import { describeFlags, parseFlags, suggest, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { describeExitCodes, exitCodes } from './exit-codes.js';
 import { installNodePlatform } from '../platform/node.js';
 import { infoCommand } from './commands/info.js';
 import { privacyCommand } from './commands/privacy.js';
@@ -39,7 +40,7 @@ const commonFlags = {
 } as const;
 
 function help(c: Command): string {
-  return `${c.usage}\n\nflags:\n${describeFlags({ ...c.flags, ...commonFlags, help: { type: 'boolean', help: 'show this help' } })}`;
+  return `${c.usage}\n\nflags:\n${describeFlags({ ...c.flags, ...commonFlags, help: { type: 'boolean', help: 'show this help' } })}\n\n${describeExitCodes(c.exitCodes)}`;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -72,5 +73,5 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   const error = e instanceof Error ? e : new Error(String(e));
   console.error(`fedmed: ${error.message.split('\n')[0]}`);
   if (process.env.FEDMED_DEBUG) console.error(error.stack);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  process.exit(error instanceof UsageError ? exitCodes.usage : exitCodes.failure);
 });

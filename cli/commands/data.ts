@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../args.js';
 import { commandGroup, type Command } from '../command.js';
+import { exitCodes } from '../exit-codes.js';
 import type { InspectReport } from '../../data/fs/index.js';
 
 const phantomCommand: Command = {
@@ -80,8 +81,13 @@ const inspectCommand: Command = {
     if (progress) process.stderr.write('\r' + ' '.repeat(30) + '\r');
     if (flags.json) console.log(JSON.stringify(report, null, 2));
     else console.log(formatReport(report, (flags.subjects as boolean | undefined) ?? false));
-    if (report.subjects.length === 0) process.exitCode = 1;
+    if (report.subjects.length === 0) throw new Error(`${positionals[0]}: no subjects found (no IXI or BraTS2021 volumes)`);
+    if (report.problems.length) {
+      if (!flags.json) console.log(`fedmed: ${report.problems.length} problem(s) found; train and eval refuse this dataset`);
+      process.exitCode = exitCodes.problems;
+    }
   },
+  exitCodes: [[exitCodes.problems, 'the folder was read and has problems (listed; the last line says so)']],
 };
 
 export const dataCommand = commandGroup('data', 'make the built-in phantom dataset, or inspect a dataset folder', [phantomCommand, inspectCommand]);

@@ -7,7 +7,7 @@
  */
 import { access } from 'node:fs/promises';
 import { encodeSafetensors, setBackend } from '../../engine/index.js';
-import { writeFileAtomic } from '../../eval/fs.js';
+import { writeFileAtomic } from '../../store/atomic.js';
 import { readNamed } from '../../fed/state.js';
 import { createModel } from '../../models/index.js';
 import { parseFlags, UsageError, type FlagSpecs } from '../args.js';

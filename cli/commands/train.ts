@@ -5,6 +5,7 @@ import { autoReason, setBackend } from '../../engine/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
+import { prepareRunFolder } from '../train/run-folder.js';
 import { runTraining } from '../train/run.js';
 
 export const trainCommand: Command = {
@@ -27,6 +28,7 @@ export const trainCommand: Command = {
     const resume = typeof flags.resume === 'string';
     if (resume) {
       const others = [...given].filter((k) => k !== 'resume' && k !== 'backend');
+      if (given.has('out')) throw new UsageError(`--resume ${flags.resume} continues in its own folder; drop --out`);
       if (others.length) throw new UsageError(`--resume continues with the run's own config.json; drop --${others[0]}`);
       runDir = flags.resume as string;
       config = await savedConfig(runDir);
@@ -36,6 +38,7 @@ export const trainCommand: Command = {
       runDir = (flags.out as string | undefined) ?? path.join('runs', `${config.model}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
     }
     const backend = await setBackend(config.backend);
+    await prepareRunFolder(runDir, config, { resume, force: flags.force === true, log: (line) => console.error(line) });
     const backendLine = `backend: ${backend.name} - ${backend.describe()}${config.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`;
     console.log(backendLine);
     const mode = config.clients > 0 ? `federated, ${config.clients} clients (${config.weights ? `weights ${config.weights.join('/')}` : config.scheme}), ${config.rounds} rounds x ${config.localEpochs} local epochs` : `centralized, ${config.rounds} epochs`;

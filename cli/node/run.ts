@@ -17,6 +17,7 @@ import { parseFlags } from '../args.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
 import type { NodeSettings } from '../commands/node.js';
 import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
+import { checkpointBytes, runSettings } from '../train/run-folder.js';
 import { buildClient, clientShares, modelOptions } from '../train/setup.js';
 import { Progress } from '../progress.js';
 import { NodeState } from './state.js';
@@ -26,9 +27,10 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   const log = (line: string) => progress.log(line);
   const config = await nodeConfig(settings);
   const { part } = settings;
-  const state = await NodeState.open(settings.stateDir, { ...config, backend: undefined, part: part ? `${part.k}/${part.n}` : null });
   const backend = await setBackend(config.backend);
   log(`backend: ${backend.name} - ${backend.describe()}${config.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
+  // The state folder is checked (and refused with other settings) before any data is read.
+  const state = await NodeState.open(settings.stateDir, { ...runSettings(config), part: part ? `${part.k}/${part.n}` : null }, checkpointBytes({ ...config, clients: 1 }));
 
   const { dataset, train, test } = await loadSplit(config);
   const k = part ? part.k - 1 : 0;

@@ -13,13 +13,17 @@
  * SHA-256) it goes with; a client file is complete before state.json names
  * it and older ones are removed after, so whatever state.json names is
  * whole. The ledger is written before a round trains, so a crash mid-round
- * over-counts the privacy spent, never under-counts it.
+ * over-counts the privacy spent, never under-counts it. The folder follows a
+ * run folder's rules (store/): probed before any data is read (writable, not
+ * under /proc or /sys, room for the client file), a killed writer's
+ * temporary files removed on start, every file named in errors.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
-import { writeFileAtomic } from '../../eval/fs.js';
+import { fileError, writeFileAtomic } from '../../store/atomic.js';
+import { probeOutputFolder, removeTempFiles } from '../../store/folder.js';
+import { changedKeys, sha256 } from '../../store/manifest.js';
 import type { Client } from '../../fed/client.js';
 import type { LedgerEntry } from '../../fed/dp/ledger.js';
 import type { TrainedRound } from '../../fed/flower/hospital.js';
@@ -53,14 +57,17 @@ export class NodeState {
   /**
    * Opens `dir` (created when missing) for a node with `settings`: a folder
    * made with other settings is refused naming the keys that differ.
+   * `bytesNeeded`: the size of a client file, checked free.
    */
-  static async open(dir: string, settings: Record<string, unknown>): Promise<NodeState> {
+  static async open(dir: string, settings: Record<string, unknown>, bytesNeeded = 0): Promise<NodeState> {
+    await probeOutputFolder(dir, bytesNeeded);
+    await removeTempFiles(dir);
     const file = path.join(dir, STATE);
     let text: string | null = null;
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError('read', file, e);
     }
     if (text === null) {
       const state = new NodeState(dir, { version: 1, settings, client: null, ledger: [], rounds: [] });
@@ -84,7 +91,7 @@ export class NodeState {
     try {
       bytes = await readFile(file);
     } catch (e) {
-      throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the state folder is damaged`);
+      throw fileError('read', file, e);
     }
     const sha = sha256(bytes);
     if (sha !== current.sha256) throw new Error(`${file}: SHA-256 ${sha.slice(0, 12)}... is not the ${current.sha256.slice(0, 12)}... that ${STATE} records; the state folder is damaged`);
@@ -127,15 +134,6 @@ function parseState(text: string, file: string): NodeStateJson {
   return j as NodeStateJson;
 }
 
-function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
-}
-
 function show(value: unknown): string {
   return value === undefined ? '(none)' : JSON.stringify(value);
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -5,15 +5,19 @@
  *   checkpoints/round-0003/generators.safetensors   the global generators, PyTorch names
  *   checkpoints/round-0003/<client>.safetensors      its discriminators and both Adam states
  *   checkpoints/round-0003/progress.json             records, ledger, grids so far
+ *   checkpoints/round-0003/manifest.json             SHA-256 of each file above, the run's settings
  *   checkpoints/latest                               "round-0003", rewritten atomically last
  *
- * A round's folder is complete before `latest` names it, and older folders
- * are removed only after, so whatever `latest` names is whole.
+ * A round's folder is complete (its manifest written last) before `latest`
+ * names it, and older folders are removed only after, so whatever `latest`
+ * names is whole; reading a checkpoint verifies it against its manifest first.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type StateEntry } from '../../engine/index.js';
-import { writeFileAtomic } from '../../eval/fs.js';
+import { fileError, writeFileAtomic } from '../../store/atomic.js';
+import { readPointer, writePointer } from '../../store/folder.js';
+import { verifyFolder, writeManifest, type Manifest } from '../../store/manifest.js';
 import type { Client } from '../../fed/client.js';
 import { readNamed } from '../../fed/state.js';
 import type { GanModel } from '../../models/index.js';
@@ -44,46 +48,60 @@ export async function saveCheckpoint(
   server: GanModel,
   clients: readonly Client[],
   metadata: ModelMetadata,
+  settings: Record<string, unknown>,
 ): Promise<string> {
   const dir = roundFolder(runDir, progress.round);
   const generators = await readNamed(server.generatorParameters());
-  await writeFileAtomic(path.join(dir, generatorsFile), encodeSafetensors(generators, { ...metadata, round: String(progress.round) }));
-  for (const client of clients) {
-    await writeFileAtomic(path.join(dir, `${client.name}.safetensors`), encodeSafetensors(await client.privateState()));
-  }
-  await writeFileAtomic(path.join(dir, 'progress.json'), JSON.stringify(progress));
-  await writeFileAtomic(path.join(runDir, 'checkpoints', LATEST), path.basename(dir) + '\n');
+  const files: Record<string, Uint8Array | string> = { [generatorsFile]: encodeSafetensors(generators, { ...metadata, round: String(progress.round) }) };
+  for (const client of clients) files[`${client.name}.safetensors`] = encodeSafetensors(await client.privateState());
+  files['progress.json'] = JSON.stringify(progress);
+  for (const [name, data] of Object.entries(files)) await writeFileAtomic(path.join(dir, name), data);
+  await writeManifest(dir, Object.keys(files), settings);
+  await writePointer(path.join(runDir, 'checkpoints', LATEST), path.basename(dir));
   for (const old of await readdir(path.join(runDir, 'checkpoints'))) {
     if (old.startsWith('round-') && old !== path.basename(dir)) await rm(path.join(runDir, 'checkpoints', old), { recursive: true, force: true });
   }
   return dir;
 }
 
-/** The folder `latest` names, or null when the run has no checkpoint yet. */
+/** The folder `latest` names (refused when it is outside the run's checkpoints), or null when the run has no checkpoint yet. */
 export async function latestCheckpoint(runDir: string): Promise<string | null> {
-  try {
-    const name = (await readFile(path.join(runDir, 'checkpoints', LATEST), 'utf8')).trim();
-    return path.join(runDir, 'checkpoints', name);
-  } catch {
-    return null;
-  }
+  return readPointer(path.join(runDir, 'checkpoints', LATEST));
 }
 
 export interface LoadedCheckpoint {
   progress: Progress;
   generators: Map<string, StateEntry>;
   metadata: Record<string, string>;
+  /** The verified manifest: the files' hashes and the run's settings. */
+  manifest: Manifest;
 }
 
-/** Restores every client's private state from `dir`; returns the global generators and the progress. */
+/** Verifies `dir` against its manifest, restores every client's private state from it; returns the global generators and the progress. */
 export async function loadCheckpoint(dir: string, clients: readonly Client[]): Promise<LoadedCheckpoint> {
+  const manifest = (await verifyFolder(dir))!;
   const { tensors: generators, metadata } = await readSafetensors(path.join(dir, generatorsFile));
   for (const client of clients) {
     const file = path.join(dir, `${client.name}.safetensors`);
     client.restorePrivateState((await readSafetensors(file)).tensors, file);
   }
-  const progress = JSON.parse(await readFile(path.join(dir, 'progress.json'), 'utf8')) as Progress;
-  return { progress, generators, metadata };
+  const progress = await readProgress(path.join(dir, 'progress.json'));
+  return { progress, generators, metadata, manifest };
+}
+
+async function readProgress(file: string): Promise<Progress> {
+  let parsed: Partial<Progress>;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<Progress>;
+  } catch (e) {
+    throw e instanceof SyntaxError ? new Error(`${file}: not valid JSON`) : fileError('read', file, e);
+  }
+  const history = parsed?.history as Record<string, unknown> | undefined;
+  const lists = ['records', 'grids', 'baseline', 'ledger', 'clients'];
+  if (!Number.isInteger(parsed?.round) || !history || lists.some((k) => !Array.isArray(history[k]))) {
+    throw new Error(`${file}: not a checkpoint's progress (round and history with ${lists.join(', ')} expected)`);
+  }
+  return parsed as Progress;
 }
 
 export async function readSafetensors(file: string): Promise<ReturnType<typeof decodeSafetensors>> {
@@ -95,6 +113,6 @@ export async function readFileBytes(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
   } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw fileError('read', file, e);
   }
 }

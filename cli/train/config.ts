@@ -43,7 +43,45 @@ export const trainFlags = {
   backend: backendFlag,
   out: { type: 'string', help: 'run folder (default runs/<model>-<time>)', placeholder: 'DIR' },
   resume: { type: 'string', help: 'continue the run in this folder from its last checkpoint', placeholder: 'DIR' },
+  force: { type: 'boolean', help: "replace the run already in --out (its files are removed first)" },
+  'allow-no-privacy': { type: 'boolean', help: 'allow --dp with --noise 0 (no privacy: epsilon is infinite)' },
 } as const satisfies FlagSpecs;
+
+/** Flags of the command line only: they say how to run, not what the run is, so a --config file cannot hold them. */
+const commandOnly = new Set(['config', 'resume', 'force', 'allow-no-privacy']);
+
+type TrainFlag = keyof typeof trainFlags;
+
+const federated = (f: FlagValues) => Number(f.clients) > 0 || (typeof f.weights === 'string' && f.weights !== '');
+const dpOn = (f: FlagValues) => f.dp !== 'off';
+
+/**
+ * When a flag applies; setting one outside it (on the command line or in
+ * --config) is an error, never silently ignored. A new mode-specific flag
+ * adds its row here.
+ */
+const appliesWhen: Partial<Record<TrainFlag, { when: (f: FlagValues) => boolean; needs: string }>> = {
+  rounds: { when: federated, needs: '--clients (federated training; centralized training counts --epochs)' },
+  'local-epochs': { when: federated, needs: '--clients (federated training)' },
+  scheme: { when: federated, needs: '--clients (federated training)' },
+  epochs: { when: (f) => !federated(f), needs: 'centralized training (without --clients; federated training counts --rounds)' },
+  clip: { when: dpOn, needs: '--dp' },
+  noise: { when: dpOn, needs: '--dp' },
+  delta: { when: dpOn, needs: '--dp' },
+  sensitivity: { when: (f) => f.dp === 'gs-wgan', needs: '--dp gs-wgan' },
+  'allow-no-privacy': { when: dpOn, needs: '--dp' },
+  'misalign-level': { when: (f) => f.misalign === 'slight', needs: '--misalign slight' },
+  subjects: { when: (f) => f.data === 'phantom', needs: '--data phantom' },
+  'phantom-size': { when: (f) => f.data === 'phantom', needs: '--data phantom' },
+};
+
+/** Refuses flags set outside the mode they apply to. */
+function checkApplicable(f: FlagValues, set: ReadonlySet<string>): void {
+  for (const name of set) {
+    const rule = appliesWhen[name as TrainFlag];
+    if (rule && !rule.when(f)) throw new UsageError(`--${name} applies only with ${rule.needs}`);
+  }
+}
 
 export interface TrainConfig {
   data: string;
@@ -85,11 +123,20 @@ export interface TrainConfig {
 /** Flags and --config merged (flags win), checked and typed. */
 export async function resolveTrainConfig(flags: FlagValues, given: ReadonlySet<string>): Promise<TrainConfig> {
   const merged: FlagValues = { ...flags };
+  const set = new Set(given);
   if (typeof flags.config === 'string') {
     const fromFile = await readConfigFile(flags.config);
-    for (const [k, v] of Object.entries(fromFile)) if (!given.has(k)) merged[k] = v;
+    for (const [k, v] of Object.entries(fromFile)) {
+      set.add(k);
+      if (!given.has(k)) merged[k] = v;
+    }
   }
-  return typedConfig(merged);
+  checkApplicable(merged, set);
+  const config = typedConfig(merged);
+  if (config.dp !== 'off' && config.noise === 0 && merged['allow-no-privacy'] !== true) {
+    throw new UsageError(`--dp ${config.dp} with --noise 0 gives no privacy (epsilon is infinite); give a noise multiplier, or --allow-no-privacy if that is meant`);
+  }
+  return config;
 }
 
 async function readConfigFile(path: string): Promise<FlagValues> {
@@ -104,7 +151,7 @@ async function readConfigFile(path: string): Promise<FlagValues> {
   const specs: FlagSpecs = trainFlags;
   for (const [key, value] of Object.entries(parsed)) {
     const spec = specs[key];
-    if (!spec || key === 'config' || key === 'resume') {
+    if (!spec || commandOnly.has(key)) {
       throw new UsageError(`--config ${path}: unknown key '${key}'${suggest(key, Object.keys(trainFlags), '')}`);
     }
     out[key] = convert(key, Array.isArray(value) ? value.join(',') : value, spec);
@@ -123,6 +170,15 @@ function typedConfig(f: FlagValues): TrainConfig {
   const atLeast = (k: keyof typeof trainFlags, min: number) => {
     if (!(num(k) >= min)) throw new UsageError(`--${k} must be at least ${min}, got ${num(k)}`);
   };
+  // Upper bounds far above any run that fits in memory, so a typo is one line, not an allocation failure.
+  const atMost = (k: keyof typeof trainFlags, max: number) => {
+    if (!(num(k) <= max)) throw new UsageError(`--${k} must be at most ${max}, got ${num(k)}`);
+  };
+  atMost('size', 1024);
+  atMost('width', 256);
+  atMost('batch', 4096);
+  atMost('phantom-size', 512);
+  atMost('subjects', 10000);
   atLeast('size', 16);
   atLeast('width', 1);
   atLeast('batch', 1);

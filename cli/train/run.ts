@@ -7,7 +7,7 @@
  * giving the same weights as an uninterrupted run.
  */
 import path from 'node:path';
-import { writeRunFiles } from '../../eval/fs.js';
+import { writeRunFiles } from '../../store/atomic.js';
 import { evaluate } from '../../eval/evaluate.js';
 import { comparisonGrid } from '../../eval/grid.js';
 import { encodePng } from '../../eval/png.js';
@@ -22,6 +22,7 @@ import type { StateEntry } from '../../engine/index.js';
 import { Progress } from '../progress.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
+import { runSettings } from './run-folder.js';
 import { buildSetup, type TrainingSetup } from './setup.js';
 
 /** The run's history: what the run folder shows and a checkpoint restores. */
@@ -128,7 +129,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
       history.grids.push({ path: file, epoch: record.epoch, caption: `${g.direction}, ${unit} ${round + 1}: input | synthesized | target` });
     }
     await writeRunFolder(runDir, config, history, grids, ledger, options.notes ?? []);
-    await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config));
+    await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config), runSettings(config));
     log(roundLine(unit, round + 1, config.rounds, record, ledger));
   }
   return { runDir, history, final: history.records.at(-1)?.metrics ?? [] };

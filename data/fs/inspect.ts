@@ -3,6 +3,7 @@
  * shapes, voxel sizes, datatypes and intensity ranges, and what is missing,
  * unreadable or inconsistent. `fedmed data inspect` prints it.
  */
+import { volumeProblems } from '../checks.js';
 import { join } from 'node:path';
 import type { Contrast } from '../contrasts.js';
 import { defaultSliceRange } from '../dataset.js';
@@ -64,7 +65,9 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
       const path = s.files[contrast];
       if (!path) continue;
       try {
-        volumes.push(await describe(join(root, path), path, contrast, options.headersOnly ?? false));
+        const { info, problems: found } = await describe(join(root, path), path, contrast, options.headersOnly ?? false);
+        volumes.push(info);
+        problems.push(...found);
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         problems.push(e.message);
@@ -82,17 +85,18 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
   return { root, layout: index.layout, phantom: index.manifest, sliceRange, subjects, ignored: index.ignored, problems };
 }
 
-async function describe(fullPath: string, path: string, contrast: Contrast, headersOnly: boolean): Promise<VolumeInfo> {
+async function describe(fullPath: string, path: string, contrast: Contrast, headersOnly: boolean): Promise<{ info: VolumeInfo; problems: string[] }> {
   const volume = await readNiftiFile(fullPath, headersOnly ? { zRange: [0, 1] } : {});
   const info: VolumeInfo = { contrast, path, shape: volume.shape, spacing: volume.spacing, datatype: headerDatatype(volume.header).name };
   if (!headersOnly) {
     let min = Infinity, max = -Infinity;
     for (const v of volume.data) {
+      if (!Number.isFinite(v)) continue; // reported as a problem
       if (v < min) min = v;
       if (v > max) max = v;
     }
     info.min = min;
     info.max = max;
   }
-  return info;
+  return { info, problems: volumeProblems(path, volume.shape, headersOnly ? null : volume.data) };
 }

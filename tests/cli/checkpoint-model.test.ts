@@ -7,6 +7,7 @@ import { buildModel, parseMetadata } from '../../fed/checkpoint.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { modelMetadata } from '../../cli/train/run.js';
 import { encodeSafetensors, randn, setBackend } from '../../engine/index.js';
+import { writeManifest } from '../../store/manifest.js';
 import { freshCheckpoint, scratchDir } from './helpers.js';
 
 const dir = scratchDir('checkpoint');
@@ -31,6 +32,7 @@ test('a run folder, a round folder and the file itself all name the generators f
   mkdirSync(round, { recursive: true });
   const { model } = await freshCheckpoint(join(round, 'generators.safetensors'));
   model.dispose();
+  await writeManifest(round, ['generators.safetensors'], {}); // as fedmed train writes a round
   writeFileSync(join(run, 'checkpoints', 'latest'), 'round-0003\n');
   const file = join(round, 'generators.safetensors');
   assert.is(await resolveGeneratorsFile(run), file);

@@ -1,10 +1,12 @@
 /**
  * The models added after the first three go through the same `fedmed`
  * commands as they do, in child processes at toy size on js: train, a run
- * cut after one epoch and resumed ends with the uninterrupted run's
+ * killed after its first epoch and resumed ends with the uninterrupted run's
  * generators, eval scores its checkpoint, translate writes a volume.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +14,7 @@ import { readSafetensors } from '../../cli/train/checkpoint.js';
 import { readNiftiFile } from '../../data/fs/index.js';
 import { fedmed, scratchDir, writeVolume } from './helpers.js';
 
+const cli = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
 
 async function generators(run: string, round: string): Promise<Map<string, number[]>> {
@@ -24,16 +27,26 @@ function ok(result: ReturnType<typeof fedmed>, what: string): string {
   return result.out;
 }
 
+/** Runs `fedmed ARGS` and kills it (SIGKILL) once its first checkpoint is whole: a crash after epoch 1. */
+async function killedAfterFirstCheckpoint(args: string[]): Promise<void> {
+  const out = args[args.indexOf('--out') + 1]!;
+  const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  while (!existsSync(join(out, 'checkpoints', 'latest')) && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGKILL');
+  await exited;
+  assert.ok(existsSync(join(out, 'checkpoints', 'round-0001')), 'the run had reached its first checkpoint');
+  assert.not.ok(existsSync(join(out, 'checkpoints', 'round-0002')), 'killed before its second');
+}
+
 for (const model of ['hlhgan']) {
   test(`${model}: fedmed train, train --resume, eval and translate`, async () => {
     const dir = scratchDir(`cli-${model}`);
     const whole = join(dir, 'whole');
     const split = join(dir, 'split');
     ok(fedmed('train', '--model', model, ...tiny, '--epochs', '2', '--out', whole), 'train');
-    ok(fedmed('train', '--model', model, ...tiny, '--epochs', '1', '--out', split), 'train one epoch');
-    const config = JSON.parse(readFileSync(join(split, 'config.json'), 'utf8'));
-    assert.is(config.model, model);
-    writeFileSync(join(split, 'config.json'), JSON.stringify({ ...config, rounds: 2 })); // the same run, cut after epoch 1
+    await killedAfterFirstCheckpoint(['train', '--model', model, ...tiny, '--epochs', '2', '--out', split]);
+    assert.is(JSON.parse(readFileSync(join(split, 'config.json'), 'utf8')).model, model);
     ok(fedmed('train', '--resume', split), 'train --resume');
     const [a, b] = [await generators(whole, 'round-0002'), await generators(split, 'round-0002')];
     assert.ok([...a.keys()].some((k) => k.startsWith('generatorAB.degrader.')), 'the checkpoint holds the model\'s own networks');

@@ -2,7 +2,7 @@
  * `fedmed node`'s refusals, each one line on stderr with the exit code a
  * script can rely on, before any data is read or any SuperLink is called.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,15 @@ test('a state folder made with other settings is refused naming them, before the
   const other = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '4', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
   oneLine(other, 1, /belongs to a node with other settings \(width: 2 -> 4\)/);
   assert.not.match(other.stdout + other.stderr, /SuperLink/);
+});
+
+test('a state folder under /proc is refused before anything is created, and leftover temporary files are removed', () => {
+  oneLine(node('--state', '/proc/fedmed-state', '--give-up-after', '0'), 1, /\/proc\/fedmed-state: is under \/proc, a kernel file system/);
+  const state = path.join(dir, 'tmp-state');
+  mkdirSync(state, { recursive: true });
+  writeFileSync(path.join(state, 'state.json.123.0.tmp'), 'torn');
+  node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
+  assert.not.ok(readdirSync(state).some((f) => f.endsWith('.tmp')), readdirSync(state).join(', '));
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

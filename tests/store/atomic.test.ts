@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileAtomic, writeRunFiles } from '../../eval/fs.js';
+import { writeFileAtomic, writeRunFiles } from '../../store/atomic.js';
 
 function withTempDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {

@@ -1,0 +1,28 @@
+/**
+ * What fedmed's exit status means, one list for main.ts and every command's
+ * --help. A signal ends the process as the shell reports it: 128 + the
+ * signal's number; every file is written atomically, so nothing is torn.
+ */
+export const exitCodes = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** `fedmed data inspect` read the folder and found problems. */
+  problems: 3,
+  interrupted: 130,
+  terminated: 143,
+} as const;
+
+const meanings: [number, string][] = [
+  [exitCodes.ok, 'done'],
+  [exitCodes.failure, 'failed: one line on stderr says what and where (a file, the data, a checkpoint)'],
+  [exitCodes.usage, 'usage error: a flag, a config key or an argument is wrong, or the run folder is taken'],
+  [exitCodes.interrupted, 'interrupted (Ctrl-C, SIGINT); files already written are whole (train: --resume continues)'],
+  [exitCodes.terminated, 'terminated (SIGTERM); as above'],
+];
+
+/** The exit-status part of a command's --help; `extra` adds a command's own codes. */
+export function describeExitCodes(extra: [number, string][] = []): string {
+  const rows = [...meanings, ...extra].sort(([a], [b]) => a - b);
+  return `exit status:\n${rows.map(([code, text]) => `  ${String(code).padEnd(5)}${text}`).join('\n')}`;
+}

@@ -1,0 +1,70 @@
+/**
+ * The run folder's rules, checked before any data is loaded: a new run
+ * never lands on an old one (`--force` removes the old run's files first, so
+ * two runs never mix), the folder is really writable with room for a
+ * checkpoint, and a resumed run is the run that was started (its config.json
+ * matches the settings fingerprinted into its last checkpoint's manifest).
+ */
+import path from 'node:path';
+import { createModel } from '../../models/index.js';
+import { claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles } from '../../store/folder.js';
+import { changedKeys, readManifest } from '../../store/manifest.js';
+import { UsageError } from '../args.js';
+import { latestCheckpoint } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+
+/** Everything a training run writes into its folder (what `--force` removes). */
+export const runEntries = [
+  'config.json', 'metrics.csv', 'metrics.json', 'curves.svg', 'report.html', 'grids', 'checkpoints',
+  'clients.json', 'clients.csv', 'privacy.json', 'privacy.csv', 'skipped.txt',
+] as const;
+
+/** The settings that define a run: its config without the backend (a resumed run may change backend, nothing else). */
+export function runSettings(config: TrainConfig): Record<string, unknown> {
+  const { backend: _backend, ...settings } = config;
+  return settings;
+}
+
+/** Bytes of one checkpoint: the global generators, and per client its discriminators and both Adams' two moments. */
+export function checkpointBytes(config: TrainConfig): number {
+  const model = createModel(config.model, { width: config.width, size: config.size, identity: config.identity, seed: config.seed });
+  try {
+    const count = (params: [string, { size: number }][]) => params.reduce((n, [, t]) => n + t.size, 0);
+    const [g, d] = [count(model.generatorParameters()), count(model.discriminatorParameters())];
+    return 4 * (g + Math.max(1, config.clients) * (3 * d + 2 * g)) + 2 ** 20; // + 1 MiB for headers and progress
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface PrepareOptions {
+  resume: boolean;
+  /** Replace a run already in the folder. */
+  force: boolean;
+  log: (line: string) => void;
+}
+
+/** Checks and claims `runDir` for `config`; throws one line when the run must not start. */
+export async function prepareRunFolder(runDir: string, config: TrainConfig, options: PrepareOptions): Promise<void> {
+  await probeOutputFolder(runDir, checkpointBytes(config));
+  if (options.resume) {
+    const checkpoint = await latestCheckpoint(runDir);
+    if (!checkpoint) throw new Error(`${runDir}: no checkpoint to resume from`);
+    const manifest = await readManifest(checkpoint);
+    if (!manifest) throw new Error(`${checkpoint}: no manifest.json; the checkpoint cannot be verified`);
+    const changed = changedKeys(runSettings(config), manifest.settings);
+    if (changed.length) {
+      throw new Error(`${path.join(runDir, 'config.json')}: differs from the run's checkpoint in ${changed.join(', ')}; a resumed run keeps the settings it was started with`);
+    }
+    for (const file of await removeTempFiles(runDir)) options.log(`removed ${file}, left by an interrupted write`);
+    return;
+  }
+  try {
+    if ((await claimFolder(runDir, { marker: 'config.json', owned: runEntries, force: options.force })) === 'replaced') {
+      options.log(`--force: removed the previous run's files from ${runDir}`);
+    }
+  } catch (e) {
+    if (e instanceof FolderTakenError) throw new UsageError(`${runDir} already holds a run; continue it with --resume ${runDir}, or replace it with --force`);
+    throw e;
+  }
+}

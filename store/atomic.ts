@@ -1,0 +1,76 @@
+/**
+ * Node-only: writes files atomically, so a crash mid-write leaves the
+ * previous version of a file, never a truncated one, and turns the file
+ * system's error codes into one line naming the file.
+ */
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+let sequence = 0;
+
+/** Temporary siblings end in this; `removeTempFiles` (store/folder.ts) clears those a kill left. */
+export const tempSuffix = '.tmp';
+
+const causes: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'is a folder',
+  EEXIST: 'already exists',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+};
+
+/** One line for a failed file operation: what was done to which file, and the cause in words. */
+export function fileError(action: string, file: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const cause = (code && causes[code]) ? `${causes[code]} (${code})` : code ?? (error as Error)?.message?.split('\n')[0] ?? String(error);
+  return new Error(`${file}: cannot ${action}: ${cause}`);
+}
+
+/**
+ * Writes `data` to `file` through a temporary sibling that is flushed to disk
+ * and then renamed over the target (rename is atomic within a directory on
+ * POSIX and NTFS). Creates missing parent folders.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+  } catch (e) {
+    throw fileError('create the folder', path.dirname(file), e);
+  }
+  const temp = `${file}.${process.pid}.${sequence++}${tempSuffix}`;
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw fileError('write', file, error);
+  }
+}
+
+/**
+ * Writes several files (names relative to `dir`, may contain folders such as
+ * 'grids/epoch-001.png'), each atomically, in the order given.
+ */
+export async function writeRunFiles(dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  for (const [name, data] of Object.entries(files)) {
+    if (!isInside(name)) throw new Error(`writeRunFiles: '${name}' is not a path inside the run folder`);
+    await writeFileAtomic(path.join(dir, name), data);
+  }
+}
+
+/** A relative path that stays inside its folder (no absolute path, no '..'). */
+export function isInside(name: string): boolean {
+  return name !== '' && !path.isAbsolute(name) && !name.split(/[\\/]/).includes('..');
+}

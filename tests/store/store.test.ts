@@ -1,0 +1,104 @@
+/**
+ * store/: manifests catch a changed file and name it, settings differences
+ * name their keys, pointers stay inside their folder, a taken folder is
+ * refused (or cleared with force), and file-system errors read as one line.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fileError } from '../../store/atomic.js';
+import { claimFolder, FolderTakenError, probeOutputFolder, readPointer, removeTempFiles } from '../../store/folder.js';
+import { changedKeys, fingerprint, verifyFolder, writeManifest } from '../../store/manifest.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'fedmed-store-'));
+let n = 0;
+const fresh = () => {
+  const dir = path.join(root, String(n++));
+  mkdirSync(dir);
+  return dir;
+};
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+async function rejects(fn: () => Promise<unknown>, pattern: RegExp): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected an error matching ${pattern}`);
+}
+
+test('a manifest verifies its files and names the one that changed', async () => {
+  const dir = fresh();
+  writeFileSync(path.join(dir, 'a.bin'), 'weights');
+  writeFileSync(path.join(dir, 'b.json'), '{}');
+  const m = await writeManifest(dir, ['a.bin', 'b.json'], { seed: 3, target: 'T2' });
+  assert.is(m.fingerprint, fingerprint({ target: 'T2', seed: 3 }), 'key order does not matter');
+  assert.equal((await verifyFolder(dir))!.settings, { seed: 3, target: 'T2' });
+  writeFileSync(path.join(dir, 'a.bin'), 'weighTs');
+  await rejects(() => verifyFolder(dir), /a\.bin: its contents differ from manifest\.json/);
+  await rejects(() => verifyFolder(fresh()), /no manifest\.json/);
+  assert.is(await verifyFolder(fresh(), { optional: true }), null);
+});
+
+test('changedKeys names every differing key, nested values compared whole', () => {
+  assert.equal(changedKeys({ a: 1, b: [1, 2], c: 'x' }, { a: 1, b: [1, 3], d: 0, c: 'x' }), ['b', 'd']);
+  assert.equal(changedKeys({ w: { x: 1, y: 2 } }, { w: { y: 2, x: 1 } }), []);
+});
+
+test('readPointer follows a name inside its folder and refuses one outside, or a link out', async () => {
+  const dir = fresh();
+  mkdirSync(path.join(dir, 'round-0001'));
+  writeFileSync(path.join(dir, 'latest'), 'round-0001\n');
+  assert.is(await readPointer(path.join(dir, 'latest')), path.join(dir, 'round-0001'));
+  assert.is(await readPointer(path.join(dir, 'missing')), null);
+  for (const name of ['../elsewhere', '/etc', '.', '']) {
+    writeFileSync(path.join(dir, 'latest'), name);
+    await rejects(() => readPointer(path.join(dir, 'latest')), /which is not inside/);
+  }
+  symlinkSync(os.tmpdir(), path.join(dir, 'link'));
+  writeFileSync(path.join(dir, 'latest'), 'link');
+  await rejects(() => readPointer(path.join(dir, 'latest')), /which is not inside/);
+});
+
+test('claimFolder refuses a taken folder; with force it removes the owned entries and keeps the rest', async () => {
+  const dir = fresh();
+  assert.is(await claimFolder(path.join(dir, 'new'), { marker: 'config.json', owned: ['config.json'] }), 'fresh');
+  for (const f of ['config.json', 'privacy.json', 'notes.txt', 'x.1.2.tmp']) writeFileSync(path.join(dir, f), '');
+  try {
+    await claimFolder(dir, { marker: 'config.json', owned: ['config.json', 'privacy.json'] });
+    assert.unreachable('a taken folder was claimed');
+  } catch (e) {
+    assert.instance(e, FolderTakenError);
+  }
+  assert.is(await claimFolder(dir, { marker: 'config.json', owned: ['config.json', 'privacy.json'], force: true }), 'replaced');
+  assert.equal(readdirSync(dir), ['notes.txt']);
+});
+
+test('removeTempFiles removes what writeFileAtomic leaves, at any depth, and nothing else', async () => {
+  const dir = fresh();
+  mkdirSync(path.join(dir, 'sub'));
+  for (const f of ['a.bin.12.0.tmp', 'sub/b.json.7.3.tmp', 'keep.tmp', 'keep.bin']) writeFileSync(path.join(dir, f), '');
+  const removed = (await removeTempFiles(dir)).map((p) => path.relative(dir, p)).sort();
+  assert.equal(removed, ['a.bin.12.0.tmp', path.join('sub', 'b.json.7.3.tmp')]);
+  assert.equal(readdirSync(dir).sort(), ['keep.bin', 'keep.tmp', 'sub']);
+});
+
+test('probeOutputFolder creates a writable folder, refuses /proc and /sys and more space than there is', async () => {
+  const dir = path.join(fresh(), 'a', 'b');
+  await probeOutputFolder(dir, 1);
+  assert.equal(readdirSync(dir), [], 'the probe file is removed');
+  await rejects(() => probeOutputFolder('/proc/self/fedmed'), /under \/proc, a kernel file system/);
+  await rejects(() => probeOutputFolder('/sys/fedmed'), /under \/sys/);
+  await rejects(() => probeOutputFolder(fresh(), 2 ** 60), /free, and one checkpoint needs/);
+});
+
+test('fileError is one line naming the file and the cause in words', () => {
+  const e = fileError('write', '/runs/x/generators.safetensors', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+  assert.is(e.message, '/runs/x/generators.safetensors: cannot write: no space left on the device (ENOSPC)');
+});
+
+test.run();

@@ -1,0 +1,130 @@
+/**
+ * The run folder's rules through the built `fedmed train` (issue 16): an
+ * existing run is never overwritten, --resume and eval verify the checkpoint
+ * (file hashes and the run's settings), refusals come before any work, and
+ * flags outside their mode are errors. Each case failed before the fix.
+ */
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fedmed, scratchDir } from '../cli/helpers.js';
+
+const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
+const scratch = scratchDir('run-folder');
+const finished = path.join(scratch, 'finished');
+let copies = 0;
+
+/** A copy of the finished run to spoil. */
+function copyOfRun(): string {
+  const dir = path.join(scratch, `copy-${copies++}`);
+  cpSync(finished, dir, { recursive: true });
+  return dir;
+}
+
+function oneLine(err: string): string {
+  const lines = err.trim().split('\n');
+  assert.is(lines.length, 1, `expected one line on stderr, got:\n${err}`);
+  return lines[0]!;
+}
+
+test.before(() => {
+  const r = fedmed('train', ...tiny, '--epochs', '1', '--out', finished);
+  assert.is(r.code, 0, r.err);
+});
+
+test('--out naming a finished run is refused, and the run is left as it was', () => {
+  const before = readFileSync(path.join(finished, 'checkpoints', 'round-0001', 'generators.safetensors'));
+  const r = fedmed('train', ...tiny, '--epochs', '1', '--out', finished);
+  assert.is(r.code, 2);
+  assert.match(oneLine(r.err), /already holds a run; continue it with --resume .*, or replace it with --force/);
+  assert.equal(readFileSync(path.join(finished, 'checkpoints', 'round-0001', 'generators.safetensors')), before);
+});
+
+test('--force replaces the old run: none of its files stay beside the new one', () => {
+  const dir = copyOfRun();
+  writeFileSync(path.join(dir, 'privacy.json'), '{"old run": true}');
+  writeFileSync(path.join(dir, 'grids', 'epoch-007-PD-to-T2.png'), 'old');
+  const r = fedmed('train', ...tiny, '--epochs', '1', '--out', dir, '--force');
+  assert.is(r.code, 0, r.err);
+  assert.not.ok(existsSync(path.join(dir, 'privacy.json')));
+  assert.not.ok(readdirSync(path.join(dir, 'grids')).includes('epoch-007-PD-to-T2.png'));
+});
+
+test('--resume refuses an edited config.json, naming the changed keys', () => {
+  const dir = copyOfRun();
+  const file = path.join(dir, 'config.json');
+  const config = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify({ ...config, target: 'T1', seed: 4 }));
+  const r = fedmed('train', '--resume', dir);
+  assert.is(r.code, 1);
+  assert.match(oneLine(r.err), /config\.json: differs from the run's checkpoint in seed, target/);
+});
+
+test('--resume, eval and translate refuse a checkpoint file with flipped bytes, naming it', () => {
+  const dir = copyOfRun();
+  const file = path.join(dir, 'checkpoints', 'round-0001', 'generators.safetensors');
+  const bytes = readFileSync(file);
+  for (let i = 0; i < 100; i++) bytes[bytes.length - 200 + i] ^= 0xff; // inside the tensor data, header intact
+  writeFileSync(file, bytes);
+  const mismatch = /generators\.safetensors: its contents differ from manifest\.json \(SHA-256 mismatch\)/;
+  for (const args of [['train', '--resume', dir], ['eval', '--checkpoint', dir], ['eval', '--checkpoint', file]]) {
+    const r = fedmed(...args);
+    assert.is(r.code, 1, args.join(' '));
+    assert.match(oneLine(r.err), mismatch);
+  }
+});
+
+test('checkpoints/latest naming a folder outside the run is refused', () => {
+  const dir = copyOfRun();
+  writeFileSync(path.join(dir, 'checkpoints', 'latest'), `../../${path.basename(finished)}/checkpoints/round-0001\n`);
+  const r = fedmed('train', '--resume', dir);
+  assert.is(r.code, 1);
+  assert.match(oneLine(r.err), /latest: names .* which is not inside/);
+});
+
+test('--resume removes the temporary files an interrupted write left, and continues', () => {
+  const dir = copyOfRun();
+  const stray = path.join(dir, 'checkpoints', 'round-0001', 'central.safetensors.4242.3.tmp');
+  writeFileSync(stray, 'torn');
+  const r = fedmed('train', '--resume', dir);
+  assert.is(r.code, 0, r.err);
+  assert.not.ok(existsSync(stray));
+  assert.match(r.err, /removed .*central\.safetensors\.4242\.3\.tmp, left by an interrupted write/);
+});
+
+test('--out under /proc or /sys is refused at once, before anything is created', () => {
+  for (const out of ['/proc/fedmed-run', '/sys/fedmed-run']) {
+    const r = fedmed('train', ...tiny, '--out', out);
+    assert.is(r.code, 1);
+    assert.match(oneLine(r.err), /is under \/(proc|sys), a kernel file system/);
+  }
+});
+
+test('an --out that is a file is found before training, with the cause', () => {
+  const file = path.join(scratch, 'a-file');
+  writeFileSync(file, 'x');
+  const r = fedmed('train', ...tiny, '--out', path.join(file, 'run'));
+  assert.is(r.code, 1);
+  assert.match(oneLine(r.err), /a-file\/run: cannot create the folder: a part of the path is not a folder \(ENOTDIR\)/);
+  assert.not.match(r.out, /epoch 1/);
+});
+
+test('flags that do not apply to the mode are errors, and so is DP without noise', () => {
+  const cases: [string[], RegExp][] = [
+    [['--rounds', '2'], /--rounds applies only with --clients/],
+    [['--clients', '2', '--epochs', '2'], /--epochs applies only with centralized training/],
+    [['--noise', '2'], /--noise applies only with --dp/],
+    [['--dp', 'dp-sgd', '--sensitivity', '3'], /--sensitivity applies only with --dp gs-wgan/],
+    [['--dp', 'dp-sgd', '--noise', '0'], /--noise 0 gives no privacy .*--allow-no-privacy/],
+    [['--width', '1e9'], /--width must be at most 256, got 1000000000/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = fedmed('train', ...tiny, ...args, '--out', path.join(scratch, 'never'));
+    assert.is(r.code, 2, args.join(' '));
+    assert.match(oneLine(r.err), pattern);
+  }
+  assert.not.ok(existsSync(path.join(scratch, 'never')));
+});
+
+test.run();
