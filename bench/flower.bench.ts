@@ -2,7 +2,8 @@
  * What the Flower protocol costs a hospital: one client's round of the main
  * job (configs/main.json, client 1 of 4, its local epochs with DP-SGD)
  * through a `fedmed node` process driven over gRPC by the SuperLink
- * stand-in, against the same round in this process, alternated round by
+ * stand-in, against the same round in this process (with the privacy
+ * accounting the simulation does per client round), alternated round by
  * round; and the bytes on the wire per round against the generators' size.
  * The stand-in is a test double of Flower's SuperLink (tests/helpers).
  *
@@ -17,6 +18,7 @@ import { installNodePlatform } from '../platform/node.js';
 import { loadSplit } from '../data/fs/index.js';
 import { trainConfigFromArgs } from '../cli/train/config.js';
 import { buildClient, clientShares, modelOptions } from '../cli/train/setup.js';
+import { PrivacyLedger } from '../fed/dp/ledger.js';
 import { toArrayRecord } from '../fed/flower/hospital.js';
 import { readNamed } from '../fed/state.js';
 import { createModel } from '../models/index.js';
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   const server = createModel(config.model, modelOptions(config, config.seed));
   const global = await readNamed(server.generatorParameters());
   const generatorBytes = [...global.values()].reduce((n, e) => n + 4 * e.values.length, 0);
+  const ledger = new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit });
 
   const standIn = await SuperLinkStandIn.start();
   const state = mkdtempSync(path.join(tmpdir(), 'fedmed-bench-flower-'));
@@ -75,8 +78,9 @@ async function main(): Promise<void> {
     for (let round = 1; round <= args.rounds; round++) {
       client.receive(global);
       let started = performance.now();
-      await client.trainRound(round - 1, config.localEpochs);
+      const { steps } = await client.trainRound(round - 1, config.localEpochs);
       await client.upload();
+      ledger.record({ client: client.name, round, steps, q: client.samplingRate, noise: config.noise }); // as the simulation accounts each client's round
       const inProcessMs = performance.now() - started;
 
       const [down, up] = [record.bytesOut, record.bytesIn];

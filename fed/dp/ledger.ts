@@ -99,15 +99,25 @@ export class PrivacyLedger {
 
   /** Adds a client's round and returns its row, with the epsilon spent by the end of it. */
   record(round: RoundSteps): LedgerEntry {
-    const { entry, runs } = this.account(round);
-    this.history.set(round.client, runs);
-    this.rows.push(entry);
-    return entry;
+    return this.preview(round).commit();
   }
 
-  /** The row `record(round)` would add, recording nothing (a budget check before a round). */
-  preview(round: RoundSteps): LedgerEntry {
-    return this.account(round).entry;
+  /**
+   * The row `record(round)` would add, recording nothing until `commit()` (a
+   * budget check before a round, which then records without accounting twice).
+   */
+  preview(round: RoundSteps): { entry: LedgerEntry; commit(): LedgerEntry } {
+    const { entry, runs } = this.account(round);
+    const before = this.latest(round.client);
+    return {
+      entry,
+      commit: () => {
+        if (this.latest(round.client) !== before) throw new PrivacyParameterError('round', `client ${round.client}'s ledger changed since this preview`);
+        this.history.set(round.client, runs);
+        this.rows.push(entry);
+        return entry;
+      },
+    };
   }
 
   private account(round: RoundSteps): { entry: LedgerEntry; runs: GaussianSteps[] } {

@@ -126,11 +126,12 @@ export class Hospital {
     const round = { client: client.name, round: serverRound, steps, q: client.samplingRate, noise: privacy.noise };
     const last = privacy.ledger.entries.at(-1);
     if (last && serverRound <= last.round) throw new RefusedMessage(`server round ${serverRound} was already trained (the ledger is at round ${last.round})`);
-    const after = privacy.ledger.preview(round).epsilon;
+    const pending = privacy.ledger.preview(round);
+    const after = pending.entry.epsilon;
     if (privacy.maxEpsilon !== null && after > privacy.maxEpsilon) {
       throw new RefusedMessage(`round ${serverRound} would spend epsilon ${after.toFixed(3)} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${(last?.epsilon ?? 0).toFixed(3)}`);
     }
-    privacy.ledger.record(round);
+    pending.commit();
     await this.o.saveLedger(privacy.ledger.entries);
     return after;
   }

@@ -168,16 +168,8 @@ class SuperNodeSession {
   }
 
   private async pullObjects(runId: bigint, tree: ObjectTree): Promise<Map<string, Uint8Array>> {
-    const ids = postOrder(tree);
     const objects = new Map<string, Uint8Array>();
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const id = ids[next++]!;
-        objects.set(id, await this.pullObject(runId, id));
-      }
-    };
-    await Promise.all([worker(), worker()]); // two at a time, as Flower's node
+    await inParallel(postOrder(tree), async (id) => void objects.set(id, await this.pullObject(runId, id)));
     return objects;
   }
 
@@ -227,11 +219,15 @@ class SuperNodeSession {
       return;
     }
     const wanted = new Set(response.objectsToPush);
-    for (const id of postOrder(encoded.tree)) {
-      if (!wanted.has(id)) continue;
-      const stored = await this.call('pushObject', { node: { nodeId: this.nodeId }, runId: ins.runId, objectId: id, objectContent: encoded.objects.get(id)! });
-      if (!stored.stored) {
-        this.o.log(`the SuperLink did not store object ${short(id)} of the reply to ${ins.messageType} message ${short(ins.messageId)}; that reply is lost`);
+    // Children before parents, as Flower's node pushes: level by level from the leaves, each level in parallel.
+    for (const level of levelsFromLeaves(encoded.tree)) {
+      const stored = await inParallel(level.filter((id) => wanted.has(id)), async (id) => {
+        const reply = await this.call('pushObject', { node: { nodeId: this.nodeId }, runId: ins.runId, objectId: id, objectContent: encoded.objects.get(id)! });
+        return reply.stored ? null : id;
+      });
+      const refused = stored.find((id) => id !== null);
+      if (refused) {
+        this.o.log(`the SuperLink did not store object ${short(refused)} of the reply to ${ins.messageType} message ${short(ins.messageId)}; that reply is lost`);
         return;
       }
     }
@@ -257,6 +253,41 @@ class SuperNodeSession {
       }
     }
   }
+}
+
+/**
+ * Objects moved at once. Each is one signed call; Flower's own node moves
+ * two at a time, and at one or two a reply of 84 objects spends more time in
+ * round trips than a small model's local epochs take to train.
+ */
+const PARALLEL_OBJECTS = 8;
+
+/** `work` on every item, at most PARALLEL_OBJECTS at a time; the results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      results[k] = await work(items[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_OBJECTS, items.length) }, worker));
+  return results;
+}
+
+/** A tree's ids grouped by height (leaves first), each id once: every level's children are in earlier levels. */
+function levelsFromLeaves(tree: ObjectTree): string[][] {
+  const height = new Map<string, number>();
+  const visit = (t: ObjectTree): number => {
+    const h = t.children.length ? 1 + Math.max(...t.children.map(visit)) : 0;
+    height.set(t.objectId, Math.max(height.get(t.objectId) ?? 0, h));
+    return h;
+  };
+  visit(tree);
+  const levels: string[][] = [];
+  for (const [id, h] of height) (levels[h] ??= []).push(id);
+  return levels;
 }
 
 /** Waits `ms`, or less if `signal` aborts. */

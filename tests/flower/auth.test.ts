@@ -41,6 +41,10 @@ test('fedmed signs as Flower does: PEM SPKI public key, Python isoformat timesta
   assert.ok(verifyHeaders(headers));
   assert.ok(headers[SIGNATURE_HEADER].length >= 101 && headers[SIGNATURE_HEADER].length <= 104, `DER length ${headers[SIGNATURE_HEADER].length}`);
   assert.is(headers[SIGNATURE_HEADER][0], 0x30, 'an ASN.1 SEQUENCE');
+  const at = Date.UTC(2026, 11, 2, 16, 55, 16) * 1000 + 582204;
+  assert.is(key.headers(at + 900_000)[TIMESTAMP_HEADER], headers[TIMESTAMP_HEADER], 'a signature under a second old is reused');
+  assert.is(key.headers(at + 1_200_000)[TIMESTAMP_HEADER], '2026-12-02T16:55:17.782204+00:00', 'an older one is made anew');
+  assert.ok(verifyHeaders(key.headers(at + 1_200_000)));
   // The golden test key pair: a signature made with its private key verifies under its public key.
   const pair = auth.test_keypair_example;
   const signature = sign('sha256', new TextEncoder().encode(pair.timestamp), createPrivateKey(pair.private_key_pem_pkcs8));
