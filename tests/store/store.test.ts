@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { fileError } from '../../store/atomic.js';
 import { claimFolder, FolderTakenError, probeOutputFolder, readPointer, removeTempFiles } from '../../store/folder.js';
 import { changedKeys, fingerprint, verifyFolder, writeManifest } from '../../store/manifest.js';
+import { rejects } from '../helpers/rejects.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'fedmed-store-'));
 let n = 0;
@@ -20,16 +21,6 @@ const fresh = () => {
   return dir;
 };
 test.after(() => rmSync(root, { recursive: true, force: true }));
-
-async function rejects(fn: () => Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 test('a manifest verifies its files and names the one that changed', async () => {
   const dir = fresh();

@@ -14,6 +14,7 @@ import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { latestCheckpoint, readSafetensors } from '../../cli/train/checkpoint.js';
 import { runTraining } from '../../cli/train/run.js';
 import { NonFiniteLossError } from '../../fed/client.js';
+import { rejects } from '../helpers/rejects.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
 const quiet = { log: () => {}, progress: null };
@@ -35,16 +36,6 @@ async function assertSameWeights(a: string, b: string): Promise<void> {
   const [ga, gb] = [await generators(a), await generators(b)];
   assert.equal([...ga.keys()], [...gb.keys()]);
   for (const [name, values] of ga) assert.equal([...gb.get(name)!], [...values], `${name} differs`);
-}
-
-async function rejects(fn: () => Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
 }
 
 test.before(async () => {
