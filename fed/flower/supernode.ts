@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { NodeKey } from './auth.js';
 import { startHeartbeats, type Heartbeats } from './heartbeat.js';
 import { FleetClient, FleetError, type FleetMethodName, type FleetRequestInit, type FleetResponse } from './fleet.js';
-import { decodeMessage, encodeMessage, metadataOf, metadataProto, ObjectError, objectId, postOrder, short, MAX_CHUNK_SIZE } from './objects.js';
+import { decodeMessage, encodeMessage, metadataOf, metadataProto, ObjectError, postOrder, short, MAX_CHUNK_SIZE } from './objects.js';
 import { MessageSchema, type Message as MessageProto, type ObjectTree } from './proto/flwr/proto/message_pb.js';
 import type { FlowerMessage, Reply } from './records.js';
 
@@ -133,21 +133,24 @@ class SuperNodeSession {
     const instruction: FlowerMessage = { metadata: { ...metadata, messageId: tree.objectId } };
     const where = `${metadata.messageType} message ${short(tree.objectId)}`;
     if (!(await this.runKnown(metadata.runId, where))) return;
-    let reply: Reply;
     const started = performance.now();
+    let message: FlowerMessage | ObjectError;
     try {
-      const objects = await this.pullObjects(metadata.runId, tree);
-      await this.call('confirmMessageReceived', { node: { nodeId: this.nodeId }, runId: metadata.runId, messageObjectId: tree.objectId });
-      const message = decodeMessage(metadata, tree.objectId, objects);
+      message = decodeMessage(metadata, tree.objectId, await this.pullObjects(metadata.runId, tree)); // every object's id checked here
+    } catch (e) {
+      if (!(e instanceof ObjectError)) throw e;
+      message = e;
+    }
+    await this.call('confirmMessageReceived', { node: { nodeId: this.nodeId }, runId: metadata.runId, messageObjectId: tree.objectId });
+    let reply: Reply;
+    if (message instanceof ObjectError) {
+      log(`${where}: unreadable, answered with an error: ${message.message}`);
+      reply = { error: { code: MESSAGE_UNREADABLE, reason: message.message } };
+    } else {
       reply = await this.o.handler(message).catch((e: unknown) => {
         log(`${where}: failed: ${(e as Error).message}`);
         return { error: { code: MESSAGE_UNREADABLE, reason: (e as Error).message } };
       });
-    } catch (e) {
-      if (!(e instanceof ObjectError)) throw e;
-      log(`${where}: unreadable, answered with an error: ${e.message}`);
-      await this.call('confirmMessageReceived', { node: { nodeId: this.nodeId }, runId: metadata.runId, messageObjectId: tree.objectId });
-      reply = { error: { code: MESSAGE_UNREADABLE, reason: e.message } };
     }
     await this.pushReply(instruction, reply, (performance.now() - started) / 1000);
     this.summary.messages++;
@@ -177,10 +180,7 @@ class SuperNodeSession {
     for (let wait = 0.05; ; wait = Math.min(wait * 2, 2)) {
       const pulled = await this.call('pullObject', { node: { nodeId: this.nodeId }, runId, objectId: id });
       if (!pulled.objectFound) throw new ObjectError(`object ${short(id)}: the SuperLink has no such object`);
-      if (pulled.objectAvailable) {
-        if (objectId(pulled.objectContent) !== id) throw new ObjectError(`object ${short(id)}: its bytes hash to ${short(objectId(pulled.objectContent))} (corrupted on the way)`);
-        return pulled.objectContent;
-      }
+      if (pulled.objectAvailable) return pulled.objectContent;
       await sleep(wait * 1000, this.o.signal);
     }
   }
