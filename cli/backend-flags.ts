@@ -1,4 +1,5 @@
 /** The flags every computing command shares: where to compute, and the wasm backend's threads. */
+import { autoReason, type Backend } from '../engine/index.js';
 import type { FlagSpec } from './args.js';
 
 export const backendFlag = {
@@ -13,3 +14,8 @@ export const threadsFlag = {
   help: 'wasm: threads, the calling one included (default: all cores)',
   placeholder: 'N',
 } as const satisfies FlagSpec;
+
+/** `backend: wasm - ...`, with why auto chose it when `requested` was auto: the line every computing command prints. */
+export function backendLine(backend: Backend, requested: string): string {
+  return `backend: ${backend.name} - ${backend.describe()}${requested === 'auto' ? ` (auto: ${autoReason()})` : ''}`;
+}

@@ -7,7 +7,7 @@
  * `readPointer` follows a name file (`checkpoints/latest`) only inside its
  * folder.
  */
-import { mkdir, readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, tempSuffix, writeFileAtomic } from './atomic.js';
 
@@ -144,4 +144,9 @@ export async function readPointer(file: string): Promise<string | null> {
 /** Points `file` at `name` (a sibling entry), atomically. */
 export async function writePointer(file: string, name: string): Promise<void> {
   await writeFileAtomic(file, name + '\n');
+}
+
+/** Whether something exists at `file` (a refusal to overwrite asks this first). */
+export function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
 }

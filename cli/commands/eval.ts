@@ -10,7 +10,7 @@ import { UsageError } from '../args.js';
 import type { CheckpointMetadata } from '../../fed/checkpoint.js';
 import type { Command } from '../command.js';
 import type { DataSpec } from '../../data/fs/index.js';
-import { backendFlag } from '../backend-flags.js';
+import { backendFlag, backendLine } from '../backend-flags.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -37,7 +37,7 @@ export const evalCommand: Command = {
     const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { describeData, evaluationItems, loadSpecDataset, loadSplit } = await import('../../data/fs/index.js');
     const { evaluate } = await import('../../eval/evaluate.js');
-    const { autoReason, setBackend } = await import('../../engine/index.js');
+    const { setBackend } = await import('../../engine/index.js');
     const checkpoint = await readCheckpoint(flags.checkpoint);
     const all = (flags.all as boolean | undefined) ?? false;
     const spec = dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file);
@@ -75,7 +75,7 @@ export const evalCommand: Command = {
         return;
       }
       console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);
-      console.log(`backend: ${backend.name} - ${backend.describe()}${flags.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
+      console.log(backendLine(backend, flags.backend as string));
       console.log(`data: ${data}, ${scope}: ${subjects.length} subject${subjects.length === 1 ? '' : 's'}, ${items.length} slices of ${spec.size}x${spec.size}`);
       if (checkpoint.metadata.data !== undefined && checkpoint.metadata.data !== spec.data && !all) {
         console.log(`note: the run trained on ${checkpoint.metadata.data}; the split of other data is not its held-out set`);

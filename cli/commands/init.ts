@@ -5,9 +5,9 @@
  * (examples/flower) sends them in its first round and saves its result in
  * the same form.
  */
-import { access } from 'node:fs/promises';
 import { encodeSafetensors, setBackend } from '../../engine/index.js';
 import { writeFileAtomic } from '../../store/atomic.js';
+import { exists } from '../../store/folder.js';
 import { readNamed } from '../../fed/state.js';
 import { createModel } from '../../models/index.js';
 import { parseFlags, UsageError, type FlagSpecs } from '../args.js';
@@ -39,7 +39,7 @@ export const initCommand: Command = {
     const out = flags.out;
     if (typeof out !== 'string') throw new UsageError('fedmed init needs --out FILE; see fedmed init --help');
     if (!/\.safetensors$/.test(out)) throw new UsageError(`--out ${out}: name it .safetensors`);
-    if (!flags.force && (await access(out).then(() => true, () => false))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
+    if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
     const config = await resolveTrainConfig({ ...parseFlags([], trainFlags).flags, ...flags, backend: 'js' }, given);
     await setBackend('js'); // initialisation is seeded host work; no kernels run
     const model = createModel(config.model, modelOptions(config, config.seed));

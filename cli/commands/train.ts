@@ -1,8 +1,9 @@
 /** fedmed train: centralized or federated (--clients K) GAN training, from flags or a JSON config. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { autoReason, setBackend } from '../../engine/index.js';
+import { setBackend } from '../../engine/index.js';
 import { UsageError } from '../args.js';
+import { backendLine } from '../backend-flags.js';
 import type { Command } from '../command.js';
 import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { prepareRunFolder } from '../train/run-folder.js';
@@ -39,12 +40,12 @@ export const trainCommand: Command = {
     }
     const backend = await setBackend(config.backend);
     await prepareRunFolder(runDir, config, { resume, force: flags.force === true, log: (line) => console.error(line) });
-    const backendLine = `backend: ${backend.name} - ${backend.describe()}${config.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`;
-    console.log(backendLine);
+    const backendNote = backendLine(backend, config.backend);
+    console.log(backendNote);
     const mode = config.clients > 0 ? `federated, ${config.clients} clients (${config.weights ? `weights ${config.weights.join('/')}` : config.scheme}), ${config.rounds} rounds x ${config.localEpochs} local epochs` : `centralized, ${config.rounds} epochs`;
     console.log(`${config.model} ${config.source} -> ${config.target}: ${mode}, width ${config.width}, ${config.size}px, batch ${config.batch}${config.dp === 'off' ? '' : `, DP ${config.dp} (C ${config.clip}, sigma ${config.noise})`}`);
     console.log(`run folder: ${runDir}`);
-    const result = await runTraining(config, runDir, { resume, notes: [backendLine] });
+    const result = await runTraining(config, runDir, { resume, notes: [backendNote] });
     const baseline = result.history.baseline;
     console.log('');
     result.final.forEach((m, i) => {

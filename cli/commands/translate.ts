@@ -5,13 +5,14 @@
  * the output is written through a temporary sibling, so a failure never
  * leaves a half-written file.
  */
-import { access, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { exists } from '../../store/folder.js';
 import path from 'node:path';
 import { contrastInName, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
 import { parsePlanes, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { backendFlag } from '../backend-flags.js';
+import { backendFlag, backendLine } from '../backend-flags.js';
 
 const niftiSuffix = /\.nii(\.gz)?$/i;
 
@@ -53,7 +54,7 @@ export const translateCommand: Command = {
     const { readNiftiFile, writeNiftiFile } = await import('../../data/fs/index.js');
     const { modelTranslator, translateVolume } = await import('../../eval/volume-translate.js');
     const { volumeDims } = await import('../../data/index.js');
-    const { autoReason, setBackend } = await import('../../engine/index.js');
+    const { setBackend } = await import('../../engine/index.js');
     const { Progress } = await import('../progress.js');
 
     const checkpoint = await readCheckpoint(checkpointPath);
@@ -67,7 +68,7 @@ export const translateCommand: Command = {
 
     const backend = await setBackend(flags.backend as 'auto');
     console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(metadata)})`);
-    console.log(`backend: ${backend.name} - ${backend.describe()}${flags.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
+    console.log(backendLine(backend, flags.backend as string));
     console.log(`${input}: ${nx}x${ny}x${nz}, translating ${from} -> ${to}, planes [${planes[0]}, ${planes[1]}) at ${metadata.size}x${metadata.size}`);
     const model = buildModel(checkpoint);
     const progress = new Progress();
@@ -98,10 +99,6 @@ export const translateCommand: Command = {
     console.log(`wrote ${out}: ${nx}x${ny}x${nz} float32 on [0, 1] with the input's header and affine (${count} planes in ${seconds.toFixed(1)} s, ${(count / seconds).toFixed(1)} planes/s)`);
   },
 };
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
-}
 
 /**
  * When the input's file name names one contrast (IXI's `-T1`, BraTS's

@@ -4,7 +4,7 @@
  * the simulation's client K does), its state folder, and the SuperNode
  * transport that carries Flower's messages to it.
  */
-import { autoReason, setBackend } from '../../engine/index.js';
+import { setBackend } from '../../engine/index.js';
 import { evaluate } from '../../eval/evaluate.js';
 import type { DirectionMetrics } from '../../eval/records.js';
 import { largestSubjectShare } from '../../data/index.js';
@@ -14,12 +14,14 @@ import { Hospital } from '../../fed/flower/hospital.js';
 import { runSuperNode } from '../../fed/flower/supernode.js';
 import { createModel } from '../../models/index.js';
 import { parseFlags } from '../args.js';
+import { backendLine } from '../backend-flags.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
 import type { NodeSettings } from '../commands/node.js';
 import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { checkpointBytes, runSettings } from '../train/run-folder.js';
 import { buildClient, clientShares, modelOptions } from '../train/setup.js';
 import { Progress } from '../progress.js';
+import { exitCodes } from '../exit-codes.js';
 import { NodeState } from './state.js';
 
 export async function runNode(settings: NodeSettings): Promise<void> {
@@ -28,7 +30,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   const config = await nodeConfig(settings);
   const { part } = settings;
   const backend = await setBackend(config.backend);
-  log(`backend: ${backend.name} - ${backend.describe()}${config.backend === 'auto' ? ` (auto: ${autoReason()})` : ''}`);
+  log(backendLine(backend, config.backend));
   // The state folder is checked (and refused with other settings) before any data is read.
   const state = await NodeState.open(settings.stateDir, { ...runSettings(config), part: part ? `${part.k}/${part.n}` : null }, checkpointBytes({ ...config, clients: 1 }));
 
@@ -71,8 +73,8 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     };
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
     await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval, heartbeatInterval: settings.heartbeatInterval, retry: { giveUpAfter: settings.giveUpAfter }, rootCertificates: settings.rootCertificates ?? undefined });
-    // 128 + the signal's number; exit now, not after a round a stop interrupted (its state is already safe)
-    if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? 130 : 143);
+    // Exit now, not after a round a stop interrupted (its state is already safe).
+    if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? exitCodes.interrupted : exitCodes.terminated);
   } finally {
     progress.done();
     client.dispose();

@@ -24,6 +24,7 @@ import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
 import { fileError, writeFileAtomic } from '../../store/atomic.js';
 import { probeOutputFolder, removeTempFiles } from '../../store/folder.js';
 import { changedKeys, sha256 } from '../../store/manifest.js';
+import { short } from '../../fed/flower/objects.js';
 import type { Client } from '../../fed/client.js';
 import type { LedgerEntry } from '../../fed/dp/ledger.js';
 import type { TrainedRound } from '../../fed/flower/hospital.js';
@@ -94,7 +95,7 @@ export class NodeState {
       throw fileError('read', file, e);
     }
     const sha = sha256(bytes);
-    if (sha !== current.sha256) throw new Error(`${file}: SHA-256 ${sha.slice(0, 12)}... is not the ${current.sha256.slice(0, 12)}... that ${STATE} records; the state folder is damaged`);
+    if (sha !== current.sha256) throw new Error(`${file}: SHA-256 ${short(sha)} is not the ${short(current.sha256)} that ${STATE} records; the state folder is damaged`);
     client.restorePrivateState(decodeSafetensors(bytes, file).tensors, file);
   }
 

@@ -20,6 +20,7 @@ import type { Client, LocalTraining } from '../client.js';
 import type { LedgerEntry, PrivacyLedger } from '../dp/ledger.js';
 import type { NamedTensors } from '../state.js';
 import { fromNpy, toNpy } from './npy.js';
+import { short } from './objects.js';
 import type { ArrayRecord, ConfigRecord, FlowerMessage, MetricRecord, RecordDict, Reply } from './records.js';
 
 /** Flower's ErrorCode.CLIENT_APP_RAISED_EXCEPTION: what a ClientApp's failure is reported as. */
@@ -79,7 +80,7 @@ export class Hospital {
       throw new RefusedMessage(`message type '${message.metadata.messageType}' is not one a fedmed node handles (train, evaluate)`);
     } catch (e) {
       if (!(e instanceof RefusedMessage)) throw e;
-      this.o.log(`refused ${message.metadata.messageType} message ${message.metadata.messageId.slice(0, 12)}: ${e.message}`);
+      this.o.log(`refused ${message.metadata.messageType} message ${short(message.metadata.messageId)}: ${e.message}`);
       return { error: { code: CLIENT_ERROR, reason: e.message } };
     }
   }
@@ -93,14 +94,14 @@ export class Hospital {
     const lr = config.get('lr');
     if (lr !== undefined && !(typeof lr === 'number' && lr > 0)) throw new RefusedMessage(`config 'lr' must be a positive float, got ${String(lr)}`);
     const global = globalGenerators(arraysOf(content), client.model.generatorParameters());
-    const epsilon = await this.spendBudget(serverRound, client.loader.length * localEpochs);
+    const steps = client.loader.length * localEpochs;
+    const epsilon = await this.spendBudget(serverRound, steps);
     if (typeof lr === 'number') for (const adam of [client.model.generatorOptimizer, client.model.discriminatorOptimizer]) adam.lr = lr;
     client.receive(global);
     this.o.log(`round ${serverRound}: training ${localEpochs} local epoch${localEpochs === 1 ? '' : 's'} on ${client.samples} items`);
     const started = performance.now();
-    const total = client.loader.length * localEpochs;
     const local = await client.trainRound(serverRound - 1, localEpochs, {
-      onStep: (s, e) => this.o.onStep?.(e * s.steps + s.step, total, `round ${serverRound} epoch ${e + 1}/${localEpochs} step ${s.step}/${s.steps}`, s.images),
+      onStep: (s, e) => this.o.onStep?.(e * s.steps + s.step, steps, `round ${serverRound} epoch ${e + 1}/${localEpochs} step ${s.step}/${s.steps}`, s.images),
     });
     await this.o.saveRound({ runId: String(message.metadata.runId), serverRound, epsilon, ...local });
     const losses = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
