@@ -8,6 +8,7 @@
  * PyTorch. Only `read` is async: kernels may be queued and run later, but
  * they are always run in the order they were called.
  */
+import type { BinaryOp, UnaryOp } from './kernel-ops.generated.js';
 
 /** Storage for `size` float32 values, owned by the backend that made it. */
 export interface Handle {
@@ -17,32 +18,12 @@ export interface Handle {
 export type BackendName = 'js' | 'wasm' | 'webgpu';
 
 /**
- * Element-wise unary kernels. `alpha` and `beta` are the scalar parameters
- * named in each comment (0 when unused).
+ * Element-wise unary and binary kernels' ops: kernels/ops.json lists them,
+ * with what each computes (a unary op's scalars are alpha and beta, 0 when
+ * unused); the build generates these names from it, and the AssemblyScript
+ * and WGSL codes with them.
  */
-export type UnaryOp =
-  | 'affine' // alpha * x + beta
-  | 'abs'
-  | 'sign' // -1, 0 or 1
-  | 'square'
-  | 'sqrt'
-  | 'exp'
-  | 'log'
-  | 'relu'
-  | 'step' // 1 where x > 0, else 0: the derivative of relu
-  | 'tanh'
-  | 'sigmoid'
-  | 'leakyRelu' // x > 0 ? x : alpha * x
-  | 'leakyReluGrad' // x > 0 ? 1 : alpha
-  | 'clamp'; // min(max(x, alpha), beta)
-
-export const unaryOps: readonly UnaryOp[] = [
-  'affine', 'abs', 'sign', 'square', 'sqrt', 'exp', 'log', 'relu', 'step', 'tanh', 'sigmoid',
-  'leakyRelu', 'leakyReluGrad', 'clamp',
-];
-
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
-
+export { binaryOps, unaryOps, type BinaryOp, type UnaryOp } from './kernel-ops.generated.js';
 /**
  * The activation a convolution applies after its bias, in the same pass: one
  * of the unary ops above, with its alpha (leakyRelu's slope).
@@ -51,8 +32,6 @@ export interface Activation {
   op: 'relu' | 'leakyRelu' | 'tanh';
   alpha: number;
 }
-
-export const binaryOps: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div'];
 
 /**
  * y[i] = a[offsetA(i)] op b[offsetB(i)] over the output shape, where the
