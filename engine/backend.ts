@@ -145,13 +145,17 @@ export interface PadGeometry {
 
 /**
  * Instance normalisation of `planes` planes of `size` values each (NCHW:
- * planes = N * C, size = H * W); plane p has channel p % channels.
+ * planes = N * C, size = H * W); plane p has channel p % channels. An
+ * activation, when given, is applied after the affine in the same pass, and
+ * the backward pass reads its derivative off the output y (as a
+ * convolution's).
  */
 export interface NormGeometry {
   planes: number;
   channels: number;
   size: number;
   eps: number;
+  activation?: Activation | null;
 }
 
 /**
@@ -255,17 +259,20 @@ export interface Backend {
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void;
 
   /**
-   * y = (x - mean) * rstd * weight[c] + bias[c] per plane (biased variance,
-   * rstd = 1 / sqrt(var + eps); weight and bias [channels] or null), and
+   * y = activation((x - mean) * rstd * weight[c] + bias[c]) per plane (biased variance,
+   * rstd = 1 / sqrt(var + eps); weight and bias [channels] or null; no activation when
+   * g.activation is absent), and
    * stats [2 * planes] = each plane's mean, then each plane's rstd, for the backward pass.
    */
   instanceNorm(x: Handle, weight: Handle | null, bias: Handle | null, y: Handle, stats: Handle, g: NormGeometry): void;
   /**
    * The gradient of instanceNorm given dy and its stats: dx, and per plane
    * dWeight[p] = sum of dy * xhat and dBias[p] = sum of dy (the affine
-   * parameters' per-sample gradients, [N, C]). Overwrites all three.
+   * parameters' per-sample gradients, [N, C]). Overwrites all three. With
+   * g.activation, dy is first taken back through it, its derivative read off
+   * y, the forward's output (y is read only then).
    */
-  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void;
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry, y?: Handle | null): void;
 
   /**
    * squares[n] = sum over i < size of x[n * size + i]^2 for n < squares.size,

@@ -60,6 +60,20 @@ export function fill(y: usize, n: i32, value: f32): void {
 }
 
 /**
+ * The derivative of activation `op` (relu, leakyRelu with alpha >= 0, tanh)
+ * read off its output y: y > 0 exactly where the input is; d tanh = 1 - y^2.
+ */
+@inline export function activationSlopeScalar(op: i32, y: f32, alpha: f32): f32 {
+  if (op == UnaryOp.tanh) return 1 - y * y;
+  return unaryScalar(op == UnaryOp.relu ? UnaryOp.step : UnaryOp.leakyReluGrad, y, alpha, alpha);
+}
+
+@inline export function activationSlopeVector(op: i32, y: v128, alpha: v128): v128 {
+  if (op == UnaryOp.tanh) return f32x4.sub(f32x4.splat(1), f32x4.mul(y, y));
+  return unaryVector(op == UnaryOp.relu ? UnaryOp.step : UnaryOp.leakyReluGrad, y, alpha, alpha);
+}
+
+/**
  * y = op(x) for i in [i0, i1). Inlined with a constant op at each call site
  * below, so that every op gets its own loop, with its constants hoisted.
  */

@@ -1,5 +1,5 @@
 // The unary ops of kernels/ops.json, by their generated codes, with their parameters alpha and beta:
-// the element-wise unary kernel, and the activation that conv.wgsl applies after a bias.
+// the element-wise unary kernel, and the activation that conv.wgsl and norm.wgsl apply in their pass.
 // A fragment: the shaders that use it include it (scripts/embed-wgsl.mjs), and it includes the codes.
 
 //! include _ops.generated.wgsl
@@ -25,5 +25,17 @@ fn unaryOp(op: u32, x: f32, alpha: f32, beta: f32) -> f32 {
     case unary_leakyReluGrad: { return select(alpha, 1.0, x > 0.0); }
     case unary_clamp: { return min(max(x, alpha), beta); }
     default: { return x; }
+  }
+}
+
+/**
+ * The derivative of activation `op` (relu, leakyRelu with alpha >= 0, tanh) read off its output y:
+ * y > 0 exactly where the input is; d tanh = 1 - y^2.
+ */
+fn activationSlope(op: u32, y: f32, alpha: f32) -> f32 {
+  switch op {
+    case unary_tanh: { return 1.0 - y * y; }
+    case unary_relu: { return unaryOp(unary_step, y, alpha, alpha); }
+    default: { return unaryOp(unary_leakyReluGrad, y, alpha, alpha); }
   }
 }
