@@ -8,6 +8,7 @@
  * PyTorch. Only `read` is async: kernels may be queued and run later, but
  * they are always run in the order they were called.
  */
+import type { BinaryOp, UnaryOp } from './kernel-ops.generated.js';
 
 /** Storage for `size` float32 values, owned by the backend that made it. */
 export interface Handle {
@@ -17,32 +18,12 @@ export interface Handle {
 export type BackendName = 'js' | 'wasm' | 'webgpu';
 
 /**
- * Element-wise unary kernels. `alpha` and `beta` are the scalar parameters
- * named in each comment (0 when unused).
+ * Element-wise unary and binary kernels' ops: kernels/ops.json lists them,
+ * with what each computes (a unary op's scalars are alpha and beta, 0 when
+ * unused); the build generates these names from it, and the AssemblyScript
+ * and WGSL codes with them.
  */
-export type UnaryOp =
-  | 'affine' // alpha * x + beta
-  | 'abs'
-  | 'sign' // -1, 0 or 1
-  | 'square'
-  | 'sqrt'
-  | 'exp'
-  | 'log'
-  | 'relu'
-  | 'step' // 1 where x > 0, else 0: the derivative of relu
-  | 'tanh'
-  | 'sigmoid'
-  | 'leakyRelu' // x > 0 ? x : alpha * x
-  | 'leakyReluGrad' // x > 0 ? 1 : alpha
-  | 'clamp'; // min(max(x, alpha), beta)
-
-export const unaryOps: readonly UnaryOp[] = [
-  'affine', 'abs', 'sign', 'square', 'sqrt', 'exp', 'log', 'relu', 'step', 'tanh', 'sigmoid',
-  'leakyRelu', 'leakyReluGrad', 'clamp',
-];
-
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
-
+export { binaryOps, unaryOps, type BinaryOp, type UnaryOp } from './kernel-ops.generated.js';
 /**
  * The activation a convolution applies after its bias, in the same pass: one
  * of the unary ops above, with its alpha (leakyRelu's slope).
@@ -51,8 +32,6 @@ export interface Activation {
   op: 'relu' | 'leakyRelu' | 'tanh';
   alpha: number;
 }
-
-export const binaryOps: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div'];
 
 /**
  * y[i] = a[offsetA(i)] op b[offsetB(i)] over the output shape, where the
@@ -166,13 +145,17 @@ export interface PadGeometry {
 
 /**
  * Instance normalisation of `planes` planes of `size` values each (NCHW:
- * planes = N * C, size = H * W); plane p has channel p % channels.
+ * planes = N * C, size = H * W); plane p has channel p % channels. An
+ * activation, when given, is applied after the affine in the same pass, and
+ * the backward pass reads its derivative off the output y (as a
+ * convolution's).
  */
 export interface NormGeometry {
   planes: number;
   channels: number;
   size: number;
   eps: number;
+  activation?: Activation | null;
 }
 
 /**
@@ -276,17 +259,20 @@ export interface Backend {
   padReflectBackward(dy: Handle, dx: Handle, g: PadGeometry): void;
 
   /**
-   * y = (x - mean) * rstd * weight[c] + bias[c] per plane (biased variance,
-   * rstd = 1 / sqrt(var + eps); weight and bias [channels] or null), and
+   * y = activation((x - mean) * rstd * weight[c] + bias[c]) per plane (biased variance,
+   * rstd = 1 / sqrt(var + eps); weight and bias [channels] or null; no activation when
+   * g.activation is absent), and
    * stats [2 * planes] = each plane's mean, then each plane's rstd, for the backward pass.
    */
   instanceNorm(x: Handle, weight: Handle | null, bias: Handle | null, y: Handle, stats: Handle, g: NormGeometry): void;
   /**
    * The gradient of instanceNorm given dy and its stats: dx, and per plane
    * dWeight[p] = sum of dy * xhat and dBias[p] = sum of dy (the affine
-   * parameters' per-sample gradients, [N, C]). Overwrites all three.
+   * parameters' per-sample gradients, [N, C]). Overwrites all three. With
+   * g.activation, dy is first taken back through it, its derivative read off
+   * y, the forward's output (y is read only then).
    */
-  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void;
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry, y?: Handle | null): void;
 
   /**
    * squares[n] = sum over i < size of x[n * size + i]^2 for n < squares.size,

@@ -10,12 +10,13 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const source = path.join(root, 'kernels/wgsl');
 const target = path.join(root, 'engine/backends/webgpu/shaders.generated.ts');
 
-// Files named _*.wgsl are fragments, not shaders: a shader takes one in with a line `//! include _name.wgsl`.
+// Files named _*.wgsl are fragments, not shaders: a shader or a fragment takes one in with a line
+// `//! include _name.wgsl` (_ops.generated.wgsl comes from scripts/generate-ops.mjs, run before this).
 const read = (f) => readFileSync(path.join(source, f), 'utf8');
 const withIncludes = (text, file) =>
   text.replace(/^\/\/! include (\S+)$/gm, (_, name) => {
     if (!name.startsWith('_')) throw new Error(`embed-wgsl: ${file} includes ${name}, which is not a _fragment`);
-    return read(name).trimEnd();
+    return withIncludes(read(name).trimEnd(), name);
   });
 const files = readdirSync(source).filter((f) => f.endsWith('.wgsl') && !f.startsWith('_')).sort();
 const entries = files.map((f) => `  ${path.basename(f, '.wgsl')}: ${JSON.stringify(withIncludes(read(f), f))},`);

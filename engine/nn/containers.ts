@@ -1,14 +1,16 @@
 /**
  * Parameter-free layers and nn.Sequential, so that models keep PyTorch's
- * indices. Sequential runs a convolution and the activation right after it
- * as one op (the activation fused into the convolution's pass).
+ * indices. Sequential runs a convolution or an instance norm and the
+ * activation right after it as one op (the activation fused into its pass).
  */
 import { leakyRelu, relu, sigmoid, tanh } from '../ops/elementwise.js';
 import { avgPool2d, upsampleNearest, type AvgPool2dOptions } from '../ops/resample.js';
 import { pad, type PadMode } from '../ops/shape.js';
-import type { ActivationOptions, Pair } from '../ops/conv.js';
+import type { Pair } from '../ops/conv.js';
+import type { ActivationOptions } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
 import { Conv2d, ConvTranspose2d } from './layers.js';
+import { InstanceNorm2d } from './norm.js';
 import { Module } from './module.js';
 
 /** A layer given by a function: ReLU, Tanh, padding and the like. No parameters. */
@@ -46,7 +48,7 @@ export const ZeroPad2d = (p: number) => new Lambda(`ZeroPad2d(${p})`, (x) => pad
 export const AvgPool2d = (kernel: Pair, options: AvgPool2dOptions = {}) =>
   new Lambda('AvgPool2d', (x) => avgPool2d(x, kernel, options));
 
-/** A convolution fuses leakyRelu only with a slope >= 0 (see conv2d); other slopes run as their own op. */
+/** A convolution or norm fuses leakyRelu only with a slope >= 0 (see activationOf); other slopes run as their own op. */
 function fusable(a: ActivationOptions): boolean {
   return a.activation !== 'leakyRelu' || (a.slope ?? 0.01) >= 0;
 }
@@ -73,7 +75,7 @@ export class Sequential extends Module {
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i]!;
       const next = this.layers[i + 1];
-      if ((layer instanceof Conv2d || layer instanceof ConvTranspose2d) && next instanceof Activation && fusable(next.options)) {
+      if ((layer instanceof Conv2d || layer instanceof ConvTranspose2d || layer instanceof InstanceNorm2d) && next instanceof Activation && fusable(next.options)) {
         h = layer.forward(h, next.options);
         i++;
       } else {

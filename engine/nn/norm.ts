@@ -1,5 +1,6 @@
 /** Normalisation layers: nn.InstanceNorm2d and MUNIT's LayerNorm. */
 import { ones, rand, zeros } from '../ops/creation.js';
+import type { ActivationOptions } from '../ops/elementwise.js';
 import { instanceNorm, layerNorm } from '../ops/norm.js';
 import type { Tensor } from '../tensor.js';
 import { Module, parameter } from './module.js';
@@ -27,8 +28,9 @@ export class InstanceNorm2d extends Module {
     }
   }
 
-  forward(x: Tensor): Tensor {
-    return instanceNorm(x, { weight: this.weight, bias: this.bias, eps: this.eps });
+  /** The activation, when given, runs in the norm's own pass (nn.Sequential passes the layer after it). */
+  forward(x: Tensor, activation: ActivationOptions = {}): Tensor {
+    return instanceNorm(x, { weight: this.weight, bias: this.bias, eps: this.eps, ...activation });
   }
 }
 

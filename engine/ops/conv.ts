@@ -3,26 +3,20 @@
  * conv2d's backward-data with the weight read as [cIn, cOut, k, k], and the
  * roles swap again in its backward.
  */
-import type { Activation, ConvGeometry } from '../backend.js';
+import type { ConvGeometry } from '../backend.js';
 import { state } from '../state.js';
 import { empty, type Tensor } from '../tensor.js';
 import { record, wantsPerSample } from '../tape.js';
-import { activationGrad } from './elementwise.js';
+import { activationGrad, activationOf, type ActivationOptions } from './elementwise.js';
 import { sum } from './reduce.js';
 import { pad, type PadMode } from './shape.js';
 
 export type Pair = number | readonly [number, number];
+export type { ActivationOptions };
 
 /** A size given once for both axes, or as [height, width]. */
 export function pair(p: Pair): [number, number] {
   return typeof p === 'number' ? [p, p] : [p[0], p[1]];
-}
-
-/** An activation a convolution applies to its output, after the bias, in the kernel's own pass. */
-export interface ActivationOptions {
-  activation?: Activation['op'];
-  /** leakyRelu's slope for negative inputs, >= 0 (default 0.01, as leakyRelu's). */
-  slope?: number;
 }
 
 export interface Conv2dOptions extends ActivationOptions {
@@ -30,25 +24,6 @@ export interface Conv2dOptions extends ActivationOptions {
   padding?: Pair;
   /** How the border is padded: zeros (default) or a reflection of the input. */
   padMode?: PadMode;
-}
-
-function activationOf(options: ActivationOptions, op: string): Activation | null {
-  const { activation, slope } = options;
-  if (activation === undefined) {
-    if (slope !== undefined) throw new Error(`${op}: slope is for activation 'leakyRelu', and no activation was given`);
-    return null;
-  }
-  if (activation !== 'relu' && activation !== 'leakyRelu' && activation !== 'tanh') {
-    throw new Error(`${op}: activation must be 'relu', 'leakyRelu' or 'tanh', got ${JSON.stringify(activation)}`);
-  }
-  if (activation !== 'leakyRelu') {
-    if (slope !== undefined) throw new Error(`${op}: slope is for activation 'leakyRelu', not '${activation}'`);
-    return { op: activation, alpha: 0 };
-  }
-  const alpha = slope ?? 0.01;
-  // The backward reads the gradient's mask off the output, which needs y > 0 exactly where the input is.
-  if (!(alpha >= 0)) throw new Error(`${op}: leakyRelu slope must be >= 0, got ${alpha}`);
-  return { op: activation, alpha };
 }
 
 function convGeometry(x: Tensor, w: Tensor, stride: Pair, padding: Pair, op: string): ConvGeometry {

@@ -63,6 +63,33 @@ export function tanh(x: Tensor): Tensor {
   return record('tanh', y, [x], (dy) => [activationGrad(dy, y, { op: 'tanh', alpha: 0 })]);
 }
 
+/** An activation that a convolution or instance norm applies to its output in its own pass (after the bias, the affine). */
+export interface ActivationOptions {
+  activation?: Activation['op'];
+  /** leakyRelu's slope for negative inputs, >= 0 (default 0.01, as leakyRelu's). */
+  slope?: number;
+}
+
+/** The Activation that `options` ask `op` to apply, checked; null for none. */
+export function activationOf(options: ActivationOptions, op: string): Activation | null {
+  const { activation, slope } = options;
+  if (activation === undefined) {
+    if (slope !== undefined) throw new Error(`${op}: slope is for activation 'leakyRelu', and no activation was given`);
+    return null;
+  }
+  if (activation !== 'relu' && activation !== 'leakyRelu' && activation !== 'tanh') {
+    throw new Error(`${op}: activation must be 'relu', 'leakyRelu' or 'tanh', got ${JSON.stringify(activation)}`);
+  }
+  if (activation !== 'leakyRelu') {
+    if (slope !== undefined) throw new Error(`${op}: slope is for activation 'leakyRelu', not '${activation}'`);
+    return { op: activation, alpha: 0 };
+  }
+  const alpha = slope ?? 0.01;
+  // The backward reads the gradient's mask off the output, which needs y > 0 exactly where the input is.
+  if (!(alpha >= 0)) throw new Error(`${op}: leakyRelu slope must be >= 0, got ${alpha}`);
+  return { op: activation, alpha };
+}
+
 /**
  * dy taken back through an activation, given the activation's output y: for
  * relu and leakyRelu with a slope >= 0, y > 0 exactly where the input is;

@@ -7,7 +7,7 @@
 import { state } from '../state.js';
 import { record, wantsPerSample } from '../tape.js';
 import { empty, type Tensor } from '../tensor.js';
-import { add, div, mul, sqrt, square, sub } from './elementwise.js';
+import { activationOf, add, div, mul, sqrt, square, sub, type ActivationOptions } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -20,7 +20,7 @@ function requireNCHW(x: Tensor, op: string): void {
   if (x.rank !== 4) throw new Error(`${op}: needs an NCHW tensor, got ${x}`);
 }
 
-export interface InstanceNormOptions {
+export interface InstanceNormOptions extends ActivationOptions {
   /** Per-channel scale gamma [C] (affine=True in PyTorch). */
   weight?: Tensor;
   /** Per-channel shift beta [C]. */
@@ -30,16 +30,18 @@ export interface InstanceNormOptions {
 
 /**
  * torch.nn.functional.instance_norm: each (sample, channel) plane to mean 0,
- * biased variance 1, then weight and bias per channel. One kernel forward
- * and one backward, which also gives the affine parameters' gradients (per
- * sample in a per-sample backward pass).
+ * biased variance 1, then weight and bias per channel, then the activation
+ * if one is given ({ activation: 'leakyRelu', slope: 0.2 } gives
+ * F.leaky_relu(F.instance_norm(...), 0.2)). One kernel forward and one
+ * backward, which also gives the affine parameters' gradients (per sample
+ * in a per-sample backward pass).
  */
 export function instanceNorm(x: Tensor, options: InstanceNormOptions = {}): Tensor {
   requireNCHW(x, 'instanceNorm');
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const { weight, bias } = options;
   for (const p of [weight, bias]) if (p && p.size !== c) throw new Error(`instanceNorm: parameter ${p} should have ${c} values`);
-  const g = { planes: n * c, channels: c, size: h * w, eps: options.eps ?? 1e-5 };
+  const g = { planes: n * c, channels: c, size: h * w, eps: options.eps ?? 1e-5, activation: activationOf(options, 'instanceNorm') };
   const y = empty(x.shape);
   const stats = empty([2, n * c]);
   state.backend.instanceNorm(x.handle, weight?.handle ?? null, bias?.handle ?? null, y.handle, stats.handle, g);
@@ -47,7 +49,7 @@ export function instanceNorm(x: Tensor, options: InstanceNormOptions = {}): Tens
   return record('instanceNorm', y, inputs, (dy) => {
     const dx = empty(x.shape);
     const [dWeight, dBias] = [empty([n, c]), empty([n, c])];
-    state.backend.instanceNormBackward(x.handle, stats.handle, dy.handle, weight?.handle ?? null, dx.handle, dWeight.handle, dBias.handle, g);
+    state.backend.instanceNormBackward(x.handle, stats.handle, dy.handle, weight?.handle ?? null, dx.handle, dWeight.handle, dBias.handle, g, g.activation ? y.handle : null);
     const perChannel = (d: Tensor, p: Tensor) => (wantsPerSample(p) ? d : sum(d, [0]));
     return [dx, ...(weight ? [perChannel(dWeight, weight)] : []), ...(bias ? [perChannel(dBias, bias)] : [])];
   });

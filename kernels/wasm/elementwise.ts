@@ -1,15 +1,9 @@
-// Element-wise kernels: fill, the unary ops of engine/backend.ts's UnaryOp
-// (same order), and broadcasting binary ops. Work items are chunks of
+// Element-wise kernels: fill, the unary ops of kernels/ops.json
+// (codes from ops.generated.ts), and broadcasting binary ops. Work items are chunks of
 // elements (unary) or of output rows (binary).
 import { expSimd, sigmoidSimd, tanhSimd } from './mathf';
 import { BinaryParams, UnaryParams } from './params';
-
-// UnaryOp, in the order of unaryOps in engine/backend.ts.
-const AFFINE = 0, ABS = 1, SIGN = 2, SQUARE = 3, SQRT = 4, EXP = 5, LOG = 6, RELU = 7, STEP = 8;
-const TANH = 9, SIGMOID = 10, LEAKY_RELU = 11, LEAKY_RELU_GRAD = 12, CLAMP = 13;
-
-// BinaryOp, in the order of binaryOps.
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3;
+import { BinaryOp, UnaryOp } from './ops.generated';
 
 /** y[i] = value for i < n, four lanes at a time. */
 export function fill(y: usize, n: i32, value: f32): void {
@@ -22,47 +16,61 @@ export function fill(y: usize, n: i32, value: f32): void {
 /** The scalar twin of unaryVector, for remainder lanes, and the only path for log. */
 @inline export function unaryScalar(op: i32, x: f32, alpha: f32, beta: f32): f32 {
   switch (op) {
-    case AFFINE: return alpha * x + beta;
-    case ABS: return Mathf.abs(x);
-    case SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
-    case SQUARE: return x * x;
-    case SQRT: return Mathf.sqrt(x);
-    case EXP: return Mathf.exp(x);
-    case LOG: return Mathf.log(x);
-    case RELU: return x > 0 ? x : 0;
-    case STEP: return x > 0 ? 1 : 0;
-    case TANH: return Mathf.tanh(x);
-    case SIGMOID: return 1 / (1 + Mathf.exp(-x));
-    case LEAKY_RELU: return x > 0 ? x : alpha * x;
-    case LEAKY_RELU_GRAD: return x > 0 ? 1 : alpha;
-    case CLAMP: return Mathf.min(Mathf.max(x, alpha), beta);
+    case UnaryOp.affine: return alpha * x + beta;
+    case UnaryOp.abs: return Mathf.abs(x);
+    case UnaryOp.sign: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case UnaryOp.square: return x * x;
+    case UnaryOp.sqrt: return Mathf.sqrt(x);
+    case UnaryOp.exp: return Mathf.exp(x);
+    case UnaryOp.log: return Mathf.log(x);
+    case UnaryOp.relu: return x > 0 ? x : 0;
+    case UnaryOp.step: return x > 0 ? 1 : 0;
+    case UnaryOp.tanh: return Mathf.tanh(x);
+    case UnaryOp.sigmoid: return 1 / (1 + Mathf.exp(-x));
+    case UnaryOp.leakyRelu: return x > 0 ? x : alpha * x;
+    case UnaryOp.leakyReluGrad: return x > 0 ? 1 : alpha;
+    case UnaryOp.clamp: return Mathf.min(Mathf.max(x, alpha), beta);
   }
   return x;
 }
 
 @inline function hasVectorForm(op: i32): bool {
-  return op != LOG;
+  return op != UnaryOp.log;
 }
 
 @inline export function unaryVector(op: i32, x: v128, alpha: v128, beta: v128): v128 {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   switch (op) {
-    case AFFINE: return f32x4.add(f32x4.mul(alpha, x), beta);
-    case ABS: return f32x4.abs(x);
-    case SIGN: return f32x4.sub(v128.and(f32x4.gt(x, zero), one), v128.and(f32x4.lt(x, zero), one));
-    case SQUARE: return f32x4.mul(x, x);
-    case SQRT: return f32x4.sqrt(x);
-    case EXP: return expSimd(x);
-    case TANH: return tanhSimd(x);
-    case SIGMOID: return sigmoidSimd(x);
-    case RELU: return v128.and(x, f32x4.gt(x, zero));
-    case STEP: return v128.and(f32x4.gt(x, zero), one);
-    case LEAKY_RELU: return v128.bitselect(x, f32x4.mul(alpha, x), f32x4.gt(x, zero));
-    case LEAKY_RELU_GRAD: return v128.bitselect(one, alpha, f32x4.gt(x, zero));
-    case CLAMP: return f32x4.min(f32x4.max(x, alpha), beta);
+    case UnaryOp.affine: return f32x4.add(f32x4.mul(alpha, x), beta);
+    case UnaryOp.abs: return f32x4.abs(x);
+    case UnaryOp.sign: return f32x4.sub(v128.and(f32x4.gt(x, zero), one), v128.and(f32x4.lt(x, zero), one));
+    case UnaryOp.square: return f32x4.mul(x, x);
+    case UnaryOp.sqrt: return f32x4.sqrt(x);
+    case UnaryOp.exp: return expSimd(x);
+    case UnaryOp.tanh: return tanhSimd(x);
+    case UnaryOp.sigmoid: return sigmoidSimd(x);
+    case UnaryOp.relu: return v128.and(x, f32x4.gt(x, zero));
+    case UnaryOp.step: return v128.and(f32x4.gt(x, zero), one);
+    case UnaryOp.leakyRelu: return v128.bitselect(x, f32x4.mul(alpha, x), f32x4.gt(x, zero));
+    case UnaryOp.leakyReluGrad: return v128.bitselect(one, alpha, f32x4.gt(x, zero));
+    case UnaryOp.clamp: return f32x4.min(f32x4.max(x, alpha), beta);
   }
   return x;
+}
+
+/**
+ * The derivative of activation `op` (relu, leakyRelu with alpha >= 0, tanh)
+ * read off its output y: y > 0 exactly where the input is; d tanh = 1 - y^2.
+ */
+@inline export function activationSlopeScalar(op: i32, y: f32, alpha: f32): f32 {
+  if (op == UnaryOp.tanh) return 1 - y * y;
+  return unaryScalar(op == UnaryOp.relu ? UnaryOp.step : UnaryOp.leakyReluGrad, y, alpha, alpha);
+}
+
+@inline export function activationSlopeVector(op: i32, y: v128, alpha: v128): v128 {
+  if (op == UnaryOp.tanh) return f32x4.sub(f32x4.splat(1), f32x4.mul(y, y));
+  return unaryVector(op == UnaryOp.relu ? UnaryOp.step : UnaryOp.leakyReluGrad, y, alpha, alpha);
 }
 
 /**
@@ -92,39 +100,39 @@ export function unary(params: usize, begin: i32, end: i32, thread: i32): void {
   const i1 = min(p.n, end * p.chunk);
   const x = p.x, y = p.y, a = p.alpha, b = p.beta;
   switch (p.op) {
-    case AFFINE: unaryRange(AFFINE, x, y, i0, i1, a, b); break;
-    case ABS: unaryRange(ABS, x, y, i0, i1, a, b); break;
-    case SIGN: unaryRange(SIGN, x, y, i0, i1, a, b); break;
-    case SQUARE: unaryRange(SQUARE, x, y, i0, i1, a, b); break;
-    case SQRT: unaryRange(SQRT, x, y, i0, i1, a, b); break;
-    case EXP: unaryRange(EXP, x, y, i0, i1, a, b); break;
-    case LOG: unaryRange(LOG, x, y, i0, i1, a, b); break;
-    case RELU: unaryRange(RELU, x, y, i0, i1, a, b); break;
-    case STEP: unaryRange(STEP, x, y, i0, i1, a, b); break;
-    case TANH: unaryRange(TANH, x, y, i0, i1, a, b); break;
-    case SIGMOID: unaryRange(SIGMOID, x, y, i0, i1, a, b); break;
-    case LEAKY_RELU: unaryRange(LEAKY_RELU, x, y, i0, i1, a, b); break;
-    case LEAKY_RELU_GRAD: unaryRange(LEAKY_RELU_GRAD, x, y, i0, i1, a, b); break;
-    case CLAMP: unaryRange(CLAMP, x, y, i0, i1, a, b); break;
+    case UnaryOp.affine: unaryRange(UnaryOp.affine, x, y, i0, i1, a, b); break;
+    case UnaryOp.abs: unaryRange(UnaryOp.abs, x, y, i0, i1, a, b); break;
+    case UnaryOp.sign: unaryRange(UnaryOp.sign, x, y, i0, i1, a, b); break;
+    case UnaryOp.square: unaryRange(UnaryOp.square, x, y, i0, i1, a, b); break;
+    case UnaryOp.sqrt: unaryRange(UnaryOp.sqrt, x, y, i0, i1, a, b); break;
+    case UnaryOp.exp: unaryRange(UnaryOp.exp, x, y, i0, i1, a, b); break;
+    case UnaryOp.log: unaryRange(UnaryOp.log, x, y, i0, i1, a, b); break;
+    case UnaryOp.relu: unaryRange(UnaryOp.relu, x, y, i0, i1, a, b); break;
+    case UnaryOp.step: unaryRange(UnaryOp.step, x, y, i0, i1, a, b); break;
+    case UnaryOp.tanh: unaryRange(UnaryOp.tanh, x, y, i0, i1, a, b); break;
+    case UnaryOp.sigmoid: unaryRange(UnaryOp.sigmoid, x, y, i0, i1, a, b); break;
+    case UnaryOp.leakyRelu: unaryRange(UnaryOp.leakyRelu, x, y, i0, i1, a, b); break;
+    case UnaryOp.leakyReluGrad: unaryRange(UnaryOp.leakyReluGrad, x, y, i0, i1, a, b); break;
+    case UnaryOp.clamp: unaryRange(UnaryOp.clamp, x, y, i0, i1, a, b); break;
   }
 }
 
 @inline function binaryScalar(op: i32, a: f32, b: f32): f32 {
   switch (op) {
-    case ADD: return a + b;
-    case SUB: return a - b;
-    case MUL: return a * b;
+    case BinaryOp.add: return a + b;
+    case BinaryOp.sub: return a - b;
+    case BinaryOp.mul: return a * b;
   }
-  return a / b;
+  return a / b; // BinaryOp.div
 }
 
 @inline function binaryVector(op: i32, a: v128, b: v128): v128 {
   switch (op) {
-    case ADD: return f32x4.add(a, b);
-    case SUB: return f32x4.sub(a, b);
-    case MUL: return f32x4.mul(a, b);
+    case BinaryOp.add: return f32x4.add(a, b);
+    case BinaryOp.sub: return f32x4.sub(a, b);
+    case BinaryOp.mul: return f32x4.mul(a, b);
   }
-  return f32x4.div(a, b);
+  return f32x4.div(a, b); // BinaryOp.div
 }
 
 /** One innermost run: y[i] = a[i * sa] op b[i * sb] for i < n, vectorised when each stride is 0 or 1. */

@@ -1,6 +1,8 @@
 // Instance normalisation, forward and backward, one plane per work item
-// (engine/backend.ts `instanceNorm`, `instanceNormBackward`). Sums run four
-// lanes wide, then across the lanes.
+// (engine/backend.ts `instanceNorm`, `instanceNormBackward`), with an
+// optional activation after the affine. Sums run four lanes wide, then
+// across the lanes.
+import { activationSlopeScalar, activationSlopeVector, unaryScalar, unaryVector } from './elementwise';
 import { NormParams } from './params';
 
 @inline function lanes(v: v128): f32 {
@@ -47,21 +49,58 @@ export function instanceNorm(params: usize, begin: i32, end: i32, thread: i32): 
     const scale = p.weight ? load<f32>(p.weight + (<usize>c << 2)) * rstd : rstd;
     const shift = (p.bias ? load<f32>(p.bias + (<usize>c << 2)) : 0) - mean * scale;
     const vs = f32x4.splat(scale), vb = f32x4.splat(shift);
+    const op = p.activation, alpha = p.activationAlpha, va = f32x4.splat(alpha);
     let i = 0;
-    for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), f32x4.add(f32x4.mul(v128.load(x + (<usize>i << 2)), vs), vb));
-    for (; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * scale + shift);
+    if (op < 0) {
+      for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), f32x4.add(f32x4.mul(v128.load(x + (<usize>i << 2)), vs), vb));
+    } else {
+      for (; i + 4 <= n; i += 4) {
+        const v = f32x4.add(f32x4.mul(v128.load(x + (<usize>i << 2)), vs), vb);
+        v128.store(y + (<usize>i << 2), unaryVector(op, v, va, va));
+      }
+    }
+    for (; i < n; i++) {
+      const v = load<f32>(x + (<usize>i << 2)) * scale + shift;
+      store<f32>(y + (<usize>i << 2), op < 0 ? v : unaryScalar(op, v, alpha, alpha));
+    }
     store<f32>(p.stats + (<usize>plane << 2), mean);
     store<f32>(p.stats + (<usize>(p.planes + plane) << 2), rstd);
   }
 }
 
-/** Planes [begin, end) of the backward pass: dx, and the plane's sum of dy * xhat and of dy. */
+/**
+ * dx = dy taken back through the activation, its derivative read off y, for
+ * n values: the gradient the normalisation's backward then reads from dx.
+ */
+function activationBackward(op: i32, alpha: f32, dy: usize, y: usize, dx: usize, n: i32): void {
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dx + at, f32x4.mul(v128.load(dy + at), activationSlopeVector(op, v128.load(y + at), va)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dx + at, load<f32>(dy + at) * activationSlopeScalar(op, load<f32>(y + at), alpha));
+  }
+}
+
+/**
+ * Planes [begin, end) of the backward pass: dx, and the plane's sum of dy * xhat and of dy.
+ * With an activation, its gradient goes into dx first (the plane is then in cache), and the
+ * normalisation's backward reads it from there.
+ */
 export function instanceNormBackward(params: usize, begin: i32, end: i32, thread: i32): void {
   const p = changetype<NormParams>(params);
   const n = p.size;
   for (let plane = begin; plane < end; plane++) {
     const at = <usize>plane * <usize>n << 2;
-    const x = p.x + at, dy = p.dy + at, dx = p.dx + at;
+    const x = p.x + at, dx = p.dx + at;
+    let dy = p.dy + at;
+    if (p.activation >= 0) {
+      activationBackward(p.activation, p.activationAlpha, dy, p.y + at, dx, n);
+      dy = dx;
+    }
     const mean = load<f32>(p.stats + (<usize>plane << 2));
     const rstd = load<f32>(p.stats + (<usize>(p.planes + plane) << 2));
     const vm = f32x4.splat(mean);

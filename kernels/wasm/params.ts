@@ -211,7 +211,7 @@
  * Instance norm of `planes` planes of `size` values (plane p has channel
  * p % channels); weight and bias are 0 when absent. The forward pass reads
  * x, weight, bias and writes y and stats; the backward pass reads x, stats,
- * dy, weight and writes dx, dWeight, dBias.
+ * dy, weight (and y, with an activation) and writes dx, dWeight, dBias.
  */
 @unmanaged export class NormParams {
   x: usize;
@@ -227,6 +227,8 @@
   channels: i32;
   size: i32;
   eps: f32;
+  activation: i32; // a UnaryOp applied after the affine (relu, leakyRelu, tanh), -1: none
+  activationAlpha: f32;
 }
 
 /** squares[n] (+ when accumulate) = sum of x[n, i]^2 over i < size, n < batch. */

@@ -24,7 +24,7 @@ struct ElementwiseUniforms {
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 
 override WG: u32 = 256;
-override OP: u32 = 0; // unary: index in engine/backend.ts `unaryOps`; binary: index in `binaryOps`
+override OP: u32 = 0; // unary: a unary_* code of kernels/ops.json; binary: a binary_* code
 
 fn strideStep(wgs: vec3u) -> u32 {
   return wgs.x * WG;
@@ -65,10 +65,10 @@ fn unary(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs:
 
 fn applyBinary(l: f32, r: f32) -> f32 {
   switch OP {
-    case 0u: { return l + r; }
-    case 1u: { return l - r; }
-    case 2u: { return l * r; }
-    default: { return l / r; }
+    case binary_add: { return l + r; }
+    case binary_sub: { return l - r; }
+    case binary_mul: { return l * r; }
+    default: { return l / r; } // binary_div
   }
 }
 

@@ -2,7 +2,9 @@
 // `instanceNormBackward`): one workgroup per plane (planes beyond the grid in a workgroup-stride
 // loop), its invocations striding over the plane's values and adding their partial sums in
 // workgroup memory. Weight and bias are optional (hasWeight, hasBias); the stats and the affine
-// gradients are written through bindings 2 and 3, which this family may write.
+// gradients are written through bindings 2 and 3, which this family may write. An activation
+// (1 + its unary_* code; 0: none) follows the affine in the forward pass; the backward pass takes dy
+// back through it first, its derivative read off the forward's output y.
 
 struct NormUniforms {
   planes: u32,
@@ -11,6 +13,8 @@ struct NormUniforms {
   hasWeight: u32,
   hasBias: u32,
   eps: f32,
+  activation: u32,
+  activationAlpha: f32,
 }
 
 @group(0) @binding(0) var<uniform> u: NormUniforms;
@@ -21,6 +25,9 @@ struct NormUniforms {
 @group(0) @binding(5) var<storage, read> weight: array<f32>;
 @group(0) @binding(6) var<storage, read> third: array<f32>; // forward: bias; backward: stats
 @group(0) @binding(7) var<storage, read> dy: array<f32>;
+@group(0) @binding(8) var<storage, read> y: array<f32>; // backward with an activation: the forward's output
+
+//! include _unary.wgsl
 
 override WG: u32 = 256;
 
@@ -64,13 +71,22 @@ fn instanceNorm(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id)
     let scale = weightOf(plane) * rstd;
     let shift = select(0.0, third[plane % u.channels], u.hasBias != 0u) - mean * scale;
     for (var i = lid.x; i < u.size; i += WG) {
-      out[at + i] = x[at + i] * scale + shift;
+      let v = x[at + i] * scale + shift;
+      out[at + i] = select(v, unaryOp(u.activation - 1u, v, u.activationAlpha, u.activationAlpha), u.activation > 0u);
     }
     if (lid.x == 0u) {
       side0[plane] = mean;
       side0[u.planes + plane] = rstd;
     }
   }
+}
+
+/** The gradient reaching the normalisation at k: dy, taken back through the activation if there is one. */
+fn gradientAt(k: u32) -> f32 {
+  if (u.activation == 0u) {
+    return dy[k];
+  }
+  return dy[k] * activationSlope(u.activation - 1u, y[k], u.activationAlpha);
 }
 
 @compute @workgroup_size(WG)
@@ -82,7 +98,7 @@ fn instanceNormBackward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invoca
     let rstd = third[u.planes + plane];
     var sums = vec2f(0.0, 0.0); // dy, dy (x - mean)
     for (var i = lid.x; i < u.size; i += WG) {
-      let g = dy[at + i];
+      let g = gradientAt(at + i);
       sums += vec2f(g, g * (x[at + i] - mean));
     }
     let total = workgroupSum(lid.x, sums);
@@ -96,7 +112,7 @@ fn instanceNormBackward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invoca
     let meanDy = total.x / n;
     let slope = sumDyXhat * rstd / n;
     for (var i = lid.x; i < u.size; i += WG) {
-      out[at + i] = scale * (dy[at + i] - meanDy - (x[at + i] - mean) * slope);
+      out[at + i] = scale * (gradientAt(at + i) - meanDy - (x[at + i] - mean) * slope);
     }
   }
 }

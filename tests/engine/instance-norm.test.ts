@@ -2,11 +2,12 @@
  * instanceNorm's kernels (one forward, one backward) on js, wasm and webgpu:
  * PyTorch's fixtures (forward and every input's gradient), and the unfused
  * composition of element-wise ops and reductions it replaced: output, input
- * gradient, and the affine parameters' gradients, plain and per sample.
+ * gradient, and the affine parameters' gradients, plain and per sample; with
+ * an activation in the norm's pass, the activation op applied after it.
  */
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { add, div, instanceNorm, keep, mean, mul, randn, reshape, Rng, sqrt, square, sub, sum, tidy, type Tensor } from '../../engine/index.js';
+import { add, div, instanceNorm, keep, leakyRelu, mean, mul, randn, relu, reshape, Rng, sqrt, square, sub, sum, tanh, tidy, type ActivationOptions, type Tensor } from '../../engine/index.js';
 import { everyBackend, testOn } from '../helpers/every-backend.js';
 import { checkOpCase, loadOpCases } from '../helpers/fixtures.js';
 
@@ -51,6 +52,13 @@ const shapes = [
   [2, 3, 70, 90], // planes larger than a workgroup, enough values for wasm's threads
 ];
 
+/** Activations the norm applies in its own pass, and the op each equals. */
+const activations: { options: ActivationOptions; apply: (y: Tensor) => Tensor }[] = [
+  { options: { activation: 'relu' }, apply: relu },
+  { options: { activation: 'leakyRelu', slope: 0.2 }, apply: (y) => leakyRelu(y, 0.2) },
+  { options: { activation: 'tanh' }, apply: tanh },
+];
+
 for (const backend of everyBackend) {
   for (const c of loadOpCases('norm').filter((c) => c.op === 'instanceNorm')) {
     testOn(backend, `${c.name} matches PyTorch, forward and backward`, () =>
@@ -62,6 +70,18 @@ for (const backend of everyBackend) {
       testOn(backend, `[${shape}]${perSample ? ', per sample' : ''}: equals the unfused composition (output, dx, dweight, dbias)`, async () => {
         const expected = run(unfusedInstanceNorm, shape, perSample, 3);
         const actual = run(fused, shape, perSample, 3);
+        for (const [i, what] of ['output', 'dx', 'dweight', 'dbias'].entries()) await assertClose(actual[i]!, expected[i]!, 1e-4, what);
+        for (const t of [...expected, ...actual]) t.dispose();
+      });
+    }
+  }
+  for (const { options, apply } of activations) {
+    const shape = shapes[1]!;
+    for (const perSample of [false, true]) {
+      const label = `${options.activation}${options.slope === undefined ? '' : ` ${options.slope}`}`;
+      testOn(backend, `[${shape}] with ${label} in its pass${perSample ? ', per sample' : ''}: equals ${label} of the unfused norm`, async () => {
+        const expected = run((x, w, b, eps) => apply(unfusedInstanceNorm(x, w, b, eps)), shape, perSample, 5);
+        const actual = run((x, weight, bias, eps) => instanceNorm(x, { weight, bias, eps, ...options }), shape, perSample, 5);
         for (const [i, what] of ['output', 'dx', 'dweight', 'dbias'].entries()) await assertClose(actual[i]!, expected[i]!, 1e-4, what);
         for (const t of [...expected, ...actual]) t.dispose();
       });

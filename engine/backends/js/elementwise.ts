@@ -1,4 +1,4 @@
-import type { BinaryOp, BroadcastGeometry, Handle, UnaryOp } from '../../backend.js';
+import type { Activation, BinaryOp, BroadcastGeometry, Handle, UnaryOp } from '../../backend.js';
 import { arr, forEachIndex, offsetOf } from './storage.js';
 
 export const unaryFns: Record<UnaryOp, (x: number, alpha: number, beta: number) => number> = {
@@ -17,6 +17,16 @@ export const unaryFns: Record<UnaryOp, (x: number, alpha: number, beta: number) 
   leakyReluGrad: (x, a) => (x > 0 ? 1 : a),
   clamp: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
 };
+
+/**
+ * The derivative of an activation read off its output y (engine/ops/elementwise.ts
+ * activationGrad): y > 0 exactly where the input is for relu and leakyRelu
+ * (slope >= 0); d tanh = 1 - tanh^2.
+ */
+export function activationSlope(a: Activation, y: number): number {
+  if (a.op === 'tanh') return 1 - y * y;
+  return unaryFns[a.op === 'relu' ? 'step' : 'leakyReluGrad'](y, a.alpha, 0);
+}
 
 const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,

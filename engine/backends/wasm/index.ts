@@ -238,8 +238,9 @@ export class WasmBackend implements Backend {
     norm.instanceNorm(this.ctx, { x: this.at(x), weight: this.optional(weight), bias: this.optional(bias), y: this.at(y), stats: this.at(stats) }, g);
   }
 
-  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void {
-    const pointers = { x: this.at(x), stats: this.at(stats), dy: this.at(dy), weight: this.optional(weight), dx: this.at(dx), dWeight: this.at(dWeight), dBias: this.at(dBias) };
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry, y: Handle | null = null): void {
+    if (g.activation && !y) throw new Error('wasm instanceNormBackward: an activation needs the forward output y');
+    const pointers = { x: this.at(x), stats: this.at(stats), dy: this.at(dy), weight: this.optional(weight), dx: this.at(dx), dWeight: this.at(dWeight), dBias: this.at(dBias), y: this.optional(y) };
     norm.instanceNormBackward(this.ctx, pointers, g);
   }
 

@@ -1,5 +1,5 @@
 /** Glue for kernels/wasm/norm.ts: instance norm forward and backward, planes shared between threads. */
-import type { NormGeometry } from '../../backend.js';
+import { unaryOps, type NormGeometry } from '../../backend.js';
 import type { WasmContext } from './context.js';
 import { normLayout, writeParams } from './params.js';
 
@@ -13,6 +13,7 @@ function run(ctx: WasmContext, kernel: 'instanceNorm' | 'instanceNormBackward', 
   const at = writeParams(ctx.heap, ctx.params, normLayout, {
     x: 0, weight: 0, bias: 0, y: 0, stats: 0, dy: 0, dx: 0, dWeight: 0, dBias: 0, ...pointers,
     planes: g.planes, channels: g.channels, size: g.size, eps: g.eps,
+    activation: g.activation ? unaryOps.indexOf(g.activation.op) : -1, activationAlpha: g.activation?.alpha ?? 0,
   });
   const grain = Math.max(1, Math.floor(8192 / g.size));
   ctx.pool.run(kernel, at, g.planes, grain, g.planes * g.size >= parallelValues);
@@ -22,6 +23,7 @@ export function instanceNorm(ctx: WasmContext, pointers: { x: number; weight: nu
   run(ctx, 'instanceNorm', pointers, g);
 }
 
-export function instanceNormBackward(ctx: WasmContext, pointers: { x: number; stats: number; dy: number; weight: number; dx: number; dWeight: number; dBias: number }, g: NormGeometry): void {
+/** With g.activation, y (the forward's output) gives the activation's derivative. */
+export function instanceNormBackward(ctx: WasmContext, pointers: { x: number; stats: number; dy: number; weight: number; dx: number; dWeight: number; dBias: number; y: number }, g: NormGeometry): void {
   run(ctx, 'instanceNormBackward', pointers, g);
 }

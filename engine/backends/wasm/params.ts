@@ -61,8 +61,8 @@ export const adamLayout = layout(
 
 export const normLayout = layout(
   'norm',
-  ['x', 'weight', 'bias', 'y', 'stats', 'dy', 'dx', 'dWeight', 'dBias', 'planes', 'channels', 'size', 'eps'],
-  ['eps'],
+  ['x', 'weight', 'bias', 'y', 'stats', 'dy', 'dx', 'dWeight', 'dBias', 'planes', 'channels', 'size', 'eps', 'activation', 'activationAlpha'],
+  ['eps', 'activationAlpha'],
 );
 
 export const squaresLayout = layout('squares', ['x', 'squares', 'batch', 'size', 'accumulate']);

@@ -175,8 +175,8 @@ export class WebGpuBackend implements Backend {
     norm.instanceNorm(this.runtime, x, weight, bias, y, stats, g);
   }
 
-  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry): void {
-    norm.instanceNormBackward(this.runtime, x, stats, dy, weight, dx, dWeight, dBias, g);
+  instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry, y: Handle | null = null): void {
+    norm.instanceNormBackward(this.runtime, x, stats, dy, weight, dx, dWeight, dBias, g, y);
   }
 
   sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void {

@@ -21,7 +21,7 @@ const inputCount: Record<ShaderName, number> = {
   reduce: 1,
   resample: 1,
   optim: 3,
-  norm: 6,
+  norm: 7,
   dp: 2,
 };
 

@@ -21,14 +21,17 @@ const plain = suite('webgpu helpers');
 plain('the embedded shaders are the kernels/wgsl files, their _fragments included', () => {
   const dir = new URL('../../../../kernels/wgsl/', import.meta.url);
   const read = (f: string) => readFileSync(new URL(f, dir), 'utf8');
+  const withIncludes = (text: string): string =>
+    text.replace(/^\/\/! include (\S+)$/gm, (_, fragment: string) => withIncludes(read(fragment).trimEnd()));
   const files = readdirSync(dir).filter((f) => f.endsWith('.wgsl') && !f.startsWith('_'));
   assert.equal(Object.keys(shaders).sort(), files.map((f) => f.replace('.wgsl', '')).sort());
   for (const f of files) {
     const name = f.replace('.wgsl', '') as keyof typeof shaders;
-    const expected = read(f).replace(/^\/\/! include (\S+)$/gm, (_, fragment: string) => read(fragment).trimEnd());
+    const expected = withIncludes(read(f));
     assert.ok(shaders[name] === expected, `${f} changed since the last build: run npm run build:ts`);
   }
   assert.ok(shaders.conv.includes('fn unaryOp(') && shaders.elementwise.includes('fn unaryOp('), 'both shaders take in _unary.wgsl');
+  assert.ok(shaders.elementwise.includes('const unary_leakyRelu = '), '_unary.wgsl takes in the generated op codes');
 });
 
 plain('mergeAxes drops size-1 axes and merges axes every operand walks as one', () => {

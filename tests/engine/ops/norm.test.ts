@@ -34,6 +34,14 @@ test('instanceNorm gradient, plain and affine', async () => {
   await gradCheck('instanceNorm affine', (t, w, b) => instanceNorm(t!, { weight: w, bias: b }), [x, weight, bias]);
 });
 
+// Smooth only: finite differences step across relu's kink (tests/engine/instance-norm.test.ts checks
+// relu and leakyRelu against the activation ops, on every backend).
+test('instanceNorm with tanh in its pass: gradient', async () => {
+  const weight = randn([3], { rng });
+  const bias = randn([3], { rng });
+  await gradCheck('instanceNorm tanh', (t, w, b) => instanceNorm(t!, { weight: w, bias: b, activation: 'tanh' }), [x, weight, bias]);
+});
+
 test('layerNorm gradient (MUNIT: unbiased std + eps), batch of 2 and of 1', async () => {
   const gamma = rand([3], { rng });
   const beta = randn([3], { rng });
@@ -49,6 +57,7 @@ test('adaIn gradient with [N, C] and [N, C, 1, 1] statistics', async () => {
 test('bad inputs are errors', () => {
   assert.throws(() => instanceNorm(randn([3, 4])), /instanceNorm: needs an NCHW tensor/);
   assert.throws(() => instanceNorm(x, { weight: randn([4]) }), /should have 3 values/);
+  assert.throws(() => instanceNorm(x, { activation: 'leakyRelu', slope: -1 }), /instanceNorm: leakyRelu slope must be >= 0/);
   assert.throws(() => adaIn(x, randn([2, 2]), randn([2, 3])), /adaIn: mean .* should have 2x3 values/);
   assert.throws(() => layerNorm(randn([2, 1, 1, 1])), /at least 2 values per sample/);
 });
