@@ -1,23 +1,24 @@
 /**
  * The CycleGAN training step (the reference U-Net at 128x128, batch 4, width
- * 32 and 64) on a fedmed backend and, in the same run, in Debian's PyTorch
- * CPU when it imports; then DP-SGD's step over the plain step on the same
- * backend (the main job's model and the 128x128 one). Prints a table, or JSON.
+ * 32 and 64) on a fedmed backend against Debian's PyTorch CPU, and DP-SGD's
+ * step against the plain step on the same backend (the main job's model and
+ * the 128x128 one). Each comparison alternates its two sides step by step
+ * (bench/paired.ts; PyTorch in a long-lived child process, bench/torch_step.py)
+ * and reports the median of the paired ratios with their spread, because
+ * this machine's speed moves too much within minutes for one side's timing
+ * and then the other's. Prints a table, or JSON.
  *
- *   npm run bench:step -- [--backend wasm] [--reps N] [--no-torch] [--json]
+ *   npm run bench:step -- [--backend wasm] [--pairs N] [--no-torch] [--json]
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { platform, setBackend, type BackendName } from '../engine/index.js';
 import { installNodePlatform } from '../platform/node.js';
 import { loadLine, machineLine } from './machine.js';
-import { benchStep } from './step.js';
+import { compare, formatRatio, type Comparison } from './paired.js';
+import { prepareStep, thisBuild, type StepConfig } from './step.js';
+import { StepProcess } from './step-process.js';
 
-interface Config {
-  size: number;
-  width: number;
-  batch: number;
-}
+type Config = Omit<StepConfig, 'model' | 'dp'>;
 
 const torchConfigs: Config[] = [
   { size: 128, width: 32, batch: 4 },
@@ -28,72 +29,94 @@ const dpConfigs: Config[] = [
   { size: 128, width: 32, batch: 4 },
 ];
 
-function parseArgs(argv: readonly string[]): { backend: BackendName; reps: number; torch: boolean; json: boolean } {
-  const s = { backend: 'wasm' as BackendName, reps: 3, torch: true, json: false };
+const usage = 'usage: npm run bench:step -- [--backend wasm|webgpu|js] [--pairs N] [--no-torch] [--json]';
+
+function parseArgs(argv: readonly string[]): { backend: BackendName; pairs: number; torch: boolean; json: boolean } {
+  const s = { backend: 'wasm' as BackendName, pairs: 7, torch: true, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--backend') s.backend = argv[++i] as BackendName;
-    else if (arg === '--reps') s.reps = Number(argv[++i]);
+    else if (arg === '--pairs') s.pairs = Number(argv[++i]);
     else if (arg === '--no-torch') s.torch = false;
     else if (arg === '--json') s.json = true;
     else {
-      console.error(`bench:step: unknown argument '${arg}'\nusage: npm run bench:step -- [--backend wasm|webgpu|js] [--reps N] [--no-torch] [--json]`);
+      console.error(`bench:step: unknown argument '${arg}'\n${usage}`);
       process.exit(2);
     }
   }
-  if (!(Number.isInteger(s.reps) && s.reps >= 1)) {
-    console.error('bench:step: --reps needs a whole number >= 1');
+  if (!(Number.isInteger(s.pairs) && s.pairs >= 1)) {
+    console.error('bench:step: --pairs needs a whole number >= 1');
     process.exit(2);
   }
   return s;
 }
 
-function torchStepMs(configs: Config[], reps: number, threads: number): { version: string; ms: number[] } | null {
+/** fedmed (A) against PyTorch (B) on one config: B/A is fedmed's speed over PyTorch's. Null when PyTorch does not start. */
+async function againstTorch(c: Config, pairs: number, threads: number): Promise<{ torch: string; comparison: Comparison } | null> {
   const script = fileURLToPath(new URL('../../bench/torch_step.py', import.meta.url));
-  const run = spawnSync('/usr/bin/python3', [script], { input: JSON.stringify({ threads, reps, warmups: 1, configs }), encoding: 'utf8' });
-  if (run.status !== 0) {
-    console.error(`PyTorch not measured: ${(run.stderr || run.error?.message || '').trim().split('\n').at(-1)}`);
+  let torch: StepProcess;
+  try {
+    torch = await StepProcess.start('/usr/bin/python3', [script], { ...c, threads }, 'PyTorch');
+  } catch (e) {
+    console.error(`PyTorch not measured: ${(e as Error).message}`);
     return null;
   }
-  const out = JSON.parse(run.stdout) as { torch: string; rows: { ms: number }[] };
-  return { version: out.torch, ms: out.rows.map((r) => r.ms) };
+  const fedmed = prepareStep(thisBuild, { model: 'cyclegan', ...c, dp: false });
+  try {
+    return { torch: torch.describe, comparison: await compare(fedmed, torch, pairs, 1) };
+  } finally {
+    fedmed.dispose();
+    torch.close();
+  }
 }
+
+/** The plain step (A) against the DP-SGD step (B) of the same model on this backend. */
+async function dpOverPlain(c: Config, pairs: number): Promise<Comparison> {
+  const plain = prepareStep(thisBuild, { model: 'cyclegan', ...c, dp: false });
+  const dp = prepareStep(thisBuild, { model: 'cyclegan', ...c, dp: true });
+  try {
+    return await compare(plain, dp, pairs, 1);
+  } finally {
+    plain.dispose();
+    dp.dispose();
+  }
+}
+
+const cell = (v: number | string, width: number) => (typeof v === 'number' ? v.toFixed(1) : v).padStart(width);
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   installNodePlatform();
   const backend = await setBackend(args.backend);
   const threads = platform().cores();
-  const step = (c: Config, dp: boolean) =>
-    benchStep({ model: 'cyclegan', ...c, steps: args.reps, warmup: 1, dp, profile: false }).then((r) => r.msPerStep);
-  const fedmedMs: number[] = [];
-  for (const c of torchConfigs) fedmedMs.push(await step(c, false));
-  const torch = args.torch ? torchStepMs(torchConfigs, args.reps, threads) : null;
-  const dpRows: { config: Config; plainMs: number; dpMs: number }[] = [];
-  for (const c of dpConfigs) dpRows.push({ config: c, plainMs: await step(c, false), dpMs: await step(c, true) });
-  const result = {
-    machine: machineLine(),
-    load: loadLine(),
-    backend: `${backend.name}: ${backend.describe()}`,
-    torch: torch?.version ?? null,
-    steps: torchConfigs.map((c, i) => ({ ...c, fedmedMs: fedmedMs[i]!, torchMs: torch?.ms[i] ?? null })),
-    dp: dpRows.map((r) => ({ ...r.config, plainMs: r.plainMs, dpMs: r.dpMs, ratio: r.dpMs / r.plainMs })),
-  };
+  const loadBefore = loadLine();
+  let torchLine: string | null = null;
+  const steps = [];
+  for (const c of torchConfigs) {
+    const run = args.torch ? await againstTorch(c, args.pairs, threads) : null;
+    torchLine ??= run?.torch ?? null;
+    steps.push({ ...c, comparison: run?.comparison ?? null });
+  }
+  const dp = [];
+  for (const c of dpConfigs) dp.push({ ...c, comparison: await dpOverPlain(c, args.pairs) });
+  const result = { machine: machineLine(), load: { before: loadBefore, after: loadLine() }, backend: `${backend.name}: ${backend.describe()}`, torch: torchLine, steps, dp };
   if (args.json) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  console.log(`${result.machine}\n${result.load}\nfedmed ${result.backend}${torch ? `\nPyTorch ${torch.version} CPU, ${threads} threads` : ''}\n`);
-  console.log('CycleGAN training step (U-Net, G and D with Adam), min ms of', args.reps);
+  console.log(`${result.machine}\n${result.load.before} at the start, ${result.load.after} at the end\nfedmed ${result.backend}${torchLine ? `\n${torchLine}` : ''}\n`);
+  console.log(`CycleGAN training step (U-Net, G and D with Adam): fedmed and PyTorch alternating step by step, ${args.pairs} pairs;`);
+  console.log('ms are medians; torch/fedmed is the median of the paired ratios (fedmed\'s speed over PyTorch\'s)');
   console.log('size  width  batch   fedmed ms   torch ms   torch/fedmed');
-  for (const s of result.steps) {
-    const ratio = s.torchMs ? (s.torchMs / s.fedmedMs).toFixed(2) : '-';
-    console.log(`${String(s.size).padStart(4)}  ${String(s.width).padStart(5)}  ${String(s.batch).padStart(5)}  ${s.fedmedMs.toFixed(1).padStart(10)}  ${(s.torchMs?.toFixed(1) ?? '-').padStart(9)}  ${ratio.padStart(13)}`);
+  for (const s of steps) {
+    const r = s.comparison;
+    console.log(`${cell(s.size, 4)}  ${cell(s.width, 5)}  ${cell(s.batch, 5)}  ${cell(r?.aMs.median ?? '-', 10)}  ${cell(r?.bMs.median ?? '-', 9)}   ${r ? formatRatio(r.ratio) : '-'}`);
   }
-  console.log('\nDP-SGD step over the plain step (same model, batch 4)');
+  console.log(`\nDP-SGD step over the plain step (same model, batch 4), alternating step by step, ${args.pairs} pairs`);
   console.log('size  width   plain ms    DP ms   DP/plain');
-  for (const d of result.dp) {
-    console.log(`${String(d.size).padStart(4)}  ${String(d.width).padStart(5)}  ${d.plainMs.toFixed(1).padStart(9)}  ${d.dpMs.toFixed(1).padStart(7)}  ${d.ratio.toFixed(2).padStart(9)}`);
+  for (const d of dp) {
+    const r = d.comparison;
+    console.log(`${cell(d.size, 4)}  ${cell(d.width, 5)}  ${cell(r.aMs.median, 9)}  ${cell(r.bMs.median, 7)}   ${formatRatio(r.ratio)}`);
   }
 }
 

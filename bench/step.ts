@@ -3,21 +3,28 @@
  * backend, optionally with DP-SGD's per-sample generator step, and with
  * --profile a table per kernel: calls, total ms, share of the step, GFLOP/s.
  * Inputs are random images: the step's cost does not depend on the values.
+ * The step is written against a StepApi, so that `fedmed bench step --against`
+ * can run it on another build's modules (bench/step-server.ts).
  */
-import { getBackend, profileBackend, randn, Rng, tidy, useBackend, type KernelStat } from '../engine/index.js';
-import { sanitisePerSampleGradients } from '../fed/dp/dpsgd.js';
-import { createModel, type ModelName, type TrainStepOptions } from '../models/index.js';
+import * as engine from '../engine/index.js';
+import { getBackend, profileBackend, useBackend, type KernelStat } from '../engine/index.js';
+import * as dpsgd from '../fed/dp/dpsgd.js';
+import * as models from '../models/index.js';
+import type { ModelName, TrainStepOptions } from '../models/index.js';
 
-export interface StepBenchOptions {
+/** What a step is: the model, its size, and whether DP-SGD's per-sample step is timed instead of the plain one. */
+export interface StepConfig {
   model: ModelName;
   size: number;
   width: number;
   batch: number;
+  dp: boolean;
+}
+
+export interface StepBenchOptions extends StepConfig {
   /** Timed steps (after `warmup` untimed ones). */
   steps: number;
   warmup: number;
-  /** Time the DP-SGD step instead of the plain one. */
-  dp: boolean;
   profile: boolean;
 }
 
@@ -33,30 +40,60 @@ export interface StepBenchResult {
   deviceTimed: boolean;
 }
 
+/** The modules of a fedmed build that a training step uses: this build's, or another's loaded from its folder. */
+export interface StepApi {
+  engine: Pick<typeof engine, 'randn' | 'Rng' | 'tidy'>;
+  models: Pick<typeof models, 'createModel'>;
+  dpsgd: Pick<typeof dpsgd, 'sanitisePerSampleGradients'>;
+}
+
+export const thisBuild: StepApi = { engine, models, dpsgd };
+
+/** A model and a batch ready to train on the current backend, one step at a time. */
+export interface PreparedStep {
+  /** One training step, finished (trainStep reads its losses back); its wall milliseconds. */
+  step(): Promise<number>;
+  dispose(): void;
+}
+
+export function prepareStep(api: StepApi, c: StepConfig): PreparedStep {
+  const model = api.models.createModel(c.model, { width: c.width, size: c.size, seed: 3 });
+  const rng = new api.engine.Rng(1);
+  const batch = api.engine.tidy(() => ({ a: api.engine.randn([c.batch, 1, c.size, c.size], { rng }), b: api.engine.randn([c.batch, 1, c.size, c.size], { rng }) }));
+  const dpRng = new api.engine.Rng(2);
+  const options: TrainStepOptions = c.dp
+    ? { perSample: true, generatorGradients: (params) => api.dpsgd.sanitisePerSampleGradients(params.map(([, p]) => p), { clip: 1, noise: 1.07, rng: dpRng }).dispose() }
+    : {};
+  return {
+    async step() {
+      const t0 = performance.now();
+      await model.trainStep(batch, options);
+      return performance.now() - t0;
+    },
+    dispose() {
+      batch.a.dispose();
+      batch.b.dispose();
+      model.dispose();
+    },
+  };
+}
+
 export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
   const plain = getBackend();
   const profiler = o.profile ? profileBackend(plain) : null;
   if (profiler) useBackend(profiler.backend);
-  const model = createModel(o.model, { width: o.width, size: o.size, seed: 3 });
-  const rng = new Rng(1);
-  const batch = tidy(() => ({ a: randn([o.batch, 1, o.size, o.size], { rng }), b: randn([o.batch, 1, o.size, o.size], { rng }) }));
-  const dpRng = new Rng(2);
-  const options: TrainStepOptions = o.dp
-    ? { perSample: true, generatorGradients: (params) => sanitisePerSampleGradients(params.map(([, p]) => p), { clip: 1, noise: 1.07, rng: dpRng }).dispose() }
-    : {};
+  const prepared = prepareStep(thisBuild, o);
   try {
-    for (let i = 0; i < o.warmup; i++) await model.trainStep(batch, options);
+    for (let i = 0; i < o.warmup; i++) await prepared.step();
     profiler?.reset();
-    const t0 = performance.now();
-    for (let i = 0; i < o.steps; i++) await model.trainStep(batch, options); // trainStep reads its losses back: the step is finished
-    const msPerStep = (performance.now() - t0) / o.steps;
+    let ms = 0;
+    for (let i = 0; i < o.steps; i++) ms += await prepared.step();
+    const msPerStep = ms / o.steps;
     const kernels = profiler ? (await profiler.stats()).map((k) => ({ ...k, calls: k.calls / o.steps, ms: k.ms / o.steps, flops: k.flops / o.steps })) : null;
     const kernelCalls = kernels ? kernels.reduce((n, k) => n + k.calls, 0) : null;
     return { backend: plain.name, msPerStep, imagesPerSecond: (1000 * o.batch) / msPerStep, kernels, kernelCalls, deviceTimed: profiler?.deviceTimed ?? false };
   } finally {
-    batch.a.dispose();
-    batch.b.dispose();
-    model.dispose();
+    prepared.dispose();
     if (profiler) useBackend(plain);
   }
 }

@@ -1,7 +1,9 @@
-"""PyTorch CPU's CycleGAN training step, for bench/step.bench.ts.
+"""PyTorch CPU's CycleGAN training step, served one step at a time for bench/step.bench.ts.
 
-Reads {"threads", "reps", "warmups", "configs": [{"size", "width", "batch"}]} as JSON on stdin and
-prints one JSON object: torch's version and per config the min milliseconds of one step. A step is
+Reads JSON lines on stdin and answers each with one JSON line (bench/step-process.ts's protocol):
+{"setup": {"size", "width", "batch", "threads"}} builds the networks and answers {"ready": true,
+"describe": ...}; {"step": true} runs one step and answers {"ms": ...}. Stepping on request lets
+bench:step alternate PyTorch's steps with fedmed's on a machine whose speed moves. A step is
 what fedmed's GanModel.trainStep does: the generator loss (least squares GAN, cycle 10, standard
 identity 5) and its backward, an Adam step on both generators, the discriminator loss on detached
 fakes and its backward, an Adam step on both discriminators (lr 1e-4, betas 0.5, 0.999). The
@@ -10,15 +12,15 @@ networks and losses are the PyTorch mirror the model tests use (tests/fixtures/m
 import json
 import os
 import sys
+import time
 
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures'))
 from make_model_fixtures import CycleDis, CycleGen, l1, mse  # noqa: E402
-from torch_peer import best_ms  # noqa: E402  (this script's own folder is on sys.path)
 
 
-def step_ms(size, width, batch, reps, warmups):
+def training_step(size, width, batch):
     gen_ab, gen_ba, dis_a, dis_b = CycleGen(width), CycleGen(width), CycleDis(width), CycleDis(width)
     g_opt = torch.optim.Adam(list(gen_ab.parameters()) + list(gen_ba.parameters()), lr=1e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(list(dis_a.parameters()) + list(dis_b.parameters()), lr=1e-4, betas=(0.5, 0.999))
@@ -45,15 +47,33 @@ def step_ms(size, width, batch, reps, warmups):
         (0.5 * (d_real + d_fake)).backward()
         d_opt.step()
 
-    return best_ms(step, reps, warmups)
+    return step
+
+
+def answer(message, state):
+    if 'setup' in message:
+        s = message['setup']
+        torch.set_num_threads(s['threads'])
+        torch.manual_seed(0)
+        state['step'] = training_step(s['size'], s['width'], s['batch'])
+        return {'ready': True, 'describe': f'PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads'}
+    if message.get('step'):
+        start = time.perf_counter()
+        state['step']()
+        return {'ms': (time.perf_counter() - start) * 1e3}
+    raise ValueError(f'unknown request {message}')
 
 
 def main():
-    settings = json.load(sys.stdin)
-    torch.set_num_threads(settings['threads'])
-    torch.manual_seed(0)
-    rows = [dict(c, ms=step_ms(c['size'], c['width'], c['batch'], settings['reps'], settings['warmups'])) for c in settings['configs']]
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'rows': rows}))
+    state = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            reply = answer(json.loads(line), state)
+        except Exception as e:  # answered, so that the driver reports it in one line
+            reply = {'error': f'{type(e).__name__}: {e}'}
+        print(json.dumps(reply), flush=True)
 
 
 if __name__ == '__main__':

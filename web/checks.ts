@@ -1,6 +1,6 @@
 /**
- * Engine checks for the browser test page (web/test.ts) and the webgpu ops
- * suite (tests/engine/backends/webgpu-ops.test.ts): small programs, with odd
+ * Engine checks for the browser test page (web/test.ts) and the programs
+ * suite (tests/engine/backends/programs.test.ts, on every backend): small programs, with odd
  * channel counts, that run ops forward and backward and return every tensor
  * worth comparing (outputs, gradients, per-sample gradients, Adam's
  * parameters). Each draws

@@ -2,8 +2,9 @@
  * fedmed bench kernels: the convolution and matmul kernels of one backend on
  * the standard shapes (bench/kernels.ts), as a table or JSON. fedmed bench
  * step: a GAN training step (bench/step.ts), with --profile a table per
- * kernel.
+ * kernel, with --against DIR this build against another, step by step.
  */
+import { fileURLToPath } from 'node:url';
 import { backendNames, setBackend, type BackendName } from '../../engine/index.js';
 import { modelNames, type ModelName } from '../../models/index.js';
 import { UsageError } from '../args.js';
@@ -61,12 +62,16 @@ const stepCommand: Command = {
   name: 'step',
   summary: 'a GAN training step (G and D with Adam), with --profile a table per kernel',
   usage: [
-    'usage: fedmed bench step [--model M] [--size S] [--width W] [--batch B] [--backend B] [--dp] [--profile] [--json]',
+    'usage: fedmed bench step [--model M] [--size S] [--width W] [--batch B] [--backend B] [--dp] [--profile | --against DIR] [--json]',
     '',
     'Times --steps training steps after --warmup ones on random images. With --profile every',
     'kernel call is counted and timed (GPU timestamps on webgpu where the adapter has them,',
     'wall time on wasm and js): calls, ms and share of the step, GFLOP/s for convs and matmul,',
     'and the kernel calls per step in all (kernelCalls in the JSON).',
+    'With --against DIR (another fedmed checkout with its dist/, or a dist folder), this build',
+    'and that one run the same step in two child processes, alternating step by step, and',
+    'the result is the median of the paired time ratios (this build over DIR\'s) with their',
+    'spread: a shared machine\'s speed moves too much for one build\'s timing, then the other\'s.',
   ].join('\n'),
   flags: {
     model: { type: 'string', help: 'the GAN', default: 'cyclegan', choices: modelNames },
@@ -79,6 +84,7 @@ const stepCommand: Command = {
     warmup: { type: 'int', help: 'untimed steps first', default: 1 },
     dp: { type: 'boolean', help: "time DP-SGD's step (per-sample gradients, clip, noise)" },
     profile: { type: 'boolean', help: 'a table per kernel' },
+    against: { type: 'string', help: 'another build to compare with, step by step (--steps pairs)', placeholder: 'DIR' },
     json: { type: 'boolean', help: 'print JSON' },
   },
   async run(flags) {
@@ -86,6 +92,10 @@ const stepCommand: Command = {
       if ((flags[name] as number) < 1) throw new UsageError(`--${name} must be at least 1, got ${flags[name]}`);
     }
     if ((flags.warmup as number) < 0) throw new UsageError(`--warmup must be at least 0, got ${flags.warmup}`);
+    if (flags.against !== undefined) {
+      if (flags.profile) throw new UsageError('--profile and --against do not go together: profile one build at a time');
+      return benchAgainst(flags.against as string, flags);
+    }
     const backend = await setBackend(flags.backend as BackendName | 'auto', { threads: flags.threads as number | undefined });
     const { benchStep, kernelTable } = await import('../../bench/step.js');
     const { loadLine, machineLine } = await import('../../bench/machine.js');
@@ -116,5 +126,44 @@ const stepCommand: Command = {
     }
   },
 };
+
+/** `bench step --against DIR`: this build (B) and DIR's (A) in two step servers, alternating. */
+async function benchAgainst(dir: string, flags: Record<string, unknown>): Promise<void> {
+  const { buildRoot, thisBuildRoot } = await import('../../bench/builds.js');
+  const { StepProcess } = await import('../../bench/step-process.js');
+  const { compare, formatRatio } = await import('../../bench/paired.js');
+  const { loadLine, machineLine } = await import('../../bench/machine.js');
+  let other: string;
+  try {
+    other = buildRoot(dir);
+  } catch (e) {
+    throw new UsageError(`--against ${(e as Error).message}`);
+  }
+  const config = { model: flags.model, size: flags.size, width: flags.width, batch: flags.batch, dp: Boolean(flags.dp), backend: flags.backend, threads: flags.threads };
+  const server = fileURLToPath(new URL('../../bench/step-server.js', import.meta.url));
+  const start = (build: string, what: string) => StepProcess.start(process.execPath, [server], { ...config, build }, what);
+  const load = loadLine();
+  const against = await start(other, `the build in ${dir}`);
+  const self = await start(thisBuildRoot, 'this build').catch((e: unknown) => {
+    against.close();
+    throw e;
+  });
+  const sides = { against, self };
+  try {
+    const result = await compare(sides.against, sides.self, flags.steps as number, flags.warmup as number);
+    if (flags.json) {
+      console.log(JSON.stringify({ ...config, against: other, this: thisBuildRoot, ...result, describe: { against: sides.against.describe, this: sides.self.describe }, machine: machineLine(), load }, null, 2));
+      return;
+    }
+    console.log(`${config.model} ${config.size}x${config.size} width ${config.width} batch ${config.batch}${config.dp ? ', DP-SGD' : ''}: this build (${thisBuildRoot}) against ${other}`);
+    console.log(`on ${sides.self.describe}; machine: ${machineLine()}; ${load}`);
+    console.log(`alternating step by step, ${result.ratio.n} pairs after ${flags.warmup} warm-up each; ms are medians`);
+    console.log(`this build ${result.bMs.median.toFixed(1)} ms, ${dir} ${result.aMs.median.toFixed(1)} ms`);
+    console.log(`this build's time over ${dir}'s: ${formatRatio(result.ratio)}`);
+  } finally {
+    sides.against.close();
+    sides.self.close();
+  }
+}
 
 export const benchCommand = commandGroup('bench', 'time the kernels of a backend, or a whole training step', [kernelsCommand, stepCommand]);

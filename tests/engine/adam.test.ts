@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { add, div, memory, mul, noGrad, optim, randn, Rng, sqrt, square, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
-import { everyBackend, testOn } from '../helpers/every-backend.js';
+import { assertTensorsClose, everyBackend, testOn } from '../helpers/backends.js';
 import { assertTensorClose, fixtureTensor, loadFixture, relativeError, unpack, type Packed } from '../helpers/fixtures.js';
 
 interface AdamCase {
@@ -79,23 +79,14 @@ for (const backend of everyBackend) {
       for (const [i, p] of fused.entries()) {
         p.grad = null;
         grads[i]!.dispose();
-        await assertClose(p, reference[i]!, `step ${step}: parameter ${i}`);
-        await assertClose(adam.state()[i]!.m, moments[i]!.m, `step ${step}: exp_avg ${i}`);
-        await assertClose(adam.state()[i]!.v, moments[i]!.v, `step ${step}: exp_avg_sq ${i}`);
+        await assertTensorsClose(p, reference[i]!, `step ${step}: parameter ${i}`, 1e-5);
+        await assertTensorsClose(adam.state()[i]!.m, moments[i]!.m, `step ${step}: exp_avg ${i}`, 1e-5);
+        await assertTensorsClose(adam.state()[i]!.v, moments[i]!.v, `step ${step}: exp_avg_sq ${i}`, 1e-5);
       }
     }
     for (const t of [...fused, ...reference, ...moments.flatMap(({ m, v }) => [m, v])]) t.dispose();
     adam.dispose();
   });
-}
-
-/** Element-wise to 1e-5 relative to the larger of the value and the tensor's largest value. */
-async function assertClose(actual: Tensor, expected: Tensor, what: string): Promise<void> {
-  const [a, e] = [await actual.data(), await expected.data()];
-  const scale = e.reduce((s, x) => Math.max(s, Math.abs(x)), 0);
-  for (let i = 0; i < e.length; i++) {
-    if (!(Math.abs(a[i]! - e[i]!) <= 1e-5 * Math.max(Math.abs(e[i]!), scale))) assert.unreachable(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
-  }
 }
 
 test('Adam state saved mid-run and restored continues exactly like the uninterrupted optimizer', async () => {

@@ -6,18 +6,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  add, clippedSumWithNoise, mul, perSampleSquaredNorms, randn, randomNormal, reshape, Rng, square, sum, tidy, type Tensor,
+  add, clippedSumWithNoise, mul, perSampleSquaredNorms, randn, randomNormal, reshape, Rng, square, sum, tidy,
 } from '../../engine/index.js';
-import { everyBackend, testOn } from '../helpers/every-backend.js';
-
-async function assertClose(actual: Tensor, expected: Tensor, what: string): Promise<void> {
-  assert.equal(actual.shape, expected.shape, `${what}: shape`);
-  const [a, e] = [await actual.data(), await expected.data()];
-  const scale = e.reduce((s, v) => Math.max(s, Math.abs(v)), 0);
-  for (let i = 0; i < e.length; i++) {
-    if (!(Math.abs(a[i]! - e[i]!) <= 1e-4 * Math.max(Math.abs(e[i]!), scale))) assert.unreachable(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
-  }
-}
+import { assertTensorsClose, everyBackend, testOn } from '../helpers/backends.js';
 
 // Odd sizes (a block of four cut short), and one past wasm's threading threshold.
 const shapes = [[3, 5, 7], [3, 11], [3, 40001]];
@@ -28,7 +19,7 @@ for (const backend of everyBackend) {
     const grads = shapes.map((s) => randn(s, { rng }));
     const expected = tidy(() => grads.map((g) => sum(square(g), g.shape.slice(1).map((_, i) => i + 1))).reduce((a, b) => add(a, b)));
     const actual = perSampleSquaredNorms(grads);
-    await assertClose(actual, expected, 'squared norms');
+    await assertTensorsClose(actual, expected, 'squared norms');
     for (const t of [...grads, expected, actual]) t.dispose();
   });
 
@@ -44,7 +35,7 @@ for (const backend of everyBackend) {
         return mul(add(summed, mul(randomNormal(shape.slice(1), key), options.noiseStd)), options.scale);
       });
       const actual = clippedSumWithNoise(perSample, factors, options);
-      await assertClose(actual, expected, `[${shape}]`);
+      await assertTensorsClose(actual, expected, `[${shape}]`);
       for (const t of [perSample, expected, actual]) t.dispose();
     }
     factors.dispose();

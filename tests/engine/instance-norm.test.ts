@@ -8,7 +8,7 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { add, div, instanceNorm, keep, leakyRelu, mean, mul, randn, relu, reshape, Rng, sqrt, square, sub, sum, tanh, tidy, type ActivationOptions, type Tensor } from '../../engine/index.js';
-import { everyBackend, testOn } from '../helpers/every-backend.js';
+import { assertTensorsClose, everyBackend, testOn } from '../helpers/backends.js';
 import { checkOpCase, loadOpCases } from '../helpers/fixtures.js';
 
 /** torch.nn.functional.instance_norm as the engine composed it before its kernels. */
@@ -17,16 +17,6 @@ function unfusedInstanceNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: numbe
   const normalised = div(centred, sqrt(add(mean(square(centred), [2, 3], true), eps)));
   const c = x.shape[1]!;
   return add(mul(normalised, reshape(weight, [1, c, 1, 1])), reshape(bias, [1, c, 1, 1]));
-}
-
-/** Element-wise to `rtol` relative to the larger of the value and the tensor's largest value. */
-async function assertClose(actual: Tensor, expected: Tensor, rtol: number, what: string): Promise<void> {
-  assert.equal(actual.shape, expected.shape, `${what}: shape`);
-  const [a, e] = [await actual.data(), await expected.data()];
-  const scale = e.reduce((s, v) => Math.max(s, Math.abs(v)), 0);
-  for (let i = 0; i < e.length; i++) {
-    if (!(Math.abs(a[i]! - e[i]!) <= rtol * Math.max(Math.abs(e[i]!), scale))) assert.unreachable(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
-  }
 }
 
 /** The output and the gradients of x, weight and bias of sum(norm(x) * r), per sample or not. */
@@ -70,7 +60,7 @@ for (const backend of everyBackend) {
       testOn(backend, `[${shape}]${perSample ? ', per sample' : ''}: equals the unfused composition (output, dx, dweight, dbias)`, async () => {
         const expected = run(unfusedInstanceNorm, shape, perSample, 3);
         const actual = run(fused, shape, perSample, 3);
-        for (const [i, what] of ['output', 'dx', 'dweight', 'dbias'].entries()) await assertClose(actual[i]!, expected[i]!, 1e-4, what);
+        for (const [i, what] of ['output', 'dx', 'dweight', 'dbias'].entries()) await assertTensorsClose(actual[i]!, expected[i]!, what);
         for (const t of [...expected, ...actual]) t.dispose();
       });
     }
@@ -82,7 +72,7 @@ for (const backend of everyBackend) {
       testOn(backend, `[${shape}] with ${label} in its pass${perSample ? ', per sample' : ''}: equals ${label} of the unfused norm`, async () => {
         const expected = run((x, w, b, eps) => apply(unfusedInstanceNorm(x, w, b, eps)), shape, perSample, 5);
         const actual = run((x, weight, bias, eps) => instanceNorm(x, { weight, bias, eps, ...options }), shape, perSample, 5);
-        for (const [i, what] of ['output', 'dx', 'dweight', 'dbias'].entries()) await assertClose(actual[i]!, expected[i]!, 1e-4, what);
+        for (const [i, what] of ['output', 'dx', 'dweight', 'dbias'].entries()) await assertTensorsClose(actual[i]!, expected[i]!, what);
         for (const t of [...expected, ...actual]) t.dispose();
       });
     }

@@ -1,7 +1,8 @@
 /**
  * The wasm backend's thread pool (engine/backends/wasm/pool.ts): jobs are
  * split between the threads, a kernel that traps on any thread is an error
- * on the calling thread (not a hang), and the pool runs the next job as usual.
+ * on the calling thread (not a hang), the pool runs the next job as usual,
+ * and any thread count gives the same bits.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +11,10 @@ import { ThreadPool } from '../../../engine/backends/wasm/pool.js';
 import { kernelTable } from '../../../engine/backends/wasm/protocol.js';
 import { unaryLayout, writeParams } from '../../../engine/backends/wasm/params.js';
 import { Heap } from '../../../engine/backends/wasm/heap.js';
-import { unaryOps } from '../../../engine/backend.js';
+import { unaryOps, type Backend, type ConvGeometry, type Handle } from '../../../engine/backend.js';
+import { createBackend } from '../../../engine/backends/index.js';
+import { Rng } from '../../../engine/index.js';
+import { runCase, values } from '../kernels/table.js';
 
 installNodePlatform();
 
@@ -45,6 +49,19 @@ test('a kernel that traps is an error on the calling thread, and the next job ru
   assert.throws(() => affineJob(beyond), /out of bounds|unreachable|wasm kernel unary failed/);
   affineJob(x); // no stale failure, no stuck worker
   assert.is(heap.f32[(y >> 2) + 5], 11);
+});
+
+test('one thread and two threads give the same bits (a weight gradient over several strips)', async () => {
+  const g: ConvGeometry = { n: 2, cIn: 13, inH: 37, inW: 41, cOut: 7, kH: 3, kW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 37, outW: 41 };
+  const rng = new Rng(5);
+  const c = {
+    name: 'conv2dBackwardFilter',
+    inputs: [values(rng, 2 * 13 * 37 * 41), values(rng, 2 * 7 * 37 * 41)],
+    outputs: [7 * 13 * 9],
+    call: (b: Backend, [x, dy]: Handle[], [dw]: Handle[]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, false),
+  };
+  const [[a], [b]] = [await runCase(await createBackend('wasm', { threads: 1 }), c), await runCase(await createBackend('wasm', { threads: 2 }), c)];
+  for (let i = 0; i < a!.length; i++) if (a![i] !== b![i]) throw new Error(`element ${i}: ${a![i]} on 1 thread, ${b![i]} on 2`);
 });
 
 test.after(() => pool.stop());

@@ -1,20 +1,21 @@
 /**
  * The webgpu backend's plumbing: zeroed and pooled storage, ordering of
- * uploads against queued kernels, batching, memory accounting, errors and
- * device loss, GPU timing, the embedded shaders and 'auto'.
+ * uploads against queued kernels, batching, memory accounting (a training
+ * loop holds it flat), errors and device loss, GPU timing, the embedded
+ * shaders and 'auto'. Its kernels are checked in tests/engine/kernels.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { suite } from 'uvu';
+import { suite, test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HandleError, type Handle } from '../../../engine/backend.js';
 import { JsBackend } from '../../../engine/backends/js/index.js';
 import { gemmTile } from '../../../engine/backends/webgpu/conv.js';
 import { mergeAxes } from '../../../engine/strides.js';
-import { DeviceLostError, WebGpuError } from '../../../engine/backends/webgpu/index.js';
+import { DeviceLostError, WebGpuError, type WebGpuBackend } from '../../../engine/backends/webgpu/index.js';
 import { shaders } from '../../../engine/backends/webgpu/shaders.generated.js';
-import { autoReason, getBackend, setBackend } from '../../../engine/index.js';
+import { autoReason, conv2d, getBackend, l1Loss, memory, optim, randn, Rng, setBackend, tanh, tidy } from '../../../engine/index.js';
 import { state } from '../../../engine/state.js';
-import { gpuSuite, webgpuForTests } from './webgpu-setup.js';
+import { everyBackend, startWebGpu, testOn } from '../../helpers/backends.js';
 
 const plain = suite('webgpu helpers');
 
@@ -68,8 +69,11 @@ plain('gemmTile fits the adapter limits and keeps the kernel constraints', () =>
 
 plain.run();
 
-const gpu = await webgpuForTests();
-const { test, run } = gpuSuite('webgpu backend', gpu);
+const on = everyBackend.find((b) => b.label === 'webgpu')!;
+/** A webgpu test with the shared backend (skipped where there is none). */
+const test = (name: string, fn: (b: WebGpuBackend) => Promise<void> | void) => testOn(on, name, (b) => fn(b as WebGpuBackend));
+/** A fresh webgpu backend, for tests that break its device. */
+const fresh = async () => (await startWebGpu()) as WebGpuBackend;
 
 test('describe() names the adapter', (b) => {
   assert.ok(b.adapterName.length > 0);
@@ -173,6 +177,30 @@ test('memory() counts live handles and bytes; the pool keeps a steady loop flat'
   assert.equal(b.memory(), before);
 });
 
+test('training steps hold tensors, handles, bytes and the pool flat', async (b) => {
+  const rng = new Rng(12);
+  const w = randn([7, 3, 3, 3], { rng, requiresGrad: true });
+  const adam = new optim.Adam([w]);
+  const x = randn([2, 3, 11, 9], { rng });
+  const step = async () => {
+    const loss = tidy(() => {
+      const l = l1Loss(tanh(conv2d(x, w, undefined, { padding: 1 })), 0);
+      l.backward();
+      return l;
+    });
+    adam.step();
+    adam.zeroGrad();
+    await loss.data();
+    loss.dispose();
+  };
+  await step();
+  const before = { ...memory(), pooled: b.runtime.pooledBytes };
+  for (let i = 0; i < 5; i++) await step();
+  assert.equal({ ...memory(), pooled: b.runtime.pooledBytes }, before);
+  adam.dispose();
+  for (const t of [w, x]) t.dispose();
+});
+
 test('freed handles and other backends\' handles are refused', async (b) => {
   const h = b.alloc(4);
   b.free(h);
@@ -200,7 +228,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 test('a lost device is a clear error on the next call and on a pending read', async () => {
-  const b = (await webgpuForTests())!;
+  const b = await fresh();
   const x = b.alloc(1 << 16);
   b.fill(x, 1);
   const pending = b.read(x).then(
@@ -223,7 +251,7 @@ test('a lost device is a clear error on the next call and on a pending read', as
 });
 
 test('a command WebGPU rejects is an error on the next call, not wrong numbers', async () => {
-  const b = (await webgpuForTests())!;
+  const b = await fresh();
   const y = b.alloc(4);
   const uniforms = new (await import('../../../engine/backends/webgpu/uniforms.js')).UniformWriter().u32(4);
   b.runtime.dispatch({ shader: 'elementwise', entry: 'noSuchEntry', uniforms, output: y, inputs: [], workgroups: [1] });
@@ -254,4 +282,4 @@ test("setBackend('auto') picks webgpu on a hardware adapter, and passes over a s
   }
 });
 
-run();
+uvuTest.run();

@@ -1,0 +1,51 @@
+/**
+ * instanceNorm and instanceNormBackward on every backend against js, with
+ * and without affine parameters: planes smaller than a SIMD width multiple
+ * and than a workgroup, and planes larger than a workgroup with enough values
+ * for wasm's threads.
+ */
+import { test } from 'uvu';
+import { Rng } from '../../../engine/index.js';
+import type { NormGeometry } from '../../../engine/backend.js';
+import { kernelTable, values, type KernelCase } from './table.js';
+
+const rng = new Rng(20240615);
+const cases: KernelCase[] = [];
+
+/** Each plane's mean, then each plane's 1 / sqrt(biased variance + eps): the stats instanceNorm writes. */
+function stats(x: Float32Array, g: NormGeometry): Float32Array {
+  const out = new Float32Array(2 * g.planes);
+  for (let p = 0; p < g.planes; p++) {
+    const plane = x.subarray(p * g.size, (p + 1) * g.size);
+    const mean = plane.reduce((s, v) => s + v, 0) / g.size;
+    out[p] = mean;
+    out[g.planes + p] = 1 / Math.sqrt(plane.reduce((s, v) => s + (v - mean) ** 2, 0) / g.size + g.eps);
+  }
+  return out;
+}
+
+for (const [n, c, h, w] of [[2, 3, 5, 7], [2, 3, 70, 90]] as const) {
+  const g: NormGeometry = { planes: n * c, channels: c, size: h * w, eps: 1e-5 };
+  const total = n * c * h * w;
+  for (const affine of [true, false]) {
+    const name = `[${n}, ${c}, ${h}, ${w}]${affine ? ' affine' : ''}`;
+    // Planes off centre and off unit scale, so that the statistics matter.
+    const x = values(rng, total, -2, 3);
+    const params = affine ? [values(rng, c, 0.5, 1.5), values(rng, c)] : [];
+    cases.push({
+      name: `instanceNorm ${name}`,
+      inputs: [x, ...params],
+      outputs: [total, 2 * g.planes],
+      call: (b, [hx, weight, bias], [y, s]) => b.instanceNorm(hx!, weight ?? null, bias ?? null, y!, s!, g),
+    });
+    cases.push({
+      name: `instanceNormBackward ${name}`,
+      inputs: [x, stats(x, g), values(rng, total), ...params.slice(0, 1)],
+      outputs: [total, g.planes, g.planes],
+      call: (b, [hx, s, dy, weight], [dx, dWeight, dBias]) => b.instanceNormBackward(hx!, s!, dy!, weight ?? null, dx!, dWeight!, dBias!, g),
+    });
+  }
+}
+
+kernelTable(cases);
+test.run();
