@@ -49,7 +49,7 @@ pack.before(() => {
 
 pack.after(() => rmSync(scratch, { recursive: true, force: true }));
 
-pack('the tarball holds the library, its types and the command, and no tests, maps or runs', () => {
+pack('the tarball holds the library, its types, the command and its licence, and no tests, maps or runs', () => {
   const exportsMap = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).exports as Record<string, string | Record<string, string>>;
   const targets = Object.values(exportsMap).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)));
   for (const target of [...targets, './dist/cli/main.js', './dist/wasm/fedmed.wasm', './dist/wasm/fedmed.relaxed.wasm', './dist/engine/index.d.ts']) {
@@ -57,7 +57,7 @@ pack('the tarball holds the library, its types and the command, and no tests, ma
   }
   const unwanted = files.filter((f) => /^dist\/tests\/|^dist\/web\/|\.test\.|\.bench\.|\.map$|^runs?\/|(?<!\.d)\.ts$|node_modules\//.test(f));
   assert.equal(unwanted, []);
-  assert.ok(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md'].includes(f)), `unexpected: ${files.filter((f) => !f.startsWith('dist/'))}`);
+  assert.ok(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(f)), `unexpected: ${files.filter((f) => !f.startsWith('dist/'))}`);
 });
 
 /** The ```js blocks of README.md's "As a library" section. */
