@@ -23,7 +23,7 @@ export interface TrainingSetup {
 }
 
 export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: readonly number[]) => Tensor): ModelOptions {
-  return { width: config.width, size: config.size, identity: config.identity, discriminators: config.discriminators, seed, lr: config.lr, noise };
+  return { width: config.width, size: config.size, identity: config.identity, discriminators: config.discriminators, contrasts: [config.source, config.target], seed, lr: config.lr, noise };
 }
 
 /**

@@ -147,6 +147,7 @@ test('generatorParameters and discriminatorParameters name every network, for ev
     unit: [['encoderA', 'encoderB', 'decoderA', 'decoderB'], ['discriminatorA', 'discriminatorB']],
     munit: [['encoderA', 'encoderB', 'decoderA', 'decoderB'], ['discriminatorA', 'discriminatorB']],
     hlhgan: [['generatorAB', 'generatorBA'], ['discriminatorA', 'discriminatorB', 'discriminatorLowA', 'discriminatorLowB']],
+    hypergan: [['generator'], ['discriminator']],
   };
   const before = memory().tensors;
   for (const [name, [gens, discs]] of Object.entries(expected)) {
