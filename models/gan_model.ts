@@ -11,6 +11,11 @@ export type ModelName = (typeof modelNames)[number];
 
 export type Direction = 'a2b' | 'b2a';
 
+/** Whether a model trains on every contrast the data holds (Hyper-GAN), not only the direction's two. */
+export function trainsOnEveryContrast(name: ModelName): boolean {
+  return name === 'hypergan';
+}
+
 /** A training batch: the same number of images from each domain. */
 export interface Batch {
   a: Tensor;

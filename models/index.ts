@@ -3,6 +3,7 @@ export { createModel } from './factory.js';
 export {
   modelNames,
   resolveOptions,
+  trainsOnEveryContrast,
   type Batch,
   type Direction,
   type GanModel,

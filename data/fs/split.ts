@@ -5,7 +5,8 @@
  * or folder, contrasts, size, the default slice range) and the same seeded
  * split.
  */
-import { buildItems, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../index.js';
+import { buildItems, layoutContrasts, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../index.js';
+import { discoverDataset } from './discover.js';
 import { loadDataset } from './load.js';
 
 /** What decides a run's slices and split (a TrainConfig is one). */
@@ -21,6 +22,13 @@ export interface DataSpec {
   testFraction: number;
   phantomSubjects: number;
   phantomSize: number;
+  /**
+   * Load every contrast the data holds, not only source and target (Hyper-GAN
+   * trains on all of them): a folder's layout's (IXI T1, T2, PD; BraTS T1,
+   * T1CE, T2, FLAIR; a subject lacking one is left out), the phantom's IXI
+   * three with the direction's pair.
+   */
+  everyContrast?: boolean;
 }
 
 export interface DataSplit {
@@ -29,14 +37,21 @@ export interface DataSplit {
   test: Subject[];
 }
 
-/** The slices of `spec.data`'s subjects with both contrasts. */
-export function loadSpecDataset(spec: DataSpec): Promise<SliceDataset> {
+/** The slices of `spec.data`'s subjects with both contrasts (or with every contrast, see everyContrast). */
+export async function loadSpecDataset(spec: DataSpec): Promise<SliceDataset> {
+  const root = spec.data === 'phantom' ? undefined : spec.data;
   return loadDataset({
-    root: spec.data === 'phantom' ? undefined : spec.data,
+    root,
     phantom: { subjects: spec.phantomSubjects, size: spec.phantomSize, seed: spec.seed },
-    contrasts: [spec.source, spec.target],
+    contrasts: spec.everyContrast ? await everyContrast(spec, root) : [spec.source, spec.target],
     size: spec.size,
   });
+}
+
+/** Source and target first, then the rest of the data's contrasts. */
+async function everyContrast(spec: DataSpec, root: string | undefined): Promise<Contrast[]> {
+  const held = root === undefined ? layoutContrasts('ixi') : layoutContrasts((await discoverDataset(root)).layout);
+  return [...new Set<Contrast>([spec.source, spec.target, ...held])];
 }
 
 /** The dataset and its seeded split into training and held-out test subjects. */

@@ -1,0 +1,55 @@
+/**
+ * Hyper-GAN's data: a loader given several pairs of contrasts draws one per
+ * batch, names it, and fills a and b with those contrasts' slices; the pairs
+ * are every ordered pair of the contrasts all of a client's subjects hold;
+ * loadSpecDataset with everyContrast loads the phantom's T1, T2 and PD.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { phantomDataset, subjectSlice } from '../../data/dataset.js';
+import { loadSpecDataset } from '../../data/fs/index.js';
+import { buildItems } from '../../data/items.js';
+import { BatchLoader, contrastPairs } from '../../data/loader.js';
+
+const dataset = phantomDataset({ subjects: 4, size: 16, seed: 6 }, { contrasts: ['PD', 'T2', 'T1'], size: 16 });
+const items = buildItems(dataset.subjects, { pairedRatio: 1, seed: 1 });
+
+test('contrastPairs: every ordered pair of the contrasts every subject holds', () => {
+  assert.equal(contrastPairs(dataset.subjects), [['T1', 'T2'], ['T1', 'PD'], ['T2', 'T1'], ['T2', 'PD'], ['PD', 'T1'], ['PD', 'T2']]);
+  const lacking = { ...dataset.subjects[0]!, slices: { PD: dataset.subjects[0]!.slices.PD, T2: dataset.subjects[0]!.slices.T2 } };
+  assert.equal(contrastPairs([lacking, ...dataset.subjects.slice(1)]), [['T2', 'PD'], ['PD', 'T2']]);
+});
+
+test('a loader with pairs draws one per batch and fills a and b with its slices; with one pair, batches name none', async () => {
+  const pairs = contrastPairs(dataset.subjects);
+  const loader = new BatchLoader(items, { source: 'PD', target: 'T2', pairs, batchSize: 2, seed: 4 });
+  const drawn = new Set<string>();
+  for (let epoch = 0; epoch < 3; epoch++) {
+    for (const batch of loader.epoch(epoch)) {
+      const [s, t] = batch.contrasts!;
+      drawn.add(`${s}:${t}`);
+      const first = batch.items[0]!;
+      const [a, b] = [await batch.a.data(), await batch.b.data()];
+      const [wantA, wantB] = [subjectSlice(first.a, s, first.slice), subjectSlice(first.b, t, first.slice)];
+      for (let i = 0; i < 256; i++) assert.ok(Math.abs(a[i]! - (2 * wantA[i]! - 1)) < 1e-6 && Math.abs(b[i]! - (2 * wantB[i]! - 1)) < 1e-6, `${s}:${t} pixel ${i}`);
+      batch.a.dispose();
+      batch.b.dispose();
+    }
+  }
+  assert.is(drawn.size, 6, [...drawn].join(' '));
+  const plain = [...new BatchLoader(items, { source: 'PD', target: 'T2', batchSize: 2 }).epoch(0)];
+  assert.ok(plain.every((b) => b.contrasts === undefined));
+  for (const b of plain) (b.a.dispose(), b.b.dispose());
+  const pdOnly = phantomDataset({ subjects: 2, size: 16, seed: 6 }, { contrasts: ['PD', 'T2'], size: 16 });
+  assert.throws(() => new BatchLoader(buildItems(pdOnly.subjects, { pairedRatio: 1 }), { source: 'PD', target: 'T2', pairs }), /has no T1 slices/);
+});
+
+test('loadSpecDataset with everyContrast: the phantom holds T1, T2 and PD, the direction first', async () => {
+  const spec = { data: 'phantom', source: 'T2' as const, target: 'FLAIR' as const, size: 16, seed: 3, testFraction: 0.2, phantomSubjects: 2, phantomSize: 16 };
+  assert.equal((await loadSpecDataset(spec)).contrasts, ['T2', 'FLAIR']);
+  const every = await loadSpecDataset({ ...spec, everyContrast: true });
+  assert.equal(every.contrasts, ['T2', 'FLAIR', 'T1', 'PD']);
+  assert.ok(every.subjects.every((s) => every.contrasts.every((c) => s.slices[c])));
+});
+
+test.run();
