@@ -5,8 +5,7 @@
  * or folder, contrasts, size, the default slice range) and the same seeded
  * split.
  */
-import { buildItems, layoutContrasts, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../index.js';
-import { discoverDataset } from './discover.js';
+import { buildItems, contrasts, layoutContrasts, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../index.js';
 import { loadDataset } from './load.js';
 
 /** What decides a run's slices and split (a TrainConfig is one). */
@@ -24,9 +23,9 @@ export interface DataSpec {
   phantomSize: number;
   /**
    * Load every contrast the data holds, not only source and target (Hyper-GAN
-   * trains on all of them): a folder's layout's (IXI T1, T2, PD; BraTS T1,
-   * T1CE, T2, FLAIR; a subject lacking one is left out), the phantom's IXI
-   * three with the direction's pair.
+   * trains on all of them): in a folder, each subject's own files beyond the
+   * pair (subjects may hold different sets); on the phantom, IXI's T1, T2
+   * and PD besides the pair.
    */
   everyContrast?: boolean;
 }
@@ -37,21 +36,17 @@ export interface DataSplit {
   test: Subject[];
 }
 
-/** The slices of `spec.data`'s subjects with both contrasts (or with every contrast, see everyContrast). */
-export async function loadSpecDataset(spec: DataSpec): Promise<SliceDataset> {
+/** The slices of `spec.data`'s subjects with both contrasts (and their others, see everyContrast). */
+export function loadSpecDataset(spec: DataSpec): Promise<SliceDataset> {
   const root = spec.data === 'phantom' ? undefined : spec.data;
+  const others: readonly Contrast[] = root === undefined ? layoutContrasts('ixi') : contrasts;
   return loadDataset({
     root,
     phantom: { subjects: spec.phantomSubjects, size: spec.phantomSize, seed: spec.seed },
-    contrasts: spec.everyContrast ? await everyContrast(spec, root) : [spec.source, spec.target],
+    contrasts: [spec.source, spec.target],
+    optionalContrasts: spec.everyContrast ? others : [],
     size: spec.size,
   });
-}
-
-/** Source and target first, then the rest of the data's contrasts. */
-async function everyContrast(spec: DataSpec, root: string | undefined): Promise<Contrast[]> {
-  const held = root === undefined ? layoutContrasts('ixi') : layoutContrasts((await discoverDataset(root)).layout);
-  return [...new Set<Contrast>([spec.source, spec.target, ...held])];
 }
 
 /** The dataset and its seeded split into training and held-out test subjects. */

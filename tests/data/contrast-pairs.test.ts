@@ -2,10 +2,15 @@
  * Hyper-GAN's data: a loader given several pairs of contrasts draws one per
  * batch, names it, and fills a and b with those contrasts' slices; the pairs
  * are every ordered pair of the contrasts all of a client's subjects hold;
- * loadSpecDataset with everyContrast loads the phantom's T1, T2 and PD.
+ * loadSpecDataset with everyContrast loads the phantom's T1, T2 and PD, and
+ * in a folder each subject's own contrasts (subjects may hold different sets).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { writePhantom } from '../../data/fs/phantom.js';
 import { phantomDataset, subjectSlice } from '../../data/dataset.js';
 import { loadSpecDataset } from '../../data/fs/index.js';
 import { buildItems } from '../../data/items.js';
@@ -50,6 +55,24 @@ test('loadSpecDataset with everyContrast: the phantom holds T1, T2 and PD, the d
   const every = await loadSpecDataset({ ...spec, everyContrast: true });
   assert.equal(every.contrasts, ['T2', 'FLAIR', 'T1', 'PD']);
   assert.ok(every.subjects.every((s) => every.contrasts.every((c) => s.slices[c])));
+});
+
+test('loadSpecDataset with everyContrast on a folder: a subject without T1 keeps PD and T2, and its client trains without T1', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'fedmed-pairs-'));
+  try {
+    const written = await writePhantom(root, { subjects: 3, size: 16, seed: 5, layout: 'ixi', workers: 1 });
+    const t1 = written.files.find((f) => f.startsWith('T1/') && f.includes('IXI002'))!;
+    rmSync(join(root, t1));
+    const spec = { data: root, source: 'PD' as const, target: 'T2' as const, size: 16, seed: 3, testFraction: 0.2, phantomSubjects: 0, phantomSize: 0, everyContrast: true };
+    const dataset = await loadSpecDataset(spec);
+    assert.equal(dataset.contrasts, ['PD', 'T2', 'T1']);
+    assert.equal(dataset.subjects.map((s) => Object.keys(s.slices).sort().join(' ')), ['PD T1 T2', 'PD T2', 'PD T1 T2']);
+    assert.equal(contrastPairs(dataset.subjects), [['T2', 'PD'], ['PD', 'T2']]);
+    assert.is(contrastPairs([dataset.subjects[0]!, dataset.subjects[2]!]).length, 6);
+    assert.equal((await loadSpecDataset({ ...spec, everyContrast: false })).contrasts, ['PD', 'T2']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test.run();
