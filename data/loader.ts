@@ -20,7 +20,9 @@ export interface LoaderOptions {
   target: Contrast;
   /**
    * Pairs of contrasts a batch may hold instead (Hyper-GAN's every pair):
-   * each batch draws one and names it in `contrasts`. [[source, target]] by default.
+   * each batch draws one of those all its items hold (a's subject the first,
+   * b's the second; source -> target always qualifies) and names it in
+   * `contrasts`. [[source, target]] by default.
    */
   pairs?: readonly (readonly [Contrast, Contrast])[];
   /** Default 4, the paper's. */
@@ -87,10 +89,8 @@ export class BatchLoader {
     this.size = items[0]!.a.size;
     for (const item of items) {
       if (item.a.size !== this.size || item.b.size !== this.size) throw new DataError('loader', `items mix slice sizes ${this.size} and ${item.a.size === this.size ? item.b.size : item.a.size}`);
-      for (const [source, target] of this.drawn ? this.options.pairs : [[this.options.source, this.options.target]]) {
-        if (!item.a.slices[source]) throw new DataError('loader', `subject ${item.a.id} has no ${source} slices`);
-        if (!item.b.slices[target]) throw new DataError('loader', `subject ${item.b.id} has no ${target} slices`);
-      }
+      if (!item.a.slices[this.options.source]) throw new DataError('loader', `subject ${item.a.id} has no ${this.options.source} slices`);
+      if (!item.b.slices[this.options.target]) throw new DataError('loader', `subject ${item.b.id} has no ${this.options.target} slices`);
     }
     this.units = this.unit === 'slice' ? items.map((item) => [item]) : itemsBySubject(items);
   }
@@ -154,14 +154,20 @@ export class BatchLoader {
     const area = s * s;
     const a = new Float32Array(items.length * area);
     const b = new Float32Array(items.length * area);
-    // One draw only when there is a choice, so a single pair's batches stay as they were.
-    const [source, target] = this.drawn ? this.options.pairs[Math.floor(rng.uniform() * this.options.pairs.length)]! : [this.options.source, this.options.target];
+    const [source, target] = this.drawn ? this.drawPair(items, rng) : [this.options.source, this.options.target];
     items.forEach((item, k) => {
       this.image(subjectSlice(item.a, source, item.slice), a.subarray(k * area, (k + 1) * area), rng);
       this.image(subjectSlice(item.b, target, item.slice), b.subarray(k * area, (k + 1) * area), rng);
     });
     const batch: Batch = { a: tensor(a, [items.length, 1, s, s]), b: tensor(b, [items.length, 1, s, s]), items };
     return this.drawn ? { ...batch, contrasts: [source, target] } : batch;
+  }
+
+  /** One of the pairs every item holds (a draw only when there is a choice, so a single pair's batches stay as they were). */
+  private drawPair(items: readonly Item[], rng: Rng): readonly [Contrast, Contrast] {
+    const { source, target } = this.options;
+    const held = this.options.pairs.filter(([s, t]) => (s === source && t === target) || items.every((item) => item.a.slices[s] && item.b.slices[t]));
+    return held.length > 1 ? held[Math.floor(rng.uniform() * held.length)]! : (held[0] ?? [source, target]);
   }
 
   /** One slice into `out`: misaligned if asked (0 fill), then [0, 1] -> [-1, 1]. */
@@ -173,9 +179,9 @@ export class BatchLoader {
   }
 }
 
-/** Every ordered pair of the contrasts all `subjects` hold (Hyper-GAN's pairs), in data/contrasts.ts's order. */
+/** Every ordered pair of the contrasts `subjects` hold between them (Hyper-GAN's pairs), in data/contrasts.ts's order. */
 export function contrastPairs(subjects: readonly Subject[]): [Contrast, Contrast][] {
-  const held = contrasts.filter((c) => subjects.every((s) => s.slices[c]));
+  const held = contrasts.filter((c) => subjects.some((s) => s.slices[c]));
   return held.flatMap((s) => held.filter((t) => t !== s).map((t): [Contrast, Contrast] => [s, t]));
 }
 

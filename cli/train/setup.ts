@@ -38,7 +38,7 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
     : { mechanism: config.dp, clip: config.clip, noise: config.noise, sensitivity: config.sensitivity };
   const seed = mixSeed(config.seed, k + 1);
   const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
-  // Hyper-GAN's batches draw a pair of the contrasts this client's subjects hold (clients may hold different ones).
+  // Hyper-GAN's batches draw a pair of the contrasts this client's subjects hold (clients and subjects may hold different ones).
   const pairs = trainsOnEveryContrast(config.model) ? contrastPairs(subjects) : undefined;
   const loader = new BatchLoader(items, { source: config.source, target: config.target, pairs, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
   return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
