@@ -2,7 +2,8 @@
  * The models added after the first three go through the same `fedmed`
  * commands as they do, in child processes at toy size on js: train, a run
  * killed after its first epoch and resumed ends with the uninterrupted run's
- * generators, eval scores its checkpoint, translate writes a volume.
+ * generators, eval scores its checkpoint, translate writes a volume (and,
+ * for Hyper-GAN, one of any other pair of contrasts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -69,6 +70,18 @@ for (const model of ['hlhgan', 'hypergan']) {
     const written = await readNiftiFile(output);
     assert.equal([...written.shape], [nx, ny, nz]);
     assert.ok(written.data.every((v) => v >= 0 && v <= 1), 'values on [0, 1]');
+
+    // Only Hyper-GAN translates between any two contrasts.
+    const pair = fedmed('translate', '--checkpoint', whole, '--in', input, '--out', join(dir, 'pair.nii'), '--pair', 't1:pd', '--backend', 'js');
+    if (model === 'hypergan') {
+      ok(pair, 'translate --pair');
+      const other = await readNiftiFile(join(dir, 'pair.nii'));
+      assert.equal([...other.shape], [nx, ny, nz]);
+      assert.not.equal(Array.from(other.data), Array.from(written.data), 'T1 -> PD is not PD -> T2');
+    } else {
+      assert.is(pair.code, 2);
+      assert.match(pair.err, /--pair t1:pd: only a hypergan checkpoint translates between any two contrasts; this one is hlhgan/);
+    }
   });
 }
 
