@@ -30,5 +30,5 @@ export { splitSubjects, type SplitOptions } from './split.js';
 export { partitionClients, schemeWeights, shareCounts, tableThree, type PartitionOptions, type Scheme } from './partition.js';
 export { buildItems, type Item, type ItemOptions } from './items.js';
 export { drawMisalignment, misalignmentRanges, warpNearest, type AffineParams, type Misalignment } from './augment.js';
-export { BatchLoader, largestSubjectShare, poissonSample, SUBJECT_SLICES, type Batch, type EmptyBatch, type LoaderOptions, type PrivacyUnit } from './loader.js';
+export { BatchLoader, contrastPairs, largestSubjectShare, poissonSample, SUBJECT_SLICES, type Batch, type EmptyBatch, type LoaderOptions, type PrivacyUnit } from './loader.js';
 export { mixSeed, streamRng } from './seed.js';

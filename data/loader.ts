@@ -8,8 +8,8 @@
  */
 import { tensor, type Rng, type Tensor } from '../engine/index.js';
 import { drawMisalignment, warpNearest, type Misalignment } from './augment.js';
-import type { Contrast } from './contrasts.js';
-import { subjectSlice } from './dataset.js';
+import { contrasts, type Contrast } from './contrasts.js';
+import { subjectSlice, type Subject } from './dataset.js';
 import { DataError } from './errors.js';
 import type { Item } from './items.js';
 import { streamRng } from './seed.js';
@@ -18,6 +18,13 @@ export interface LoaderOptions {
   /** The contrast fed in (a) and the one synthesised (b), e.g. PD -> T2. */
   source: Contrast;
   target: Contrast;
+  /**
+   * Pairs of contrasts a batch may hold instead (Hyper-GAN's every pair):
+   * each batch draws one of those all its items hold (a's subject the first,
+   * b's the second; source -> target always qualifies) and names it in
+   * `contrasts`. [[source, target]] by default.
+   */
+  pairs?: readonly (readonly [Contrast, Contrast])[];
   /** Default 4, the paper's. */
   batchSize?: number;
   /** Default 3. */
@@ -48,6 +55,8 @@ export interface Batch {
   /** Target images [B, 1, S, S] in [-1, 1]. */
   b: Tensor;
   items: Item[];
+  /** The batch's contrasts, a's then b's, when the loader draws pairs (options.pairs). */
+  contrasts?: readonly [Contrast, Contrast];
   /** Under the subject unit, each item's subject numbered 0.. within the batch (for the sanitiser). */
   units?: number[];
 }
@@ -72,7 +81,7 @@ export class BatchLoader {
     readonly items: readonly Item[],
     options: LoaderOptions,
   ) {
-    this.options = { batchSize: 4, seed: 3, shuffle: true, misalignment: { mode: 'none' }, dropLast: false, unit: 'slice', ...options };
+    this.options = { batchSize: 4, seed: 3, shuffle: true, misalignment: { mode: 'none' }, dropLast: false, unit: 'slice', ...options, pairs: options.pairs ?? [[options.source, options.target]] };
     this.batchSize = this.options.batchSize;
     this.unit = this.options.unit;
     if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new RangeError(`BatchLoader: batch size must be a whole number of at least 1, got ${this.batchSize}`);
@@ -84,6 +93,11 @@ export class BatchLoader {
       if (!item.b.slices[this.options.target]) throw new DataError('loader', `subject ${item.b.id} has no ${this.options.target} slices`);
     }
     this.units = this.unit === 'slice' ? items.map((item) => [item]) : itemsBySubject(items);
+  }
+
+  /** Whether batches draw their pair of contrasts (more than one pair given). */
+  private get drawn(): boolean {
+    return this.options.pairs.length > 1;
   }
 
   /** The chance a unit (item or subject) joins a Poisson-sampled step: batch / units (at most 1). */
@@ -140,11 +154,20 @@ export class BatchLoader {
     const area = s * s;
     const a = new Float32Array(items.length * area);
     const b = new Float32Array(items.length * area);
+    const [source, target] = this.drawn ? this.drawPair(items, rng) : [this.options.source, this.options.target];
     items.forEach((item, k) => {
-      this.image(subjectSlice(item.a, this.options.source, item.slice), a.subarray(k * area, (k + 1) * area), rng);
-      this.image(subjectSlice(item.b, this.options.target, item.slice), b.subarray(k * area, (k + 1) * area), rng);
+      this.image(subjectSlice(item.a, source, item.slice), a.subarray(k * area, (k + 1) * area), rng);
+      this.image(subjectSlice(item.b, target, item.slice), b.subarray(k * area, (k + 1) * area), rng);
     });
-    return { a: tensor(a, [items.length, 1, s, s]), b: tensor(b, [items.length, 1, s, s]), items };
+    const batch: Batch = { a: tensor(a, [items.length, 1, s, s]), b: tensor(b, [items.length, 1, s, s]), items };
+    return this.drawn ? { ...batch, contrasts: [source, target] } : batch;
+  }
+
+  /** One of the pairs every item holds (a draw only when there is a choice, so a single pair's batches stay as they were). */
+  private drawPair(items: readonly Item[], rng: Rng): readonly [Contrast, Contrast] {
+    const { source, target } = this.options;
+    const held = this.options.pairs.filter(([s, t]) => (s === source && t === target) || items.every((item) => item.a.slices[s] && item.b.slices[t]));
+    return held.length > 1 ? held[Math.floor(rng.uniform() * held.length)]! : (held[0] ?? [source, target]);
   }
 
   /** One slice into `out`: misaligned if asked (0 fill), then [0, 1] -> [-1, 1]. */
@@ -154,6 +177,12 @@ export class BatchLoader {
     else warpNearest(slice, this.size, drawMisalignment(rng, m, this.size), out);
     for (let i = 0; i < out.length; i++) out[i] = 2 * out[i]! - 1;
   }
+}
+
+/** Every ordered pair of the contrasts `subjects` hold between them (Hyper-GAN's pairs), in data/contrasts.ts's order. */
+export function contrastPairs(subjects: readonly Subject[]): [Contrast, Contrast][] {
+  const held = contrasts.filter((c) => subjects.some((s) => s.slices[c]));
+  return held.flatMap((s) => held.filter((t) => t !== s).map((t): [Contrast, Contrast] => [s, t]));
 }
 
 /** The indices in [0, n), each kept independently with probability q, in order. */

@@ -109,7 +109,7 @@ export function buildModel(checkpoint: Checkpoint): GanModel {
   const { file, metadata: m } = checkpoint;
   let model: GanModel;
   try {
-    model = createModel(m.model, { width: m.width, size: m.size, identity: m.identity, seed: m.seed ?? 3 });
+    model = createModel(m.model, { width: m.width, size: m.size, identity: m.identity, seed: m.seed ?? 3, contrasts: [m.source, m.target] });
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }

@@ -162,7 +162,7 @@ export class Client {
       }
       let losses: Record<string, number>;
       try {
-        losses = await this.model.trainStep({ a: batch.a, b: batch.b }, this.stepOptions(dpRng, batch.units));
+        losses = await this.model.trainStep({ a: batch.a, b: batch.b, contrasts: batch.contrasts }, this.stepOptions(dpRng, batch.units));
       } finally {
         batch.a.dispose();
         batch.b.dispose();

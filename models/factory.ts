@@ -3,6 +3,7 @@ import { manualSeed } from '../engine/index.js';
 import { CycleGan } from './cyclegan/model.js';
 import { modelNames, resolveOptions, type GanModel, type ModelName, type ModelOptions } from './gan_model.js';
 import { Hlhgan } from './hlhgan/model.js';
+import { HyperGan } from './hypergan/model.js';
 import { Munit } from './munit/model.js';
 import { Unit } from './unit/model.js';
 
@@ -13,6 +14,7 @@ const sizeRules: Record<ModelName, { multiple: number; min: number }> = {
   unit: { multiple: 4, min: 16 },
   munit: { multiple: 4, min: 64 }, // the third scale sees a quarter of the side
   hlhgan: { multiple: 8, min: 32 }, // the low discriminator halves the half-size image twice
+  hypergan: { multiple: 8, min: 16 }, // the discriminator's three stride-2 layers
 };
 
 /**
@@ -46,6 +48,8 @@ export function createModel(name: ModelName, options: ModelOptions = {}): GanMod
       return new Munit(resolved);
     case 'hlhgan':
       return new Hlhgan(resolved);
+    case 'hypergan':
+      return new HyperGan(resolved);
     default:
       return name satisfies never;
   }

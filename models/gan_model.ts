@@ -6,15 +6,26 @@
  */
 import type { nn, optim, Tensor } from '../engine/index.js';
 
-export const modelNames = ['cyclegan', 'cyclegan-resnet', 'unit', 'munit', 'hlhgan'] as const;
+export const modelNames = ['cyclegan', 'cyclegan-resnet', 'unit', 'munit', 'hlhgan', 'hypergan'] as const;
 export type ModelName = (typeof modelNames)[number];
 
 export type Direction = 'a2b' | 'b2a';
+
+/** Whether a model trains on every contrast the data holds (Hyper-GAN), not only the direction's two. */
+export function trainsOnEveryContrast(name: ModelName): boolean {
+  return name === 'hypergan';
+}
 
 /** A training batch: the same number of images from each domain. */
 export interface Batch {
   a: Tensor;
   b: Tensor;
+  /**
+   * Hyper-GAN only: the contrasts of a's and b's images (data/contrasts.ts
+   * names) when they are not the model's own pair (options.contrasts), as a
+   * loader that draws a pair of the data's contrasts per batch gives them.
+   */
+  contrasts?: readonly [string, string];
 }
 
 /**
@@ -37,6 +48,8 @@ export interface LossWeights {
   kl: number;
   style: number;
   content: number;
+  /** Hyper-GAN's auxiliary contrast classification (cross-entropy) in both steps. */
+  contrast: number;
 }
 
 export interface ModelOptions {
@@ -50,6 +63,11 @@ export interface ModelOptions {
    * (the paper's centralized ablation with K = the clients, Tables 5-6). 1 by default.
    */
   discriminators?: number;
+  /**
+   * Hyper-GAN only: the contrasts (data/contrasts.ts names) of domains a and
+   * b, whose codes translate() uses. ['PD', 'T2'] by default.
+   */
+  contrasts?: readonly [string, string];
   /** Seeds parameter initialisation and the models' own noise. REFERENCE.md: 3. */
   seed?: number;
   /** Adam for generators and discriminators alike: lr 1e-4, betas (0.5, 0.999) (REFERENCE.md). */
@@ -76,6 +94,7 @@ export function resolveOptions(options: ModelOptions): ResolvedOptions {
     size: options.size ?? 256,
     identity,
     discriminators: options.discriminators ?? 1,
+    contrasts: options.contrasts ?? ['PD', 'T2'],
     seed: options.seed ?? 3,
     lr: options.lr ?? 1e-4,
     betas: options.betas ?? [0.5, 0.999],
@@ -87,6 +106,7 @@ export function resolveOptions(options: ModelOptions): ResolvedOptions {
       kl: 0.1,
       style: 1,
       content: 1,
+      contrast: 1,
       ...options.weights,
     },
     noise: options.noise,

@@ -3,6 +3,7 @@ export { createModel } from './factory.js';
 export {
   modelNames,
   resolveOptions,
+  trainsOnEveryContrast,
   type Batch,
   type Direction,
   type GanModel,
@@ -25,4 +26,7 @@ export { MunitEncoder } from './munit/encoder.js';
 export { MunitDecoder } from './munit/decoder.js';
 export { MultiScaleDiscriminator } from './munit/discriminator.js';
 export { Degrader, HighLowHigh, LowDiscriminator, Upgrader } from './hlhgan/networks.js';
+export { ContrastDiscriminator, contrastCodes, HyperDecoder, HyperEncoder, HyperGenerator, SharedBackbone } from './hypergan/networks.js';
+export { HyperConv2d } from './hypergan/hyper_conv.js';
+export { HyperGan } from './hypergan/model.js';
 export { ResidualBlock } from './blocks.js';

@@ -1,5 +1,5 @@
 /** The loss terms the GANs share (REFERENCE.md, Hyper-parameters and Training step), mean-reduced as PyTorch's. */
-import { add, l1Loss, mean, mseLoss, mul, square, type Tensor } from '../engine/index.js';
+import { add, exp, l1Loss, log, mean, mseLoss, mul, square, sub, sum, type Tensor } from '../engine/index.js';
 
 /**
  * Least-squares GAN: the sum over a discriminator's outputs (one per scale)
@@ -15,6 +15,15 @@ export const l1 = l1Loss;
 /** UNIT's KL term for a unit-variance Gaussian posterior: mean(mu^2) (the reference's compute_kl). */
 export function kl(mu: Tensor): Tensor {
   return mean(square(mu));
+}
+
+/**
+ * Cross-entropy of logits [N, C] against one-hot targets [N, C], averaged over
+ * the batch (F.cross_entropy): log sum exp(z) - z_target. Without the max
+ * shift (the engine has no max); float32 exp holds logits up to 88.
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  return mean(sub(log(sum(exp(logits), [1])), sum(mul(logits, targets), [1])));
 }
 
 export function sumAll(terms: readonly Tensor[]): Tensor {

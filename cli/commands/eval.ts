@@ -10,6 +10,7 @@ import { UsageError } from '../args.js';
 import type { CheckpointMetadata } from '../../fed/checkpoint.js';
 import type { Command } from '../command.js';
 import type { DataSpec } from '../../data/fs/index.js';
+import { trainsOnEveryContrast } from '../../models/gan_model.js';
 import { backendFlag, backendLine } from '../backend-flags.js';
 
 export const evalCommand: Command = {
@@ -107,6 +108,7 @@ function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, all: bool
     testFraction: m.testFraction ?? 0.2,
     phantomSubjects: m.phantomSubjects ?? 0,
     phantomSize: m.phantomSize ?? 0,
+    everyContrast: trainsOnEveryContrast(m.model), // the subjects the run had, so the same split
   };
 }
 

@@ -8,7 +8,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { exists } from '../../store/folder.js';
 import path from 'node:path';
-import { contrastInName, type Contrast } from '../../data/index.js';
+import { contrastInName, contrasts, parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
 import { parsePlanes, UsageError } from '../args.js';
 import type { Command } from '../command.js';
@@ -20,19 +20,22 @@ export const translateCommand: Command = {
   name: 'translate',
   summary: 'translate a NIfTI volume with a checkpoint (e.g. T1 -> synthetic T2), written as NIfTI',
   usage: [
-    'usage: fedmed translate --checkpoint RUN|FILE --in IN.nii.gz --out OUT.nii.gz [--direction a2b|b2a] [flags]',
+    'usage: fedmed translate --checkpoint RUN|FILE --in IN.nii.gz --out OUT.nii.gz [--direction a2b|b2a | --pair SRC:DST] [flags]',
     '',
     'Each plane along the third axis (axial in the usual storage) is padded square, resized to',
     "the model's size, min-max scaled as training slices are, translated, and resized back.",
     "The output keeps the input's dims, header and affine; its values are float32 on [0, 1].",
     "a2b translates the checkpoint's source contrast into its target, b2a the reverse; the",
     "default is a2b, and an input whose file name names the target contrast needs --direction.",
+    'A hypergan checkpoint translates between any two contrasts: --pair t1:pd (its run trained',
+    "on the data's contrasts; the filters of any other are untrained).",
   ].join('\n'),
   flags: {
     checkpoint: { type: 'string', help: 'a run folder, a round folder or a generators.safetensors file', placeholder: 'RUN|FILE' },
     in: { type: 'string', help: 'the volume to translate (.nii or .nii.gz)', placeholder: 'FILE' },
     out: { type: 'string', help: 'the volume to write (.nii or .nii.gz)', placeholder: 'FILE' },
     direction: { type: 'string', help: "a2b: the checkpoint's source -> target; b2a: the reverse (default a2b)", choices: ['a2b', 'b2a'] },
+    pair: { type: 'string', help: 'hypergan: translate SRC into DST, any two contrasts (instead of --direction)', placeholder: 'SRC:DST' },
     planes: { type: 'string', help: 'translate only planes z0 <= z < z1 (the others are written as 0)', placeholder: 'Z0:Z1' },
     batch: { type: 'int', help: 'planes per forward pass', default: 8 },
     backend: backendFlag,
@@ -57,11 +60,13 @@ export const translateCommand: Command = {
     const { setBackend } = await import('../../engine/index.js');
     const { Progress } = await import('../progress.js');
 
-    const checkpoint = await readCheckpoint(checkpointPath);
+    const read = await readCheckpoint(checkpointPath);
+    // --pair: the same hypergan weights with the asked pair as its own (a2b), since its shapes do not depend on the pair.
+    const checkpoint = typeof flags.pair === 'string' ? { ...read, metadata: { ...read.metadata, ...pairOf(flags.pair, read.metadata.model, given.has('direction')) } } : read;
     const { metadata } = checkpoint;
     const direction = (flags.direction as Direction | undefined) ?? 'a2b';
     const [from, to] = direction === 'a2b' ? [metadata.source, metadata.target] : [metadata.target, metadata.source];
-    if (!given.has('direction')) checkNamedContrast(input, from, to);
+    if (!given.has('direction') && !given.has('pair')) checkNamedContrast(input, from, to);
     const volume = await readNiftiFile(input);
     const [nx, ny, nz] = volumeDims(volume);
     const planes = parsePlanes(flags.planes as string | undefined, nz);
@@ -99,6 +104,21 @@ export const translateCommand: Command = {
     console.log(`wrote ${out}: ${nx}x${ny}x${nz} float32 on [0, 1] with the input's header and affine (${count} planes in ${seconds.toFixed(1)} s, ${(count / seconds).toFixed(1)} planes/s)`);
   },
 };
+
+/** --pair SRC:DST as a checkpoint's source and target; a hypergan checkpoint only, and not with --direction. */
+function pairOf(text: string, model: string, withDirection: boolean): { source: Contrast; target: Contrast } {
+  if (model !== 'hypergan') throw new UsageError(`--pair ${text}: only a hypergan checkpoint translates between any two contrasts; this one is ${model} (use --direction)`);
+  if (withDirection) throw new UsageError(`--pair ${text} names the translation itself; leave out --direction`);
+  const [src, dst, ...extra] = text.split(':');
+  if (!src || !dst || extra.length) throw new UsageError(`--pair is SRC:DST such as t1:pd, got '${text}'`);
+  const [source, target] = [src, dst].map((name) => {
+    const c = parseContrast(name);
+    if (!c) throw new UsageError(`--pair ${text}: '${name}' is not a contrast (one of ${contrasts.join(', ')})`);
+    return c;
+  });
+  if (source === target) throw new UsageError(`--pair translates between two different contrasts, got ${source} twice`);
+  return { source: source!, target: target! };
+}
 
 /**
  * When the input's file name names one contrast (IXI's `-T1`, BraTS's

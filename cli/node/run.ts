@@ -12,7 +12,7 @@ import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { writeNamed } from '../../fed/state.js';
 import { Hospital } from '../../fed/flower/hospital.js';
 import { runSuperNode } from '../../fed/flower/supernode.js';
-import { createModel } from '../../models/index.js';
+import { createModel, trainsOnEveryContrast } from '../../models/index.js';
 import { parseFlags } from '../args.js';
 import { backendLine } from '../backend-flags.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
@@ -34,7 +34,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   // The state folder is checked (and refused with other settings) before any data is read.
   const state = await NodeState.open(settings.stateDir, { ...runSettings(config), part: part ? `${part.k}/${part.n}` : null }, checkpointBytes({ ...config, clients: 1 }));
 
-  const { dataset, train, test } = await loadSplit(config);
+  const { dataset, train, test } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
   const k = part ? part.k - 1 : 0;
   const subjects = part ? clientShares(config, train)[k]! : train;
   const client = buildClient(config, subjects, k, part ? `client${part.k}` : 'hospital');

@@ -4,9 +4,9 @@
  * items, loaders and models, and the server's model that holds the global
  * generators for evaluation and checkpoints.
  */
-import { BatchLoader, buildItems, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
+import { BatchLoader, buildItems, contrastPairs, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
-import { createModel, type GanModel, type ModelOptions } from '../../models/index.js';
+import { createModel, trainsOnEveryContrast, type GanModel, type ModelOptions } from '../../models/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
 import type { TrainConfig } from './config.js';
@@ -23,7 +23,7 @@ export interface TrainingSetup {
 }
 
 export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: readonly number[]) => Tensor): ModelOptions {
-  return { width: config.width, size: config.size, identity: config.identity, discriminators: config.discriminators, seed, lr: config.lr, noise };
+  return { width: config.width, size: config.size, identity: config.identity, discriminators: config.discriminators, contrasts: [config.source, config.target], seed, lr: config.lr, noise };
 }
 
 /**
@@ -38,7 +38,9 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
     : { mechanism: config.dp, clip: config.clip, noise: config.noise, sensitivity: config.sensitivity };
   const seed = mixSeed(config.seed, k + 1);
   const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
-  const loader = new BatchLoader(items, { source: config.source, target: config.target, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
+  // Hyper-GAN's batches draw a pair of the contrasts this client's subjects hold (clients and subjects may hold different ones).
+  const pairs = trainsOnEveryContrast(config.model) ? contrastPairs(subjects) : undefined;
+  const loader = new BatchLoader(items, { source: config.source, target: config.target, pairs, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
   return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
 }
 
@@ -50,7 +52,7 @@ export function clientShares(config: TrainConfig, train: readonly Subject[]): Su
 }
 
 export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
-  const { dataset, train, test } = await loadSplit(config);
+  const { dataset, train, test } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
   const groups = clientShares(config, train);
   const clients = groups.map((subjects, k) => {
     // One client per hospital under the site scheme: name it after the hospital.
@@ -60,7 +62,7 @@ export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
   const testItems = evaluationItems(test, config.seed);
   const server = createModel(config.model, modelOptions(config, config.seed));
   const summary = [
-    `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
+    `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
     ...clients.map((c, k) => `${c.name}: ${groups[k]!.length} subjects, ${c.samples} items, ${c.loader.length} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.loader.unit})` : 'batches'} per epoch`),
     ...dataset.skipped.map((s) => `skipped ${s}`),

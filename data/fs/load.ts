@@ -19,18 +19,26 @@ export interface LoadOptions extends SliceOptions {
   layout?: Layout | 'auto';
   /** The phantom's settings when there is no root. */
   phantom?: PhantomOptions;
+  /**
+   * Contrasts read too where a subject has them (Hyper-GAN's others): its
+   * subjects may then hold different sets, each with all of `contrasts`.
+   * The phantom renders them for every subject.
+   */
+  optionalContrasts?: readonly Contrast[];
   /** Called after each subject is read. */
   onSubject?: (done: number, total: number, id: string) => void;
 }
 
 /**
- * Slices of every subject that has all `contrasts`. Subjects lacking a
+ * Slices of every subject that has all `contrasts` (and of the optional
+ * ones it has; `contrasts` of the result lists every contrast some subject holds). Subjects lacking a
  * contrast, with a file that cannot be read, or with too few planes for the
  * slice range are left out and listed in `skipped`, one line each.
  * BraTS2021's separate validation folder is a second call with its root.
  */
 export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
-  if (options.root === undefined) return phantomDataset(options.phantom ?? {}, options);
+  const optional = (options.optionalContrasts ?? []).filter((c) => !options.contrasts.includes(c));
+  if (options.root === undefined) return phantomDataset(options.phantom ?? {}, { ...options, contrasts: [...options.contrasts, ...optional] });
   const root = options.root;
   const index = await discoverDataset(root, options.layout ?? 'auto');
   const contrasts = [...options.contrasts];
@@ -45,9 +53,10 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
   let done = 0;
   for (const s of complete) {
     try {
+      const own = [...contrasts, ...optional.filter((c) => s.files[c])];
       const volumes: Partial<Record<Contrast, NiftiVolume>> = {};
-      await Promise.all(contrasts.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: sliceRange }))));
-      subjects.push(subjectFromVolumes(s.id, s.site, volumes, { contrasts, size, sliceRange }));
+      await Promise.all(own.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: sliceRange }))));
+      subjects.push(subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, size, sliceRange }));
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
       skipped.push(`${s.id}: ${e.message}`);
@@ -56,5 +65,6 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
   }
   if (subjects.length === 0) throw new DataError(root, `no subject could be read: ${skipped[0]}`);
   const source = index.manifest ? 'phantom' : index.layout;
-  return { source, contrasts, size, sliceRange, subjects, skipped };
+  const held = [...contrasts, ...optional.filter((c) => subjects.some((s) => s.slices[c]))];
+  return { source, contrasts: held, size, sliceRange, subjects, skipped };
 }

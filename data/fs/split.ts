@@ -5,7 +5,7 @@
  * or folder, contrasts, size, the default slice range) and the same seeded
  * split.
  */
-import { buildItems, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../index.js';
+import { buildItems, contrasts, layoutContrasts, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../index.js';
 import { loadDataset } from './load.js';
 
 /** What decides a run's slices and split (a TrainConfig is one). */
@@ -21,6 +21,13 @@ export interface DataSpec {
   testFraction: number;
   phantomSubjects: number;
   phantomSize: number;
+  /**
+   * Load every contrast the data holds, not only source and target (Hyper-GAN
+   * trains on all of them): in a folder, each subject's own files beyond the
+   * pair (subjects may hold different sets); on the phantom, IXI's T1, T2
+   * and PD besides the pair.
+   */
+  everyContrast?: boolean;
 }
 
 export interface DataSplit {
@@ -29,12 +36,15 @@ export interface DataSplit {
   test: Subject[];
 }
 
-/** The slices of `spec.data`'s subjects with both contrasts. */
+/** The slices of `spec.data`'s subjects with both contrasts (and their others, see everyContrast). */
 export function loadSpecDataset(spec: DataSpec): Promise<SliceDataset> {
+  const root = spec.data === 'phantom' ? undefined : spec.data;
+  const others: readonly Contrast[] = root === undefined ? layoutContrasts('ixi') : contrasts;
   return loadDataset({
-    root: spec.data === 'phantom' ? undefined : spec.data,
+    root,
     phantom: { subjects: spec.phantomSubjects, size: spec.phantomSize, seed: spec.seed },
     contrasts: [spec.source, spec.target],
+    optionalContrasts: spec.everyContrast ? others : [],
     size: spec.size,
   });
 }

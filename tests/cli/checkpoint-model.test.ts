@@ -79,7 +79,7 @@ test('bad metadata is one line naming the file and the key', () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{}, /^g.st: no model in its metadata; not a generators checkpoint written by fedmed train$/],
     [{ ...good, width: '' }, /^g.st: its metadata has no width$/],
-    [{ ...good, model: 'pix2pix' }, /^g.st: metadata model is "pix2pix", expected one of cyclegan, cyclegan-resnet, unit, munit, hlhgan$/],
+    [{ ...good, model: 'pix2pix' }, /^g.st: metadata model is "pix2pix", expected one of cyclegan, cyclegan-resnet, unit, munit, hlhgan, hypergan$/],
     [{ ...good, size: '3.5' }, /^g.st: metadata size is "3.5", expected a whole number >= 1$/],
     [{ ...good, source: 'CT' }, /^g.st: metadata source is "CT", expected a contrast$/],
     [{ ...good, target: 'pd' }, /^g.st: metadata target is "pd", expected a contrast other than the source PD$/],

@@ -2,7 +2,8 @@
  * The models added after the first three go through the same `fedmed`
  * commands as they do, in child processes at toy size on js: train, a run
  * killed after its first epoch and resumed ends with the uninterrupted run's
- * generators, eval scores its checkpoint, translate writes a volume.
+ * generators, eval scores its checkpoint, translate writes a volume (and,
+ * for Hyper-GAN, one of any other pair of contrasts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -39,7 +40,10 @@ async function killedAfterFirstCheckpoint(args: string[]): Promise<void> {
   assert.not.ok(existsSync(join(out, 'checkpoints', 'round-0002')), 'killed before its second');
 }
 
-for (const model of ['hlhgan']) {
+/** A key only the model's own generators have. */
+const ownKey: Record<string, string> = { hlhgan: 'generatorAB.degrader.', hypergan: 'generator.encoder.conv0.' };
+
+for (const model of ['hlhgan', 'hypergan']) {
   test(`${model}: fedmed train, train --resume, eval and translate`, async () => {
     const dir = scratchDir(`cli-${model}`);
     const whole = join(dir, 'whole');
@@ -49,7 +53,7 @@ for (const model of ['hlhgan']) {
     assert.is(JSON.parse(readFileSync(join(split, 'config.json'), 'utf8')).model, model);
     ok(fedmed('train', '--resume', split), 'train --resume');
     const [a, b] = [await generators(whole, 'round-0002'), await generators(split, 'round-0002')];
-    assert.ok([...a.keys()].some((k) => k.startsWith('generatorAB.degrader.')), 'the checkpoint holds the model\'s own networks');
+    assert.ok([...a.keys()].some((k) => k.startsWith(ownKey[model]!)), 'the checkpoint holds the model\'s own networks');
     assert.equal([...b.keys()], [...a.keys()]);
     for (const [name, values] of a) assert.equal(b.get(name), values, `${name}: resumed differs from uninterrupted`);
 
@@ -66,6 +70,18 @@ for (const model of ['hlhgan']) {
     const written = await readNiftiFile(output);
     assert.equal([...written.shape], [nx, ny, nz]);
     assert.ok(written.data.every((v) => v >= 0 && v <= 1), 'values on [0, 1]');
+
+    // Only Hyper-GAN translates between any two contrasts.
+    const pair = fedmed('translate', '--checkpoint', whole, '--in', input, '--out', join(dir, 'pair.nii'), '--pair', 't1:pd', '--backend', 'js');
+    if (model === 'hypergan') {
+      ok(pair, 'translate --pair');
+      const other = await readNiftiFile(join(dir, 'pair.nii'));
+      assert.equal([...other.shape], [nx, ny, nz]);
+      assert.not.equal(Array.from(other.data), Array.from(written.data), 'T1 -> PD is not PD -> T2');
+    } else {
+      assert.is(pair.code, 2);
+      assert.match(pair.err, /--pair t1:pd: only a hypergan checkpoint translates between any two contrasts; this one is hlhgan/);
+    }
   });
 }
 

@@ -8,8 +8,10 @@ import * as assert from 'uvu/assert';
 import { memory, nn } from '../../engine/index.js';
 import {
   CycleDiscriminator,
+  ContrastDiscriminator,
   createModel,
   HighLowHigh,
+  HyperGenerator,
   LowDiscriminator,
   MultiScaleDiscriminator,
   MunitDecoder,
@@ -49,6 +51,8 @@ const builders: Record<string, () => nn.Module> = {
   'munit.discriminator': () => new MultiScaleDiscriminator(w),
   'hlhgan.generator': () => new HighLowHigh(w),
   'hlhgan.lowDiscriminator': () => new LowDiscriminator(w),
+  'hypergan.generator': () => new HyperGenerator(w),
+  'hypergan.discriminator': () => new ContrastDiscriminator(w),
 };
 
 for (const [key, make] of Object.entries(builders)) {
@@ -147,6 +151,7 @@ test('generatorParameters and discriminatorParameters name every network, for ev
     unit: [['encoderA', 'encoderB', 'decoderA', 'decoderB'], ['discriminatorA', 'discriminatorB']],
     munit: [['encoderA', 'encoderB', 'decoderA', 'decoderB'], ['discriminatorA', 'discriminatorB']],
     hlhgan: [['generatorAB', 'generatorBA'], ['discriminatorA', 'discriminatorB', 'discriminatorLowA', 'discriminatorLowB']],
+    hypergan: [['generator'], ['discriminator']],
   };
   const before = memory().tensors;
   for (const [name, [gens, discs]] of Object.entries(expected)) {

@@ -5,8 +5,11 @@
 import { test } from 'uvu';
 import { nn, noGrad, tidy, type Tensor } from '../../engine/index.js';
 import {
+  ContrastDiscriminator,
+  contrastCodes,
   CycleDiscriminator,
   HighLowHigh,
+  HyperGenerator,
   LowDiscriminator,
   MultiScaleDiscriminator,
   MunitDecoder,
@@ -38,6 +41,9 @@ const cases: Record<string, Case> = {
   'munit.discriminator': [() => new MultiScaleDiscriminator(w), (m, x) => (m as MultiScaleDiscriminator).judge(x)],
   'hlhgan.generator': [() => new HighLowHigh(w), single],
   'hlhgan.lowDiscriminator': [() => new LowDiscriminator(w), single],
+  // sample 0 from T1 to PD, sample 1 from FLAIR to T1CE, as the script's
+  'hypergan.generator': [() => new HyperGenerator(w), (m, x) => [(m as HyperGenerator).forward(x, contrastCodes([0, 3]), contrastCodes([2, 4]))]],
+  'hypergan.discriminator': [() => new ContrastDiscriminator(w), (m, x) => Object.values((m as ContrastDiscriminator).both(x))],
 };
 
 for (const [key, [make, run]] of Object.entries(cases)) {

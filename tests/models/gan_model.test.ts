@@ -11,7 +11,7 @@ import { AveragedDiscriminator, createModel, modelNames, resolveOptions, type Mo
 test('defaults are the paper\'s (REFERENCE.md, Hyper-parameters)', () => {
   const o = resolveOptions({});
   assert.equal([o.width, o.size, o.seed, o.lr, [...o.betas], o.identity], [64, 256, 3, 1e-4, [0.5, 0.999], 'standard']);
-  assert.equal(o.weights, { gan: 1, cycle: 10, identity: 5, recon: 10, kl: 0.1, style: 1, content: 1 });
+  assert.equal(o.weights, { gan: 1, cycle: 10, identity: 5, recon: 10, kl: 0.1, style: 1, content: 1, contrast: 1 });
   assert.is(resolveOptions({ identity: 'reference' }).weights.identity, 10);
   assert.is(resolveOptions({ identity: 'standard', weights: { cycle: 4 } }).weights.identity, 2, 'standard identity is half the cycle weight');
 });
@@ -25,7 +25,7 @@ test('createModel refuses bad names, widths and sizes with one line saying what'
     }
     return 'accepted';
   };
-  assert.match(refusal(() => createModel('pix2pix' as ModelName)), /unknown model 'pix2pix'; choose one of cyclegan, cyclegan-resnet, unit, munit, hlhgan/);
+  assert.match(refusal(() => createModel('pix2pix' as ModelName)), /unknown model 'pix2pix'; choose one of cyclegan, cyclegan-resnet, unit, munit, hlhgan, hypergan/);
   assert.match(refusal(() => createModel('unit', { width: 0, size: 32 })), /width must be a whole number >= 1, got 0/);
   assert.match(refusal(() => createModel('cyclegan', { width: 2, size: 48 })), /cyclegan needs a size that is a multiple of 32 and at least 32, got 48/);
   assert.match(refusal(() => createModel('munit', { width: 2, size: 32 })), /munit needs a size that is a multiple of 4 and at least 64, got 32/);

@@ -43,6 +43,7 @@ const cases: [ModelName, number, number][] = [
   ['unit', 4, 32],
   ['munit', 2, 64], // Linear, LayerNorm's gamma and beta, AdaIN from the style MLP
   ['hlhgan', 4, 32], // average pooling, nearest upsampling, two resolutions
+  ['hypergan', 2, 16], // hyper layers: stacked filter banks mixed by each sample's code
 ];
 
 for (const [name, width, size] of cases) {

@@ -14,6 +14,7 @@ const cases: [ModelName, number, number][] = [
   ['unit', 4, 32],
   ['munit', 2, 64],
   ['hlhgan', 4, 32],
+  ['hypergan', 2, 16],
 ];
 
 function randomBatch(n: number, size: number): Batch {
@@ -94,7 +95,7 @@ test('the discriminatorInput hook sees every image a discriminator judges in the
     for (const t of [...Object.values(pass.losses), pass.fakes.a, pass.fakes.b, batch.a, batch.b]) t.dispose();
     model.dispose();
   }
-  assert.equal(sizes, { cyclegan: [32, 32], 'cyclegan-resnet': [32, 32], unit: [32, 32], munit: [64, 32, 16, 64, 32, 16], hlhgan: [32, 32, 16, 16] });
+  assert.equal(sizes, { cyclegan: [32, 32], 'cyclegan-resnet': [32, 32], unit: [32, 32], munit: [64, 32, 16, 64, 32, 16], hlhgan: [32, 32, 16, 16], hypergan: [16, 16] });
 });
 
 test('same seed, same losses; another seed, other losses', async () => {

@@ -19,7 +19,7 @@ function hashedNoise(): (shape: readonly number[]) => Tensor {
 }
 
 /** Discriminator term names: PyTorch script's -> ours. */
-const discriminatorNames: Record<string, string> = { discriminator: 'discriminator', real: 'discriminatorReal', fake: 'discriminatorFake' };
+const discriminatorNames: Record<string, string> = { discriminator: 'discriminator', real: 'discriminatorReal', fake: 'discriminatorFake', contrast: 'discriminatorContrast' };
 
 async function values(named: Record<string, Tensor>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -60,7 +60,7 @@ function compareGrads(ours: Record<string, [number, number]>, theirs: Record<str
   }
 }
 
-const models: [ModelName, string][] = [['cyclegan', 'cyclegan'], ['unit', 'unit'], ['munit', 'munit'], ['hlhgan', 'hlhgan']];
+const models: [ModelName, string][] = [['cyclegan', 'cyclegan'], ['unit', 'unit'], ['munit', 'munit'], ['hlhgan', 'hlhgan'], ['hypergan', 'hypergan']];
 for (const [name, key] of models) {
   for (const identity of ['standard', 'reference'] as IdentityVariant[]) {
     const expected = fixture.steps[`${key}.${identity}`]!;

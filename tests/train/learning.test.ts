@@ -1,7 +1,8 @@
 /**
- * The proof that training works: a small CycleGAN, and a small HLHGAN (width
+ * The proof that training works: a small CycleGAN, HLHGAN and Hyper-GAN (width
  * 8, 32x32), trained for a few hundred steps on phantom slices translate PD to
  * T2 clearly better than the untranslated input does, on held-out subjects.
+ * (Hyper-GAN's steps spread over the six pairs of T1, T2 and PD.)
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-for (const model of ['cyclegan', 'hlhgan']) {
+for (const model of ['cyclegan', 'hlhgan', 'hypergan']) {
   test(`${model} width 8, 32x32, 3 epochs (216 steps): PD->T2 beats the input by more than 3 dB PSNR`, async () => {
     installNodePlatform();
     const previous = getBackend();
