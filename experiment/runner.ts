@@ -1,0 +1,98 @@
+/**
+ * Runs an experiment's cells one after another, each a normal run folder
+ * made by `fedmed train`'s own code (config from its flags, the run folder's
+ * checks, runTraining). A cell whose last checkpoint holds every round is
+ * skipped, one stopped part way resumes from its checkpoint, so an
+ * interrupted experiment continues where it stopped when run again.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
+import { latestCheckpoint } from '../cli/train/checkpoint.js';
+import { prepareRunFolder, runSettings } from '../cli/train/run-folder.js';
+import { runTraining, type RunOptions } from '../cli/train/run.js';
+import type { EpochRecord } from '../eval/records.js';
+import { exists } from '../store/folder.js';
+import { changedKeys, verifyFolder } from '../store/manifest.js';
+import type { Cell } from './grids.js';
+
+/** What a cell's folder holds before the experiment touches it. */
+export type CellState = 'new' | 'partial' | 'done';
+
+/** A finished cell as the tables read it. */
+export interface CellResult {
+  cell: Cell;
+  dir: string;
+  config: TrainConfig;
+  /** What this invocation did with it. */
+  action: 'skipped' | 'resumed' | 'trained';
+  /** Its metrics after every epoch (centralized) or round (federated). */
+  records: EpochRecord[];
+  /** The largest epsilon over clients at the end (DP runs), or null. */
+  epsilon: number | null;
+  /** Seconds of training this invocation spent on it. */
+  seconds: number;
+}
+
+export interface RunGridOptions {
+  /** The experiment's folder; cell i lives in `<out>/<cell.id>`. */
+  out: string;
+  /** Train flags every cell shares (scale, data, backend). */
+  baseArgs: string[];
+  /** Lines for the person watching (stderr in the CLI). */
+  log: (line: string) => void;
+  /** Passed to runTraining (tests: no progress line; simulated crashes). */
+  train?: Pick<RunOptions, 'progress' | 'stopAfterRounds' | 'log'>;
+}
+
+/**
+ * Where the cell's folder stands. Its config.json must be this cell's
+ * (same settings but the backend), or the folder belongs to something else
+ * and is refused; completeness is read from the last checkpoint, verified
+ * against its manifest.
+ */
+export async function cellState(dir: string, config: TrainConfig): Promise<CellState> {
+  const configFile = path.join(dir, 'config.json');
+  if (!(await exists(configFile))) return 'new';
+  const saved = JSON.parse(await readFile(configFile, 'utf8')) as TrainConfig;
+  const changed = changedKeys(runSettings(config), runSettings(saved));
+  if (changed.length) throw new Error(`${dir}: holds a run with other settings (${changed.join(', ')}); remove it or choose another --out`);
+  const checkpoint = await latestCheckpoint(dir);
+  if (!checkpoint) return 'new'; // stopped before its first round ended: nothing to keep
+  await verifyFolder(checkpoint);
+  const progress = JSON.parse(await readFile(path.join(checkpoint, 'progress.json'), 'utf8')) as { round: number };
+  return progress.round >= config.rounds ? 'done' : 'partial';
+}
+
+/** Trains (or skips, or resumes) every cell in order; returns each one's results. */
+export async function runGrid(cells: readonly Cell[], options: RunGridOptions): Promise<CellResult[]> {
+  const results: CellResult[] = [];
+  for (const [i, cell] of cells.entries()) {
+    const dir = path.join(options.out, cell.id);
+    const config = await trainConfigFromArgs([...options.baseArgs, ...cell.args]);
+    const state = await cellState(dir, config);
+    const where = `cell ${i + 1} of ${cells.length}, ${cell.id}`;
+    const started = performance.now();
+    let action: CellResult['action'] = 'skipped';
+    if (state === 'done') options.log(`${where}: finished before, skipped`);
+    else {
+      const resume = state === 'partial';
+      options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
+      // A 'new' folder may hold a run stopped before its first checkpoint: force replaces its files.
+      await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
+      await runTraining(config, dir, { resume, log: options.log, ...options.train });
+      action = resume ? 'resumed' : 'trained';
+    }
+    results.push({ cell, dir, config, action, ...(await readCellResults(dir)), seconds: (performance.now() - started) / 1000 });
+  }
+  return results;
+}
+
+/** A run folder's per-epoch metrics and final epsilon. */
+async function readCellResults(dir: string): Promise<{ records: EpochRecord[]; epsilon: number | null }> {
+  const { epochs } = JSON.parse(await readFile(path.join(dir, 'metrics.json'), 'utf8')) as { epochs: EpochRecord[] };
+  const privacyFile = path.join(dir, 'privacy.json');
+  if (!(await exists(privacyFile))) return { records: epochs, epsilon: null };
+  const { entries } = JSON.parse(await readFile(privacyFile, 'utf8')) as { entries: { epsilon: number }[] };
+  return { records: epochs, epsilon: Math.max(...entries.map((e) => e.epsilon)) };
+}
