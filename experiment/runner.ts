@@ -5,7 +5,7 @@
  * skipped, one stopped part way resumes from its checkpoint, so an
  * interrupted experiment continues where it stopped when run again.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
 import { latestCheckpoint } from '../cli/train/checkpoint.js';
@@ -30,8 +30,8 @@ export interface CellResult {
   records: EpochRecord[];
   /** The largest epsilon over clients at the end (DP runs), or null. */
   epsilon: number | null;
-  /** Seconds of training this invocation spent on it. */
-  seconds: number;
+  /** The newest round's sample grids, relative to `dir` (one per direction). */
+  grids: string[];
 }
 
 export interface RunGridOptions {
@@ -64,6 +64,11 @@ export async function cellState(dir: string, config: TrainConfig): Promise<CellS
   return progress.round >= config.rounds ? 'done' : 'partial';
 }
 
+/** Seconds the cell's rounds took to train and evaluate, over all the invocations that ran them. */
+export function trainingSeconds(result: CellResult): number {
+  return result.records.reduce((s, r) => s + (r.seconds ?? 0), 0);
+}
+
 /** Trains (or skips, or resumes) every cell in order; returns each one's results. */
 export async function runGrid(cells: readonly Cell[], options: RunGridOptions): Promise<CellResult[]> {
   const results: CellResult[] = [];
@@ -72,7 +77,6 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
     const config = await trainConfigFromArgs([...options.baseArgs, ...cell.args]);
     const state = await cellState(dir, config);
     const where = `cell ${i + 1} of ${cells.length}, ${cell.id}`;
-    const started = performance.now();
     let action: CellResult['action'] = 'skipped';
     if (state === 'done') options.log(`${where}: finished before, skipped`);
     else {
@@ -83,7 +87,7 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
       await runTraining(config, dir, { resume, log: options.log, ...options.train });
       action = resume ? 'resumed' : 'trained';
     }
-    results.push({ cell, dir, config, action, ...(await readCellResults(dir)), seconds: (performance.now() - started) / 1000 });
+    results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
   }
   return results;
 }
@@ -95,4 +99,11 @@ async function readCellResults(dir: string): Promise<{ records: EpochRecord[]; e
   if (!(await exists(privacyFile))) return { records: epochs, epsilon: null };
   const { entries } = JSON.parse(await readFile(privacyFile, 'utf8')) as { entries: { epsilon: number }[] };
   return { records: epochs, epsilon: Math.max(...entries.map((e) => e.epsilon)) };
+}
+
+/** The grid PNGs of the newest round: run.ts names them '<unit>-<round, 3 digits>-<direction>.png', so they sort last together. */
+async function newestGrids(dir: string): Promise<string[]> {
+  const files = (await readdir(path.join(dir, 'grids')).catch(() => [] as string[])).filter((f) => f.endsWith('.png')).sort();
+  const newest = files.at(-1)?.split('-').slice(0, 2).join('-');
+  return files.filter((f) => f.split('-').slice(0, 2).join('-') === newest).map((f) => `grids/${f}`);
 }
