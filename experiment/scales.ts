@@ -32,8 +32,8 @@ export const scales: Record<ScaleName, Scale> = {
   },
   cpu: {
     name: 'cpu',
-    words: 'each experiment within about an hour on 2 CPU cores: 64 px, width 4, 20 phantom subjects, 4 rounds x 2 epochs',
-    size: 64, width: 4, batch: 4, subjects: 20, phantomSize: 64, rounds: 4, localEpochs: 2,
+    words: 'for a 2-core machine: 64 px, width 4, 50 phantom subjects (7 slices each), 4 rounds x 2 epochs',
+    size: 64, width: 4, batch: 4, subjects: 50, phantomSize: 32, rounds: 4, localEpochs: 2,
   },
   paper: {
     name: 'paper',

@@ -40,7 +40,8 @@ function describe(results: Results, what: string): string {
   if (!first) return what;
   const c = first.config;
   const data = c.data === 'phantom' ? `the phantom (${c.phantomSubjects} subjects)` : c.data;
-  return `Ours: ${what}; ${data}, ${c.size} px, width ${c.width}, batch ${c.batch}.`;
+  const sizes = [...new Set([...results.values()].map((r) => r.config.size))].sort((a, b) => a - b).join(' or '); // MUNIT may need more than the scale's
+  return `Ours: ${what}; ${data}, ${sizes} px, width ${c.width}, batch ${c.batch}.`;
 }
 
 function modelsTable(results: Results, paper: ModelsTable, kind: DataKind): Table {
