@@ -12,6 +12,7 @@ import { latestCheckpoint } from '../cli/train/checkpoint.js';
 import { prepareRunFolder, runSettings } from '../cli/train/run-folder.js';
 import { runTraining, type RunOptions } from '../cli/train/run.js';
 import type { EpochRecord } from '../eval/records.js';
+import { fileError } from '../store/atomic.js';
 import { exists } from '../store/folder.js';
 import { changedKeys, verifyFolder } from '../store/manifest.js';
 import type { Cell } from './grids.js';
@@ -54,13 +55,13 @@ export interface RunGridOptions {
 export async function cellState(dir: string, config: TrainConfig): Promise<CellState> {
   const configFile = path.join(dir, 'config.json');
   if (!(await exists(configFile))) return 'new';
-  const saved = JSON.parse(await readFile(configFile, 'utf8')) as TrainConfig;
+  const saved = await readJson<TrainConfig>(configFile);
   const changed = changedKeys(runSettings(config), runSettings(saved));
   if (changed.length) throw new Error(`${dir}: holds a run with other settings (${changed.join(', ')}); remove it or choose another --out`);
   const checkpoint = await latestCheckpoint(dir);
   if (!checkpoint) return 'new'; // stopped before its first round ended: nothing to keep
   await verifyFolder(checkpoint);
-  const progress = JSON.parse(await readFile(path.join(checkpoint, 'progress.json'), 'utf8')) as { round: number };
+  const progress = await readJson<{ round: number }>(path.join(checkpoint, 'progress.json'));
   return progress.round >= config.rounds ? 'done' : 'partial';
 }
 
@@ -94,10 +95,10 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
 
 /** A run folder's per-epoch metrics and final epsilon. */
 async function readCellResults(dir: string): Promise<{ records: EpochRecord[]; epsilon: number | null }> {
-  const { epochs } = JSON.parse(await readFile(path.join(dir, 'metrics.json'), 'utf8')) as { epochs: EpochRecord[] };
+  const { epochs } = await readJson<{ epochs: EpochRecord[] }>(path.join(dir, 'metrics.json'));
   const privacyFile = path.join(dir, 'privacy.json');
   if (!(await exists(privacyFile))) return { records: epochs, epsilon: null };
-  const { entries } = JSON.parse(await readFile(privacyFile, 'utf8')) as { entries: { epsilon: number }[] };
+  const { entries } = await readJson<{ entries: { epsilon: number }[] }>(privacyFile);
   return { records: epochs, epsilon: Math.max(...entries.map((e) => e.epsilon)) };
 }
 
@@ -106,4 +107,19 @@ async function newestGrids(dir: string): Promise<string[]> {
   const files = (await readdir(path.join(dir, 'grids')).catch(() => [] as string[])).filter((f) => f.endsWith('.png')).sort();
   const newest = files.at(-1)?.split('-').slice(0, 2).join('-');
   return files.filter((f) => f.split('-').slice(0, 2).join('-') === newest).map((f) => `grids/${f}`);
+}
+
+/** A run file's JSON; a missing or damaged file is one line naming it. */
+async function readJson<T>(file: string): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${file}: not valid JSON; the run folder was changed or damaged`);
+  }
 }

@@ -72,6 +72,8 @@ test('a folder holding a run of other settings is refused, naming the settings',
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, width: 7 }));
   await rejects(() => cellState(dir, config), /holds a run with other settings \(width\)/);
   assert.ok(readFileSync(path.join(dir, 'config.json'), 'utf8').includes('"width":7'), 'the folder is left alone');
+  writeFileSync(path.join(dir, 'config.json'), '{"data": "phan');
+  await rejects(() => cellState(dir, config), /config\.json: not valid JSON/);
 });
 
 test.run();
