@@ -7,6 +7,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Progress } from '../cli/progress.js';
 import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
 import { latestCheckpoint } from '../cli/train/checkpoint.js';
 import { prepareRunFolder, runSettings } from '../cli/train/run-folder.js';
@@ -42,7 +43,7 @@ export interface RunGridOptions {
   baseArgs: string[];
   /** Lines for the person watching (stderr in the CLI). */
   log: (line: string) => void;
-  /** Passed to runTraining (tests: no progress line; simulated crashes). */
+  /** Passed to runTraining (tests: no progress line, quiet, simulated crashes); by default a progress line on stderr. */
   train?: Pick<RunOptions, 'progress' | 'stopAfterRounds' | 'log'>;
 }
 
@@ -85,7 +86,8 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
       options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
       // A 'new' folder may hold a run stopped before its first checkpoint: force replaces its files.
       await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
-      await runTraining(config, dir, { resume, log: options.log, ...options.train });
+      // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
+      await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), ...options.train });
       action = resume ? 'resumed' : 'trained';
     }
     results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
