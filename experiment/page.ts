@@ -1,7 +1,7 @@
 /**
  * The experiment's index.html: its tables (ours beside the paper's), the
- * test PSNR of every cell by epoch (the paper's Fig. 4 for the rounds
- * experiment), and each cell's newest sample grids linked to its own
+ * test PSNR of every cell by epoch beside the paper's curves where it has
+ * them (Fig. 4 and Tables 5-7), and each cell's newest sample grids linked to its own
  * report. Built from eval/'s chart and stylesheet; one self-contained page
  * but for the grid images, which stay in the cells' folders.
  */
@@ -29,7 +29,7 @@ function mainDirection(result: CellResult): string {
   return `${result.config.source}->${result.config.target}`;
 }
 
-function psnrCharts(results: readonly CellResult[]): string {
+function psnrCharts(results: readonly CellResult[], tables: readonly Table[]): string {
   const charts: ChartSpec[] = [];
   for (let i = 0; i < results.length; i += SERIES_PER_CHART) {
     const group = results.slice(i, i + SERIES_PER_CHART);
@@ -49,6 +49,10 @@ function psnrCharts(results: readonly CellResult[]): string {
         }),
       })),
     });
+  }
+  const paper = tables.flatMap((t) => t.paperCurves ?? []);
+  if (paper.length) {
+    charts.push({ title: "The paper's test PSNR by epoch", xLabel: 'epoch', yLabel: 'PSNR (dB)', integerX: true, width: 520, height: 320, series: paper.map((c, i) => ({ ...c, color: PALETTE[i % PALETTE.length]!, dashed: true })) });
   }
   return `<h2>Curves</h2>\n<div class="curves">${chartPanel(charts)}</div>`;
 }
@@ -73,7 +77,7 @@ export function experimentPage(summary: ExperimentSummary): string {
     `<h1>${escapeXml(title)}</h1>`,
     `<p class="facts">${summary.results.length} cells &middot; tables also in <a href="tables.md">tables.md</a> and ${summary.tables.map((t) => `<a href="${t.id}.csv">${t.id}.csv</a>`).join(', ')}</p>`,
     ...summary.tables.map(tableHtml),
-    summary.results.some((r) => r.records.length) ? psnrCharts(summary.results) : '',
+    summary.results.some((r) => r.records.length) ? psnrCharts(summary.results, summary.tables) : '',
     gridsHtml(summary.results),
     `<h2>Cells</h2>\n<table>\n<tr><th class="text">cell</th><th>epochs</th><th>training s</th><th class="text">fedmed train flags</th></tr>\n${cellRows.join('\n')}\n</table>`,
   ];

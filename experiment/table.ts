@@ -30,6 +30,8 @@ export interface Table {
   keyHeads: string[];
   columns: string[];
   rows: TableRow[];
+  /** The paper's figures as curves over epochs (Fig. 4's, Tables 5-7's), for the page to draw beside ours. */
+  paperCurves?: { name: string; points: [number, number][] }[];
 }
 
 export function formatNumber(x: number | null, digits: number): string {

@@ -142,8 +142,10 @@ const builders: Record<ExperimentName, (results: Results, context: GridContext) 
       ['federated', 'federated (4 clients, gradual)', null],
       ['federated-dp', 'federated + DP-SGD', null],
     ];
+    const curve = (label: string, series: readonly number[]) => ({ name: `${label}, paper (${kind === 'ixi' ? 'IXI' : 'BraTS'})`, points: table7Epochs.map((e, i) => [e, series[i]!] as [number, number]) });
     return [{
       id: 'table-7',
+      paperCurves: [curve('centralized', table7[kind].without), curve('centralized + DP-SGD', table7[kind].with)],
       title: `Table 7 and Fig. 4: test PSNR (dB) of ${direction} after each epoch (a federated round counts its local epochs)`,
       note: describe(results, `${direction}; the paper printed only the centralized rows`),
       keyHeads: ['training'],
@@ -167,6 +169,7 @@ const builders: Record<ExperimentName, (results: Results, context: GridContext) 
         note: describe(results, `${directionLabel(direction)}`),
         keyHeads: ['epoch'],
         columns: discriminatorCounts.map((d) => `D=${d}`),
+        paperCurves: discriminatorCounts.map((d, j) => ({ name: `D=${d} ${directionLabel(direction)}, paper`, points: discriminatorEpochs.map((e, i) => [e, paper[i]![j]!] as [number, number]) })),
         rows: epochs.map((epoch) => {
           const i = discriminatorEpochs.indexOf(epoch as (typeof discriminatorEpochs)[number]);
           return {

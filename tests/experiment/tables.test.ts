@@ -85,6 +85,8 @@ test('rounds: columns are every epoch either side has; the paper figures only th
   assert.equal(centralized!.cells[0], { ours: 20.1, paper: 23.69 });
   assert.equal(centralized!.cells[2], { ours: null, paper: 25.03 });
   assert.ok(federated!.cells.every((c) => c.paper === null));
+  assert.equal(table!.paperCurves!.map((c) => c.points.length), [11, 11]);
+  assert.equal(table!.paperCurves![0]!.points[0], [1, 23.69]);
 });
 
 test('the files: tables.md, a CSV per table, and a page with the tables, curves and each cell\'s grids', async () => {
@@ -97,6 +99,7 @@ test('the files: tables.md, a CSV per table, and a page with the tables, curves 
     assert.ok(files['index.html']!.includes(escapeXml(t.title)), t.title);
   }
   assert.ok(files['index.html']!.includes('<svg'));
+  assert.ok(files['index.html']!.includes(escapeXml("The paper's test PSNR by epoch")), 'Tables 5-6 drawn as curves');
   for (const r of results) assert.ok(files['index.html']!.includes(`src="${r.cell.id}/${r.grids[0]}"`), r.cell.id);
   assert.ok(files['tables.md']!.includes('Training time in all: 0.4 min.')); // 6 cells x 2 epochs x 2 s
 });
