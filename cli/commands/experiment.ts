@@ -8,7 +8,7 @@ import { runGrid } from '../../experiment/runner.js';
 import { tableMarkdown } from '../../experiment/table.js';
 import { experimentTables } from '../../experiment/tables.js';
 import { writeRunFiles } from '../../store/atomic.js';
-import { scaleArgs, scaleNames, scales, type ScaleName } from '../../experiment/scales.js';
+import { scaleArgs, scaleFor, scaleNames, scales, type ScaleName } from '../../experiment/scales.js';
 import { UsageError } from '../args.js';
 import { backendFlag, backendLine } from '../backend-flags.js';
 import type { Command } from '../command.js';
@@ -51,7 +51,7 @@ export const experimentCommand: Command = {
     if (extra !== undefined) throw new UsageError(`fedmed experiment takes one NAME, got also '${extra}'`);
     if (flags.scale === undefined) throw new UsageError(`--scale is required: ${scaleNames.join(', ')}; see fedmed experiment --help`);
     const experiment = experiments[name as ExperimentName];
-    const scale = scales[flags.scale as ScaleName];
+    const scale = scaleFor(scales[flags.scale as ScaleName], name as ExperimentName);
     const data = flags.data as string;
     const out = (flags.out as string | undefined) ?? path.join('experiments', `${name}-${scale.name}`);
     const kinds: DataKind[] = data === 'phantom' ? ['ixi', 'brats'] : [(await discoverDataset(data)).layout];

@@ -14,7 +14,7 @@ import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { experiments, experimentNames } from '../../experiment/grids.js';
 import { cellState, runGrid } from '../../experiment/runner.js';
-import { scaleArgs, scales } from '../../experiment/scales.js';
+import { scaleArgs, scaleFor, scales } from '../../experiment/scales.js';
 import { rejects } from '../helpers/rejects.js';
 
 const out = mkdtempSync(path.join(tmpdir(), 'fedmed-experiment-'));
@@ -39,6 +39,13 @@ test('every grid has distinct cell ids and each cell is a valid train command li
   assert.is(experiments.dp.cells(context).length, 9);
   assert.is(experiments.partitions.cells(context).length, 9);
   assert.is(experiments.discriminators.cells(context).length, 6); // D = 2, 4, 8 on IXI's and BraTS's direction
+});
+
+test("the cpu scale trains the rounds grid for the paper's 30 epochs, the others as the scale says", () => {
+  const cells = experiments.rounds.cells({ ...context, scale: scaleFor(scales.cpu, 'rounds') });
+  assert.ok(cells.find((c) => c.id === 'centralized')!.args.join(' ').includes('--epochs 30'));
+  assert.ok(cells.find((c) => c.id === 'federated')!.args.join(' ').includes('--rounds 10 --local-epochs 3'));
+  assert.equal(scaleFor(scales.cpu, 'dp'), scales.cpu);
 });
 
 test('a dp cell stopped after round 1 resumes to the end; run again, it is skipped', async () => {
