@@ -22,8 +22,8 @@ export interface Scale {
   /** Federated rounds and epochs per round; centralized runs train rounds x localEpochs epochs. */
   rounds: number;
   localEpochs: number;
-  /** Experiments whose grid is small enough to train longer in the same time, with their length. */
-  longer?: Partial<Record<ExperimentName, { rounds: number; localEpochs: number }>>;
+  /** Experiments whose grid is too small or too big for the scale's length to fit its time, with their own. */
+  lengthOf?: Partial<Record<ExperimentName, { rounds: number; localEpochs: number }>>;
 }
 
 export const scales: Record<ScaleName, Scale> = {
@@ -35,10 +35,14 @@ export const scales: Record<ScaleName, Scale> = {
   },
   cpu: {
     name: 'cpu',
-    words: "for a 2-core machine: 64 px, width 4, 50 phantom subjects (7 slices each), 4 rounds x 2 epochs; rounds (4 cells) trains the paper's 10 x 3",
+    words: "for a 2-core machine: 64 px, width 4, 50 phantom subjects (7 slices each), 4 rounds x 2 epochs; rounds (4 cells) trains the paper's 10 x 3, models (32 cells) 2 x 2",
     size: 64, width: 4, batch: 4, subjects: 50, phantomSize: 32, rounds: 4, localEpochs: 2,
-    // 8 epochs leave every curve still rising (bench/RESULTS.md); the stability question needs the paper's 30.
-    longer: { rounds: { rounds: 10, localEpochs: 3 } },
+    lengthOf: {
+      // 8 epochs leave every curve still rising (bench/RESULTS.md); the stability question needs the paper's 30.
+      rounds: { rounds: 10, localEpochs: 3 },
+      // MUNIT's cells alone took 2.5 min (centralized) and about 6 min (federated, DP) for 8 epochs on the shared 2 cores.
+      models: { rounds: 2, localEpochs: 2 },
+    },
   },
   paper: {
     name: 'paper',
@@ -50,7 +54,7 @@ export const scales: Record<ScaleName, Scale> = {
 
 /** The scale as `experiment` uses it: its own length where the scale gives it one. */
 export function scaleFor(scale: Scale, experiment: ExperimentName): Scale {
-  return { ...scale, ...scale.longer?.[experiment] };
+  return { ...scale, ...scale.lengthOf?.[experiment] };
 }
 
 /** The train flags a scale sets, for data `data` ('phantom' or a folder). */

@@ -41,10 +41,11 @@ test('every grid has distinct cell ids and each cell is a valid train command li
   assert.is(experiments.discriminators.cells(context).length, 6); // D = 2, 4, 8 on IXI's and BraTS's direction
 });
 
-test("the cpu scale trains the rounds grid for the paper's 30 epochs, the others as the scale says", () => {
+test("the cpu scale trains the rounds grid for the paper's 30 epochs, models for 4, the others as the scale says", () => {
   const cells = experiments.rounds.cells({ ...context, scale: scaleFor(scales.cpu, 'rounds') });
   assert.ok(cells.find((c) => c.id === 'centralized')!.args.join(' ').includes('--epochs 30'));
   assert.ok(cells.find((c) => c.id === 'federated')!.args.join(' ').includes('--rounds 10 --local-epochs 3'));
+  assert.ok(experiments.models.cells({ ...context, scale: scaleFor(scales.cpu, 'models') })[0]!.args.join(' ').endsWith('--epochs 4'));
   assert.equal(scaleFor(scales.cpu, 'dp'), scales.cpu);
 });
 
