@@ -19,8 +19,9 @@ import { translateCommand } from './commands/translate.js';
 import { metricsCommand } from './commands/metrics.js';
 import { nodeCommand } from './commands/node.js';
 import { initCommand } from './commands/init.js';
+import { experimentCommand } from './commands/experiment.js';
 
-const commands: Command[] = [trainCommand, nodeCommand, initCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, auditCommand, benchCommand, infoCommand];
+const commands: Command[] = [trainCommand, experimentCommand, nodeCommand, initCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, auditCommand, benchCommand, infoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

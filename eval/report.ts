@@ -121,7 +121,8 @@ ${sections.filter(Boolean).join('\n')}
 `;
 }
 
-const STYLE = `
+/** The report's stylesheet (the experiment page shares it). */
+export const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 1100px; padding: 0 16px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }

@@ -1,0 +1,71 @@
+/** fedmed experiment NAME: one of the paper's experiments as a grid of training runs, then its tables. */
+import path from 'node:path';
+import { setBackend } from '../../engine/index.js';
+import { discoverDataset } from '../../data/fs/index.js';
+import { experimentNames, experiments, type DataKind, type ExperimentName } from '../../experiment/grids.js';
+import { experimentFiles } from '../../experiment/output.js';
+import { runGrid } from '../../experiment/runner.js';
+import { tableMarkdown } from '../../experiment/table.js';
+import { experimentTables } from '../../experiment/tables.js';
+import { writeRunFiles } from '../../store/atomic.js';
+import { scaleArgs, scaleFor, scaleNames, scales, type ScaleName } from '../../experiment/scales.js';
+import { UsageError } from '../args.js';
+import { backendFlag, backendLine } from '../backend-flags.js';
+import type { Command } from '../command.js';
+
+const width = Math.max(...experimentNames.map((n) => n.length));
+
+export const experimentCommand: Command = {
+  name: 'experiment',
+  summary: "one of the paper's experiments: a grid of training runs and its tables beside the paper's",
+  usage: [
+    `usage: fedmed experiment ${experimentNames.join('|')} --scale ${scaleNames.join('|')} [--data phantom|DIR] [--out DIR]`,
+    '',
+    'experiments:',
+    ...experimentNames.map((n) => `  ${n.padEnd(width)}  ${experiments[n].summary}`),
+    '',
+    'scales:',
+    ...scaleNames.map((s) => `  ${s.padEnd(width)}  ${scales[s].words}`),
+    '',
+    'Each cell of the grid is an ordinary run folder, <out>/<cell>, trained as fedmed train',
+    'trains it (fedmed eval, translate and train --resume work on it). Run the same command',
+    'again after an interruption: finished cells are skipped, a cell stopped part way resumes',
+    'from its last checkpoint. The phantom has every contrast, so on it the models and',
+    'discriminators experiments fill both the IXI and the BraTS tables; a data folder fills',
+    'those of its own layout. At the end <out> holds tables.md, one CSV per table and',
+    'index.html: the tables in the paper\'s layout, each of our figures beside the paper\'s,',
+    'the test PSNR of every cell by epoch, and each cell\'s newest sample grids. The tables',
+    'are printed on stdout too; progress goes to stderr.',
+  ].join('\n'),
+  flags: {
+    scale: { type: 'string', help: 'how big every run is (see scales above)', choices: scaleNames },
+    data: { type: 'string', help: "'phantom' (built in) or an IXI / BraTS2021 folder", default: 'phantom', placeholder: 'DIR|phantom' },
+    out: { type: 'string', help: 'the experiment\'s folder (default experiments/<name>-<scale>)', placeholder: 'DIR' },
+    backend: backendFlag,
+  },
+  takesPositionals: true,
+  async run(flags, positionals) {
+    const [name, extra] = positionals;
+    if (!name) throw new UsageError(`fedmed experiment needs a NAME: ${experimentNames.join(', ')}; see fedmed experiment --help`);
+    if (!(experimentNames as readonly string[]).includes(name)) throw new UsageError(`unknown experiment '${name}'; choose one of ${experimentNames.join(', ')}`);
+    if (extra !== undefined) throw new UsageError(`fedmed experiment takes one NAME, got also '${extra}'`);
+    if (flags.scale === undefined) throw new UsageError(`--scale is required: ${scaleNames.join(', ')}; see fedmed experiment --help`);
+    const experiment = experiments[name as ExperimentName];
+    const scale = scaleFor(scales[flags.scale as ScaleName], name as ExperimentName);
+    const data = flags.data as string;
+    const out = (flags.out as string | undefined) ?? path.join('experiments', `${name}-${scale.name}`);
+    const kinds: DataKind[] = data === 'phantom' ? ['ixi', 'brats'] : [(await discoverDataset(data)).layout];
+    const cells = experiment.cells({ scale, kinds });
+    const backend = await setBackend(flags.backend as 'auto');
+    console.error(backendLine(backend, flags.backend as string));
+    console.error(`experiment ${name}, scale ${scale.name}: ${cells.length} cells in ${out}`);
+    const started = performance.now();
+    const results = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], log: (line) => console.error(line) });
+    const trained = results.filter((r) => r.action !== 'skipped').length;
+    const tables = experimentTables(experiment.name, results, { scale, kinds });
+    await writeRunFiles(out, experimentFiles({ name, scale: scale.name, tables, results }));
+    console.error(`experiment ${name}: ${trained} cells trained, ${results.length - trained} finished before; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log(tables.map(tableMarkdown).join('\n'));
+    console.log(`tables: ${path.join(out, 'tables.md')}, page: ${path.join(out, 'index.html')}`);
+  },
+};

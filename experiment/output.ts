@@ -1,0 +1,35 @@
+/**
+ * The files an experiment leaves in its folder beside the cells' run
+ * folders: tables.md (every table, then the cells with their training
+ * time), one CSV per table, and index.html. Strings out, by file name.
+ */
+import { trainingSeconds, type CellResult } from './runner.js';
+import { tableCsv, tableMarkdown, type Table } from './table.js';
+import { experimentPage } from './page.js';
+
+export interface ExperimentSummary {
+  name: string;
+  scale: string;
+  tables: readonly Table[];
+  results: readonly CellResult[];
+}
+
+function cellsMarkdown(results: readonly CellResult[]): string {
+  const total = results.reduce((s, r) => s + trainingSeconds(r), 0);
+  return [
+    '## Cells',
+    '',
+    `Each is a run folder of fedmed train (its report.html shows curves and grids). Training time in all: ${(total / 60).toFixed(1)} min.`,
+    '',
+    '| cell | epochs | training s | fedmed train flags |',
+    '|---|---|---|---|',
+    ...results.map((r) => `| [${r.cell.id}](${r.cell.id}/report.html) | ${r.records.at(-1)?.epoch ?? 0} | ${trainingSeconds(r).toFixed(0)} | \`${r.cell.args.join(' ')}\` |`),
+  ].join('\n') + '\n';
+}
+
+export function experimentFiles(summary: ExperimentSummary): Record<string, string> {
+  const markdown = [`# fedmed experiment ${summary.name}, scale ${summary.scale}`, '', ...summary.tables.map(tableMarkdown), cellsMarkdown(summary.results)].join('\n');
+  const files: Record<string, string> = { 'tables.md': markdown, 'index.html': experimentPage(summary) };
+  for (const t of summary.tables) files[`${t.id}.csv`] = tableCsv(t);
+  return files;
+}

@@ -1,0 +1,127 @@
+/**
+ * Runs an experiment's cells one after another, each a normal run folder
+ * made by `fedmed train`'s own code (config from its flags, the run folder's
+ * checks, runTraining). A cell whose last checkpoint holds every round is
+ * skipped, one stopped part way resumes from its checkpoint, so an
+ * interrupted experiment continues where it stopped when run again.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Progress } from '../cli/progress.js';
+import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
+import { latestCheckpoint } from '../cli/train/checkpoint.js';
+import { prepareRunFolder, runSettings } from '../cli/train/run-folder.js';
+import { runTraining, type RunOptions } from '../cli/train/run.js';
+import type { EpochRecord } from '../eval/records.js';
+import { fileError } from '../store/atomic.js';
+import { exists } from '../store/folder.js';
+import { changedKeys, verifyFolder } from '../store/manifest.js';
+import type { Cell } from './grids.js';
+
+/** What a cell's folder holds before the experiment touches it. */
+export type CellState = 'new' | 'partial' | 'done';
+
+/** A finished cell as the tables read it. */
+export interface CellResult {
+  cell: Cell;
+  dir: string;
+  config: TrainConfig;
+  /** What this invocation did with it. */
+  action: 'skipped' | 'resumed' | 'trained';
+  /** Its metrics after every epoch (centralized) or round (federated). */
+  records: EpochRecord[];
+  /** The largest epsilon over clients at the end (DP runs), or null. */
+  epsilon: number | null;
+  /** The newest round's sample grids, relative to `dir` (one per direction). */
+  grids: string[];
+}
+
+export interface RunGridOptions {
+  /** The experiment's folder; cell i lives in `<out>/<cell.id>`. */
+  out: string;
+  /** Train flags every cell shares (scale, data, backend). */
+  baseArgs: string[];
+  /** Lines for the person watching (stderr in the CLI). */
+  log: (line: string) => void;
+  /** Passed to runTraining (tests: no progress line, quiet, simulated crashes); by default a progress line on stderr. */
+  train?: Pick<RunOptions, 'progress' | 'stopAfterRounds' | 'log'>;
+}
+
+/**
+ * Where the cell's folder stands. Its config.json must be this cell's
+ * (same settings but the backend), or the folder belongs to something else
+ * and is refused; completeness is read from the last checkpoint, verified
+ * against its manifest.
+ */
+export async function cellState(dir: string, config: TrainConfig): Promise<CellState> {
+  const configFile = path.join(dir, 'config.json');
+  if (!(await exists(configFile))) return 'new';
+  const saved = await readJson<TrainConfig>(configFile);
+  const changed = changedKeys(runSettings(config), runSettings(saved));
+  if (changed.length) throw new Error(`${dir}: holds a run with other settings (${changed.join(', ')}); remove it or choose another --out`);
+  const checkpoint = await latestCheckpoint(dir);
+  if (!checkpoint) return 'new'; // stopped before its first round ended: nothing to keep
+  await verifyFolder(checkpoint);
+  const progress = await readJson<{ round: number }>(path.join(checkpoint, 'progress.json'));
+  return progress.round >= config.rounds ? 'done' : 'partial';
+}
+
+/** Seconds the cell's rounds took to train and evaluate, over all the invocations that ran them. */
+export function trainingSeconds(result: CellResult): number {
+  return result.records.reduce((s, r) => s + (r.seconds ?? 0), 0);
+}
+
+/** Trains (or skips, or resumes) every cell in order; returns each one's results. */
+export async function runGrid(cells: readonly Cell[], options: RunGridOptions): Promise<CellResult[]> {
+  const results: CellResult[] = [];
+  for (const [i, cell] of cells.entries()) {
+    const dir = path.join(options.out, cell.id);
+    const config = await trainConfigFromArgs([...options.baseArgs, ...cell.args]);
+    const state = await cellState(dir, config);
+    const where = `cell ${i + 1} of ${cells.length}, ${cell.id}`;
+    let action: CellResult['action'] = 'skipped';
+    if (state === 'done') options.log(`${where}: finished before, skipped`);
+    else {
+      const resume = state === 'partial';
+      options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
+      // A 'new' folder may hold a run stopped before its first checkpoint: force replaces its files.
+      await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
+      // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
+      await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), ...options.train });
+      action = resume ? 'resumed' : 'trained';
+    }
+    results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
+  }
+  return results;
+}
+
+/** A run folder's per-epoch metrics and final epsilon. */
+async function readCellResults(dir: string): Promise<{ records: EpochRecord[]; epsilon: number | null }> {
+  const { epochs } = await readJson<{ epochs: EpochRecord[] }>(path.join(dir, 'metrics.json'));
+  const privacyFile = path.join(dir, 'privacy.json');
+  if (!(await exists(privacyFile))) return { records: epochs, epsilon: null };
+  const { entries } = await readJson<{ entries: { epsilon: number }[] }>(privacyFile);
+  return { records: epochs, epsilon: Math.max(...entries.map((e) => e.epsilon)) };
+}
+
+/** The grid PNGs of the newest round: run.ts names them '<unit>-<round, 3 digits>-<direction>.png', so they sort last together. */
+async function newestGrids(dir: string): Promise<string[]> {
+  const files = (await readdir(path.join(dir, 'grids')).catch(() => [] as string[])).filter((f) => f.endsWith('.png')).sort();
+  const newest = files.at(-1)?.split('-').slice(0, 2).join('-');
+  return files.filter((f) => f.split('-').slice(0, 2).join('-') === newest).map((f) => `grids/${f}`);
+}
+
+/** A run file's JSON; a missing or damaged file is one line naming it. */
+async function readJson<T>(file: string): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${file}: not valid JSON; the run folder was changed or damaged`);
+  }
+}

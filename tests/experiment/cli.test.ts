@@ -1,0 +1,28 @@
+/** fedmed experiment's command line: --help names every experiment and scale, and a wrong NAME or scale is one line and exit 2. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { experimentNames } from '../../experiment/grids.js';
+import { scaleNames } from '../../experiment/scales.js';
+import { fedmed } from '../cli/helpers.js';
+
+test('--help lists every experiment and every scale', () => {
+  const r = fedmed('experiment', '--help');
+  assert.is(r.code, 0);
+  for (const name of [...experimentNames, ...scaleNames]) assert.match(r.out, new RegExp(`^  ${name} `, 'm'));
+});
+
+for (const [args, message] of [
+  [['experiment', 'tables', '--scale', 'tiny'], /^fedmed: unknown experiment 'tables'; choose one of models, partitions, dp, rounds, discriminators, epsilon\n$/],
+  [['experiment', 'dp', '--scale', 'huge'], /^fedmed: --scale is one of tiny\|cpu\|paper, got 'huge'\n$/],
+  [['experiment', 'dp'], /^fedmed: --scale is required/],
+  [['experiment', '--scale', 'tiny'], /^fedmed: fedmed experiment needs a NAME/],
+] as const) {
+  test(`fedmed ${args.join(' ')}: one line, exit 2`, () => {
+    const r = fedmed(...args);
+    assert.is(r.code, 2);
+    assert.match(r.err, message);
+    assert.is(r.err.trim().split('\n').length, 1);
+  });
+}
+
+test.run();

@@ -1,0 +1,87 @@
+/**
+ * The experiment runner at the tiny scale on the js backend: a cell stopped
+ * after its first round resumes to the same end as the train command's
+ * resume, a finished cell is skipped untouched, and a folder holding a run
+ * of other settings is refused. One cell of the dp grid (Table 4) keeps it
+ * fast.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { setBackend } from '../../engine/index.js';
+import { trainConfigFromArgs } from '../../cli/train/config.js';
+import { experiments, experimentNames } from '../../experiment/grids.js';
+import { cellState, runGrid } from '../../experiment/runner.js';
+import { scaleArgs, scaleFor, scales } from '../../experiment/scales.js';
+import { rejects } from '../helpers/rejects.js';
+
+const out = mkdtempSync(path.join(tmpdir(), 'fedmed-experiment-'));
+const tiny = scales.tiny;
+const baseArgs = [...scaleArgs(tiny, 'phantom'), '--backend', 'js'];
+const context = { scale: tiny, kinds: ['ixi', 'brats'] as const };
+const quiet = { progress: null, log: () => {} };
+
+test.before(async () => {
+  await setBackend('js');
+});
+
+test.after(() => rmSync(out, { recursive: true, force: true }));
+
+test('every grid has distinct cell ids and each cell is a valid train command line', async () => {
+  for (const name of experimentNames) {
+    const cells = experiments[name].cells(context);
+    assert.ok(cells.length > 0, name);
+    assert.is(new Set(cells.map((c) => c.id)).size, cells.length, `${name}: repeated cell ids`);
+    for (const cell of cells) await trainConfigFromArgs([...baseArgs, ...cell.args]);
+  }
+  assert.is(experiments.dp.cells(context).length, 9);
+  assert.is(experiments.partitions.cells(context).length, 9);
+  assert.is(experiments.discriminators.cells(context).length, 6); // D = 2, 4, 8 on IXI's and BraTS's direction
+});
+
+test("the cpu scale trains the rounds grid for the paper's 30 epochs, models for 4, the others as the scale says", () => {
+  const cells = experiments.rounds.cells({ ...context, scale: scaleFor(scales.cpu, 'rounds') });
+  assert.ok(cells.find((c) => c.id === 'centralized')!.args.join(' ').includes('--epochs 30'));
+  assert.ok(cells.find((c) => c.id === 'federated')!.args.join(' ').includes('--rounds 10 --local-epochs 3'));
+  assert.ok(experiments.models.cells({ ...context, scale: scaleFor(scales.cpu, 'models') })[0]!.args.join(' ').endsWith('--epochs 4'));
+  assert.equal(scaleFor(scales.cpu, 'dp'), scales.cpu);
+});
+
+test('a dp cell stopped after round 1 resumes to the end; run again, it is skipped', async () => {
+  const [cell] = experiments.dp.cells(context);
+  const lines: string[] = [];
+  const log = (line: string) => lines.push(line);
+  const first = await runGrid([cell!], { out, baseArgs, log, train: { ...quiet, stopAfterRounds: 1 } });
+  assert.is(first[0]!.records.length, 1);
+  assert.is(await cellState(first[0]!.dir, first[0]!.config), 'partial');
+
+  const second = await runGrid([cell!], { out, baseArgs, log, train: quiet });
+  assert.is(second[0]!.action, 'resumed');
+  assert.equal(second[0]!.records.map((r) => r.round), [1, 2]);
+  assert.ok(second[0]!.epsilon! > 0, 'a DP cell reports its epsilon');
+  assert.is(await cellState(second[0]!.dir, second[0]!.config), 'done');
+
+  const metrics = path.join(second[0]!.dir, 'metrics.json');
+  const written = statSync(metrics).mtimeMs;
+  const third = await runGrid([cell!], { out, baseArgs, log, train: quiet });
+  assert.is(third[0]!.action, 'skipped');
+  assert.equal(third[0]!.records, second[0]!.records);
+  assert.is(statSync(metrics).mtimeMs, written, 'a skipped cell is not rewritten');
+  assert.ok(lines.some((l) => /^cell 1 of 1, noise-0.5-clip-0.7: finished before, skipped$/.test(l)), lines.join('\n'));
+});
+
+test('a folder holding a run of other settings is refused, naming the settings', async () => {
+  const [, cell] = experiments.dp.cells(context);
+  const config = await trainConfigFromArgs([...baseArgs, ...cell!.args]);
+  const dir = path.join(out, cell!.id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, width: 7 }));
+  await rejects(() => cellState(dir, config), /holds a run with other settings \(width\)/);
+  assert.ok(readFileSync(path.join(dir, 'config.json'), 'utf8').includes('"width":7'), 'the folder is left alone');
+  writeFileSync(path.join(dir, 'config.json'), '{"data": "phan');
+  await rejects(() => cellState(dir, config), /config\.json: not valid JSON/);
+});
+
+test.run();
