@@ -54,19 +54,19 @@ export class HyperGan extends GanBase<Generators, Discriminators> {
     const { weights } = this.options;
     const { a, b } = batch;
     const { s, t } = this.codes(batch);
-    const [codeA, codeB] = [G.encode(a, s), G.encode(b, t)];
-    const fakes = { b: G.decode(codeA, t), a: G.decode(codeB, s) };
-    const [codeFakeB, codeFakeA] = [G.encode(fakes.b, t), G.encode(fakes.a, s)];
+    const [featuresA, featuresB] = [G.encode(a, s), G.encode(b, t)];
+    const fakes = { b: G.decode(featuresA, t), a: G.decode(featuresB, s) };
+    const [featuresFakeB, featuresFakeA] = [G.encode(fakes.b, t), G.encode(fakes.a, s)];
     const [onB, onA] = [D.both(fakes.b, input), D.both(fakes.a, input)];
     const terms: Record<string, Tensor> = {
       gan: add(lsgan([onB.adv], 1), lsgan([onA.adv], 1)),
       contrast: add(crossEntropy(onB.logits, t), crossEntropy(onA.logits, s)),
-      cycle: add(l1(G.decode(codeFakeB, s), a), l1(G.decode(codeFakeA, t), b)),
-      common: add(l1(codeA, codeFakeB), l1(codeB, codeFakeA)),
+      cycle: add(l1(G.decode(featuresFakeB, s), a), l1(G.decode(featuresFakeA, t), b)),
+      common: add(l1(featuresA, featuresFakeB), l1(featuresB, featuresFakeA)),
     };
     const weighted: [number, Tensor][] = [[weights.gan, terms.gan!], [weights.contrast, terms.contrast!], [weights.cycle, terms.cycle!], [weights.common, terms.common!]];
     if (weights.identity > 0) {
-      terms.identity = add(l1(G.decode(codeA, s), a), l1(G.decode(codeB, t), b));
+      terms.identity = add(l1(G.decode(featuresA, s), a), l1(G.decode(featuresB, t), b));
       weighted.push([weights.identity, terms.identity]);
     }
     return { terms, total: weightedSum(weighted), fakes };
