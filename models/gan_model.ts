@@ -50,6 +50,8 @@ export interface LossWeights {
   content: number;
   /** Hyper-GAN's auxiliary contrast classification (cross-entropy) in both steps. */
   contrast: number;
+  /** Hyper-GAN's common-space term: an image and its translation have the same features. */
+  common: number;
 }
 
 export interface ModelOptions {
@@ -107,6 +109,7 @@ export function resolveOptions(options: ModelOptions): ResolvedOptions {
       style: 1,
       content: 1,
       contrast: 1,
+      common: 0.5,
       ...options.weights,
     },
     noise: options.noise,

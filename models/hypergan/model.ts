@@ -6,10 +6,12 @@
  * the model's own pair (options.contrasts) or the batch's (batch.contrasts).
  * DESIGN.md (Models) lists where this departs from Yang et al. 2021.
  *
- * G: L = LS(D(G(a, s, t)), 1) + LS(D(G(b, t, s)), 1)                          (gan)
- *      + contrast (CE(D_cls(G(a, s, t)), t) + CE(D_cls(G(b, t, s)), s))       (contrast)
- *      + cycle (|G(G(a, s, t), t, s) - a| + |G(G(b, t, s), s, t) - b|)       (cycle)
- *      + identity (|G(a, s, s) - a| + |G(b, t, t) - b|)                        (identity)
+ * With G(x, s, t) = dec(enc(x, s), t), fake_b = G(a, s, t), fake_a = G(b, t, s):
+ * G: L = LS(D(fake_b), 1) + LS(D(fake_a), 1)                                  (gan)
+ *      + contrast (CE(D_cls(fake_b), t) + CE(D_cls(fake_a), s))               (contrast)
+ *      + cycle (|G(fake_b, t, s) - a| + |G(fake_a, s, t) - b|)                (cycle)
+ *      + common (|enc(a, s) - enc(fake_b, t)| + |enc(b, t) - enc(fake_a, s)|) (common)
+ *      + identity (|dec(enc(a, s), s) - a| + |dec(enc(b, t), t) - b|)          (identity)
  * D: 0.5 [LS(D(a), 1) + LS(D(b), 1) + LS(D(fake_a), 0) + LS(D(fake_b), 0)]
  *      + contrast (CE(D_cls(a), s) + CE(D_cls(b), t)), fakes detached.
  */
@@ -52,16 +54,19 @@ export class HyperGan extends GanBase<Generators, Discriminators> {
     const { weights } = this.options;
     const { a, b } = batch;
     const { s, t } = this.codes(batch);
-    const fakes = { b: G.forward(a, s, t), a: G.forward(b, t, s) };
+    const [featuresA, featuresB] = [G.encode(a, s), G.encode(b, t)];
+    const fakes = { b: G.decode(featuresA, t), a: G.decode(featuresB, s) };
+    const [featuresFakeB, featuresFakeA] = [G.encode(fakes.b, t), G.encode(fakes.a, s)];
     const [onB, onA] = [D.both(fakes.b, input), D.both(fakes.a, input)];
     const terms: Record<string, Tensor> = {
       gan: add(lsgan([onB.adv], 1), lsgan([onA.adv], 1)),
       contrast: add(crossEntropy(onB.logits, t), crossEntropy(onA.logits, s)),
-      cycle: add(l1(G.forward(fakes.b, t, s), a), l1(G.forward(fakes.a, s, t), b)),
+      cycle: add(l1(G.decode(featuresFakeB, s), a), l1(G.decode(featuresFakeA, t), b)),
+      common: add(l1(featuresA, featuresFakeB), l1(featuresB, featuresFakeA)),
     };
-    const weighted: [number, Tensor][] = [[weights.gan, terms.gan!], [weights.contrast, terms.contrast!], [weights.cycle, terms.cycle!]];
+    const weighted: [number, Tensor][] = [[weights.gan, terms.gan!], [weights.contrast, terms.contrast!], [weights.cycle, terms.cycle!], [weights.common, terms.common!]];
     if (weights.identity > 0) {
-      terms.identity = add(l1(G.forward(a, s, s), a), l1(G.forward(b, t, t), b));
+      terms.identity = add(l1(G.decode(featuresA, s), a), l1(G.decode(featuresB, t), b));
       weighted.push([weights.identity, terms.identity]);
     }
     return { terms, total: weightedSum(weighted), fakes };

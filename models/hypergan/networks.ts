@@ -19,9 +19,10 @@
  *
  * 12,135,558 parameters at w = 64. Sides must be multiples of 4.
  *
- * The discriminator (StarGAN's shape, which the paper's follows: one network
+ * The discriminator (StarGAN's shape, as the issue describes the paper's; the
+ * authors' code has one per contrast instead, DESIGN.md says more): one network
  * for every contrast, an adversarial head and an auxiliary contrast classifier
- * on a shared trunk):
+ * on a shared trunk:
  * | key | layers | output at 256 | parameters (w = 64) |
  * |---|---|---|---|
  * | model.0 | Conv4x4 s2 pad 1 1->w, LReLU 0.2 | w x 128 | 1,088 |
@@ -128,10 +129,20 @@ export class HyperGenerator extends nn.Module {
 
   /** [N, 1, H, W], H and W multiples of 4, with codes [N, C] each -> [N, 1, H, W]. */
   forward(x: Tensor, source?: Tensor, target?: Tensor): Tensor {
+    return this.decode(this.encode(x, source), target);
+  }
+
+  /** Into the common feature space, [N, 2w, H/2, W/2]: the hyper-encoder's output, which the shared backbone takes. */
+  encode(x: Tensor, source?: Tensor): Tensor {
     if (x.rank !== 4 || x.shape[1] !== 1 || x.shape[2]! % 4 || x.shape[3]! % 4) {
       throw new Error(`HyperGenerator: needs [N, 1, H, W] with H, W multiples of 4, got ${x}`);
     }
-    return this.decoder.forward(this.backbone.forward(this.encoder.forward(x, source)), target);
+    return this.encoder.forward(x, source);
+  }
+
+  /** From the common feature space to the target contrast: the backbone, then the hyper-decoder. */
+  decode(h: Tensor, target?: Tensor): Tensor {
+    return this.decoder.forward(this.backbone.forward(h), target);
   }
 }
 

@@ -11,7 +11,7 @@ import { AveragedDiscriminator, createModel, modelNames, resolveOptions, type Mo
 test('defaults are the paper\'s (REFERENCE.md, Hyper-parameters)', () => {
   const o = resolveOptions({});
   assert.equal([o.width, o.size, o.seed, o.lr, [...o.betas], o.identity], [64, 256, 3, 1e-4, [0.5, 0.999], 'standard']);
-  assert.equal(o.weights, { gan: 1, cycle: 10, identity: 5, recon: 10, kl: 0.1, style: 1, content: 1, contrast: 1 });
+  assert.equal(o.weights, { gan: 1, cycle: 10, identity: 5, recon: 10, kl: 0.1, style: 1, content: 1, contrast: 1, common: 0.5 });
   assert.is(resolveOptions({ identity: 'reference' }).weights.identity, 10);
   assert.is(resolveOptions({ identity: 'standard', weights: { cycle: 4 } }).weights.identity, 2, 'standard identity is half the cycle weight');
 });

@@ -128,7 +128,7 @@ test('hypergan: a batch naming its own contrasts trains those codes; the losses 
   assert.not.equal(await other.losses.generator!.item(), ownLoss);
   const d = model.discriminatorBackward(batch, own.fakes);
   assert.equal(Object.keys(d).sort(), ['discriminator', 'discriminatorContrast', 'discriminatorFake', 'discriminatorReal']);
-  assert.equal(Object.keys(own.losses).sort(), ['contrast', 'cycle', 'gan', 'generator', 'identity']);
+  assert.equal(Object.keys(own.losses).sort(), ['common', 'contrast', 'cycle', 'gan', 'generator', 'identity']);
   for (const t of [...Object.values(own.losses), ...Object.values(other.losses), ...Object.values(d), own.fakes.a, own.fakes.b, other.fakes.a, other.fakes.b, batch.a, batch.b]) t.dispose();
   model.dispose();
 });
