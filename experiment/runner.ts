@@ -27,7 +27,9 @@ export interface CellResult {
   dir: string;
   config: TrainConfig;
   /** What this invocation did with it. */
-  action: 'skipped' | 'resumed' | 'trained';
+  action: 'skipped' | 'resumed' | 'trained' | 'failed';
+  /** Why training stopped, for a failed cell (its folder keeps its last good checkpoint). */
+  error?: string;
   /** Its metrics after every epoch (centralized) or round (federated). */
   records: EpochRecord[];
   /** The largest epsilon over clients at the end (DP runs), or null. */
@@ -86,18 +88,28 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
       options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
       // A 'new' folder may hold a run stopped before its first checkpoint: force replaces its files.
       await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
-      // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
-      await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), ...options.train });
-      action = resume ? 'resumed' : 'trained';
+      try {
+        // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
+        await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), ...options.train });
+        action = resume ? 'resumed' : 'trained';
+      } catch (e) {
+        // One cell's failure (a non-finite loss, unreadable data) must not block the others, now or on every re-run.
+        const error = (e as Error).message.split('\n')[0]!;
+        options.log(`${where}: failed: ${error}`);
+        results.push({ cell, dir, config, action: 'failed', error, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
+        continue;
+      }
     }
     results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
   }
   return results;
 }
 
-/** A run folder's per-epoch metrics and final epsilon. */
+/** A run folder's per-epoch metrics and final epsilon (none before its first round ended). */
 async function readCellResults(dir: string): Promise<{ records: EpochRecord[]; epsilon: number | null }> {
-  const { epochs } = await readJson<{ epochs: EpochRecord[] }>(path.join(dir, 'metrics.json'));
+  const metricsFile = path.join(dir, 'metrics.json');
+  if (!(await exists(metricsFile))) return { records: [], epsilon: null };
+  const { epochs } = await readJson<{ epochs: EpochRecord[] }>(metricsFile);
   const privacyFile = path.join(dir, 'privacy.json');
   if (!(await exists(privacyFile))) return { records: epochs, epsilon: null };
   const { entries } = await readJson<{ entries: { epsilon: number }[] }>(privacyFile);

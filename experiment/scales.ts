@@ -40,7 +40,7 @@ export const scales: Record<ScaleName, Scale> = {
     lengthOf: {
       // 8 epochs leave every curve still rising (bench/RESULTS.md); the stability question needs the paper's 30.
       rounds: { rounds: 10, localEpochs: 3 },
-      // MUNIT's cells alone took 2.5 min (centralized) and about 6 min (federated, DP) for 8 epochs on the shared 2 cores.
+      // At 8 epochs, MUNIT's centralized cell alone took 200 s (9-58 s an epoch as the shared cores' load varied) and its federated DP round 41 s: 32 cells would pass the hour.
       models: { rounds: 2, localEpochs: 2 },
     },
   },

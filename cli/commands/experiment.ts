@@ -30,7 +30,8 @@ export const experimentCommand: Command = {
     'Each cell of the grid is an ordinary run folder, <out>/<cell>, trained as fedmed train',
     'trains it (fedmed eval, translate and train --resume work on it). Run the same command',
     'again after an interruption: finished cells are skipped, a cell stopped part way resumes',
-    'from its last checkpoint. The phantom has every contrast, so on it the models and',
+    'from its last checkpoint. A cell that fails is reported and the others still run; the',
+    'command then exits 1. The phantom has every contrast, so on it the models and',
     'discriminators experiments fill both the IXI and the BraTS tables; a data folder fills',
     'those of its own layout. At the end <out> holds tables.md, one CSV per table and',
     'index.html: the tables in the paper\'s layout, each of our figures beside the paper\'s,',
@@ -61,11 +62,13 @@ export const experimentCommand: Command = {
     console.error(`experiment ${name}, scale ${scale.name}: ${cells.length} cells in ${out}`);
     const started = performance.now();
     const results = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], log: (line) => console.error(line) });
-    const trained = results.filter((r) => r.action !== 'skipped').length;
+    const count = (action: string) => results.filter((r) => r.action === action).length;
     const tables = experimentTables(experiment.name, results, { scale, kinds });
     await writeRunFiles(out, experimentFiles({ name, scale: scale.name, tables, results }));
-    console.error(`experiment ${name}: ${trained} cells trained, ${results.length - trained} finished before; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.error(`experiment ${name}: ${count('trained') + count('resumed')} cells trained, ${count('skipped')} finished before, ${count('failed')} failed; ${((performance.now() - started) / 1000).toFixed(0)} s`);
     console.log(tables.map(tableMarkdown).join('\n'));
     console.log(`tables: ${path.join(out, 'tables.md')}, page: ${path.join(out, 'index.html')}`);
+    const failed = results.filter((r) => r.action === 'failed');
+    if (failed.length) throw new Error(`${failed.length} of ${results.length} cells failed (${failed.map((r) => r.cell.id).join(', ')}); their tables show '-'; see the lines above, fix the cause and run again`);
   },
 };

@@ -84,4 +84,15 @@ test('a folder holding a run of other settings is refused, naming the settings',
   await rejects(() => cellState(dir, config), /config\.json: not valid JSON/);
 });
 
+test('a cell that fails is reported and the next cell still runs', async () => {
+  const [first, second] = experiments.rounds.cells(context);
+  const lines: string[] = [];
+  const missing = path.join(out, 'no-such-data');
+  const results = await runGrid([first!, second!], { out: path.join(out, 'failing'), baseArgs: [...scaleArgs(tiny, missing), '--backend', 'js'], log: (l) => lines.push(l), train: quiet });
+  assert.equal(results.map((r) => r.action), ['failed', 'failed']);
+  assert.match(results[0]!.error!, /no-such-data/);
+  assert.equal(results[0]!.records, []);
+  assert.ok(lines.some((l) => l.startsWith('cell 2 of 2, centralized-dp: training')), lines.join('\n'));
+});
+
 test.run();
