@@ -21,3 +21,24 @@ export function volumeProblems(path: string, shape: readonly number[], data: Arr
   }
   return problems;
 }
+
+/** One volume of a subject, named by its contrast for messages. */
+export interface SubjectVolume {
+  contrast: string;
+  path: string;
+  shape: readonly number[];
+  /** Voxels, or null where only the header was read. */
+  data: ArrayLike<number> | null;
+}
+
+/** A subject whose contrasts differ in shape: slice z would not be the same anatomy in each. */
+export function shapeMismatch(subject: string, volumes: readonly SubjectVolume[]): string[] {
+  const shapes = new Set(volumes.map((v) => v.shape.join('x')));
+  if (shapes.size < 2) return [];
+  return [`${subject}: contrasts differ in shape (${volumes.map((v) => `${v.contrast} ${v.shape.join('x')}`).join(', ')}); slice z is not the same anatomy`];
+}
+
+/** Every problem of one subject's volumes: each volume's, then their shapes against each other. */
+export function subjectProblems(subject: string, volumes: readonly SubjectVolume[]): string[] {
+  return [...volumes.flatMap((v) => volumeProblems(v.path, v.shape, v.data)), ...shapeMismatch(subject, volumes)];
+}

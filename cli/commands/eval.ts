@@ -29,6 +29,7 @@ export const evalCommand: Command = {
     checkpoint: { type: 'string', help: 'a run folder, a round folder or a generators.safetensors file', placeholder: 'RUN|FILE' },
     data: { type: 'string', help: "'phantom' or an IXI / BraTS2021 folder (default: the run's own data)", placeholder: 'DIR|phantom' },
     all: { type: 'boolean', help: 'score every subject of --data, not only the held-out test subjects' },
+    'skip-bad-subjects': { type: 'boolean', help: 'leave out subjects with an unreadable file or a problem, listing them on stderr, rather than refuse the data (give it when the run was trained with it)' },
     backend: backendFlag,
     json: { type: 'boolean', help: 'print the results as JSON' },
   },
@@ -41,7 +42,7 @@ export const evalCommand: Command = {
     const { setBackend } = await import('../../engine/index.js');
     const checkpoint = await readCheckpoint(flags.checkpoint);
     const all = (flags.all as boolean | undefined) ?? false;
-    const spec = dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file);
+    const spec = { ...dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file), skipBadSubjects: flags['skip-bad-subjects'] === true };
     let dataset: SliceDataset;
     let subjects: Subject[];
     if (all) {
@@ -51,6 +52,7 @@ export const evalCommand: Command = {
       const split = await loadSplit(spec);
       [dataset, subjects] = [split.dataset, split.test];
     }
+    for (const line of dataset.skipped) console.error(`skipped ${line}`);
     const items = evaluationItems(subjects, spec.seed);
     const backend = await setBackend(flags.backend as 'auto');
     const model = buildModel(checkpoint);

@@ -45,6 +45,7 @@ export const trainFlags = {
   resume: { type: 'string', help: 'continue the run in this folder from its last checkpoint', placeholder: 'DIR' },
   force: { type: 'boolean', help: "replace the run already in --out (its files are removed first)" },
   'allow-no-privacy': { type: 'boolean', help: 'allow --dp with --noise 0 (no privacy: epsilon is infinite)' },
+  'skip-bad-subjects': { type: 'boolean', help: 'leave out subjects with an unreadable file or a problem (see fedmed data inspect), listing them on stderr and in skipped.json, rather than refuse the data' },
 } as const satisfies FlagSpecs;
 
 /** Flags of the command line only: they say how to run, not what the run is, so a --config file cannot hold them. */
@@ -73,6 +74,7 @@ const appliesWhen: Partial<Record<TrainFlag, { when: (f: FlagValues) => boolean;
   'misalign-level': { when: (f) => f.misalign === 'slight', needs: '--misalign slight' },
   subjects: { when: (f) => f.data === 'phantom', needs: '--data phantom' },
   'phantom-size': { when: (f) => f.data === 'phantom', needs: '--data phantom' },
+  'skip-bad-subjects': { when: (f) => f.data !== 'phantom', needs: '--data DIR (the phantom has no bad subjects)' },
 };
 
 /** Refuses flags set outside the mode they apply to. */
@@ -117,6 +119,8 @@ export interface TrainConfig {
   phantomSubjects: number;
   phantomSize: number;
   testFraction: number;
+  /** Leave out bad subjects rather than refuse the data; absent from runs written before it existed: false. */
+  skipBadSubjects?: boolean;
   backend: 'auto' | 'webgpu' | 'wasm' | 'js';
 }
 
@@ -233,6 +237,7 @@ function typedConfig(f: FlagValues): TrainConfig {
     phantomSubjects: num('subjects'),
     phantomSize: num('phantom-size'),
     testFraction: num('test-fraction'),
+    skipBadSubjects: f['skip-bad-subjects'] === true,
     backend: str('backend') as TrainConfig['backend'],
   };
 }

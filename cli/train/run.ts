@@ -62,6 +62,9 @@ export async function runTraining(config: TrainConfig, runDir: string, options: 
   const setup = await buildSetup(config);
   try {
     for (const line of setup.summary) log(line);
+    // Subjects left out are a warning (stderr), kept on record beside the run too.
+    for (const line of setup.dataset.skipped) console.error(`skipped ${line}`);
+    if (setup.dataset.skipped.length) await writeRunFiles(runDir, { 'skipped.json': `${JSON.stringify(setup.dataset.skipped, null, 2)}\n` });
     return await rounds(config, runDir, setup, progress, log, options);
   } finally {
     progress?.done();

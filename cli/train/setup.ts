@@ -65,7 +65,6 @@ export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
     ...clients.map((c, k) => `${c.name}: ${groups[k]!.length} subjects, ${c.samples} items, ${c.loader.length} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.loader.unit})` : 'batches'} per epoch`),
-    ...dataset.skipped.map((s) => `skipped ${s}`),
   ];
   return { dataset, clients, server, testItems, summary };
 }

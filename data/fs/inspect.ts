@@ -3,7 +3,7 @@
  * shapes, voxel sizes, datatypes and intensity ranges, and what is missing,
  * unreadable or inconsistent. `fedmed data inspect` prints it.
  */
-import { volumeProblems } from '../checks.js';
+import { shapeMismatch, volumeProblems } from '../checks.js';
 import { join } from 'node:path';
 import type { Contrast } from '../contrasts.js';
 import { defaultSliceRange } from '../dataset.js';
@@ -74,8 +74,7 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
       }
       options.onVolume?.(++done, total, path);
     }
-    const shapes = new Set(volumes.map((v) => v.shape.join('x')));
-    if (shapes.size > 1) problems.push(`${s.id}: contrasts differ in shape (${volumes.map((v) => `${v.contrast} ${v.shape.join('x')}`).join(', ')}); slice z is not the same anatomy`);
+    problems.push(...shapeMismatch(s.id, volumes.map((v) => ({ ...v, data: null }))));
     for (const v of volumes) {
       const depth = v.shape[2] ?? 1;
       if (depth < sliceRange[1]) problems.push(`${v.path}: ${depth} planes along the third axis; the slice range [${sliceRange[0]}, ${sliceRange[1]}) needs ${sliceRange[1]}`);

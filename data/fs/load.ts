@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Contrast } from '../contrasts.js';
 import { defaultSize, defaultSliceRange, phantomDataset, subjectFromVolumes, type SliceDataset, type SliceOptions, type Subject } from '../dataset.js';
+import { subjectProblems } from '../checks.js';
 import { DataError } from '../errors.js';
 import { missingContrasts, type Layout } from '../layouts.js';
 import type { PhantomOptions } from '../phantom/cohort.js';
@@ -25,6 +26,13 @@ export interface LoadOptions extends SliceOptions {
    * The phantom renders them for every subject.
    */
   optionalContrasts?: readonly Contrast[];
+  /**
+   * Leave out subjects whose files cannot be read or have problems
+   * (data/checks.ts: non-finite voxels, not 3-D, contrasts of different
+   * shape), listing them in `skipped`; without it such a subject is an
+   * error, so a damaged file never shrinks a dataset unnoticed.
+   */
+  skipBadSubjects?: boolean;
   /** Called after each subject is read. */
   onSubject?: (done: number, total: number, id: string) => void;
 }
@@ -32,8 +40,9 @@ export interface LoadOptions extends SliceOptions {
 /**
  * Slices of every subject that has all `contrasts` (and of the optional
  * ones it has; `contrasts` of the result lists every contrast some subject holds). Subjects lacking a
- * contrast, with a file that cannot be read, or with too few planes for the
- * slice range are left out and listed in `skipped`, one line each.
+ * contrast are left out and listed in `skipped`, one line each; so are
+ * subjects with a file that cannot be read or has problems, with
+ * `skipBadSubjects`, and without it they are an error.
  * BraTS2021's separate validation folder is a second call with its root.
  */
 export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
@@ -52,14 +61,21 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
   const subjects: Subject[] = [];
   let done = 0;
   for (const s of complete) {
+    let problem: string | null = null;
     try {
       const own = [...contrasts, ...optional.filter((c) => s.files[c])];
       const volumes: Partial<Record<Contrast, NiftiVolume>> = {};
       await Promise.all(own.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: sliceRange }))));
-      subjects.push(subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, size, sliceRange }));
+      const problems = subjectProblems(s.id, own.map((c) => ({ contrast: c, path: join(root, s.files[c]!), shape: volumes[c]!.shape, data: volumes[c]!.data })));
+      if (problems.length) problem = problems.join('; ');
+      else subjects.push(subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, size, sliceRange }));
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
-      skipped.push(`${s.id}: ${e.message}`);
+      problem = e.message;
+    }
+    if (problem !== null) {
+      if (!options.skipBadSubjects) throw new DataError(root, `subject ${s.id}: ${problem}; --skip-bad-subjects leaves such subjects out, listing them`);
+      skipped.push(`${s.id}: ${problem}`);
     }
     options.onSubject?.(++done, complete.length, s.id);
   }

@@ -28,6 +28,8 @@ export interface DataSpec {
    * and PD besides the pair.
    */
   everyContrast?: boolean;
+  /** Leave out subjects whose files cannot be read or have problems, rather than refuse the data (loadDataset's skipBadSubjects). */
+  skipBadSubjects?: boolean;
 }
 
 export interface DataSplit {
@@ -46,6 +48,7 @@ export function loadSpecDataset(spec: DataSpec): Promise<SliceDataset> {
     contrasts: [spec.source, spec.target],
     optionalContrasts: spec.everyContrast ? others : [],
     size: spec.size,
+    skipBadSubjects: spec.skipBadSubjects,
   });
 }
 

@@ -3,7 +3,7 @@
  * NaN and infinite voxels, more than three dimensions; inspect then exits 3
  * and says so on its last line. An empty folder is one line on stderr.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -33,6 +33,27 @@ for (const [label, bad] of [['NaN', NaN], ['infinite', Infinity]] as const) {
     assert.match(r.out.trim().split('\n').at(-1)!, /problem\(s\) found; train and eval refuse this dataset/);
   });
 }
+
+test('train refuses a dataset with a NaN voxel, naming the file; --skip-bad-subjects trains without the subject, listing it on stderr and in skipped.json', async () => {
+  const dir = scratchDir('checks-train');
+  assert.is(fedmed('data', 'phantom', '--out', dir, '--subjects', '4', '--size', '16').code, 0);
+  const file = join('T2', readdirSync(join(dir, 'T2'))[0]!);
+  const values = new Float32Array(16 * 16 * 16).fill(0.5);
+  values[8 * 16 * 16] = NaN;
+  await writeVolume(join(dir, file), [16, 16, 16], values);
+  const train = (out: string, ...extra: string[]) =>
+    fedmed('train', '--data', dir, '--size', '32', '--width', '2', '--epochs', '1', '--test-fraction', '0.34', '--backend', 'js', '--out', out, ...extra);
+  const refused = train(scratchDir('checks-run-refused'));
+  assert.is(refused.code, 1, refused.out + refused.err);
+  assert.match(refused.err, new RegExp(`${file}: 1 voxel\\(s\\) are NaN or infinite.*--skip-bad-subjects`));
+  const runDir = join(scratchDir('checks-run'), 'run');
+  const skipped = train(runDir, '--skip-bad-subjects');
+  assert.is(skipped.code, 0, skipped.out + skipped.err);
+  assert.match(skipped.err, new RegExp(`skipped IXI\\d+: .*${file}: 1 voxel`));
+  const listed = JSON.parse(readFileSync(join(runDir, 'skipped.json'), 'utf8')) as string[];
+  assert.is(listed.length, 1);
+  assert.match(listed[0]!, /NaN or infinite/);
+});
 
 test('data inspect on an empty folder says so on stderr', () => {
   const r = fedmed('data', 'inspect', scratchDir('empty'));

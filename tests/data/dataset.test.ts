@@ -83,7 +83,7 @@ test('writePhantom refuses a folder that is not empty', async () => {
   assert.is(readFileSync(join(root, 'keep.txt'), 'utf8'), 'mine');
 });
 
-test('loadDataset skips subjects missing a contrast, unreadable, or too shallow, and says why', async () => {
+test('loadDataset refuses a subject with an unreadable file or a problem, naming it; with skipBadSubjects it skips them (and subjects missing a contrast always), saying why', async () => {
   const root = join(scratch, 'broken');
   await writePhantom(root, { subjects: 5, size: 16, seed: 1, layout: 'ixi' });
   rmSync(join(root, 'PD/IXI002-HH-1002-PD.nii.gz'));
@@ -93,9 +93,23 @@ test('loadDataset skips subjects missing a contrast, unreadable, or too shallow,
   const shallow = (await readNiftiFile(join(root, 'T2/IXI004-Guys-1004-T2.nii.gz'), { zRange: [0, 4] })).header;
   const { encodeNifti } = await import('../../data/nifti/encode.js');
   writeFileSync(join(root, 'T2/IXI004-Guys-1004-T2.nii.gz'), encodeNifti({ ...shallow, dim: [3, 16, 16, 4, 1, 1, 1, 1] }, new Float32Array(16 * 16 * 4)));
-  const d = await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16 });
-  assert.equal(d.subjects.map((s) => s.id), ['IXI001', 'IXI005']);
-  assert.is(d.skipped.length, 3);
+  // IXI005's PD holds a NaN voxel inside the slice range.
+  const pd5 = join(root, 'PD/IXI005-HH-1005-PD.nii.gz');
+  const clean = await readNiftiFile(pd5);
+  const poisoned = Float32Array.from(clean.data);
+  poisoned[7 * 16 * 16 + 3] = NaN;
+  writeFileSync(pd5, encodeNifti(clean.header, poisoned));
+  try {
+    await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16 });
+    assert.unreachable('a truncated file was trained on');
+  } catch (e) {
+    assert.instance(e, DataError);
+    assert.match((e as Error).message, /subject IXI003: .*IXI003-IOP-1003-T2\.nii\.gz: truncated gzip data.*; --skip-bad-subjects leaves such subjects out/);
+  }
+  const d = await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16, skipBadSubjects: true });
+  assert.equal(d.subjects.map((s) => s.id), ['IXI001']);
+  assert.is(d.skipped.length, 4);
+  assert.match(d.skipped.join('\n'), /IXI005: .*IXI005-HH-1005-PD\.nii\.gz: 1 voxel\(s\) are NaN or infinite/);
   assert.match(d.skipped[0]!, /^IXI002: no PD$/);
   assert.match(d.skipped.join('\n'), /IXI003: .*IXI003-IOP-1003-T2\.nii\.gz: truncated gzip data/);
   assert.match(d.skipped.join('\n'), /IXI004: .*planes \[6, 10\) asked for, but the volume has 4 along its third axis/);
