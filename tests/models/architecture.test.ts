@@ -23,7 +23,7 @@ import {
   UnitDiscriminator,
   UnitEncoder,
 } from '../../models/index.js';
-import { loadFixture, type ParamFixture } from './fixture.js';
+import { blockCounts, loadFixture, type ParamFixture } from './fixture.js';
 
 const fixture = loadFixture<ParamFixture>('model_params.json');
 const w = fixture.width;
@@ -70,15 +70,6 @@ test('fixture covers every network built here', () => {
   assert.equal(Object.keys(builders).sort(), Object.keys(fixture.networks).sort());
 });
 
-/** Parameter count of each top-level field (down1, ..., fcn), from the names. */
-function blockCounts(m: nn.Module, depth: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, p] of m.namedParameters()) {
-    const block = name.split('.').slice(0, depth).join('.');
-    out[block] = (out[block] ?? 0) + p.size;
-  }
-  return out;
-}
 
 test('CycleGAN U-Net generator: 13,611,073 parameters (REFERENCE.md), per block as the table', () => {
   withNetwork(

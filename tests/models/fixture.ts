@@ -95,3 +95,13 @@ export async function gradSummary(grad: Tensor): Promise<[number, number]> {
   }
   return [abs, sq];
 }
+
+/** Parameter count of each name prefix of `depth` parts (`depth` 1: each top-level block). */
+export function blockCounts(m: nn.Module, depth: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, p] of m.namedParameters()) {
+    const block = name.split('.').slice(0, depth).join('.');
+    out[block] = (out[block] ?? 0) + p.size;
+  }
+  return out;
+}

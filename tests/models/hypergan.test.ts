@@ -7,20 +7,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { add, conv2d, memory, nn, noGrad, randn, reshape, Rng, slice, tensor, tidy, type Tensor } from '../../engine/index.js';
+import { add, conv2d, memory, noGrad, randn, reshape, Rng, slice, tensor, tidy, type Tensor } from '../../engine/index.js';
 import { ContrastDiscriminator, contrastCodes, createModel, HyperConv2d, HyperGan, HyperGenerator } from '../../models/index.js';
 import { gradCheck } from '../helpers/gradcheck.js';
-import { assertClose } from './fixture.js';
+import { assertClose, blockCounts } from './fixture.js';
 
-/** Parameter count of each name prefix of `depth` parts. */
-function blockCounts(m: nn.Module, depth: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, p] of m.namedParameters()) {
-    const block = name.split('.').slice(0, depth).join('.');
-    out[block] = (out[block] ?? 0) + p.size;
-  }
-  return out;
-}
 
 test('generator w=64: 12,135,558 parameters, per block as the table', () => {
   const g = new HyperGenerator(64);
