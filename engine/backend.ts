@@ -158,16 +158,25 @@ export interface NormGeometry {
   activation?: Activation | null;
 }
 
-/**
- * One torch.optim.Adam step's scalars for one parameter: betas, eps, L2
- * weight decay, stepSize = lr / (1 - beta1^t) and sqrtCorrection2 =
- * sqrt(1 - beta2^t) for the parameter's own step count t.
- */
+/** One torch.optim.Adam step's hyperparameters, shared by every parameter of the step: betas, eps, L2 weight decay. */
 export interface AdamStep {
   beta1: number;
   beta2: number;
   eps: number;
   weightDecay: number;
+}
+
+/**
+ * One parameter of an Adam step: the parameter, its gradient and its two
+ * moments (param.size values each), and its own bias corrections,
+ * stepSize = lr / (1 - beta1^t) and sqrtCorrection2 = sqrt(1 - beta2^t) for
+ * the parameter's own step count t (PyTorch counts steps per parameter).
+ */
+export interface AdamEntry {
+  param: Handle;
+  grad: Handle;
+  m: Handle;
+  v: Handle;
   stepSize: number;
   sqrtCorrection2: number;
 }
@@ -184,13 +193,13 @@ export interface RandomKey {
 }
 
 /**
- * DP-SGD's clipped sum: x is [batch, size] (one gradient per sample), and
- * y[i] = scale * (sum over n of factors[n] x[n, i] + noiseStd * z[i]) with
- * z the normals of the stream `key` (as randomNormal draws them).
+ * DP-SGD's clipped sums over a list of per-sample gradients: x_k is
+ * [batch, size_k] and y_k[i] = scale * (sum over n of factors[n] x_k[n, i] +
+ * noiseStd * z_k[i]), z_k the normals of the stream (key.seed, key.counter + k)
+ * (as randomNormal draws them).
  */
 export interface ClippedSumGeometry {
   batch: number;
-  size: number;
   noiseStd: number;
   scale: number;
   key: RandomKey;
@@ -275,20 +284,21 @@ export interface Backend {
   instanceNormBackward(x: Handle, stats: Handle, dy: Handle, weight: Handle | null, dx: Handle, dWeight: Handle, dBias: Handle, g: NormGeometry, y?: Handle | null): void;
 
   /**
-   * squares[n] = sum over i < size of x[n * size + i]^2 for n < squares.size,
-   * added to what squares holds when `accumulate` (a norm over several tensors).
+   * squares[n] = sum over every x of the squares of x's sample n, each x being
+   * [squares.size, ...] (the joint per-sample norm of a group of gradients), in one call.
    */
-  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void;
-  /** DP-SGD's clipped, noised and scaled sum of per-sample gradients (ClippedSumGeometry). Overwrites y. */
-  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void;
+  sumSquaresPerSample(xs: readonly Handle[], squares: Handle): void;
+  /** DP-SGD's clipped, noised and scaled sums of a list of per-sample gradients (ClippedSumGeometry), in one call. Overwrites every y. */
+  clippedSumWithNoise(xs: readonly Handle[], factors: Handle, ys: readonly Handle[], g: ClippedSumGeometry): void;
 
   /**
-   * One Adam step in place, element by element, as PyTorch computes it:
-   * g = grad + weightDecay * param; m = beta1 m + (1 - beta1) g;
-   * v = beta2 v + (1 - beta2) g^2; param -= stepSize * m / (sqrt(v) / sqrtCorrection2 + eps).
-   * param, m and v are updated; grad is read. All four have param.size values.
+   * One Adam step in place over a list of parameters, in one call, element by
+   * element as PyTorch computes it: g = grad + weightDecay * param;
+   * m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+   * param -= stepSize * m / (sqrt(v) / sqrtCorrection2 + eps).
+   * param, m and v are updated; grad is read.
    */
-  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void;
+  adam(entries: readonly AdamEntry[], s: AdamStep): void;
 
   /**
    * y[i] = the i-th standard normal of the stream `key`: block i / 4's four

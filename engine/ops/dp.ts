@@ -1,8 +1,8 @@
 /**
- * DP-SGD's sanitiser in a few kernels: each sample's squared gradient norm
- * across all parameters (one kernel per parameter), and per parameter the
- * clipped sum with Gaussian noise drawn on the backend (one kernel). Not
- * recorded on the tape: they work on gradients.
+ * DP-SGD's sanitiser in two kernel calls for a whole group of parameters:
+ * each sample's squared gradient norm across all of them, and their clipped
+ * sums with Gaussian noise drawn on the backend. Not recorded on the tape:
+ * they work on gradients.
  */
 import type { RandomKey } from '../backend.js';
 import { state } from '../state.js';
@@ -21,7 +21,7 @@ function batchOf(tensors: readonly Tensor[], op: string): number {
 export function perSampleSquaredNorms(tensors: readonly Tensor[]): Tensor {
   const batch = batchOf(tensors, 'perSampleSquaredNorms');
   const squares = empty([batch]);
-  tensors.forEach((t, i) => state.backend.sumSquaresPerSample(t.handle, squares.handle, t.size / batch, i > 0));
+  state.backend.sumSquaresPerSample(tensors.map((t) => t.handle), squares.handle);
   return squares;
 }
 
@@ -30,16 +30,20 @@ export interface ClippedSumOptions {
   noiseStd: number;
   /** Applied to the noised sum (1 / N for a mean). */
   scale: number;
-  /** The noise's stream, as randomNormal draws it. */
+  /** The first tensor's noise stream, as randomNormal draws it; tensor k's is (seed, counter + k). */
   key: RandomKey;
 }
 
-/** scale * (sum over n of factors[n] * perSample[n] + noiseStd * randomNormal(shape, key)), perSample [N, ...shape]. */
-export function clippedSumWithNoise(perSample: Tensor, factors: Tensor, o: ClippedSumOptions): Tensor {
-  const batch = batchOf([perSample], 'clippedSumWithNoise');
+/**
+ * For each perSample[k] [N, ...shape_k]: scale * (sum over n of factors[n] *
+ * perSample[k][n] + noiseStd * randomNormal(shape_k, (seed, counter + k))).
+ */
+export function clippedSumWithNoise(perSample: readonly Tensor[], factors: Tensor, o: ClippedSumOptions): Tensor[] {
+  const batch = batchOf(perSample, 'clippedSumWithNoise');
   checkRandomKey(o.key, 'clippedSumWithNoise');
+  checkRandomKey({ seed: o.key.seed, counter: o.key.counter + perSample.length - 1 }, 'clippedSumWithNoise (the last tensor\'s counter)');
   if (factors.size !== batch) throw new Error(`clippedSumWithNoise: ${factors} should have one factor per sample (${batch})`);
-  const y = empty(perSample.shape.slice(1));
-  state.backend.clippedSumWithNoise(perSample.handle, factors.handle, y.handle, { batch, size: y.size, noiseStd: o.noiseStd, scale: o.scale, key: o.key });
-  return y;
+  const ys = perSample.map((t) => empty(t.shape.slice(1)));
+  state.backend.clippedSumWithNoise(perSample.map((t) => t.handle), factors.handle, ys.map((y) => y.handle), { batch, noiseStd: o.noiseStd, scale: o.scale, key: o.key });
+  return ys;
 }

@@ -1,8 +1,10 @@
 /** torch.optim.Adam (amsgrad off), with L2 weight decay added to the gradient as PyTorch does. */
+import type { AdamEntry } from '../backend.js';
 import type { StateEntry } from '../nn/module.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
 import { keep, tidy } from '../scope.js';
+import { state } from '../state.js';
 import { noGrad } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -49,27 +51,29 @@ export class Adam {
     this.moments = params.map((p) => ({ m: keep(zeros(p.shape)), v: keep(zeros(p.shape)), step: 0 }));
   }
 
-  /** Updates every parameter that has a gradient: one backend kernel per parameter, in place. */
+  /** Updates every parameter that has a gradient, in place, in one backend call for them all. */
   step(): void {
     this.stepCount++;
     const [beta1, beta2] = this.betas;
     noGrad(() =>
       tidy(() => {
+        const entries: AdamEntry[] = [];
         this.params.forEach((p, i) => {
           if (!p.grad) return;
           const moments = this.moments[i]!;
           moments.step++;
           const { m, v } = moments;
           for (const t of [p, m, v]) ownStorage(t);
-          p.storage.backend.adam(p.handle, p.grad.handle, m.handle, v.handle, {
-            beta1,
-            beta2,
-            eps: this.eps,
-            weightDecay: this.weightDecay,
+          entries.push({
+            param: p.handle,
+            grad: p.grad.handle,
+            m: m.handle,
+            v: v.handle,
             stepSize: this.lr / (1 - beta1 ** moments.step),
             sqrtCorrection2: Math.sqrt(1 - beta2 ** moments.step),
           });
         });
+        if (entries.length > 0) state.backend.adam(entries, { beta1, beta2, eps: this.eps, weightDecay: this.weightDecay });
       }),
     );
   }

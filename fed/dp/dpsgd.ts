@@ -81,15 +81,15 @@ export function noiseOnlyGradients(params: readonly Tensor[], options: DpSgdOpti
  * The sanitiser's core: each unit's gradients ([U, ...shape] per parameter)
  * clipped to joint norm `clip` (factors min(1, C / (norm + 1e-6)), Opacus's),
  * summed over units, plus noise of std noise * clip, times `scale`: two
- * fused kernels per parameter, the noise drawn on the backend (parameter k's
- * from the stream (seed, k), one seed per step from `rng`), nothing read
- * back. Returns the noisy sums and the norms [U].
+ * fused kernel calls for all the parameters, the noise drawn on the backend
+ * (parameter k's from the stream (seed, k), one seed per step from `rng`),
+ * nothing read back. Returns the noisy sums and the norms [U].
  */
 export function clipSumNoise(perUnit: readonly Tensor[], o: { clip: number; noise: number; rng: Rng; scale: number }): { sums: Tensor[]; norms: Tensor } {
   const norms = sqrt(perSampleSquaredNorms(perUnit));
   const factors = clamp(div(o.clip, add(norms, 1e-6)), 0, 1);
   const seed = o.rng.nextUint32();
-  const sums = perUnit.map((g, k) => clippedSumWithNoise(g, factors, { noiseStd: o.noise * o.clip, scale: o.scale, key: { seed, counter: k } }));
+  const sums = clippedSumWithNoise(perUnit, factors, { noiseStd: o.noise * o.clip, scale: o.scale, key: { seed, counter: 0 } });
   return { sums, norms };
 }
 

@@ -231,43 +231,49 @@
   activationAlpha: f32;
 }
 
-/** squares[n] (+ when accumulate) = sum of x[n, i]^2 over i < size, n < batch. */
+/**
+ * squares[n] = sum over the `count` tensors of table of the squares of their
+ * sample n, n < batch. The table holds per tensor: its pointer and its values
+ * per sample (two i32s).
+ */
 @unmanaged export class SquaresParams {
-  x: usize;
+  table: usize;
+  count: i32;
   squares: usize;
   batch: i32;
-  size: i32;
-  accumulate: i32;
 }
 
-/** y[i] = scale (sum over n < batch of factors[n] x[n, i] + noiseStd z[i]), z the stream (seed, counter); chunk: four-element blocks per item. */
+/**
+ * The clipped sums of `count` tensors: y_k[i] = scale (sum over n < batch of
+ * factors[n] x_k[n, i] + noiseStd z_k[i]), z_k the stream (seed, counter_k).
+ * The table holds per tensor x, y, size, counter and its first work item
+ * (five i32s); a work item is `chunk` four-element blocks of one tensor.
+ */
 @unmanaged export class ClippedSumParams {
-  x: usize;
+  table: usize;
+  count: i32;
   factors: usize;
-  y: usize;
   batch: i32;
-  size: i32;
   seed: u32;
-  counter: u32;
   chunk: i32;
   noiseStd: f32;
   scale: f32;
 }
 
-/** One Adam step over n elements (engine/backend.ts AdamStep); the chunk size splits the work between threads. */
+/**
+ * One Adam step over `count` parameters. The table holds per parameter its
+ * param, grad, m and v pointers, its size, its first work item, its stepSize
+ * and sqrtCorrection2 (engine/backend.ts AdamEntry; six i32s, two f32s); a
+ * work item is `chunk` elements of one parameter.
+ */
 @unmanaged export class AdamParams {
-  param: usize;
-  grad: usize;
-  m: usize;
-  v: usize;
-  n: i32;
+  table: usize;
+  count: i32;
   chunk: i32;
   beta1: f32;
   beta2: f32;
   eps: f32;
   weightDecay: f32;
-  stepSize: f32;
-  sqrtCorrection2: f32;
 }
 
 /** n standard normals into y from the Philox stream (seed, counter); chunk: four-draw blocks per work item. */

@@ -1,6 +1,6 @@
 /**
  * DP-SGD's kernels on js, wasm and webgpu: perSampleSquaredNorms and
- * clippedSumWithNoise equal the compositions of element-wise ops,
+ * clippedSumWithNoise (each over a list of tensors) equal the compositions of element-wise ops,
  * reductions and randomNormal they replace.
  */
 import { test } from 'uvu';
@@ -23,30 +23,30 @@ for (const backend of everyBackend) {
     for (const t of [...grads, expected, actual]) t.dispose();
   });
 
-  testOn(backend, 'clippedSumWithNoise equals the factor-weighted sum plus scaled randomNormal noise, times the scale', async () => {
+  testOn(backend, 'clippedSumWithNoise over a list equals, per tensor, the factor-weighted sum plus scaled randomNormal noise (stream counter + k), times the scale', async () => {
     const rng = new Rng(6);
     const factors = randn([3], { rng });
+    const perSample = shapes.map((shape) => randn(shape, { rng }));
+    const key = { seed: 99, counter: 5 };
+    const options = { noiseStd: 1.3, scale: 0.25, key };
+    const actual = clippedSumWithNoise(perSample, factors, options);
     for (const [k, shape] of shapes.entries()) {
-      const perSample = randn(shape, { rng });
-      const key = { seed: 99, counter: k };
-      const options = { noiseStd: 1.3, scale: 0.25, key };
       const expected = tidy(() => {
-        const summed = sum(mul(perSample, reshape(factors, [3, ...shape.slice(1).map(() => 1)])), [0]);
-        return mul(add(summed, mul(randomNormal(shape.slice(1), key), options.noiseStd)), options.scale);
+        const summed = sum(mul(perSample[k]!, reshape(factors, [3, ...shape.slice(1).map(() => 1)])), [0]);
+        return mul(add(summed, mul(randomNormal(shape.slice(1), { seed: key.seed, counter: key.counter + k }), options.noiseStd)), options.scale);
       });
-      const actual = clippedSumWithNoise(perSample, factors, options);
-      await assertTensorsClose(actual, expected, `[${shape}]`);
-      for (const t of [perSample, expected, actual]) t.dispose();
+      await assertTensorsClose(actual[k]!, expected, `[${shape}]`);
+      expected.dispose();
     }
-    factors.dispose();
+    for (const t of [...perSample, ...actual, factors]) t.dispose();
   });
 }
 
 test('the DP kernels refuse mismatched batches and bad keys', () => {
   const a = randn([2, 3]);
   assert.throws(() => perSampleSquaredNorms([a, randn([3, 3])]), /does not have the batch size 2/);
-  assert.throws(() => clippedSumWithNoise(a, randn([3]), { noiseStd: 1, scale: 1, key: { seed: 0, counter: 0 } }), /one factor per sample \(2\)/);
-  assert.throws(() => clippedSumWithNoise(a, randn([2]), { noiseStd: 1, scale: 1, key: { seed: -1, counter: 0 } }), /seed must be a whole number/);
+  assert.throws(() => clippedSumWithNoise([a], randn([3]), { noiseStd: 1, scale: 1, key: { seed: 0, counter: 0 } }), /one factor per sample \(2\)/);
+  assert.throws(() => clippedSumWithNoise([a], randn([2]), { noiseStd: 1, scale: 1, key: { seed: -1, counter: 0 } }), /seed must be a whole number/);
 });
 
 test.run();

@@ -1,4 +1,8 @@
-/** Glue for kernels/wasm/dp.ts: per-sample squared norms (samples shared between threads) and the noised clipped sum (blocks of four). */
+/**
+ * Glue for kernels/wasm/dp.ts, each kernel over a list of tensors in one job:
+ * per-sample squared norms (samples shared between threads) and the noised
+ * clipped sums (blocks of four, numbered across the list).
+ */
 import type { ClippedSumGeometry } from '../../backend.js';
 import type { WasmContext } from './context.js';
 import { clippedSumLayout, squaresLayout, writeParams } from './params.js';
@@ -8,15 +12,25 @@ const parallelValues = 1 << 15;
 /** Four-element blocks per work item of the clipped sum. */
 const chunk = 1 << 10;
 
-export function sumSquaresPerSample(ctx: WasmContext, x: number, squares: number, batch: number, size: number, accumulate: boolean): void {
-  const at = writeParams(ctx.heap, ctx.params, squaresLayout, { x, squares, batch, size, accumulate: accumulate ? 1 : 0 });
-  ctx.pool.run('sumSquaresPerSample', at, batch, 1, batch * size >= parallelValues);
+/** xs[k] is a pointer to batch samples of sizes[k] values each. */
+export function sumSquaresPerSample(ctx: WasmContext, xs: readonly number[], sizes: readonly number[], squares: number, batch: number): void {
+  const table = ctx.table(xs.flatMap((x, k) => [x, sizes[k]!]));
+  const at = writeParams(ctx.heap, ctx.params, squaresLayout, { table, count: xs.length, squares, batch });
+  const values = batch * sizes.reduce((a, b) => a + b, 0);
+  ctx.pool.run('sumSquaresPerSample', at, batch, 1, values >= parallelValues);
 }
 
-export function clippedSumWithNoise(ctx: WasmContext, x: number, factors: number, y: number, g: ClippedSumGeometry): void {
-  const at = writeParams(ctx.heap, ctx.params, clippedSumLayout, {
-    x, factors, y, batch: g.batch, size: g.size, seed: g.key.seed | 0, counter: g.key.counter | 0, chunk, noiseStd: g.noiseStd, scale: g.scale,
+/** xs[k] [batch, sizes[k]] -> ys[k] [sizes[k]], noise from the stream (seed, counter + k). */
+export function clippedSumWithNoise(ctx: WasmContext, xs: readonly number[], factors: number, ys: readonly number[], sizes: readonly number[], g: ClippedSumGeometry): void {
+  let items = 0;
+  const rows = xs.map((x, k) => {
+    const row = [x, ys[k]!, sizes[k]!, (g.key.counter + k) | 0, items];
+    items += Math.ceil(sizes[k]! / 4 / chunk);
+    return row;
   });
-  const items = Math.ceil(g.size / 4 / chunk);
-  ctx.pool.run('clippedSumWithNoise', at, items, 1, g.batch * g.size >= parallelValues);
+  const at = writeParams(ctx.heap, ctx.params, clippedSumLayout, {
+    table: ctx.table(rows.flat()), count: xs.length, factors, batch: g.batch, seed: g.key.seed | 0, chunk, noiseStd: g.noiseStd, scale: g.scale,
+  });
+  const values = g.batch * sizes.reduce((a, b) => a + b, 0);
+  ctx.pool.run('clippedSumWithNoise', at, items, 1, values >= parallelValues);
 }

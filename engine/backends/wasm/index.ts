@@ -7,7 +7,7 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Activation, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
+  type Activation, type AdamEntry, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
   type MemoryInfo, type NormGeometry, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
@@ -244,16 +244,17 @@ export class WasmBackend implements Backend {
     norm.instanceNormBackward(this.ctx, pointers, g);
   }
 
-  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void {
-    dp.sumSquaresPerSample(this.ctx, this.at(x), this.at(squares), squares.size, size, accumulate);
+  sumSquaresPerSample(xs: readonly Handle[], squares: Handle): void {
+    this.ctx.scoped(() => dp.sumSquaresPerSample(this.ctx, xs.map((x) => this.at(x)), xs.map((x) => x.size / squares.size), this.at(squares), squares.size));
   }
 
-  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void {
-    dp.clippedSumWithNoise(this.ctx, this.at(x), this.at(factors), this.at(y), g);
+  clippedSumWithNoise(xs: readonly Handle[], factors: Handle, ys: readonly Handle[], g: ClippedSumGeometry): void {
+    this.ctx.scoped(() => dp.clippedSumWithNoise(this.ctx, xs.map((x) => this.at(x)), this.at(factors), ys.map((y) => this.at(y)), ys.map((y) => y.size), g));
   }
 
-  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {
-    adam(this.ctx, this.at(param), this.at(grad), this.at(m), this.at(v), param.size, s);
+  adam(entries: readonly AdamEntry[], s: AdamStep): void {
+    const pointers = entries.map((e) => ({ param: this.at(e.param), grad: this.at(e.grad), m: this.at(e.m), v: this.at(e.v), n: e.param.size, stepSize: e.stepSize, sqrtCorrection2: e.sqrtCorrection2 }));
+    this.ctx.scoped(() => adam(this.ctx, pointers, s));
   }
 
   randomNormal(y: Handle, key: RandomKey): void {

@@ -53,11 +53,7 @@ export const interleaveLayout = layout(
   ['activationAlpha'],
 );
 
-export const adamLayout = layout(
-  'adam',
-  ['param', 'grad', 'm', 'v', 'n', 'chunk', 'beta1', 'beta2', 'eps', 'weightDecay', 'stepSize', 'sqrtCorrection2'],
-  ['beta1', 'beta2', 'eps', 'weightDecay', 'stepSize', 'sqrtCorrection2'],
-);
+export const adamLayout = layout('adam', ['table', 'count', 'chunk', 'beta1', 'beta2', 'eps', 'weightDecay'], ['beta1', 'beta2', 'eps', 'weightDecay']);
 
 export const normLayout = layout(
   'norm',
@@ -65,11 +61,11 @@ export const normLayout = layout(
   ['eps', 'activationAlpha'],
 );
 
-export const squaresLayout = layout('squares', ['x', 'squares', 'batch', 'size', 'accumulate']);
+export const squaresLayout = layout('squares', ['table', 'count', 'squares', 'batch']);
 
 export const clippedSumLayout = layout(
   'clippedSum',
-  ['x', 'factors', 'y', 'batch', 'size', 'seed', 'counter', 'chunk', 'noiseStd', 'scale'],
+  ['table', 'count', 'factors', 'batch', 'seed', 'chunk', 'noiseStd', 'scale'],
   ['noiseStd', 'scale'],
 );
 

@@ -6,19 +6,35 @@ import type { ClippedSumGeometry, Handle, RandomKey } from '../../backend.js';
 import type { GpuRuntime } from './runtime.js';
 import { UniformWriter } from './uniforms.js';
 
-function dpUniforms(batch: number, size: number, accumulate: boolean, g: Partial<ClippedSumGeometry> = {}): UniformWriter {
+interface Stream {
+  batch: number;
+  size: number;
+  noiseStd: number;
+  scale: number;
+  key: RandomKey;
+}
+
+function dpUniforms(batch: number, size: number, accumulate: boolean, g: Partial<Stream> = {}): UniformWriter {
   return new UniformWriter()
     .u32(batch).u32(size).bool(accumulate).u32(g.key?.seed ?? 0).u32(g.key?.counter ?? 0).f32(g.noiseStd ?? 0).f32(g.scale ?? 0);
 }
 
-export function sumSquaresPerSample(rt: GpuRuntime, x: Handle, squares: Handle, size: number, accumulate: boolean): void {
-  rt.dispatch({
-    shader: 'dp', entry: 'sumSquaresPerSample', constants: { WG: rt.workgroupSize }, uniforms: dpUniforms(squares.size, size, accumulate),
-    output: squares, inputs: [x], overwrites: !accumulate, workgroups: [Math.min(squares.size, rt.limits.maxComputeWorkgroupsPerDimension)],
+/** One dispatch per tensor in the open pass, the first overwriting squares, the others adding to it. */
+export function sumSquaresPerSample(rt: GpuRuntime, xs: readonly Handle[], squares: Handle): void {
+  xs.forEach((x, k) => {
+    rt.dispatch({
+      shader: 'dp', entry: 'sumSquaresPerSample', constants: { WG: rt.workgroupSize }, uniforms: dpUniforms(squares.size, x.size / squares.size, k > 0),
+      output: squares, inputs: [x], overwrites: k === 0, workgroups: [Math.min(squares.size, rt.limits.maxComputeWorkgroupsPerDimension)],
+    });
   });
 }
 
-export function clippedSumWithNoise(rt: GpuRuntime, x: Handle | null, factors: Handle | null, y: Handle, g: ClippedSumGeometry): void {
+/** One dispatch per tensor in the open pass, tensor k's noise from the stream (seed, counter + k). */
+export function clippedSumWithNoise(rt: GpuRuntime, xs: readonly Handle[], factors: Handle, ys: readonly Handle[], g: ClippedSumGeometry): void {
+  xs.forEach((x, k) => clippedSum(rt, x, factors, ys[k]!, { ...g, size: ys[k]!.size, key: { seed: g.key.seed, counter: g.key.counter + k } }));
+}
+
+function clippedSum(rt: GpuRuntime, x: Handle | null, factors: Handle | null, y: Handle, g: Stream): void {
   const wg = rt.workgroupSize;
   rt.dispatch({
     shader: 'dp', entry: 'clippedSumWithNoise', constants: { WG: wg }, uniforms: dpUniforms(g.batch, g.size, false, g),
@@ -27,5 +43,5 @@ export function clippedSumWithNoise(rt: GpuRuntime, x: Handle | null, factors: H
 }
 
 export function randomNormal(rt: GpuRuntime, y: Handle, key: RandomKey): void {
-  clippedSumWithNoise(rt, null, null, y, { batch: 0, size: y.size, noiseStd: 1, scale: 1, key });
+  clippedSum(rt, null, null, y, { batch: 0, size: y.size, noiseStd: 1, scale: 1, key });
 }

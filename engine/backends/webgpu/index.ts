@@ -8,6 +8,7 @@
 import {
   BackendUnavailableError,
   type Activation,
+  type AdamEntry,
   type AdamStep,
   type Backend,
   type BinaryOp,
@@ -179,16 +180,16 @@ export class WebGpuBackend implements Backend {
     norm.instanceNormBackward(this.runtime, x, stats, dy, weight, dx, dWeight, dBias, g, y);
   }
 
-  sumSquaresPerSample(x: Handle, squares: Handle, size: number, accumulate: boolean): void {
-    dp.sumSquaresPerSample(this.runtime, x, squares, size, accumulate);
+  sumSquaresPerSample(xs: readonly Handle[], squares: Handle): void {
+    dp.sumSquaresPerSample(this.runtime, xs, squares);
   }
 
-  clippedSumWithNoise(x: Handle, factors: Handle, y: Handle, g: ClippedSumGeometry): void {
-    dp.clippedSumWithNoise(this.runtime, x, factors, y, g);
+  clippedSumWithNoise(xs: readonly Handle[], factors: Handle, ys: readonly Handle[], g: ClippedSumGeometry): void {
+    dp.clippedSumWithNoise(this.runtime, xs, factors, ys, g);
   }
 
-  adam(param: Handle, grad: Handle, m: Handle, v: Handle, s: AdamStep): void {
-    adam(this.runtime, param, grad, m, v, s);
+  adam(entries: readonly AdamEntry[], s: AdamStep): void {
+    adam(this.runtime, entries, s);
   }
 
   randomNormal(y: Handle, key: RandomKey): void {

@@ -1,7 +1,8 @@
 /**
- * DP-SGD's kernels on every backend against js: sumSquaresPerSample (fresh
- * and accumulating) and clippedSumWithNoise, on odd sizes (a block of four
- * cut short) and one past wasm's threading threshold.
+ * DP-SGD's kernels on every backend against js: sumSquaresPerSample and
+ * clippedSumWithNoise over one tensor and over a list of tensors in one
+ * call, on odd sizes (a block of four cut short) and one past wasm's
+ * threading threshold.
  */
 import { test } from 'uvu';
 import { Rng } from '../../../engine/index.js';
@@ -10,22 +11,21 @@ import { kernelTable, values, type KernelCase } from './table.js';
 const rng = new Rng(20240616);
 const cases: KernelCase[] = [];
 
-for (const [batch, size] of [[3, 35], [3, 11], [3, 40001], [1, 1]] as const) {
-  const name = `batch=${batch} size=${size}`;
-  for (const accumulate of [false, true]) {
-    cases.push({
-      name: `sumSquaresPerSample ${name}${accumulate ? ' accumulate' : ''}`,
-      inputs: [values(rng, batch * size)],
-      outputs: [accumulate ? values(rng, batch, 0, 5) : batch],
-      call: (b, [x], [squares]) => b.sumSquaresPerSample(x!, squares!, size, accumulate),
-    });
-  }
-  const g = { batch, size, noiseStd: 1.3, scale: 0.25, key: { seed: 99, counter: size } };
+const lists: [number, number[]][] = [[3, [35]], [3, [11]], [3, [40001]], [1, [1]], [3, [35, 1, 4, 40001, 9]], [2, [8, 8]]];
+for (const [batch, sizes] of lists) {
+  const name = `batch=${batch} size${sizes.length > 1 ? 's' : ''}=${sizes}`;
+  cases.push({
+    name: `sumSquaresPerSample ${name}`,
+    inputs: sizes.map((size) => values(rng, batch * size)),
+    outputs: [batch],
+    call: (b, xs, [squares]) => b.sumSquaresPerSample(xs, squares!),
+  });
+  const g = { batch, noiseStd: 1.3, scale: 0.25, key: { seed: 99, counter: sizes[0]! } };
   cases.push({
     name: `clippedSumWithNoise ${name}`,
-    inputs: [values(rng, batch * size), values(rng, batch, 0, 1)],
-    outputs: [size],
-    call: (b, [x, factors], [y]) => b.clippedSumWithNoise(x!, factors!, y!, g),
+    inputs: [values(rng, batch, 0, 1), ...sizes.map((size) => values(rng, batch * size))],
+    outputs: sizes,
+    call: (b, [factors, ...xs], ys) => b.clippedSumWithNoise(xs, factors!, ys, g),
   });
 }
 
