@@ -116,7 +116,7 @@ async function benchConv(b: Backend, s: ConvShape, settings: KernelBenchSettings
   const [x, w, bias, y, dx, dw, sync] = filled(b, rng, xSize, wSize, g.cOut, ySize, xSize, wSize, 1);
   const forward = () => b.conv2d(x!, w!, bias!, y!, g);
   const backwardData = () => b.conv2dBackwardData(y!, w!, dx!, g);
-  const backwardFilter = () => b.conv2dBackwardFilter(x!, y!, dw!, g, false);
+  const backwardFilter = () => b.conv2dBackwardFilter(x!, y!, dw!, g, { perSample: false });
   const flops = convFlops(s);
   const timed = (f: () => void, times: number) => timeSamples(() => kernelMs(b, f, sync!), settings.reps, settings.warmups, times * flops);
   const row: ConvRow = {

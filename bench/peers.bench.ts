@@ -113,7 +113,7 @@ async function benchShape(b: Backend, s: ConvShape, settings: Settings, rng: Rng
   const flops = convFlops(s);
   const fedmedForward = await timeRuns(async () => (b.conv2d(x!, w!, null, y!, g), done()), settings.reps, settings.warmups, flops);
   const fedmedForwardBackward = await timeRuns(
-    async () => (b.conv2d(x!, w!, null, y!, g), b.conv2dBackwardData(y!, w!, dx!, g), b.conv2dBackwardFilter(x!, y!, dw!, g, false), done()),
+    async () => (b.conv2d(x!, w!, null, y!, g), b.conv2dBackwardData(y!, w!, dx!, g), b.conv2dBackwardFilter(x!, y!, dw!, g, { perSample: false }), done()),
     settings.reps, settings.warmups, 3 * flops,
   );
   b.conv2d(x!, w!, null, y!, g);

@@ -65,6 +65,19 @@ export interface CopyGeometry {
 }
 
 /**
+ * What conv2dBackwardFilter writes besides dw: dw is [cOut, cIn, kH, kW], or
+ * [n, cOut, cIn, kH, kW] when perSample (one gradient per batch entry, for
+ * DP-SGD); dBias, when given, is [cOut] (or [n, cOut] when perSample). With
+ * accumulate both are added to what they hold (a parameter used twice in a
+ * graph), else overwritten.
+ */
+export interface FilterGradOptions {
+  perSample: boolean;
+  dBias?: Handle | null;
+  accumulate?: boolean;
+}
+
+/**
  * A 2-d convolution, zero padded, one group, dilation 1:
  * x [n, cIn, inH, inW], w [cOut, cIn, kH, kW], y [n, cOut, outH, outW],
  * outH = floor((inH + 2 padH - kH) / strideH) + 1 (likewise W).
@@ -250,11 +263,11 @@ export interface Backend {
    */
   conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeometry, bias?: Handle | null, activation?: Activation | null): void;
   /**
-   * dw = the gradient of conv2d with respect to w. Overwrites dw, which is
-   * [cOut, cIn, kH, kW], or [n, cOut, cIn, kH, kW] when perSample (one
-   * gradient per batch entry, for DP-SGD).
+   * dw = the gradient of conv2d with respect to w, and with o.dBias the
+   * bias's (dy summed over pixels and samples) in the same call; see
+   * FilterGradOptions.
    */
-  conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void;
+  conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions): void;
   matmul(a: Handle, b: Handle, y: Handle, g: MatmulGeometry): void;
 
   avgPool2d(x: Handle, y: Handle, g: PoolGeometry): void;

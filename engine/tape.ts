@@ -69,6 +69,22 @@ export function wantsPerSample(t: Tensor): boolean {
   return t.node?.op === 'reshape' && wantsPerSample(t.node.inputs[0]!);
 }
 
+/** Whether backward() is running (rules may then add into a leaf's gradient in place). */
+let inBackward = false;
+
+/**
+ * The gradient leaf `t` already holds, when a backward rule may add its own
+ * into it in place rather than return a new one to be summed: while
+ * backward() runs, for a leaf whose grad has `shape` and storage of its own
+ * (no view of it would see the change). A rule that adds into it returns it;
+ * backward() then leaves it be.
+ */
+export function gradToAddInto(t: Tensor, shape: readonly number[]): Tensor | null {
+  const g = t.grad;
+  if (!inBackward || !t.isLeaf || !g || g.storage.refs !== 1) return null;
+  return g.rank === shape.length && g.shape.every((d, i) => d === shape[i]) ? g : null;
+}
+
 /**
  * Left on a tensor once backward() has run its rule: the rule and the tensors
  * it saved are gone, so a second pass through it must fail (as PyTorch's
@@ -90,6 +106,7 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   const wasRecording = state.recording;
   state.recording = false;
   state.perSampleBatch = options.perSample ?? 0;
+  inBackward = true;
   try {
     for (const t of order) {
       const dy = grads.get(t);
@@ -101,10 +118,12 @@ export function backward(output: Tensor, options: BackwardOptions): void {
       startScope(); // the rule's temporaries are freed as soon as it returns
       const inputGrads = node.rule(dy);
       endScope(inputGrads.filter((g): g is Tensor => g !== null));
+      // A leaf's own grad, returned, was added into in place (gradToAddInto): nothing more to do.
+      const addedInPlace = new Set(node.inputs.map((input, i) => (input.grad && inputGrads[i] === input.grad ? input.grad : null)));
       // Each input that wants a gradient gets its own reference (a rule may pass dy through or give
       // one tensor to two inputs), so that accumulating or freeing one never touches another.
-      const owned = node.inputs.map((input, i) => (input.requiresGrad ? (inputGrads[i]?.alias() ?? null) : null));
-      for (const g of new Set(inputGrads)) if (g && g !== dy) g.dispose();
+      const owned = node.inputs.map((input, i) => (input.requiresGrad && !addedInPlace.has(inputGrads[i] ?? null) ? (inputGrads[i]?.alias() ?? null) : null));
+      for (const g of new Set(inputGrads)) if (g && g !== dy && !addedInPlace.has(g)) g.dispose();
       node.inputs.forEach((input, i) => {
         const g = owned[i];
         if (!g) return;
@@ -116,6 +135,7 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   } finally {
     state.recording = wasRecording;
     state.perSampleBatch = 0;
+    inBackward = false;
     for (const g of grads.values()) g.dispose();
   }
 }

@@ -6,7 +6,7 @@
 import type { ConvGeometry } from '../backend.js';
 import { state } from '../state.js';
 import { empty, type Tensor } from '../tensor.js';
-import { record, wantsPerSample } from '../tape.js';
+import { gradToAddInto, record, wantsPerSample } from '../tape.js';
 import { activationGrad, activationOf, type ActivationOptions } from './elementwise.js';
 import { sum } from './reduce.js';
 import { pad, type PadMode } from './shape.js';
@@ -43,12 +43,27 @@ function checkBias(bias: Tensor | undefined, channels: number, op: string): void
   if (bias && (bias.rank !== 1 || bias.shape[0] !== channels)) throw new Error(`${op}: bias ${bias} should be [${channels}]`);
 }
 
-/** The weight gradient for a convolution geometry, per sample for DP leaves. */
-function filterGrad(x: Tensor, dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+/**
+ * The weight's and the bias's gradients in one backend call (per sample for
+ * DP leaves), each null where not wanted. When both leaves already hold a
+ * gradient of their own, the kernel adds into them in place (gradToAddInto)
+ * and they are returned as they are.
+ */
+function filterGrads(x: Tensor, dy: Tensor, w: Tensor, bias: Tensor | undefined, g: ConvGeometry): [Tensor | null, Tensor | null] {
   const perSample = wantsPerSample(w);
-  const dw = empty(perSample ? [g.n, ...w.shape] : w.shape);
-  state.backend.conv2dBackwardFilter(x.handle, dy.handle, dw.handle, g, perSample);
-  return dw;
+  const wantBias = bias?.requiresGrad ?? false;
+  if (!w.requiresGrad || (wantBias && wantsPerSample(bias!) !== perSample)) {
+    return [w.requiresGrad ? filterGrads(x, dy, w, undefined, g)[0] : null, wantBias ? biasGrad(dy, bias!) : null];
+  }
+  const wShape = perSample ? [g.n, ...w.shape] : w.shape;
+  const bShape = perSample ? [g.n, g.cOut] : [g.cOut];
+  const intoW = gradToAddInto(w, wShape);
+  const intoB = wantBias ? gradToAddInto(bias!, bShape) : null;
+  const accumulate = intoW !== null && (!wantBias || intoB !== null);
+  const dw = accumulate ? intoW : empty(wShape);
+  const db = wantBias ? (accumulate ? intoB : empty(bShape)) : null;
+  state.backend.conv2dBackwardFilter(x.handle, dy.handle, dw.handle, g, { perSample, dBias: db?.handle ?? null, accumulate });
+  return [dw, db];
 }
 
 /** The bias gradient: dy summed over height and width, and over the batch unless per sample. */
@@ -79,7 +94,7 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptio
       dx = empty(x.shape);
       state.backend.conv2dBackwardData(dy.handle, w.handle, dx.handle, g);
     }
-    return [dx, w.requiresGrad ? filterGrad(x, dy, w, g) : null, bias?.requiresGrad ? biasGrad(dy, bias) : null];
+    return [dx, ...filterGrads(x, dy, w, bias, g)];
   });
 }
 
@@ -115,6 +130,6 @@ export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor, options: Co
       dx = empty(x.shape);
       state.backend.conv2d(dy.handle, w.handle, null, dx.handle, g);
     }
-    return [dx, w.requiresGrad ? filterGrad(dy, x, w, g) : null, bias?.requiresGrad ? biasGrad(dy, bias) : null];
+    return [dx, filterGrads(dy, x, w, undefined, g)[0], bias?.requiresGrad ? biasGrad(dy, bias) : null];
   });
 }

@@ -1,4 +1,4 @@
-import type { Activation, ConvGeometry, Handle, MatmulGeometry } from '../../backend.js';
+import type { Activation, ConvGeometry, FilterGradOptions, Handle, MatmulGeometry } from '../../backend.js';
 import { unaryFns } from './elementwise.js';
 import { arr } from './storage.js';
 
@@ -65,15 +65,28 @@ export function conv2dBackwardData(dy: Handle, w: Handle, dx: Handle, g: ConvGeo
   finish(acc, dxs, g.inH * g.inW, g.cIn, bias ?? null, activation);
 }
 
-export function conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void {
+export function conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions): void {
   const xs = arr(x);
   const dys = arr(dy);
-  const acc = new Float64Array(arr(dw).length);
   const perSampleSize = g.cOut * g.cIn * g.kH * g.kW;
+  const acc = new Float64Array(arr(dw).length);
   forEachTap(g, (xi, wi, yi, n) => {
-    acc[(perSample ? n * perSampleSize : 0) + wi] += xs[xi]! * dys[yi]!;
+    acc[(o.perSample ? n * perSampleSize : 0) + wi] += xs[xi]! * dys[yi]!;
   });
-  arr(dw).set(acc);
+  store(acc, arr(dw), o.accumulate);
+  if (!o.dBias) return;
+  const bias = new Float64Array(arr(o.dBias).length);
+  const plane = g.outH * g.outW;
+  for (let k = 0; k < dys.length; k++) {
+    const n = Math.floor(k / plane / g.cOut);
+    bias[(o.perSample ? n * g.cOut : 0) + (Math.floor(k / plane) % g.cOut)] += dys[k]!;
+  }
+  store(bias, arr(o.dBias), o.accumulate);
+}
+
+/** out = sums, or out += sums when accumulating. */
+function store(sums: Float64Array, out: Float32Array, accumulate = false): void {
+  for (let k = 0; k < out.length; k++) out[k] = sums[k]! + (accumulate ? out[k]! : 0);
 }
 
 export function matmul(a: Handle, b: Handle, y: Handle, g: MatmulGeometry): void {

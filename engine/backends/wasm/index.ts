@@ -7,7 +7,7 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Activation, type AdamEntry, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type Handle, type MatmulGeometry,
+  type Activation, type AdamEntry, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type FilterGradOptions, type Handle, type MatmulGeometry,
   type MemoryInfo, type NormGeometry, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
@@ -21,6 +21,7 @@ import { ThreadPool } from './pool.js';
 import * as dp from './dp.js';
 import * as norm from './norm.js';
 import { adam } from './optim.js';
+import { filterGradients } from '../filter-grad.js';
 import { kernelTable } from './protocol.js';
 import { randomNormal } from './random.js';
 import * as resample from './resample.js';
@@ -202,8 +203,8 @@ export class WasmBackend implements Backend {
     this.ctx.scoped(() => conv.conv2dBackwardData(this.ctx, this.at(dy), this.at(w), this.at(dx), g, this.optional(bias), activation));
   }
 
-  conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void {
-    this.ctx.scoped(() => conv.conv2dBackwardFilter(this.ctx, this.at(x), this.at(dy), this.at(dw), g, perSample));
+  conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions): void {
+    filterGradients(this, dy, dw, g, o, (into) => this.ctx.scoped(() => conv.conv2dBackwardFilter(this.ctx, this.at(x), this.at(dy), this.at(into), g, o.perSample)));
   }
 
   matmul(a: Handle, b: Handle, y: Handle, g: MatmulGeometry): void {

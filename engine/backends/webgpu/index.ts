@@ -15,6 +15,7 @@ import {
   type BroadcastGeometry,
   type ClippedSumGeometry,
   type ConvGeometry,
+  type FilterGradOptions,
   type CopyGeometry,
   type Handle,
   type MatmulGeometry,
@@ -32,6 +33,7 @@ import * as elementwise from './elementwise.js';
 import * as dp from './dp.js';
 import * as norm from './norm.js';
 import { adam } from './optim.js';
+import { filterGradients } from '../filter-grad.js';
 import { reduceSum } from './reduce.js';
 import * as resample from './resample.js';
 import { GpuRuntime } from './runtime.js';
@@ -140,8 +142,8 @@ export class WebGpuBackend implements Backend {
     conv.conv2dBackwardData(this.runtime, dy, w, dx, g, bias, activation);
   }
 
-  conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, perSample: boolean): void {
-    conv.conv2dBackwardFilter(this.runtime, x, dy, dw, g, perSample);
+  conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions): void {
+    filterGradients(this, dy, dw, g, o, (into) => conv.conv2dBackwardFilter(this.runtime, x, dy, into, g, o.perSample));
   }
 
   matmul(a: Handle, b: Handle, y: Handle, g: MatmulGeometry): void {

@@ -58,7 +58,7 @@ test('one thread and two threads give the same bits (a weight gradient over seve
     name: 'conv2dBackwardFilter',
     inputs: [values(rng, 2 * 13 * 37 * 41), values(rng, 2 * 7 * 37 * 41)],
     outputs: [7 * 13 * 9],
-    call: (b: Backend, [x, dy]: Handle[], [dw]: Handle[]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, false),
+    call: (b: Backend, [x, dy]: Handle[], [dw]: Handle[]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, { perSample: false }),
   };
   const [[a], [b]] = [await runCase(await createBackend('wasm', { threads: 1 }), c), await runCase(await createBackend('wasm', { threads: 2 }), c)];
   for (let i = 0; i < a!.length; i++) if (a![i] !== b![i]) throw new Error(`element ${i}: ${a![i]} on 1 thread, ${b![i]} on 2`);

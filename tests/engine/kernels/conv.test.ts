@@ -54,14 +54,26 @@ for (const g of convs) {
     { name: `conv2d ${name}`, inputs: [values(rng, n.x), values(rng, n.w), values(rng, g.cOut)], outputs: [n.y], call: (b, [x, w, bias], [y]) => b.conv2d(x!, w!, bias!, y!, g) },
     { name: `conv2d no bias ${name}`, inputs: [values(rng, n.x), values(rng, n.w)], outputs: [n.y], call: (b, [x, w], [y]) => b.conv2d(x!, w!, null, y!, g) },
     { name: `conv2dBackwardData ${name}`, inputs: [values(rng, n.y), values(rng, n.w)], outputs: [n.x], call: (b, [dy, w], [dx]) => b.conv2dBackwardData(dy!, w!, dx!, g) },
-    { name: `conv2dBackwardFilter ${name}`, inputs: [values(rng, n.x), values(rng, n.y)], outputs: [n.w], call: (b, [x, dy], [dw]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, false) },
+    { name: `conv2dBackwardFilter ${name}`, inputs: [values(rng, n.x), values(rng, n.y)], outputs: [n.w], call: (b, [x, dy], [dw]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, { perSample: false }) },
     {
       name: `conv2dBackwardFilter perSample ${name}`,
       inputs: [values(rng, n.x), values(rng, n.y)],
       outputs: [g.n * n.w],
-      call: (b, [x, dy], [dw]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, true),
+      call: (b, [x, dy], [dw]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, { perSample: true }),
     },
   );
+  // The bias's gradient in the same call, written or added to what the outputs hold.
+  for (const perSample of [false, true]) {
+    const samples = perSample ? g.n : 1;
+    for (const accumulate of [false, true]) {
+      cases.push({
+        name: `conv2dBackwardFilter with bias${perSample ? ' perSample' : ''}${accumulate ? ' accumulate' : ''} ${name}`,
+        inputs: [values(rng, n.x), values(rng, n.y)],
+        outputs: accumulate ? [values(rng, samples * n.w), values(rng, samples * g.cOut)] : [samples * n.w, samples * g.cOut],
+        call: (b, [x, dy], [dw, dBias]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, { perSample, dBias, accumulate }),
+      });
+    }
+  }
 }
 
 // Bias and activation in the epilogue (conv2d, and conv2dBackwardData as convTranspose2d's forward):
@@ -92,7 +104,7 @@ for (const [h, w] of [[70, 66], [64, 64]] as const) {
     name: `conv2dBackwardFilter split reduction ${convName(g)}`,
     inputs: [values(rng, 4 * h * w), values(rng, 4 * 3 * h * w)],
     outputs: [27],
-    call: (b, [x, dy], [dw]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, false),
+    call: (b, [x, dy], [dw]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, { perSample: false }),
   });
 }
 

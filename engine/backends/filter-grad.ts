@@ -1,0 +1,45 @@
+/**
+ * conv2dBackwardFilter's bias gradient and accumulation (FilterGradOptions)
+ * for the backends whose weight-gradient kernel writes dw alone (wasm,
+ * webgpu): within the one backend call, that kernel writes into dw or a
+ * temporary, and the backend's own reduceSum, copy and add kernels give the
+ * bias's gradient and add into what dw and dBias held. The gain is fewer
+ * calls into the backend and fewer tensors for the engine, not fewer passes.
+ */
+import type { Backend, ConvGeometry, FilterGradOptions, Handle } from '../backend.js';
+
+type Kernels = Pick<Backend, 'alloc' | 'free' | 'reduceSum' | 'copy' | 'binary'>;
+
+export function filterGradients(b: Kernels, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions, weights: (into: Handle) => void): void {
+  writeOrAdd(b, dw, o.accumulate ?? false, weights);
+  if (!o.dBias) return;
+  const samples = { outer: g.n * g.cOut, reduce: g.outH * g.outW, inner: 1 };
+  writeOrAdd(b, o.dBias, o.accumulate ?? false, (into) => {
+    if (o.perSample) {
+      b.reduceSum(dy, into, samples);
+      return;
+    }
+    const perSample = b.alloc(g.n * g.cOut);
+    b.reduceSum(dy, perSample, samples);
+    b.reduceSum(perSample, into, { outer: 1, reduce: g.n, inner: g.cOut });
+    b.free(perSample);
+  });
+}
+
+/**
+ * Runs `write` into y, or when accumulating into a temporary that is added to
+ * a copy of y's old values (a webgpu dispatch cannot read and write one buffer).
+ */
+function writeOrAdd(b: Kernels, y: Handle, accumulate: boolean, write: (into: Handle) => void): void {
+  if (!accumulate) {
+    write(y);
+    return;
+  }
+  const fresh = b.alloc(y.size);
+  const old = b.alloc(y.size);
+  write(fresh);
+  b.copy(y, old, { shape: [y.size], srcStrides: [1], srcOffset: 0, dstStrides: [1], dstOffset: 0 });
+  b.binary('add', old, fresh, y, { shape: [y.size], aStrides: [1], bStrides: [1] });
+  b.free(fresh);
+  b.free(old);
+}
