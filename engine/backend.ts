@@ -77,6 +77,13 @@ export interface FilterGradOptions {
   accumulate?: boolean;
 }
 
+/** One copy of a `copy` call: from src to dst over the geometry. */
+export interface CopyJob {
+  src: Handle;
+  dst: Handle;
+  g: CopyGeometry;
+}
+
 /**
  * A 2-d convolution, zero padded, one group, dilation 1:
  * x [n, cIn, inH, inW], w [cOut, cIn, kH, kW], y [n, cOut, outH, outW],
@@ -252,7 +259,8 @@ export interface Backend {
   unary(op: UnaryOp, x: Handle, y: Handle, alpha: number, beta: number): void;
   binary(op: BinaryOp, a: Handle, b: Handle, y: Handle, g: BroadcastGeometry): void;
   reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void;
-  copy(src: Handle, dst: Handle, g: CopyGeometry): void;
+  /** Several strided copies in one call (a concatenation's parts, a gradient's slices), in order. */
+  copy(copies: readonly CopyJob[]): void;
 
   /** y = activation(conv(x, w) + bias) (bias [cOut] or null; no activation when null). */
   conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation?: Activation | null): void;

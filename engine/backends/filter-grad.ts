@@ -38,7 +38,7 @@ function writeOrAdd(b: Kernels, y: Handle, accumulate: boolean, write: (into: Ha
   const fresh = b.alloc(y.size);
   const old = b.alloc(y.size);
   write(fresh);
-  b.copy(y, old, { shape: [y.size], srcStrides: [1], srcOffset: 0, dstStrides: [1], dstOffset: 0 });
+  b.copy([{ src: y, dst: old, g: { shape: [y.size], srcStrides: [1], srcOffset: 0, dstStrides: [1], dstOffset: 0 } }]);
   b.binary('add', old, fresh, y, { shape: [y.size], aStrides: [1], bStrides: [1] });
   b.free(fresh);
   b.free(old);

@@ -23,7 +23,7 @@ function inferShape(shape: readonly number[], size: number, x: Tensor): number[]
 }
 
 function copyInto(src: Tensor, dst: Tensor, g: CopyGeometry): void {
-  state.backend.copy(src.handle, dst.handle, g);
+  state.backend.copy([{ src: src.handle, dst: dst.handle, g }]);
 }
 
 /** x repeated along its size-1 axes (and new leading axes) to `shape`. */
@@ -48,16 +48,22 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
   extent.forEach((s, i) => {
     if (begin[i]! < 0 || s < 0 || begin[i]! + s > x.shape[i]!) throw new Error(`slice: [${begin}] + [${extent}] is outside ${x}`);
   });
-  const y = empty(extent);
+  const [y] = slices(x, [{ begin, extent }]);
+  return record('slice', y!, [x], (dy) => [placeInto(dy, x.shape, begin)]);
+}
+
+/** Blocks of x (each a start and an extent per axis), copied in one backend call; not recorded. */
+function slices(x: Tensor, blocks: readonly { begin: readonly number[]; extent: readonly number[] }[]): Tensor[] {
   const strides = contiguousStrides(x.shape);
-  copyInto(x, y, {
-    shape: extent,
-    srcStrides: strides,
-    srcOffset: begin.reduce((o, b, i) => o + b * strides[i]!, 0),
-    dstStrides: contiguousStrides(extent),
-    dstOffset: 0,
-  });
-  return record('slice', y, [x], (dy) => [placeInto(dy, x.shape, begin)]);
+  const ys = blocks.map(({ extent }) => empty(extent));
+  state.backend.copy(
+    blocks.map(({ begin, extent }, k) => ({
+      src: x.handle,
+      dst: ys[k]!.handle,
+      g: { shape: extent, srcStrides: strides, srcOffset: begin.reduce((o, b, i) => o + b * strides[i]!, 0), dstStrides: contiguousStrides(extent), dstOffset: 0 },
+    })),
+  );
+  return ys;
 }
 
 /** A zero tensor of `shape` holding `part` at offset `begin`: the gradient of slice, and zero padding. */
@@ -87,24 +93,26 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const shape = [...first.shape];
   shape[axis] = tensors.reduce((n, t) => n + t.shape[axis]!, 0);
   const y = empty(shape);
+  const strides = contiguousStrides(shape);
   const begins: number[][] = [];
   let offset = 0;
   for (const t of tensors) {
-    const begin = shape.map((_, i) => (i === axis ? offset : 0));
-    begins.push(begin);
-    const strides = contiguousStrides(shape);
-    copyInto(t, y, {
-      shape: t.shape,
-      srcStrides: contiguousStrides(t.shape),
-      srcOffset: 0,
-      dstStrides: strides,
-      dstOffset: offset * strides[axis]!,
-    });
+    begins.push(shape.map((_, i) => (i === axis ? offset : 0)));
     offset += t.shape[axis]!;
   }
-  return record('cat', y, tensors, (dy) =>
-    tensors.map((t, i) => (t.requiresGrad ? slice(dy, begins[i]!, t.shape) : null)),
+  // Every part in one backend call, forward and backward.
+  state.backend.copy(
+    tensors.map((t, k) => ({
+      src: t.handle,
+      dst: y.handle,
+      g: { shape: t.shape, srcStrides: contiguousStrides(t.shape), srcOffset: 0, dstStrides: strides, dstOffset: begins[k]![axis]! * strides[axis]! },
+    })),
   );
+  return record('cat', y, tensors, (dy) => {
+    const wanted = tensors.map((t, k) => (t.requiresGrad ? { begin: begins[k]!, extent: t.shape } : null));
+    const parts = slices(dy, wanted.filter((b) => b !== null));
+    return wanted.map((b) => (b ? parts.shift()! : null));
+  });
 }
 
 export type PadMode = 'zeros' | 'reflect';

@@ -19,6 +19,6 @@ export { adam } from './optim';
 export { sumSquaresPerSample, clippedSumWithNoise } from './dp';
 export { randomNormal } from './random';
 export {
-  unaryParamsBytes, binaryParamsBytes, copyParamsBytes, reduceParamsBytes, resampleParamsBytes,
+  unaryParamsBytes, binaryParamsBytes, copyParamsBytes, copyEntryParamsBytes, reduceParamsBytes, resampleParamsBytes,
   relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes, normParamsBytes, squaresParamsBytes, clippedSumParamsBytes,
 } from './params';

@@ -26,14 +26,25 @@
   bStride0: i32; bStride1: i32; bStride2: i32; bStride3: i32; bStride4: i32; bStride5: i32;
 }
 
-/** A strided copy of rank <= 6 (innermost last), from src + srcOffset to dst + dstOffset. */
-@unmanaged export class CopyParams {
+/**
+ * A strided copy of rank <= 6 (innermost last), from src (its offset
+ * included) to dst; firstRow: the first work item of its rows in a job of
+ * several copies.
+ */
+@unmanaged export class CopyEntry {
   src: usize;
   dst: usize;
   rank: i32;
   shape0: i32; shape1: i32; shape2: i32; shape3: i32; shape4: i32; shape5: i32;
   srcStride0: i32; srcStride1: i32; srcStride2: i32; srcStride3: i32; srcStride4: i32; srcStride5: i32;
   dstStride0: i32; dstStride1: i32; dstStride2: i32; dstStride3: i32; dstStride4: i32; dstStride5: i32;
+  firstRow: i32;
+}
+
+/** `count` copies (CopyEntry blocks one after another at table) in one job; a work item is a row of one of them. */
+@unmanaged export class CopyParams {
+  table: usize;
+  count: i32;
 }
 
 /** x viewed as [outer, reduce, inner] summed over the middle axis into y [outer, inner]. */
@@ -288,6 +299,7 @@
 export function unaryParamsBytes(): i32 { return offsetof<UnaryParams>(); }
 export function binaryParamsBytes(): i32 { return offsetof<BinaryParams>(); }
 export function copyParamsBytes(): i32 { return offsetof<CopyParams>(); }
+export function copyEntryParamsBytes(): i32 { return offsetof<CopyEntry>(); }
 export function reduceParamsBytes(): i32 { return offsetof<ReduceParams>(); }
 export function resampleParamsBytes(): i32 { return offsetof<ResampleParams>(); }
 export function relayoutParamsBytes(): i32 { return offsetof<RelayoutParams>(); }

@@ -1,5 +1,5 @@
 // Sums along one axis, sums of GEMM split copies, and strided copies.
-import { CopyParams, ReduceParams, SumSplitsParams } from './params';
+import { CopyEntry, CopyParams, ReduceParams, SumSplitsParams } from './params';
 
 // Rows are summed in blocks of this many values in f32 lanes, and the block
 // sums are added in f64: error grows with the block size, not the row length.
@@ -106,13 +106,33 @@ function copyRun(src: usize, ss: i32, dst: usize, ds: i32, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(dst + (<usize>(i * ds) << 2), load<f32>(src + (<usize>(i * ss) << 2)));
 }
 
-/** Rows [begin, end) (all axes but the last) of a strided copy. */
+/** Rows [begin, end) of a job of several strided copies, numbered across them (each entry gives its first). */
 export function copy(params: usize, begin: i32, end: i32, thread: i32): void {
   const p = changetype<CopyParams>(params);
+  for (let k = 0; k < p.count; k++) {
+    const e = p.table + <usize>k * offsetof<CopyEntry>();
+    const entry = changetype<CopyEntry>(e);
+    const from = max(begin, entry.firstRow), to = min(end, entry.firstRow + rowsOf(e));
+    if (from < to) copyRows(e, from - entry.firstRow, to - entry.firstRow);
+  }
+}
+
+/** Rows of a copy: the product of all its axes but the last. */
+function rowsOf(e: usize): i32 {
+  const r = changetype<CopyEntry>(e).rank;
+  const shape = e + offsetof<CopyEntry>('shape0');
+  let rows = 1;
+  for (let d = 0; d < r - 1; d++) rows *= load<i32>(shape + (<usize>d << 2));
+  return rows;
+}
+
+/** Rows [begin, end) (all axes but the last) of one strided copy. */
+function copyRows(e: usize, begin: i32, end: i32): void {
+  const p = changetype<CopyEntry>(e);
   const r = p.rank;
-  const shape = params + offsetof<CopyParams>('shape0');
-  const srcStrides = params + offsetof<CopyParams>('srcStride0');
-  const dstStrides = params + offsetof<CopyParams>('dstStride0');
+  const shape = e + offsetof<CopyEntry>('shape0');
+  const srcStrides = e + offsetof<CopyEntry>('srcStride0');
+  const dstStrides = e + offsetof<CopyEntry>('dstStride0');
   const n = load<i32>(shape + (<usize>(r - 1) << 2));
   const ss = load<i32>(srcStrides + (<usize>(r - 1) << 2));
   const ds = load<i32>(dstStrides + (<usize>(r - 1) << 2));

@@ -1,4 +1,4 @@
-import type { CopyGeometry, Handle, ReduceGeometry } from '../../backend.js';
+import type { CopyJob, Handle, ReduceGeometry } from '../../backend.js';
 import { arr, forEachIndex, offsetOf } from './storage.js';
 
 export function reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void {
@@ -13,10 +13,12 @@ export function reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void {
   }
 }
 
-export function copy(src: Handle, dst: Handle, g: CopyGeometry): void {
-  const s = arr(src);
-  const d = arr(dst);
-  forEachIndex(g.shape, (idx) => {
-    d[g.dstOffset + offsetOf(idx, g.dstStrides)] = s[g.srcOffset + offsetOf(idx, g.srcStrides)]!;
-  });
+export function copy(copies: readonly CopyJob[]): void {
+  for (const { src, dst, g } of copies) {
+    const s = arr(src);
+    const d = arr(dst);
+    forEachIndex(g.shape, (idx) => {
+      d[g.dstOffset + offsetOf(idx, g.dstStrides)] = s[g.srcOffset + offsetOf(idx, g.srcStrides)]!;
+    });
+  }
 }

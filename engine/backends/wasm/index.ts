@@ -7,7 +7,7 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Activation, type AdamEntry, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyGeometry, type FilterGradOptions, type Handle, type MatmulGeometry,
+  type Activation, type AdamEntry, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyJob, type FilterGradOptions, type Handle, type MatmulGeometry,
   type MemoryInfo, type NormGeometry, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
@@ -191,8 +191,8 @@ export class WasmBackend implements Backend {
     elementwise.reduceSum(this.ctx, this.at(x), this.at(y), g);
   }
 
-  copy(src: Handle, dst: Handle, g: CopyGeometry): void {
-    elementwise.copy(this.ctx, this.at(src), this.at(dst), g);
+  copy(copies: readonly CopyJob[]): void {
+    this.ctx.scoped(() => elementwise.copy(this.ctx, copies.map(({ src, dst, g }) => ({ src: this.at(src), dst: this.at(dst), g }))));
   }
 
   conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation: Activation | null = null): void {

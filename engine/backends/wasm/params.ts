@@ -23,7 +23,9 @@ export const unaryLayout = layout('unary', ['op', 'x', 'y', 'n', 'chunk', 'alpha
 
 export const binaryLayout = layout('binary', ['op', 'a', 'b', 'y', 'rank', ...rank6('shape'), ...rank6('aStride'), ...rank6('bStride')]);
 
-export const copyLayout = layout('copy', ['src', 'dst', 'rank', ...rank6('shape'), ...rank6('srcStride'), ...rank6('dstStride')]);
+export const copyLayout = layout('copy', ['table', 'count']);
+
+export const copyEntryLayout = layout('copyEntry', ['src', 'dst', 'rank', ...rank6('shape'), ...rank6('srcStride'), ...rank6('dstStride'), 'firstRow']);
 
 export const reduceLayout = layout('reduce', ['x', 'y', 'outer', 'reduce', 'inner', 'innerChunk']);
 
@@ -86,7 +88,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout];
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, copyEntryLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

@@ -16,7 +16,7 @@ import {
   type ClippedSumGeometry,
   type ConvGeometry,
   type FilterGradOptions,
-  type CopyGeometry,
+  type CopyJob,
   type Handle,
   type MatmulGeometry,
   type MemoryInfo,
@@ -130,8 +130,8 @@ export class WebGpuBackend implements Backend {
     reduceSum(this.runtime, x, y, g);
   }
 
-  copy(src: Handle, dst: Handle, g: CopyGeometry): void {
-    elementwise.copy(this.runtime, src, dst, g);
+  copy(copies: readonly CopyJob[]): void {
+    for (const { src, dst, g } of copies) elementwise.copy(this.runtime, src, dst, g); // one dispatch each, in the open pass
   }
 
   conv2d(x: Handle, w: Handle, bias: Handle | null, y: Handle, g: ConvGeometry, activation: Activation | null = null): void {

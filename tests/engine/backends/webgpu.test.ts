@@ -102,7 +102,7 @@ test('a partial copy into a recycled buffer leaves zeros around the block', asyn
   const src = b.alloc(4);
   b.write(src, new Float32Array([1, 2, 3, 4]));
   const dst = b.alloc(20);
-  b.copy(src, dst, { shape: [2, 2], srcStrides: [2, 1], srcOffset: 0, dstStrides: [5, 1], dstOffset: 6 });
+  b.copy([{ src, dst, g: { shape: [2, 2], srcStrides: [2, 1], srcOffset: 0, dstStrides: [5, 1], dstOffset: 6 } }]);
   const expected = new Array(20).fill(0);
   [expected[6], expected[7], expected[11], expected[12]] = [1, 2, 3, 4];
   assert.equal([...(await b.read(dst))], expected);

@@ -75,8 +75,27 @@ const copies: [string, number, number, CopyGeometry][] = [
   ['cat half of [4,13,17,19]', 2 * 13 * 17 * 19, 4 * 13 * 17 * 19, { shape: [2, 13, 17, 19], srcStrides: contiguousStrides([2, 13, 17, 19]), srcOffset: 0, dstStrides: contiguousStrides([4, 13, 17, 19]), dstOffset: 2 * 13 * 17 * 19 }],
 ];
 for (const [name, srcSize, dstSize, g] of copies) {
-  cases.push({ name: `copy ${name}`, inputs: [values(rng, srcSize)], outputs: [values(rng, dstSize)], call: (b, [x], [y]) => b.copy(x!, y!, g) });
+  cases.push({ name: `copy ${name}`, inputs: [values(rng, srcSize)], outputs: [values(rng, dstSize)], call: (b, [x], [y]) => b.copy([{ src: x!, dst: y!, g }]) });
 }
+
+// Several copies in one call: three parts concatenated along axis 1, and the gradient's way back,
+// a tensor's blocks along axis 1 into tensors of their own (one of them empty).
+const widths = [3, 1, 4];
+const starts = [0, 3, 4];
+cases.push({
+  name: `copy list: cat of [2,${widths.join('|')},5] along axis 1`,
+  inputs: widths.map((w) => values(rng, 2 * w * 5)),
+  outputs: [2 * 8 * 5],
+  call: (b, parts, [y]) =>
+    b.copy(parts.map((src, k) => ({ src, dst: y!, g: { shape: [2, widths[k]!, 5], srcStrides: contiguousStrides([2, widths[k]!, 5]), srcOffset: 0, dstStrides: [40, 5, 1], dstOffset: 5 * starts[k]! } }))),
+});
+cases.push({
+  name: `copy list: blocks [2,${[...widths, 0].join('|')},5] of [2,8,5] along axis 1`,
+  inputs: [values(rng, 2 * 8 * 5)],
+  outputs: [...widths, 0].map((w) => 2 * w * 5),
+  call: (b, [x], parts) =>
+    b.copy(parts.map((dst, k) => ({ src: x!, dst, g: { shape: [2, widths[k] ?? 0, 5], srcStrides: [40, 5, 1], srcOffset: 5 * (starts[k] ?? 8), dstStrides: contiguousStrides([2, widths[k] ?? 0, 5]), dstOffset: 0 } }))),
+});
 
 kernelTable(cases);
 
