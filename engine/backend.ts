@@ -8,7 +8,7 @@
  * PyTorch. Only `read` is async: kernels may be queued and run later, but
  * they are always run in the order they were called.
  */
-import type { BinaryOp, UnaryOp } from './kernel-ops.generated.js';
+import type { BinaryOp, LossOp, UnaryOp } from './kernel-ops.generated.js';
 
 /** Storage for `size` float32 values, owned by the backend that made it. */
 export interface Handle {
@@ -23,7 +23,7 @@ export type BackendName = 'js' | 'wasm' | 'webgpu';
  * unused); the build generates these names from it, and the AssemblyScript
  * and WGSL codes with them.
  */
-export { binaryOps, unaryOps, type BinaryOp, type UnaryOp } from './kernel-ops.generated.js';
+export { binaryOps, lossOps, unaryOps, type BinaryOp, type LossOp, type UnaryOp } from './kernel-ops.generated.js';
 /**
  * The activation a convolution applies after its bias, in the same pass: one
  * of the unary ops above, with its alpha (leakyRelu's slope).
@@ -320,6 +320,18 @@ export interface Backend {
    * param, m and v are updated; grad is read.
    */
   adam(entries: readonly AdamEntry[], s: AdamStep): void;
+
+  /**
+   * A point-wise loss's mean, in one pass: y[0] = the mean over i < a.size of
+   * op(a[i] - b[i]) (kernels/ops.json's loss ops: l1, mse), b of a's size or,
+   * when null, the constant `target` everywhere.
+   */
+  pointLoss(op: LossOp, a: Handle, b: Handle | null, target: number, y: Handle): void;
+  /**
+   * Its gradient with respect to a, in one pass: da[i] = dy[0] * op'(a[i] - b[i]) / a.size,
+   * dy being the loss's one-value gradient (read on the device). b's gradient is -da.
+   */
+  pointLossBackward(op: LossOp, a: Handle, b: Handle | null, target: number, dy: Handle, da: Handle): void;
 
   /**
    * y[i] = the i-th standard normal of the stream `key`: block i / 4's four

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Generates, from the one op list kernels/ops.json, what each language needs to name the ops that
 // cross from TypeScript into AssemblyScript and WGSL as numbers (an op's code is its position):
-//   engine/kernel-ops.generated.ts     unaryOps / binaryOps and the UnaryOp / BinaryOp types
-//   kernels/wasm/ops.generated.ts      enum UnaryOp { affine = 0, ... } and enum BinaryOp
+//   engine/kernel-ops.generated.ts     unaryOps / binaryOps / lossOps and the UnaryOp / BinaryOp / LossOp types
+//   kernels/wasm/ops.generated.ts      enum UnaryOp { affine = 0, ... }, enum BinaryOp and enum LossOp
 //   kernels/wgsl/_ops.generated.wgsl   const unary_affine = 0u; ... (a fragment the shaders include)
 // Every generated name holds the op's own name, so one grep of `leakyRelu` finds it in all three.
 // Run first by `npm run build:wasm` and `npm run build:ts`; the generated files are not committed.
@@ -12,7 +12,7 @@ import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const list = JSON.parse(readFileSync(path.join(root, 'kernels/ops.json'), 'utf8'));
-const families = ['unary', 'binary'];
+const families = ['unary', 'binary', 'loss'];
 for (const family of families) {
   for (const name of Object.keys(list[family])) {
     if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`generate-ops: kernels/ops.json: ${family} op "${name}" is not a camelCase name`);
@@ -50,7 +50,7 @@ const assemblyScript = [
 
 const wgsl = [
   header('//'),
-  '// A fragment: _unary.wgsl includes it. Names are <family>_<op>, the op spelled as everywhere else.',
+  '// A fragment: _unary.wgsl and loss.wgsl include it. Names are <family>_<op>, the op spelled as everywhere else.',
   ...families.flatMap((family) => ['', ...ops(family).map(([name, what], code) => `const ${family}_${name} = ${code}u; // ${what}`)]),
   '',
 ];

@@ -1,7 +1,13 @@
-/** The losses the GANs use, mean-reduced as PyTorch's defaults. */
-import type { Tensor } from '../tensor.js';
-import { abs, square, sub } from './elementwise.js';
-import { mean } from './reduce.js';
+/**
+ * The losses the GANs use, mean-reduced as PyTorch's defaults: one kernel
+ * forward (the mean of the point-wise loss) and one backward (its gradient,
+ * plus its negation for a target that wants one).
+ */
+import type { LossOp } from '../backend.js';
+import { state } from '../state.js';
+import { empty, type Tensor } from '../tensor.js';
+import { record } from '../tape.js';
+import { neg } from './elementwise.js';
 
 function checkSameShape(a: Tensor, b: Tensor | number, op: string): void {
   if (typeof b !== 'number' && (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i]))) {
@@ -9,14 +15,25 @@ function checkSameShape(a: Tensor, b: Tensor | number, op: string): void {
   }
 }
 
+function pointLoss(op: LossOp, input: Tensor, target: Tensor | number, name: string): Tensor {
+  checkSameShape(input, target, name);
+  const b = typeof target === 'number' ? null : target;
+  const constant = typeof target === 'number' ? target : 0;
+  const y = empty([]);
+  state.backend.pointLoss(op, input.handle, b?.handle ?? null, constant, y.handle);
+  return record(name, y, b ? [input, b] : [input], (dy) => {
+    const da = empty(input.shape);
+    state.backend.pointLossBackward(op, input.handle, b?.handle ?? null, constant, dy.handle, da.handle);
+    return b ? [da, b.requiresGrad ? neg(da) : null] : [da];
+  });
+}
+
 /** mean |input - target|; target may be a constant. */
 export function l1Loss(input: Tensor, target: Tensor | number): Tensor {
-  checkSameShape(input, target, 'l1Loss');
-  return mean(abs(sub(input, target)));
+  return pointLoss('l1', input, target, 'l1Loss');
 }
 
 /** mean (input - target)^2; target may be a constant (least-squares GAN: 1 or 0). */
 export function mseLoss(input: Tensor, target: Tensor | number): Tensor {
-  checkSameShape(input, target, 'mseLoss');
-  return mean(square(sub(input, target)));
+  return pointLoss('mse', input, target, 'mseLoss');
 }

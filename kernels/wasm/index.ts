@@ -18,7 +18,8 @@ export { instanceNorm, instanceNormBackward } from './norm';
 export { adam } from './optim';
 export { sumSquaresPerSample, clippedSumWithNoise } from './dp';
 export { randomNormal } from './random';
+export { pointLoss, pointLossBackward } from './loss';
 export {
   unaryParamsBytes, binaryParamsBytes, copyParamsBytes, copyEntryParamsBytes, reduceParamsBytes, resampleParamsBytes,
-  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes, normParamsBytes, squaresParamsBytes, clippedSumParamsBytes,
+  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes, lossParamsBytes, normParamsBytes, squaresParamsBytes, clippedSumParamsBytes,
 } from './params';

@@ -287,6 +287,23 @@
   weightDecay: f32;
 }
 
+/**
+ * A point-wise loss (LossOp) over n elements of a and b (b 0: the constant
+ * target): its mean into y, or its gradient dy[0] op'(a - b) / n into da, in
+ * chunks of elements.
+ */
+@unmanaged export class LossParams {
+  op: i32;
+  a: usize;
+  b: usize;
+  target: f32;
+  n: i32;
+  y: usize;
+  dy: usize;
+  da: usize;
+  chunk: i32;
+}
+
 /** n standard normals into y from the Philox stream (seed, counter); chunk: four-draw blocks per work item. */
 @unmanaged export class RandomParams {
   y: usize;
@@ -313,3 +330,4 @@ export function normParamsBytes(): i32 { return offsetof<NormParams>(); }
 export function squaresParamsBytes(): i32 { return offsetof<SquaresParams>(); }
 export function clippedSumParamsBytes(): i32 { return offsetof<ClippedSumParams>(); }
 export function randomParamsBytes(): i32 { return offsetof<RandomParams>(); }
+export function lossParamsBytes(): i32 { return offsetof<LossParams>(); }

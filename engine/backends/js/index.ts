@@ -6,6 +6,7 @@ import type { Backend, Handle, MemoryInfo } from '../../backend.js';
 import { binary, fill, unary } from './elementwise.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter, matmul } from './conv.js';
 import { clippedSumWithNoise, sumSquaresPerSample } from './dp.js';
+import { pointLoss, pointLossBackward } from './loss.js';
 import { instanceNorm, instanceNormBackward } from './norm.js';
 import { adam } from './optim.js';
 import { randomNormal } from './random.js';
@@ -67,5 +68,7 @@ export class JsBackend implements Backend {
   sumSquaresPerSample = sumSquaresPerSample;
   clippedSumWithNoise = clippedSumWithNoise;
   adam = adam;
+  pointLoss = pointLoss;
+  pointLossBackward = pointLossBackward;
   randomNormal = randomNormal;
 }

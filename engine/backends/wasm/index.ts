@@ -7,7 +7,7 @@
  */
 import {
   BackendUnavailableError, HandleError,
-  type Activation, type AdamEntry, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyJob, type FilterGradOptions, type Handle, type MatmulGeometry,
+  type Activation, type AdamEntry, type AdamStep, type Backend, type ClippedSumGeometry, type RandomKey, type BinaryOp, type BroadcastGeometry, type ConvGeometry, type CopyJob, type FilterGradOptions, type Handle, type LossOp, type MatmulGeometry,
   type MemoryInfo, type NormGeometry, type PadGeometry, type PoolGeometry, type ReduceGeometry, type UnaryOp, type UpsampleGeometry,
 } from '../../backend.js';
 import { platform } from '../../platform.js';
@@ -20,6 +20,7 @@ import { checkLayouts, paramsBytes } from './params.js';
 import { ThreadPool } from './pool.js';
 import * as dp from './dp.js';
 import * as norm from './norm.js';
+import * as loss from './loss.js';
 import { adam } from './optim.js';
 import { filterGradients } from '../filter-grad.js';
 import { kernelTable } from './protocol.js';
@@ -256,6 +257,14 @@ export class WasmBackend implements Backend {
   adam(entries: readonly AdamEntry[], s: AdamStep): void {
     const pointers = entries.map((e) => ({ param: this.at(e.param), grad: this.at(e.grad), m: this.at(e.m), v: this.at(e.v), n: e.param.size, stepSize: e.stepSize, sqrtCorrection2: e.sqrtCorrection2 }));
     this.ctx.scoped(() => adam(this.ctx, pointers, s));
+  }
+
+  pointLoss(op: LossOp, a: Handle, b: Handle | null, target: number, y: Handle): void {
+    loss.pointLoss(this.ctx, op, a.size, target, { a: this.at(a), b: this.optional(b), y: this.at(y) });
+  }
+
+  pointLossBackward(op: LossOp, a: Handle, b: Handle | null, target: number, dy: Handle, da: Handle): void {
+    loss.pointLossBackward(this.ctx, op, a.size, target, { a: this.at(a), b: this.optional(b), dy: this.at(dy), da: this.at(da) });
   }
 
   randomNormal(y: Handle, key: RandomKey): void {

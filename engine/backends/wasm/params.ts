@@ -73,6 +73,8 @@ export const clippedSumLayout = layout(
 
 export const randomLayout = layout('random', ['y', 'n', 'seed', 'counter', 'chunk']);
 
+export const lossLayout = layout('loss', ['op', 'a', 'b', 'target', 'n', 'y', 'dy', 'da', 'chunk'], ['target']);
+
 export type Fields<L> = L extends Layout<infer F> ? Record<F, number> : never;
 
 /** Writes `values` at byte offset `at` in the layout's order. */
@@ -88,7 +90,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, copyEntryLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout];
+const allLayouts = [unaryLayout, binaryLayout, copyLayout, copyEntryLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout, lossLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

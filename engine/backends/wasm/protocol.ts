@@ -12,7 +12,7 @@ export const parallelKernels = [
   'unary', 'binary', 'reduceSum', 'sumSplits', 'copy',
   'avgPool2d', 'avgPool2dBackward', 'upsampleNearest', 'upsampleNearestBackward', 'padReflect', 'padReflectBackward',
   'relayout', 'packRows', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal', 'instanceNorm', 'instanceNormBackward',
-  'sumSquaresPerSample', 'clippedSumWithNoise',
+  'sumSquaresPerSample', 'clippedSumWithNoise', 'pointLoss', 'pointLossBackward',
 ] as const;
 
 export type ParallelKernel = (typeof parallelKernels)[number];

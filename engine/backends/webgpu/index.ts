@@ -18,6 +18,7 @@ import {
   type FilterGradOptions,
   type CopyJob,
   type Handle,
+  type LossOp,
   type MatmulGeometry,
   type MemoryInfo,
   type NormGeometry,
@@ -32,6 +33,7 @@ import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import * as dp from './dp.js';
 import * as norm from './norm.js';
+import * as loss from './loss.js';
 import { adam } from './optim.js';
 import { filterGradients } from '../filter-grad.js';
 import { reduceSum } from './reduce.js';
@@ -192,6 +194,14 @@ export class WebGpuBackend implements Backend {
 
   adam(entries: readonly AdamEntry[], s: AdamStep): void {
     adam(this.runtime, entries, s);
+  }
+
+  pointLoss(op: LossOp, a: Handle, b: Handle | null, target: number, y: Handle): void {
+    loss.pointLoss(this.runtime, op, a, b, target, y);
+  }
+
+  pointLossBackward(op: LossOp, a: Handle, b: Handle | null, target: number, dy: Handle, da: Handle): void {
+    loss.pointLossBackward(this.runtime, op, a, b, target, dy, da);
   }
 
   randomNormal(y: Handle, key: RandomKey): void {

@@ -23,6 +23,7 @@ const inputCount: Record<ShaderName, number> = {
   optim: 3,
   norm: 7,
   dp: 2,
+  loss: 3,
 };
 
 /** Inputs, counted from the first, that the kernels also write (optimizer state updated in place, norm statistics). */

@@ -1,0 +1,56 @@
+// Point-wise losses (engine/backend.ts `pointLoss`, `pointLossBackward`): the mean of op(a - b)
+// over n elements (one workgroup, partial sums added in workgroup memory), and its gradient
+// dy[0] op'(a - b) / n (one invocation per element, in a grid-stride loop); b is a tensor, or
+// when hasB is 0 the constant.
+
+//! include _ops.generated.wgsl
+
+struct LossUniforms {
+  op: u32,
+  n: u32,
+  hasB: u32,
+  constant: f32, // the target when hasB is 0
+}
+
+@group(0) @binding(0) var<uniform> u: LossUniforms;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>; // y [1], or da [n]
+@group(0) @binding(2) var<storage, read> a: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+@group(0) @binding(4) var<storage, read> dy: array<f32>; // [1]
+
+override WG: u32 = 256;
+
+var<workgroup> partial: array<f32, WG>;
+
+fn difference(i: u32) -> f32 {
+  return a[i] - select(u.constant, b[i], u.hasB != 0u);
+}
+
+@compute @workgroup_size(WG)
+fn pointLoss(@builtin(local_invocation_id) lid: vec3u) {
+  var s = 0.0;
+  for (var i = lid.x; i < u.n; i += WG) {
+    let d = difference(i);
+    s += select(d * d, abs(d), u.op == loss_l1);
+  }
+  partial[lid.x] = s;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lid.x < half) {
+      partial[lid.x] += partial[lid.x + half];
+    }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) {
+    out[0] = partial[0] / f32(u.n);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn pointLossBackward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
+  let scale = dy[0] / f32(u.n);
+  for (var i = id.x; i < u.n; i += wgs.x * WG) {
+    let d = difference(i);
+    out[i] = scale * select(2.0 * d, sign(d), u.op == loss_l1);
+  }
+}
