@@ -67,13 +67,16 @@ export interface CopyGeometry {
 /**
  * What conv2dBackwardFilter writes besides dw: dw is [cOut, cIn, kH, kW], or
  * [n, cOut, cIn, kH, kW] when perSample (one gradient per batch entry, for
- * DP-SGD); dBias, when given, is [cOut] (or [n, cOut] when perSample). With
- * accumulate both are added to what they hold (a parameter used twice in a
- * graph), else overwritten.
+ * DP-SGD); dBias, when given, is the sum over pixels (and samples unless
+ * perSample) of dy, [cOut] (conv2d's bias), or with biasFrom 'x' of x, [cIn]
+ * (convTranspose2d's bias, its output's gradient being this kernel's x);
+ * [n, channels] when perSample. With accumulate both are added to what they
+ * hold (a parameter used twice in a graph), else overwritten.
  */
 export interface FilterGradOptions {
   perSample: boolean;
   dBias?: Handle | null;
+  biasFrom?: 'dy' | 'x';
   accumulate?: boolean;
 }
 

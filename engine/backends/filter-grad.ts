@@ -10,18 +10,19 @@ import type { Backend, ConvGeometry, FilterGradOptions, Handle } from '../backen
 
 type Kernels = Pick<Backend, 'alloc' | 'free' | 'reduceSum' | 'copy' | 'binary'>;
 
-export function filterGradients(b: Kernels, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions, weights: (into: Handle) => void): void {
+export function filterGradients(b: Kernels, x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions, weights: (into: Handle) => void): void {
   writeOrAdd(b, dw, o.accumulate ?? false, weights);
   if (!o.dBias) return;
-  const samples = { outer: g.n * g.cOut, reduce: g.outH * g.outW, inner: 1 };
+  const [source, channels, plane] = o.biasFrom === 'x' ? [x, g.cIn, g.inH * g.inW] : [dy, g.cOut, g.outH * g.outW];
+  const samples = { outer: g.n * channels, reduce: plane, inner: 1 };
   writeOrAdd(b, o.dBias, o.accumulate ?? false, (into) => {
     if (o.perSample) {
-      b.reduceSum(dy, into, samples);
+      b.reduceSum(source, into, samples);
       return;
     }
-    const perSample = b.alloc(g.n * g.cOut);
-    b.reduceSum(dy, perSample, samples);
-    b.reduceSum(perSample, into, { outer: 1, reduce: g.n, inner: g.cOut });
+    const perSample = b.alloc(g.n * channels);
+    b.reduceSum(source, perSample, samples);
+    b.reduceSum(perSample, into, { outer: 1, reduce: g.n, inner: channels });
     b.free(perSample);
   });
 }

@@ -45,24 +45,26 @@ function checkBias(bias: Tensor | undefined, channels: number, op: string): void
 
 /**
  * The weight's and the bias's gradients in one backend call (per sample for
- * DP leaves), each null where not wanted. When both leaves already hold a
- * gradient of their own, the kernel adds into them in place (gradToAddInto)
- * and they are returned as they are.
+ * DP leaves), each null where not wanted; the bias's is the sum of dy, or of
+ * x for convTranspose2d (biasFrom 'x'). When the leaves already hold
+ * gradients of their own, the kernel adds into them in place
+ * (gradToAddInto) and they are returned as they are.
  */
-function filterGrads(x: Tensor, dy: Tensor, w: Tensor, bias: Tensor | undefined, g: ConvGeometry): [Tensor | null, Tensor | null] {
+function filterGrads(x: Tensor, dy: Tensor, w: Tensor, bias: Tensor | undefined, g: ConvGeometry, biasFrom: 'dy' | 'x'): [Tensor | null, Tensor | null] {
   const perSample = wantsPerSample(w);
   const wantBias = bias?.requiresGrad ?? false;
   if (!w.requiresGrad || (wantBias && wantsPerSample(bias!) !== perSample)) {
-    return [w.requiresGrad ? filterGrads(x, dy, w, undefined, g)[0] : null, wantBias ? biasGrad(dy, bias!) : null];
+    return [w.requiresGrad ? filterGrads(x, dy, w, undefined, g, biasFrom)[0] : null, wantBias ? biasGrad(biasFrom === 'x' ? x : dy, bias!) : null];
   }
   const wShape = perSample ? [g.n, ...w.shape] : w.shape;
-  const bShape = perSample ? [g.n, g.cOut] : [g.cOut];
+  const channels = biasFrom === 'x' ? g.cIn : g.cOut;
+  const bShape = perSample ? [g.n, channels] : [channels];
   const intoW = gradToAddInto(w, wShape);
   const intoB = wantBias ? gradToAddInto(bias!, bShape) : null;
   const accumulate = intoW !== null && (!wantBias || intoB !== null);
   const dw = accumulate ? intoW : empty(wShape);
   const db = wantBias ? (accumulate ? intoB : empty(bShape)) : null;
-  state.backend.conv2dBackwardFilter(x.handle, dy.handle, dw.handle, g, { perSample, dBias: db?.handle ?? null, accumulate });
+  state.backend.conv2dBackwardFilter(x.handle, dy.handle, dw.handle, g, { perSample, dBias: db?.handle ?? null, biasFrom, accumulate });
   return [dw, db];
 }
 
@@ -94,7 +96,7 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptio
       dx = empty(x.shape);
       state.backend.conv2dBackwardData(dy.handle, w.handle, dx.handle, g);
     }
-    return [dx, ...filterGrads(x, dy, w, bias, g)];
+    return [dx, ...filterGrads(x, dy, w, bias, g, 'dy')];
   });
 }
 
@@ -130,6 +132,6 @@ export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor, options: Co
       dx = empty(x.shape);
       state.backend.conv2d(dy.handle, w.handle, null, dx.handle, g);
     }
-    return [dx, filterGrads(dy, x, w, undefined, g)[0], bias?.requiresGrad ? biasGrad(dy, bias) : null];
+    return [dx, ...filterGrads(dy, x, w, bias, g, 'x')];
   });
 }

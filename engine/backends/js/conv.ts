@@ -75,11 +75,12 @@ export function conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvG
   });
   store(acc, arr(dw), o.accumulate);
   if (!o.dBias) return;
+  const fromX = o.biasFrom === 'x';
+  const [source, channels, plane] = fromX ? [xs, g.cIn, g.inH * g.inW] : [dys, g.cOut, g.outH * g.outW];
   const bias = new Float64Array(arr(o.dBias).length);
-  const plane = g.outH * g.outW;
-  for (let k = 0; k < dys.length; k++) {
-    const n = Math.floor(k / plane / g.cOut);
-    bias[(o.perSample ? n * g.cOut : 0) + (Math.floor(k / plane) % g.cOut)] += dys[k]!;
+  for (let k = 0; k < source.length; k++) {
+    const n = Math.floor(k / plane / channels);
+    bias[(o.perSample ? n * channels : 0) + (Math.floor(k / plane) % channels)] += source[k]!;
   }
   store(bias, arr(o.dBias), o.accumulate);
 }

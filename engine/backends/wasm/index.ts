@@ -205,7 +205,7 @@ export class WasmBackend implements Backend {
   }
 
   conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions): void {
-    filterGradients(this, dy, dw, g, o, (into) => this.ctx.scoped(() => conv.conv2dBackwardFilter(this.ctx, this.at(x), this.at(dy), this.at(into), g, o.perSample)));
+    filterGradients(this, x, dy, dw, g, o, (into) => this.ctx.scoped(() => conv.conv2dBackwardFilter(this.ctx, this.at(x), this.at(dy), this.at(into), g, o.perSample)));
   }
 
   matmul(a: Handle, b: Handle, y: Handle, g: MatmulGeometry): void {

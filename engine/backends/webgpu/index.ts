@@ -145,7 +145,7 @@ export class WebGpuBackend implements Backend {
   }
 
   conv2dBackwardFilter(x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions): void {
-    filterGradients(this, dy, dw, g, o, (into) => conv.conv2dBackwardFilter(this.runtime, x, dy, into, g, o.perSample));
+    filterGradients(this, x, dy, dw, g, o, (into) => conv.conv2dBackwardFilter(this.runtime, x, dy, into, g, o.perSample));
   }
 
   matmul(a: Handle, b: Handle, y: Handle, g: MatmulGeometry): void {

@@ -62,16 +62,19 @@ for (const g of convs) {
       call: (b, [x, dy], [dw]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, { perSample: true }),
     },
   );
-  // The bias's gradient in the same call, written or added to what the outputs hold.
+  // The bias's gradient in the same call (conv2d's from dy, convTranspose2d's from x), written or added to what the outputs hold.
   for (const perSample of [false, true]) {
     const samples = perSample ? g.n : 1;
     for (const accumulate of [false, true]) {
-      cases.push({
-        name: `conv2dBackwardFilter with bias${perSample ? ' perSample' : ''}${accumulate ? ' accumulate' : ''} ${name}`,
-        inputs: [values(rng, n.x), values(rng, n.y)],
-        outputs: accumulate ? [values(rng, samples * n.w), values(rng, samples * g.cOut)] : [samples * n.w, samples * g.cOut],
-        call: (b, [x, dy], [dw, dBias]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, { perSample, dBias, accumulate }),
-      });
+      for (const biasFrom of ['dy', 'x'] as const) {
+        const biasSize = samples * (biasFrom === 'x' ? g.cIn : g.cOut);
+        cases.push({
+          name: `conv2dBackwardFilter with bias from ${biasFrom}${perSample ? ' perSample' : ''}${accumulate ? ' accumulate' : ''} ${name}`,
+          inputs: [values(rng, n.x), values(rng, n.y)],
+          outputs: accumulate ? [values(rng, samples * n.w), values(rng, biasSize)] : [samples * n.w, biasSize],
+          call: (b, [x, dy], [dw, dBias]) => b.conv2dBackwardFilter(x!, dy!, dw!, g, { perSample, dBias, biasFrom, accumulate }),
+        });
+      }
     }
   }
 }
