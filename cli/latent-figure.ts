@@ -46,8 +46,8 @@ export async function latentFigure(checkpoint: Checkpoint, options: LatentFigure
     const split = await loadSplit(spec);
     const pick = latentSampleItems(evaluationItems(split.test, spec.seed), evaluationItems(split.train, spec.seed), options.samples, spec.seed);
     const points = await latentPoints(model, pick.items, { source: m.source, target: m.target });
-    const where = pick.fromTrain ? `${pick.fromTest} test + ${pick.fromTrain} training slices` : `${pick.fromTest} test slices`;
-    const title = `${options.label}, round ${m.round ?? '?'}: U-Net down block ${latentBlock(m.size)}, ${where}`;
+    // Short enough for the chart's width; the legend gives the counts, fedmed latent prints where the slices came from.
+    const title = `${options.label}, round ${m.round ?? '?'}: U-Net down block ${latentBlock(m.size)}`;
     return { svg: latentChart(points, { title, source: m.source, target: m.target }), fromTest: pick.fromTest, fromTrain: pick.fromTrain };
   } finally {
     model.dispose();

@@ -79,7 +79,7 @@ function latentHtml(results: readonly CellResult[]): string {
 </figure>`]
       : [],
   );
-  return figures.length ? `<h2>${escapeXml(LATENT_HEADING)}</h2>\n<p class="facts">${escapeXml(LATENT_NOTE)}</p>\n<div class="grids">\n${figures.join('\n')}\n</div>` : '';
+  return figures.length ? `<h2>${escapeXml(LATENT_HEADING)}</h2>\n<p class="facts">${escapeXml(LATENT_NOTE)}</p>\n<div class="grids latent">\n${figures.join('\n')}\n</div>` : '';
 }
 
 export function experimentPage(summary: ExperimentSummary): string {
@@ -104,6 +104,7 @@ export function experimentPage(summary: ExperimentSummary): string {
 <title>${escapeXml(title)}</title>
 <style>${STYLE}
 .paper { color: #888; }
+.latent figure { width: 340px; } /* two panels a row, as the paper's Fig. 5 */
 </style>
 </head>
 <body>
