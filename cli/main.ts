@@ -20,8 +20,9 @@ import { metricsCommand } from './commands/metrics.js';
 import { nodeCommand } from './commands/node.js';
 import { initCommand } from './commands/init.js';
 import { experimentCommand } from './commands/experiment.js';
+import { latentCommand } from './commands/latent.js';
 
-const commands: Command[] = [trainCommand, experimentCommand, nodeCommand, initCommand, evalCommand, translateCommand, metricsCommand, dataCommand, privacyCommand, auditCommand, benchCommand, infoCommand];
+const commands: Command[] = [trainCommand, experimentCommand, nodeCommand, initCommand, evalCommand, translateCommand, latentCommand, metricsCommand, dataCommand, privacyCommand, auditCommand, benchCommand, infoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

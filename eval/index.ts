@@ -13,3 +13,4 @@ export * from './plot.js';
 export * from './report.js';
 export * from './volume-translate.js';
 export * from './volume-metrics.js';
+export * from './latent.js';

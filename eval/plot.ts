@@ -1,11 +1,12 @@
 /**
- * Line charts as self-contained SVG text: axes with 1-2-5 ticks and labels,
- * one polyline per series (broken at non-finite values, dotted with markers
- * when short), a legend under the title. `chartPanel` tiles several charts
- * into one SVG image (the run folder's `curves.svg`).
+ * Line charts and scatter plots as self-contained SVG text: axes with 1-2-5
+ * ticks and labels, one polyline per series (broken at non-finite values,
+ * dotted with markers when short) or, in a scatter plot, one dot per point,
+ * and a legend under the title. `chartPanel` tiles several charts into one
+ * SVG image (the run folder's `curves.svg`).
  */
 
-/** One named line: (x, y) points, x increasing. Non-finite y leaves a gap. */
+/** One named line: (x, y) points, x increasing (in any order in a scatter plot). Non-finite y leaves a gap. */
 export interface Series {
   name: string;
   points: readonly (readonly [number, number])[];
@@ -25,6 +26,8 @@ export interface ChartSpec {
   height?: number;
   /** Only whole-number x ticks (epochs, rounds). */
   integerX?: boolean;
+  /** Dots only, no lines: a scatter plot (the latent-space figure). */
+  scatter?: boolean;
 }
 
 /** Tableau 10: distinct, print-safe colours. */
@@ -32,8 +35,9 @@ export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 const CHAR_WIDTH = 6.6; // rough advance of an 11 px sans-serif character, for layout
 const MARKER_LIMIT = 40; // series with at most this many points get dots
+const SCATTER_RADIUS = 2.2;
 
-/** One chart as a standalone `<svg>` document. */
+/** One chart (lines, or dots when `scatter`) as a standalone `<svg>` document. */
 export function lineChart(spec: ChartSpec): string {
   const width = spec.width ?? 420;
   const height = spec.height ?? 280;
@@ -81,7 +85,7 @@ export function niceTicks(min: number, max: number, count = 5, integer = false):
 }
 
 function chartBody(spec: ChartSpec, width: number, height: number): string {
-  const legend = legendLayout(spec.series, width - 24);
+  const legend = legendLayout(spec.series, width - 24, spec.scatter ?? false);
   const top = 30 + legend.height;
   const margin = { left: 62, right: 18, top, bottom: 46 };
   const plotW = Math.max(10, width - margin.left - margin.right);
@@ -118,6 +122,13 @@ function chartBody(spec: ChartSpec, width: number, height: number): string {
 
   spec.series.forEach((series, i) => {
     const color = seriesColor(series, i);
+    if (spec.scatter) {
+      // Translucent, so that where kinds overlap (the figure's point) both stay visible.
+      for (const [x, y] of series.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))) {
+        parts.push(`<circle cx="${px(x)}" cy="${py(y)}" r="${SCATTER_RADIUS}" fill="${color}" fill-opacity="0.55"/>`);
+      }
+      return;
+    }
     for (const run of finiteRuns(series.points)) {
       if (run.length > 1) {
         const coords = run.map(([x, y]) => `${px(x)},${py(y)}`).join(' ');
@@ -131,8 +142,8 @@ function chartBody(spec: ChartSpec, width: number, height: number): string {
   return parts.map((p) => `  ${p}\n`).join('');
 }
 
-/** Legend swatches in rows under the title, wrapping at `maxWidth`. */
-function legendLayout(series: readonly Series[], maxWidth: number): { svg: string; height: number } {
+/** Legend swatches (a line, or a dot in a scatter plot) in rows under the title, wrapping at `maxWidth`. */
+function legendLayout(series: readonly Series[], maxWidth: number, dots: boolean): { svg: string; height: number } {
   if (series.length === 0) return { svg: '', height: 0 };
   const items: string[] = [];
   let x = 0;
@@ -156,7 +167,11 @@ function legendLayout(series: readonly Series[], maxWidth: number): { svg: strin
     for (const p of inRow) {
       const lx = round2(offset + p.x);
       const ly = 34 + r * 16;
-      items.push(`<line x1="${lx}" x2="${lx + 16}" y1="${ly - 4}" y2="${ly - 4}" stroke="${p.color}" stroke-width="3"${dash(p.series)}/>`);
+      items.push(
+        dots
+          ? `<circle cx="${lx + 8}" cy="${ly - 4}" r="4" fill="${p.color}"/>`
+          : `<line x1="${lx}" x2="${lx + 16}" y1="${ly - 4}" y2="${ly - 4}" stroke="${p.color}" stroke-width="3"${dash(p.series)}/>`,
+      );
       items.push(text(lx + 22, ly, p.series.name, {}));
     }
   }

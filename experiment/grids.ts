@@ -31,6 +31,8 @@ export interface Experiment {
   /** One line for --help: what it runs and which of the paper's tables it fills. */
   summary: string;
   cells(context: GridContext): Cell[];
+  /** Cells whose latent-space figure (the paper's Fig. 5) the end draws, with the paper's panel letter. */
+  latentFigures?: Readonly<Record<string, string>>;
 }
 
 /** The direction each data set's single-direction tables use (Table 7's rows: IXI PD->T2, BraTS T1->FLAIR). */
@@ -91,7 +93,7 @@ export const experiments: Record<ExperimentName, Experiment> = {
   },
   rounds: {
     name: 'rounds',
-    summary: 'Fig. 4, Table 7: PSNR after every epoch or round; centralized, centralized + DP, federated, federated + DP',
+    summary: 'Fig. 4, Table 7, Fig. 5: PSNR after every epoch or round and the latent space; centralized, centralized + DP, federated, federated + DP',
     cells: ({ scale, kinds }) => {
       const direction = ['--direction', mainDirection[kinds[0]!]];
       return [
@@ -101,6 +103,7 @@ export const experiments: Record<ExperimentName, Experiment> = {
         { id: 'federated-dp', args: [...direction, ...fedmedGan(scale, 4, 'gradual')] },
       ];
     },
+    latentFigures: { centralized: '(a)', 'centralized-dp': '(b)', federated: '(c)', 'federated-dp': '(d)' },
   },
   discriminators: {
     name: 'discriminators',

@@ -1,7 +1,8 @@
 /**
  * The files an experiment leaves in its folder beside the cells' run
- * folders: tables.md (every table, then the cells with their training
- * time), one CSV per table, and index.html. Strings out, by file name.
+ * folders: tables.md (every table, the latent-space figures where there are
+ * any, then the cells with their training time), one CSV per table, and
+ * index.html. Strings out, by file name.
  */
 import { trainingSeconds, type CellResult } from './runner.js';
 import { tableCsv, tableMarkdown, type Table } from './table.js';
@@ -12,6 +13,17 @@ export interface ExperimentSummary {
   scale: string;
   tables: readonly Table[];
   results: readonly CellResult[];
+}
+
+export const LATENT_HEADING = "Latent space (the paper's Fig. 5)";
+export const LATENT_NOTE =
+  "Each cell's generators at its last epoch or round (fedmed latent): the U-Net's fifth down block (the fourth at 32 px), each sample reduced to x and y, the means of the two halves of the last dimension; real A and fake A through G_ab's down blocks, real B and fake B through G_ba's.";
+
+/** The cells' latent-space figures, where the experiment draws them. */
+function latentMarkdown(results: readonly CellResult[]): string {
+  const drawn = results.filter((r) => r.latent);
+  if (!drawn.length) return '';
+  return [`## ${LATENT_HEADING}`, '', LATENT_NOTE, '', ...drawn.map((r) => `![${r.latent!.panel} ${r.cell.id}](${r.cell.id}/${r.latent!.file})`)].join('\n') + '\n';
 }
 
 function cellsMarkdown(results: readonly CellResult[]): string {
@@ -28,7 +40,7 @@ function cellsMarkdown(results: readonly CellResult[]): string {
 }
 
 export function experimentFiles(summary: ExperimentSummary): Record<string, string> {
-  const markdown = [`# fedmed experiment ${summary.name}, scale ${summary.scale}`, '', ...summary.tables.map(tableMarkdown), cellsMarkdown(summary.results)].join('\n');
+  const markdown = [`# fedmed experiment ${summary.name}, scale ${summary.scale}`, '', ...summary.tables.map(tableMarkdown), latentMarkdown(summary.results), cellsMarkdown(summary.results)].filter(Boolean).join('\n');
   const files: Record<string, string> = { 'tables.md': markdown, 'index.html': experimentPage(summary) };
   for (const t of summary.tables) files[`${t.id}.csv`] = tableCsv(t);
   return files;

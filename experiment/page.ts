@@ -1,13 +1,14 @@
 /**
  * The experiment's index.html: its tables (ours beside the paper's), the
  * test PSNR of every cell by epoch beside the paper's curves where it has
- * them (Fig. 4 and Tables 5-7), and each cell's newest sample grids linked to its own
- * report. Built from eval/'s chart and stylesheet; one self-contained page
+ * them (Fig. 4 and Tables 5-7), the cells' latent-space figures where the
+ * experiment draws them (Fig. 5), and each cell's newest sample grids linked
+ * to its own report. Built from eval/'s chart and stylesheet; one self-contained page
  * but for the grid images, which stay in the cells' folders.
  */
 import { chartPanel, escapeXml, PALETTE, type ChartSpec } from '../eval/plot.js';
 import { STYLE } from '../eval/report.js';
-import type { ExperimentSummary } from './output.js';
+import { LATENT_HEADING, LATENT_NOTE, type ExperimentSummary } from './output.js';
 import { trainingSeconds, type CellResult } from './runner.js';
 import { formatNumber, type Table } from './table.js';
 
@@ -68,6 +69,19 @@ function gridsHtml(results: readonly CellResult[]): string {
   return figures.length ? `<h2>Samples (the newest round of each cell)</h2>\n<div class="grids">\n${figures.join('\n')}\n</div>` : '';
 }
 
+/** The cells' latent-space figures side by side, as the paper's Fig. 5 panels. */
+function latentHtml(results: readonly CellResult[]): string {
+  const figures = results.flatMap((r) =>
+    r.latent
+      ? [`<figure>
+<img src="${escapeXml(`${r.cell.id}/${r.latent.file}`)}" alt="${escapeXml(`latent space of ${r.cell.id}`)}">
+<figcaption>${escapeXml(`${r.latent.panel} ${r.cell.id}, epoch ${r.records.at(-1)?.epoch ?? 0}`)}</figcaption>
+</figure>`]
+      : [],
+  );
+  return figures.length ? `<h2>${escapeXml(LATENT_HEADING)}</h2>\n<p class="facts">${escapeXml(LATENT_NOTE)}</p>\n<div class="grids latent">\n${figures.join('\n')}\n</div>` : '';
+}
+
 export function experimentPage(summary: ExperimentSummary): string {
   const title = `fedmed experiment ${summary.name}, scale ${summary.scale}`;
   const cellRows = summary.results.map(
@@ -78,6 +92,7 @@ export function experimentPage(summary: ExperimentSummary): string {
     `<p class="facts">${summary.results.length} cells &middot; tables also in <a href="tables.md">tables.md</a> and ${summary.tables.map((t) => `<a href="${t.id}.csv">${t.id}.csv</a>`).join(', ')}</p>`,
     ...summary.tables.map(tableHtml),
     summary.results.some((r) => r.records.length) ? psnrCharts(summary.results, summary.tables) : '',
+    latentHtml(summary.results),
     gridsHtml(summary.results),
     `<h2>Cells</h2>\n<table>\n<tr><th class="text">cell</th><th>epochs</th><th>training s</th><th class="text">fedmed train flags</th></tr>\n${cellRows.join('\n')}\n</table>`,
   ];
@@ -89,6 +104,7 @@ export function experimentPage(summary: ExperimentSummary): string {
 <title>${escapeXml(title)}</title>
 <style>${STYLE}
 .paper { color: #888; }
+.latent figure { width: 340px; } /* two panels a row, as the paper's Fig. 5 */
 </style>
 </head>
 <body>

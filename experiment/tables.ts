@@ -136,11 +136,12 @@ const builders: Record<ExperimentName, (results: Results, context: GridContext) 
       const i = table7Epochs.indexOf(epoch as (typeof table7Epochs)[number]);
       return series && i >= 0 ? series[i]! : null;
     };
+    // The paper's row labels are "w/o" and "w/" DP-SGD; each label is written whole.
     const rows: [string, string, readonly number[] | null][] = [
       ['centralized', 'centralized (w/o DP-SGD)', table7[kind].without],
-      ['centralized-dp', 'centralized + DP-SGD (w)', table7[kind].with],
-      ['federated', 'federated (4 clients, gradual)', null],
-      ['federated-dp', 'federated + DP-SGD', null],
+      ['centralized-dp', 'centralized (w/ DP-SGD)', table7[kind].with],
+      ['federated', 'federated (4 clients, gradual, w/o DP-SGD)', null],
+      ['federated-dp', 'federated (4 clients, gradual, w/ DP-SGD)', null],
     ];
     const curve = (label: string, series: readonly number[]) => ({ name: `${label}, paper (${kind === 'ixi' ? 'IXI' : 'BraTS'})`, points: table7Epochs.map((e, i) => [e, series[i]!] as [number, number]) });
     return [{

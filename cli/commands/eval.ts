@@ -91,8 +91,8 @@ export const evalCommand: Command = {
   },
 };
 
-/** The data and split to score, from the checkpoint's metadata and --data. */
-function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, all: boolean, file: string): DataSpec {
+/** The data and split to score, from the checkpoint's metadata and --data (fedmed latent reads the run's split the same way). */
+export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, all: boolean, file: string): DataSpec {
   const data = dataFlag ?? m.data;
   if (data === undefined) throw new UsageError(`${file} does not record its run's data; pass --data DIR|phantom`);
   const missing = (what: string) => new UsageError(`${file}: its metadata has no ${what}, which ${all ? '--all on the phantom' : "the run's test split"} needs${all ? '' : '; pass --all to score every subject'}`);

@@ -4,6 +4,7 @@ import { setBackend } from '../../engine/index.js';
 import { discoverDataset } from '../../data/fs/index.js';
 import { experimentNames, experiments, type DataKind, type ExperimentName } from '../../experiment/grids.js';
 import { experimentFiles } from '../../experiment/output.js';
+import { writeLatentFigures } from '../../experiment/latent-figures.js';
 import { runGrid } from '../../experiment/runner.js';
 import { tableMarkdown } from '../../experiment/table.js';
 import { experimentTables } from '../../experiment/tables.js';
@@ -35,7 +36,9 @@ export const experimentCommand: Command = {
     'discriminators experiments fill both the IXI and the BraTS tables; a data folder fills',
     'those of its own layout. At the end <out> holds tables.md, one CSV per table and',
     'index.html: the tables in the paper\'s layout, each of our figures beside the paper\'s,',
-    'the test PSNR of every cell by epoch, and each cell\'s newest sample grids. The tables',
+    'the test PSNR of every cell by epoch, and each cell\'s newest sample grids; rounds adds',
+    "each cell's latent-space figure (the paper's Fig. 5, as fedmed latent draws it, 400",
+    'samples per kind) in <out>/<cell>/latent.svg, shown in tables.md and index.html. The tables',
     'are printed on stdout too; progress goes to stderr.',
   ].join('\n'),
   flags: {
@@ -61,7 +64,9 @@ export const experimentCommand: Command = {
     console.error(backendLine(backend, flags.backend as string));
     console.error(`experiment ${name}, scale ${scale.name}: ${cells.length} cells in ${out}`);
     const started = performance.now();
-    const results = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], log: (line) => console.error(line) });
+    const log = (line: string) => console.error(line);
+    const trained = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], log });
+    const results = experiment.latentFigures ? await writeLatentFigures(trained, experiment.latentFigures, { log }) : trained;
     const count = (action: string) => results.filter((r) => r.action === action).length;
     const tables = experimentTables(experiment.name, results, { scale, kinds });
     await writeRunFiles(out, experimentFiles({ name, scale: scale.name, tables, results }));

@@ -35,7 +35,8 @@ const LATEST = 'latest';
 /** The global generators' file in a round folder (what `fedmed eval` and `translate` load). */
 export const generatorsFile = 'generators.safetensors';
 
-function roundFolder(runDir: string, round: number): string {
+/** A round's checkpoint folder: checkpoints/round-NNNN. */
+export function roundFolder(runDir: string, round: number): string {
   return path.join(runDir, 'checkpoints', `round-${String(round).padStart(4, '0')}`);
 }
 

@@ -89,6 +89,19 @@ test('rounds: columns are every epoch either side has; the paper figures only th
   assert.equal(table!.paperCurves![0]!.points[0], [1, 23.69]);
 });
 
+test("rounds: the DP rows carry the paper's whole label 'w/ DP-SGD' in the table, tables.md, the CSV and the page", async () => {
+  const results = await stubResults('rounds');
+  const tables = experimentTables('rounds', results, context);
+  const labels = tables[0]!.rows.map((r) => r.keys[0]!);
+  assert.equal(labels.filter((l) => l.includes('w/ DP-SGD')).length, 2, labels.join('; '));
+  assert.equal(labels.filter((l) => l.includes('w/o DP-SGD')).length, 2, labels.join('; '));
+  const files = experimentFiles({ name: 'rounds', scale: 'tiny', tables, results });
+  for (const file of ['tables.md', 'table-7.csv', 'index.html']) {
+    assert.ok(files[file]!.includes(escapeXml('centralized (w/ DP-SGD)')), file);
+    assert.not.ok(files[file]!.includes('(w)'), file);
+  }
+});
+
 test('the files: tables.md, a CSV per table, and a page with the tables, curves and each cell\'s grids', async () => {
   const results = await stubResults('discriminators');
   const tables = experimentTables('discriminators', results, context);

@@ -1,0 +1,59 @@
+/** fedmed latent: the paper's latent-space figure (Fig. 5) of a CycleGAN run, as an SVG scatter plot. */
+import path from 'node:path';
+import { UsageError } from '../args.js';
+import { backendFlag, backendLine } from '../backend-flags.js';
+import type { Command } from '../command.js';
+
+export const latentCommand: Command = {
+  name: 'latent',
+  summary: "the latent-space figure (the paper's Fig. 5) of a cyclegan run, as SVG",
+  usage: [
+    'usage: fedmed latent --checkpoint RUN [--round N|latest] [--samples 400] [--out FILE.svg] [--backend B]',
+    '',
+    "The output of the U-Net generator's fifth down-sampling block is the latent space. Each",
+    'sample is reduced to a point as the paper says: the last dimension split into two halves,',
+    "x and y, everything else averaged. At 32 px that block's output is 1x1, which its instance",
+    'norm sets to 0 whatever the image, so there the fourth block (2x2) is read; the title says',
+    "which. Real A and fake A (G_ba of real B) go through G_ab's down blocks, real B and fake B",
+    "(G_ab of real A) through G_ba's.",
+    "The samples are drawn at random (the run's seed) from the run's held-out test slices,",
+    'topped up from its training slices when those are too few, on the split the run used.',
+    'Only cyclegan runs (U-Net generators) have this latent space; other models are refused.',
+    'A run folder keeps the checkpoint of its latest round only, so --round N must be that one.',
+  ].join('\n'),
+  flags: {
+    checkpoint: { type: 'string', help: 'a run folder (or a round folder or generators.safetensors file, with --round latest)', placeholder: 'RUN' },
+    round: { type: 'string', help: "the round (epoch, when centralized) whose checkpoint to read: a number or 'latest'", default: 'latest', placeholder: 'N|latest' },
+    samples: { type: 'int', help: 'samples per kind (real A, fake A, real B, fake B)', default: 400 },
+    out: { type: 'string', help: 'the SVG file to write (default RUN/latent.svg)', placeholder: 'FILE.svg' },
+    backend: backendFlag,
+  },
+  async run(flags) {
+    if (typeof flags.checkpoint !== 'string') throw new UsageError('fedmed latent needs --checkpoint RUN; see fedmed latent --help');
+    const run = flags.checkpoint;
+    const round = parseRound(flags.round as string);
+    const samples = flags.samples as number;
+    if (!(samples >= 1)) throw new UsageError(`--samples must be at least 1, got ${samples}`);
+    const out = (flags.out as string | undefined) ?? path.join(run, 'latent.svg');
+    if (!out.endsWith('.svg')) throw new UsageError(`--out ${out}: name it .svg`);
+    const { setBackend } = await import('../../engine/index.js');
+    const { describeCheckpoint } = await import('../../fed/checkpoint.js');
+    const { latentFigure, readRoundCheckpoint } = await import('../latent-figure.js');
+    const { writeFileAtomic } = await import('../../store/atomic.js');
+    const checkpoint = await readRoundCheckpoint(run, round);
+    const backend = await setBackend(flags.backend as 'auto');
+    console.log(backendLine(backend, flags.backend as string));
+    console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);
+    const figure = await latentFigure(checkpoint, { samples, label: path.basename(path.resolve(run)) });
+    await writeFileAtomic(out, figure.svg);
+    const where = figure.fromTrain ? `${figure.fromTest} test and ${figure.fromTrain} training slices` : `${figure.fromTest} test slices`;
+    console.log(`wrote ${out}: ${figure.fromTest + figure.fromTrain} samples per kind (${where})${figure.fromTest + figure.fromTrain < samples ? `, fewer than the ${samples} asked: the run's data has no more` : ''}`);
+  },
+};
+
+function parseRound(text: string): number | 'latest' {
+  if (text === 'latest') return text;
+  const n = Number(text);
+  if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--round is a round number (1 or more) or 'latest', got '${text}'`);
+  return n;
+}

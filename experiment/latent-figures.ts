@@ -1,0 +1,41 @@
+/**
+ * The end of an experiment whose grid the paper drew in latent space (rounds:
+ * Fig. 5): each listed cell's latest checkpoint drawn by fedmed latent's own
+ * code into <cell>/latent.svg, for the tables and the page to show. A cell
+ * that failed before its first checkpoint, or whose figure fails, is logged
+ * and left without one; the others still get theirs.
+ */
+import path from 'node:path';
+import { latentFigure, readRoundCheckpoint } from '../cli/latent-figure.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import type { CellResult } from './runner.js';
+
+/** The paper's sample count per kind. */
+export const LATENT_SAMPLES = 400;
+const FILE = 'latent.svg';
+
+/** Writes the figures of the cells in `panels` (cell id -> the paper's panel letter); the backend must be set. */
+export async function writeLatentFigures(
+  results: readonly CellResult[],
+  panels: Readonly<Record<string, string>>,
+  options: { samples?: number; log: (line: string) => void },
+): Promise<CellResult[]> {
+  const drawn: CellResult[] = [];
+  for (const result of results) {
+    const panel = panels[result.cell.id];
+    if (panel === undefined || result.records.length === 0) {
+      drawn.push(result);
+      continue;
+    }
+    try {
+      const checkpoint = await readRoundCheckpoint(result.dir, 'latest');
+      const figure = await latentFigure(checkpoint, { samples: options.samples ?? LATENT_SAMPLES, label: `${panel} ${result.cell.id}` });
+      await writeFileAtomic(path.join(result.dir, FILE), figure.svg);
+      drawn.push({ ...result, latent: { file: FILE, panel } });
+    } catch (e) {
+      options.log(`${result.cell.id}: no latent-space figure: ${(e as Error).message.split('\n')[0]}`);
+      drawn.push(result);
+    }
+  }
+  return drawn;
+}

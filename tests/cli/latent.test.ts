@@ -1,0 +1,88 @@
+/**
+ * fedmed latent on a tiny trained CycleGAN run: a valid SVG with the four
+ * kinds, the asked number of points each, drawn from the run's test slices
+ * then its training slices; and the one-line refusals (no run folder, a
+ * round whose checkpoint is gone, a model without a U-Net, bad flags).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { setBackend } from '../../engine/index.js';
+import { fedmed, freshCheckpoint, scratchDir } from './helpers.js';
+
+const dir = scratchDir('latent');
+const run = join(dir, 'run');
+
+test.before(() => {
+  // 5 subjects: 1 held out (7 slices), 4 for training (28).
+  const trained = fedmed('train', '--size', '32', '--width', '2', '--subjects', '5', '--phantom-size', '32', '--epochs', '1', '--backend', 'js', '--out', run);
+  assert.is(trained.code, 0, trained.err);
+});
+
+/** Dots per series colour, and the legend's names, of a latent SVG. */
+function seriesOf(svg: string): { dots: Map<string, number>; names: string[] } {
+  const dots = new Map<string, number>();
+  for (const [, color] of svg.matchAll(/<circle [^>]*fill="([^"]+)" fill-opacity/g)) dots.set(color!, (dots.get(color!) ?? 0) + 1);
+  const names = [...svg.matchAll(/>((?:real|fake) [AB] \([^)]*\))<\/text>/g)].map((m) => m[1]!);
+  return { dots, names };
+}
+
+test('latent writes an SVG of the four kinds with the asked points each, from the test slices then the training slices', () => {
+  const out = join(dir, 'figure.svg');
+  const r = fedmed('latent', '--checkpoint', run, '--samples', '20', '--out', out, '--backend', 'js');
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 20 samples per kind \\(7 test and 13 training slices\\)`));
+  const svg = readFileSync(out, 'utf8');
+  assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"') && svg.trimEnd().endsWith('</svg>'));
+  const { dots, names } = seriesOf(svg);
+  assert.equal([...dots.values()], [20, 20, 20, 20]);
+  assert.equal(names, ['real A (PD, 20)', 'fake A (PD, 20)', 'real B (T2, 20)', 'fake B (T2, 20)']);
+  assert.ok(svg.includes('U-Net down block 4'), 'at 32 px the fourth block, and the title says so');
+  const cx = [...svg.matchAll(/<circle cx="([^"]+)" cy="([^"]+)" r="2.2"/g)].map((m) => `${m[1]},${m[2]}`);
+  assert.ok(new Set(cx).size > 4, 'the points are spread, not one point');
+});
+
+test('by default the figure is RUN/latent.svg, from the latest round; --round names it or says it is gone', () => {
+  assert.is(fedmed('latent', '--checkpoint', run, '--samples', '2', '--backend', 'js').code, 0);
+  assert.ok(readFileSync(join(run, 'latent.svg'), 'utf8').includes('round 1'));
+  assert.is(fedmed('latent', '--checkpoint', run, '--round', '1', '--samples', '2', '--backend', 'js').code, 0);
+  const gone = fedmed('latent', '--checkpoint', run, '--round', '3', '--backend', 'js');
+  assert.is(gone.code, 1);
+  assert.match(gone.err, /^fedmed: .*run: no checkpoint of round 3 \(the run keeps its latest only, .*round-0001\); use --round latest\n$/);
+});
+
+test('one line for what cannot be drawn: no run folder, a model without a U-Net, bad flags', async () => {
+  const missing = fedmed('latent', '--checkpoint', join(dir, 'nothing'));
+  assert.is(missing.code, 1);
+  assert.match(missing.err, /^fedmed: .*nothing: no such checkpoint; give a run folder or a generators.safetensors file\n$/);
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  assert.match(fedmed('latent', '--checkpoint', empty).err, /^fedmed: .*empty: not a run folder \(no checkpoints\/latest\) and holds no generators.safetensors\n$/);
+  await setBackend('js');
+  const { file, model } = await freshCheckpoint(join(dir, 'munit.safetensors'), { model: 'munit', size: 64 });
+  model.dispose();
+  const munit = fedmed('latent', '--checkpoint', file, '--backend', 'js'); // js: no Dawn warnings on stderr
+  assert.is(munit.code, 1);
+  assert.match(munit.err, /^fedmed: the latent-space figure is not supported for munit: it reads a U-Net generator's fifth down block, and only cyclegan \(U-Net\) has one\n$/);
+  for (const [args, message] of [
+    [['--round', 'last'], /^fedmed: --round is a round number \(1 or more\) or 'latest', got 'last'\n$/],
+    [['--samples', '0'], /^fedmed: --samples must be at least 1, got 0\n$/],
+    [['--out', 'figure.png'], /^fedmed: --out figure.png: name it .svg\n$/],
+  ] as const) {
+    const r = fedmed('latent', '--checkpoint', run, ...args);
+    assert.is(r.code, 2, args.join(' '));
+    assert.match(r.err, message);
+  }
+  assert.match(fedmed('latent').err, /^fedmed: fedmed latent needs --checkpoint RUN/);
+});
+
+test('--help says what the figure is and lists the flags', () => {
+  const r = fedmed('latent', '--help');
+  assert.is(r.code, 0);
+  for (const flag of ['--checkpoint', '--round', '--samples', '--out', '--backend']) assert.ok(r.out.includes(flag), flag);
+  assert.match(r.out, /fifth down-sampling block/);
+  assert.match(fedmed('--help').out, /^  latent +the latent-space figure/m);
+});
+
+test.run();
