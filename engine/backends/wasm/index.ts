@@ -64,6 +64,8 @@ class WasmHandle implements Handle {
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
+  /** For engine/backends/filter-grad.ts: element by element, an add may write over its first operand. */
+  readonly addsInPlace = true;
   /** The key of sharedWasmBackend's cache that holds this backend, if any. */
   private sharedAs: number | undefined;
   private live = 0;

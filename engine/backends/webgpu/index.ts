@@ -74,6 +74,8 @@ export async function createWebGpuBackend(gpu: GPU, options: { hardwareOnly?: bo
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
+  /** For engine/backends/filter-grad.ts: a dispatch cannot read and write one buffer. */
+  readonly addsInPlace = false;
 
   constructor(
     readonly runtime: GpuRuntime,
