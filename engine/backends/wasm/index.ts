@@ -194,6 +194,10 @@ export class WasmBackend implements Backend {
     elementwise.reduceSum(this.ctx, this.at(x), this.at(y), g);
   }
 
+  activationBackward(dy: Handle, y: Handle, dx: Handle, activation: Activation): void {
+    elementwise.activationBackward(this.ctx, this.at(dy), this.at(y), this.at(dx), dx.size, activation);
+  }
+
   copy(copies: readonly CopyJob[]): void {
     this.ctx.scoped(() => elementwise.copy(this.ctx, copies.map(({ src, dst, g }) => ({ src: this.at(src), dst: this.at(dst), g }))));
   }

@@ -134,6 +134,10 @@ export class WebGpuBackend implements Backend {
     reduceSum(this.runtime, x, y, g);
   }
 
+  activationBackward(dy: Handle, y: Handle, dx: Handle, activation: Activation): void {
+    elementwise.activationBackward(this.runtime, dy, y, dx, activation);
+  }
+
   copy(copies: readonly CopyJob[]): void {
     for (const { src, dst, g } of copies) elementwise.copy(this.runtime, src, dst, g); // one dispatch each, in the open pass
   }
