@@ -262,6 +262,13 @@ export interface Backend {
   unary(op: UnaryOp, x: Handle, y: Handle, alpha: number, beta: number): void;
   binary(op: BinaryOp, a: Handle, b: Handle, y: Handle, g: BroadcastGeometry): void;
   reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void;
+  /**
+   * dx = dy taken back through an activation, its derivative read off the
+   * activation's output y (relu, and leakyRelu with a slope >= 0: y > 0
+   * exactly where the input is; tanh: 1 - y^2), in one pass: the backward of
+   * a convolution that applied it, and of tanh.
+   */
+  activationBackward(dy: Handle, y: Handle, dx: Handle, activation: Activation): void;
   /** Several strided copies in one call (a concatenation's parts, a gradient's slices), in order. */
   copy(copies: readonly CopyJob[]): void;
 

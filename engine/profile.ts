@@ -26,7 +26,7 @@ export interface Profiler {
 }
 
 const kernels = new Set<string>([
-  'fill', 'unary', 'binary', 'reduceSum', 'copy', 'conv2d', 'conv2dBackwardData', 'conv2dBackwardFilter', 'matmul',
+  'fill', 'unary', 'activationBackward', 'binary', 'reduceSum', 'copy', 'conv2d', 'conv2dBackwardData', 'conv2dBackwardFilter', 'matmul',
   'avgPool2d', 'avgPool2dBackward', 'upsampleNearest', 'upsampleNearestBackward', 'padReflect', 'padReflectBackward', 'instanceNorm', 'instanceNormBackward', 'sumSquaresPerSample', 'clippedSumWithNoise', 'adam', 'pointLoss', 'pointLossBackward', 'randomNormal',
 ] satisfies (keyof Backend)[]);
 

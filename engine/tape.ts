@@ -106,6 +106,7 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   const wasRecording = state.recording;
   state.recording = false;
   state.perSampleBatch = options.perSample ?? 0;
+  const wasInBackward = inBackward; // a rule may itself run a backward pass
   inBackward = true;
   try {
     for (const t of order) {
@@ -135,7 +136,7 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   } finally {
     state.recording = wasRecording;
     state.perSampleBatch = 0;
-    inBackward = false;
+    inBackward = wasInBackward;
     for (const g of grads.values()) g.dispose();
   }
 }

@@ -8,7 +8,14 @@
  */
 import type { Backend, ConvGeometry, FilterGradOptions, Handle } from '../backend.js';
 
-type Kernels = Pick<Backend, 'alloc' | 'free' | 'reduceSum' | 'copy' | 'binary'>;
+/**
+ * The backend's kernels, and whether its add may write over its first
+ * operand (wasm: yes, element by element; webgpu: no, a dispatch cannot read
+ * and write one buffer).
+ */
+interface Kernels extends Pick<Backend, 'alloc' | 'free' | 'reduceSum' | 'copy' | 'binary'> {
+  readonly addsInPlace: boolean;
+}
 
 export function filterGradients(b: Kernels, x: Handle, dy: Handle, dw: Handle, g: ConvGeometry, o: FilterGradOptions, weights: (into: Handle) => void): void {
   writeOrAdd(b, dw, o.accumulate ?? false, weights);
@@ -27,20 +34,22 @@ export function filterGradients(b: Kernels, x: Handle, dy: Handle, dw: Handle, g
   });
 }
 
-/**
- * Runs `write` into y, or when accumulating into a temporary that is added to
- * a copy of y's old values (a webgpu dispatch cannot read and write one buffer).
- */
+/** Runs `write` into y, or when accumulating into a temporary that is then added to y. */
 function writeOrAdd(b: Kernels, y: Handle, accumulate: boolean, write: (into: Handle) => void): void {
   if (!accumulate) {
     write(y);
     return;
   }
+  const flat = { shape: [y.size], aStrides: [1], bStrides: [1] };
   const fresh = b.alloc(y.size);
-  const old = b.alloc(y.size);
   write(fresh);
-  b.copy([{ src: y, dst: old, g: { shape: [y.size], srcStrides: [1], srcOffset: 0, dstStrides: [1], dstOffset: 0 } }]);
-  b.binary('add', old, fresh, y, { shape: [y.size], aStrides: [1], bStrides: [1] });
+  if (b.addsInPlace) {
+    b.binary('add', y, fresh, y, flat);
+  } else {
+    const old = b.alloc(y.size);
+    b.copy([{ src: y, dst: old, g: { shape: [y.size], srcStrides: [1], srcOffset: 0, dstStrides: [1], dstOffset: 0 } }]);
+    b.binary('add', old, fresh, y, flat);
+    b.free(old);
+  }
   b.free(fresh);
-  b.free(old);
 }

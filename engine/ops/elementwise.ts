@@ -91,19 +91,14 @@ export function activationOf(options: ActivationOptions, op: string): Activation
 }
 
 /**
- * dy taken back through an activation, given the activation's output y: for
- * relu and leakyRelu with a slope >= 0, y > 0 exactly where the input is;
- * d tanh = 1 - tanh^2. The backward of a convolution that applied it.
+ * dy taken back through an activation, given the activation's output y, in
+ * one kernel (engine/backend.ts activationBackward): the backward of a
+ * convolution that applied it, and of tanh.
  */
 export function activationGrad(dy: Tensor, y: Tensor, a: Activation): Tensor {
-  switch (a.op) {
-    case 'relu':
-      return mul(dy, unaryKernel('step', y));
-    case 'leakyRelu':
-      return mul(dy, unaryKernel('leakyReluGrad', y, a.alpha));
-    case 'tanh':
-      return mul(dy, oneMinusSquare(y));
-  }
+  const dx = empty(dy.shape);
+  state.backend.activationBackward(dy.handle, y.handle, dx.handle, a);
+  return dx;
 }
 
 export function sigmoid(x: Tensor): Tensor {
@@ -123,10 +118,6 @@ export function clamp(x: Tensor, low: number, high: number): Tensor {
 /** 1 - step(alpha x + beta): 1 where alpha x + beta <= 0. */
 function notStepOf(x: Tensor, alpha: number, beta: number): Tensor {
   return unaryKernel('affine', unaryKernel('step', unaryKernel('affine', x, alpha, beta)), -1, 1);
-}
-
-function oneMinusSquare(y: Tensor): Tensor {
-  return unaryKernel('affine', unaryKernel('square', y), -1, 1);
 }
 
 type Operand = Tensor | number;

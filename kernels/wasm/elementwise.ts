@@ -2,7 +2,7 @@
 // (codes from ops.generated.ts), and broadcasting binary ops. Work items are chunks of
 // elements (unary) or of output rows (binary).
 import { expSimd, sigmoidSimd, tanhSimd } from './mathf';
-import { BinaryParams, UnaryParams } from './params';
+import { ActivationParams, BinaryParams, UnaryParams } from './params';
 import { BinaryOp, UnaryOp } from './ops.generated';
 
 /** y[i] = value for i < n, four lanes at a time. */
@@ -71,6 +71,26 @@ export function fill(y: usize, n: i32, value: f32): void {
 @inline export function activationSlopeVector(op: i32, y: v128, alpha: v128): v128 {
   if (op == UnaryOp.tanh) return f32x4.sub(f32x4.splat(1), f32x4.mul(y, y));
   return unaryVector(op == UnaryOp.relu ? UnaryOp.step : UnaryOp.leakyReluGrad, y, alpha, alpha);
+}
+
+/** dx = dy taken back through activation op, its derivative read off y, for i in [i0, i1). */
+export function activationBackwardRange(op: i32, alpha: f32, dy: usize, y: usize, dx: usize, i0: i32, i1: i32): void {
+  const va = f32x4.splat(alpha);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dx + at, f32x4.mul(v128.load(dy + at), activationSlopeVector(op, v128.load(y + at), va)));
+  }
+  for (; i < i1; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dx + at, load<f32>(dy + at) * activationSlopeScalar(op, load<f32>(y + at), alpha));
+  }
+}
+
+/** Chunks [begin, end) of dx = dy * the activation's derivative (engine/backend.ts `activationBackward`). */
+export function activationBackward(params: usize, begin: i32, end: i32, thread: i32): void {
+  const p = changetype<ActivationParams>(params);
+  activationBackwardRange(p.op, p.alpha, p.dy, p.y, p.dx, begin * p.chunk, min(p.n, end * p.chunk));
 }
 
 /**

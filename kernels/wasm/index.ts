@@ -9,7 +9,7 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-export { fill, unary, binary } from './elementwise';
+export { fill, unary, binary, activationBackward } from './elementwise';
 export { reduceSum, sumSplits, copy } from './reduce';
 export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';
 export { relayout, packRows, interleavePhases } from './conv';
@@ -20,6 +20,6 @@ export { sumSquaresPerSample, clippedSumWithNoise } from './dp';
 export { randomNormal } from './random';
 export { pointLoss, pointLossBackward } from './loss';
 export {
-  unaryParamsBytes, binaryParamsBytes, copyParamsBytes, copyEntryParamsBytes, reduceParamsBytes, resampleParamsBytes,
+  unaryParamsBytes, activationParamsBytes, binaryParamsBytes, copyParamsBytes, copyEntryParamsBytes, reduceParamsBytes, resampleParamsBytes,
   relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes, lossParamsBytes, normParamsBytes, squaresParamsBytes, clippedSumParamsBytes,
 } from './params';

@@ -16,7 +16,7 @@ export function pointLoss(params: usize, begin: i32, end: i32, thread: i32): voi
   let total = f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1);
   for (; i < p.n; i++) {
     const d = load<f32>(p.a + (<usize>i << 2)) - (p.b ? load<f32>(p.b + (<usize>i << 2)) : p.target);
-    total += <f64>(p.op == LossOp.l1 ? Mathf.abs(d) : d * d);
+    total += <f64>f32x4.extract_lane(lossOf(p.op, f32x4.splat(d)), 0);
   }
   store<f32>(p.y, <f32>(total / <f64>p.n));
 }
@@ -34,8 +34,7 @@ export function pointLossBackward(params: usize, begin: i32, end: i32, thread: i
   }
   for (; i < i1; i++) {
     const d = load<f32>(p.a + (<usize>i << 2)) - (p.b ? load<f32>(p.b + (<usize>i << 2)) : p.target);
-    const g: f32 = p.op == LossOp.l1 ? (d > 0 ? 1 : d < 0 ? -1 : 0) : 2 * d;
-    store<f32>(p.da + (<usize>i << 2), scale * g);
+    store<f32>(p.da + (<usize>i << 2), scale * f32x4.extract_lane(derivativeOf(p.op, f32x4.splat(d)), 0));
   }
 }
 
@@ -45,14 +44,23 @@ export function pointLossBackward(params: usize, begin: i32, end: i32, thread: i
 }
 
 @inline function lossOf(op: i32, d: v128): v128 {
-  return op == LossOp.l1 ? f32x4.abs(d) : f32x4.mul(d, d);
+  switch (op) {
+    case LossOp.l1: return f32x4.abs(d);
+    case LossOp.mse: return f32x4.mul(d, d);
+    default: return unreachable();
+  }
 }
 
-/** l1: sign(d) (0 at 0); mse: 2d. */
+/** op'(d): l1's sign(d) (0 at 0), mse's 2d. */
 @inline function derivativeOf(op: i32, d: v128): v128 {
-  if (op != LossOp.l1) return f32x4.add(d, d);
-  const one = f32x4.splat(1);
-  const positive = v128.and(f32x4.gt(d, f32x4.splat(0)), one);
-  const negative = v128.and(f32x4.lt(d, f32x4.splat(0)), one);
-  return f32x4.sub(positive, negative);
+  switch (op) {
+    case LossOp.l1: {
+      const one = f32x4.splat(1);
+      const positive = v128.and(f32x4.gt(d, f32x4.splat(0)), one);
+      const negative = v128.and(f32x4.lt(d, f32x4.splat(0)), one);
+      return f32x4.sub(positive, negative);
+    }
+    case LossOp.mse: return f32x4.add(d, d);
+    default: return unreachable();
+  }
 }

@@ -2,7 +2,7 @@
 // (engine/backend.ts `instanceNorm`, `instanceNormBackward`), with an
 // optional activation after the affine. Sums run four lanes wide, then
 // across the lanes.
-import { activationSlopeScalar, activationSlopeVector, unaryScalar, unaryVector } from './elementwise';
+import { activationBackwardRange, unaryScalar, unaryVector } from './elementwise';
 import { NormParams } from './params';
 
 @inline function lanes(v: v128): f32 {
@@ -68,22 +68,6 @@ export function instanceNorm(params: usize, begin: i32, end: i32, thread: i32): 
   }
 }
 
-/**
- * dx = dy taken back through the activation, its derivative read off y, for
- * n values: the gradient the normalisation's backward then reads from dx.
- */
-function activationBackward(op: i32, alpha: f32, dy: usize, y: usize, dx: usize, n: i32): void {
-  const va = f32x4.splat(alpha);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const at = <usize>i << 2;
-    v128.store(dx + at, f32x4.mul(v128.load(dy + at), activationSlopeVector(op, v128.load(y + at), va)));
-  }
-  for (; i < n; i++) {
-    const at = <usize>i << 2;
-    store<f32>(dx + at, load<f32>(dy + at) * activationSlopeScalar(op, load<f32>(y + at), alpha));
-  }
-}
 
 /**
  * Planes [begin, end) of the backward pass: dx, and the plane's sum of dy * xhat and of dy.
@@ -98,7 +82,7 @@ export function instanceNormBackward(params: usize, begin: i32, end: i32, thread
     const x = p.x + at, dx = p.dx + at;
     let dy = p.dy + at;
     if (p.activation >= 0) {
-      activationBackward(p.activation, p.activationAlpha, dy, p.y + at, dx, n);
+      activationBackwardRange(p.activation, p.activationAlpha, dy, p.y + at, dx, 0, n);
       dy = dx;
     }
     const mean = load<f32>(p.stats + (<usize>plane << 2));

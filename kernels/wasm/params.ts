@@ -14,6 +14,17 @@
   beta: f32;
 }
 
+/** dx = dy * the derivative of activation op (a UnaryOp: relu, leakyRelu, tanh) read off y, for n values in chunks. */
+@unmanaged export class ActivationParams {
+  op: i32;
+  dy: usize;
+  y: usize;
+  dx: usize;
+  n: i32;
+  chunk: i32;
+  alpha: f32;
+}
+
 /** y = a op b over a collapsed broadcast geometry of rank <= 6 (innermost last). */
 @unmanaged export class BinaryParams {
   op: i32;
@@ -314,6 +325,7 @@
 }
 
 export function unaryParamsBytes(): i32 { return offsetof<UnaryParams>(); }
+export function activationParamsBytes(): i32 { return offsetof<ActivationParams>(); }
 export function binaryParamsBytes(): i32 { return offsetof<BinaryParams>(); }
 export function copyParamsBytes(): i32 { return offsetof<CopyParams>(); }
 export function copyEntryParamsBytes(): i32 { return offsetof<CopyEntry>(); }

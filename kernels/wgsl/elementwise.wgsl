@@ -1,4 +1,4 @@
-// Element-wise kernels: fill, unary maps, broadcasting binary ops and strided copies.
+// Element-wise kernels: fill, unary maps, an activation's backward, broadcasting binary ops and strided copies.
 //
 // One invocation per output element, in a grid-stride loop (element i, i + stride, ...) so that any
 // size fits the dispatch limit. Broadcasting and copies address their operands through strides: the
@@ -24,7 +24,7 @@ struct ElementwiseUniforms {
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 
 override WG: u32 = 256;
-override OP: u32 = 0; // unary: a unary_* code of kernels/ops.json; binary: a binary_* code
+override OP: u32 = 0; // unary and activationBackward: a unary_* code of kernels/ops.json; binary: a binary_* code
 
 fn strideStep(wgs: vec3u) -> u32 {
   return wgs.x * WG;
@@ -60,6 +60,14 @@ fn fill(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: 
 fn unary(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
   for (var i = id.x; i < u.size; i += strideStep(wgs)) {
     y[i] = unaryOp(OP, a[i], u.alpha, u.beta);
+  }
+}
+
+/** dx (y here) = dy (a) taken back through activation OP, its derivative read off its output (b). */
+@compute @workgroup_size(WG)
+fn activationBackward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
+  for (var i = id.x; i < u.size; i += strideStep(wgs)) {
+    y[i] = a[i] * activationSlope(OP, b[i], u.alpha);
   }
 }
 

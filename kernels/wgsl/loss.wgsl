@@ -26,12 +26,27 @@ fn difference(i: u32) -> f32 {
   return a[i] - select(u.constant, b[i], u.hasB != 0u);
 }
 
+fn lossOf(d: f32) -> f32 {
+  switch u.op {
+    case loss_l1: { return abs(d); }
+    case loss_mse: { return d * d; }
+    default: { return 0.0; }
+  }
+}
+
+fn derivativeOf(d: f32) -> f32 {
+  switch u.op {
+    case loss_l1: { return sign(d); }
+    case loss_mse: { return 2.0 * d; }
+    default: { return 0.0; }
+  }
+}
+
 @compute @workgroup_size(WG)
 fn pointLoss(@builtin(local_invocation_id) lid: vec3u) {
   var s = 0.0;
   for (var i = lid.x; i < u.n; i += WG) {
-    let d = difference(i);
-    s += select(d * d, abs(d), u.op == loss_l1);
+    s += lossOf(difference(i));
   }
   partial[lid.x] = s;
   workgroupBarrier();
@@ -50,7 +65,6 @@ fn pointLoss(@builtin(local_invocation_id) lid: vec3u) {
 fn pointLossBackward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
   let scale = dy[0] / f32(u.n);
   for (var i = id.x; i < u.n; i += wgs.x * WG) {
-    let d = difference(i);
-    out[i] = scale * select(2.0 * d, sign(d), u.op == loss_l1);
+    out[i] = scale * derivativeOf(difference(i));
   }
 }

@@ -8,15 +8,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { binaryOps, unaryOps } from '../../engine/backend.js';
+import { binaryOps, lossOps, unaryOps } from '../../engine/backend.js';
 import { repoRoot } from '../helpers/sources.js';
 
 const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
-const list = JSON.parse(read('kernels/ops.json')) as Record<'unary' | 'binary', Record<string, string>>;
+const list = JSON.parse(read('kernels/ops.json')) as Record<'unary' | 'binary' | 'loss', Record<string, string>>;
 
 test('the engine numbers the ops in the order of kernels/ops.json', () => {
   assert.equal([...unaryOps], Object.keys(list.unary));
   assert.equal([...binaryOps], Object.keys(list.binary));
+  assert.equal([...lossOps], Object.keys(list.loss));
 });
 
 test('every unary op has a case by name in the wasm and WGSL kernels', () => {
@@ -36,6 +37,15 @@ test('every binary op has a case by name in the wasm and WGSL kernels (div as th
     assert.ok(wgsl.includes(`case binary_${op}:`), `kernels/wgsl/elementwise.wgsl has no case binary_${op}`);
   }
   assert.ok(wasm.includes('// BinaryOp.div') && wgsl.includes('// binary_div'));
+});
+
+test('every loss op has its value and derivative cases by name in the wasm and WGSL kernels', () => {
+  const wasm = read('kernels/wasm/loss.ts');
+  const wgsl = read('kernels/wgsl/loss.wgsl');
+  for (const op of Object.keys(list.loss)) {
+    assert.is(wasm.split(`case LossOp.${op}:`).length - 1, 2, `kernels/wasm/loss.ts: case LossOp.${op} in lossOf and derivativeOf`);
+    assert.is(wgsl.split(`case loss_${op}:`).length - 1, 2, `kernels/wgsl/loss.wgsl: case loss_${op} in lossOf and derivativeOf`);
+  }
 });
 
 test.run();

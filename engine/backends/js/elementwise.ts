@@ -56,3 +56,8 @@ export function binary(op: BinaryOp, a: Handle, b: Handle, y: Handle, g: Broadca
     ys[i++] = f(as[offsetOf(idx, g.aStrides)]!, bs[offsetOf(idx, g.bStrides)]!);
   });
 }
+
+export function activationBackward(dy: Handle, y: Handle, dx: Handle, a: Activation): void {
+  const dys = arr(dy), ys = arr(y), out = arr(dx);
+  for (let i = 0; i < out.length; i++) out[i] = dys[i]! * activationSlope(a, ys[i]!);
+}

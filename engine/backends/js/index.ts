@@ -3,7 +3,7 @@
  * Slow and obviously correct; every other backend is tested against it.
  */
 import type { Backend, Handle, MemoryInfo } from '../../backend.js';
-import { binary, fill, unary } from './elementwise.js';
+import { activationBackward, binary, fill, unary } from './elementwise.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter, matmul } from './conv.js';
 import { clippedSumWithNoise, sumSquaresPerSample } from './dp.js';
 import { pointLoss, pointLossBackward } from './loss.js';
@@ -68,6 +68,7 @@ export class JsBackend implements Backend {
   sumSquaresPerSample = sumSquaresPerSample;
   clippedSumWithNoise = clippedSumWithNoise;
   adam = adam;
+  activationBackward = activationBackward;
   pointLoss = pointLoss;
   pointLossBackward = pointLossBackward;
   randomNormal = randomNormal;

@@ -1,8 +1,8 @@
 /** The element-wise, reduction and copy kernels' glue: geometry collapsing and work splitting. */
-import { binaryOps, unaryOps, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type ReduceGeometry, type UnaryOp } from '../../backend.js';
+import { binaryOps, unaryOps, type Activation, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type ReduceGeometry, type UnaryOp } from '../../backend.js';
 import { contiguousStrides, mergeAxes } from '../../strides.js';
 import type { WasmContext } from './context.js';
-import { binaryLayout, copyEntryLayout, copyLayout, reduceLayout, unaryLayout, writeParams } from './params.js';
+import { activationLayout, binaryLayout, copyEntryLayout, copyLayout, reduceLayout, unaryLayout, writeParams } from './params.js';
 
 /** Elements below which a job stays on the calling thread: waking workers costs more. */
 const parallelElements = 1 << 16;
@@ -11,6 +11,12 @@ const chunk = 1 << 14;
 export function unary(ctx: WasmContext, op: UnaryOp, x: number, y: number, n: number, alpha: number, beta: number): void {
   const at = writeParams(ctx.heap, ctx.params, unaryLayout, { op: unaryOps.indexOf(op), x, y, n, chunk, alpha, beta });
   ctx.pool.run('unary', at, Math.ceil(n / chunk), 1, n >= parallelElements);
+}
+
+/** dx = dy * the derivative of the activation read off y, n values. */
+export function activationBackward(ctx: WasmContext, dy: number, y: number, dx: number, n: number, a: Activation): void {
+  const at = writeParams(ctx.heap, ctx.params, activationLayout, { op: unaryOps.indexOf(a.op), dy, y, dx, n, chunk, alpha: a.alpha });
+  ctx.pool.run('activationBackward', at, Math.ceil(n / chunk), 1, n >= parallelElements);
 }
 
 /** mergeAxes, shaped for the wasm kernels: rank 1 to 6. */

@@ -64,6 +64,8 @@ class WasmHandle implements Handle {
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
+  /** For engine/backends/filter-grad.ts: element by element, an add may write over its first operand. */
+  readonly addsInPlace = true;
   /** The key of sharedWasmBackend's cache that holds this backend, if any. */
   private sharedAs: number | undefined;
   private live = 0;
@@ -190,6 +192,10 @@ export class WasmBackend implements Backend {
 
   reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void {
     elementwise.reduceSum(this.ctx, this.at(x), this.at(y), g);
+  }
+
+  activationBackward(dy: Handle, y: Handle, dx: Handle, activation: Activation): void {
+    elementwise.activationBackward(this.ctx, this.at(dy), this.at(y), this.at(dx), dx.size, activation);
   }
 
   copy(copies: readonly CopyJob[]): void {

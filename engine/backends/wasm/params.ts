@@ -21,6 +21,8 @@ const rank6 = (prefix: string) => [0, 1, 2, 3, 4, 5].map((d) => `${prefix}${d}`)
 
 export const unaryLayout = layout('unary', ['op', 'x', 'y', 'n', 'chunk', 'alpha', 'beta'], ['alpha', 'beta']);
 
+export const activationLayout = layout('activation', ['op', 'dy', 'y', 'dx', 'n', 'chunk', 'alpha'], ['alpha']);
+
 export const binaryLayout = layout('binary', ['op', 'a', 'b', 'y', 'rank', ...rank6('shape'), ...rank6('aStride'), ...rank6('bStride')]);
 
 export const copyLayout = layout('copy', ['table', 'count']);
@@ -90,7 +92,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, binaryLayout, copyLayout, copyEntryLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout, lossLayout];
+const allLayouts = [unaryLayout, activationLayout, binaryLayout, copyLayout, copyEntryLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout, lossLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

@@ -9,7 +9,7 @@
 
 /** Kernels that take (params, begin, end, thread) and may run on several threads. */
 export const parallelKernels = [
-  'unary', 'binary', 'reduceSum', 'sumSplits', 'copy',
+  'unary', 'activationBackward', 'binary', 'reduceSum', 'sumSplits', 'copy',
   'avgPool2d', 'avgPool2dBackward', 'upsampleNearest', 'upsampleNearestBackward', 'padReflect', 'padReflectBackward',
   'relayout', 'packRows', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal', 'instanceNorm', 'instanceNormBackward',
   'sumSquaresPerSample', 'clippedSumWithNoise', 'pointLoss', 'pointLossBackward',

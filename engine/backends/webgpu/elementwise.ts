@@ -1,5 +1,5 @@
-/** Glue for kernels/wgsl/elementwise.wgsl: fill, unary, binary, copy. */
-import { binaryOps, unaryOps, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type Handle, type UnaryOp } from '../../backend.js';
+/** Glue for kernels/wgsl/elementwise.wgsl: fill, unary, activationBackward, binary, copy. */
+import { binaryOps, unaryOps, type Activation, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type Handle, type UnaryOp } from '../../backend.js';
 import { mergeAxes } from '../../strides.js';
 import type { GpuRuntime } from './runtime.js';
 import { UniformWriter } from './uniforms.js';
@@ -47,6 +47,14 @@ export function unary(rt: GpuRuntime, op: UnaryOp, x: Handle, y: Handle, alpha: 
   rt.dispatch({
     shader: 'elementwise', entry: 'unary', constants: { ...constants, OP: unaryOps.indexOf(op) },
     uniforms: elementwiseUniforms(y.size, [], [], [], { alpha, beta }), output: y, inputs: [x], workgroups,
+  });
+}
+
+export function activationBackward(rt: GpuRuntime, dy: Handle, y: Handle, dx: Handle, a: Activation): void {
+  const { constants, workgroups } = grid(rt, dx.size);
+  rt.dispatch({
+    shader: 'elementwise', entry: 'activationBackward', constants: { ...constants, OP: unaryOps.indexOf(a.op) },
+    uniforms: elementwiseUniforms(dx.size, [], [], [], { alpha: a.alpha }), output: dx, inputs: [dy, y], workgroups,
   });
 }
 

@@ -74,6 +74,8 @@ export async function createWebGpuBackend(gpu: GPU, options: { hardwareOnly?: bo
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
+  /** For engine/backends/filter-grad.ts: a dispatch cannot read and write one buffer. */
+  readonly addsInPlace = false;
 
   constructor(
     readonly runtime: GpuRuntime,
@@ -130,6 +132,10 @@ export class WebGpuBackend implements Backend {
 
   reduceSum(x: Handle, y: Handle, g: ReduceGeometry): void {
     reduceSum(this.runtime, x, y, g);
+  }
+
+  activationBackward(dy: Handle, y: Handle, dx: Handle, activation: Activation): void {
+    elementwise.activationBackward(this.runtime, dy, y, dx, activation);
   }
 
   copy(copies: readonly CopyJob[]): void {

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import { Rng } from '../../../engine/index.js';
-import { binaryOps, unaryOps, type CopyGeometry, type UnaryOp } from '../../../engine/backend.js';
+import { binaryOps, unaryOps, type Activation, type CopyGeometry, type UnaryOp } from '../../../engine/backend.js';
 import { broadcastShapes, broadcastStrides } from '../../../engine/ops/broadcast.js';
 import { contiguousStrides } from '../../../engine/strides.js';
 import { everyBackend, js, testOn } from '../../helpers/backends.js';
@@ -76,6 +76,21 @@ const copies: [string, number, number, CopyGeometry][] = [
 ];
 for (const [name, srcSize, dstSize, g] of copies) {
   cases.push({ name: `copy ${name}`, inputs: [values(rng, srcSize)], outputs: [values(rng, dstSize)], call: (b, [x], [y]) => b.copy([{ src: x!, dst: y!, g }]) });
+}
+
+// An activation's backward: dy times the derivative read off the output y (y in the activation's
+// range, zeros among them for relu's and leakyRelu's mask), odd and past wasm's threading threshold.
+const activations: [Activation, number, number][] = [[{ op: 'relu', alpha: 0 }, 0, 1], [{ op: 'leakyRelu', alpha: 0.2 }, -0.2, 1], [{ op: 'tanh', alpha: 0 }, -1, 1]];
+for (const [a, low, high] of activations) {
+  for (const n of [37, 70001]) {
+    const y = values(rng, n, low, high).map((v, i) => (i % 7 === 0 ? 0 : a.op === 'relu' ? Math.max(v, 0) : v));
+    cases.push({
+      name: `activationBackward ${a.op} n=${n}`,
+      inputs: [values(rng, n), y],
+      outputs: [n],
+      call: (b, [dy, yy], [dx]) => b.activationBackward(dy!, yy!, dx!, a),
+    });
+  }
 }
 
 // Several copies in one call: three parts concatenated along axis 1, and the gradient's way back,
