@@ -26,6 +26,8 @@ export interface Subject {
   size: number;
   /** Per contrast: [z.length, size, size], each slice min-max normalised to [0, 1]. */
   slices: Partial<Record<Contrast, Float32Array>>;
+  /** Per contrast, the file the slices were read from (none for the phantom made in memory), for errors that name the data. */
+  files?: Partial<Record<Contrast, string>>;
 }
 
 export interface SliceOptions {

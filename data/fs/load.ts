@@ -68,7 +68,7 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
       await Promise.all(own.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: sliceRange }))));
       const problems = subjectProblems(s.id, own.map((c) => ({ contrast: c, path: join(root, s.files[c]!), shape: volumes[c]!.shape, data: volumes[c]!.data })));
       if (problems.length) problem = problems.join('; ');
-      else subjects.push(subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, size, sliceRange }));
+      else subjects.push({ ...subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, size, sliceRange }), files: Object.fromEntries(own.map((c) => [c, join(root, s.files[c]!)])) });
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
       problem = e.message;
