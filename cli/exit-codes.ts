@@ -9,6 +9,8 @@ export const exitCodes = {
   usage: 2,
   /** `fedmed data inspect` read the folder and found problems. */
   problems: 3,
+  /** The file system refused (no space, read-only, permission denied): sysexits' EX_IOERR. */
+  ioError: 74,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -17,6 +19,7 @@ const meanings: [number, string][] = [
   [exitCodes.ok, 'done'],
   [exitCodes.failure, 'failed: one line on stderr says what and where (a file, the data, a checkpoint)'],
   [exitCodes.usage, 'usage error: a flag, a config key or an argument is wrong, or the run folder is taken'],
+  [exitCodes.ioError, 'the file system refused: no space (ENOSPC), read-only (EROFS), permission denied (EACCES); the line names the path and the cause'],
   [exitCodes.interrupted, 'interrupted (Ctrl-C, SIGINT); files already written are whole (train: --resume continues)'],
   [exitCodes.terminated, 'terminated (SIGTERM); as above'],
 ];

@@ -28,6 +28,21 @@ export function fedmed(...args: string[]): CliResult {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/**
+ * Runs `fedmed ARGS` with a tmpfs mounted (`mountOptions`, such as
+ * 'ro,size=64k') over the existing folder `mountPoint`, in a user and mount
+ * namespace of its own, so that a read-only or full file system is real even
+ * for root and needs no privileges; null where the system allows no such
+ * namespace (the caller says so and skips).
+ */
+export function fedmedOnTmpfs(mountOptions: string, mountPoint: string, ...args: string[]): CliResult | null {
+  const namespace = ['--user', '--map-root-user', '--mount'];
+  if (spawnSync('unshare', [...namespace, 'true']).status !== 0) return null;
+  const script = 'mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && exec "$@"';
+  const r = spawnSync('unshare', [...namespace, 'sh', '-c', script, 'sh', mountOptions, mountPoint, process.execPath, main, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
 /** A fresh folder under the OS temp folder, removed when the process exits. */
 export function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `fedmed-${prefix}-`));
