@@ -71,26 +71,50 @@ export function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
 }
 
+/** Atomic writes under way, and what waits for none to be (a stop signal's exit). */
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
+/**
+ * Calls `callback` as soon as no atomic write is under way: now, or
+ * synchronously as the last one finishes, before its caller resumes, so a
+ * callback that exits the process never leaves a write half done and never
+ * lets the next one start.
+ */
+export function whenNoWriteInFlight(callback: () => void): void {
+  if (inFlight === 0) callback();
+  else waiting.push(callback);
+}
+
+function writeFinished(): void {
+  if (--inFlight === 0) for (const callback of waiting.splice(0)) callback();
+}
+
 /**
  * Writes `data` to `file` through a temporary sibling that is flushed to disk
  * and then renamed over the target (rename is atomic within a directory on
  * POSIX and NTFS). Creates missing parent folders.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await makeFolder(path.dirname(file));
-  const temp = `${file}.${process.pid}.${sequence++}${tempSuffix}`;
+  inFlight++;
   try {
-    const handle = await open(temp, 'w');
+    await makeFolder(path.dirname(file));
+    const temp = `${file}.${process.pid}.${sequence++}${tempSuffix}`;
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw fileError('write', file, error);
     }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw fileError('write', file, error);
+  } finally {
+    writeFinished();
   }
 }
 

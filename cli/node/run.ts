@@ -21,7 +21,7 @@ import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/confi
 import { checkpointBytes, runSettings } from '../train/run-folder.js';
 import { buildClient, clientShares, modelOptions } from '../train/setup.js';
 import { Progress } from '../progress.js';
-import { exitCodes } from '../exit-codes.js';
+import { handleStopSignals } from '../signals.js';
 import { NodeState } from './state.js';
 
 export async function runNode(settings: NodeSettings): Promise<void> {
@@ -66,15 +66,11 @@ export async function runNode(settings: NodeSettings): Promise<void> {
       },
       log,
     });
-    const stop = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      log(`${signal}: leaving the federation`);
-      stop.abort(signal);
-    };
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    const stop = handleStopSignals({ log, windsDown: 'leaving the federation' });
     await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval, heartbeatInterval: settings.heartbeatInterval, retry: { giveUpAfter: settings.giveUpAfter }, rootCertificates: settings.rootCertificates ?? undefined });
     // Exit now, not after a round a stop interrupted (its state is already safe).
-    if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? exitCodes.interrupted : exitCodes.terminated);
+    stop.exitIfStopped();
+    stop.dispose();
   } finally {
     progress.done();
     client.dispose();
