@@ -1,7 +1,10 @@
 /**
  * Crash safety of `fedmed train` through the built CLI (issue 16), at toy
- * size on js: SIGTERM exits 143 once the file being written is complete,
- * leaving the run resumable to the same result as an uninterrupted run.
+ * size on js: killed with SIGKILL at random moments and resumed until done,
+ * a run's `checkpoints/latest` is whole after every kill (its manifest
+ * verifies) and the finished run's generators equal an uninterrupted run's
+ * bit for bit; SIGTERM exits 143 once the file being written is complete,
+ * leaving the run resumable to the same result.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -17,6 +20,7 @@ const cli = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const train = ['train', '--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js', '--epochs', '3'];
 const scratch = scratchDir('crash');
 const whole = join(scratch, 'whole');
+let wholeSeconds = 0;
 
 async function finalGenerators(run: string): Promise<Map<string, number[]>> {
   const { tensors } = await readSafetensors(join(run, 'checkpoints', 'round-0003', 'generators.safetensors'));
@@ -46,8 +50,27 @@ async function assertLatestWhole(run: string, when: string): Promise<void> {
 }
 
 test.before(() => {
+  const started = performance.now();
   const r = fedmed(...train, '--out', whole);
+  wholeSeconds = (performance.now() - started) / 1000;
   assert.is(r.code, 0, r.err);
+});
+
+test('SIGKILL at random moments: latest is always whole, and resuming ends bit-identical to an uninterrupted run', async () => {
+  const run = join(scratch, 'killed');
+  const moments: number[] = [];
+  for (let kill = 0; kill < 3; kill++) {
+    const ms = Math.round(Math.random() * wholeSeconds * 1000);
+    moments.push(ms);
+    const child = start(run);
+    child.kill('SIGKILL', ms);
+    const { code, err } = await child.exited;
+    if (code === 0) break; // finished before the kill
+    await assertLatestWhole(run, `after SIGKILL at ${moments.join(', ')} ms: ${err.trim().split('\n').pop()}`);
+  }
+  const last = await start(run).exited;
+  assert.is(last.code, 0, `killed at ${moments.join(', ')} ms, then: ${last.err.trim().split('\n').pop()}`);
+  await assertSameAsWhole(run);
 });
 
 test('SIGTERM exits 143 once the file being written is whole, and the run resumes to the same result', async () => {
