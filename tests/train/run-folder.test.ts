@@ -44,10 +44,12 @@ test('--out naming a finished run is refused, and the run is left as it was', ()
 test('--force replaces the old run: none of its files stay beside the new one', () => {
   const dir = copyOfRun();
   writeFileSync(path.join(dir, 'privacy.json'), '{"old run": true}');
+  writeFileSync(path.join(dir, 'skipped.json'), '["IXI001: old run"]');
   writeFileSync(path.join(dir, 'grids', 'epoch-007-PD-to-T2.png'), 'old');
   const r = fedmed('train', ...tiny, '--epochs', '1', '--out', dir, '--force');
   assert.is(r.code, 0, r.err);
   assert.not.ok(existsSync(path.join(dir, 'privacy.json')));
+  assert.not.ok(existsSync(path.join(dir, 'skipped.json')), 'the old run\'s skipped subjects do not stay');
   assert.not.ok(readdirSync(path.join(dir, 'grids')).includes('epoch-007-PD-to-T2.png'));
 });
 
