@@ -7,7 +7,7 @@
 import { setBackend } from '../../engine/index.js';
 import { evaluate } from '../../eval/evaluate.js';
 import type { DirectionMetrics } from '../../eval/records.js';
-import { largestSubjectShare } from '../../data/index.js';
+import { largestSubjectShare, skippedLine } from '../../data/index.js';
 import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { writeNamed } from '../../fed/state.js';
 import { Hospital } from '../../fed/flower/hospital.js';
@@ -35,6 +35,10 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   const state = await NodeState.open(settings.stateDir, { ...runSettings(config), part: part ? `${part.k}/${part.n}` : null }, checkpointBytes({ ...config, clients: 1 }));
 
   const { dataset, train, test } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
+  // As train does: subjects left out are a warning (stderr), kept on record beside the state.
+  const skipped = dataset.skipped.map(skippedLine);
+  for (const line of skipped) console.error(`skipped ${line}`);
+  await state.saveSkipped(skipped);
   const k = part ? part.k - 1 : 0;
   const subjects = part ? clientShares(config, train)[k]! : train;
   const client = buildClient(config, subjects, k, part ? `client${part.k}` : 'hospital');
