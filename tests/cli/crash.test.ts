@@ -1,20 +1,21 @@
 /**
  * Crash safety of `fedmed train` through the built CLI (issue 16), at toy
- * size on js: killed with SIGKILL at random moments and resumed until done,
- * a run's `checkpoints/latest` is whole after every kill (its manifest
- * verifies) and the finished run's generators equal an uninterrupted run's
- * bit for bit; SIGTERM exits 143 once the file being written is complete,
- * leaving the run resumable to the same result.
+ * size on js: killed with SIGKILL at random moments, or inside a
+ * checkpoint's write, and resumed until done, a run's `checkpoints/latest`
+ * is whole after every kill (its manifest verifies) and the finished run's
+ * generators equal an uninterrupted run's bit for bit; SIGTERM exits 143
+ * once the file being written is complete, and a disk filling up exits 74
+ * naming the file, each leaving the run resumable to the same result.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { latestCheckpoint, readSafetensors } from '../../cli/train/checkpoint.js';
 import { verifyFolder } from '../../store/manifest.js';
-import { fedmed, scratchDir } from './helpers.js';
+import { fedmed, scratchDir, shellOnTmpfs } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const train = ['train', '--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js', '--epochs', '3'];
@@ -73,6 +74,31 @@ test('SIGKILL at random moments: latest is always whole, and resuming ends bit-i
   await assertSameAsWhole(run);
 });
 
+test('SIGKILL inside a checkpoint write (a temporary file of round 2 just made): latest still verifies, and resuming ends bit-identical', async () => {
+  const run = join(scratch, 'killed-in-write');
+  const child = start(run);
+  const checkpoints = join(run, 'checkpoints');
+  let watcher: FSWatcher | null = null;
+  let killedAt = '';
+  const waiting = setInterval(() => {
+    if (watcher || !existsSync(join(checkpoints, 'round-0001'))) return;
+    watcher = watch(checkpoints, { recursive: true }, (_event, name) => {
+      if (!killedAt && name?.startsWith('round-0002') && name.endsWith('.tmp')) {
+        killedAt = name;
+        child.kill('SIGKILL', 0);
+      }
+    });
+  }, 2);
+  const { code } = await child.exited;
+  clearInterval(waiting);
+  (watcher as FSWatcher | null)?.close();
+  assert.ok(killedAt, `the kill came while round 2 was written (exit ${code})`);
+  await assertLatestWhole(run, `after SIGKILL at ${killedAt}`);
+  const resumed = await start(run).exited;
+  assert.is(resumed.code, 0, resumed.err);
+  await assertSameAsWhole(run);
+});
+
 test('SIGTERM exits 143 once the file being written is whole, and the run resumes to the same result', async () => {
   const run = join(scratch, 'terminated');
   const child = start(run);
@@ -87,6 +113,29 @@ test('SIGTERM exits 143 once the file being written is whole, and the run resume
   const resumed = await start(run).exited;
   assert.is(resumed.code, 0, resumed.err);
   await assertSameAsWhole(run);
+});
+
+test('a disk filling up mid-run stops it with exit 74 naming the file, and once space is freed --resume ends as an uninterrupted run', async () => {
+  const mount = join(scratch, 'small-disk');
+  const copy = join(scratch, 'after-disk-full');
+  mkdirSync(mount);
+  // On a 4 MiB tmpfs of its own: start, fill the disk once the first checkpoint is whole, free it, resume.
+  const script = `
+    "$NODE" "$FEDMED" "$@" --out "$MNT/run" >/dev/null 2>"$MNT/../first.err" &
+    pid=$!
+    while [ ! -e "$MNT/run/checkpoints/latest" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+    head -c 8M /dev/zero > "$MNT/filler" 2>/dev/null
+    wait $pid; echo "first: $?"
+    rm "$MNT/filler"
+    "$NODE" "$FEDMED" train --resume "$MNT/run" >/dev/null 2>&1; echo "resumed: $?"
+    cp -r "$MNT/run" "${copy}"`;
+  const r = shellOnTmpfs('size=4m', mount, script, train);
+  if (!r) return console.log('  (skipped: no user namespace to mount a tmpfs in)');
+  const firstErr = readFileSync(join(scratch, 'first.err'), 'utf8');
+  assert.match(r.out, /first: 74\n/, firstErr);
+  assert.match(firstErr.trim().split('\n').at(-1)!, /^fedmed: .*small-disk\/run\/\S+: cannot write: no space left on the device \(ENOSPC\)$/);
+  assert.match(r.out, /resumed: 0\n/, r.err);
+  await assertSameAsWhole(copy);
 });
 
 test.run();

@@ -36,10 +36,20 @@ export function fedmed(...args: string[]): CliResult {
  * namespace (the caller says so and skips).
  */
 export function fedmedOnTmpfs(mountOptions: string, mountPoint: string, ...args: string[]): CliResult | null {
+  return shellOnTmpfs(mountOptions, mountPoint, 'exec "$NODE" "$FEDMED" "$@"', args);
+}
+
+/**
+ * Runs the shell `script` as fedmedOnTmpfs runs fedmed: the tmpfs is
+ * mounted over `mountPoint` first; the script finds node and the built CLI
+ * in $NODE and $FEDMED, the mount point in $MNT and `args` in "$@".
+ */
+export function shellOnTmpfs(mountOptions: string, mountPoint: string, script: string, args: string[] = []): CliResult | null {
   const namespace = ['--user', '--map-root-user', '--mount'];
   if (spawnSync('unshare', [...namespace, 'true']).status !== 0) return null;
-  const script = 'mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && exec "$@"';
-  const r = spawnSync('unshare', [...namespace, 'sh', '-c', script, 'sh', mountOptions, mountPoint, process.execPath, main, ...args], { encoding: 'utf8' });
+  const mounted = `mount -t tmpfs -o "$OPTIONS" tmpfs "$MNT" || exit 99\n${script}`;
+  const env = { ...process.env, OPTIONS: mountOptions, MNT: mountPoint, NODE: process.execPath, FEDMED: main };
+  const r = spawnSync('unshare', [...namespace, 'sh', '-c', mounted, 'sh', ...args], { encoding: 'utf8', env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
