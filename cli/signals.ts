@@ -12,8 +12,11 @@ import { exitCodes } from './exit-codes.js';
 export interface StopSignals {
   /** Aborted by the first SIGINT or SIGTERM; its reason is the signal's name. */
   readonly signal: AbortSignal;
-  /** Exits with the signal's status if one came (call when the wound-down work has returned). */
-  exitIfStopped(): void;
+  /**
+   * If a signal came, exits with its status once no write is under way,
+   * never resolving meanwhile (call when the wound-down work has returned).
+   */
+  exitIfStopped(): Promise<void>;
   /** Stops listening (the command is done). */
   dispose(): void;
 }
@@ -49,8 +52,8 @@ export function handleStopSignals(options: StopOptions): StopSignals {
   for (const s of signals) process.on(s, onSignal);
   return {
     signal: stop.signal,
-    exitIfStopped() {
-      if (stop.signal.aborted) process.exit(statusOf(stop.signal.reason as NodeJS.Signals));
+    async exitIfStopped() {
+      if (stop.signal.aborted) await new Promise<never>(() => exitAfterWrites(stop.signal.reason as NodeJS.Signals));
     },
     dispose() {
       for (const s of signals) process.off(s, onSignal);

@@ -72,8 +72,8 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     });
     const stop = handleStopSignals({ log, windsDown: 'leaving the federation' });
     await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval, heartbeatInterval: settings.heartbeatInterval, retry: { giveUpAfter: settings.giveUpAfter }, rootCertificates: settings.rootCertificates ?? undefined });
-    // Exit now, not after a round a stop interrupted (its state is already safe).
-    stop.exitIfStopped();
+    // Exit now (once no write is under way), not after a round a stop interrupted: its state is already safe.
+    await stop.exitIfStopped();
     stop.dispose();
   } finally {
     progress.done();
