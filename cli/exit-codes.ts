@@ -1,7 +1,8 @@
 /**
  * What fedmed's exit status means, one list for main.ts and every command's
- * --help. A signal ends the process as the shell reports it: 128 + the
- * signal's number; every file is written atomically, so nothing is torn.
+ * --help. SIGINT and SIGTERM end `train` and `node` with 128 + the signal's
+ * number, as the shell reports it, once no file is being written
+ * (cli/signals.ts); every file is written atomically, so nothing is torn.
  */
 export const exitCodes = {
   ok: 0,
@@ -9,6 +10,8 @@ export const exitCodes = {
   usage: 2,
   /** `fedmed data inspect` read the folder and found problems. */
   problems: 3,
+  /** The file system refused (no space, read-only, permission denied): sysexits' EX_IOERR. */
+  ioError: 74,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -17,7 +20,8 @@ const meanings: [number, string][] = [
   [exitCodes.ok, 'done'],
   [exitCodes.failure, 'failed: one line on stderr says what and where (a file, the data, a checkpoint)'],
   [exitCodes.usage, 'usage error: a flag, a config key or an argument is wrong, or the run folder is taken'],
-  [exitCodes.interrupted, 'interrupted (Ctrl-C, SIGINT); files already written are whole (train: --resume continues)'],
+  [exitCodes.ioError, 'the file system refused: no space (ENOSPC), read-only (EROFS), permission denied (EACCES); the line names the path and the cause'],
+  [exitCodes.interrupted, 'interrupted (Ctrl-C, SIGINT) once the file being written is complete; the folder is whole (train: --resume continues)'],
   [exitCodes.terminated, 'terminated (SIGTERM); as above'],
 ];
 

@@ -2,12 +2,13 @@
 /**
  * The fedmed command: dispatches to one subcommand. Mistakes in the input end
  * with one line on stderr and a non-zero exit status (cli/exit-codes.ts: 2
- * for usage, 1 for anything else).
+ * for usage, 74 when the file system refused, 1 for anything else).
  */
 import { describeFlags, parseFlags, suggest, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { describeExitCodes, exitCodes } from './exit-codes.js';
 import { installNodePlatform } from '../platform/node.js';
+import { FileSystemError } from '../store/atomic.js';
 import { infoCommand } from './commands/info.js';
 import { privacyCommand } from './commands/privacy.js';
 import { auditCommand } from './commands/audit.js';
@@ -75,5 +76,5 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   const error = e instanceof Error ? e : new Error(String(e));
   console.error(`fedmed: ${error.message.split('\n')[0]}`);
   if (process.env.FEDMED_DEBUG) console.error(error.stack);
-  process.exit(error instanceof UsageError ? exitCodes.usage : exitCodes.failure);
+  process.exit(error instanceof UsageError ? exitCodes.usage : error instanceof FileSystemError ? exitCodes.ioError : exitCodes.failure);
 });

@@ -26,6 +26,8 @@ export interface Subject {
   size: number;
   /** Per contrast: [z.length, size, size], each slice min-max normalised to [0, 1]. */
   slices: Partial<Record<Contrast, Float32Array>>;
+  /** Per contrast, the file the slices were read from (none for the phantom made in memory), for errors that name the data. */
+  files?: Partial<Record<Contrast, string>>;
 }
 
 export interface SliceOptions {
@@ -42,8 +44,18 @@ export interface SliceDataset {
   size: number;
   sliceRange: [number, number];
   subjects: Subject[];
-  /** Subjects left out and why, one line each. */
-  skipped: string[];
+  /** Subjects left out (a contrast missing, or with skipBadSubjects a problem) and why. */
+  skipped: SkippedSubject[];
+}
+
+export interface SkippedSubject {
+  id: string;
+  reason: string;
+}
+
+/** `IXI005: ...IXI005-HH-1005-PD.nii.gz: 1 voxel(s) are NaN or infinite`, as stderr and skipped.json show it. */
+export function skippedLine(s: SkippedSubject): string {
+  return `${s.id}: ${s.reason}`;
 }
 
 /** Slice i of a subject's contrast, a view [size, size]. */

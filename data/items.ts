@@ -72,3 +72,22 @@ export function buildItems(subjects: readonly Subject[], options: ItemOptions = 
   });
   return rng.shuffle([...paired, ...unpaired]);
 }
+
+/**
+ * Where a batch's items come from, in one line for an error (a non-finite
+ * loss): each subject with its slices' planes and, when read from disk, its
+ * files, e.g. `IXI002 planes 57, 61 (data/IXI002-PD.nii.gz, data/IXI002-T2.nii.gz)`.
+ */
+export function describeItems(items: readonly Item[]): string {
+  const planes = new Map<Subject, Set<number>>();
+  for (const item of items) {
+    for (const s of item.paired ? [item.a] : [item.a, item.b]) {
+      const set = planes.get(s) ?? new Set<number>();
+      planes.set(s, set.add(s.z[item.slice]!));
+    }
+  }
+  return [...planes].map(([s, z]) => {
+    const files = Object.values(s.files ?? {});
+    return `${s.id} plane${z.size > 1 ? 's' : ''} ${[...z].sort((p, q) => p - q).join(', ')}${files.length ? ` (${files.join(', ')})` : ''}`;
+  }).join('; ');
+}

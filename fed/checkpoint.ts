@@ -31,6 +31,10 @@ export interface CheckpointMetadata {
   testFraction?: number;
   phantomSubjects?: number;
   phantomSize?: number;
+  /** The run left out subjects with problems (--skip-bad-subjects); its split is remade the same way. */
+  skipBadSubjects?: boolean;
+  /** The subjects the run left out (ids, stored comma-separated). */
+  skippedSubjects?: string[];
 }
 
 export interface Checkpoint {
@@ -95,6 +99,8 @@ export function parseMetadata(raw: Record<string, string>, file: string): Checkp
     }),
     phantomSubjects: optional('phantomSubjects', (k) => integer(k, 2)),
     phantomSize: optional('phantomSize', (k) => integer(k, 1)),
+    skipBadSubjects: optional('skipBadSubjects', (k) => text(k) === 'true'),
+    skippedSubjects: optional('skippedSubjects', (k) => text(k).split(',')),
   };
   if (out.source === out.target) bad('target', `a contrast other than the source ${out.source}`);
   return out;

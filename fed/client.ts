@@ -5,7 +5,7 @@
  * sample count; discriminators and Adam moments never leave it.
  */
 import { randn, type Rng, type StateEntry, type Tensor } from '../engine/index.js';
-import { streamRng, type Batch, type BatchLoader, type EmptyBatch } from '../data/index.js';
+import { describeItems, streamRng, type Batch, type BatchLoader, type EmptyBatch } from '../data/index.js';
 import type { GanModel, TrainStepOptions } from '../models/index.js';
 import { noiseOnlyGradients, sanitisePerSampleGradients } from './dp/dpsgd.js';
 import { sanitiseImageGradient } from './dp/gswgan.js';
@@ -37,7 +37,7 @@ export interface RoundHooks {
   afterEpoch?: () => Promise<void>;
 }
 
-/** A loss that is not a finite number: training stops at once, naming where. */
+/** A loss that is not a finite number: training stops at once, naming where and the batch's subjects, planes and files. */
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
 }
@@ -168,7 +168,7 @@ export class Client {
         batch.b.dispose();
       }
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
-      if (bad) throw new NonFiniteLossError(`client ${this.name}: loss ${bad[0]} is ${bad[1]} at epoch ${epoch + 1}, step ${step}`);
+      if (bad) throw new NonFiniteLossError(`client ${this.name}: loss ${bad[0]} is ${bad[1]} at epoch ${epoch + 1}, step ${step}, on a batch of ${describeItems(batch.items)}`);
       for (const [k, v] of Object.entries(losses)) totals[k] = (totals[k] ?? 0) + v;
       measured++;
       onStep?.({ client: this.name, step, steps, losses, images: batch.items.length });

@@ -3,7 +3,7 @@
  * previous version of a file, never a truncated one, and turns the file
  * system's error codes into one line naming the file.
  */
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 let sequence = 0;
@@ -25,11 +25,69 @@ const causes: Record<string, string> = {
   EMFILE: 'too many open files',
 };
 
-/** One line for a failed file operation: what was done to which file, and the cause in words. */
+/** Causes that are the file system refusing (its space, permissions, hardware), not a wrong path: fedmed exits 74 for them. */
+const refusals = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE']);
+
+/** The file system refused an operation on `path` (no space, read-only, permission denied, I/O error). */
+export class FileSystemError extends Error {
+  override name = 'FileSystemError';
+  constructor(message: string, readonly code: string, readonly path: string) {
+    super(message);
+  }
+}
+
+/**
+ * One line for a failed file operation: what was done to which file, and the
+ * cause in words; a FileSystemError when the file system refused.
+ */
 export function fileError(action: string, file: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException)?.code;
   const cause = (code && causes[code]) ? `${causes[code]} (${code})` : code ?? (error as Error)?.message?.split('\n')[0] ?? String(error);
-  return new Error(`${file}: cannot ${action}: ${cause}`);
+  const message = `${file}: cannot ${action}: ${cause}`;
+  return code && refusals.has(code) ? new FileSystemError(message, code, file) : new Error(message);
+}
+
+/**
+ * Creates `dir` and its missing parents. Node's recursive mkdir reports
+ * ENOENT whatever stopped it (a read-only file system, a permission), so on
+ * failure the first missing folder is made alone to learn the real cause.
+ */
+export async function makeFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    let cause = e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      let missing = path.resolve(dir);
+      while (path.dirname(missing) !== missing && !(await exists(path.dirname(missing)))) missing = path.dirname(missing);
+      cause = await mkdir(missing).then(() => e, (first: unknown) => first);
+    }
+    throw fileError('create the folder', dir, cause);
+  }
+}
+
+/** Whether something exists at `file` (a refusal to overwrite asks this first). */
+export function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}
+
+/** Atomic writes under way, and what waits for none to be (a stop signal's exit). */
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
+/**
+ * Calls `callback` as soon as no atomic write is under way: now, or
+ * synchronously as the last one finishes, before its caller resumes, so a
+ * callback that exits the process never leaves a write half done and never
+ * lets the next one start.
+ */
+export function whenNoWriteInFlight(callback: () => void): void {
+  if (inFlight === 0) callback();
+  else waiting.push(callback);
+}
+
+function writeFinished(): void {
+  if (--inFlight === 0) for (const callback of waiting.splice(0)) callback();
 }
 
 /**
@@ -38,24 +96,25 @@ export function fileError(action: string, file: string, error: unknown): Error {
  * POSIX and NTFS). Creates missing parent folders.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  inFlight++;
   try {
-    await mkdir(path.dirname(file), { recursive: true });
-  } catch (e) {
-    throw fileError('create the folder', path.dirname(file), e);
-  }
-  const temp = `${file}.${process.pid}.${sequence++}${tempSuffix}`;
-  try {
-    const handle = await open(temp, 'w');
+    await makeFolder(path.dirname(file));
+    const temp = `${file}.${process.pid}.${sequence++}${tempSuffix}`;
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw fileError('write', file, error);
     }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw fileError('write', file, error);
+  } finally {
+    writeFinished();
   }
 }
 

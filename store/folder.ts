@@ -7,9 +7,11 @@
  * `readPointer` follows a name file (`checkpoints/latest`) only inside its
  * folder.
  */
-import { access, mkdir, readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileError, tempSuffix, writeFileAtomic } from './atomic.js';
+import { fileError, FileSystemError, makeFolder, tempSuffix, writeFileAtomic } from './atomic.js';
+
+export { exists } from './atomic.js';
 
 /** Kernel file systems: writing there is never meant, and Node's recursive mkdir under /proc never returns. */
 const forbiddenRoots = ['/proc', '/sys'];
@@ -40,11 +42,7 @@ export async function probeOutputFolder(dir: string, bytesNeeded = 0): Promise<v
   const real = await nearestExisting(absolute);
   const root = forbiddenRoots.find((r) => under(r, absolute) || under(r, real));
   if (root) throw new Error(`${dir}: is under ${root}, a kernel file system; choose a folder on a disk`);
-  try {
-    await mkdir(absolute, { recursive: true });
-  } catch (e) {
-    throw fileError('create the folder', dir, e);
-  }
+  await makeFolder(dir);
   const probe = path.join(absolute, `.fedmed-probe.${process.pid}.0${tempSuffix}`);
   try {
     await writeFile(probe, 'probe');
@@ -56,7 +54,7 @@ export async function probeOutputFolder(dir: string, bytesNeeded = 0): Promise<v
   if (bytesNeeded > 0) {
     const fsStats = await statfs(absolute);
     const free = Number(fsStats.bavail) * Number(fsStats.bsize);
-    if (free < bytesNeeded) throw new Error(`${dir}: ${megabytes(free)} free, and one checkpoint needs ${megabytes(bytesNeeded)}; free some space or choose another folder`);
+    if (free < bytesNeeded) throw new FileSystemError(`${dir}: ${megabytes(free)} free, and one checkpoint needs ${megabytes(bytesNeeded)}; free some space or choose another folder (ENOSPC)`, 'ENOSPC', dir);
   }
 }
 
@@ -144,9 +142,4 @@ export async function readPointer(file: string): Promise<string | null> {
 /** Points `file` at `name` (a sibling entry), atomically. */
 export async function writePointer(file: string, name: string): Promise<void> {
   await writeFileAtomic(file, name + '\n');
-}
-
-/** Whether something exists at `file` (a refusal to overwrite asks this first). */
-export function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
 }

@@ -4,7 +4,8 @@
  * them. It is written last and atomically, so a folder with a manifest is
  * whole; `verifyFolder` refuses a folder whose files differ from it, naming
  * the file. Nothing here knows what the files are (training checkpoints, a
- * node's state).
+ * node's state); an owner may name the manifest otherwise and keep its own
+ * fields in it (a node's `state.json` holds its ledger).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -20,6 +21,13 @@ export interface Manifest {
   settings: Record<string, unknown>;
   /** SHA-256 of the settings' canonical JSON. */
   fingerprint: string;
+  /** The owner's own fields, as given to writeManifest. */
+  extra: Record<string, unknown>;
+}
+
+export interface ManifestOptions {
+  /** The manifest's name in the folder (default manifest.json). */
+  file?: string;
 }
 
 export function sha256(data: string | Uint8Array): string {
@@ -54,18 +62,24 @@ export function changedKeys(a: Record<string, unknown>, b: Record<string, unknow
   return [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).sort();
 }
 
-/** Hashes `names` (files inside `dir`) and writes the manifest, last and atomically. */
-export async function writeManifest(dir: string, names: readonly string[], settings: Record<string, unknown>): Promise<Manifest> {
+/** Hashes `names` (files inside `dir`) and writes the manifest, with the owner's `extra` fields, last and atomically. */
+export async function writeManifest(
+  dir: string,
+  names: readonly string[],
+  settings: Record<string, unknown>,
+  options: ManifestOptions & { extra?: Record<string, unknown> } = {},
+): Promise<Manifest> {
   const files: Record<string, string> = {};
   for (const name of names) files[name] = sha256(await readOrExplain(path.join(dir, name)));
-  const manifest: Manifest = { files, settings, fingerprint: fingerprint(settings) };
-  await writeFileAtomic(path.join(dir, manifestFile), JSON.stringify(manifest, null, 2) + '\n');
+  const extra = options.extra ?? {};
+  const manifest: Manifest = { files, settings, fingerprint: fingerprint(settings), extra };
+  await writeFileAtomic(path.join(dir, options.file ?? manifestFile), JSON.stringify({ ...extra, files, settings, fingerprint: manifest.fingerprint }, null, 2) + '\n');
   return manifest;
 }
 
 /** The folder's manifest, checked for shape; null when the folder has none. */
-export async function readManifest(dir: string): Promise<Manifest | null> {
-  const file = path.join(dir, manifestFile);
+export async function readManifest(dir: string, options: ManifestOptions = {}): Promise<Manifest | null> {
+  const file = path.join(dir, options.file ?? manifestFile);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -73,9 +87,9 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fileError('read', file, e);
   }
-  let parsed: Partial<Manifest>;
+  let parsed: Partial<Manifest> & Record<string, unknown>;
   try {
-    parsed = JSON.parse(text) as Partial<Manifest>;
+    parsed = JSON.parse(text) as Partial<Manifest> & Record<string, unknown>;
   } catch {
     throw new Error(`${file}: not valid JSON; the folder cannot be verified`);
   }
@@ -84,22 +98,24 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
     throw new Error(`${file}: no valid list of files; the folder cannot be verified`);
   }
   const settings = parsed.settings && typeof parsed.settings === 'object' ? parsed.settings : {};
-  return { files, settings, fingerprint: fingerprint(settings) };
+  const { files: _files, settings: _settings, fingerprint: _fingerprint, ...extra } = parsed;
+  return { files, settings, fingerprint: fingerprint(settings), extra };
 }
 
 /**
  * Checks every file the manifest lists against its SHA-256; returns the
  * manifest. A folder without a manifest is refused unless `optional`.
  */
-export async function verifyFolder(dir: string, options: { optional?: boolean } = {}): Promise<Manifest | null> {
-  const manifest = await readManifest(dir);
+export async function verifyFolder(dir: string, options: ManifestOptions & { optional?: boolean } = {}): Promise<Manifest | null> {
+  const name = options.file ?? manifestFile;
+  const manifest = await readManifest(dir, options);
   if (!manifest) {
     if (options.optional) return null;
-    throw new Error(`${dir}: no ${manifestFile}; the folder is incomplete or was not written by fedmed`);
+    throw new Error(`${dir}: no ${name}; the folder is incomplete or was not written by fedmed`);
   }
-  for (const [name, hash] of Object.entries(manifest.files)) {
-    const file = path.join(dir, name);
-    if (sha256(await readOrExplain(file)) !== hash) throw new Error(`${file}: its contents differ from ${manifestFile} (SHA-256 mismatch); the file was changed or damaged`);
+  for (const [listed, hash] of Object.entries(manifest.files)) {
+    const file = path.join(dir, listed);
+    if (sha256(await readOrExplain(file)) !== hash) throw new Error(`${file}: its contents differ from ${name} (SHA-256 mismatch); the file was changed or damaged`);
   }
   return manifest;
 }

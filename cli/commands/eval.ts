@@ -29,7 +29,7 @@ export const evalCommand: Command = {
     checkpoint: { type: 'string', help: 'a run folder, a round folder or a generators.safetensors file', placeholder: 'RUN|FILE' },
     data: { type: 'string', help: "'phantom' or an IXI / BraTS2021 folder (default: the run's own data)", placeholder: 'DIR|phantom' },
     all: { type: 'boolean', help: 'score every subject of --data, not only the held-out test subjects' },
-    'skip-bad-subjects': { type: 'boolean', help: 'leave out subjects with an unreadable file or a problem, listing them on stderr, rather than refuse the data (give it when the run was trained with it)' },
+    'skip-bad-subjects': { type: 'boolean', help: 'leave out subjects with an unreadable file or a problem, listing them on stderr, rather than refuse the data (implied for a run trained with it, whose checkpoint records so)' },
     backend: backendFlag,
     json: { type: 'boolean', help: 'print the results as JSON' },
   },
@@ -38,11 +38,14 @@ export const evalCommand: Command = {
     const { readCheckpoint } = await import('../checkpoint-model.js');
     const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { describeData, evaluationItems, loadSpecDataset, loadSplit } = await import('../../data/fs/index.js');
+    const { skippedLine } = await import('../../data/index.js');
     const { evaluate } = await import('../../eval/evaluate.js');
     const { setBackend } = await import('../../engine/index.js');
     const checkpoint = await readCheckpoint(flags.checkpoint);
     const all = (flags.all as boolean | undefined) ?? false;
-    const spec = { ...dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file), skipBadSubjects: flags['skip-bad-subjects'] === true };
+    // A run trained with subjects left out is scored on its own split: the same subjects left out.
+    const skipBadSubjects = flags['skip-bad-subjects'] === true || checkpoint.metadata.skipBadSubjects === true;
+    const spec = { ...dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file), skipBadSubjects };
     let dataset: SliceDataset;
     let subjects: Subject[];
     if (all) {
@@ -52,7 +55,10 @@ export const evalCommand: Command = {
       const split = await loadSplit(spec);
       [dataset, subjects] = [split.dataset, split.test];
     }
-    for (const line of dataset.skipped) console.error(`skipped ${line}`);
+    for (const s of dataset.skipped) console.error(`skipped ${skippedLine(s)}`);
+    const trainedWithout = checkpoint.metadata.skippedSubjects ?? [];
+    const leftOut = trainingLeftOut(trainedWithout, dataset.skipped.map((s) => s.id), all);
+    if (leftOut) console.error(`note: ${leftOut}`);
     const items = evaluationItems(subjects, spec.seed);
     const backend = await setBackend(flags.backend as 'auto');
     const model = buildModel(checkpoint);
@@ -69,6 +75,8 @@ export const evalCommand: Command = {
           subjects: all ? 'all' : 'test',
           ...(all ? {} : { split: { seed: spec.seed, testFraction: spec.testFraction } }),
           subjectIds: subjects.map((s) => s.id),
+          skipped: dataset.skipped.map((s) => s.id),
+          trainedWithout,
           slices: items.length,
           metrics: result.metrics,
           baseline: result.baseline,
@@ -112,6 +120,19 @@ export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, al
     phantomSize: m.phantomSize ?? 0,
     everyContrast: trainsOnEveryContrast(m.model), // the subjects the run had, so the same split
   };
+}
+
+/**
+ * What the person must know when the run left subjects out: that it did,
+ * and whether this evaluation leaves out the same ones (otherwise the remade
+ * split is not the run's held-out set). Null when the run left none out.
+ */
+function trainingLeftOut(run: readonly string[], here: readonly string[], all: boolean): string | null {
+  if (run.length === 0) return null;
+  const said = `the run was trained with ${run.length} subject${run.length === 1 ? '' : 's'} left out (${run.join(', ')})`;
+  if (all) return `${said}; --all scores every readable subject of the data`;
+  const same = run.length === here.length && run.every((id) => here.includes(id));
+  return same ? `${said}, left out here too` : `${said}, but here ${here.length ? here.join(', ') : 'none'}: the split is not the run's held-out set`;
 }
 
 /** Rows per direction: the model, then the untranslated input. */

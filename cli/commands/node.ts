@@ -8,6 +8,7 @@ import { trainFlags } from '../train/config.js';
 const clientFlagNames = [
   'data', 'model', 'direction', 'size', 'width', 'batch', 'lr', 'identity', 'seed', 'local-epochs', 'paired-ratio',
   'misalign', 'misalign-level', 'dp', 'privacy-unit', 'clip', 'noise', 'delta', 'sensitivity', 'subjects', 'phantom-size', 'test-fraction', 'backend',
+  'skip-bad-subjects', 'allow-no-privacy',
 ] as const;
 
 export const nodeFlags = {
@@ -36,9 +37,10 @@ export const nodeCommand: Command = {
     "of examples FedAvg weights them by. 'evaluate' scores received generators on the node's",
     'held-out subjects. Data, discriminators, Adam moments and the privacy ledger never leave',
     'the node; they live in --state, written after every round, so a killed node started again',
-    'with the same flags rejoins where it was. Stop it with Ctrl-C (SIGINT) or SIGTERM: it',
-    'leaves the federation cleanly. The model settings must match the federation (its',
-    "ServerApp's initial generators, see examples/flower).",
+    'with the same flags rejoins where it was (--state is a new or empty folder, or the node\'s',
+    'own, whose files are verified against their SHA-256 on start). Stop it with Ctrl-C',
+    '(SIGINT) or SIGTERM: it leaves the federation cleanly. The model settings must match the',
+    "federation (its ServerApp's initial generators, see examples/flower).",
   ].join('\n'),
   flags: nodeFlags,
   async run(flags, _positionals, given) {

@@ -7,7 +7,7 @@
 import { setBackend } from '../../engine/index.js';
 import { evaluate } from '../../eval/evaluate.js';
 import type { DirectionMetrics } from '../../eval/records.js';
-import { largestSubjectShare } from '../../data/index.js';
+import { largestSubjectShare, skippedLine } from '../../data/index.js';
 import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { writeNamed } from '../../fed/state.js';
 import { Hospital } from '../../fed/flower/hospital.js';
@@ -21,7 +21,7 @@ import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/confi
 import { checkpointBytes, runSettings } from '../train/run-folder.js';
 import { buildClient, clientShares, modelOptions } from '../train/setup.js';
 import { Progress } from '../progress.js';
-import { exitCodes } from '../exit-codes.js';
+import { handleStopSignals } from '../signals.js';
 import { NodeState } from './state.js';
 
 export async function runNode(settings: NodeSettings): Promise<void> {
@@ -35,6 +35,10 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   const state = await NodeState.open(settings.stateDir, { ...runSettings(config), part: part ? `${part.k}/${part.n}` : null }, checkpointBytes({ ...config, clients: 1 }));
 
   const { dataset, train, test } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
+  // As train does: subjects left out are a warning (stderr), kept on record beside the state.
+  const skipped = dataset.skipped.map(skippedLine);
+  for (const line of skipped) console.error(`skipped ${line}`);
+  await state.saveSkipped(skipped);
   const k = part ? part.k - 1 : 0;
   const subjects = part ? clientShares(config, train)[k]! : train;
   const client = buildClient(config, subjects, k, part ? `client${part.k}` : 'hospital');
@@ -66,15 +70,11 @@ export async function runNode(settings: NodeSettings): Promise<void> {
       },
       log,
     });
-    const stop = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      log(`${signal}: leaving the federation`);
-      stop.abort(signal);
-    };
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    const stop = handleStopSignals({ log, windsDown: 'leaving the federation' });
     await runSuperNode({ superlink: settings.superlink, handler: (m) => hospital.handle(m), log, signal: stop.signal, pollInterval: settings.pollInterval, heartbeatInterval: settings.heartbeatInterval, retry: { giveUpAfter: settings.giveUpAfter }, rootCertificates: settings.rootCertificates ?? undefined });
-    // Exit now, not after a round a stop interrupted (its state is already safe).
-    if (stop.signal.aborted) process.exit(stop.signal.reason === 'SIGINT' ? exitCodes.interrupted : exitCodes.terminated);
+    // Exit now (once no write is under way), not after a round a stop interrupted: its state is already safe.
+    await stop.exitIfStopped();
+    stop.dispose();
   } finally {
     progress.done();
     client.dispose();

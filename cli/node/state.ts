@@ -7,36 +7,39 @@
  * key go offline.)
  *
  *   DIR/client-round-0003.safetensors   discriminators and both Adam states after server round 3
- *   DIR/state.json                      settings, ledger, rounds, and which client file is current
+ *   DIR/state.json                      the folder's manifest (store/manifest.ts): the client
+ *                                       file's SHA-256, the node's settings, its ledger and rounds
+ *   DIR/skipped.json                    subjects left out (--skip-bad-subjects), when any
  *
- * state.json is rewritten atomically and names the client file (with its
+ * state.json is rewritten atomically and lists the client file (with its
  * SHA-256) it goes with; a client file is complete before state.json names
  * it and older ones are removed after, so whatever state.json names is
- * whole. The ledger is written before a round trains, so a crash mid-round
+ * whole, and it is verified as a run's checkpoint is before it is read. The
+ * ledger is written before a round trains, so a crash mid-round
  * over-counts the privacy spent, never under-counts it. The folder follows a
  * run folder's rules (store/): probed before any data is read (writable, not
- * under /proc or /sys, room for the client file), a killed writer's
- * temporary files removed on start, every file named in errors.
+ * under /proc or /sys, room for the client file), never taken over when it
+ * holds anything but a node's state, a killed writer's temporary files
+ * removed on start, every file named in errors.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
-import { fileError, writeFileAtomic } from '../../store/atomic.js';
+import { fileError, tempSuffix, writeFileAtomic } from '../../store/atomic.js';
 import { probeOutputFolder, removeTempFiles } from '../../store/folder.js';
-import { changedKeys, sha256 } from '../../store/manifest.js';
-import { short } from '../../fed/flower/objects.js';
+import { changedKeys, readManifest, verifyFolder, writeManifest } from '../../store/manifest.js';
 import type { Client } from '../../fed/client.js';
 import type { LedgerEntry } from '../../fed/dp/ledger.js';
 import type { TrainedRound } from '../../fed/flower/hospital.js';
+import { UsageError } from '../args.js';
+import { readFileBytes } from '../train/checkpoint.js';
 
 const STATE = 'state.json';
+const SKIPPED = 'skipped.json';
+const VERSION = 2;
 
-export interface NodeStateJson {
-  version: 1;
-  /** The settings the folder was made with; a restart with others is refused. */
-  settings: Record<string, unknown>;
-  /** The current client file and its SHA-256, null before the first round. */
-  client: { file: string; sha256: string } | null;
+/** What state.json keeps beside the manifest's files and settings. */
+interface NodeRecord {
   ledger: LedgerEntry[];
   rounds: TrainedRound[];
 }
@@ -44,95 +47,95 @@ export interface NodeStateJson {
 export class NodeState {
   private constructor(
     readonly dir: string,
-    private json: NodeStateJson,
+    private readonly settings: Record<string, unknown>,
+    /** The current client file, null before the first round. */
+    private client: string | null,
+    private record: NodeRecord,
   ) {}
 
   get ledger(): readonly LedgerEntry[] {
-    return this.json.ledger;
+    return this.record.ledger;
   }
 
   get rounds(): readonly TrainedRound[] {
-    return this.json.rounds;
+    return this.record.rounds;
   }
 
   /**
    * Opens `dir` (created when missing) for a node with `settings`: a folder
-   * made with other settings is refused naming the keys that differ.
-   * `bytesNeeded`: the size of a client file, checked free.
+   * that holds something else, or a node's state made with other settings,
+   * is refused (the latter naming the keys that differ), and the files
+   * state.json lists are verified. `bytesNeeded`: the size of a client
+   * file, checked free.
    */
   static async open(dir: string, settings: Record<string, unknown>, bytesNeeded = 0): Promise<NodeState> {
     await probeOutputFolder(dir, bytesNeeded);
     await removeTempFiles(dir);
-    const file = path.join(dir, STATE);
-    let text: string | null = null;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError('read', file, e);
-    }
-    if (text === null) {
-      const state = new NodeState(dir, { version: 1, settings, client: null, ledger: [], rounds: [] });
+    const manifest = await readManifest(dir, { file: STATE });
+    if (!manifest) {
+      await refuseForeignFiles(dir);
+      const state = new NodeState(dir, settings, null, { ledger: [], rounds: [] });
       await state.write();
       return state;
     }
-    const json = parseState(text, file);
-    const changed = changedKeys(json.settings, settings);
+    const changed = changedKeys(manifest.settings, settings);
     if (changed.length) {
-      throw new Error(`${dir}: this state folder belongs to a node with other settings (${changed.map((k) => `${k}: ${show(json.settings[k])} -> ${show(settings[k])}`).join(', ')}); start with those, or give a new --state folder`);
+      throw new Error(`${dir}: this state folder belongs to a node with other settings (${changed.map((k) => `${k}: ${show(manifest.settings[k])} -> ${show(settings[k])}`).join(', ')}); start with those, or give a new --state folder`);
     }
-    return new NodeState(dir, json);
+    const { version, ledger, rounds } = manifest.extra;
+    if (version !== VERSION || !Array.isArray(ledger) || !Array.isArray(rounds)) {
+      throw new Error(`${path.join(dir, STATE)}: not a fedmed node state (version ${VERSION} with ledger and rounds); give a new --state folder`);
+    }
+    await verifyFolder(dir, { file: STATE });
+    const client = Object.keys(manifest.files)[0] ?? null;
+    return new NodeState(dir, settings, client, { ledger, rounds } as NodeRecord);
   }
 
-  /** Restores the client's private state from the current client file, checking its SHA-256. */
+  /** Restores the client's private state from the current client file (verified when the folder was opened). */
   async restore(client: Client): Promise<void> {
-    const current = this.json.client;
-    if (!current) return;
-    const file = path.join(this.dir, current.file);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(file);
-    } catch (e) {
-      throw fileError('read', file, e);
-    }
-    const sha = sha256(bytes);
-    if (sha !== current.sha256) throw new Error(`${file}: SHA-256 ${short(sha)} is not the ${short(current.sha256)} that ${STATE} records; the state folder is damaged`);
-    client.restorePrivateState(decodeSafetensors(bytes, file).tensors, file);
+    if (!this.client) return;
+    const file = path.join(this.dir, this.client);
+    client.restorePrivateState(decodeSafetensors(await readFileBytes(file), file).tensors, file);
   }
 
   async saveLedger(entries: readonly LedgerEntry[]): Promise<void> {
-    this.json = { ...this.json, ledger: [...entries] };
+    this.record = { ...this.record, ledger: [...entries] };
     await this.write();
   }
 
   /** After a round: the client's private state, then state.json naming it, then old client files go. */
   async saveRound(client: Client, round: TrainedRound): Promise<void> {
     const name = `client-round-${String(round.serverRound).padStart(4, '0')}.safetensors`;
-    const bytes = encodeSafetensors(await client.privateState());
-    await writeFileAtomic(path.join(this.dir, name), bytes);
-    this.json = { ...this.json, client: { file: name, sha256: sha256(bytes) }, rounds: [...this.json.rounds, round] };
+    await writeFileAtomic(path.join(this.dir, name), encodeSafetensors(await client.privateState()));
+    this.client = name;
+    this.record = { ...this.record, rounds: [...this.record.rounds, round] };
     await this.write();
     for (const old of await readdir(this.dir)) {
       if (old.startsWith('client-round-') && old !== name) await rm(path.join(this.dir, old), { force: true });
     }
   }
 
-  private write(): Promise<void> {
-    return writeFileAtomic(path.join(this.dir, STATE), JSON.stringify(this.json, null, 2) + '\n');
+  /** The subjects left out of the node's data, one line each, beside the state (as a run's skipped.json). */
+  async saveSkipped(lines: readonly string[]): Promise<void> {
+    if (lines.length) await writeFileAtomic(path.join(this.dir, SKIPPED), `${JSON.stringify(lines, null, 2)}\n`);
+  }
+
+  private async write(): Promise<void> {
+    await writeManifest(this.dir, this.client ? [this.client] : [], this.settings, { file: STATE, extra: { version: VERSION, ...this.record } });
   }
 }
 
-function parseState(text: string, file: string): NodeStateJson {
-  let json: unknown;
+/** A folder without state.json is a node's only when empty: a node never takes over a run folder or anything else. */
+async function refuseForeignFiles(dir: string): Promise<void> {
+  let entries: string[];
   try {
-    json = JSON.parse(text);
+    entries = (await readdir(dir)).filter((e) => !e.endsWith(tempSuffix));
   } catch (e) {
-    throw new Error(`${file}: not JSON (${(e as Error).message.split('\n')[0]}); the state folder is damaged`);
+    throw fileError('read the folder', dir, e);
   }
-  const j = json as Partial<NodeStateJson> | null;
-  if (!j || j.version !== 1 || typeof j.settings !== 'object' || !Array.isArray(j.ledger) || !Array.isArray(j.rounds)) {
-    throw new Error(`${file}: not a fedmed node state (version 1 with settings, ledger and rounds)`);
+  if (entries.length) {
+    throw new UsageError(`${dir}: holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''} but no ${STATE}; a node keeps its state in a new or empty folder`);
   }
-  return j as NodeStateJson;
 }
 
 function show(value: unknown): string {

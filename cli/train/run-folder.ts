@@ -16,7 +16,7 @@ import type { TrainConfig } from './config.js';
 /** Everything a training run writes into its folder (what `--force` removes). */
 export const runEntries = [
   'config.json', 'metrics.csv', 'metrics.json', 'curves.svg', 'report.html', 'grids', 'checkpoints',
-  'clients.json', 'clients.csv', 'privacy.json', 'privacy.csv', 'skipped.txt',
+  'clients.json', 'clients.csv', 'privacy.json', 'privacy.csv', 'skipped.json',
 ] as const;
 
 /** The settings that define a run: its config without the backend (a resumed run may change backend, nothing else). */

@@ -14,7 +14,7 @@ import { encodePng } from '../../eval/png.js';
 import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord } from '../../eval/records.js';
 import { runFiles, type GridImage } from '../../eval/report.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
-import { largestSubjectShare, SUBJECT_SLICES } from '../../data/index.js';
+import { largestSubjectShare, skippedLine, SUBJECT_SLICES } from '../../data/index.js';
 import { federatedRound } from '../../fed/round.js';
 import { metadataRecord } from '../../fed/checkpoint.js';
 import { readNamed, writeNamed } from '../../fed/state.js';
@@ -63,8 +63,9 @@ export async function runTraining(config: TrainConfig, runDir: string, options: 
   try {
     for (const line of setup.summary) log(line);
     // Subjects left out are a warning (stderr), kept on record beside the run too.
-    for (const line of setup.dataset.skipped) console.error(`skipped ${line}`);
-    if (setup.dataset.skipped.length) await writeRunFiles(runDir, { 'skipped.json': `${JSON.stringify(setup.dataset.skipped, null, 2)}\n` });
+    const skipped = setup.dataset.skipped.map(skippedLine);
+    for (const line of skipped) console.error(`skipped ${line}`);
+    if (skipped.length) await writeRunFiles(runDir, { 'skipped.json': `${JSON.stringify(skipped, null, 2)}\n` });
     return await rounds(config, runDir, setup, progress, log, options);
   } finally {
     progress?.done();
@@ -132,7 +133,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
       history.grids.push({ path: file, epoch: record.epoch, caption: `${g.direction}, ${unit} ${round + 1}: input | synthesized | target` });
     }
     await writeRunFolder(runDir, config, history, grids, ledger, options.notes ?? []);
-    await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config), runSettings(config));
+    await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config, setup.dataset.skipped.map((s) => s.id)), runSettings(config));
     log(roundLine(unit, round + 1, config.rounds, record, ledger));
   }
   return { runDir, history, final: history.records.at(-1)?.metrics ?? [] };
@@ -144,9 +145,10 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
  * the run's held-out test set: the data, the split's seed and fraction, and
  * the phantom's settings (the phantom is generated from them).
  */
-export function modelMetadata(config: TrainConfig): Record<string, string> {
+export function modelMetadata(config: TrainConfig, skippedSubjects: string[] = []): Record<string, string> {
   const { model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize } = config;
-  return metadataRecord({ model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize });
+  const skipping = { skipBadSubjects: config.skipBadSubjects || undefined, skippedSubjects: skippedSubjects.length ? skippedSubjects : undefined };
+  return metadataRecord({ model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize, ...skipping });
 }
 
 async function writeRunFolder(

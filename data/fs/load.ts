@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Contrast } from '../contrasts.js';
-import { defaultSize, defaultSliceRange, phantomDataset, subjectFromVolumes, type SliceDataset, type SliceOptions, type Subject } from '../dataset.js';
+import { defaultSize, defaultSliceRange, phantomDataset, subjectFromVolumes, type SkippedSubject, type SliceDataset, type SliceOptions, type Subject } from '../dataset.js';
 import { subjectProblems } from '../checks.js';
 import { DataError } from '../errors.js';
 import { missingContrasts, type Layout } from '../layouts.js';
@@ -53,7 +53,7 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
   const contrasts = [...options.contrasts];
   const size = options.size ?? defaultSize;
   const sliceRange = options.sliceRange ?? index.manifest?.sliceRange ?? defaultSliceRange;
-  const skipped = missingContrasts(index, contrasts).map((m) => `${m.id}: no ${m.missing.join(', ')}`);
+  const skipped: SkippedSubject[] = missingContrasts(index, contrasts).map((m) => ({ id: m.id, reason: `no ${m.missing.join(', ')}` }));
   const complete = index.subjects.filter((s) => contrasts.every((c) => s.files[c]));
   if (complete.length === 0) {
     throw new DataError(root, `no subject has all of ${contrasts.join(', ')} (${index.subjects.length} subjects found in the ${index.layout} layout)`);
@@ -68,14 +68,14 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
       await Promise.all(own.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: sliceRange }))));
       const problems = subjectProblems(s.id, own.map((c) => ({ contrast: c, path: join(root, s.files[c]!), shape: volumes[c]!.shape, data: volumes[c]!.data })));
       if (problems.length) problem = problems.join('; ');
-      else subjects.push(subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, size, sliceRange }));
+      else subjects.push({ ...subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, size, sliceRange }), files: Object.fromEntries(own.map((c) => [c, join(root, s.files[c]!)])) });
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
       problem = e.message;
     }
     if (problem !== null) {
       if (!options.skipBadSubjects) throw new DataError(root, `subject ${s.id}: ${problem}; --skip-bad-subjects leaves such subjects out, listing them`);
-      skipped.push(`${s.id}: ${problem}`);
+      skipped.push({ id: s.id, reason: problem });
     }
     options.onSubject?.(++done, complete.length, s.id);
   }

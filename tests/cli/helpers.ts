@@ -28,6 +28,31 @@ export function fedmed(...args: string[]): CliResult {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/**
+ * Runs `fedmed ARGS` with a tmpfs mounted (`mountOptions`, such as
+ * 'ro,size=64k') over the existing folder `mountPoint`, in a user and mount
+ * namespace of its own, so that a read-only or full file system is real even
+ * for root and needs no privileges; null where the system allows no such
+ * namespace (the caller says so and skips).
+ */
+export function fedmedOnTmpfs(mountOptions: string, mountPoint: string, ...args: string[]): CliResult | null {
+  return shellOnTmpfs(mountOptions, mountPoint, 'exec "$NODE" "$FEDMED" "$@"', args);
+}
+
+/**
+ * Runs the shell `script` as fedmedOnTmpfs runs fedmed: the tmpfs is
+ * mounted over `mountPoint` first; the script finds node and the built CLI
+ * in $NODE and $FEDMED, the mount point in $MNT and `args` in "$@".
+ */
+export function shellOnTmpfs(mountOptions: string, mountPoint: string, script: string, args: string[] = []): CliResult | null {
+  const namespace = ['--user', '--map-root-user', '--mount'];
+  if (spawnSync('unshare', [...namespace, 'true']).status !== 0) return null;
+  const mounted = `mount -t tmpfs -o "$OPTIONS" tmpfs "$MNT" || exit 99\n${script}`;
+  const env = { ...process.env, OPTIONS: mountOptions, MNT: mountPoint, NODE: process.execPath, FEDMED: main };
+  const r = spawnSync('unshare', [...namespace, 'sh', '-c', mounted, 'sh', ...args], { encoding: 'utf8', env });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
 /** A fresh folder under the OS temp folder, removed when the process exits. */
 export function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `fedmed-${prefix}-`));

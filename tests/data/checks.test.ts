@@ -53,6 +53,13 @@ test('train refuses a dataset with a NaN voxel, naming the file; --skip-bad-subj
   const listed = JSON.parse(readFileSync(join(runDir, 'skipped.json'), 'utf8')) as string[];
   assert.is(listed.length, 1);
   assert.match(listed[0]!, /NaN or infinite/);
+  // The checkpoint records it: eval of the run remakes its split without the subject, and says so.
+  const id = /^(IXI\d+):/.exec(listed[0]!)![1]!;
+  const scored = fedmed('eval', '--checkpoint', runDir, '--backend', 'js');
+  assert.is(scored.code, 0, scored.err);
+  assert.match(scored.err, new RegExp(`note: the run was trained with 1 subject left out \\(${id}\\), left out here too`));
+  const json = JSON.parse(fedmed('eval', '--checkpoint', runDir, '--backend', 'js', '--json').out);
+  assert.equal([json.trainedWithout, json.skipped], [[id], [id]]);
 });
 
 test('data inspect on an empty folder says so on stderr', () => {

@@ -2,13 +2,14 @@
  * `fedmed node`'s refusals, each one line on stderr with the exit code a
  * script can rely on, before any data is read or any SuperLink is called.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runToFiles } from '../helpers/spawn.js';
+import { writeVolume } from '../cli/helpers.js';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'fedmed-node-cli-'));
@@ -48,6 +49,32 @@ test('a state folder under /proc is refused before anything is created, and left
   writeFileSync(path.join(state, 'state.json.123.0.tmp'), 'torn');
   node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
   assert.not.ok(readdirSync(state).some((f) => f.endsWith('.tmp')), readdirSync(state).join(', '));
+});
+
+test('a --state folder that holds something else (a run) is refused, and left as it was', () => {
+  const run = path.join(dir, 'a-run');
+  mkdirSync(run);
+  writeFileSync(path.join(run, 'config.json'), '{}');
+  oneLine(node('--state', run, '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32'), 2, /a-run: holds config\.json but no state\.json; a node keeps its state in a new or empty folder/);
+  assert.equal(readdirSync(run), ['config.json']);
+});
+
+test('a bad subject is refused naming its file; --skip-bad-subjects leaves it out, on stderr and in the state folder', async () => {
+  const data = path.join(dir, 'data');
+  const made = runToFiles(process.execPath, [cli, 'data', 'phantom', '--out', data, '--subjects', '4', '--size', '16'], { timeout: 60_000 });
+  assert.is(made.status, 0, made.stderr);
+  const file = path.join('T2', readdirSync(path.join(data, 'T2')).sort()[0]!);
+  const values = new Float32Array(16 * 16 * 16).fill(0.5);
+  values[8 * 16 * 16] = NaN;
+  await writeVolume(path.join(data, file), [16, 16, 16], values);
+  const flags = ['--superlink', '127.0.0.1:1', '--give-up-after', '0', '--data', data, '--width', '2', '--size', '32', '--test-fraction', '0.34', '--backend', 'js'];
+  oneLine(node('--state', path.join(dir, 'refused'), ...flags), 1, new RegExp(`${file}: 1 voxel\\(s\\) are NaN or infinite.*--skip-bad-subjects`));
+  const state = path.join(dir, 'skipping');
+  const skipping = node('--state', state, ...flags, '--skip-bad-subjects');
+  assert.match(skipping.stderr, new RegExp(`skipped IXI\\d+: .*${file}: 1 voxel`));
+  assert.match(skipping.stderr, /the SuperLink at 127\.0\.0\.1:1 cannot be reached/, 'the node went on to join');
+  const listed = JSON.parse(readFileSync(path.join(state, 'skipped.json'), 'utf8')) as string[];
+  assert.is(listed.length, 1);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,8 @@
 /**
  * A node's state folder: what it saves restores the client's private state
  * exactly, it refuses a restart with other settings naming them, and a
- * damaged client file is refused naming the file.
+ * damaged client file is refused naming the file, as a run's checkpoint is
+ * (state.json is the folder's store/manifest.ts manifest).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,17 +69,17 @@ test('other settings are refused naming the keys; a damaged client file is refus
   bytes[bytes.length - 5] ^= 0xff;
   writeFileSync(file, bytes);
   try {
-    await (await NodeState.open(dir, settings)).restore(client);
+    await NodeState.open(dir, settings);
     assert.unreachable('damaged file accepted');
   } catch (e) {
-    assert.match((e as Error).message, /client-round-0001\.safetensors: SHA-256 .* is not the .* that state\.json records/);
+    assert.match((e as Error).message, /client-round-0001\.safetensors: its contents differ from state\.json \(SHA-256 mismatch\)/);
   }
-  writeFileSync(path.join(dir, 'state.json'), '{"version": 1');
+  writeFileSync(path.join(dir, 'state.json'), '{"version": 2');
   try {
     await NodeState.open(dir, settings);
     assert.unreachable('torn state.json accepted');
   } catch (e) {
-    assert.match((e as Error).message, /state\.json: not JSON/);
+    assert.match((e as Error).message, /state\.json: not valid JSON/);
   }
   client.dispose();
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileAtomic, writeRunFiles } from '../../store/atomic.js';
+import { whenNoWriteInFlight, writeFileAtomic, writeRunFiles } from '../../store/atomic.js';
 
 function withTempDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {
@@ -24,6 +24,21 @@ test('writeFileAtomic creates folders, writes, overwrites, leaves no temp file',
   assert.equal(readdirSync(path.dirname(file)), ['metrics.csv']);
   await writeFileAtomic(path.join(dir, 'x.png'), Uint8Array.of(137, 80, 78, 71));
   assert.equal([...readFileSync(path.join(dir, 'x.png'))], [137, 80, 78, 71]);
+}));
+
+test('whenNoWriteInFlight waits for the writes under way, and runs before their callers resume', withTempDir(async (dir) => {
+  const files = ['a.bin', 'b.bin'].map((f) => path.join(dir, f));
+  const data = new Uint8Array(1 << 20).fill(7);
+  const events: string[] = [];
+  const writes = files.map((f) => writeFileAtomic(f, data).then(() => events.push(`${path.basename(f)} resumed`)));
+  whenNoWriteInFlight(() => events.push(`idle: ${files.filter((f) => readdirSync(dir).includes(path.basename(f))).length} whole files, ${readdirSync(dir).filter((f) => f.endsWith('.tmp')).length} temp`));
+  assert.equal(events, [], 'not called while writes are under way');
+  await Promise.all(writes);
+  // The first write to finish resumes its caller, then the last one finishes: idle, before its caller resumes.
+  assert.equal(events.map((e) => e.replace(/^[ab]\.bin/, 'write')), ['write resumed', 'idle: 2 whole files, 0 temp', 'write resumed']);
+  let now = false;
+  whenNoWriteInFlight(() => (now = true));
+  assert.ok(now, 'called at once when nothing is being written');
 }));
 
 test('a failed write keeps nothing half-written and removes its temp file', withTempDir(async (dir) => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fileError } from '../../store/atomic.js';
+import { fileError, FileSystemError } from '../../store/atomic.js';
 import { claimFolder, FolderTakenError, probeOutputFolder, readPointer, removeTempFiles } from '../../store/folder.js';
 import { changedKeys, fingerprint, verifyFolder, writeManifest } from '../../store/manifest.js';
 import { rejects } from '../helpers/rejects.js';
@@ -90,6 +90,8 @@ test('probeOutputFolder creates a writable folder, refuses /proc and /sys and mo
 test('fileError is one line naming the file and the cause in words', () => {
   const e = fileError('write', '/runs/x/generators.safetensors', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
   assert.is(e.message, '/runs/x/generators.safetensors: cannot write: no space left on the device (ENOSPC)');
+  assert.instance(e, FileSystemError, 'the file system refused: fedmed exits 74');
+  assert.not.instance(fileError('read', '/runs/x/a', Object.assign(new Error('ENOENT'), { code: 'ENOENT' })), FileSystemError, 'a wrong path is not');
 });
 
 test.run();

@@ -4,11 +4,11 @@
  * (file hashes and the run's settings), refusals come before any work, and
  * flags outside their mode are errors. Each case failed before the fix.
  */
-import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fedmed, scratchDir } from '../cli/helpers.js';
+import { fedmed, fedmedOnTmpfs, scratchDir } from '../cli/helpers.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
 const scratch = scratchDir('run-folder');
@@ -44,10 +44,12 @@ test('--out naming a finished run is refused, and the run is left as it was', ()
 test('--force replaces the old run: none of its files stay beside the new one', () => {
   const dir = copyOfRun();
   writeFileSync(path.join(dir, 'privacy.json'), '{"old run": true}');
+  writeFileSync(path.join(dir, 'skipped.json'), '["IXI001: old run"]');
   writeFileSync(path.join(dir, 'grids', 'epoch-007-PD-to-T2.png'), 'old');
   const r = fedmed('train', ...tiny, '--epochs', '1', '--out', dir, '--force');
   assert.is(r.code, 0, r.err);
   assert.not.ok(existsSync(path.join(dir, 'privacy.json')));
+  assert.not.ok(existsSync(path.join(dir, 'skipped.json')), 'the old run\'s skipped subjects do not stay');
   assert.not.ok(readdirSync(path.join(dir, 'grids')).includes('epoch-007-PD-to-T2.png'));
 });
 
@@ -108,6 +110,35 @@ test('an --out that is a file is found before training, with the cause', () => {
   assert.is(r.code, 1);
   assert.match(oneLine(r.err), /a-file\/run: cannot create the folder: a part of the path is not a folder \(ENOTDIR\)/);
   assert.not.match(r.out, /epoch 1/);
+});
+
+test('a read-only or full --out exits 74 before training, naming the path and the cause', () => {
+  const cases: [string, RegExp][] = [
+    ['ro,size=64k', /mnt\/run: cannot create the folder: read-only file system \(EROFS\)/],
+    ['size=64k', /mnt\/run: 0\.\d MB free, and one checkpoint needs .* \(ENOSPC\)/],
+  ];
+  for (const [options, pattern] of cases) {
+    const mount = path.join(scratch, 'mnt');
+    mkdirSync(mount, { recursive: true });
+    const r = fedmedOnTmpfs(options, mount, 'train', ...tiny, '--out', path.join(mount, 'run'));
+    if (!r) {
+      console.log('  (skipped: no user namespace to mount a tmpfs in)');
+      return;
+    }
+    assert.is(r.code, 74, r.err);
+    assert.match(oneLine(r.err), pattern);
+    assert.not.match(r.out, /epoch 1/);
+  }
+});
+
+test('an --out the user may not write into exits 74 with EACCES', () => {
+  if (process.getuid?.() === 0) return console.log('  (skipped: root may write anywhere; the read-only case above covers it)');
+  const locked = path.join(scratch, 'locked');
+  mkdirSync(locked);
+  chmodSync(locked, 0o500);
+  const r = fedmed('train', ...tiny, '--out', path.join(locked, 'run'));
+  assert.is(r.code, 74, r.err);
+  assert.match(oneLine(r.err), /locked\/run: cannot create the folder: permission denied \(EACCES\)/);
 });
 
 test('flags that do not apply to the mode are errors, and so is DP without noise', () => {

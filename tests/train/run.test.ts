@@ -14,6 +14,7 @@ import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { latestCheckpoint, readSafetensors } from '../../cli/train/checkpoint.js';
 import { runTraining } from '../../cli/train/run.js';
 import { NonFiniteLossError } from '../../fed/client.js';
+import { writePhantom } from '../../data/fs/index.js';
 import { rejects } from '../helpers/rejects.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
@@ -133,6 +134,23 @@ test('a non-finite loss stops the run naming the step and keeps the last good ch
   assert.is(readFileSync(path.join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'round-0001');
   const after = await generators(dir);
   for (const [name, values] of before) assert.equal([...after.get(name)!], [...values], `${name} changed`);
+});
+
+test('a non-finite loss on data read from files names the batch\'s subjects, their planes and files', async () => {
+  const data = path.join(runDir(), 'data');
+  await writePhantom(data, { subjects: 6, size: 32, workers: 1 });
+  const config = await trainConfigFromArgs(['--data', data, '--size', '32', '--width', '2', '--backend', 'js', '--epochs', '1', '--lr', '1e30']);
+  try {
+    await runTraining(config, runDir(), quiet);
+    assert.unreachable('training should have stopped');
+  } catch (e) {
+    assert.instance(e, NonFiniteLossError);
+    const message = (e as Error).message;
+    const named = /on a batch of (IXI\d+)[^(]* planes? \d+/.exec(message);
+    assert.ok(named, message);
+    assert.match(message, new RegExp(`\\(${data}/[^,)]*${named![1]}[^,)]*\\.nii\\.gz`));
+    assert.not.match(message, /\n/);
+  }
 });
 
 test('configuration mistakes are one-line usage errors', async () => {
