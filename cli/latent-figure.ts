@@ -5,7 +5,8 @@
  * seeded split remade as eval remakes it, samples drawn from its test
  * slices (then its training slices), the SVG as a string.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { evaluationItems, loadSplit } from '../data/fs/index.js';
 import { latentBlock, latentChart, latentPoints, latentSampleItems, unetGenerators } from '../eval/latent.js';
 import { buildModel, type Checkpoint } from '../fed/checkpoint.js';
@@ -33,7 +34,9 @@ export async function readRoundCheckpoint(run: string, round: number | 'latest')
   const folder = roundFolder(run, round);
   if (await stat(folder).then((s) => s.isDirectory(), () => false)) return readCheckpoint(folder);
   const latest = await latestCheckpoint(run).catch(() => null);
-  throw new Error(`${run}: no checkpoint of round ${round}${latest ? ` (the run keeps its latest only, ${latest}); use --round latest` : ' (not a run folder with checkpoints)'}`);
+  if (!latest) throw new Error(`${run}: no checkpoint of round ${round} (not a run folder with checkpoints)`);
+  const kept = (await readdir(path.dirname(latest))).filter((f) => f.startsWith('round-')).map((f) => Number(f.slice('round-'.length)));
+  throw new Error(`${run}: no checkpoint of round ${round}; the run keeps round${kept.length > 1 ? 's' : ''} ${kept.sort((a, b) => a - b).join(', ')} (train --keep-rounds keeps more)`);
 }
 
 /** Builds the figure of a checkpoint read by readRoundCheckpoint; the engine's backend must be set. */

@@ -19,7 +19,8 @@ export const latentCommand: Command = {
     "The samples are drawn at random (the run's seed) from the run's held-out test slices,",
     'topped up from its training slices when those are too few, on the split the run used.',
     'Only cyclegan runs (U-Net generators) have this latent space; other models are refused.',
-    'A run folder keeps the checkpoint of its latest round only, so --round N must be that one.',
+    'A run folder keeps the checkpoint of its latest round, and those of the rounds its',
+    'fedmed train --keep-rounds named: --round N reads one of those.',
   ].join('\n'),
   flags: {
     checkpoint: { type: 'string', help: 'a run folder (or a round folder or generators.safetensors file, with --round latest)', placeholder: 'RUN' },

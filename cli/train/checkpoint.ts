@@ -11,6 +11,7 @@
  * A round's folder is complete (its manifest written last) before `latest`
  * names it, and older folders are removed only after, so whatever `latest`
  * names is whole; reading a checkpoint verifies it against its manifest first.
+ * The rounds of --keep-rounds keep their folders, for figures of those rounds.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,6 +51,7 @@ export async function saveCheckpoint(
   clients: readonly Client[],
   metadata: ModelMetadata,
   settings: Record<string, unknown>,
+  keepRounds: readonly number[] = [],
 ): Promise<string> {
   const dir = roundFolder(runDir, progress.round);
   const generators = await readNamed(server.generatorParameters());
@@ -59,8 +61,9 @@ export async function saveCheckpoint(
   for (const [name, data] of Object.entries(files)) await writeFileAtomic(path.join(dir, name), data);
   await writeManifest(dir, Object.keys(files), settings);
   await writePointer(path.join(runDir, 'checkpoints', LATEST), path.basename(dir));
+  const kept = new Set([dir, ...keepRounds.map((r) => roundFolder(runDir, r))].map((d) => path.basename(d)));
   for (const old of await readdir(path.join(runDir, 'checkpoints'))) {
-    if (old.startsWith('round-') && old !== path.basename(dir)) await rm(path.join(runDir, 'checkpoints', old), { recursive: true, force: true });
+    if (old.startsWith('round-') && !kept.has(old)) await rm(path.join(runDir, 'checkpoints', old), { recursive: true, force: true });
   }
   return dir;
 }

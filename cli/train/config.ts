@@ -40,6 +40,7 @@ export const trainFlags = {
   subjects: { type: 'int', help: 'phantom: number of subjects', default: 24 },
   'phantom-size': { type: 'int', help: 'phantom: voxels along each side of the volume', default: 64 },
   'test-fraction': { type: 'number', help: 'share of subjects held out for testing', default: 0.2 },
+  'keep-rounds': { type: 'string', help: "rounds (epochs, when centralized) whose checkpoint is kept besides the latest, e.g. 5,10 (fedmed latent --round, or eval of a round folder)", placeholder: 'N,N,...' },
   backend: backendFlag,
   out: { type: 'string', help: 'run folder (default runs/<model>-<time>)', placeholder: 'DIR' },
   resume: { type: 'string', help: 'continue the run in this folder from its last checkpoint', placeholder: 'DIR' },
@@ -121,6 +122,8 @@ export interface TrainConfig {
   testFraction: number;
   /** Leave out bad subjects rather than refuse the data; absent from runs written before it existed: false. */
   skipBadSubjects?: boolean;
+  /** Rounds whose checkpoint is kept besides the latest; absent when none. */
+  keepRounds?: number[];
   backend: 'auto' | 'webgpu' | 'wasm' | 'js';
 }
 
@@ -208,6 +211,8 @@ function typedConfig(f: FlagValues): TrainConfig {
   const clients = num('clients');
   if (weights && clients && weights.length !== clients) throw new UsageError(`--weights gives ${weights.length} shares for ${clients} clients`);
   const federated = clients > 0 || weights !== null;
+  const rounds = federated ? num('rounds') : num('epochs');
+  const keepRounds = typeof f['keep-rounds'] === 'string' && f['keep-rounds'] !== '' ? parseKeepRounds(f['keep-rounds'], rounds) : undefined;
   return {
     data: str('data'),
     model: str('model') as ModelName,
@@ -223,7 +228,7 @@ function typedConfig(f: FlagValues): TrainConfig {
     clients: federated ? (weights?.length ?? clients) : 0,
     scheme: str('scheme') as TrainConfig['scheme'],
     weights,
-    rounds: federated ? num('rounds') : num('epochs'),
+    rounds,
     localEpochs: federated ? num('local-epochs') : 1,
     pairedRatio: num('paired-ratio'),
     misalign: str('misalign') as TrainConfig['misalign'],
@@ -238,6 +243,7 @@ function typedConfig(f: FlagValues): TrainConfig {
     phantomSize: num('phantom-size'),
     testFraction: num('test-fraction'),
     skipBadSubjects: f['skip-bad-subjects'] === true,
+    keepRounds,
     backend: str('backend') as TrainConfig['backend'],
   };
 }
@@ -248,6 +254,13 @@ function contrastOrUsage(name: string): Contrast {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+function parseKeepRounds(text: string, rounds: number): number[] {
+  const list = text.split(',').map((r) => Number(r.trim()));
+  const bad = list.find((r) => !(Number.isInteger(r) && r >= 1 && r <= rounds));
+  if (bad !== undefined) throw new UsageError(`--keep-rounds is a comma list of rounds from 1 to ${rounds} (the run's rounds or epochs), got '${text}'`);
+  return [...new Set(list)].sort((a, b) => a - b);
 }
 
 function parseWeights(text: string): number[] {

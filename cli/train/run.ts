@@ -133,7 +133,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
       history.grids.push({ path: file, epoch: record.epoch, caption: `${g.direction}, ${unit} ${round + 1}: input | synthesized | target` });
     }
     await writeRunFolder(runDir, config, history, grids, ledger, options.notes ?? []);
-    await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config, setup.dataset.skipped.map((s) => s.id)), runSettings(config));
+    await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config, setup.dataset.skipped.map((s) => s.id)), runSettings(config), config.keepRounds);
     log(roundLine(unit, round + 1, config.rounds, record, ledger));
   }
   return { runDir, history, final: history.records.at(-1)?.metrics ?? [] };

@@ -2,7 +2,8 @@
  * fedmed latent on a tiny trained CycleGAN run: a valid SVG with the four
  * kinds, the asked number of points each, drawn from the run's test slices
  * then its training slices; and the one-line refusals (no run folder, a
- * round whose checkpoint is gone, a model without a U-Net, bad flags).
+ * round whose checkpoint is gone, a model without a U-Net, bad flags); train
+ * --keep-rounds keeps the rounds it names for it.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +16,8 @@ const dir = scratchDir('latent');
 const run = join(dir, 'run');
 
 test.before(() => {
-  // 5 subjects: 1 held out (7 slices), 4 for training (28).
-  const trained = fedmed('train', '--size', '32', '--width', '2', '--subjects', '5', '--phantom-size', '32', '--epochs', '1', '--backend', 'js', '--out', run);
+  // 5 subjects: 1 held out (7 slices), 4 for training (28); epochs 1 and 3 kept, 2 removed.
+  const trained = fedmed('train', '--size', '32', '--width', '2', '--subjects', '5', '--phantom-size', '32', '--epochs', '3', '--keep-rounds', '1', '--backend', 'js', '--out', run);
   assert.is(trained.code, 0, trained.err);
 });
 
@@ -43,13 +44,18 @@ test('latent writes an SVG of the four kinds with the asked points each, from th
   assert.ok(new Set(cx).size > 4, 'the points are spread, not one point');
 });
 
-test('by default the figure is RUN/latent.svg, from the latest round; --round names it or says it is gone', () => {
+test('by default the figure is RUN/latent.svg, from the latest round; --round reads a kept round or says which are kept', () => {
   assert.is(fedmed('latent', '--checkpoint', run, '--samples', '2', '--backend', 'js').code, 0);
-  assert.ok(readFileSync(join(run, 'latent.svg'), 'utf8').includes('round 1'));
-  assert.is(fedmed('latent', '--checkpoint', run, '--round', '1', '--samples', '2', '--backend', 'js').code, 0);
-  const gone = fedmed('latent', '--checkpoint', run, '--round', '3', '--backend', 'js');
+  assert.ok(readFileSync(join(run, 'latent.svg'), 'utf8').includes('round 3'));
+  const early = join(dir, 'early.svg');
+  assert.is(fedmed('latent', '--checkpoint', run, '--round', '1', '--samples', '2', '--out', early, '--backend', 'js').code, 0);
+  assert.ok(readFileSync(early, 'utf8').includes('round 1'), 'the kept round, not the latest');
+  const gone = fedmed('latent', '--checkpoint', run, '--round', '2', '--backend', 'js');
   assert.is(gone.code, 1);
-  assert.match(gone.err, /^fedmed: .*run: no checkpoint of round 3 \(the run keeps its latest only, .*round-0001\); use --round latest\n$/);
+  assert.match(gone.err, /^fedmed: .*run: no checkpoint of round 2; the run keeps rounds 1, 3 \(train --keep-rounds keeps more\)\n$/);
+  const beyond = fedmed('train', '--epochs', '3', '--keep-rounds', '2,4', '--out', join(dir, 'never'));
+  assert.is(beyond.code, 2);
+  assert.match(beyond.err, /^fedmed: --keep-rounds is a comma list of rounds from 1 to 3 \(the run's rounds or epochs\), got '2,4'\n$/);
 });
 
 test('one line for what cannot be drawn: no run folder, a model without a U-Net, bad flags', async () => {
