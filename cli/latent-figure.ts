@@ -5,14 +5,13 @@
  * seeded split remade as eval remakes it, samples drawn from its test
  * slices (then its training slices), the SVG as a string.
  */
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { evaluationItems, loadSplit } from '../data/fs/index.js';
 import { latentBlock, latentChart, latentPoints, latentSampleItems, unetGenerators } from '../eval/latent.js';
 import { buildModel, type Checkpoint } from '../fed/checkpoint.js';
 import { readCheckpoint } from './checkpoint-model.js';
 import { dataSpec } from './commands/eval.js';
-import { latestCheckpoint, roundFolder } from './train/checkpoint.js';
+import { keptRounds, latestCheckpoint, roundFolder } from './train/checkpoint.js';
 
 export interface LatentFigureOptions {
   /** Samples per kind (the paper's 400). */
@@ -35,8 +34,8 @@ export async function readRoundCheckpoint(run: string, round: number | 'latest')
   if (await stat(folder).then((s) => s.isDirectory(), () => false)) return readCheckpoint(folder);
   const latest = await latestCheckpoint(run).catch(() => null);
   if (!latest) throw new Error(`${run}: no checkpoint of round ${round} (not a run folder with checkpoints)`);
-  const kept = (await readdir(path.dirname(latest))).filter((f) => f.startsWith('round-')).map((f) => Number(f.slice('round-'.length)));
-  throw new Error(`${run}: no checkpoint of round ${round}; the run keeps round${kept.length > 1 ? 's' : ''} ${kept.sort((a, b) => a - b).join(', ')} (train --keep-rounds keeps more)`);
+  const kept = await keptRounds(run);
+  throw new Error(`${run}: no checkpoint of round ${round}; the run keeps round${kept.length > 1 ? 's' : ''} ${kept.join(', ')} (train --keep-rounds keeps more)`);
 }
 
 /** Builds the figure of a checkpoint read by readRoundCheckpoint; the engine's backend must be set. */

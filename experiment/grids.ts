@@ -53,6 +53,9 @@ function modelSize(model: PaperModel, scale: Scale): string[] {
 
 const folderName = (direction: string) => direction.replace(':', '-');
 
+/** Keeps the checkpoint halfway through a run of `rounds` rounds (epochs, when centralized) besides the last. */
+const keepMiddle = (rounds: number) => ['--keep-rounds', String(Math.ceil(rounds / 2))];
+
 /** The federated cell of Tables 3, 4 and the epsilon table: FedMed-GAN, federated with DP-SGD. */
 function fedmedGan(scale: Scale, clients: number, scheme: string, noise?: number, clip?: number): string[] {
   return [...federatedArgs(scale, clients, scheme), ...dpArgs(noise, clip)];
@@ -96,11 +99,14 @@ export const experiments: Record<ExperimentName, Experiment> = {
     summary: 'Fig. 4, Table 7, Fig. 5: PSNR after every epoch or round and the latent space; centralized, centralized + DP, federated, federated + DP',
     cells: ({ scale, kinds }) => {
       const direction = ['--direction', mainDirection[kinds[0]!]];
+      // Fig. 5 follows the latent space from the middle of training to its end (the paper: rounds 5 and 10), so the middle checkpoint is kept.
+      const central = [...direction, ...centralizedArgs(scale), ...keepMiddle(scale.rounds * scale.localEpochs)];
+      const federated = [...direction, ...keepMiddle(scale.rounds)];
       return [
-        { id: 'centralized', args: [...direction, ...centralizedArgs(scale)] },
-        { id: 'centralized-dp', args: [...direction, ...centralizedArgs(scale), ...dpArgs()] },
-        { id: 'federated', args: [...direction, ...federatedArgs(scale, 4, 'gradual')] },
-        { id: 'federated-dp', args: [...direction, ...fedmedGan(scale, 4, 'gradual')] },
+        { id: 'centralized', args: central },
+        { id: 'centralized-dp', args: [...central, ...dpArgs()] },
+        { id: 'federated', args: [...federated, ...federatedArgs(scale, 4, 'gradual')] },
+        { id: 'federated-dp', args: [...federated, ...fedmedGan(scale, 4, 'gradual')] },
       ];
     },
     latentFigures: { centralized: '(a)', 'centralized-dp': '(b)', federated: '(c)', 'federated-dp': '(d)' },

@@ -1,18 +1,20 @@
 /**
  * The end of an experiment whose grid the paper drew in latent space (rounds:
- * Fig. 5): each listed cell's latest checkpoint drawn by fedmed latent's own
- * code into <cell>/latent.svg, for the tables and the page to show. A cell
- * that failed before its first checkpoint, or whose figure fails, is logged
- * and left without one; the others still get theirs.
+ * Fig. 5): each checkpoint a listed cell kept (its middle round and its
+ * last) drawn by fedmed latent's own code into <cell>/latent-round-N.svg, for
+ * the tables and the page to show. A cell that failed before its first
+ * checkpoint, or whose figure fails, is logged and left without one; the
+ * others still get theirs.
  */
 import path from 'node:path';
 import { latentFigure, readRoundCheckpoint } from '../cli/latent-figure.js';
+import { keptRounds } from '../cli/train/checkpoint.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { CellResult } from './runner.js';
 
 /** The paper's sample count per kind. */
 export const LATENT_SAMPLES = 400;
-const FILE = 'latent.svg';
+const fileOf = (round: number) => `latent-round-${round}.svg`;
 
 /** Writes the figures of the cells in `panels` (cell id -> the paper's panel letter); the backend must be set. */
 export async function writeLatentFigures(
@@ -28,10 +30,14 @@ export async function writeLatentFigures(
       continue;
     }
     try {
-      const checkpoint = await readRoundCheckpoint(result.dir, 'latest');
-      const figure = await latentFigure(checkpoint, { samples: options.samples ?? LATENT_SAMPLES, label: `${panel} ${result.cell.id}` });
-      await writeFileAtomic(path.join(result.dir, FILE), figure.svg);
-      drawn.push({ ...result, latent: { file: FILE, panel } });
+      const figures: { file: string; round: number }[] = [];
+      for (const round of await keptRounds(result.dir)) {
+        const checkpoint = await readRoundCheckpoint(result.dir, round);
+        const figure = await latentFigure(checkpoint, { samples: options.samples ?? LATENT_SAMPLES, label: `${panel} ${result.cell.id}` });
+        await writeFileAtomic(path.join(result.dir, fileOf(round)), figure.svg);
+        figures.push({ file: fileOf(round), round });
+      }
+      drawn.push({ ...result, latent: { panel, figures } });
     } catch (e) {
       options.log(`${result.cell.id}: no latent-space figure: ${(e as Error).message.split('\n')[0]}`);
       drawn.push(result);

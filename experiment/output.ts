@@ -17,13 +17,19 @@ export interface ExperimentSummary {
 
 export const LATENT_HEADING = "Latent space (the paper's Fig. 5)";
 export const LATENT_NOTE =
-  "Each cell's generators at its last epoch or round (fedmed latent): the U-Net's fifth down block (the fourth at 32 px), each sample reduced to x and y, the means of the two halves of the last dimension; real A and fake A through G_ab's down blocks, real B and fake B through G_ba's.";
+  "Each cell's generators halfway through training and at its end (fedmed latent; a round of a centralized cell is an epoch): the U-Net's fifth down block (the fourth at 32 px), each sample reduced to x and y, the means of the two halves of the last dimension; real A and fake A through G_ab's down blocks, real B and fake B through G_ba's.";
 
 /** The cells' latent-space figures, where the experiment draws them. */
 function latentMarkdown(results: readonly CellResult[]): string {
   const drawn = results.filter((r) => r.latent);
   if (!drawn.length) return '';
-  return [`## ${LATENT_HEADING}`, '', LATENT_NOTE, '', ...drawn.map((r) => `![${r.latent!.panel} ${r.cell.id}](${r.cell.id}/${r.latent!.file})`)].join('\n') + '\n';
+  const images = drawn.flatMap((r) => r.latent!.figures.map((f) => `![${latentCaption(r, f.round)}](${r.cell.id}/${f.file})`));
+  return [`## ${LATENT_HEADING}`, '', LATENT_NOTE, '', ...images].join('\n') + '\n';
+}
+
+/** A latent figure's caption: the paper's panel, the cell and the round drawn. */
+export function latentCaption(result: CellResult, round: number): string {
+  return `${result.latent!.panel} ${result.cell.id}, round ${round}`;
 }
 
 function cellsMarkdown(results: readonly CellResult[]): string {

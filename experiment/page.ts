@@ -8,7 +8,7 @@
  */
 import { chartPanel, escapeXml, PALETTE, type ChartSpec } from '../eval/plot.js';
 import { STYLE } from '../eval/report.js';
-import { LATENT_HEADING, LATENT_NOTE, type ExperimentSummary } from './output.js';
+import { LATENT_HEADING, LATENT_NOTE, latentCaption, type ExperimentSummary } from './output.js';
 import { trainingSeconds, type CellResult } from './runner.js';
 import { formatNumber, type Table } from './table.js';
 
@@ -72,12 +72,12 @@ function gridsHtml(results: readonly CellResult[]): string {
 /** The cells' latent-space figures side by side, as the paper's Fig. 5 panels. */
 function latentHtml(results: readonly CellResult[]): string {
   const figures = results.flatMap((r) =>
-    r.latent
-      ? [`<figure>
-<img src="${escapeXml(`${r.cell.id}/${r.latent.file}`)}" alt="${escapeXml(`latent space of ${r.cell.id}`)}">
-<figcaption>${escapeXml(`${r.latent.panel} ${r.cell.id}, epoch ${r.records.at(-1)?.epoch ?? 0}`)}</figcaption>
-</figure>`]
-      : [],
+    (r.latent?.figures ?? []).map(
+      (f) => `<figure>
+<img src="${escapeXml(`${r.cell.id}/${f.file}`)}" alt="${escapeXml(`latent space of ${r.cell.id}, round ${f.round}`)}">
+<figcaption>${escapeXml(latentCaption(r, f.round))}</figcaption>
+</figure>`,
+    ),
   );
   return figures.length ? `<h2>${escapeXml(LATENT_HEADING)}</h2>\n<p class="facts">${escapeXml(LATENT_NOTE)}</p>\n<div class="grids latent">\n${figures.join('\n')}\n</div>` : '';
 }

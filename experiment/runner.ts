@@ -36,8 +36,8 @@ export interface CellResult {
   epsilon: number | null;
   /** The newest round's sample grids, relative to `dir` (one per direction). */
   grids: string[];
-  /** Its latent-space figure relative to `dir` and the paper's panel letter, where the experiment draws one (experiment/latent-figures.ts). */
-  latent?: { file: string; panel: string };
+  /** Its latent-space figures, one per kept round (files relative to `dir`), and the paper's panel letter, where the experiment draws them (experiment/latent-figures.ts). */
+  latent?: { panel: string; figures: { file: string; round: number }[] };
 }
 
 export interface RunGridOptions {

@@ -68,6 +68,12 @@ export async function saveCheckpoint(
   return dir;
 }
 
+/** The rounds whose checkpoint folders the run holds (its latest and those of --keep-rounds), ascending. */
+export async function keptRounds(runDir: string): Promise<number[]> {
+  const names = await readdir(path.join(runDir, 'checkpoints')).catch(() => [] as string[]);
+  return names.filter((n) => /^round-\d+$/.test(n)).map((n) => Number(n.slice('round-'.length))).sort((a, b) => a - b);
+}
+
 /** The folder `latest` names (refused when it is outside the run's checkpoints), or null when the run has no checkpoint yet. */
 export async function latestCheckpoint(runDir: string): Promise<string | null> {
   return readPointer(path.join(runDir, 'checkpoints', LATEST));

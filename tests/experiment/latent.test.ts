@@ -1,9 +1,9 @@
 /**
  * The rounds experiment at the tiny scale (20 subjects, wasm) draws the
- * paper's Fig. 5: each of its four cells gets a latent.svg of the four kinds
- * (from its checkpoint, as fedmed latent draws it), embedded in tables.md
- * and index.html with the paper's panel letters. Each cell stops after its
- * first round, and 12 samples a kind, to keep it short.
+ * paper's Fig. 5: each of its four cells keeps its middle round's checkpoint
+ * (round 1 of 2) and gets a figure of the four kinds at rounds 1 and 2 (as
+ * fedmed latent draws them), embedded in tables.md and index.html with the
+ * paper's panel letters. 12 samples a kind, to keep it short.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,24 +29,29 @@ test.before(async () => {
 
 test.after(() => rmSync(out, { recursive: true, force: true }));
 
-test("rounds: a latent.svg per cell, in tables.md and index.html as the paper's Fig. 5 (a)-(d)", async () => {
+test("rounds: a figure per cell at its middle and last round, in tables.md and index.html as the paper's Fig. 5 (a)-(d)", async () => {
   const experiment = experiments.rounds;
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);
   // 20 subjects on wasm: about a third of the time of the scale's 50 on js; 4 clients still get subjects each.
-  const trained = await runGrid(experiment.cells(context), { out, baseArgs: [...scaleArgs(scales.tiny, 'phantom'), '--subjects', '20', '--backend', 'wasm'], log, train: { progress: null, log: () => {}, stopAfterRounds: 1 } });
+  const trained = await runGrid(experiment.cells(context), { out, baseArgs: [...scaleArgs(scales.tiny, 'phantom'), '--subjects', '20', '--backend', 'wasm'], log, train: { progress: null, log: () => {} } });
   const results = await writeLatentFigures(trained, experiment.latentFigures!, { samples: 12, log });
   assert.equal(lines.filter((l) => l.includes('latent')), [], 'no figure failed');
   assert.equal(results.map((r) => [r.cell.id, r.latent?.panel]), [['centralized', '(a)'], ['centralized-dp', '(b)'], ['federated', '(c)'], ['federated-dp', '(d)']]);
   for (const r of results) {
-    const svg = readFileSync(path.join(r.dir, 'latent.svg'), 'utf8');
-    assert.ok(svg.startsWith('<svg') && svg.includes(`${r.latent!.panel} ${r.cell.id}, round 1`), r.cell.id);
-    assert.is([...svg.matchAll(/<circle [^>]*fill-opacity/g)].length, 4 * 12, `${r.cell.id}: 4 kinds x 12 samples`);
+    assert.equal(r.latent!.figures.map((f) => f.round), [1, 2], `${r.cell.id}: the middle round kept, and the last`);
+    for (const { file, round } of r.latent!.figures) {
+      const svg = readFileSync(path.join(r.dir, file), 'utf8');
+      assert.ok(svg.startsWith('<svg') && svg.includes(`${r.latent!.panel} ${r.cell.id}, round ${round}`), `${r.cell.id} ${file}`);
+      assert.is([...svg.matchAll(/<circle [^>]*fill-opacity/g)].length, 4 * 12, `${r.cell.id}: 4 kinds x 12 samples`);
+    }
   }
   const files = experimentFiles({ name: 'rounds', scale: 'tiny', tables: experimentTables('rounds', results, context), results });
   for (const r of results) {
-    assert.ok(files['tables.md']!.includes(`![${r.latent!.panel} ${r.cell.id}](${r.cell.id}/latent.svg)`), r.cell.id);
-    assert.ok(files['index.html']!.includes(`<img src="${r.cell.id}/latent.svg"`), r.cell.id);
+    for (const round of [1, 2]) {
+      assert.ok(files['tables.md']!.includes(`![${r.latent!.panel} ${r.cell.id}, round ${round}](${r.cell.id}/latent-round-${round}.svg)`), r.cell.id);
+      assert.ok(files['index.html']!.includes(`<img src="${r.cell.id}/latent-round-${round}.svg"`), r.cell.id);
+    }
   }
   assert.ok(files['index.html']!.includes("Latent space (the paper&#39;s Fig. 5)"));
 });
