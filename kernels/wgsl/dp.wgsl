@@ -21,7 +21,9 @@ struct DpUniforms {
 
 override WG: u32 = 256;
 
-var<workgroup> partial: array<f32, WG>;
+alias Partial = f32;
+var<workgroup> partial: array<Partial, WG>;
+//! include _workgroup_sum.wgsl
 
 // Philox 4x32-10 and Box-Muller, as engine/backends/js/random.ts defines them. WGSL has no u64:
 // the high half of each 32x32 product is built from 16-bit halves.
@@ -74,18 +76,10 @@ fn sumSquaresPerSample(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocat
       let v = x[n * u.size + i];
       s += v * v;
     }
-    partial[lid.x] = s;
-    workgroupBarrier();
-    for (var half = WG / 2u; half > 0u; half /= 2u) {
-      if (lid.x < half) {
-        partial[lid.x] += partial[lid.x + half];
-      }
-      workgroupBarrier();
-    }
+    let total = workgroupSum(lid.x, s);
     if (lid.x == 0u) {
-      out[n] = select(0.0, out[n], u.accumulate != 0u) + partial[0];
+      out[n] = select(0.0, out[n], u.accumulate != 0u) + total;
     }
-    workgroupBarrier(); // before partial is reused
   }
 }
 

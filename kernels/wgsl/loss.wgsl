@@ -20,7 +20,9 @@ struct LossUniforms {
 
 override WG: u32 = 256;
 
-var<workgroup> partial: array<f32, WG>;
+alias Partial = f32;
+var<workgroup> partial: array<Partial, WG>;
+//! include _workgroup_sum.wgsl
 
 fn difference(i: u32) -> f32 {
   return a[i] - select(u.constant, b[i], u.hasB != 0u);
@@ -48,16 +50,9 @@ fn pointLoss(@builtin(local_invocation_id) lid: vec3u) {
   for (var i = lid.x; i < u.n; i += WG) {
     s += lossOf(difference(i));
   }
-  partial[lid.x] = s;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (lid.x < half) {
-      partial[lid.x] += partial[lid.x + half];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroupSum(lid.x, s);
   if (lid.x == 0u) {
-    out[0] = partial[0] / f32(u.n);
+    out[0] = total / f32(u.n);
   }
 }
 

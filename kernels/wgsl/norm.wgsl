@@ -31,22 +31,10 @@ struct NormUniforms {
 
 override WG: u32 = 256;
 
-var<workgroup> partial: array<vec2f, WG>;
-
-/** The workgroup's sums of its invocations' (a, b), left in partial[0]. */
-fn workgroupSum(lid: u32, value: vec2f) -> vec2f {
-  partial[lid] = value;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (lid < half) {
-      partial[lid] += partial[lid + half];
-    }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier(); // before partial is reused
-  return total;
-}
+// The workgroup's sums of its invocations' (a, b).
+alias Partial = vec2f;
+var<workgroup> partial: array<Partial, WG>;
+//! include _workgroup_sum.wgsl
 
 fn weightOf(plane: u32) -> f32 {
   return select(1.0, weight[plane % u.channels], u.hasWeight != 0u);

@@ -21,7 +21,9 @@ struct ReduceUniforms {
 
 override WG: u32 = 256;
 
-var<workgroup> partial: array<f32, WG>;
+alias Partial = f32;
+var<workgroup> partial: array<Partial, WG>;
+//! include _workgroup_sum.wgsl
 
 @compute @workgroup_size(WG)
 fn reduceSumPerInvocation(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
@@ -48,11 +50,6 @@ fn reduceSumPerWorkgroup(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgrou
   for (var r = li; r < u.reduce; r += WG) {
     s += x[(o * u.reduce + r) * u.inner + i];
   }
-  partial[li] = s;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (li < half) { partial[li] += partial[li + half]; }
-    workgroupBarrier();
-  }
-  if (li == 0u) { y[out] = partial[0]; }
+  let total = workgroupSum(li, s);
+  if (li == 0u) { y[out] = total; }
 }
