@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeFlags, parseFlags, UsageError } from './args.js';
+import { exitCodes } from './exit-codes.js';
 import { startServer } from '../web/server.js';
 
 const flags = { port: { type: 'int', help: 'TCP port on 127.0.0.1 (0: any free one)', default: 8080 } } as const;
@@ -15,7 +16,7 @@ try {
   const argv = process.argv.slice(2);
   if (argv.includes('--help')) {
     console.log(`usage: npm run web -- [--port N]\n\nflags:\n${describeFlags(flags)}`);
-    process.exit(0);
+    process.exit(exitCodes.ok);
   }
   const port = parseFlags(argv, flags).flags.port as number;
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port is in 0..65535, got ${port}`);
@@ -25,5 +26,5 @@ try {
   const error = e as Error & { code?: string };
   const message = error.code === 'EADDRINUSE' ? `port ${error.message.match(/:(\d+)$/)?.[1] ?? ''} is in use; try --port 0` : error.message;
   console.error(`fedmed web: ${message}`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  process.exit(error instanceof UsageError ? exitCodes.usage : exitCodes.failure);
 }

@@ -1,5 +1,5 @@
 /**
- * SIGINT and SIGTERM for the long commands (`train`, `node`), in one place.
+ * SIGINT and SIGTERM for the long commands (`train`, `node`, `experiment`), in one place.
  * A signal aborts `signal`, for work that can wind down by itself (a node
  * leaving its federation; it then calls `exitIfStopped`); otherwise, and
  * on a second signal, the process exits with 130 / 143 as soon as no atomic

@@ -12,6 +12,7 @@ import { writeRunFiles } from '../../store/atomic.js';
 import { scaleArgs, scaleFor, scaleNames, scales, type ScaleName } from '../../experiment/scales.js';
 import { UsageError } from '../args.js';
 import { backendFlag, backendLine } from '../backend-flags.js';
+import { handleStopSignals } from '../signals.js';
 import type { Command } from '../command.js';
 
 const width = Math.max(...experimentNames.map((n) => n.length));
@@ -37,9 +38,11 @@ export const experimentCommand: Command = {
     'those of its own layout. At the end <out> holds tables.md, one CSV per table and',
     'index.html: the tables in the paper\'s layout, each of our figures beside the paper\'s,',
     'the test PSNR of every cell by epoch, and each cell\'s newest sample grids; rounds adds',
-    "each cell's latent-space figure (the paper's Fig. 5, as fedmed latent draws it, 400",
-    'samples per kind) in <out>/<cell>/latent.svg, shown in tables.md and index.html. The tables',
-    'are printed on stdout too; progress goes to stderr.',
+    "each cell's latent-space figure halfway through training and at its end (the paper's",
+    "Fig. 5, as fedmed latent draws it, 400 samples per kind) in <out>/<cell>/latent-round-N.svg,",
+    'shown in tables.md and index.html. The tables are printed on stdout too; progress goes',
+    'to stderr. Ctrl-C or SIGTERM stops it once the file being written is complete (exit 130',
+    'or 143); run the same command again to go on.',
   ].join('\n'),
   flags: {
     scale: { type: 'string', help: 'how big every run is (see scales above)', choices: scaleNames },
@@ -65,7 +68,8 @@ export const experimentCommand: Command = {
     console.error(`experiment ${name}, scale ${scale.name}: ${cells.length} cells in ${out}`);
     const started = performance.now();
     const log = (line: string) => console.error(line);
-    const trained = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], log });
+    const stop = handleStopSignals({ log });
+    const trained = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], log }).finally(() => stop.dispose());
     const results = experiment.latentFigures ? await writeLatentFigures(trained, experiment.latentFigures, { log }) : trained;
     const count = (action: string) => results.filter((r) => r.action === action).length;
     const tables = experimentTables(experiment.name, results, { scale, kinds });

@@ -5,7 +5,8 @@
  * is whole after every kill (its manifest verifies) and the finished run's
  * generators equal an uninterrupted run's bit for bit; SIGTERM exits 143
  * once the file being written is complete, and a disk filling up exits 74
- * naming the file, each leaving the run resumable to the same result.
+ * naming the file, each leaving the run resumable to the same result;
+ * `fedmed experiment` stops on SIGTERM the same way.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
@@ -113,6 +114,21 @@ test('SIGTERM exits 143 once the file being written is whole, and the run resume
   const resumed = await start(run).exited;
   assert.is(resumed.code, 0, resumed.err);
   await assertSameAsWhole(run);
+});
+
+test('fedmed experiment: SIGTERM exits 143 once the file being written is whole, leaving the cell resumable', async () => {
+  const out = join(scratch, 'experiment');
+  const child = spawn(process.execPath, [cli, 'experiment', 'rounds', '--scale', 'tiny', '--backend', 'js', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (chunk) => (err += chunk));
+  const checkpoint = join(out, 'centralized', 'checkpoints', 'latest');
+  const waited = setInterval(() => existsSync(checkpoint) && (child.kill('SIGTERM'), clearInterval(waited)), 5);
+  const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('close', (c, s) => resolve({ code: c, signal: s })));
+  clearInterval(waited);
+  assert.equal({ code, signal }, { code: 143, signal: null }, err);
+  assert.match(err, /SIGTERM: stopping once the file being written is complete/);
+  await assertLatestWhole(join(out, 'centralized'), 'after SIGTERM');
+  assert.equal(readdirSync(out, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
 });
 
 test('a disk filling up mid-run stops it with exit 74 naming the file, and once space is freed --resume ends as an uninterrupted run', async () => {
