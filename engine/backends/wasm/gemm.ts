@@ -108,7 +108,7 @@ export function runGemm(ctx: WasmContext, s: GemmSpec): void {
     mBlockRows,
     strips,
     stripCols,
-    kcMax: blockDepth(s.k),
+    kcMax: blockDepth(kTotal),
     a: s.a,
     aBatchStride: s.aBatchStride ?? 0,
     aPanelStride: s.aPanelStride,
