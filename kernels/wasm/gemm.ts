@@ -24,7 +24,7 @@ const ZEROS: usize = memory.data(16, 16);
  * instructions where V8's code is bound by how many it can issue; a multiply
  * and an add in the plain build.
  */
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }

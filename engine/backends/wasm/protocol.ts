@@ -16,7 +16,7 @@
 export const parallelKernels = [
   'unary', 'activationBackward', 'binary', 'reduceSum', 'sumSplits', 'copy',
   'avgPool2d', 'avgPool2dBackward', 'upsampleNearest', 'upsampleNearestBackward', 'padReflect', 'padReflectBackward',
-  'relayout', 'packRows', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal', 'instanceNorm', 'instanceNormBackward',
+  'relayout', 'packRows', 'filterDot', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal', 'instanceNorm', 'instanceNormBackward',
   'sumSquaresPerSample', 'clippedSumWithNoise', 'pointLoss', 'pointLossBackward',
 ] as const;
 
