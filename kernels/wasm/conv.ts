@@ -6,9 +6,12 @@
 // B packing is a plain copy. packRows: dy rows packed as the A operand of
 // the weight gradient, whose reduction runs over (image, pixel).
 // interleavePhases: the stride phases of backward-data, computed apart as
-// contiguous GEMM outputs, woven into dx.
+// contiguous GEMM outputs, woven into dx. filterDot: the weight gradient of
+// fewer than 4 output channels as dot products, where the GEMM's 4-row tile
+// would waste most of its work and pack B for one use of each value.
 import { unaryScalar } from './elementwise';
-import { InterleaveParams, PackRowsParams, RelayoutParams } from './params';
+import { madd } from './gemm';
+import { FilterDotParams, InterleaveParams, PackRowsParams, RelayoutParams } from './params';
 
 @inline function zero(dst: usize, count: i32): void {
   if (count > 0) memory.fill(dst, 0, <usize>count << 2);
@@ -142,5 +145,64 @@ export function interleavePhases(params: usize, begin: i32, end: i32, thread: i3
         store<f32>(out + (<usize>x << 2), phase < 0 ? missing : load<f32>(p.src + (<usize>(phase + rowOffset + x / sw) << 2)));
       }
     }
+  }
+}
+
+@inline function lanesSum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/**
+ * Items [begin, end) = (sample, channel, group of 4 taps) of FilterDotParams:
+ * each dy row against the group's four runs of x, four pixels at a time.
+ */
+export function filterDot(params: usize, begin: i32, end: i32, thread: i32): void {
+  const p = changetype<FilterDotParams>(params);
+  const groups = (p.tapCount + 3) >> 2;
+  const plane = p.height * p.width;
+  for (let item = begin; item < end; item++) {
+    const row = item / groups; // sample * channels + channel
+    const tap0 = (item - row * groups) << 2;
+    const sample = row / p.channels;
+    const channel = row - sample * p.channels;
+    const count = min(4, p.tapCount - tap0);
+    // A group's missing taps repeat its first: computed, never stored.
+    const o0 = <usize>load<i32>(p.taps + (<usize>tap0 << 2)) << 2;
+    const o1 = count > 1 ? <usize>load<i32>(p.taps + (<usize>(tap0 + 1) << 2)) << 2 : o0;
+    const o2 = count > 2 ? <usize>load<i32>(p.taps + (<usize>(tap0 + 2) << 2)) << 2 : o0;
+    const o3 = count > 3 ? <usize>load<i32>(p.taps + (<usize>(tap0 + 3) << 2)) << 2 : o0;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+    for (let k = 0; k < p.images; k++) {
+      const image = sample * p.images + k;
+      const dyPlane = p.dy + (<usize>((image * p.channels + channel) * plane) << 2);
+      const xImage = p.x + (<usize>(image * p.imageStride) << 2);
+      for (let i = 0; i < p.height; i++) {
+        const d = dyPlane + (<usize>(i * p.width) << 2);
+        const x = xImage + (<usize>(i * p.cols) << 2);
+        let j = 0;
+        for (; j + 4 <= p.width; j += 4) {
+          const at = <usize>j << 2;
+          const dv = v128.load(d + at);
+          a0 = madd(dv, v128.load(x + o0 + at), a0);
+          a1 = madd(dv, v128.load(x + o1 + at), a1);
+          a2 = madd(dv, v128.load(x + o2 + at), a2);
+          a3 = madd(dv, v128.load(x + o3 + at), a3);
+        }
+        for (; j < p.width; j++) {
+          const at = <usize>j << 2;
+          const dv = load<f32>(d + at);
+          s0 += dv * load<f32>(x + o0 + at);
+          s1 += dv * load<f32>(x + o1 + at);
+          s2 += dv * load<f32>(x + o2 + at);
+          s3 += dv * load<f32>(x + o3 + at);
+        }
+      }
+    }
+    const out = p.dw + (<usize>(row * p.tapCount + tap0) << 2);
+    store<f32>(out, lanesSum(a0) + s0);
+    if (count > 1) store<f32>(out, lanesSum(a1) + s1, 4);
+    if (count > 2) store<f32>(out, lanesSum(a2) + s2, 8);
+    if (count > 3) store<f32>(out, lanesSum(a3) + s3, 12);
   }
 }

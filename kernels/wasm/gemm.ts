@@ -24,7 +24,7 @@ const ZEROS: usize = memory.data(16, 16);
  * instructions where V8's code is bound by how many it can issue; a multiply
  * and an add in the plain build.
  */
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
@@ -133,12 +133,12 @@ function panelRuns(p: GemmParams, n0: i32, panels: i32, runs: usize): i32 {
 
 /**
  * B rows k0..k0+kc, columns n0..n1 of source `src`, into panels of 8 columns
- * ([kc][8] each, zero past n1). `scratch` holds 32 ints.
+ * (kc rows of 8 each, zero past n1), panelBytes apart: a block deeper than
+ * kc takes several sources' rows one after another. `scratch` holds 32 ints.
  */
-function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, dst: usize, scratch: usize): void {
+function packB(p: GemmParams, src: usize, k0: i32, kc: i32, n0: i32, n1: i32, dst: usize, panelBytes: usize, scratch: usize): void {
   const cols = n1 - n0;
   const fullPanels = cols >> 3;
-  const panelBytes = <usize>kc << 5;
   if (!p.bColOffsets && p.bColStride == 1) {
     // Rows are contiguous: four rows at a time, so that each panel gets 128
     // contiguous bytes, run by run of panels that follow each other in a row.
@@ -384,13 +384,21 @@ function gemmBlock(p: GemmParams, batchIndex: i32, split: i32, mBlock: i32, stri
   const contiguousColumns = p.cColPitch == 1;
   let first = true;
   for (let r = r0; r < r1; ) {
-    const image = r / p.k;
-    const k0 = r - image * p.k;
-    const kc = min(p.kcMax, min(p.k - k0, r1 - r));
+    const kc = min(p.kcMax, r1 - r);
     // The activation goes on the finished sum: the last block's (the glue never splits such a GEMM).
     const activation = r + kc >= r1 ? p.activation : -1;
-    const src = p.b + (<usize>(batchIndex * p.bBatchStride + image * p.bReduceStride) << 2);
-    packB(p, src, k0, kc, n0, n1, packed, tile); // the tile's 32 floats are free until the micro-kernels run
+    // A block spans reduction sources where they are short (a weight
+    // gradient's small images): a block per image made the micro-kernels
+    // add into C after a few k each.
+    for (let kk = 0; kk < kc; ) {
+      const image = (r + kk) / p.k;
+      const k0 = r + kk - image * p.k;
+      const rows = min(kc - kk, p.k - k0);
+      const src = p.b + (<usize>(batchIndex * p.bBatchStride + image * p.bReduceStride) << 2);
+      // The tile's 32 floats are free until the micro-kernels run.
+      packB(p, src, k0, rows, n0, n1, packed + (<usize>kk << 5), <usize>kc << 5, tile);
+      kk += rows;
+    }
     for (let row0 = m0; row0 < m1; row0 += 4) {
       const rows = min(4, m1 - row0);
       const aPanel = a + (<usize>((row0 >> 2) * p.aPanelStride + r * 4) << 2);

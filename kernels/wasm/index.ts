@@ -12,7 +12,7 @@ export function heapBase(): usize {
 export { fill, unary, binary, activationBackward } from './elementwise';
 export { reduceSum, sumSplits, copy } from './reduce';
 export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';
-export { relayout, packRows, interleavePhases } from './conv';
+export { relayout, packRows, interleavePhases, filterDot } from './conv';
 export { gemm, packA, fusedMultiplyAdd } from './gemm';
 export { instanceNorm, instanceNormBackward } from './norm';
 export { adam } from './optim';
@@ -21,5 +21,5 @@ export { randomNormal } from './random';
 export { pointLoss, pointLossBackward } from './loss';
 export {
   unaryParamsBytes, activationParamsBytes, binaryParamsBytes, copyParamsBytes, copyEntryParamsBytes, reduceParamsBytes, resampleParamsBytes,
-  relayoutParamsBytes, packRowsParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes, lossParamsBytes, normParamsBytes, squaresParamsBytes, clippedSumParamsBytes,
+  relayoutParamsBytes, packRowsParamsBytes, filterDotParamsBytes, packAParamsBytes, gemmParamsBytes, sumSplitsParamsBytes, interleaveParamsBytes, adamParamsBytes, randomParamsBytes, lossParamsBytes, normParamsBytes, squaresParamsBytes, clippedSumParamsBytes,
 } from './params';

@@ -130,6 +130,27 @@
 }
 
 /**
+ * A weight gradient with fewer output channels than the GEMM's 4-row tile:
+ * dw[sample][o][tap] = sum over the sample's images and output pixels (i, j)
+ * of dy[image][o][i][j] * x[image][taps[tap] + i * cols + j], x relaid
+ * (imageStride floats per image, rows cols apart), taps an i32 table.
+ */
+@unmanaged export class FilterDotParams {
+  x: usize;
+  imageStride: i32;
+  cols: i32;
+  taps: usize;
+  tapCount: i32;
+  dy: usize;
+  dw: usize;
+  /** Images summed into each sample's gradient (the batch, or 1 per sample). */
+  images: i32;
+  channels: i32;
+  height: i32;
+  width: i32;
+}
+
+/**
  * dst [planes][height][width] from the stride phases of a backward-data pass:
  * cell (y, x) is phase (y % strideH, x % strideW) at (y / strideH, x / strideW).
  * Phase (a, b) sits at src + phaseOffsets[a * strideW + b] (an element offset,
@@ -333,6 +354,7 @@ export function reduceParamsBytes(): i32 { return offsetof<ReduceParams>(); }
 export function resampleParamsBytes(): i32 { return offsetof<ResampleParams>(); }
 export function relayoutParamsBytes(): i32 { return offsetof<RelayoutParams>(); }
 export function packRowsParamsBytes(): i32 { return offsetof<PackRowsParams>(); }
+export function filterDotParamsBytes(): i32 { return offsetof<FilterDotParams>(); }
 export function packAParamsBytes(): i32 { return offsetof<PackAParams>(); }
 export function gemmParamsBytes(): i32 { return offsetof<GemmParams>(); }
 export function sumSplitsParamsBytes(): i32 { return offsetof<SumSplitsParams>(); }

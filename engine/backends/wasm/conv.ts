@@ -14,12 +14,13 @@
  * - conv2dBackwardFilter: dw[o][k] = sum over (image, t) of dy[o][t] *
  *   B[k][t], the same B read transposed, dy packed as A with zeros in the
  *   dropped columns (or none, on rows of 4). Per-sample mode makes the
- *   images a batch of GEMMs instead of a longer reduction.
+ *   images a batch of GEMMs instead of a longer reduction. Fewer than 4
+ *   output channels: dot products of dy's rows with the taps' runs instead.
  */
 import type { Activation, ConvGeometry } from '../../backend.js';
 import type { WasmContext } from './context.js';
 import { activationFields, packA, packedSize, runGemm } from './gemm.js';
-import { interleaveLayout, packRowsLayout, relayoutLayout, writeParams } from './params.js';
+import { filterDotLayout, interleaveLayout, packRowsLayout, relayoutLayout, writeParams } from './params.js';
 
 /** An image stack as the convolution's B operand reads it. */
 interface RelaidImage {
@@ -242,6 +243,10 @@ function interleavePhases(
 
 export function conv2dBackwardFilter(ctx: WasmContext, x: number, dy: number, dw: number, g: ConvGeometry, perSample: boolean): void {
   const img = relaidInput(ctx, x, g, false);
+  if (g.cOut < 4) {
+    filterDot(ctx, img, dy, dw, g, perSample);
+    return;
+  }
   // The reduction runs over each image's output pixels: the relaid rows'
   // padding columns skipped when rows of 4 make every 4 pixels one run of
   // the image, else read and met by zeros in the packed dy.
@@ -279,4 +284,20 @@ export function conv2dBackwardFilter(ctx: WasmContext, x: number, dy: number, dw
     cColPitch: 1,
     splittable: true,
   });
+}
+
+/**
+ * The weight gradient of fewer than 4 output channels (a U-Net's last
+ * layer) as dot products (see FilterDotParams): the GEMM ran at 5-6 GFLOP/s
+ * there, its 4-row tile mostly zeros and each packed B value used once.
+ */
+function filterDot(ctx: WasmContext, img: RelaidImage, dy: number, dw: number, g: ConvGeometry, perSample: boolean): void {
+  const taps = g.cIn * g.kH * g.kW;
+  const samples = perSample ? g.n : 1;
+  const params = writeParams(ctx.heap, ctx.params, filterDotLayout, {
+    x: img.at, imageStride: img.imageStride, cols: img.cols, taps: ctx.table(tapOffsets(g, img)), tapCount: taps,
+    dy, dw, images: g.n / samples, channels: g.cOut, height: g.outH, width: g.outW,
+  });
+  const items = samples * g.cOut * Math.ceil(taps / 4);
+  ctx.pool.run('filterDot', params, items, 1, g.n * g.cOut * g.outH * g.outW * taps >= 1 << 20);
 }

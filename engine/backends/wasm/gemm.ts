@@ -21,8 +21,13 @@ export const stripColsMax = 128;
 /** Floats of per-thread scratch: the 4x8 tile, then the packed B block. */
 export const scratchFloats = 32 + kcMax * stripColsMax;
 
-/** Below this many multiply-adds a GEMM stays on one thread. */
-const parallelWork = 1 << 18;
+/**
+ * Below this many multiply-adds (about 50-80 microseconds on one thread) a
+ * GEMM stays on one thread: the deep U-Net layers' small GEMMs (4x4 images,
+ * stride phases of 2x2) lost more to handing half to a worker, which on a
+ * loaded machine may not run at once, than the half saved (1 << 18 before).
+ */
+const parallelWork = 1 << 20;
 
 export interface GemmSpec {
   m: number;
@@ -103,7 +108,7 @@ export function runGemm(ctx: WasmContext, s: GemmSpec): void {
     mBlockRows,
     strips,
     stripCols,
-    kcMax: blockDepth(s.k),
+    kcMax: blockDepth(kTotal),
     a: s.a,
     aBatchStride: s.aBatchStride ?? 0,
     aPanelStride: s.aPanelStride,

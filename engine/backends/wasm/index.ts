@@ -150,7 +150,8 @@ export class WasmBackend implements Backend {
 
   alloc(size: number): Handle {
     const at = this.heap.alloc(size * 4);
-    this.heap.f32.fill(0, at >> 2, (at >> 2) + size);
+    // Zeroed in wasm: TypedArray fill on the shared memory's view was 6.6% of a 64x64 width 8 DP step.
+    this.ctx.fill(at, size, 0);
     this.live++;
     this.bytes += size * 4;
     return new WasmHandle(this, at, size);

@@ -39,6 +39,8 @@ export const relayoutLayout = layout('relayout', ['src', 'dst', 'planes', 'inH',
 
 export const packRowsLayout = layout('packRows', ['src', 'dst', 'images', 'rows', 'height', 'width', 'pitch', 'span']);
 
+export const filterDotLayout = layout('filterDot', ['x', 'imageStride', 'cols', 'taps', 'tapCount', 'dy', 'dw', 'images', 'channels', 'height', 'width']);
+
 export const packALayout = layout('packA', ['src', 'dst', 'm', 'k', 'rowOffsets', 'colOffsets']);
 
 export const gemmLayout = layout('gemm', [
@@ -92,7 +94,7 @@ export function writeParams<F extends string>(heap: Heap, at: number, l: Layout<
   return at;
 }
 
-const allLayouts = [unaryLayout, activationLayout, binaryLayout, copyLayout, copyEntryLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout, lossLayout];
+const allLayouts = [unaryLayout, activationLayout, binaryLayout, copyLayout, copyEntryLayout, reduceLayout, resampleLayout, relayoutLayout, packRowsLayout, filterDotLayout, packALayout, gemmLayout, sumSplitsLayout, interleaveLayout, adamLayout, randomLayout, normLayout, squaresLayout, clippedSumLayout, lossLayout];
 
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));

@@ -6,7 +6,7 @@
  * where Atomics.wait throws, it spins on (run the engine in a worker there).
  */
 import { platform, type KernelWorker } from '../../platform.js';
-import { Control, controlInts, drainJob, parallelKernels, waitForChange, type KernelFunction, type ParallelKernel, type WorkerInit } from './protocol.js';
+import { Control, closeJob, controlInts, drainJob, maxWorkers, openEntry, parallelKernels, waitForChange, type KernelFunction, type ParallelKernel, type WorkerInit } from './protocol.js';
 
 /** Whether this thread may block in Atomics.wait. */
 function threadCanBlock(): boolean {
@@ -33,6 +33,7 @@ export class ThreadPool {
 
   /** Starts threads - 1 workers on `memory` and waits until each has its instance. */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: readonly KernelFunction[], threads: number): Promise<ThreadPool> {
+    if (threads - 1 > maxWorkers) throw new Error(`wasm backend: at most ${maxWorkers + 1} threads, got ${threads}`);
     const control = new SharedArrayBuffer(controlInts * 4);
     const workers: KernelWorker[] = [];
     const ready: Promise<void>[] = [];
@@ -81,24 +82,26 @@ export class ThreadPool {
     Atomics.store(c, Control.grain, grain);
     Atomics.store(c, Control.next, 0);
     Atomics.store(c, Control.done, 0);
-    Atomics.add(c, Control.generation, 1);
+    // Only this thread writes generation (and stop, after the last job).
+    const generation = (Atomics.load(c, Control.generation) + 1) | 0;
+    Atomics.store(c, Control.entry, openEntry(generation));
+    Atomics.store(c, Control.generation, generation);
     Atomics.notify(c, Control.generation);
     let failure: unknown = null;
     try {
       drainJob(c, this.kernels, 0);
     } catch (e) {
-      failure = e; // still wait: the workers must finish before anything is freed
+      failure = e; // still wait: the workers that joined must finish before anything is freed
     }
-    this.waitForWorkers();
+    this.waitForWorkers(closeJob(c));
     const failed = Atomics.load(c, Control.failed);
     Atomics.store(c, Control.failed, 0);
     if (failure) throw failure;
     if (failed) throw new Error(`wasm kernel ${kernel} failed on thread ${failed - 1}: ${this.failureMessage()}`);
   }
 
-  private waitForWorkers(): void {
+  private waitForWorkers(workers: number): void {
     const c = this.control;
-    const workers = this.workers.length;
     for (;;) {
       const done = Atomics.load(c, Control.done);
       if (done >= workers) return;

@@ -2,16 +2,21 @@
  * The job protocol between the main thread and the kernel threads, over a
  * small shared Int32Array (the control block). One job runs at a time: the
  * main thread writes the kernel, its parameter block and the item count,
- * bumps `generation` and wakes the workers; every thread, the main one
- * included, then takes items `grain` at a time from the shared `next`
- * counter until none are left, and each worker adds one to `done`.
+ * opens the job's `entry`, bumps `generation` and wakes the workers; every
+ * thread, the main one included, then takes items `grain` at a time from the
+ * shared `next` counter until none are left. A worker takes part only if it
+ * joins (joinJob) before the main thread, out of items, closes the entry
+ * (closeJob); each worker that joined adds one to `done`, and the main thread
+ * waits for those alone. So a worker that the OS has not scheduled yet (a
+ * loaded machine, a sleeping thread's wake-up) never holds up a job the main
+ * thread has already finished: it finds the job closed and skips it.
  */
 
 /** Kernels that take (params, begin, end, thread) and may run on several threads. */
 export const parallelKernels = [
   'unary', 'activationBackward', 'binary', 'reduceSum', 'sumSplits', 'copy',
   'avgPool2d', 'avgPool2dBackward', 'upsampleNearest', 'upsampleNearestBackward', 'padReflect', 'padReflectBackward',
-  'relayout', 'packRows', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal', 'instanceNorm', 'instanceNormBackward',
+  'relayout', 'packRows', 'filterDot', 'interleavePhases', 'packA', 'gemm', 'adam', 'randomNormal', 'instanceNorm', 'instanceNormBackward',
   'sumSquaresPerSample', 'clippedSumWithNoise', 'pointLoss', 'pointLossBackward',
 ] as const;
 
@@ -31,6 +36,8 @@ export const Control = {
   /** The thread index + 1 of the first worker that failed, else 0. */
   failed: 7,
   quit: 8,
+  /** The open job: (generation & stampMask) << 8, plus closedBit once closed, plus the workers that joined. */
+  entry: 9,
   /** Where a failing worker leaves its error message, one UTF-16 unit per slot. */
   message: 16,
 } as const;
@@ -66,6 +73,31 @@ export function waitForChange(control: Int32Array, slot: number, value: number, 
       return;
     }
   }
+}
+
+const stampMask = 0x7fffff;
+const closedBit = 128;
+/** The most workers the entry slot counts. */
+export const maxWorkers = closedBit - 1;
+
+/** The entry slot of generation `generation`'s job, open, nobody joined. */
+export function openEntry(generation: number): number {
+  return (generation & stampMask) << 8;
+}
+
+/** Whether this worker joined generation `generation`'s job: false once it is closed or a later job is posted. */
+export function joinJob(control: Int32Array, generation: number): boolean {
+  const open = openEntry(generation);
+  for (;;) {
+    const entry = Atomics.load(control, Control.entry);
+    if ((entry & ~0xff) !== open || entry & closedBit) return false;
+    if (Atomics.compareExchange(control, Control.entry, entry, entry + 1) === entry) return true;
+  }
+}
+
+/** Closes the current job to late workers; returns how many joined it. */
+export function closeJob(control: Int32Array): number {
+  return Atomics.or(control, Control.entry, closedBit) & (closedBit - 1);
 }
 
 /** Takes items of the current job until none are left. */

@@ -1,11 +1,11 @@
 /**
  * A kernel thread: instantiates the kernels on the shared memory, says it is
  * ready, then waits on the control block (spinning, then asleep) until the
- * main thread posts a job (protocol.ts). Errors are left in the control
+ * main thread posts a job (protocol.ts), and works on it if it can still join. Errors are left in the control
  * block for the main thread, which is waiting synchronously and cannot take
  * messages.
  */
-import { Control, drainJob, kernelTable, messageSlots, waitForChange, type WorkerInit } from './protocol.js';
+import { Control, drainJob, joinJob, kernelTable, messageSlots, waitForChange, type WorkerInit } from './protocol.js';
 
 export type { WorkerInit } from './protocol.js';
 
@@ -21,6 +21,7 @@ export function serveKernels(init: WorkerInit, post: (message: unknown) => void)
     if (generation === seen) continue;
     seen = generation;
     if (Atomics.load(control, Control.quit)) return;
+    if (!joinJob(control, generation)) continue;
     try {
       drainJob(control, kernels, init.thread);
     } catch (e) {

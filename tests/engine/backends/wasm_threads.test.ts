@@ -1,6 +1,6 @@
 /**
  * The wasm backend's thread pool (engine/backends/wasm/pool.ts): jobs are
- * split between the threads, a kernel that traps on any thread is an error
+ * split between the threads that join them in time, a kernel that traps on any thread is an error
  * on the calling thread (not a hang), the pool runs the next job as usual,
  * and any thread count gives the same bits.
  */
@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileKernels, installNodePlatform } from '../../../platform/node.js';
 import { ThreadPool } from '../../../engine/backends/wasm/pool.js';
-import { kernelTable } from '../../../engine/backends/wasm/protocol.js';
+import { closeJob, Control, controlInts, joinJob, kernelTable, openEntry } from '../../../engine/backends/wasm/protocol.js';
 import { unaryLayout, writeParams } from '../../../engine/backends/wasm/params.js';
 import { Heap } from '../../../engine/backends/wasm/heap.js';
 import { unaryOps, type Backend, type ConvGeometry, type Handle } from '../../../engine/backend.js';
@@ -49,6 +49,17 @@ test('a kernel that traps is an error on the calling thread, and the next job ru
   assert.throws(() => affineJob(beyond), /out of bounds|unreachable|wasm kernel unary failed/);
   affineJob(x); // no stale failure, no stuck worker
   assert.is(heap.f32[(y >> 2) + 5], 11);
+});
+
+test('workers join a job only while it is open: the main thread waits for those that joined, not for late ones', () => {
+  const control = new Int32Array(new SharedArrayBuffer(controlInts * 4));
+  Atomics.store(control, Control.entry, openEntry(7));
+  assert.ok(joinJob(control, 7));
+  assert.not.ok(joinJob(control, 6), 'a worker that saw an older job does not join the current one');
+  assert.is(closeJob(control), 1);
+  assert.not.ok(joinJob(control, 7), 'a worker that wakes after the job was closed skips it');
+  Atomics.store(control, Control.entry, openEntry(8));
+  assert.is(closeJob(control), 0, 'nobody joined: the main thread waits for no one');
 });
 
 test('one thread and two threads give the same bits (a weight gradient over several strips)', async () => {

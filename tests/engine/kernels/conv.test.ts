@@ -46,6 +46,11 @@ const convs: ConvGeometry[] = [
   conv(2, 3, 5, 23, 23, [3, 3], [1, 1], [1, 1]), // webgpu splits the weight gradient's depth
   conv(1, 3, 2, 6, 6, [2, 2], [3, 3], [0, 0]),
   conv(1, 3, 4, 9, 7, [3, 5], [2, 1], [1, 2]),
+  // the deep U-Net layers: 4x4, 2x2 and 1x1 images, whose weight gradient's blocks span several images on wasm
+  conv(4, 24, 20, 4, 4, [4, 4], [2, 2], [1, 1]),
+  conv(3, 9, 6, 2, 2, [4, 4], [2, 2], [1, 1]),
+  conv(4, 10, 12, 8, 8, [3, 3], [2, 2], [1, 1]),
+  conv(5, 6, 5, 1, 1, [3, 3], [1, 1], [1, 1]),
 ];
 for (const g of convs) {
   const name = convName(g);
