@@ -6,7 +6,7 @@
  * where Atomics.wait throws, it spins on (run the engine in a worker there).
  */
 import { platform, type KernelWorker } from '../../platform.js';
-import { Control, closeJob, controlInts, drainJob, maxWorkers, openEntry, parallelKernels, waitForChange, type KernelFunction, type ParallelKernel, type WorkerInit } from './protocol.js';
+import { callerSpinMs, Control, closeJob, controlInts, drainJob, maxWorkers, openEntry, parallelKernels, waitForChange, type KernelFunction, type ParallelKernel, type WorkerInit } from './protocol.js';
 
 /** Whether this thread may block in Atomics.wait. */
 function threadCanBlock(): boolean {
@@ -105,7 +105,7 @@ export class ThreadPool {
     for (;;) {
       const done = Atomics.load(c, Control.done);
       if (done >= workers) return;
-      waitForChange(c, Control.done, done, this.canBlock);
+      waitForChange(c, Control.done, done, this.canBlock, callerSpinMs);
     }
   }
 

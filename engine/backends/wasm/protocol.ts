@@ -54,18 +54,28 @@ export interface WorkerInit {
 }
 
 /**
- * How long a thread that waits on the control block spins before it sleeps
- * in Atomics.wait. Waking a sleeping thread takes 15-20 microseconds here,
- * longer than a 64K-element kernel runs; a training step queues its kernels
- * back to back, so a thread that spins a little catches the next job at once.
+ * How long the calling thread, waiting for the workers that joined a job,
+ * spins before it sleeps in Atomics.wait: they are at work and finish soon,
+ * and waking a sleeper takes 15-20 microseconds, longer than a 64K-element
+ * kernel runs.
  */
-export const spinMs = 0.25;
+export const callerSpinMs = 0.25;
+
+/**
+ * How long a worker spins for the next job before it sleeps. None: on a
+ * shared machine a spinning worker takes a core from the calling thread
+ * itself, and a worker that wakes late now only misses a job (joinJob). A
+ * 0.25 ms spin took 4% off a 128x128 CycleGAN step on a quiet machine, but
+ * at load 3.5 on 2 cores dropping it gave 0.86x (64x64 width 8 DP) and
+ * 0.91x (128x128 width 32) step times.
+ */
+export const workerSpinMs = 0;
 
 /**
  * Returns once control[slot] differs from `value`: spinning for spinMs, then
  * (where `canBlock`) sleeping in Atomics.wait; where it cannot block, spinning on.
  */
-export function waitForChange(control: Int32Array, slot: number, value: number, canBlock: boolean): void {
+export function waitForChange(control: Int32Array, slot: number, value: number, canBlock: boolean, spinMs: number): void {
   const until = performance.now() + spinMs;
   for (let i = 0; Atomics.load(control, slot) === value; i++) {
     if ((i & 63) === 63 && canBlock && performance.now() > until) {

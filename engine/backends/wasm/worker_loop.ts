@@ -1,11 +1,11 @@
 /**
  * A kernel thread: instantiates the kernels on the shared memory, says it is
- * ready, then waits on the control block (spinning, then asleep) until the
+ * ready, then waits on the control block (asleep, see workerSpinMs) until the
  * main thread posts a job (protocol.ts), and works on it if it can still join. Errors are left in the control
  * block for the main thread, which is waiting synchronously and cannot take
  * messages.
  */
-import { Control, drainJob, joinJob, kernelTable, messageSlots, waitForChange, type WorkerInit } from './protocol.js';
+import { Control, drainJob, joinJob, kernelTable, messageSlots, waitForChange, workerSpinMs, type WorkerInit } from './protocol.js';
 
 export type { WorkerInit } from './protocol.js';
 
@@ -16,7 +16,7 @@ export function serveKernels(init: WorkerInit, post: (message: unknown) => void)
   let seen = Atomics.load(control, Control.generation);
   post('ready');
   for (;;) {
-    waitForChange(control, Control.generation, seen, true);
+    waitForChange(control, Control.generation, seen, true, workerSpinMs);
     const generation = Atomics.load(control, Control.generation);
     if (generation === seen) continue;
     seen = generation;
