@@ -2,7 +2,7 @@
  * Progress for long jobs. On a terminal one status line is redrawn in place
  * (at most ~10 times a second); elsewhere (CI logs, pipes) a plain line is
  * printed at most every `plainEverySeconds`, and always for the last step.
- * Lines written with `log` never collide with the status line. The status
+ * Lines written with `log` or `warn` never collide with the status line. The status
  * goes to stderr and the logged lines (results) to stdout, so that stdout
  * pipes cleanly.
  */
@@ -51,10 +51,19 @@ export class Progress {
     }
   }
 
-  /** Prints a line above the status line. */
+  /** Prints a result line (stdout) above the status line. */
   log(line: string): void {
+    this.above(this.out, line);
+  }
+
+  /** Prints a notice (stderr: a signal, a warning) above the status line. */
+  warn(line: string): void {
+    this.above(this.stream, line);
+  }
+
+  private above(stream: NodeJS.WriteStream, line: string): void {
     if (this.statusShown) this.stream.write('\r\x1b[2K');
-    this.out.write(`${line}\n`);
+    stream.write(`${line}\n`);
     this.statusShown = false;
   }
 

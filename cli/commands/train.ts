@@ -5,6 +5,7 @@ import { setBackend } from '../../engine/index.js';
 import { UsageError } from '../args.js';
 import { backendLine } from '../backend-flags.js';
 import type { Command } from '../command.js';
+import { Progress } from '../progress.js';
 import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { prepareRunFolder } from '../train/run-folder.js';
 import { runTraining } from '../train/run.js';
@@ -46,8 +47,9 @@ export const trainCommand: Command = {
     const mode = config.clients > 0 ? `federated, ${config.clients} clients (${config.weights ? `weights ${config.weights.join('/')}` : config.scheme}), ${config.rounds} rounds x ${config.localEpochs} local epochs` : `centralized, ${config.rounds} epochs`;
     console.log(`${config.model} ${config.source} -> ${config.target}: ${mode}, width ${config.width}, ${config.size}px, batch ${config.batch}${config.dp === 'off' ? '' : `, DP ${config.dp} (C ${config.clip}, sigma ${config.noise})`}`);
     console.log(`run folder: ${runDir}`);
-    const stop = handleStopSignals({ log: (line) => console.error(line) });
-    const result = await runTraining(config, runDir, { resume, notes: [backendNote] }).finally(() => stop.dispose());
+    const progress = new Progress();
+    const stop = handleStopSignals({ log: (line) => progress.warn(line) });
+    const result = await runTraining(config, runDir, { resume, notes: [backendNote], progress }).finally(() => stop.dispose());
     const baseline = result.history.baseline;
     console.log('');
     result.final.forEach((m, i) => {
