@@ -13,8 +13,7 @@ import { latestCheckpoint } from '../cli/train/checkpoint.js';
 import { prepareRunFolder, runSettings } from '../cli/train/run-folder.js';
 import { runTraining, type RunOptions } from '../cli/train/run.js';
 import type { EpochRecord } from '../eval/records.js';
-import { fileError } from '../store/atomic.js';
-import { exists } from '../store/folder.js';
+import { exists, fileError } from '../store/atomic.js';
 import { changedKeys, verifyFolder } from '../store/manifest.js';
 import type { Cell } from './grids.js';
 

@@ -11,8 +11,6 @@ import { readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import { fileError, FileSystemError, makeFolder, tempSuffix, writeFileAtomic } from './atomic.js';
 
-export { exists } from './atomic.js';
-
 /** Kernel file systems: writing there is never meant, and Node's recursive mkdir under /proc never returns. */
 const forbiddenRoots = ['/proc', '/sys'];
 

@@ -6,8 +6,7 @@
  * the same form.
  */
 import { encodeSafetensors, setBackend } from '../../engine/index.js';
-import { writeFileAtomic } from '../../store/atomic.js';
-import { exists } from '../../store/folder.js';
+import { exists, writeFileAtomic } from '../../store/atomic.js';
 import { readNamed } from '../../fed/state.js';
 import { createModel } from '../../models/index.js';
 import { parseFlags, UsageError, type FlagSpecs } from '../args.js';

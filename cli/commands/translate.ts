@@ -6,7 +6,7 @@
  * leaves a half-written file.
  */
 import { rename, rm } from 'node:fs/promises';
-import { exists } from '../../store/folder.js';
+import { exists } from '../../store/atomic.js';
 import path from 'node:path';
 import { contrastInName, contrasts, parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
