@@ -1,6 +1,7 @@
 /**
  * The time of one GAN training step (G step then D step, Adam included) on a
- * backend, optionally with DP-SGD's per-sample generator step, and with
+ * backend, optionally DP-SGD's (per-sample generator and discriminator
+ * gradients, sanitised as training does), and with
  * --profile a table per kernel: calls, total ms, share of the step, GFLOP/s.
  * Inputs are random images: the step's cost does not depend on the values.
  * The step is written against a StepApi, so that `fedmed bench step --against`
@@ -61,9 +62,8 @@ export function prepareStep(api: StepApi, c: StepConfig): PreparedStep {
   const rng = new api.engine.Rng(1);
   const batch = api.engine.tidy(() => ({ a: api.engine.randn([c.batch, 1, c.size, c.size], { rng }), b: api.engine.randn([c.batch, 1, c.size, c.size], { rng }) }));
   const dpRng = new api.engine.Rng(2);
-  const options: TrainStepOptions = c.dp
-    ? { perSample: true, generatorGradients: (params) => api.dpsgd.sanitisePerSampleGradients(params.map(([, p]) => p), { clip: 1, noise: 1.07, rng: dpRng }).dispose() }
-    : {};
+  // DP: training's step options (generators and discriminators sanitised), with the measured build's sanitiser.
+  const options: TrainStepOptions = c.dp ? dpsgd.dpSgdStepOptions({ clip: 1, noise: 1.07, rng: dpRng }, api.dpsgd.sanitisePerSampleGradients) : {};
   return {
     async step() {
       const t0 = performance.now();

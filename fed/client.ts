@@ -7,7 +7,7 @@
 import { randn, type Rng, type StateEntry, type Tensor } from '../engine/index.js';
 import { describeItems, streamRng, type Batch, type BatchLoader, type EmptyBatch } from '../data/index.js';
 import type { GanModel, TrainStepOptions } from '../models/index.js';
-import { noiseOnlyGradients, sanitisePerSampleGradients } from './dp/dpsgd.js';
+import { dpSgdStepOptions, noiseOnlyGradients } from './dp/dpsgd.js';
 import { sanitiseImageGradient } from './dp/gswgan.js';
 import type { ClientUpdate } from './fedavg.js';
 import { readNamed, writeNamed } from './state.js';
@@ -16,8 +16,10 @@ export type PrivacyMechanism = 'dp-sgd' | 'gs-wgan';
 
 export interface PrivacySettings {
   mechanism: PrivacyMechanism;
-  /** Clipping bound C. */
+  /** Clipping bound C (DP-SGD: on each unit's generator and discriminator gradients together). */
   clip: number;
+  /** DP-SGD: the generators' share of C^2, in (0, 1) (the discriminators get the rest); default 0.5. */
+  generatorShare?: number;
   /** Noise multiplier sigma. */
   noise: number;
   /** GS-WGAN's sensitivity factor (its code's 2.0). */
@@ -142,8 +144,8 @@ export class Client {
    * One pass over the client's data. `epoch` counts this client's epochs
    * from 0 over the whole run: shuffling, DP noise and model noise are drawn
    * from streams keyed by it, so a resumed run repeats them exactly. Under
-   * DP-SGD an empty Poisson sample takes a noise-only generator step (its
-   * losses are not known, so it adds none to the means).
+   * DP-SGD an empty Poisson sample takes a noise-only step (its losses are
+   * not known, so it adds none to the means).
    */
   async trainEpoch(epoch: number, onStep?: (e: StepEvent) => void): Promise<LocalTraining> {
     this.noiseRng = streamRng(this.seed, 0x0153, epoch);
@@ -176,14 +178,20 @@ export class Client {
     return { losses: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / measured])), steps };
   }
 
-  /** An empty Poisson sample's step: the generators move by the noise alone; the discriminators, which saw nothing, stay. */
+  /**
+   * An empty Poisson sample's step: generators and discriminators both move
+   * by the noise alone, as the mechanism's output on an empty sample is
+   * distributed (a part that stayed would tell that nobody was drawn).
+   */
   private noiseOnlyStep(rng: Rng): void {
     const p = this.privacy!;
-    const optimizer = this.model.generatorOptimizer;
-    optimizer.zeroGrad();
-    noiseOnlyGradients(this.model.generatorParameters().map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, expectedBatch: this.loader.expectedImages });
-    optimizer.step();
-    optimizer.zeroGrad();
+    const groups = [[this.model.generatorParameters(), this.model.generatorOptimizer], [this.model.discriminatorParameters(), this.model.discriminatorOptimizer]] as const;
+    for (const [params, optimizer] of groups) {
+      optimizer.zeroGrad();
+      noiseOnlyGradients(params.map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, expectedBatch: this.loader.expectedImages });
+      optimizer.step();
+      optimizer.zeroGrad();
+    }
   }
 
   /** `units`: each sample's privacy unit (subject) in the batch, when the unit is a subject. */
@@ -193,11 +201,7 @@ export class Client {
     if (p.mechanism === 'gs-wgan') {
       return { discriminatorInput: (x) => sanitiseImageGradient(x, { clip: p.clip, noise: p.noise, sensitivity: p.sensitivity, rng }) };
     }
-    return {
-      perSample: true,
-      generatorGradients: (params) =>
-        sanitisePerSampleGradients(params.map(([, t]) => t), { clip: p.clip, noise: p.noise, rng, units, expectedBatch: this.loader.expectedImages }).dispose(),
-    };
+    return dpSgdStepOptions({ clip: p.clip, noise: p.noise, rng, units, expectedBatch: this.loader.expectedImages, generatorShare: p.generatorShare });
   }
 
   dispose(): void {

@@ -1,8 +1,8 @@
 /**
  * What every GanModel does the same way: one Adam for the generators and one
- * for the discriminators, the generator pass with the discriminators frozen
- * (optionally per sample, for DP-SGD), the discriminator pass on detached
- * fakes, and reading the losses back in one transfer. Subclasses supply the
+ * for the discriminators, the generator pass with the discriminators frozen,
+ * the discriminator pass on detached fakes (both optionally per sample, for
+ * DP-SGD), and reading the losses back in one transfer. Subclasses supply the
  * networks, the two losses and translation.
  */
 import { add, cat, mul, nn, noGrad, optim, randn, reshape, Rng, tidy, type Tensor } from '../engine/index.js';
@@ -91,26 +91,24 @@ export abstract class GanBase<G extends Networks, D extends Discriminators> impl
     return frozen(this.discriminatorParams, () =>
       tidy(() => {
         const { terms, total, fakes } = this.generatorLoss(batch, input);
-        // Every term is a mean over the batch of equal per-sample parts, so N times it sums the per-sample losses.
-        if (options.perSample) mul(total, n).backward({ perSample: n });
-        else total.backward();
+        backwardBatchMean(total, n, options.perSample);
         return { losses: { generator: total, ...terms }, fakes: { a: detach(fakes.a), b: detach(fakes.b) } };
       }),
     );
   }
 
-  discriminatorBackward(batch: Batch, fakes: Batch): Record<string, Tensor> {
-    this.checkBatch(batch, 'discriminatorBackward');
+  discriminatorBackward(batch: Batch, fakes: Batch, options: { perSample?: boolean } = {}): Record<string, Tensor> {
+    const n = this.checkBatch(batch, 'discriminatorBackward');
     return tidy(() => {
       const { terms, total } = this.discriminatorLoss(batch, fakes);
-      total.backward();
+      backwardBatchMean(total, n, options.perSample);
       return { discriminator: total, ...terms };
     });
   }
 
   async trainStep(batch: Batch, options: TrainStepOptions = {}): Promise<Record<string, number>> {
-    if (options.perSample && !options.generatorGradients) {
-      throw new Error(`${this.name}.trainStep: perSample gradients need a generatorGradients hook that reduces them`);
+    if (options.perSample && !(options.generatorGradients && options.discriminatorGradients)) {
+      throw new Error(`${this.name}.trainStep: perSample gradients need generatorGradients and discriminatorGradients hooks that reduce them`);
     }
     const gOpt = this.generatorOptimizer;
     const dOpt = this.discriminatorOptimizer;
@@ -122,7 +120,10 @@ export abstract class GanBase<G extends Networks, D extends Discriminators> impl
       gOpt.step();
       gOpt.zeroGrad();
       dOpt.zeroGrad();
-      dLosses = this.discriminatorBackward(batch, pass.fakes);
+      // pass.fakes were made before the generators' Adam step and D has not moved: both passes' gradients are
+      // functions of the step's starting state and its batch, which DP-SGD accounts as one mechanism (fed/client.ts).
+      dLosses = this.discriminatorBackward(batch, pass.fakes, options);
+      options.discriminatorGradients?.(this.discriminatorParameters());
       dOpt.step();
       dOpt.zeroGrad();
       return await readScalars({ ...pass.losses, ...dLosses });
@@ -166,6 +167,16 @@ export function lsganDiscriminatorLoss(dA: Discriminator, dB: Discriminator, { a
   const fake = add(lsgan(dA.judge(fakes.a), 0), lsgan(dB.judge(fakes.b), 0));
   const sum = add(real, fake);
   return { terms: { discriminatorReal: real, discriminatorFake: fake }, total: scale === 1 ? sum : mul(sum, scale) };
+}
+
+/**
+ * Backpropagates a loss that is a mean over the batch of N equal per-sample
+ * parts (every loss here is); with `perSample`, N times it (their sum) with
+ * per-sample gradients, so that sample i's grad is that of its own part.
+ */
+function backwardBatchMean(total: Tensor, n: number, perSample: boolean | undefined): void {
+  if (perSample) mul(total, n).backward({ perSample: n });
+  else total.backward();
 }
 
 /** The same values off the tape (torch's detach): a new reference to the storage, no gradient. */

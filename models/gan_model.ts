@@ -137,6 +137,13 @@ export interface GeneratorStepOptions {
 export interface TrainStepOptions extends GeneratorStepOptions {
   /** Called between the generator backward and its Adam step, e.g. to clip and noise per-sample gradients. */
   generatorGradients?: (parameters: NamedParameters) => void;
+  /**
+   * Called between the discriminator backward and its Adam step. With
+   * `perSample` the discriminator pass is per sample too, and both hooks are
+   * needed (DP-SGD sanitises both: the generators' gradients depend on the
+   * discriminators, which are trained on the same real images).
+   */
+  discriminatorGradients?: (parameters: NamedParameters) => void;
 }
 
 /** What the generator pass leaves: scalar losses (batch means) and the translations, detached. */
@@ -165,8 +172,12 @@ export interface GanModel {
    * caller disposes the returned tensors.
    */
   generatorBackward(batch: Batch, options?: GeneratorStepOptions): GeneratorPass;
-  /** The discriminator loss on real images and the (detached) fakes, and its backward; no step. */
-  discriminatorBackward(batch: Batch, fakes: Batch): Record<string, Tensor>;
+  /**
+   * The discriminator loss on real images and the (detached) fakes, and its
+   * backward; no step. With `perSample`, each discriminator parameter's `grad`
+   * is [N, ...shape], each sample's own gradient.
+   */
+  discriminatorBackward(batch: Batch, fakes: Batch, options?: { perSample?: boolean }): Record<string, Tensor>;
   /** One G step then one D step, each with its own Adam. Returns the losses' batch means by name. */
   trainStep(batch: Batch, options?: TrainStepOptions): Promise<Record<string, number>>;
   /** Inference, no tape: [N, 1, H, W] of one domain to the other. The caller owns the result. */

@@ -8,12 +8,22 @@
  * drawn size would leak it). A unit is a sample, or with `units` a subject
  * whose samples' gradients are summed first and clipped as one (user-level
  * DP-SGD, McMahan et al. 2018). The result replaces each parameter's grad.
+ *
+ * Groups (`share`): a step whose gradient comes in parts computed from the
+ * same state on the same sample (a GAN's generators and discriminators) is
+ * one Gaussian mechanism when each part is clipped to its own bound
+ * C sqrt(share), the shares summing to 1, and every coordinate gets noise of
+ * std noise * C: a unit's joint norm is then at most C, the sensitivity the
+ * accountant assumes (Opacus's per-layer clipping, McMahan et al. 2018).
  */
 import { add, clamp, clippedSumWithNoise, div, keep, matmul, mul, noGrad, perSampleSquaredNorms, randomNormal, reshape, sqrt, tensor, tidy, type Rng, type Tensor } from '../../engine/index.js';
+import type { NamedParameters, TrainStepOptions } from '../../models/index.js';
 
 export interface DpSgdOptions {
-  /** The clipping bound C on each unit's gradient norm. */
+  /** The clipping bound C on each unit's whole gradient norm (every group together). */
   clip: number;
+  /** This group's share of C^2, in (0, 1]: it is clipped to C sqrt(share); default 1, the group is the whole gradient. */
+  share?: number;
   /** The noise multiplier sigma: noise std is sigma * C. */
   noise: number;
   rng: Rng;
@@ -43,13 +53,13 @@ export function sanitisePerSampleGradients(params: readonly Tensor[], options: D
       throw new Error(`DP-SGD: ${p} has gradient ${p.grad}, expected a per-sample [${batch}, ${p.shape}]`);
     }
   }
-  const { clip, noise, rng } = checkOptions(options);
+  const { clip, noise, rng, share = 1 } = checkOptions(options);
   const units = options.units ? unitMatrix(options.units, batch) : null;
   const divisor = options.expectedBatch ?? batch;
   return noGrad(() =>
     tidy(() => {
       const perUnit = withGrad.map((p) => (units ? sumByUnit(p.grad!, units) : p.grad!));
-      const { sums, norms } = clipSumNoise(perUnit, { clip, noise, rng, scale: 1 / divisor });
+      const { sums, norms } = clipSumNoise(perUnit, { bound: clip * Math.sqrt(share), noiseStd: noise * clip, rng, scale: 1 / divisor });
       withGrad.forEach((p, k) => {
         p.grad!.dispose();
         p.grad = keep(sums[k]!);
@@ -59,10 +69,34 @@ export function sanitisePerSampleGradients(params: readonly Tensor[], options: D
   );
 }
 
+/** The generators' share of C^2 unless told: an equal split, as Opacus's per-layer clipping with equal thresholds. */
+export const DEFAULT_GENERATOR_SHARE = 0.5;
+
+/**
+ * A GAN training step under DP-SGD (models/gan_model.ts TrainStepOptions):
+ * per-sample gradients for generators and discriminators, each group
+ * sanitised with its share of C^2 (the generators `generatorShare`, the
+ * discriminators the rest) and noise of std noise * C, so that the step is
+ * one sampled Gaussian mechanism of multiplier `noise`: the generator and
+ * discriminator gradients are computed from the same state on the same
+ * sample (models/gan_base.ts trainStep). `sanitise` is this sanitiser unless
+ * a benchmark runs another build's.
+ */
+export function dpSgdStepOptions(
+  o: DpSgdOptions & { generatorShare?: number },
+  sanitise: (params: readonly Tensor[], options: DpSgdOptions) => Tensor = sanitisePerSampleGradients,
+): TrainStepOptions {
+  const { generatorShare = DEFAULT_GENERATOR_SHARE, ...options } = o;
+  if (!(generatorShare > 0 && generatorShare < 1)) throw new Error(`DP-SGD: the generators' share of C^2 must be in (0, 1), got ${generatorShare}`);
+  const group = (share: number) => (params: NamedParameters) => sanitise(params.map(([, t]) => t), { ...options, share }).dispose();
+  return { perSample: true, generatorGradients: group(generatorShare), discriminatorGradients: group(1 - generatorShare) };
+}
+
 /**
  * A step whose Poisson sample came out empty: the gradient is the noise
  * alone, noise * clip * N(0, 1) / expectedBatch, as Opacus steps on an empty
- * batch (skipping the step would tell which steps drew nobody).
+ * batch (skipping the step would tell which steps drew nobody). The same for
+ * every group: noise is std noise * C whatever the group's share.
  */
 export function noiseOnlyGradients(params: readonly Tensor[], options: DpSgdOptions & { expectedBatch: number }): void {
   const { clip, noise, rng } = checkOptions(options);
@@ -79,23 +113,24 @@ export function noiseOnlyGradients(params: readonly Tensor[], options: DpSgdOpti
 
 /**
  * The sanitiser's core: each unit's gradients ([U, ...shape] per parameter)
- * clipped to joint norm `clip` (factors min(1, C / (norm + 1e-6)), Opacus's),
- * summed over units, plus noise of std noise * clip, times `scale`: two
+ * clipped to joint norm `bound` (factors min(1, bound / (norm + 1e-6)),
+ * Opacus's), summed over units, plus noise of std `noiseStd`, times `scale`: two
  * fused kernel calls for all the parameters, the noise drawn on the backend
  * (parameter k's from the stream (seed, k), one seed per step from `rng`),
  * nothing read back. Returns the noisy sums and the norms [U].
  */
-export function clipSumNoise(perUnit: readonly Tensor[], o: { clip: number; noise: number; rng: Rng; scale: number }): { sums: Tensor[]; norms: Tensor } {
+export function clipSumNoise(perUnit: readonly Tensor[], o: { bound: number; noiseStd: number; rng: Rng; scale: number }): { sums: Tensor[]; norms: Tensor } {
   const norms = sqrt(perSampleSquaredNorms(perUnit));
-  const factors = clamp(div(o.clip, add(norms, 1e-6)), 0, 1);
+  const factors = clamp(div(o.bound, add(norms, 1e-6)), 0, 1);
   const seed = o.rng.nextUint32();
-  const sums = clippedSumWithNoise(perUnit, factors, { noiseStd: o.noise * o.clip, scale: o.scale, key: { seed, counter: 0 } });
+  const sums = clippedSumWithNoise(perUnit, factors, { noiseStd: o.noiseStd, scale: o.scale, key: { seed, counter: 0 } });
   return { sums, norms };
 }
 
 function checkOptions(options: DpSgdOptions): DpSgdOptions {
-  const { clip, noise, expectedBatch } = options;
+  const { clip, noise, expectedBatch, share = 1 } = options;
   if (!(clip > 0) || !(noise >= 0)) throw new Error(`DP-SGD: clip must be > 0 and noise >= 0, got ${clip} and ${noise}`);
+  if (!(share > 0 && share <= 1)) throw new Error(`DP-SGD: a group's share of C^2 must be in (0, 1], got ${share}`);
   if (expectedBatch !== undefined && !(expectedBatch > 0)) throw new Error(`DP-SGD: expected batch must be > 0, got ${expectedBatch}`);
   return options;
 }

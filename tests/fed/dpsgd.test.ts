@@ -1,10 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  keep, leakyRelu, manualSeed, mean, nn, randn, randomNormal, reshape, Rng, slice, square, sub, sum, tidy,
+  keep, leakyRelu, manualSeed, mean, nn, randn, reshape, Rng, slice, square, sub, sum, tidy,
   type Tensor,
 } from '../../engine/index.js';
 import { clippedFraction, noiseOnlyGradients, sanitisePerSampleGradients } from '../../fed/dp/dpsgd.js';
+import { assertClose, naiveDpSgd, type NaiveCase } from './dp_naive.js';
 
 /** A small net touching every per-sample path: conv, instance-norm affine, linear. */
 class TinyNet extends nn.Module {
@@ -27,16 +28,8 @@ async function grads(params: Tensor[]): Promise<Float32Array[]> {
   return Promise.all(params.map((p) => p.grad!.data()));
 }
 
-interface Case {
-  n: number;
-  clip: number;
-  noise: number;
-  expectedBatch?: number;
-  units?: number[];
-}
-
 /** The sanitiser's result and per-unit norms on a batch of n, run the fast way (one per-sample backward). */
-async function fastWay(net: TinyNet, x: Tensor, target: Tensor, c: Case): Promise<{ grads: Float32Array[]; norms: Float32Array; clipped: number }> {
+async function fastWay(net: TinyNet, x: Tensor, target: Tensor, c: NaiveCase): Promise<{ grads: Float32Array[]; norms: Float32Array; clipped: number }> {
   const params = net.parameters();
   if (c.n === 0) {
     noiseOnlyGradients(params, { clip: c.clip, noise: c.noise, rng: new Rng(11), expectedBatch: c.expectedBatch! });
@@ -45,58 +38,25 @@ async function fastWay(net: TinyNet, x: Tensor, target: Tensor, c: Case): Promis
     return { grads: out, norms: new Float32Array(0), clipped: 0 };
   }
   tidy(() => summedLoss(net, x, target).backward({ perSample: c.n }));
-  const normsTensor = sanitisePerSampleGradients(params, { clip: c.clip, noise: c.noise, rng: new Rng(11), expectedBatch: c.expectedBatch, units: c.units });
-  const result = { norms: await normsTensor.data(), clipped: await clippedFraction(normsTensor, c.clip) };
+  const normsTensor = sanitisePerSampleGradients(params, { clip: c.clip, share: c.share, noise: c.noise, rng: new Rng(11), expectedBatch: c.expectedBatch, units: c.units });
+  const result = { norms: await normsTensor.data(), clipped: await clippedFraction(normsTensor, c.clip * Math.sqrt(c.share ?? 1)) };
   normsTensor.dispose();
   const out = await grads(params);
   for (const p of params) p.grad = (p.grad?.dispose(), null);
   return { grads: out, ...result };
 }
 
-/**
- * The naive way: one backward pass per sample; each unit's gradients summed
- * by hand and clipped as one, summed, noised with the same draws, divided.
- */
-async function naiveWay(net: TinyNet, x: Tensor, target: Tensor, c: Case): Promise<{ grads: Float64Array[]; norms: number[] }> {
-  const params = net.parameters();
-  const units = c.units ?? Array.from({ length: c.n }, (_, i) => i);
-  const unitCount = c.n ? Math.max(...units) + 1 : 0;
-  const perUnit = Array.from({ length: unitCount }, () => params.map((p) => new Float64Array(p.size)));
-  for (let i = 0; i < c.n; i++) {
-    tidy(() => summedLoss(net, slice(x, [i, 0, 0, 0], [1, 2, 5, 5]), slice(target, [i, 0], [1, 4])).backward());
-    (await grads(params)).forEach((gi, k) => gi.forEach((v, j) => (perUnit[units[i]!]![k]![j] += v)));
-    for (const p of params) p.grad = (p.grad?.dispose(), null);
-  }
-  const expected = params.map((p) => new Float64Array(p.size));
-  const norms = perUnit.map((g) => {
-    const norm = Math.sqrt(g.reduce((s, gi) => s + gi.reduce((a, v) => a + v * v, 0), 0));
-    const factor = Math.min(1, c.clip / (norm + 1e-6));
-    g.forEach((gi, k) => gi.forEach((v, j) => (expected[k]![j] += factor * v)));
-    return norm;
-  });
-  const seed = new Rng(11).nextUint32(); // the same streams: parameter k's is (seed, k)
-  const divisor = c.expectedBatch ?? c.n;
-  for (const [k, p] of params.entries()) {
-    const z = randomNormal(p.shape, { seed, counter: k });
-    (await z.data()).forEach((v, j) => (expected[k]![j] = (expected[k]![j]! + c.noise * c.clip * v) / divisor));
-    z.dispose();
-  }
-  return { grads: expected, norms };
-}
-
-async function assertSanitiserMatchesNaive(c: Case, seed: number): Promise<{ clipped: number }> {
+async function assertSanitiserMatchesNaive(c: NaiveCase, seed: number): Promise<{ clipped: number }> {
   manualSeed(seed);
   const net = new TinyNet();
   const x = keep(randn([Math.max(c.n, 1), 2, 5, 5]));
   const target = keep(randn([Math.max(c.n, 1), 4]));
   const fast = await fastWay(net, x, target, c);
-  const naive = await naiveWay(net, x, target, c);
+  const backwardOne = (i: number) => tidy(() => summedLoss(net, slice(x, [i, 0, 0, 0], [1, 2, 5, 5]), slice(target, [i, 0], [1, 4])).backward());
+  const naive = await naiveDpSgd(net.parameters(), backwardOne, c, 11);
   assert.is(fast.norms.length, naive.norms.length);
   naive.norms.forEach((v, i) => assert.ok(Math.abs(v - fast.norms[i]!) <= 1e-4 * Math.max(1, v), `norm of unit ${i}`));
-  fast.grads.forEach((f, k) => {
-    const scale = Math.max(...naive.grads[k]!.map(Math.abs));
-    f.forEach((v, j) => assert.ok(Math.abs(v - naive.grads[k]![j]!) <= 1e-4 * scale, `n ${c.n}, param ${k}[${j}]: ${v} vs ${naive.grads[k]![j]}`));
-  });
+  assertClose(fast.grads, naive.grads, `n ${c.n}`);
   net.dispose();
   x.dispose();
   target.dispose();
@@ -118,6 +78,11 @@ test('subject-level DP-SGD clips each subject\'s summed gradient as one, as by h
   // Five slices of three subjects: subject 0 holds slices 0 and 3, subject 1 slice 1, subject 2 slices 2 and 4.
   const { clipped } = await assertSanitiserMatchesNaive({ n: 5, clip: 0.5, noise: 0.8, expectedBatch: 3, units: [0, 1, 2, 0, 2] }, 12);
   assert.ok(clipped > 0, 'the test clips at least one subject');
+});
+
+test('a group with a share of C^2 is clipped to C sqrt(share) and noised with std sigma C, as by hand', async () => {
+  const { clipped } = await assertSanitiserMatchesNaive({ n: 3, clip: 0.5, share: 0.3, noise: 1.07, expectedBatch: 2 }, 13);
+  assert.ok(clipped > 0, 'the test clips at least one sample');
 });
 
 test('DP-SGD refuses gradients that are not per sample', () => {

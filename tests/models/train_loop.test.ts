@@ -59,7 +59,7 @@ for (const [name, width, size] of cases) {
   });
 }
 
-test('trainStep with perSample hands [N, ...] gradients to the hook, which may replace them', async () => {
+test('trainStep with perSample hands [N, ...] gradients to both hooks, which may replace them', async () => {
   const model = createModel('cyclegan', { width: 4, size: 32 });
   const batch = randomBatch(3, 32);
   const seen: number[][] = [];
@@ -71,12 +71,15 @@ test('trainStep with perSample hands [N, ...] gradients to the hook, which may r
       p.grad = mean;
     }
   };
-  await model.trainStep(batch, { perSample: true, generatorGradients: averagePerSample });
+  const hooks = { perSample: true, generatorGradients: averagePerSample, discriminatorGradients: averagePerSample };
+  await model.trainStep(batch, hooks);
   const before = memory().tensors;
-  await model.trainStep(batch, { perSample: true, generatorGradients: averagePerSample });
+  await model.trainStep(batch, hooks);
   assert.is(memory().tensors, before);
   const first = model.generatorParameters()[0]![1];
   assert.equal(seen[0], [3, ...first.shape]);
+  const firstD = model.discriminatorParameters()[0]![1];
+  assert.ok(seen.some((s) => s.length === firstD.rank + 1 && s[0] === 3 && s.slice(1).join() === firstD.shape.join()), 'the discriminator hook sees per-sample gradients');
   const refused = await model.trainStep(batch, { perSample: true }).then(() => null, (e: Error) => e.message);
   assert.match(refused ?? '', /generatorGradients/);
   model.dispose();
