@@ -8,11 +8,16 @@ import { randn, type Rng, type StateEntry, type Tensor } from '../engine/index.j
 import { describeItems, streamRng, type Batch, type BatchLoader, type EmptyBatch } from '../data/index.js';
 import type { GanModel, TrainStepOptions } from '../models/index.js';
 import { dpSgdStepOptions, noiseOnlyGradients } from './dp/dpsgd.js';
-import { sanitiseImageGradient } from './dp/gswgan.js';
+import { GS_WGAN_EPSILON_CAVEAT, sanitiseImageGradient } from './dp/gswgan.js';
 import type { ClientUpdate } from './fedavg.js';
 import { readNamed, writeNamed } from './state.js';
 
 export type PrivacyMechanism = 'dp-sgd' | 'gs-wgan';
+
+/** What a run's privacy ledger says beside its epsilon under `mechanism`: GS-WGAN's is no guarantee (fed/dp/gswgan.ts). */
+export function epsilonCaveat(mechanism: PrivacyMechanism): string | undefined {
+  return mechanism === 'gs-wgan' ? GS_WGAN_EPSILON_CAVEAT : undefined;
+}
 
 export interface PrivacySettings {
   mechanism: PrivacyMechanism;

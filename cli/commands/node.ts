@@ -74,7 +74,8 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
   const heartbeat = flags['heartbeat-interval'] as number;
   if (!(heartbeat >= 10 && heartbeat <= 1800)) throw new UsageError(`--heartbeat-interval must be within [10, 1800] seconds (the SuperLink's range), got ${heartbeat}`);
   if (!((flags['give-up-after'] as number) >= 0)) throw new UsageError(`--give-up-after must be at least 0, got ${flags['give-up-after']}`);
-  if (maxEpsilon !== undefined && flags.dp === 'off') throw new UsageError('--max-epsilon applies to a private node: add --dp dp-sgd (or gs-wgan)');
+  if (maxEpsilon !== undefined && flags.dp === 'off') throw new UsageError('--max-epsilon applies to a private node: add --dp dp-sgd');
+  if (maxEpsilon !== undefined && flags.dp === 'gs-wgan') throw new UsageError("--max-epsilon needs --dp dp-sgd: GS-WGAN's epsilon is no guarantee (its discriminators and cycle terms read real images without noise), so no budget can be kept with it");
   return {
     superlink: parseHostPort(flags.superlink as string),
     stateDir: flags.state as string,

@@ -8,6 +8,7 @@ import { setBackend } from '../../engine/index.js';
 import { evaluate } from '../../eval/evaluate.js';
 import type { DirectionMetrics } from '../../eval/records.js';
 import { largestSubjectShare, skippedLine } from '../../data/index.js';
+import { epsilonCaveat } from '../../fed/client.js';
 import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { writeNamed } from '../../fed/state.js';
 import { Hospital } from '../../fed/flower/hospital.js';
@@ -48,7 +49,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     const testItems = evaluationItems(test, config.seed);
     log(`data: ${describeData(config, dataset)}${part ? `, share ${part.k} of ${part.n}` : ''}: ${subjects.length} training subjects (${client.samples} items), ${test.length} held out (${testItems.length} slices)`);
     if (state.rounds.length) log(`state ${settings.stateDir}: ${state.rounds.length} rounds trained before, the last server round ${state.rounds.at(-1)!.serverRound}`);
-    const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items) });
+    const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items), caveat: epsilonCaveat(config.dp) });
     for (const entry of state.ledger) ledger?.record(entry);
     const hospital = new Hospital({
       client,

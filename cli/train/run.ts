@@ -15,6 +15,7 @@ import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord 
 import { runFiles, type GridImage } from '../../eval/report.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { largestSubjectShare, skippedLine, SUBJECT_SLICES } from '../../data/index.js';
+import { epsilonCaveat } from '../../fed/client.js';
 import { federatedRound } from '../../fed/round.js';
 import { metadataRecord } from '../../fed/checkpoint.js';
 import { readNamed, writeNamed } from '../../fed/state.js';
@@ -79,7 +80,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
   const subjectShare = Math.max(...clients.map((c) => largestSubjectShare(c.loader.items)));
-  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare });
+  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp) });
   let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], clients: [], startedAt: new Date().toISOString() };
   let global: Map<string, StateEntry>;
   let firstRound = 0;
@@ -111,7 +112,8 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
     });
     for (const { client, steps, losses } of result.clients) {
       const spent = ledger?.record({ client: client.name, round: round + 1, steps, q: client.samplingRate, noise: config.noise });
-      history.clients.push({ round: round + 1, client: client.name, items: client.samples, steps, losses, epsilon: spent?.epsilon });
+      // No epsilon where it is no guarantee (GS-WGAN): the ledger and the privacy line say why.
+      history.clients.push({ round: round + 1, client: client.name, items: client.samples, steps, losses, epsilon: ledger?.caveat ? undefined : spent?.epsilon });
     }
     global = result.global;
     writeNamed(server.generatorParameters(), global, 'global generators');
@@ -196,9 +198,10 @@ function epsilonWords(ledger: PrivacyLedger): string {
   const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.epsilon >= e.epsilon ? w : e), null);
   const epsilon = worst?.epsilon ?? 0;
   const perUnit = `epsilon ${epsilon.toFixed(2)} per ${ledger.unit} at delta ${ledger.delta}${worst ? ` by ${worst.accountant.toUpperCase()}` : ''}`;
-  if (ledger.unit === 'subject') return perUnit;
+  const caveat = ledger.caveat ? `; ${ledger.caveat}` : '';
+  if (ledger.unit === 'subject') return perUnit + caveat;
   const subject = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${worst.subjectDelta.toPrecision(2)}` : 'no meaningful bound';
-  return `${perUnit} (a whole subject, up to ${ledger.subjectShare} slices, by group privacy: ${subject})`;
+  return `${perUnit} (a whole subject, up to ${ledger.subjectShare} slices, by group privacy: ${subject})${caveat}`;
 }
 
 function roundLine(unit: string, round: number, rounds: number, record: EpochRecord, ledger: PrivacyLedger | null): string {

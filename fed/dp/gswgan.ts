@@ -8,6 +8,14 @@
  */
 import { add, clamp, div, gradientHook, mul, randomNormal, sqrt, square, sum, type Rng, type Tensor } from '../../engine/index.js';
 
+/**
+ * Said beside every epsilon a GS-WGAN run shows (the ledger carries it):
+ * the accountant's number assumes every use of the data is sanitised, and
+ * here most are not.
+ */
+export const GS_WGAN_EPSILON_CAVEAT =
+  "this epsilon is not a guarantee for the generators: GS-WGAN noises only the image gradient from the discriminators, while the cycle and identity terms and the discriminators' own training read real images without noise";
+
 export interface GsWganOptions {
   clip: number;
   noise: number;

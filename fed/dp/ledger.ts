@@ -8,7 +8,9 @@
  * privacy. Under Poisson sampling a row's epsilon is the tightest sound bound
  * of two accountants, RDP and PRV (its upper end; fed/dp/prv.ts), and names
  * the one that gave it; GDP is an approximation, never reported as the
- * guarantee. Pure math, no file system.
+ * guarantee. A ledger given a `caveat` (GS-WGAN's: fed/dp/gswgan.ts) computes
+ * the same numbers but marks them as no guarantee, in every output. Pure
+ * math, no file system.
  */
 import type { PrivacyUnit } from '../../data/index.js';
 import {
@@ -56,6 +58,8 @@ export interface LedgerOptions extends AccountingOptions {
   unit?: PrivacyUnit;
   /** Slice unit: the most items one subject's images appear in (data/loader.ts largestSubjectShare); default 1. */
   subjectShare?: number;
+  /** Why the epsilon is not a guarantee for what training releases, when it is not (GS-WGAN); default none. */
+  caveat?: string;
 }
 
 export interface LedgerJson {
@@ -68,10 +72,13 @@ export interface LedgerJson {
   /** The accountants tried: RDP (converted as `conversion` says), and PRV under Poisson sampling. */
   accountants: SoundAccountant[];
   conversion: Conversion;
+  /** False when the numbers are no guarantee; `caveat` says why. */
+  guarantee: boolean;
+  caveat: string | null;
   entries: LedgerEntry[];
 }
 
-const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'accountant', 'order', 'subject_epsilon', 'subject_delta'] as const;
+const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'guarantee', 'accountant', 'order', 'subject_epsilon', 'subject_delta'] as const;
 
 export class PrivacyLedger {
   readonly delta: number;
@@ -79,6 +86,7 @@ export class PrivacyLedger {
   readonly conversion: Conversion;
   readonly unit: PrivacyUnit;
   readonly subjectShare: number;
+  readonly caveat: string | null;
   private readonly options: AccountingOptions;
   private readonly rows: LedgerEntry[] = [];
   /** Each client's history, runs of equal (q, noise) merged. */
@@ -91,6 +99,7 @@ export class PrivacyLedger {
     if (!(Number.isInteger(this.subjectShare) && this.subjectShare >= 1)) {
       throw new PrivacyParameterError('subjectShare', `must be a whole number >= 1, got ${this.subjectShare}`);
     }
+    this.caveat = options.caveat ?? null;
     this.sampling = options.sampling ?? 'poisson';
     this.conversion = options.conversion ?? defaultConversion(this.sampling);
     this.options = { ...options, sampling: this.sampling, conversion: this.conversion };
@@ -159,13 +168,13 @@ export class PrivacyLedger {
   }
 
   toJSON(): LedgerJson {
-    const { delta, unit, subjectShare, sampling, conversion } = this;
-    return { delta, unit, subjectShare, sampling, accountants: this.accountants, conversion, entries: this.rows.map((row) => ({ ...row })) };
+    const { delta, unit, subjectShare, sampling, conversion, caveat } = this;
+    return { delta, unit, subjectShare, sampling, accountants: this.accountants, conversion, guarantee: caveat === null, caveat, entries: this.rows.map((row) => ({ ...row })) };
   }
 
   /** One header line, then one line per row. */
   toCsv(): string {
-    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, r.accountant, r.order, r.subjectEpsilon, r.subjectDelta]);
+    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, this.caveat === null ? 'yes' : 'no', r.accountant, r.order, r.subjectEpsilon, r.subjectDelta]);
     return [CSV_COLUMNS.join(','), ...lines.map((fields) => fields.map(csvField).join(','))].join('\n') + '\n';
   }
 }

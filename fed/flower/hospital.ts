@@ -105,10 +105,11 @@ export class Hospital {
     });
     await this.o.saveRound({ runId: String(message.metadata.runId), serverRound, epsilon, ...local });
     const losses = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
-    this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${epsilon.toFixed(2)}`}`);
+    const caveat = this.o.privacy?.ledger.caveat;
+    this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${epsilon.toFixed(2)}${caveat ? ` (${caveat})` : ''}`}`);
     const metrics: MetricRecord = new Map<string, number | bigint>([['num-examples', BigInt(client.samples)], ['steps', BigInt(local.steps)]]);
     for (const [name, value] of Object.entries(local.losses)) metrics.set(`loss-${name}`, value);
-    if (epsilon !== null) metrics.set('epsilon', epsilon);
+    if (epsilon !== null && !caveat) metrics.set('epsilon', epsilon); // none where it is no guarantee
     return new Map([
       ['arrays', { kind: 'array', record: toArrayRecord(await client.upload().then((u) => u.state)) }],
       ['metrics', { kind: 'metric', record: metrics }],

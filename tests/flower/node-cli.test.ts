@@ -29,6 +29,7 @@ test('usage mistakes exit 2 with one line', () => {
   oneLine(node('--state', dir, '--superlink', 'localhost'), 2, /--superlink is HOST:PORT such as 127\.0\.0\.1:9092, got 'localhost'/);
   oneLine(node('--state', dir, '--part', '3/2'), 2, /--part is K\/N with 1 <= K <= N/);
   oneLine(node('--state', dir, '--max-epsilon', '4'), 2, /--max-epsilon applies to a private node: add --dp/);
+  oneLine(node('--state', dir, '--max-epsilon', '4', '--dp', 'gs-wgan'), 2, /--max-epsilon needs --dp dp-sgd: GS-WGAN's epsilon is no guarantee/);
   oneLine(node('--state', dir, '--poll-interval', '0'), 2, /--poll-interval must be positive/);
 });
 

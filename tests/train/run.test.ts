@@ -104,6 +104,22 @@ test('subject-level DP-SGD: subjects are sampled and accounted, and every output
   await rejects(() => trainConfigFromArgs([...tiny, '--dp', '--privacy-unit', 'subject']), /--privacy-unit subject needs --dp dp-sgd and --paired-ratio 1/);
 });
 
+test('GS-WGAN: every epsilon shown says it is no guarantee for the generators, and clients.csv shows none', async () => {
+  const config = await trainConfigFromArgs([...tiny, '--subjects', '8', '--clients', '2', '--scheme', 'average', '--rounds', '1', '--local-epochs', '1', '--dp', 'gs-wgan']);
+  const dir = runDir();
+  const lines: string[] = [];
+  await runTraining(config, dir, { ...quiet, log: (line: string) => lines.push(line) });
+  const words = /epsilon [\d.]+ per slice .*this epsilon is not a guarantee for the generators: GS-WGAN noises only the image gradient/;
+  assert.ok(lines.some((l) => words.test(l)), lines.join('\n'));
+  assert.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), words);
+  const ledger = JSON.parse(readFileSync(path.join(dir, 'privacy.json'), 'utf8'));
+  assert.equal(ledger.guarantee, false);
+  assert.match(ledger.caveat, /not a guarantee/);
+  assert.match(readFileSync(path.join(dir, 'privacy.csv'), 'utf8'), /\n[^,]+,1,slice,(?:[^,]*,){6}no,/);
+  const clients = JSON.parse(readFileSync(path.join(dir, 'clients.json'), 'utf8')).clients;
+  assert.ok(clients.length === 2 && clients.every((c: { epsilon?: number }) => c.epsilon === undefined), JSON.stringify(clients));
+});
+
 test('centralized CycleGAN with 2 averaged discriminators (Tables 5-6): both heads train, are kept with the client and resume', async () => {
   const config = await trainConfigFromArgs([...tiny, '--epochs', '2', '--discriminators', '2']);
   assert.is(config.discriminators, 2);

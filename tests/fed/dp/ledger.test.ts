@@ -50,10 +50,20 @@ test('CSV: a header, one line per row, fields quoted where needed; JSON: the sam
   const ledger = new PrivacyLedger({ delta: 1e-5 });
   const entry = ledger.record({ client: 'site, "north"', round: 1, steps: 10, q: 0.5, noise: 2 });
   const lines = ledger.toCsv().trimEnd().split('\n');
-  assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,accountant,order,subject_epsilon,subject_delta');
-  assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},${entry.accountant},${entry.order},${entry.epsilon},0.00001`);
+  assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,guarantee,accountant,order,subject_epsilon,subject_delta');
+  assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},yes,${entry.accountant},${entry.order},${entry.epsilon},0.00001`);
   const json = JSON.parse(JSON.stringify(ledger));
-  assert.equal(json, { delta: 1e-5, unit: 'slice', subjectShare: 1, sampling: 'poisson', accountants: ['rdp', 'prv'], conversion: 'balle2020', entries: [entry] });
+  assert.equal(json, { delta: 1e-5, unit: 'slice', subjectShare: 1, sampling: 'poisson', accountants: ['rdp', 'prv'], conversion: 'balle2020', guarantee: true, caveat: null, entries: [entry] });
+});
+
+test('a ledger with a caveat (GS-WGAN) computes the same epsilon and marks it as no guarantee in JSON and CSV', () => {
+  const round = { client: 'a', round: 1, steps: 10, q: 0.5, noise: 2 };
+  const sound = new PrivacyLedger({ delta: 1e-5 }).record(round);
+  const marked = new PrivacyLedger({ delta: 1e-5, caveat: 'no guarantee: a test' });
+  assert.equal(marked.record(round), sound);
+  const json = marked.toJSON();
+  assert.equal([json.guarantee, json.caveat], [false, 'no guarantee: a test']);
+  assert.match(marked.toCsv().split('\n')[1]!, new RegExp(`,${sound.epsilon},no,`));
 });
 
 test('a slice-level ledger bounds a whole subject by group privacy; a subject-level one needs no group', () => {
