@@ -3,23 +3,27 @@
  * (Steinke, Nasr, Jagielski 2023, "Privacy auditing with one (1) training
  * run"): m gradient canaries, each put in the data with probability 1/2; T
  * steps of the loader's Poisson sampling (data/loader.ts poissonSample) and
- * the trainer's sanitiser (fed/dp/dpsgd.ts) on them; an auditor who sees
- * every noisy gradient sum scores each canary by its coordinate summed over
- * the steps, guesses "in" for the k highest and "out" for the k lowest, and
+ * the trainer's step hooks (fed/dp/dpsgd.ts dpSgdStepOptions: two parameter
+ * groups, generators and discriminators, each clipped to its share of C^2,
+ * noised with std sigma C) on them; an auditor who sees every noisy gradient
+ * sum scores each canary by its coordinates in both groups summed over the
+ * steps, guesses "in" for the k highest and "out" for the k lowest, and
  * the count of right guesses gives, at 95% confidence, a lower bound on the
  * epsilon of (epsilon, delta)-DP (the paper's Theorem 3.1 with delta, its
- * Appendix D's p-value). Canary i's gradient is G e_i, a coordinate axis of
- * its own (no cross-talk), with G = 50 C so that clipping matters. If the
+ * Appendix D's p-value). Canary i's gradient is G e_i in each group, a
+ * coordinate axis of its own (no cross-talk), with G = 50 C so that
+ * clipping matters; clipping a group to more than its share would show. If the
  * bound exceeds the accountant's epsilon, the sanitiser or the sampler is
  * broken; the controls break them on purpose to show that it would be seen.
  */
-import { add, keep, mul, noGrad, randn, Rng, sum, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
+import { add, keep, mul, noGrad, randn, Rng, sqrt, square, sum, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
 import { poissonSample } from '../../data/loader.js';
-import { noiseOnlyGradients, sanitisePerSampleGradients } from './dpsgd.js';
+import type { NamedParameters } from '../../models/index.js';
+import { dpSgdStepOptions, noiseOnlyGradients, sanitisePerSampleGradients, type DpSgdOptions } from './dpsgd.js';
 import { tightestEpsilon, type SoundAccountant } from './ledger.js';
 import { logBinomials } from './logmath.js';
 
-/** 'none' audits the real step; 'no-noise' runs it with sigma 0; 'no-clip' swaps in a sanitiser that skips clipping. */
+/** 'none' audits the real step; 'no-noise' runs it with sigma 0; 'no-clip' swaps in a sanitiser that skips clipping (in both groups). */
 export type AuditControl = 'none' | 'no-noise' | 'no-clip';
 
 export const auditControls: readonly AuditControl[] = ['none', 'no-noise', 'no-clip'];
@@ -71,22 +75,28 @@ export async function auditDpSgd(options: AuditOptions = {}): Promise<AuditResul
   const scores = new Float64Array(m);
   const sigma = control === 'no-noise' ? 0 : noise;
   const expectedBatch = Math.max(1, q * members.length);
-  const parameter = zeros([m]);
+  // Training's two groups, one parameter each, and its hooks (with the broken sanitiser for 'no-clip').
+  const generators: NamedParameters = [['generators', zeros([m])]];
+  const discriminators: NamedParameters = [['discriminators', zeros([m])]];
+  const dpOptions = { clip, noise: sigma, rng, expectedBatch };
+  const hooks = dpSgdStepOptions(dpOptions, control === 'no-clip' ? unclippedSanitiser : sanitisePerSampleGradients);
+  const parameters = [...generators, ...discriminators].map(([, p]) => p);
   for (let t = 0; t < steps; t++) {
     const batch = poissonSample(members.length, q, rng).map((j) => members[j]!);
-    const dpOptions = { clip, noise: sigma, rng, expectedBatch };
-    if (batch.length === 0) noiseOnlyGradients([parameter], dpOptions);
+    if (batch.length === 0) for (const p of parameters) noiseOnlyGradients([p], dpOptions);
     else {
-      parameter.grad = canaryGradients(batch, m, CANARY_SCALE * clip);
-      if (control === 'no-clip') unclippedSanitiser(parameter, dpOptions);
-      else sanitisePerSampleGradients([parameter], dpOptions).dispose();
+      for (const p of parameters) p.grad = canaryGradients(batch, m, CANARY_SCALE * clip);
+      hooks.generatorGradients!(generators);
+      hooks.discriminatorGradients!(discriminators);
     }
-    // The auditor sees the noisy sum, as the optimizer does (times the fixed divisor).
-    (await parameter.grad!.data()).forEach((v, i) => (scores[i] += v * expectedBatch));
-    parameter.grad!.dispose();
-    parameter.grad = null;
+    // The auditor sees the noisy sums, as the optimizers do (times the fixed divisor).
+    for (const p of parameters) {
+      (await p.grad!.data()).forEach((v, i) => (scores[i] += v * expectedBatch));
+      p.grad!.dispose();
+      p.grad = null;
+    }
   }
-  parameter.dispose();
+  for (const p of parameters) p.dispose();
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   const correct = order.slice(0, guesses).filter((i) => included[i]).length + order.slice(m - guesses).filter((i) => !included[i]).length;
   return {
@@ -107,16 +117,19 @@ function canaryGradients(batch: readonly number[], m: number, scale: number): Te
   return tensor(values, [batch.length, m]);
 }
 
-/** The 'no-clip' control's deliberately broken sanitiser: the per-sample sum plus noise sigma C, never clipped. */
-function unclippedSanitiser(parameter: Tensor, o: { clip: number; noise: number; rng: Rng; expectedBatch: number }): void {
+/** The 'no-clip' control's deliberately broken sanitiser (one [B, m] canary parameter): the per-sample sum plus noise sigma C, never clipped; returns the norms. */
+function unclippedSanitiser(params: readonly Tensor[], o: DpSgdOptions): Tensor {
+  const parameter = params[0]!;
   const perSample = parameter.grad!;
-  noGrad(() =>
+  const norms = noGrad(() =>
     tidy(() => {
       const noisy = add(sum(perSample, 0), mul(randn(parameter.shape, { rng: o.rng }), o.noise * o.clip));
-      parameter.grad = keep(mul(noisy, 1 / o.expectedBatch));
+      parameter.grad = keep(mul(noisy, 1 / o.expectedBatch!));
+      return sqrt(sum(square(perSample), 1));
     }),
   );
   perSample.dispose();
+  return norms;
 }
 
 /**
