@@ -33,6 +33,7 @@ export const trainFlags = {
   'misalign-level': { type: 'number', help: "level L of 'slight' (rotation up to L degrees)", default: 3 },
   dp: { type: 'string', help: 'differential privacy (bare --dp: dp-sgd, which covers generators and discriminators; gs-wgan, the paper code\'s, reports an epsilon that is no guarantee)', default: 'off', choices: ['off', 'dp-sgd', 'gs-wgan'], bareValue: 'dp-sgd' },
   clip: { type: 'number', help: "DP clipping bound C (dp-sgd: on each unit's generator and discriminator gradients together)", default: 1.0 },
+  'clip-split': { type: 'number', help: "DP-SGD: the generators' share of C^2, in (0, 1); the discriminators are clipped to the rest", default: 0.5, placeholder: 'S' },
   noise: { type: 'number', help: 'DP noise multiplier sigma', default: 1.07 },
   delta: { type: 'number', help: 'DP delta for the reported epsilon', default: 1e-5 },
   'privacy-unit': { type: 'string', help: "whom DP-SGD protects: one slice, or one subject's slices together (needs --paired-ratio 1); see fedmed privacy --help", default: 'slice', choices: ['slice', 'subject'] },
@@ -68,6 +69,7 @@ const appliesWhen: Partial<Record<TrainFlag, { when: (f: FlagValues) => boolean;
   scheme: { when: federated, needs: '--clients (federated training)' },
   epochs: { when: (f) => !federated(f), needs: 'centralized training (without --clients; federated training counts --rounds)' },
   clip: { when: dpOn, needs: '--dp' },
+  'clip-split': { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd' },
   noise: { when: dpOn, needs: '--dp' },
   delta: { when: dpOn, needs: '--dp' },
   sensitivity: { when: (f) => f.dp === 'gs-wgan', needs: '--dp gs-wgan' },
@@ -112,6 +114,8 @@ export interface TrainConfig {
   misalignLevel: number;
   dp: 'off' | 'dp-sgd' | 'gs-wgan';
   clip: number;
+  /** DP-SGD: the generators' share of C^2; absent from runs written before it existed: 0.5. */
+  clipSplit?: number;
   noise: number;
   delta: number;
   /** What DP-SGD samples, clips and accounts: a slice, or a subject with its slices. */
@@ -200,6 +204,7 @@ function typedConfig(f: FlagValues): TrainConfig {
   atLeast('subjects', 2);
   atLeast('phantom-size', 16);
   for (const k of ['lr', 'clip', 'sensitivity'] as const) if (!(num(k) > 0)) throw new UsageError(`--${k} must be positive, got ${num(k)}`);
+  if (!(num('clip-split') > 0 && num('clip-split') < 1)) throw new UsageError(`--clip-split must be in (0, 1), got ${num('clip-split')}`);
   if (!(num('noise') >= 0)) throw new UsageError(`--noise must be at least 0, got ${num('noise')}`);
   if (!(num('delta') > 0 && num('delta') < 1)) throw new UsageError(`--delta must be in (0, 1), got ${num('delta')}`);
   if (!(num('paired-ratio') >= 0 && num('paired-ratio') <= 1)) throw new UsageError(`--paired-ratio must be in [0, 1], got ${num('paired-ratio')}`);
@@ -235,6 +240,7 @@ function typedConfig(f: FlagValues): TrainConfig {
     misalignLevel: num('misalign-level'),
     dp: str('dp') as TrainConfig['dp'],
     clip: num('clip'),
+    clipSplit: num('clip-split'),
     noise: num('noise'),
     delta: num('delta'),
     privacyUnit: str('privacy-unit') as PrivacyUnit,

@@ -13,6 +13,7 @@ import { comparisonGrid } from '../../eval/grid.js';
 import { encodePng } from '../../eval/png.js';
 import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord } from '../../eval/records.js';
 import { runFiles, type GridImage } from '../../eval/report.js';
+import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { largestSubjectShare, skippedLine, SUBJECT_SLICES } from '../../data/index.js';
 import { epsilonCaveat } from '../../fed/client.js';
@@ -163,7 +164,7 @@ async function writeRunFolder(
 ): Promise<void> {
   const baseline = history.baseline.map((m) => `untranslated input ${m.direction}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(3)}, MAE ${m.mae.toFixed(4)}`);
   const privacy = ledger
-    ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}, ${samplingWords(config)}, the tighter of ${ledger.accountants.map((a) => a.toUpperCase()).join(' and ')}): ${epsilonWords(ledger)}, the largest over clients`]
+    ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}${config.dp === 'dp-sgd' ? ` (the generators' share of C^2 ${config.clipSplit ?? DEFAULT_GENERATOR_SHARE})` : ''}, ${samplingWords(config)}, the tighter of ${ledger.accountants.map((a) => a.toUpperCase()).join(' and ')}): ${epsilonWords(ledger)}, the largest over clients`]
     : [];
   const files: Record<string, string | Uint8Array> = {
     ...grids,

@@ -35,7 +35,7 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
   const misalignment: Misalignment = config.misalign === 'slight' ? { mode: 'slight', level: config.misalignLevel } : { mode: config.misalign };
   const privacy: PrivacySettings | null = config.dp === 'off'
     ? null
-    : { mechanism: config.dp, clip: config.clip, noise: config.noise, sensitivity: config.sensitivity };
+    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: config.noise, sensitivity: config.sensitivity };
   const seed = mixSeed(config.seed, k + 1);
   const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
   // Hyper-GAN's batches draw a pair of the contrasts this client's subjects hold (clients and subjects may hold different ones).
