@@ -12,6 +12,8 @@ import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
 import { latestCheckpoint } from '../cli/train/checkpoint.js';
 import { prepareRunFolder, runSettings } from '../cli/train/run-folder.js';
 import { runTraining, type RunOptions } from '../cli/train/run.js';
+import { placeClients, type Placement, type WorkersChoice } from '../cli/train/placement.js';
+import { getBackend, platform } from '../engine/index.js';
 import type { EpochRecord } from '../eval/records.js';
 import { exists, fileError } from '../store/atomic.js';
 import { changedKeys, verifyFolder } from '../store/manifest.js';
@@ -46,6 +48,8 @@ export interface RunGridOptions {
   baseArgs: string[];
   /** Lines for the person watching (stderr in the CLI). */
   log: (line: string) => void;
+  /** --workers for every cell, at most the cell's clients (default: each cell's clients in turn in one thread). */
+  workers?: WorkersChoice;
   /** Passed to runTraining (tests: no progress line, quiet, simulated crashes); by default a progress line on stderr. */
   train?: Pick<RunOptions, 'progress' | 'stopAfterRounds' | 'log'>;
 }
@@ -91,7 +95,8 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
       await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
       try {
         // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
-        await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), ...options.train });
+        const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, config);
+        await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
         action = resume ? 'resumed' : 'trained';
       } catch (e) {
         // One cell's failure (a non-finite loss, unreadable data) must not block the others, now or on every re-run.
@@ -104,6 +109,12 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
     results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
   }
   return results;
+}
+
+/** The cells of one experiment differ in clients (some are centralized): a count N means up to N for each. */
+function cellPlacement(choice: WorkersChoice, config: TrainConfig): Placement {
+  const fitted = choice === 'auto' ? choice : Math.min(choice, Math.max(1, config.clients));
+  return placeClients(fitted, { clients: config.clients, backend: getBackend().name, cores: platform().cores() });
 }
 
 /** A run folder's per-epoch metrics and final epsilon (none before its first round ended). */

@@ -11,7 +11,8 @@ import { experimentTables } from '../../experiment/tables.js';
 import { writeRunFiles } from '../../store/atomic.js';
 import { scaleArgs, scaleFor, scaleNames, scales, type ScaleName } from '../../experiment/scales.js';
 import { UsageError } from '../args.js';
-import { backendFlag, backendLine } from '../backend-flags.js';
+import { backendFlag, backendLine, workersFlag } from '../backend-flags.js';
+import { parseWorkers } from '../train/placement.js';
 import { handleStopSignals } from '../signals.js';
 import type { Command } from '../command.js';
 
@@ -49,6 +50,7 @@ export const experimentCommand: Command = {
     data: { type: 'string', help: "'phantom' (built in) or an IXI / BraTS2021 folder", default: 'phantom', placeholder: 'DIR|phantom' },
     out: { type: 'string', help: 'the experiment\'s folder (default experiments/<name>-<scale>)', placeholder: 'DIR' },
     backend: backendFlag,
+    workers: { ...workersFlag, help: `${workersFlag.help}; a count N is at most N in each cell` },
   },
   takesPositionals: true,
   async run(flags, positionals) {
@@ -62,6 +64,7 @@ export const experimentCommand: Command = {
     const data = flags.data as string;
     const out = (flags.out as string | undefined) ?? path.join('experiments', `${name}-${scale.name}`);
     const kinds: DataKind[] = data === 'phantom' ? ['ixi', 'brats'] : [(await discoverDataset(data)).layout];
+    const workers = parseWorkers(flags.workers as string);
     const cells = experiment.cells({ scale, kinds });
     const backend = await setBackend(flags.backend as 'auto');
     console.error(backendLine(backend, flags.backend as string));
@@ -69,7 +72,7 @@ export const experimentCommand: Command = {
     const started = performance.now();
     const log = (line: string) => console.error(line);
     const stop = handleStopSignals({ log });
-    const trained = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], log }).finally(() => stop.dispose());
+    const trained = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], workers, log }).finally(() => stop.dispose());
     const results = experiment.latentFigures ? await writeLatentFigures(trained, experiment.latentFigures, { log }) : trained;
     const count = (action: string) => results.filter((r) => r.action === action).length;
     const tables = experimentTables(experiment.name, results, { scale, kinds });

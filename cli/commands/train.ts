@@ -1,12 +1,13 @@
 /** fedmed train: centralized or federated (--clients K) GAN training, from flags or a JSON config. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setBackend } from '../../engine/index.js';
+import { platform, setBackend } from '../../engine/index.js';
 import { UsageError } from '../args.js';
 import { backendLine } from '../backend-flags.js';
 import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
 import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
+import { parseWorkers, placeClients } from '../train/placement.js';
 import { prepareRunFolder } from '../train/run-folder.js';
 import { runTraining } from '../train/run.js';
 import { handleStopSignals } from '../signals.js';
@@ -30,7 +31,7 @@ export const trainCommand: Command = {
     let runDir: string;
     const resume = typeof flags.resume === 'string';
     if (resume) {
-      const others = [...given].filter((k) => k !== 'resume' && k !== 'backend');
+      const others = [...given].filter((k) => !['resume', 'backend', 'workers', 'threads'].includes(k)); // how to run, not what
       if (given.has('out')) throw new UsageError(`--resume ${flags.resume} continues in its own folder; drop --out`);
       if (others.length) throw new UsageError(`--resume continues with the run's own config.json; drop --${others[0]}`);
       runDir = flags.resume as string;
@@ -40,7 +41,12 @@ export const trainCommand: Command = {
       config = await resolveTrainConfig(flags, given);
       runDir = (flags.out as string | undefined) ?? path.join('runs', `${config.model}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
     }
-    const backend = await setBackend(config.backend);
+    const workers = parseWorkers(flags.workers as string);
+    const threads = flags.threads as number | undefined;
+    if (threads !== undefined && !(threads >= 1)) throw new UsageError(`--threads needs a whole number >= 1, got ${threads}`);
+    const backend = await setBackend(config.backend, { threads });
+    if (threads !== undefined && backend.name !== 'wasm') throw new UsageError(`--threads applies to the wasm backend only, not ${backend.name}`);
+    const placement = placeClients(workers, { clients: config.clients, backend: backend.name, cores: platform().cores(), threads });
     await prepareRunFolder(runDir, config, { resume, force: flags.force === true, log: (line) => console.error(line) });
     const backendNote = backendLine(backend, config.backend);
     console.log(backendNote);
@@ -49,7 +55,7 @@ export const trainCommand: Command = {
     console.log(`run folder: ${runDir}`);
     const progress = new Progress();
     const stop = handleStopSignals({ log: (line) => progress.warn(line) });
-    const result = await runTraining(config, runDir, { resume, notes: [backendNote], progress }).finally(() => stop.dispose());
+    const result = await runTraining(config, runDir, { resume, notes: [backendNote], progress, placement }).finally(() => stop.dispose());
     const baseline = result.history.baseline;
     console.log('');
     result.final.forEach((m, i) => {

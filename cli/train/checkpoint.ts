@@ -19,9 +19,12 @@ import { decodeSafetensors, encodeSafetensors, type StateEntry } from '../../eng
 import { fileError, writeFileAtomic } from '../../store/atomic.js';
 import { readPointer, writePointer } from '../../store/folder.js';
 import { verifyFolder, writeManifest, type Manifest } from '../../store/manifest.js';
-import type { Client } from '../../fed/client.js';
 import { readNamed } from '../../fed/state.js';
 import type { GanModel } from '../../models/index.js';
+import type { ClientHandle } from './client-handle.js';
+
+/** What a checkpoint reads from and restores to a client, wherever it trains. */
+type PrivateStateHolder = Pick<ClientHandle, 'name' | 'privateState' | 'restorePrivateState'>;
 
 /** What a checkpoint restores besides the weights: the run's history. */
 export interface Progress {
@@ -48,7 +51,7 @@ export async function saveCheckpoint(
   runDir: string,
   progress: Progress,
   server: GanModel,
-  clients: readonly Client[],
+  clients: readonly PrivateStateHolder[],
   metadata: ModelMetadata,
   settings: Record<string, unknown>,
   keepRounds: readonly number[] = [],
@@ -88,12 +91,12 @@ export interface LoadedCheckpoint {
 }
 
 /** Verifies `dir` against its manifest, restores every client's private state from it; returns the global generators and the progress. */
-export async function loadCheckpoint(dir: string, clients: readonly Client[]): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(dir: string, clients: readonly PrivateStateHolder[]): Promise<LoadedCheckpoint> {
   const manifest = (await verifyFolder(dir))!;
   const { tensors: generators, metadata } = await readSafetensors(path.join(dir, generatorsFile));
   for (const client of clients) {
     const file = path.join(dir, `${client.name}.safetensors`);
-    client.restorePrivateState((await readSafetensors(file)).tensors, file);
+    await client.restorePrivateState((await readSafetensors(file)).tensors, file);
   }
   const progress = await readProgress(path.join(dir, 'progress.json'));
   return { progress, generators, metadata, manifest };

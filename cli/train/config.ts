@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { contrastOf, type Contrast, type PrivacyUnit } from '../../data/index.js';
 import { modelNames, type ModelName } from '../../models/index.js';
 import { convert, parseFlags, suggest, UsageError, type FlagSpecs, type FlagValues } from '../args.js';
-import { backendFlag } from '../backend-flags.js';
+import { backendFlag, threadsFlag, workersFlag } from '../backend-flags.js';
 
 export const trainFlags = {
   config: { type: 'string', help: 'a JSON file of these settings (keys as the flag names); flags given too win', placeholder: 'FILE' },
@@ -43,6 +43,8 @@ export const trainFlags = {
   'test-fraction': { type: 'number', help: 'share of subjects held out for testing', default: 0.2 },
   'keep-rounds': { type: 'string', help: "rounds (epochs, when centralized) whose checkpoint is kept besides the latest, e.g. 5,10 (fedmed latent --round, or eval of a round folder)", placeholder: 'N,N,...' },
   backend: backendFlag,
+  workers: workersFlag,
+  threads: { ...threadsFlag, help: "wasm: threads of each engine, the calling one included (default: the cores, shared among --workers)" },
   out: { type: 'string', help: 'run folder (default runs/<model>-<time>)', placeholder: 'DIR' },
   resume: { type: 'string', help: 'continue the run in this folder from its last checkpoint', placeholder: 'DIR' },
   force: { type: 'boolean', help: "replace the run already in --out (its files are removed first)" },
@@ -51,7 +53,7 @@ export const trainFlags = {
 } as const satisfies FlagSpecs;
 
 /** Flags of the command line only: they say how to run, not what the run is, so a --config file cannot hold them. */
-const commandOnly = new Set(['config', 'resume', 'force', 'allow-no-privacy']);
+const commandOnly = new Set(['config', 'resume', 'force', 'allow-no-privacy', 'workers', 'threads']);
 
 type TrainFlag = keyof typeof trainFlags;
 

@@ -15,7 +15,7 @@ import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord 
 import { runFiles, type GridImage } from '../../eval/report.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
-import { largestSubjectShare, skippedLine, SUBJECT_SLICES } from '../../data/index.js';
+import { skippedLine, SUBJECT_SLICES } from '../../data/index.js';
 import { epsilonCaveat } from '../../fed/client.js';
 import { federatedRound } from '../../fed/round.js';
 import { metadataRecord } from '../../fed/checkpoint.js';
@@ -24,6 +24,7 @@ import type { StateEntry } from '../../engine/index.js';
 import { Progress } from '../progress.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
+import type { Placement } from './placement.js';
 import { runSettings } from './run-folder.js';
 import { buildSetup, type TrainingSetup } from './setup.js';
 
@@ -56,22 +57,24 @@ export interface RunOptions {
   notes?: string[];
   /** The progress line; null for none (tests). */
   progress?: Progress | null;
+  /** Where the clients train (cli/train/placement.ts); default in turn, in this thread. */
+  placement?: Placement;
 }
 
 export async function runTraining(config: TrainConfig, runDir: string, options: RunOptions = {}): Promise<RunResult> {
   const progress = options.progress === null ? null : (options.progress ?? new Progress());
   const log = options.log ?? ((line: string) => (progress ? progress.log(line) : console.log(line)));
-  const setup = await buildSetup(config);
+  const setup = await buildSetup(config, { placement: options.placement });
   try {
     for (const line of setup.summary) log(line);
     // Subjects left out are a warning (stderr), kept on record beside the run too.
     const skipped = setup.dataset.skipped.map(skippedLine);
     for (const line of skipped) console.error(`skipped ${line}`);
     if (skipped.length) await writeRunFiles(runDir, { 'skipped.json': `${JSON.stringify(skipped, null, 2)}\n` });
-    return await rounds(config, runDir, setup, progress, log, options);
+    return await rounds(config, runDir, setup, progress, log, { ...options, notes: [...(options.notes ?? []), setup.placement] });
   } finally {
     progress?.done();
-    for (const c of setup.clients) c.dispose();
+    await Promise.all(setup.clients.map((c) => c.dispose()));
     setup.server.dispose();
   }
 }
@@ -80,7 +83,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const { clients, server } = setup;
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
-  const subjectShare = Math.max(...clients.map((c) => largestSubjectShare(c.loader.items)));
+  const subjectShare = Math.max(...clients.map((c) => c.largestSubjectShare));
   const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp) });
   let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], clients: [], startedAt: new Date().toISOString() };
   let global: Map<string, StateEntry>;
@@ -97,13 +100,14 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   } else {
     global = await readNamed(server.generatorParameters()); // broadcast before round 1, so round 1 averages relatives
   }
-  const stepsPerRound = clients.reduce((n, c) => n + c.loader.length, 0) * config.localEpochs;
+  const stepsPerRound = clients.reduce((n, c) => n + c.stepsPerEpoch, 0) * config.localEpochs;
   const totalSteps = stepsPerRound * (config.rounds - firstRound);
   let stepsDone = 0;
   const lastRound = Math.min(config.rounds, firstRound + (options.stopAfterRounds ?? Infinity));
   for (let round = firstRound; round < lastRound; round++) {
     const started = performance.now();
     const result = await federatedRound(clients, global, round, config.localEpochs, {
+      concurrent: setup.concurrent,
       onStep: (s, e) => {
         stepsDone++;
         const where = federated ? `round ${round + 1}/${config.rounds} ${s.client} epoch ${e + 1}/${config.localEpochs}` : `epoch ${round + 1}/${config.rounds}`;

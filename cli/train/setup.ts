@@ -1,25 +1,35 @@
 /**
  * From a TrainConfig to the objects a run needs: the slices, the train/test
  * split by subject, the clients (one for centralized training) with their
- * items, loaders and models, and the server's model that holds the global
+ * items, loaders and models, in this thread or in worker threads
+ * (cli/train/placement.ts), and the server's model that holds the global
  * generators for evaluation and checkpoints.
  */
 import { BatchLoader, buildItems, contrastPairs, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
 import { createModel, trainsOnEveryContrast, type GanModel, type ModelOptions } from '../../models/index.js';
-import type { Tensor } from '../../engine/index.js';
+import { getBackend, type Tensor } from '../../engine/index.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
+import { inProcessHandle, type ClientHandle } from './client-handle.js';
 import type { TrainConfig } from './config.js';
+import { assignClients, type Placement } from './placement.js';
+import { startWorkerClients } from './worker-clients.js';
+import type { ClientShare } from './worker-protocol.js';
 
 export interface TrainingSetup {
   dataset: SliceDataset;
-  clients: Client[];
+  /** In client order. */
+  clients: ClientHandle[];
+  /** Whether the clients may train at the same time (each worker has an engine of its own). */
+  concurrent: boolean;
   /** Holds the global generators (FedAvg's result) for evaluation and checkpoints. */
   server: GanModel;
   /** Paired items of the held-out subjects. */
   testItems: Item[];
-  /** One line per fact worth showing: data, split, clients. */
+  /** One line per fact worth showing: data, split, clients, where they train. */
   summary: string[];
+  /** Where the clients train, in words (the report's note). */
+  placement: string;
 }
 
 export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: readonly number[]) => Tensor): ModelOptions {
@@ -51,20 +61,48 @@ export function clientShares(config: TrainConfig, train: readonly Subject[]): Su
     : [[...train]];
 }
 
-export async function buildSetup(config: TrainConfig): Promise<TrainingSetup> {
+/** Where the run's clients train: in turn in this thread by default. */
+export interface SetupOptions {
+  placement?: Placement;
+}
+
+export async function buildSetup(config: TrainConfig, options: SetupOptions = {}): Promise<TrainingSetup> {
+  const placement = options.placement ?? { workers: 1, why: '--workers 1' };
   const { dataset, train, test } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
-  const groups = clientShares(config, train);
-  const clients = groups.map((subjects, k) => {
+  const shares: ClientShare[] = clientShares(config, train).map((subjects, k) => {
     // One client per hospital under the site scheme: name it after the hospital.
     const site = config.scheme === 'site' && !config.weights ? subjects[0]?.site : null;
-    return buildClient(config, subjects, k, config.clients > 0 ? (site ?? `client${k + 1}`) : 'central');
+    return { k, name: config.clients > 0 ? (site ?? `client${k + 1}`) : 'central', subjects };
   });
+  const { clients, words } = await startClients(config, shares, placement);
   const testItems = evaluationItems(test, config.seed);
-  const server = createModel(config.model, modelOptions(config, config.seed));
+  let server: GanModel;
+  try {
+    server = createModel(config.model, modelOptions(config, config.seed));
+  } catch (e) {
+    await Promise.all(clients.map((c) => c.dispose()));
+    throw e;
+  }
   const summary = [
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
-    ...clients.map((c, k) => `${c.name}: ${groups[k]!.length} subjects, ${c.samples} items, ${c.loader.length} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.loader.unit})` : 'batches'} per epoch`),
+    ...clients.map((c, k) => `${c.name}: ${shares[k]!.subjects.length} subjects, ${c.samples} items, ${c.stepsPerEpoch} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.unit})` : 'batches'} per epoch`),
+    words,
   ];
-  return { dataset, clients, server, testItems, summary };
+  return { dataset, clients, concurrent: placement.workers > 1, server, testItems, summary, placement: words };
+}
+
+/** The clients as `placement` says, and where they train in words (the summary's and the report's line). */
+async function startClients(config: TrainConfig, shares: ClientShare[], placement: Placement): Promise<{ clients: ClientHandle[]; words: string }> {
+  if (placement.workers === 1) {
+    const clients = shares.map((s) => inProcessHandle(buildClient(config, s.subjects, s.k, s.name)));
+    return { clients, words: `clients: trained in turn in one thread (${placement.why})` };
+  }
+  const backend = getBackend().name as 'wasm' | 'js'; // placeClients keeps webgpu in one thread
+  // A client's work grows with its slices (items and steps follow from them).
+  const groups = assignClients(shares.map((s) => s.subjects.reduce((n, subject) => n + subject.z.length, 0)), placement.workers);
+  const clients = await startWorkerClients({ config, backend, threads: placement.threads }, shares, groups);
+  const who = groups.map((g) => g.map((i) => shares[i]!.name).join('+')).join(', ');
+  const threads = backend === 'wasm' ? `, ${placement.threads} wasm thread${placement.threads === 1 ? '' : 's'} each` : '';
+  return { clients, words: `clients: trained at once in ${placement.workers} worker threads (${who})${threads} (${placement.why})` };
 }
