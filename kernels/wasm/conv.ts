@@ -168,9 +168,15 @@ export function interleavePhases(params: usize, begin: i32, end: i32, thread: i3
           }
         }
       }
+      // The rest (all of a row under 8 wide) one pixel at a time, its phase b and phase column col stepped along, not divided out.
+      let b = x % sw, col = x / sw;
       for (; x < p.width; x++) {
-        const phase = load<i32>(p.phaseOffsets + (<usize>(a * sw + x % sw) << 2));
-        store<f32>(out + (<usize>x << 2), phase < 0 ? missing : load<f32>(p.src + (<usize>(phase + rowOffset + x / sw) << 2)));
+        const phase = load<i32>(p.phaseOffsets + (<usize>(a * sw + b) << 2));
+        store<f32>(out + (<usize>x << 2), phase < 0 ? missing : load<f32>(p.src + (<usize>(phase + rowOffset + col) << 2)));
+        if (++b == sw) {
+          b = 0;
+          col++;
+        }
       }
     }
   }
