@@ -5,8 +5,12 @@ import { expSimd, logSimd, sigmoidSimd, tanhSimd } from './mathf';
 import { ActivationParams, BinaryParams, UnaryParams } from './params';
 import { BinaryOp, UnaryOp } from './ops.generated';
 
-/** y[i] = value for i < n, four lanes at a time. */
+/** y[i] = value for i < n, four lanes at a time; zeros (every alloc's) by memory.fill, the engine's memset. */
 export function fill(y: usize, n: i32, value: f32): void {
+  if (reinterpret<u32>(value) == 0) {
+    memory.fill(y, 0, <usize>n << 2);
+    return;
+  }
   const v = f32x4.splat(value);
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v);
