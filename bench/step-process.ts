@@ -3,12 +3,20 @@
  * its steps can alternate with another side's (bench/paired.ts). The child
  * reads JSON lines on stdin and answers each with one JSON line on stdout:
  * {"setup": {...}} with {"ready": true, "describe": "..."}, {"step": true}
- * with {"ms": n}, and {"error": "..."} when it cannot. bench/step-server.ts
+ * with {"ms": n, "cpuMs": n} (wall time, and the child's CPU time over all
+ * its threads), and {"error": "..."} when it cannot. bench/step-server.ts
  * serves a fedmed build, bench/torch_step.py PyTorch.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { TimedSide } from './paired.js';
+
+/**
+ * What a step's time is: its wall time, or the child's CPU time (all
+ * threads), which another process's load moves far less on a shared
+ * machine, but which counts a spinning thread's waits and not a sleeping one's.
+ */
+export type StepClock = 'wall' | 'cpu';
 
 export class StepProcess implements TimedSide {
   private readonly replies: string[] = [];
@@ -21,6 +29,7 @@ export class StepProcess implements TimedSide {
   private constructor(
     private readonly child: ChildProcess,
     private readonly what: string,
+    private readonly clock: StepClock,
   ) {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return; // a library's own output
@@ -40,9 +49,9 @@ export class StepProcess implements TimedSide {
     });
   }
 
-  /** Starts `command args` and sends it `setup`; resolves once it is ready to step. */
-  static async start(command: string, args: readonly string[], setup: object, what: string): Promise<StepProcess> {
-    const p = new StepProcess(spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] }), what);
+  /** Starts `command args` and sends it `setup`; resolves once it is ready to step, each step timed by `clock`. */
+  static async start(command: string, args: readonly string[], setup: object, what: string, clock: StepClock = 'wall'): Promise<StepProcess> {
+    const p = new StepProcess(spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] }), what, clock);
     try {
       const reply = await p.request({ setup });
       p.describe = String(reply.describe ?? '');
@@ -55,8 +64,9 @@ export class StepProcess implements TimedSide {
 
   async step(): Promise<number> {
     const reply = await this.request({ step: true });
-    if (typeof reply.ms !== 'number') throw new Error(`${this.what}: a step answered ${JSON.stringify(reply)}`);
-    return reply.ms;
+    const ms = reply[this.clock === 'cpu' ? 'cpuMs' : 'ms'];
+    if (typeof ms !== 'number') throw new Error(`${this.what}: a step answered ${JSON.stringify(reply)}`);
+    return ms;
   }
 
   /** Ends the child (its stdin closes; it exits when it reads the end). */

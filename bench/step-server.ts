@@ -3,7 +3,9 @@
  * (the protocol is bench/step-process.ts's), for `fedmed bench step
  * --against`: {"setup": {"build", "backend", "threads", "model", "size",
  * "width", "batch", "dp"}} loads that build (a folder, bench/builds.ts) and
- * prepares the step; each {"step": true} runs one. Its stdin's end ends it.
+ * prepares the step; each {"step": true} runs one and answers its wall and
+ * CPU milliseconds ({"ms", "cpuMs"}: the process's CPU time, all threads).
+ * Its stdin's end ends it.
  */
 import { createInterface } from 'node:readline';
 import type { BackendChoice } from '../engine/index.js';
@@ -28,7 +30,10 @@ async function answer(message: { setup?: Setup; step?: boolean }): Promise<objec
   }
   if (message.step) {
     if (!prepared) throw new Error('step before setup');
-    return { ms: await prepared.step() };
+    const cpu = process.cpuUsage();
+    const ms = await prepared.step();
+    const { user, system } = process.cpuUsage(cpu);
+    return { ms, cpuMs: (user + system) / 1000 };
   }
   throw new Error(`unknown request ${JSON.stringify(message)}`);
 }

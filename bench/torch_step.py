@@ -2,7 +2,7 @@
 
 Reads JSON lines on stdin and answers each with one JSON line (bench/step-process.ts's protocol):
 {"setup": {"size", "width", "batch", "threads"}} builds the networks and answers {"ready": true,
-"describe": ...}; {"step": true} runs one step and answers {"ms": ...}. Stepping on request lets
+"describe": ...}; {"step": true} runs one step and answers {"ms": ..., "cpuMs": ...} (wall time, and the process's CPU time). Stepping on request lets
 bench:step alternate PyTorch's steps with fedmed's on a machine whose speed moves. A step is
 what fedmed's GanModel.trainStep does: the generator loss (least squares GAN, cycle 10, standard
 identity 5) and its backward, an Adam step on both generators, the discriminator loss on detached
@@ -58,9 +58,9 @@ def answer(message, state):
         state['step'] = training_step(s['size'], s['width'], s['batch'])
         return {'ready': True, 'describe': f'PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads'}
     if message.get('step'):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         state['step']()
-        return {'ms': (time.perf_counter() - start) * 1e3}
+        return {'ms': (time.perf_counter() - start) * 1e3, 'cpuMs': (time.process_time() - cpu) * 1e3}
     raise ValueError(f'unknown request {message}')
 
 

@@ -72,6 +72,8 @@ const stepCommand: Command = {
     'and that one run the same step in two child processes, alternating step by step, and',
     'the result is the median of the paired time ratios (this build over DIR\'s) with their',
     'spread: a shared machine\'s speed moves too much for one build\'s timing, then the other\'s.',
+    'With --cpu the steps are timed by each child\'s CPU time (all its threads) instead of wall',
+    'time: another process\'s load moves it far less, but it counts a spinning thread\'s waits.',
   ].join('\n'),
   flags: {
     model: { type: 'string', help: 'the GAN', default: 'cyclegan', choices: modelNames },
@@ -85,6 +87,7 @@ const stepCommand: Command = {
     dp: { type: 'boolean', help: "time DP-SGD's step (per-sample gradients, clip, noise)" },
     profile: { type: 'boolean', help: 'a table per kernel' },
     against: { type: 'string', help: 'another build to compare with, step by step (--steps pairs)', placeholder: 'DIR' },
+    cpu: { type: 'boolean', help: "with --against: time each step by its process's CPU time, not wall time" },
     json: { type: 'boolean', help: 'print JSON' },
   },
   async run(flags) {
@@ -92,6 +95,7 @@ const stepCommand: Command = {
       if ((flags[name] as number) < 1) throw new UsageError(`--${name} must be at least 1, got ${flags[name]}`);
     }
     if ((flags.warmup as number) < 0) throw new UsageError(`--warmup must be at least 0, got ${flags.warmup}`);
+    if (flags.cpu && flags.against === undefined) throw new UsageError('--cpu times the steps of --against DIR: give --against');
     if (flags.against !== undefined) {
       if (flags.profile) throw new UsageError('--profile and --against do not go together: profile one build at a time');
       return benchAgainst(flags.against as string, flags);
@@ -141,7 +145,8 @@ async function benchAgainst(dir: string, flags: Record<string, unknown>): Promis
   }
   const config = { model: flags.model, size: flags.size, width: flags.width, batch: flags.batch, dp: Boolean(flags.dp), backend: flags.backend, threads: flags.threads };
   const server = fileURLToPath(new URL('../../bench/step-server.js', import.meta.url));
-  const start = (build: string, what: string) => StepProcess.start(process.execPath, [server], { ...config, build }, what);
+  const clock = flags.cpu ? 'cpu' : 'wall';
+  const start = (build: string, what: string) => StepProcess.start(process.execPath, [server], { ...config, build }, what, clock);
   const load = loadLine();
   const against = await start(other, `the build in ${dir}`);
   const self = await start(thisBuildRoot, 'this build').catch((e: unknown) => {
@@ -152,13 +157,14 @@ async function benchAgainst(dir: string, flags: Record<string, unknown>): Promis
   try {
     const result = await compare(sides.against, sides.self, flags.steps as number, flags.warmup as number);
     if (flags.json) {
-      console.log(JSON.stringify({ ...config, against: other, this: thisBuildRoot, ...result, describe: { against: sides.against.describe, this: sides.self.describe }, machine: machineLine(), load }, null, 2));
+      console.log(JSON.stringify({ ...config, clock, against: other, this: thisBuildRoot, ...result, describe: { against: sides.against.describe, this: sides.self.describe }, machine: machineLine(), load }, null, 2));
       return;
     }
     console.log(`${config.model} ${config.size}x${config.size} width ${config.width} batch ${config.batch}${config.dp ? ', DP-SGD' : ''}: this build (${thisBuildRoot}) against ${other}`);
     console.log(`on ${sides.self.describe}; machine: ${machineLine()}; ${load}`);
-    console.log(`alternating step by step, ${result.ratio.n} pairs after ${flags.warmup} warm-up each; ms are medians`);
-    console.log(`this build ${result.bMs.median.toFixed(1)} ms, ${dir} ${result.aMs.median.toFixed(1)} ms`);
+    const ms = clock === 'cpu' ? 'CPU ms' : 'ms';
+    console.log(`alternating step by step, ${result.ratio.n} pairs after ${flags.warmup} warm-up each; ${ms} are medians`);
+    console.log(`this build ${result.bMs.median.toFixed(1)} ${ms}, ${dir} ${result.aMs.median.toFixed(1)} ${ms}`);
     console.log(`this build's time over ${dir}'s: ${formatRatio(result.ratio)}`);
   } finally {
     sides.against.close();

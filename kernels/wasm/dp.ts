@@ -3,7 +3,7 @@
 // by a table: each sample's squared norm over all of them, and the clipped
 // sums of the samples' gradients with Gaussian noise drawn in place.
 import { ClippedSumParams, SquaresParams } from './params';
-import { normalsOfBlock, z0, z1, z2, z3 } from './random';
+import { blockOfFour, laneOf, normalsOfFourBlocks } from './random';
 
 /** Samples [begin, end): squares[n] = the sum of sample n's squared values over the table's tensors. */
 export function sumSquaresPerSample(params: usize, begin: i32, end: i32, thread: i32): void {
@@ -50,28 +50,30 @@ export function clippedSumWithNoise(params: usize, begin: i32, end: i32, thread:
   }
 }
 
-/** Blocks [b0, b1) of four elements of one tensor: y = scale (sum of factor-weighted samples + noiseStd z). */
+/** Blocks [b0, b1) of four elements of one tensor (b0 a multiple of four): y = scale (sum of factor-weighted samples + noiseStd z). */
 function clippedSumBlocks(p: ClippedSumParams, x: usize, y: usize, size: i32, counter: u32, b0: i32, b1: i32): void {
   const last = min((size + 3) >> 2, b1);
   const stride = <usize>size << 2;
-  for (let block = b0; block < last; block++) {
-    normalsOfBlock(block, p.seed, counter);
-    const i0 = block << 2;
-    const at = <usize>i0 << 2;
-    if (i0 + 4 <= size) {
-      const z = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(z0), 1, z1), 2, z2), 3, z3);
-      let acc = f32x4.mul(z, f32x4.splat(p.noiseStd));
-      for (let n = 0; n < p.batch; n++) {
-        const f = f32x4.splat(load<f32>(p.factors + (<usize>n << 2)));
-        acc = f32x4.add(acc, f32x4.mul(f, v128.load(x + <usize>n * stride + at)));
-      }
-      v128.store(y + at, f32x4.mul(acc, f32x4.splat(p.scale)));
-    } else {
-      for (let i = i0; i < size; i++) {
-        const lane = i - i0;
-        let total = p.noiseStd * (lane == 0 ? z0 : lane == 1 ? z1 : z2);
-        for (let n = 0; n < p.batch; n++) total += load<f32>(p.factors + (<usize>n << 2)) * load<f32>(x + <usize>n * stride + (<usize>i << 2));
-        store<f32>(y + (<usize>i << 2), p.scale * total);
+  const noiseStd = f32x4.splat(p.noiseStd), scale = f32x4.splat(p.scale);
+  for (let first = b0; first < last; first += 4) {
+    normalsOfFourBlocks(first, p.seed, counter);
+    for (let j = 0; j < 4 && first + j < last; j++) {
+      const i0 = (first + j) << 2;
+      const at = <usize>i0 << 2;
+      const z = blockOfFour(j);
+      if (i0 + 4 <= size) {
+        let acc = f32x4.mul(z, noiseStd);
+        for (let n = 0; n < p.batch; n++) {
+          const f = f32x4.splat(load<f32>(p.factors + (<usize>n << 2)));
+          acc = f32x4.add(acc, f32x4.mul(f, v128.load(x + <usize>n * stride + at)));
+        }
+        v128.store(y + at, f32x4.mul(acc, scale));
+      } else {
+        for (let i = i0; i < size; i++) {
+          let total = p.noiseStd * laneOf(z, i - i0);
+          for (let n = 0; n < p.batch; n++) total += load<f32>(p.factors + (<usize>n << 2)) * load<f32>(x + <usize>n * stride + (<usize>i << 2));
+          store<f32>(y + (<usize>i << 2), p.scale * total);
+        }
       }
     }
   }

@@ -1,19 +1,23 @@
 // Element-wise kernels: fill, the unary ops of kernels/ops.json
 // (codes from ops.generated.ts), and broadcasting binary ops. Work items are chunks of
 // elements (unary) or of output rows (binary).
-import { expSimd, sigmoidSimd, tanhSimd } from './mathf';
+import { expSimd, logSimd, sigmoidSimd, tanhSimd } from './mathf';
 import { ActivationParams, BinaryParams, UnaryParams } from './params';
 import { BinaryOp, UnaryOp } from './ops.generated';
 
-/** y[i] = value for i < n, four lanes at a time. */
+/** y[i] = value for i < n, four lanes at a time; zeros (every alloc's) by memory.fill, the engine's memset. */
 export function fill(y: usize, n: i32, value: f32): void {
+  if (reinterpret<u32>(value) == 0) {
+    memory.fill(y, 0, <usize>n << 2);
+    return;
+  }
   const v = f32x4.splat(value);
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v);
   for (; i < n; i++) store<f32>(y + (<usize>i << 2), value);
 }
 
-/** The scalar twin of unaryVector, for remainder lanes, and the only path for log. */
+/** The scalar twin of unaryVector, for remainder lanes. */
 @inline export function unaryScalar(op: i32, x: f32, alpha: f32, beta: f32): f32 {
   switch (op) {
     case UnaryOp.affine: return alpha * x + beta;
@@ -34,10 +38,6 @@ export function fill(y: usize, n: i32, value: f32): void {
   return x;
 }
 
-@inline function hasVectorForm(op: i32): bool {
-  return op != UnaryOp.log;
-}
-
 @inline export function unaryVector(op: i32, x: v128, alpha: v128, beta: v128): v128 {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
@@ -48,6 +48,7 @@ export function fill(y: usize, n: i32, value: f32): void {
     case UnaryOp.square: return f32x4.mul(x, x);
     case UnaryOp.sqrt: return f32x4.sqrt(x);
     case UnaryOp.exp: return expSimd(x);
+    case UnaryOp.log: return logSimd(x);
     case UnaryOp.tanh: return tanhSimd(x);
     case UnaryOp.sigmoid: return sigmoidSimd(x);
     case UnaryOp.relu: return v128.and(x, f32x4.gt(x, zero));
@@ -99,13 +100,11 @@ export function activationBackward(params: usize, begin: i32, end: i32, thread: 
  */
 @inline function unaryRange(op: i32, x: usize, y: usize, i0: i32, i1: i32, alpha: f32, beta: f32): void {
   let i = i0;
-  if (hasVectorForm(op)) {
-    const va = f32x4.splat(alpha);
-    const vb = f32x4.splat(beta);
-    for (; i + 4 <= i1; i += 4) {
-      const at = <usize>i << 2;
-      v128.store(y + at, unaryVector(op, v128.load(x + at), va, vb));
-    }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  for (; i + 4 <= i1; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, unaryVector(op, v128.load(x + at), va, vb));
   }
   for (; i < i1; i++) {
     const at = <usize>i << 2;

@@ -27,6 +27,16 @@ test('a step server loads the build it is given and times one step per request',
   }
 });
 
+test('timed by CPU time, a step answers the process\'s CPU milliseconds', async () => {
+  const p = await StepProcess.start(process.execPath, [server], { ...setup, build: thisBuildRoot }, 'this build', 'cpu');
+  try {
+    const cpuMs = await p.step();
+    assert.ok(cpuMs > 0 && cpuMs < 60_000, `${cpuMs} CPU ms`);
+  } finally {
+    p.close();
+  }
+});
+
 test('a folder without a build is an error naming the side and the folder', async () => {
   await rejects(() => StepProcess.start(process.execPath, [server], { ...setup, build: '/nonexistent' }, 'the other build'), /^the other build: \/nonexistent: no fedmed build here/);
 });

@@ -9,7 +9,7 @@ import { clippedSumLayout, squaresLayout, writeParams } from './params.js';
 
 /** Values below which a pass stays on the calling thread: waking workers costs more. */
 const parallelValues = 1 << 15;
-/** Four-element blocks per work item of the clipped sum. */
+/** Four-element blocks per work item of the clipped sum, a multiple of four (the kernel draws four blocks at a time). */
 const chunk = 1 << 10;
 
 /** xs[k] is a pointer to batch samples of sizes[k] values each. */

@@ -3,7 +3,7 @@ import type { RandomKey } from '../../backend.js';
 import type { WasmContext } from './context.js';
 import { randomLayout, writeParams } from './params.js';
 
-/** Blocks per work item; Philox costs about as much as a small convolution tap per draw, so few blocks pay for a thread. */
+/** Blocks per work item, a multiple of four (the kernel draws four blocks at a time); Philox costs about as much as a small convolution tap per draw, so few blocks pay for a thread. */
 const chunk = 1 << 10;
 
 export function randomNormal(ctx: WasmContext, y: number, n: number, key: RandomKey): void {
