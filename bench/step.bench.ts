@@ -82,6 +82,7 @@ async function dpOverPlain(c: Config, pairs: number): Promise<Comparison> {
   }
 }
 
+/** A table cell: milliseconds to a tenth, a count or a dash as given. */
 const cell = (v: number | string, width: number) => (typeof v === 'number' ? v.toFixed(1) : v).padStart(width);
 
 async function main(): Promise<void> {
@@ -110,13 +111,13 @@ async function main(): Promise<void> {
   console.log('size  width  batch   fedmed ms   torch ms   torch/fedmed');
   for (const s of steps) {
     const r = s.comparison;
-    console.log(`${cell(s.size, 4)}  ${cell(s.width, 5)}  ${cell(s.batch, 5)}  ${cell(r?.aMs.median ?? '-', 10)}  ${cell(r?.bMs.median ?? '-', 9)}   ${r ? formatRatio(r.ratio) : '-'}`);
+    console.log(`${cell(String(s.size), 4)}  ${cell(String(s.width), 5)}  ${cell(String(s.batch), 5)}  ${cell(r?.aMs.median ?? '-', 10)}  ${cell(r?.bMs.median ?? '-', 9)}   ${r ? formatRatio(r.ratio) : '-'}`);
   }
   console.log(`\nDP-SGD step over the plain step (same model, batch 4), alternating step by step, ${args.pairs} pairs`);
   console.log('size  width   plain ms    DP ms   DP/plain');
   for (const d of dp) {
     const r = d.comparison;
-    console.log(`${cell(d.size, 4)}  ${cell(d.width, 5)}  ${cell(r.aMs.median, 9)}  ${cell(r.bMs.median, 7)}   ${formatRatio(r.ratio)}`);
+    console.log(`${cell(String(d.size), 4)}  ${cell(String(d.width), 5)}  ${cell(r.aMs.median, 9)}  ${cell(r.bMs.median, 7)}   ${formatRatio(r.ratio)}`);
   }
 }
 

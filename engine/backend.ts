@@ -240,8 +240,14 @@ export interface Backend {
   /** One line for people: the adapter, the thread count, ... */
   describe(): string;
 
-  /** A new handle of `size` zeros. */
-  alloc(size: number): Handle;
+  /**
+   * A new handle of `size` zeros; with contents 'any', of whatever its memory
+   * held, for a kernel's output that the kernel writes whole before anything
+   * reads it (every kernel writes each element of its outputs but those it
+   * accumulates into; the kernel table checks it). wasm then skips its zeroing
+   * pass; js and webgpu give zeros either way.
+   */
+  alloc(size: number, contents?: 'zeros' | 'any'): Handle;
   /** Overwrites all of `h` with `values` (values.length === h.size). */
   write(h: Handle, values: Float32Array): void;
   /** A copy of the values, after every kernel queued so far has run. */

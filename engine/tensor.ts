@@ -138,3 +138,13 @@ export function empty(shape: readonly number[]): Tensor {
   const backend = state.backend;
   return new Tensor(shape, new Storage(backend, backend.alloc(sizeOf(shape))));
 }
+
+/**
+ * A new tensor for a kernel to write whole, as its output, before anything
+ * reads it: its values until then are whatever the backend's memory held
+ * (Backend.alloc's 'any'), which saves wasm a zeroing pass.
+ */
+export function output(shape: readonly number[]): Tensor {
+  const backend = state.backend;
+  return new Tensor(shape, new Storage(backend, backend.alloc(sizeOf(shape), 'any')));
+}

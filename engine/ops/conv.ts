@@ -5,7 +5,7 @@
  */
 import type { ConvGeometry } from '../backend.js';
 import { state } from '../state.js';
-import { empty, type Tensor } from '../tensor.js';
+import { output, type Tensor } from '../tensor.js';
 import { gradToAddInto, record, wantsPerSample } from '../tape.js';
 import { activationGrad, activationOf, type ActivationOptions } from './elementwise.js';
 import { sum } from './reduce.js';
@@ -62,8 +62,8 @@ function filterGrads(x: Tensor, dy: Tensor, w: Tensor, bias: Tensor | undefined,
   const intoW = gradToAddInto(w, wShape);
   const intoB = wantBias ? gradToAddInto(bias!, bShape) : null;
   const accumulate = intoW !== null && (!wantBias || intoB !== null);
-  const dw = accumulate ? intoW : empty(wShape);
-  const db = wantBias ? (accumulate ? intoB : empty(bShape)) : null;
+  const dw = accumulate ? intoW : output(wShape);
+  const db = wantBias ? (accumulate ? intoB : output(bShape)) : null;
   state.backend.conv2dBackwardFilter(x.handle, dy.handle, dw.handle, g, { perSample, dBias: db?.handle ?? null, biasFrom, accumulate });
   return [dw, db];
 }
@@ -86,14 +86,14 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptio
   }
   const g = convGeometry(x, w, options.stride ?? 1, [padH, padW], 'conv2d');
   checkBias(bias, g.cOut, 'conv2d');
-  const y = empty([g.n, g.cOut, g.outH, g.outW]);
+  const y = output([g.n, g.cOut, g.outH, g.outW]);
   state.backend.conv2d(x.handle, w.handle, bias?.handle ?? null, y.handle, g, activation);
   const inputs = bias ? [x, w, bias] : [x, w];
   return record('conv2d', y, inputs, (dyOut) => {
     const dy = activation ? activationGrad(dyOut, y, activation) : dyOut;
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = empty(x.shape);
+      dx = output(x.shape);
       state.backend.conv2dBackwardData(dy.handle, w.handle, dx.handle, g);
     }
     return [dx, ...filterGrads(x, dy, w, bias, g, 'dy')];
@@ -122,14 +122,14 @@ export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor, options: Co
   const g: ConvGeometry = { n, cIn: cOut, inH: outH, inW: outW, cOut: cIn, kH, kW, strideH, strideW, padH, padW, outH: h, outW: wd };
   checkBias(bias, cOut, 'convTranspose2d');
   const activation = activationOf(options, 'convTranspose2d');
-  const y = empty([n, cOut, outH, outW]);
+  const y = output([n, cOut, outH, outW]);
   state.backend.conv2dBackwardData(x.handle, w.handle, y.handle, g, bias?.handle ?? null, activation);
   const inputs = bias ? [x, w, bias] : [x, w];
   return record('convTranspose2d', y, inputs, (dyOut) => {
     const dy = activation ? activationGrad(dyOut, y, activation) : dyOut;
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = empty(x.shape);
+      dx = output(x.shape);
       state.backend.conv2d(dy.handle, w.handle, null, dx.handle, g);
     }
     return [dx, ...filterGrads(dy, x, w, bias, g, 'x')];

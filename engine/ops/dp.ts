@@ -7,7 +7,7 @@
 import type { RandomKey } from '../backend.js';
 import { state } from '../state.js';
 import { checkRandomKey } from './creation.js';
-import { empty, type Tensor } from '../tensor.js';
+import { empty, output, type Tensor } from '../tensor.js';
 
 function batchOf(tensors: readonly Tensor[], op: string): number {
   const batch = tensors[0]?.shape[0];
@@ -43,7 +43,7 @@ export function clippedSumWithNoise(perSample: readonly Tensor[], factors: Tenso
   checkRandomKey(o.key, 'clippedSumWithNoise');
   checkRandomKey({ seed: o.key.seed, counter: o.key.counter + perSample.length - 1 }, 'clippedSumWithNoise (the last tensor\'s counter)');
   if (factors.size !== batch) throw new Error(`clippedSumWithNoise: ${factors} should have one factor per sample (${batch})`);
-  const ys = perSample.map((t) => empty(t.shape.slice(1)));
+  const ys = perSample.map((t) => output(t.shape.slice(1)));
   state.backend.clippedSumWithNoise(perSample.map((t) => t.handle), factors.handle, ys.map((y) => y.handle), { batch, noiseStd: o.noiseStd, scale: o.scale, key: o.key });
   return ys;
 }

@@ -1,14 +1,14 @@
 /** Element-wise ops, each with its backward rule right below the forward. */
 import type { Activation, BinaryOp, UnaryOp } from '../backend.js';
 import { state } from '../state.js';
-import { empty, type Tensor } from '../tensor.js';
+import { output, type Tensor } from '../tensor.js';
 import { record, wantsPerSample } from '../tape.js';
 import { broadcastShapes, broadcastStrides, sumTo } from './broadcast.js';
 import { full } from './creation.js';
 
 /** Applies a unary kernel, recording nothing. */
 export function unaryKernel(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor {
-  const y = empty(x.shape);
+  const y = output(x.shape);
   state.backend.unary(op, x.handle, y.handle, alpha, beta);
   return y;
 }
@@ -96,7 +96,7 @@ export function activationOf(options: ActivationOptions, op: string): Activation
  * convolution that applied it, and of tanh.
  */
 export function activationGrad(dy: Tensor, y: Tensor, a: Activation): Tensor {
-  const dx = empty(dy.shape);
+  const dx = output(dy.shape);
   state.backend.activationBackward(dy.handle, y.handle, dx.handle, a);
   return dx;
 }
@@ -124,7 +124,7 @@ type Operand = Tensor | number;
 
 function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
-  const y = empty(shape);
+  const y = output(shape);
   state.backend.binary(op, a.handle, b.handle, y.handle, {
     shape,
     aStrides: broadcastStrides(a.shape, shape),

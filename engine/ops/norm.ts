@@ -6,7 +6,7 @@
  */
 import { state } from '../state.js';
 import { record, wantsPerSample } from '../tape.js';
-import { empty, type Tensor } from '../tensor.js';
+import { output, type Tensor } from '../tensor.js';
 import { activationOf, add, div, mul, sqrt, square, sub, type ActivationOptions } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './shape.js';
@@ -42,13 +42,13 @@ export function instanceNorm(x: Tensor, options: InstanceNormOptions = {}): Tens
   const { weight, bias } = options;
   for (const p of [weight, bias]) if (p && p.size !== c) throw new Error(`instanceNorm: parameter ${p} should have ${c} values`);
   const g = { planes: n * c, channels: c, size: h * w, eps: options.eps ?? 1e-5, activation: activationOf(options, 'instanceNorm') };
-  const y = empty(x.shape);
-  const stats = empty([2, n * c]);
+  const y = output(x.shape);
+  const stats = output([2, n * c]);
   state.backend.instanceNorm(x.handle, weight?.handle ?? null, bias?.handle ?? null, y.handle, stats.handle, g);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record('instanceNorm', y, inputs, (dy) => {
-    const dx = empty(x.shape);
-    const [dWeight, dBias] = [empty([n, c]), empty([n, c])];
+    const dx = output(x.shape);
+    const [dWeight, dBias] = [output([n, c]), output([n, c])];
     state.backend.instanceNormBackward(x.handle, stats.handle, dy.handle, weight?.handle ?? null, dx.handle, dWeight.handle, dBias.handle, g, g.activation ? y.handle : null);
     const perChannel = (d: Tensor, p: Tensor) => (wantsPerSample(p) ? d : sum(d, [0]));
     return [dx, ...(weight ? [perChannel(dWeight, weight)] : []), ...(bias ? [perChannel(dBias, bias)] : [])];

@@ -1,7 +1,7 @@
 /** Resampling of NCHW maps: nearest upsampling and average pooling. */
 import type { PoolGeometry, UpsampleGeometry } from '../backend.js';
 import { state } from '../state.js';
-import { empty, type Tensor } from '../tensor.js';
+import { output, type Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { pair, type Pair } from './conv.js';
 import { mean } from './reduce.js';
@@ -16,10 +16,10 @@ export function upsampleNearest(x: Tensor, scale = 2): Tensor {
   const [n, c, h, w] = planes(x, 'upsampleNearest');
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`upsampleNearest: scale must be a whole number >= 1, got ${scale}`);
   const g: UpsampleGeometry = { planes: n * c, inH: h, inW: w, scale };
-  const y = empty([n, c, h * scale, w * scale]);
+  const y = output([n, c, h * scale, w * scale]);
   state.backend.upsampleNearest(x.handle, y.handle, g);
   return record('upsampleNearest', y, [x], (dy) => {
-    const dx = empty(x.shape);
+    const dx = output(x.shape);
     state.backend.upsampleNearestBackward(dy.handle, dx.handle, g);
     return [dx];
   });
@@ -47,10 +47,10 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: AvgPool2dOptions = {
     planes: n * c, inH: h, inW: w, outH, outW, kH, kW, strideH, strideW, padH, padW,
     countIncludePad: options.countIncludePad ?? true,
   };
-  const y = empty([n, c, outH, outW]);
+  const y = output([n, c, outH, outW]);
   state.backend.avgPool2d(x.handle, y.handle, g);
   return record('avgPool2d', y, [x], (dy) => {
-    const dx = empty(x.shape);
+    const dx = output(x.shape);
     state.backend.avgPool2dBackward(dy.handle, dx.handle, g);
     return [dx];
   });

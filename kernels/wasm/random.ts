@@ -21,14 +21,14 @@ const TWO_POW_MINUS_23: f32 = 1.0 / 8388608.0;
   return f32x4.sqrt(f32x4.mul(f32x4.splat(-2), logSimd(u1)));
 }
 
-/** Box-Muller's angle pi (u2 2 - 1), u2 = (2 (b >> 9) + 1) / 2^24: inside (-pi, pi). */
+/** Box-Muller's angle pi (2 u2 - 1), u2 = (2 (b >> 9) + 1) / 2^24: inside (-pi, pi). */
 @inline function angle(b: v128): v128 {
   const odd = f32x4.convert_i32x4_s(v128.or(i32x4.shl(i32x4.shr_u(b, 9), 1), i32x4.splat(1)));
   return f32x4.mul(f32x4.splat(PI), f32x4.sub(f32x4.mul(odd, f32x4.splat(TWO_POW_MINUS_23)), f32x4.splat(1)));
 }
 
 /** The normals of the last four blocks normalsOfFourBlocks computed, one block each (a worker's instance has its own). */
-export let block0: v128 = i32x4.splat(0), block1: v128 = i32x4.splat(0), block2: v128 = i32x4.splat(0), block3: v128 = i32x4.splat(0);
+let block0: v128 = i32x4.splat(0), block1: v128 = i32x4.splat(0), block2: v128 = i32x4.splat(0), block3: v128 = i32x4.splat(0);
 
 /** Blocks first .. first + 3 of the stream (seed, counter): their four normals each into block0..block3. */
 export function normalsOfFourBlocks(first: u32, seed: u32, counter: u32): void {

@@ -148,10 +148,10 @@ export class WasmBackend implements Backend {
     return h ? this.at(h) : 0;
   }
 
-  alloc(size: number): Handle {
+  alloc(size: number, contents: 'zeros' | 'any' = 'zeros'): Handle {
     const at = this.heap.alloc(size * 4);
     // Zeroed in wasm: TypedArray fill on the shared memory's view was 6.6% of a 64x64 width 8 DP step.
-    this.ctx.fill(at, size, 0);
+    if (contents === 'zeros') this.ctx.fill(at, size, 0);
     this.live++;
     this.bytes += size * 4;
     return new WasmHandle(this, at, size);
