@@ -62,7 +62,7 @@ const stepCommand: Command = {
   name: 'step',
   summary: 'a GAN training step (G and D with Adam), with --profile a table per kernel',
   usage: [
-    'usage: fedmed bench step [--model M] [--size S] [--width W] [--batch B] [--backend B] [--dp] [--profile | --against DIR] [--json]',
+    'usage: fedmed bench step [--model M] [--size S] [--width W] [--batch B] [--backend B] [--dp] [--profile | --against DIR [--cpu]] [--json]',
     '',
     'Times --steps training steps after --warmup ones on random images. With --profile every',
     'kernel call is counted and timed (GPU timestamps on webgpu where the adapter has them,',

@@ -252,7 +252,7 @@ export function conv2dBackwardFilter(ctx: WasmContext, x: number, dy: number, dw
   // the image, else read and met by zeros in the packed dy.
   const skip = g.outW % 4 === 0;
   const pitch = skip ? g.outW : img.cols;
-  const span = Math.ceil((g.outH * pitch) / 4) * 4;
+  const span = g.outH * pitch;
   const panels = Math.ceil(g.cOut / 4);
   const a = ctx.temp(panels * 4 * g.n * span * 4);
   const params = writeParams(ctx.heap, ctx.params, packRowsLayout, {
