@@ -106,7 +106,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const lastRound = Math.min(config.rounds, firstRound + (options.stopAfterRounds ?? Infinity));
   for (let round = firstRound; round < lastRound; round++) {
     const started = performance.now();
-    const result = await federatedRound(clients, global, round, config.localEpochs, {
+    const training = federatedRound(clients, global, round, config.localEpochs, {
       concurrent: setup.concurrent,
       onStep: (s, e) => {
         stepsDone++;
@@ -115,10 +115,13 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
         progress?.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
       },
     });
-    for (const { client, steps, losses } of result.clients) {
-      const spent = ledger?.record({ client: client.name, round: round + 1, steps, q: client.samplingRate, noise: config.noise });
+    const spent = await accountWhileTraining(training, () => clients.map((c) => ledger?.record({ client: c.name, round: round + 1, steps: c.stepsPerEpoch * config.localEpochs, q: c.samplingRate, noise: config.noise })));
+    const result = await training;
+    for (const [k, { client, steps, losses }] of result.clients.entries()) {
+      const accounted = client.stepsPerEpoch * config.localEpochs;
+      if (steps !== accounted) throw new Error(`${client.name}: ${steps} steps in round ${round + 1} where ${accounted} were accounted for`);
       // No epsilon where it is no guarantee (GS-WGAN): the ledger and the privacy line say why.
-      history.clients.push({ round: round + 1, client: client.name, items: client.samples, steps, losses, epsilon: ledger?.caveat ? undefined : spent?.epsilon });
+      history.clients.push({ round: round + 1, client: client.name, items: client.samples, steps, losses, epsilon: ledger?.caveat ? undefined : spent[k]?.epsilon });
     }
     global = result.global;
     writeNamed(server.generatorParameters(), global, 'global generators');
@@ -144,6 +147,19 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
     log(roundLine(unit, round + 1, config.rounds, record, ledger));
   }
   return { runDir, history, final: history.records.at(-1)?.metrics ?? [] };
+}
+
+/**
+ * The round's privacy accounting (seconds of PRV arithmetic) while its
+ * clients train: a round's steps are known before it runs (each loader's
+ * length times the local epochs), so with worker threads this thread's
+ * accountant overlaps their training instead of following it. The yield
+ * first lets the round post its calls to the workers.
+ */
+async function accountWhileTraining<T>(training: Promise<unknown>, account: () => T): Promise<T> {
+  training.catch(() => {}); // a failure of training is reported where the caller awaits it, after this
+  await new Promise((resolve) => setImmediate(resolve));
+  return account();
 }
 
 /**

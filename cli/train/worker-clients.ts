@@ -83,14 +83,21 @@ class ClientThread {
 
 function workerHandle(thread: ClientThread, facts: ClientFacts): ClientHandle {
   const call = <T>(c: Call) => thread.call(facts.name, c) as Promise<T>;
+  // receive's answer is awaited by the trainRound after it, not by receive: the worker takes calls in order,
+  // so a round's training is queued at once and this thread is free meanwhile (run.ts does the round's accounting then).
+  let received: Promise<void> = Promise.resolve();
   return {
     ...facts,
-    receive: (global) => call<void>({ method: 'receive', global }),
+    receive(global) {
+      received = call<void>({ method: 'receive', global });
+      received.catch(() => {}); // reported by the trainRound that follows
+    },
     // hooks.afterEpoch is the web page's (it yields to the browser there); a worker has no page to yield to.
     async trainRound(round, localEpochs, hooks = {}) {
       thread.listen(facts.name, hooks.onStep);
       try {
-        return await call<LocalTraining>({ method: 'trainRound', round, localEpochs });
+        const [, local] = await Promise.all([received, call<LocalTraining>({ method: 'trainRound', round, localEpochs })]);
+        return local;
       } finally {
         thread.listen(facts.name, undefined);
       }
