@@ -108,7 +108,8 @@ export class Hospital {
     const caveat = this.o.privacy?.ledger.caveat;
     this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${epsilon.toFixed(2)}${caveat ? ` (${caveat})` : ''}`}`);
     const metrics: MetricRecord = new Map<string, number | bigint>([['num-examples', BigInt(client.samples)], ['steps', BigInt(local.steps)]]);
-    for (const [name, value] of Object.entries(local.losses)) metrics.set(`loss-${name}`, value);
+    // The losses are not noised: a private node keeps them (its log), as they would tell the server more than epsilon allows.
+    if (!this.o.privacy) for (const [name, value] of Object.entries(local.losses)) metrics.set(`loss-${name}`, value);
     if (epsilon !== null && !caveat) metrics.set('epsilon', epsilon); // none where it is no guarantee
     return new Map([
       ['arrays', { kind: 'array', record: toArrayRecord(await client.upload().then((u) => u.state)) }],

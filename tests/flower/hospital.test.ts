@@ -150,6 +150,7 @@ test('DP: the ledger is saved before training and epsilon is reported; a round p
   assert.is(ledger!.entries.at(-1)!.epsilon, epsilon);
   assert.is(saved.ledgers.length, 1, 'ledger persisted once, before the round');
   assert.is(saved.ledgers[0]!.at(-1)!.epsilon, epsilon);
+  assert.not.ok([...metrics.record.keys()].some((k) => k.startsWith('loss-')), 'no un-noised losses leave a private node');
 
   const tight = await harness({ dp: true, maxEpsilon: epsilon * 1.05 });
   tight.ledger!.record({ client: 'client1', round: 1, steps: tight.client.loader.length, q: tight.client.samplingRate, noise: privacy.noise });
