@@ -50,13 +50,25 @@ def training_step(size, width, batch):
     return step
 
 
+def blas_in_use():
+    """Which libblas.so.3 Debian's torch loaded: its backward and transposed convolutions go through it."""
+    with open('/proc/self/maps') as maps:
+        paths = {line.split()[-1] for line in maps if 'libblas' in line or 'openblas' in line or 'blis' in line}
+    real = sorted(os.path.realpath(p) for p in paths if p.startswith('/'))
+    if not real:
+        return 'BLAS unknown'
+    if any('openblas' in p or 'blis' in p or 'mkl' in p for p in real):
+        return f'BLAS {os.path.basename(os.path.dirname(real[0]))}'
+    return 'reference BLAS (netlib): its backward convolutions are several times slower; install libopenblas0-pthread'
+
+
 def answer(message, state):
     if 'setup' in message:
         s = message['setup']
         torch.set_num_threads(s['threads'])
         torch.manual_seed(0)
         state['step'] = training_step(s['size'], s['width'], s['batch'])
-        return {'ready': True, 'describe': f'PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads'}
+        return {'ready': True, 'describe': f'PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads, {blas_in_use()}'}
     if message.get('step'):
         start, cpu = time.perf_counter(), time.process_time()
         state['step']()
