@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { setBackend } from '../../engine/index.js';
+import { getBackend, setBackend, useBackend, type Backend } from '../../engine/index.js';
 import { installNodePlatform } from '../../platform/node.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { latestCheckpoint, readSafetensors } from '../../cli/train/checkpoint.js';
@@ -69,12 +69,16 @@ async function assertSameRun(args: string[], dir: string, result: RunResult, wha
   assert.equal(ledger, expectedLedger, `${what}: privacy ledger`);
 }
 
+let previous: Backend;
+
 test.before(async () => {
   installNodePlatform();
+  previous = getBackend();
   await setBackend('wasm', { threads: 1 });
 });
 
 test.after(() => {
+  useBackend(previous); // the same instance, so the suites after this one (one process) keep their backend and tensors
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
