@@ -12,8 +12,7 @@ import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
 import { latestCheckpoint } from '../cli/train/checkpoint.js';
 import { prepareRunFolder, runSettings } from '../cli/train/run-folder.js';
 import { runTraining, type RunOptions } from '../cli/train/run.js';
-import { placeClients, type Placement, type WorkersChoice } from '../cli/train/placement.js';
-import { getBackend, platform } from '../engine/index.js';
+import { cellPlacement, type WorkersChoice } from '../cli/train/placement.js';
 import type { EpochRecord } from '../eval/records.js';
 import { exists, fileError } from '../store/atomic.js';
 import { changedKeys, verifyFolder } from '../store/manifest.js';
@@ -109,12 +108,6 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
     results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
   }
   return results;
-}
-
-/** The cells of one experiment differ in clients (some are centralized): a count N means up to N for each. */
-function cellPlacement(choice: WorkersChoice, config: TrainConfig): Placement {
-  const fitted = choice === 'auto' ? choice : Math.min(choice, Math.max(1, config.clients));
-  return placeClients(fitted, { clients: config.clients, backend: getBackend().name, cores: platform().cores() });
 }
 
 /** A run folder's per-epoch metrics and final epsilon (none before its first round ended). */

@@ -6,7 +6,7 @@
  * kernel threads barely help on small steps. WebGPU stays in one process:
  * one GPU device per process, which threads would only queue on.
  */
-import type { BackendName } from '../../engine/index.js';
+import { getBackend, platform, type BackendName } from '../../engine/index.js';
 import { UsageError } from '../args.js';
 
 /** `--workers`: a count, or auto. */
@@ -72,4 +72,10 @@ export function assignClients(loads: readonly number[], workers: number): number
     totals[w]! += load;
   }
   return groups.map((g) => g.sort((a, b) => a - b));
+}
+
+/** An experiment's cells differ in clients (some are centralized): a count N means up to N for each, on the current backend. */
+export function cellPlacement(choice: WorkersChoice, config: { clients: number }): Placement {
+  const fitted = choice === 'auto' ? choice : Math.min(choice, Math.max(1, config.clients));
+  return placeClients(fitted, { clients: config.clients, backend: getBackend().name, cores: platform().cores() });
 }
