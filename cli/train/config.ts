@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { contrastOf, type Contrast, type PrivacyUnit } from '../../data/index.js';
+import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import { modelNames, type ModelName } from '../../models/index.js';
 import { convert, parseFlags, suggest, UsageError, type FlagSpecs, type FlagValues } from '../args.js';
 import { backendFlag, threadsFlag, workersFlag } from '../backend-flags.js';
@@ -33,7 +34,7 @@ export const trainFlags = {
   'misalign-level': { type: 'number', help: "level L of 'slight' (rotation up to L degrees)", default: 3 },
   dp: { type: 'string', help: 'differential privacy (bare --dp: dp-sgd, which covers generators and discriminators; gs-wgan, the paper code\'s, reports an epsilon that is no guarantee)', default: 'off', choices: ['off', 'dp-sgd', 'gs-wgan'], bareValue: 'dp-sgd' },
   clip: { type: 'number', help: "DP clipping bound C (dp-sgd: on each unit's generator and discriminator gradients together)", default: 1.0 },
-  'clip-split': { type: 'number', help: "DP-SGD: the generators' share of C^2, in (0, 1); the discriminators are clipped to the rest", default: 0.5, placeholder: 'S' },
+  'clip-split': { type: 'number', help: "DP-SGD: the generators' share of C^2, in (0, 1); the discriminators are clipped to the rest", default: DEFAULT_GENERATOR_SHARE, placeholder: 'S' },
   noise: { type: 'number', help: 'DP noise multiplier sigma', default: 1.07 },
   delta: { type: 'number', help: 'DP delta for the reported epsilon', default: 1e-5 },
   'privacy-unit': { type: 'string', help: "whom DP-SGD protects: one slice, or one subject's slices together (needs --paired-ratio 1); see fedmed privacy --help", default: 'slice', choices: ['slice', 'subject'] },
@@ -116,7 +117,7 @@ export interface TrainConfig {
   misalignLevel: number;
   dp: 'off' | 'dp-sgd' | 'gs-wgan';
   clip: number;
-  /** DP-SGD: the generators' share of C^2; absent from runs written before it existed: 0.5. */
+  /** DP-SGD: the generators' share of C^2; absent from runs written before it existed: DEFAULT_GENERATOR_SHARE. */
   clipSplit?: number;
   noise: number;
   delta: number;
