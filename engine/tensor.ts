@@ -133,10 +133,10 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-/** A new tensor of zeros on the current backend. */
-export function empty(shape: readonly number[]): Tensor {
+/** A new tensor of zeros on the current backend (with 'any', of whatever its memory held: see output). */
+export function empty(shape: readonly number[], contents: 'zeros' | 'any' = 'zeros'): Tensor {
   const backend = state.backend;
-  return new Tensor(shape, new Storage(backend, backend.alloc(sizeOf(shape))));
+  return new Tensor(shape, new Storage(backend, backend.alloc(sizeOf(shape), contents)));
 }
 
 /**
@@ -145,6 +145,5 @@ export function empty(shape: readonly number[]): Tensor {
  * (Backend.alloc's 'any'), which saves wasm a zeroing pass.
  */
 export function output(shape: readonly number[]): Tensor {
-  const backend = state.backend;
-  return new Tensor(shape, new Storage(backend, backend.alloc(sizeOf(shape), 'any')));
+  return empty(shape, 'any');
 }
