@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       let started = performance.now();
       const { steps } = await client.trainRound(round - 1, config.localEpochs);
       await client.upload();
-      ledger.record({ client: client.name, round, steps, q: client.samplingRate, noise: config.noise }); // as the simulation accounts each client's round
+      ledger.record({ client: client.name, round, steps, q: client.samplingRate, noise: client.noise }); // as the simulation accounts each client's round
       const inProcessMs = performance.now() - started;
 
       const [down, up] = [record.bytesOut, record.bytesIn];

@@ -88,6 +88,11 @@ export class Client {
     return this.loader.samplingRate;
   }
 
+  /** The noise multiplier sigma of its private training (0 without DP). */
+  get noise(): number {
+    return this.privacy?.noise ?? 0;
+  }
+
   /** DP-SGD draws Poisson samples, the sampling its accountant assumes; everything else, shuffled fixed-size batches. */
   get poissonSampled(): boolean {
     return this.privacy?.mechanism === 'dp-sgd';

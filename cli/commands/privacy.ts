@@ -12,6 +12,7 @@ import {
   samplings,
   type Sampling,
 } from '../../fed/dp/accountant.js';
+import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
 import { gdpEpsilon } from '../../fed/dp/gdp.js';
 import { prvEpsilon } from '../../fed/dp/prv.js';
 import { UsageError, type FlagValues } from '../args.js';
@@ -32,11 +33,14 @@ export const privacyCommand: Command = {
   usage: [
     'usage: fedmed privacy --noise S --q Q --steps T [--delta D] [--sampling poisson|without-replacement]',
     '                      [--accountant rdp|prv|gdp] [--json]',
+    '       fedmed privacy --epsilon E --q Q --steps T [...]      (the sigma that spends E)',
     '',
     'Prints the epsilon of (epsilon, delta)-DP after T steps of the subsampled Gaussian',
     'mechanism with noise multiplier S (noise std / clipping norm) and sampling rate Q',
     '(batch / local dataset size). The paper\'s table: --sampling without-replacement',
-    '--q 1/clients --steps 240.',
+    '--q 1/clients --steps 240. With --epsilon E instead of --noise, it first finds the',
+    'smallest sigma (4 significant digits) whose epsilon, the tighter of rdp and prv, is',
+    'at most E, as fedmed train --epsilon does for each client.',
     '',
     'What the numbers mean. Epsilon bounds how much one unit\'s data can change what',
     'training produces: with epsilon 1, no observer of the model can tell whether a',
@@ -64,6 +68,7 @@ export const privacyCommand: Command = {
   ].join('\n'),
   flags: {
     noise: { type: 'number', help: 'noise multiplier sigma, >= 0', placeholder: 'S' },
+    epsilon: { type: 'number', help: 'instead of --noise: find the sigma that spends this epsilon', placeholder: 'E' },
     q: { type: 'number', help: 'sampling rate, in (0, 1]', placeholder: 'Q' },
     steps: { type: 'int', help: 'number of steps (compositions), >= 1', placeholder: 'T' },
     delta: { type: 'number', help: 'delta, in (0, 1)', default: 1e-5, placeholder: 'D' },
@@ -72,8 +77,9 @@ export const privacyCommand: Command = {
     json: { type: 'boolean', help: 'print JSON' },
   },
   async run(flags) {
+    if (flags.noise !== undefined && flags.epsilon !== undefined) throw new UsageError('give --noise (to get epsilon) or --epsilon (to get sigma), not both');
     const query = {
-      noise: required(flags, 'noise'),
+      noise: flags.epsilon === undefined ? required(flags, 'noise') : 1,
       q: required(flags, 'q'),
       steps: required(flags, 'steps'),
       delta: flags.delta as number,
@@ -86,6 +92,11 @@ export const privacyCommand: Command = {
     let spent;
     try {
       spent = privacyEpsilon(query); // checks every parameter; RDP is also each accountant's reference
+      if (flags.epsilon !== undefined) {
+        query.noise = noiseForEpsilon(flags.epsilon as number, query, query);
+        spent = privacyEpsilon(query);
+        if (flags.json !== true) console.log(`sigma = ${query.noise}: the smallest (4 significant digits) that spends at most epsilon ${flags.epsilon as number} (the tighter of RDP and PRV); its accounting:`);
+      }
     } catch (e) {
       if (e instanceof PrivacyParameterError) throw new UsageError(`--${e.parameter} ${e.requirement}`);
       throw e;

@@ -6,7 +6,7 @@ import { UsageError } from '../args.js';
 import { backendLine } from '../backend-flags.js';
 import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
-import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
+import { noiseWords, resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { parseWorkers, placeClients } from '../train/placement.js';
 import { prepareRunFolder } from '../train/run-folder.js';
 import { runTraining } from '../train/run.js';
@@ -51,7 +51,7 @@ export const trainCommand: Command = {
     const backendNote = backendLine(backend, config.backend);
     console.log(backendNote);
     const mode = config.clients > 0 ? `federated, ${config.clients} clients (${config.weights ? `weights ${config.weights.join('/')}` : config.scheme}), ${config.rounds} rounds x ${config.localEpochs} local epochs` : `centralized, ${config.rounds} epochs`;
-    console.log(`${config.model} ${config.source} -> ${config.target}: ${mode}, width ${config.width}, ${config.size}px, batch ${config.batch}${config.dp === 'off' ? '' : `, DP ${config.dp} (C ${config.clip}, sigma ${config.noise})`}`);
+    console.log(`${config.model} ${config.source} -> ${config.target}: ${mode}, width ${config.width}, ${config.size}px, batch ${config.batch}${config.dp === 'off' ? '' : `, DP ${config.dp} (C ${config.clip}, ${noiseWords(config)})`}`);
     console.log(`run folder: ${runDir}`);
     const progress = new Progress();
     const stop = handleStopSignals({ log: (line) => progress.warn(line) });

@@ -59,7 +59,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
         return { examples: testItems.length, metrics: { ...scoresByName(result.metrics, ''), ...scoresByName(result.baseline, 'input-') } };
       },
       localEpochs: config.localEpochs,
-      privacy: ledger ? { ledger, noise: config.noise, maxEpsilon: settings.maxEpsilon } : null,
+      privacy: ledger ? { ledger, noise: client.noise, maxEpsilon: settings.maxEpsilon } : null,
       saveLedger: (entries) => state.saveLedger(entries),
       saveRound: (round) => state.saveRound(client, round),
       onStep: (done, total, where, images) => {

@@ -17,6 +17,8 @@ export interface ClientFacts {
   samples: number;
   /** The DP sampling rate: batch size over local dataset size. */
   samplingRate: number;
+  /** DP's noise multiplier sigma (0 without DP). */
+  noise: number;
   /** Steps (batches, or Poisson samples) per local epoch. */
   stepsPerEpoch: number;
   /** DP-SGD's Poisson sampling, rather than shuffled fixed-size batches. */
@@ -40,6 +42,7 @@ export function clientFacts(client: Client): ClientFacts {
     name: client.name,
     samples: client.samples,
     samplingRate: client.samplingRate,
+    noise: client.noise,
     stepsPerEpoch: client.loader.length,
     poissonSampled: client.poissonSampled,
     unit: client.loader.unit,

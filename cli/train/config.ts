@@ -35,7 +35,8 @@ export const trainFlags = {
   dp: { type: 'string', help: 'differential privacy (bare --dp: dp-sgd, which covers generators and discriminators; gs-wgan, the paper code\'s, reports an epsilon that is no guarantee)', default: 'off', choices: ['off', 'dp-sgd', 'gs-wgan'], bareValue: 'dp-sgd' },
   clip: { type: 'number', help: "DP clipping bound C (dp-sgd: on each unit's generator and discriminator gradients together)", default: 1.0 },
   'clip-split': { type: 'number', help: "DP-SGD: the generators' share of C^2, in (0, 1); the discriminators are clipped to the rest", default: DEFAULT_GENERATOR_SHARE, placeholder: 'S' },
-  noise: { type: 'number', help: 'DP noise multiplier sigma', default: 1.07 },
+  noise: { type: 'number', help: 'DP noise multiplier sigma, the same for every client', default: 1.07 },
+  epsilon: { type: 'number', help: "DP-SGD instead of --noise: the epsilon each client spends over the whole run (at --delta); each sets its own sigma from its data's size and its steps, so a large hospital needs less noise than a small one", placeholder: 'E' },
   delta: { type: 'number', help: 'DP delta for the reported epsilon', default: 1e-5 },
   'privacy-unit': { type: 'string', help: "whom DP-SGD protects: one slice, or one subject's slices together (needs --paired-ratio 1); see fedmed privacy --help", default: 'slice', choices: ['slice', 'subject'] },
   sensitivity: { type: 'number', help: "GS-WGAN's sensitivity factor", default: 2.0 },
@@ -74,6 +75,7 @@ const appliesWhen: Partial<Record<TrainFlag, { when: (f: FlagValues) => boolean;
   clip: { when: dpOn, needs: '--dp' },
   'clip-split': { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd' },
   noise: { when: dpOn, needs: '--dp' },
+  epsilon: { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd (a guarantee to spend; GS-WGAN\'s epsilon is none)' },
   delta: { when: dpOn, needs: '--dp' },
   sensitivity: { when: (f) => f.dp === 'gs-wgan', needs: '--dp gs-wgan' },
   'allow-no-privacy': { when: dpOn, needs: '--dp' },
@@ -119,7 +121,10 @@ export interface TrainConfig {
   clip: number;
   /** DP-SGD: the generators' share of C^2; absent from runs written before it existed: DEFAULT_GENERATOR_SHARE. */
   clipSplit?: number;
-  noise: number;
+  /** The noise multiplier of every client; null when each client's own comes from `epsilon`. */
+  noise: number | null;
+  /** DP-SGD: the epsilon each client spends over the whole run, its noise multiplier set to spend it; absent with a fixed noise. */
+  epsilon?: number;
   delta: number;
   /** What DP-SGD samples, clips and accounts: a slice, or a subject with its slices. */
   privacyUnit: PrivacyUnit;
@@ -146,11 +151,28 @@ export async function resolveTrainConfig(flags: FlagValues, given: ReadonlySet<s
     }
   }
   checkApplicable(merged, set);
-  const config = typedConfig(merged);
+  const config = typedConfig(merged, noiseOrEpsilon(set, given));
   if (config.dp !== 'off' && config.noise === 0 && merged['allow-no-privacy'] !== true) {
     throw new UsageError(`--dp ${config.dp} with --noise 0 gives no privacy (epsilon is infinite); give a noise multiplier, or --allow-no-privacy if that is meant`);
   }
   return config;
+}
+
+/**
+ * Which of --noise and --epsilon sets the noise: the one given, or the
+ * command line's when the config file holds the other (flags win); both in
+ * one place is an error.
+ */
+function noiseOrEpsilon(set: ReadonlySet<string>, given: ReadonlySet<string>): 'noise' | 'epsilon' {
+  if (!set.has('epsilon')) return 'noise';
+  if (!set.has('noise')) return 'epsilon';
+  if (given.has('noise') === given.has('epsilon')) throw new UsageError(`give --noise (one sigma for every client) or --epsilon (each client's sigma set to spend it), not both${given.has('noise') ? '' : ' (both are in the config file)'}`);
+  return given.has('noise') ? 'noise' : 'epsilon';
+}
+
+/** How the run sets DP's noise, in words: one sigma, or each client's to spend the target epsilon. */
+export function noiseWords(config: TrainConfig): string {
+  return config.noise !== null ? `sigma ${config.noise}` : `each client's sigma set to spend epsilon ${config.epsilon}`;
 }
 
 async function readConfigFile(path: string): Promise<FlagValues> {
@@ -173,7 +195,7 @@ async function readConfigFile(path: string): Promise<FlagValues> {
   return out;
 }
 
-function typedConfig(f: FlagValues): TrainConfig {
+function typedConfig(f: FlagValues, noiseFrom: 'noise' | 'epsilon'): TrainConfig {
   const num = (k: keyof typeof trainFlags) => f[k] as number;
   const str = (k: keyof typeof trainFlags) => f[k] as string;
   const [src, dst, ...extra] = str('direction').split(':');
@@ -209,6 +231,7 @@ function typedConfig(f: FlagValues): TrainConfig {
   for (const k of ['lr', 'clip', 'sensitivity'] as const) if (!(num(k) > 0)) throw new UsageError(`--${k} must be positive, got ${num(k)}`);
   if (!(num('clip-split') > 0 && num('clip-split') < 1)) throw new UsageError(`--clip-split must be in (0, 1), got ${num('clip-split')}`);
   if (!(num('noise') >= 0)) throw new UsageError(`--noise must be at least 0, got ${num('noise')}`);
+  if (noiseFrom === 'epsilon' && !(num('epsilon') > 0 && Number.isFinite(num('epsilon')))) throw new UsageError(`--epsilon must be a positive number, got ${num('epsilon')}`);
   if (!(num('delta') > 0 && num('delta') < 1)) throw new UsageError(`--delta must be in (0, 1), got ${num('delta')}`);
   if (!(num('paired-ratio') >= 0 && num('paired-ratio') <= 1)) throw new UsageError(`--paired-ratio must be in [0, 1], got ${num('paired-ratio')}`);
   if (!(num('test-fraction') > 0 && num('test-fraction') < 1)) throw new UsageError(`--test-fraction must be in (0, 1), got ${num('test-fraction')}`);
@@ -244,7 +267,8 @@ function typedConfig(f: FlagValues): TrainConfig {
     dp: str('dp') as TrainConfig['dp'],
     clip: num('clip'),
     clipSplit: num('clip-split'),
-    noise: num('noise'),
+    noise: noiseFrom === 'noise' ? num('noise') : null,
+    ...(noiseFrom === 'epsilon' ? { epsilon: num('epsilon') } : {}),
     delta: num('delta'),
     privacyUnit: str('privacy-unit') as PrivacyUnit,
     sensitivity: num('sensitivity'),

@@ -94,6 +94,11 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
     const loaded = await loadCheckpoint(checkpoint, clients);
     history = loaded.progress.history as RunHistory;
     for (const entry of history.ledger) ledger?.record(entry);
+    // A client's sigma set from --epsilon is computed again on resume: a build whose search lands elsewhere would change the mechanism mid-run.
+    for (const c of clients) {
+      const used = ledger?.latest(c.name)?.noise;
+      if (used !== undefined && used !== c.noise) throw new Error(`${checkpoint}: ${c.name} trained with sigma ${used}, but this build sets ${c.noise} for it; resume with the build that started the run`);
+    }
     global = loaded.generators;
     firstRound = loaded.progress.round;
     log(`resuming after ${unit} ${firstRound} from ${path.relative(process.cwd(), checkpoint) || checkpoint}`);
@@ -115,7 +120,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
         progress?.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
       },
     });
-    const spent = await accountWhileTraining(training, () => clients.map((c) => ledger?.record({ client: c.name, round: round + 1, steps: c.stepsPerEpoch * config.localEpochs, q: c.samplingRate, noise: config.noise })));
+    const spent = await accountWhileTraining(training, () => clients.map((c) => ledger?.record({ client: c.name, round: round + 1, steps: c.stepsPerEpoch * config.localEpochs, q: c.samplingRate, noise: c.noise })));
     const result = await training;
     for (const [k, { client, steps, losses }] of result.clients.entries()) {
       const accounted = client.stepsPerEpoch * config.localEpochs;
@@ -184,7 +189,7 @@ async function writeRunFolder(
 ): Promise<void> {
   const baseline = history.baseline.map((m) => `untranslated input ${m.direction}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(3)}, MAE ${m.mae.toFixed(4)}`);
   const privacy = ledger
-    ? [`privacy (${config.dp}, sigma ${config.noise}, C ${config.clip}${config.dp === 'dp-sgd' ? ` (the generators' share of C^2 ${config.clipSplit ?? DEFAULT_GENERATOR_SHARE})` : ''}, ${samplingWords(config)}, the tighter of ${ledger.accountants.map((a) => a.toUpperCase()).join(' and ')}): ${epsilonWords(ledger)}, the largest over clients`]
+    ? [`privacy (${config.dp}, ${sigmaWords(config, ledger)}, C ${config.clip}${config.dp === 'dp-sgd' ? ` (the generators' share of C^2 ${config.clipSplit ?? DEFAULT_GENERATOR_SHARE})` : ''}, ${samplingWords(config)}, the tighter of ${ledger.accountants.map((a) => a.toUpperCase()).join(' and ')}): ${epsilonWords(ledger)}, the largest over clients`]
     : [];
   const files: Record<string, string | Uint8Array> = {
     ...grids,
@@ -206,6 +211,13 @@ async function writeRunFolder(
     files['privacy.csv'] = ledger.toCsv();
   }
   await writeRunFiles(runDir, files);
+}
+
+/** The noise multiplier: the run's one, or each client's with the epsilon it was set to spend. */
+function sigmaWords(config: TrainConfig, ledger: PrivacyLedger): string {
+  if (config.noise !== null) return `sigma ${config.noise}`;
+  const byClient = new Map(ledger.entries.map((e) => [e.client, e.noise]));
+  return `sigma ${[...byClient].map(([client, noise]) => `${client} ${noise}`).join(', ')}, each set to spend epsilon ${config.epsilon} by the end`;
 }
 
 /** How the DP loader drew batches (fed/client.ts): Poisson for DP-SGD, as its accountant assumes. */

@@ -7,6 +7,7 @@
  */
 import { BatchLoader, buildItems, contrastPairs, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
+import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
 import { createModel, trainsOnEveryContrast, type GanModel, type ModelOptions } from '../../models/index.js';
 import { getBackend, type Tensor } from '../../engine/index.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
@@ -43,15 +44,25 @@ export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: 
  */
 export function buildClient(config: TrainConfig, subjects: readonly Subject[], k: number, name: string): Client {
   const misalignment: Misalignment = config.misalign === 'slight' ? { mode: 'slight', level: config.misalignLevel } : { mode: config.misalign };
-  const privacy: PrivacySettings | null = config.dp === 'off'
-    ? null
-    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: config.noise, sensitivity: config.sensitivity };
   const seed = mixSeed(config.seed, k + 1);
   const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
   // Hyper-GAN's batches draw a pair of the contrasts this client's subjects hold (clients and subjects may hold different ones).
   const pairs = trainsOnEveryContrast(config.model) ? contrastPairs(subjects) : undefined;
   const loader = new BatchLoader(items, { source: config.source, target: config.target, pairs, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
+  const privacy: PrivacySettings | null = config.dp === 'off'
+    ? null
+    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity };
   return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
+}
+
+/**
+ * The client's sigma: the run's --noise, or the one that spends --epsilon
+ * over all its steps (every round's local epochs) at its own sampling rate.
+ */
+function noiseMultiplier(config: TrainConfig, loader: BatchLoader): number {
+  if (config.noise !== null) return config.noise;
+  const steps = loader.length * config.localEpochs * config.rounds;
+  return noiseForEpsilon(config.epsilon!, { q: loader.samplingRate, steps }, { delta: config.delta, sampling: 'poisson' });
 }
 
 /** Each client's training subjects: shares under the scheme (or weights), or all of them when centralized. */
@@ -86,7 +97,7 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
   const summary = [
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
-    ...clients.map((c, k) => `${c.name}: ${shares[k]!.subjects.length} subjects, ${c.samples} items, ${c.stepsPerEpoch} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.unit})` : 'batches'} per epoch`),
+    ...clients.map((c, k) => `${c.name}: ${shares[k]!.subjects.length} subjects, ${c.samples} items, ${c.stepsPerEpoch} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.unit})` : 'batches'} per epoch${config.epsilon === undefined ? '' : `, sigma ${c.noise} to spend epsilon ${config.epsilon}`}`),
     words,
   ];
   return { dataset, clients, concurrent: placement.workers > 1, server, testItems, summary, placement: words };

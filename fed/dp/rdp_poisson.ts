@@ -17,9 +17,24 @@ export function rdpPoissonGaussian(q: number, sigma: number, alpha: number): num
   if (sigma === 0) return Infinity;
   if (q === 1) return alpha / (2 * sigma * sigma); // the plain Gaussian mechanism
   if (alpha === Infinity) return Infinity;
-  const logA = Number.isInteger(alpha) ? logAInteger(q, sigma, alpha) : logAFractional(q, sigma, alpha);
-  return logA / (alpha - 1);
+  const key = `${q} ${sigma} ${alpha}`;
+  let rdp = known.get(key);
+  if (rdp === undefined) {
+    if (known.size >= KNOWN_LIMIT) known.clear();
+    rdp = (Number.isInteger(alpha) ? logAInteger(q, sigma, alpha) : logAFractional(q, sigma, alpha)) / (alpha - 1);
+    known.set(key, rdp);
+  }
+  return rdp;
 }
+
+/**
+ * One step's RDP by (q, sigma, alpha), as computed: a ledger asks for the
+ * same few clients' steps every round, and the PRV accountant asks again
+ * for its grid's span, while the fractional orders' series cost about a
+ * millisecond each. Bounded, since a search over sigma asks for new ones.
+ */
+const known = new Map<string, number>();
+const KNOWN_LIMIT = 100_000;
 
 /**
  * Integer alpha (paper, Section 3.3, the binomial expansion):

@@ -104,6 +104,40 @@ test('subject-level DP-SGD: subjects are sampled and accounted, and every output
   await rejects(() => trainConfigFromArgs([...tiny, '--dp', '--privacy-unit', 'subject']), /--privacy-unit subject needs --dp dp-sgd and --paired-ratio 1/);
 });
 
+test('--epsilon: each client sets its own sigma to spend the target over the run, and the outputs say so', async () => {
+  const config = await trainConfigFromArgs([...tiny, '--subjects', '12', '--clients', '2', '--weights', '0.7,0.3', '--rounds', '2', '--local-epochs', '1', '--dp', '--epsilon', '4']);
+  assert.equal([config.noise, config.epsilon], [null, 4]);
+  const dir = runDir();
+  const lines: string[] = [];
+  await runTraining(config, dir, { ...quiet, log: (line: string) => lines.push(line) });
+  const ledger = JSON.parse(readFileSync(path.join(dir, 'privacy.json'), 'utf8'));
+  const last = ledger.entries.slice(-2) as { client: string; noise: number; epsilon: number; round: number }[];
+  assert.equal(last.map((e) => `${e.client}@${e.round}`), ['client1@2', 'client2@2']);
+  for (const e of last) assert.ok(e.epsilon <= 4 && e.epsilon > 3.99, `${e.client} spends ${e.epsilon}`);
+  assert.ok(last[0]!.noise < last[1]!.noise, `the larger client needs less noise: ${last.map((e) => e.noise)}`);
+  assert.ok(ledger.entries.every((e: { client: string; noise: number }) => e.noise === last.find((l) => l.client === e.client)!.noise), 'one sigma per client all run');
+  assert.ok(lines.some((l) => new RegExp(`client1: .*, sigma ${last[0]!.noise} to spend epsilon 4$`).test(l)), lines.join('\n'));
+  assert.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), new RegExp(`sigma client1 ${last[0]!.noise}, client2 ${last[1]!.noise}, each set to spend epsilon 4 by the end`));
+});
+
+test('--noise or --epsilon: one of them, the command line winning over the config file; --epsilon only for DP-SGD', async () => {
+  await rejects(() => trainConfigFromArgs(['--dp', '--noise', '1', '--epsilon', '3']), /give --noise \(one sigma for every client\) or --epsilon .*, not both$/);
+  await rejects(() => trainConfigFromArgs(['--dp', 'gs-wgan', '--epsilon', '3']), /--epsilon applies only with --dp dp-sgd/);
+  await rejects(() => trainConfigFromArgs(['--dp', '--epsilon', '0']), /--epsilon must be a positive number, got 0/);
+  const file = path.join(runDir(), 'eps.json');
+  writeFileSync(file, JSON.stringify({ dp: 'dp-sgd', epsilon: 10 }));
+  assert.equal(pick(await trainConfigFromArgs(['--config', file])), [null, 10]);
+  assert.equal(pick(await trainConfigFromArgs(['--config', file, '--noise', '1.3'])), [1.3, undefined]);
+  writeFileSync(file, JSON.stringify({ dp: 'dp-sgd', noise: 1.3 }));
+  assert.equal(pick(await trainConfigFromArgs(['--config', file, '--epsilon', '8'])), [null, 8]);
+  writeFileSync(file, JSON.stringify({ dp: 'dp-sgd', noise: 1.3, epsilon: 8 }));
+  await rejects(() => trainConfigFromArgs(['--config', file]), /not both \(both are in the config file\)/);
+});
+
+function pick(config: { noise: number | null; epsilon?: number }): [number | null, number | undefined] {
+  return [config.noise, config.epsilon];
+}
+
 test('GS-WGAN: every epsilon shown says it is no guarantee for the generators, and clients.csv shows none', async () => {
   const config = await trainConfigFromArgs([...tiny, '--subjects', '8', '--clients', '2', '--scheme', 'average', '--rounds', '1', '--local-epochs', '1', '--dp', 'gs-wgan']);
   const dir = runDir();
