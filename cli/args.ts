@@ -16,6 +16,8 @@ export interface FlagSpec {
   placeholder?: string;
   /** The value of a string flag given bare (`--dp` alone meaning `--dp dp-sgd`). */
   bareValue?: string;
+  /** The least value of a number flag. */
+  min?: number;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -78,6 +80,7 @@ export function convert(name: string, raw: unknown, spec: FlagSpec): string | nu
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} needs a number, got '${value}'`);
       if (spec.type === 'int' && !Number.isInteger(n)) throw new UsageError(`--${name} needs a whole number, got '${value}'`);
+      if (spec.min !== undefined && n < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}, got ${value}`);
       return n;
     }
     case 'string':

@@ -13,6 +13,7 @@ export const threadsFlag = {
   type: 'int',
   help: 'wasm: threads, the calling one included (default: all cores)',
   placeholder: 'N',
+  min: 1,
 } as const satisfies FlagSpec;
 
 export const workersFlag = {

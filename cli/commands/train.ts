@@ -43,7 +43,6 @@ export const trainCommand: Command = {
     }
     const workers = parseWorkers(flags.workers as string);
     const threads = flags.threads as number | undefined;
-    if (threads !== undefined && !(threads >= 1)) throw new UsageError(`--threads needs a whole number >= 1, got ${threads}`);
     const backend = await setBackend(config.backend, { threads });
     if (threads !== undefined && backend.name !== 'wasm') throw new UsageError(`--threads applies to the wasm backend only, not ${backend.name}`);
     const placement = placeClients(workers, { clients: config.clients, backend: backend.name, cores: platform().cores(), threads });
