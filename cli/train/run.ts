@@ -233,8 +233,15 @@ function epsilonWords(ledger: PrivacyLedger): string {
   const perUnit = `epsilon ${epsilon.toFixed(2)} per ${ledger.unit} at delta ${ledger.delta}${worst ? ` by ${worst.accountant.toUpperCase()}` : ''}`;
   const caveat = ledger.caveat ? `; ${ledger.caveat}` : '';
   if (ledger.unit === 'subject') return perUnit + caveat;
-  const subject = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${worst.subjectDelta.toPrecision(2)}` : 'no meaningful bound';
-  return `${perUnit} (a whole subject, up to ${ledger.subjectShare} slices, by group privacy: ${subject})${caveat}`;
+  return `${perUnit} (${subjectWords(ledger)})${caveat}`;
+}
+
+/** A whole subject's figure, the largest over clients, and how it was found (fed/dp/ledger.ts SubjectMethod), in plain words. */
+function subjectWords(ledger: PrivacyLedger): string {
+  const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.subjectEpsilon >= e.subjectEpsilon ? w : e), null);
+  const figure = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${worst.subjectDelta.toPrecision(2)}` : 'no meaningful bound';
+  const how = worst?.subjectMethod === 'subject accountant' ? 'all their slices accounted together' : worst?.subjectMethod === 'group privacy' ? 'by group privacy, the slice figure scaled up' : 'as for one slice';
+  return `a whole subject, up to ${ledger.subjectShare} slices, ${how}: ${figure}`;
 }
 
 function roundLine(unit: string, round: number, rounds: number, record: EpochRecord, ledger: PrivacyLedger | null): string {

@@ -4,9 +4,15 @@
  * round as it ends; the run folder gets the rows as JSON or CSV. A client's
  * rounds compose (RDP adds order by order), so a change of noise or sampling
  * rate between rounds is accounted for exactly. Every row names the privacy
- * unit; a slice-level row also gives the bound for a whole subject by group
- * privacy. Under Poisson sampling a row's epsilon is the tightest sound bound
- * of two accountants, RDP and PRV (its upper end; fed/dp/prv.ts), and names
+ * unit; a slice-level row also gives the bound for a whole subject (as many
+ * slices as the most one subject holds), named by how it was found: under
+ * Poisson sampling by the subject accountant (fed/dp/group_accountant.ts,
+ * the subject's slices accounted together, at the run's delta), else, or
+ * where that gives no bound, by group privacy. The subject accountant is
+ * tight for the group (its dominating pair is), so group privacy, looser at
+ * any common delta, is only the fallback. Under Poisson sampling a row's
+ * epsilon is the tightest sound bound of two accountants, RDP and PRV (its
+ * upper end; fed/dp/prv.ts), and names
  * the one that gave it; GDP is an approximation, never reported as the
  * guarantee. A ledger given a `caveat` (GS-WGAN's: fed/dp/gswgan.ts) computes
  * the same numbers but marks them as no guarantee, in every output. Pure
@@ -24,10 +30,18 @@ import {
   type Sampling,
 } from './accountant.js';
 import type { Conversion } from './conversion.js';
+import { GroupAccountant } from './group_accountant.js';
 import { prvEpsilon } from './prv.js';
 
 /** The accountants whose bounds are sound: the ledger takes the smaller. */
 export type SoundAccountant = 'rdp' | 'prv';
+
+/**
+ * How a row's subject figure was found: it is the unit's own (the unit is a
+ * subject, or no subject holds more than one slice), the subject accountant
+ * composed the subject's slices together, or group privacy scaled the slice figure.
+ */
+export type SubjectMethod = 'privacy unit' | 'subject accountant' | 'group privacy';
 
 /** One client's round as the trainer reports it. */
 export interface RoundSteps {
@@ -48,9 +62,10 @@ export interface LedgerEntry extends RoundSteps {
   order: number;
   /** Which accountant gave `epsilon`, the smaller sound bound. */
   accountant: SoundAccountant;
-  /** The (epsilon, delta) this gives a whole subject: the same for the subject unit, by group privacy for slices. */
+  /** The (epsilon, delta) this gives a whole subject, and how it was found. */
   subjectEpsilon: number;
   subjectDelta: number;
+  subjectMethod: SubjectMethod;
 }
 
 export interface LedgerOptions extends AccountingOptions {
@@ -78,7 +93,7 @@ export interface LedgerJson {
   entries: LedgerEntry[];
 }
 
-const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'guarantee', 'accountant', 'order', 'subject_epsilon', 'subject_delta'] as const;
+const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'guarantee', 'accountant', 'order', 'subject_epsilon', 'subject_delta', 'subject_method'] as const;
 
 export class PrivacyLedger {
   readonly delta: number;
@@ -88,6 +103,8 @@ export class PrivacyLedger {
   readonly subjectShare: number;
   readonly caveat: string | null;
   private readonly options: AccountingOptions;
+  /** The subject accountant, for a slice-level ledger under Poisson sampling whose subjects hold several slices. */
+  private readonly subjects: GroupAccountant | null;
   private readonly rows: LedgerEntry[] = [];
   /** Each client's history, runs of equal (q, noise) merged. */
   private readonly history = new Map<string, GaussianSteps[]>();
@@ -104,6 +121,7 @@ export class PrivacyLedger {
     this.conversion = options.conversion ?? defaultConversion(this.sampling);
     this.options = { ...options, sampling: this.sampling, conversion: this.conversion };
     checkOptions(this.options); // now, not at the first round
+    this.subjects = this.subjectShare > 1 && this.sampling === 'poisson' ? new GroupAccountant(this.subjectShare) : null;
   }
 
   /** Adds a client's round and returns its row, with the epsilon spent by the end of it. */
@@ -144,12 +162,20 @@ export class PrivacyLedger {
       else runs.push({ q, noise, steps });
     }
     const spent = runs.length ? tightestEpsilon(runs, this.options) : { epsilon: 0, order: NaN, accountant: 'rdp' as const };
-    const group = groupPrivacy(spent.epsilon, this.delta, this.subjectShare);
     const entry: LedgerEntry = {
       client, round: round.round, steps, q, noise, totalSteps: (last?.totalSteps ?? 0) + steps, ...spent,
-      subjectEpsilon: group.epsilon, subjectDelta: group.delta,
+      ...this.subjectBound(runs, spent.epsilon),
     };
     return { entry, runs };
+  }
+
+  /** A whole subject's (epsilon, delta) after the runs, and how it was found (see the header). */
+  private subjectBound(runs: readonly GaussianSteps[], epsilon: number): Pick<LedgerEntry, 'subjectEpsilon' | 'subjectDelta' | 'subjectMethod'> {
+    if (this.subjectShare === 1) return { subjectEpsilon: epsilon, subjectDelta: this.delta, subjectMethod: 'privacy unit' };
+    const direct = this.subjects?.epsilon(runs, this.delta).upper ?? Infinity;
+    if (direct < Infinity) return { subjectEpsilon: direct, subjectDelta: this.delta, subjectMethod: 'subject accountant' };
+    const group = groupPrivacy(epsilon, this.delta, this.subjectShare);
+    return { subjectEpsilon: group.epsilon, subjectDelta: group.delta, subjectMethod: 'group privacy' };
   }
 
   get accountants(): SoundAccountant[] {
@@ -174,7 +200,7 @@ export class PrivacyLedger {
 
   /** One header line, then one line per row. */
   toCsv(): string {
-    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, this.caveat === null ? 'yes' : 'no', r.accountant, r.order, r.subjectEpsilon, r.subjectDelta]);
+    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, this.caveat === null ? 'yes' : 'no', r.accountant, r.order, r.subjectEpsilon, r.subjectDelta, r.subjectMethod]);
     return [CSV_COLUMNS.join(','), ...lines.map((fields) => fields.map(csvField).join(','))].join('\n') + '\n';
   }
 }

@@ -11,7 +11,9 @@
  * estimate(delta - delta_err) + eps_err] for h = eps_err /
  * sqrt(T log(12 / delta_err) / 2) and L from RDP tail bounds; the upper end
  * is the sound figure. Defaults eps_err = 0.01, delta_err = delta / 1000,
- * as Opacus. Pure math.
+ * as Opacus. The grid, the discretisation of any one-step PRV given by its
+ * CDF, survival function and mean, and the composition are exported for the
+ * group accountant (fed/dp/group_accountant.ts). Pure math.
  */
 import { DEFAULT_ORDERS, type GaussianSteps } from './accountant.js';
 import { bestEpsilon } from './conversion.js';
@@ -44,19 +46,50 @@ export function prvEpsilon(runs: readonly GaussianSteps[], options: PrvOptions):
   if (active.some((r) => r.noise === 0)) return { lower: Infinity, estimate: Infinity, upper: Infinity };
   const total = active.reduce((n, r) => n + r.steps, 0);
   const grid = makeGrid(safeDomainSize(active, epsError, deltaError), epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2));
-  const composed = compose(active, grid);
+  const steps = active.map((run) => ({ step: discretise(subsampledGaussianPrv(run.q, run.noise), grid), count: run.steps }));
+  return epsilonInterval(steps, grid, { delta, epsError, deltaError });
+}
+
+/** The Gopi et al. interval for epsilon from discretised steps composed: `upper` is the guarantee. */
+export function epsilonInterval(steps: readonly CountedStep[], grid: Grid, errors: { delta: number; epsError: number; deltaError: number }): PrvEpsilon {
+  const { delta, epsError, deltaError } = errors;
+  const composed = compose(steps, grid);
   const find = (target: number) => epsilonAt(composed.pmf, grid, composed.shift, target);
   return { lower: find(delta + deltaError) - epsError, estimate: find(delta), upper: find(delta - deltaError) + epsError };
 }
 
+/** The mesh that keeps the discretisation error of `steps` composed steps within epsError (Gopi et al., Theorem 5.5). */
+export function meshFor(steps: number, epsError: number, deltaError: number): number {
+  return epsError / Math.sqrt((steps * Math.log(12 / deltaError)) / 2);
+}
+
+/** One step's privacy loss random variable Y = log(P(X) / Q(X)), X ~ P, by its distribution. */
+export interface StepPrv {
+  cdf(t: number): number;
+  survival(t: number): number;
+  /** E[Y] = KL(P || Q). */
+  mean: number;
+}
+
+/** One step on the grid: its PMF, and how far right of (i - zero) h its points sit. */
+export interface DiscreteStep {
+  pmf: Float64Array;
+  shift: number;
+}
+
+export interface CountedStep {
+  step: DiscreteStep;
+  count: number;
+}
+
 /** A grid of n = 2^k points t_i = (i - zero) h, symmetric about t = 0 at index `zero`, covering [-L, L]. */
-interface Grid {
+export interface Grid {
   n: number;
   zero: number;
   h: number;
 }
 
-function makeGrid(halfWidth: number, h: number): Grid {
+export function makeGrid(halfWidth: number, h: number): Grid {
   let n = 2;
   while (n < 2 * Math.ceil(halfWidth / h) + 2) n *= 2;
   return { n, zero: n / 2, h };
@@ -78,21 +111,20 @@ function safeDomainSize(runs: readonly GaussianSteps[], epsError: number, deltaE
 }
 
 /** The composed PMF on the grid, and how far right its points sit from (i - zero) h: the summed mean shifts. */
-function compose(runs: readonly GaussianSteps[], grid: Grid): { pmf: Float64Array; shift: number } {
+function compose(steps: readonly CountedStep[], grid: Grid): DiscreteStep {
   const re = new Float64Array(grid.n).fill(1);
   const im = new Float64Array(grid.n);
   let shift = 0;
   let count = 0;
-  for (const run of runs) {
-    const step = discretise(run, grid);
-    shift += run.steps * step.shift;
-    count += run.steps;
-    const [sr, si] = [step.pmf, new Float64Array(grid.n)];
+  for (const { step, count: times } of steps) {
+    shift += times * step.shift;
+    count += times;
+    const [sr, si] = [step.pmf.slice(), new Float64Array(grid.n)];
     fft(sr, si);
     for (let k = 0; k < grid.n; k++) {
       // (r e^{i phi})^T, in polar form.
-      const magnitude = Math.pow(Math.hypot(sr[k]!, si[k]!), run.steps);
-      const phase = Math.atan2(si[k]!, sr[k]!) * run.steps;
+      const magnitude = Math.pow(Math.hypot(sr[k]!, si[k]!), times);
+      const phase = Math.atan2(si[k]!, sr[k]!) * times;
       const [pr, pi] = [magnitude * Math.cos(phase), magnitude * Math.sin(phase)];
       [re[k], im[k]] = [re[k]! * pr - im[k]! * pi, re[k]! * pi + im[k]! * pr];
     }
@@ -108,21 +140,26 @@ function compose(runs: readonly GaussianSteps[], grid: Grid): { pmf: Float64Arra
 /**
  * One step's PRV on the grid (the paper's Algorithm 1): each point gets the
  * mass of [t - h/2, t + h/2] under Y truncated to the grid's span, and the
- * grid is shifted right by (true mean - discrete mean).
+ * grid is shifted right by (true mean - discrete mean). Each cell edge's
+ * tail is computed once: the CDF at or below 0, the survival function above,
+ * each accurate in its own tail.
  */
-function discretise(run: GaussianSteps, grid: Grid): { pmf: Float64Array; shift: number } {
+export function discretise(prv: StepPrv, grid: Grid): DiscreteStep {
   const { n, zero, h } = grid;
   const tMin = -zero * h;
   const tMax = (n - 1 - zero) * h;
-  const prv = subsampledGaussianPrv(run.q, run.noise);
-  // Mass of (a, b]: by the CDF below 0 and the survival function above, each accurate in its own tail.
-  const mass = (a: number, b: number) => (b <= 0 ? prv.cdf(b) - prv.cdf(a) : a >= 0 ? prv.survival(a) - prv.survival(b) : prv.cdf(0) - prv.cdf(a) + prv.survival(0) - prv.survival(b));
+  const tails = new Float64Array(n + 1);
+  for (let j = 0; j <= n; j++) {
+    const edge = j === 0 ? tMin : j === n ? tMax : (j - zero) * h - h / 2;
+    tails[j] = edge <= 0 ? prv.cdf(edge) : prv.survival(edge);
+  }
   const pmf = new Float64Array(n);
   let kept = 0;
   let discreteMean = 0;
   for (let i = 0; i < n; i++) {
-    const t = (i - zero) * h;
-    pmf[i] = mass(Math.max(tMin, t - h / 2), Math.min(tMax, t + h / 2));
+    const [a, b] = [i === 0 ? tMin : (i - zero) * h - h / 2, i === n - 1 ? tMax : (i + 1 - zero) * h - h / 2];
+    // Mass of (a, b] from the edges' tails; a cell across 0 takes both tails from 0.
+    pmf[i] = b <= 0 ? tails[i + 1]! - tails[i]! : a > 0 ? tails[i]! - tails[i + 1]! : prv.cdf(0) - tails[i]! + prv.survival(0) - tails[i + 1]!;
     kept += pmf[i]!;
   }
   for (let i = 0; i < n; i++) {
@@ -140,7 +177,7 @@ function discretise(run: GaussianSteps, grid: Grid): { pmf: Float64Array; shift:
  * CDF(t) = (1-q) Phi(s z + 1/(2s)) + q Phi(s z - 1/(2s)) for e^t > 1 - q, else 0.
  * The mean is KL(P || Q), by Simpson's rule over x.
  */
-function subsampledGaussianPrv(q: number, sigma: number) {
+function subsampledGaussianPrv(q: number, sigma: number): StepPrv {
   const z = (t: number) => Math.log((Math.expm1(t) + q) / q);
   const floor = Math.log1p(-q);
   const cdf = (t: number) => {
@@ -177,18 +214,21 @@ function klDivergence(q: number, sigma: number): number {
  * t_i = (i - zero) h + shift: delta(epsilon) = d1[i] - e^epsilon d2[i] for
  * epsilon in [t_{i-1}, t_i], with d1[i] = sum_{j >= i} p_j and
  * d2[i] = sum_{j >= i} p_j e^{-t_j}; the first i with delta(t_i) <= target.
+ * d2 is kept as e^{t_i} d2[i] (each step down multiplies it by e^{-h}), so
+ * that losses in the hundreds (a group's) neither underflow nor overflow.
  */
 function epsilonAt(pmf: Float64Array, grid: Grid, shift: number, target: number): number {
+  const decay = Math.exp(-grid.h);
   let d1 = 0;
-  let d2 = 0;
-  let found = { d1: NaN, d2: NaN };
+  let d2 = 0; // e^{t_i} sum_{j >= i} p_j e^{-t_j}
+  let found = { t: NaN, d1: NaN, d2: NaN };
   for (let i = grid.n - 1; i >= 0; i--) {
     const t = (i - grid.zero) * grid.h + shift;
     d1 += pmf[i]!;
-    d2 += pmf[i]! * Math.exp(-t);
-    if (d1 - Math.exp(t) * d2 > target) break;
-    found = { d1, d2 };
+    d2 = d2 * decay + pmf[i]!;
+    if (d1 - d2 > target) break;
+    found = { t, d1, d2 };
   }
   if (Number.isNaN(found.d1)) return Infinity; // delta is not reached on the grid: no bound from here
-  return Math.max(0, Math.log((found.d1 - target) / found.d2));
+  return Math.max(0, found.t + Math.log((found.d1 - target) / found.d2));
 }

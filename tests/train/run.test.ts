@@ -78,9 +78,10 @@ test('federated with DP-SGD: resume repeats the noise and the ledger', async () 
   assert.ok(ledger.entries.every((e: { epsilon: number }) => e.epsilon > 0 && Number.isFinite(e.epsilon)));
   assert.ok(ledger.entries[2].epsilon > ledger.entries[0].epsilon, 'epsilon grows with rounds');
   assert.equal([ledger.unit, ledger.sampling, ledger.accountants], ['slice', 'poisson', ['rdp', 'prv']]);
-  assert.ok(ledger.subjectShare > 1 && ledger.entries.every((e: { subjectEpsilon: number; epsilon: number }) => e.subjectEpsilon === ledger.subjectShare * e.epsilon));
-  assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+ slices, the tighter of RDP and PRV\): epsilon [\d.]+ per slice at delta 0.00001 by (RDP|PRV) \(a whole subject, up to \d+ slices, by group privacy: /);
-  assert.match(readFileSync(path.join(split, 'privacy.csv'), 'utf8'), /^client,round,unit,.*subject_epsilon,subject_delta\n[^,]+,1,slice,/);
+  const subjectFigures = ledger.entries.map((e: { subjectEpsilon: number; subjectDelta: number; subjectMethod: string; epsilon: number }) => [e.subjectMethod, e.subjectDelta, e.subjectEpsilon > e.epsilon]);
+  assert.ok(ledger.subjectShare > 1 && subjectFigures.every((f: unknown[]) => f[0] === 'subject accountant' && f[1] === 1e-5 && f[2] === true), JSON.stringify(subjectFigures));
+  assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+ slices, the tighter of RDP and PRV\): epsilon [\d.]+ per slice at delta 0.00001 by (RDP|PRV) \(a whole subject, up to \d+ slices, all their slices accounted together: epsilon [\d.]+ at delta 0.000010\)/);
+  assert.match(readFileSync(path.join(split, 'privacy.csv'), 'utf8'), /^client,round,unit,.*subject_epsilon,subject_delta,subject_method\n[^,]+,1,slice,.*,subject accountant\n/);
   const [header, ...rows] = readFileSync(path.join(split, 'clients.csv'), 'utf8').trim().split('\n');
   assert.match(header!, /^round,client,items,steps,epsilon,loss_generator,/);
   assert.equal(rows.map((r) => r.split(',').slice(0, 2).join('@')), ['1@client1', '1@client2', '2@client1', '2@client2']);

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { composedEpsilon, epsilonPoisson, epsilonWithoutReplacement, PrivacyParameterError } from '../../../fed/dp/accountant.js';
-import { PrivacyLedger, tightestEpsilon } from '../../../fed/dp/ledger.js';
+import { GroupAccountant } from '../../../fed/dp/group_accountant.js';
+import { groupPrivacy, PrivacyLedger, tightestEpsilon } from '../../../fed/dp/ledger.js';
 import { prvEpsilon } from '../../../fed/dp/prv.js';
 
 test('per client and round: total steps and the epsilon of all of them so far', () => {
@@ -50,8 +51,8 @@ test('CSV: a header, one line per row, fields quoted where needed; JSON: the sam
   const ledger = new PrivacyLedger({ delta: 1e-5 });
   const entry = ledger.record({ client: 'site, "north"', round: 1, steps: 10, q: 0.5, noise: 2 });
   const lines = ledger.toCsv().trimEnd().split('\n');
-  assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,guarantee,accountant,order,subject_epsilon,subject_delta');
-  assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},yes,${entry.accountant},${entry.order},${entry.epsilon},0.00001`);
+  assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,guarantee,accountant,order,subject_epsilon,subject_delta,subject_method');
+  assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},yes,${entry.accountant},${entry.order},${entry.epsilon},0.00001,privacy unit`);
   const json = JSON.parse(JSON.stringify(ledger));
   assert.equal(json, { delta: 1e-5, unit: 'slice', subjectShare: 1, sampling: 'poisson', accountants: ['rdp', 'prv'], conversion: 'balle2020', guarantee: true, caveat: null, entries: [entry] });
 });
@@ -66,18 +67,26 @@ test('a ledger with a caveat (GS-WGAN) computes the same epsilon and marks it as
   assert.match(marked.toCsv().split('\n')[1]!, new RegExp(`,${sound.epsilon},no,`));
 });
 
-test('a slice-level ledger bounds a whole subject by group privacy; a subject-level one needs no group', () => {
-  const slices = new PrivacyLedger({ delta: 1e-5, subjectShare: 3 });
-  const entry = slices.record({ client: 'a', round: 1, steps: 100, q: 0.01, noise: 1.5 });
-  // (3 eps, 3 e^(2 eps) delta) for a group of 3 (Dwork and Roth 2014, Theorem 2.2, with delta).
-  assert.is(entry.subjectEpsilon, 3 * entry.epsilon);
-  assert.ok(Math.abs(entry.subjectDelta - 3 * Math.exp(2 * entry.epsilon) * 1e-5) < 1e-12);
-  const large = new PrivacyLedger({ delta: 1e-5, subjectShare: 60 }).record({ client: 'a', round: 1, steps: 1000, q: 0.1, noise: 1 });
-  assert.is(large.subjectDelta, 1, 'a group of 60 slices gets no meaningful guarantee');
+test('a slice-level ledger bounds a whole subject by the subject accountant, at the run\'s delta; group privacy is the fallback; a subject-level one needs no group', () => {
+  const round = { client: 'a', round: 1, steps: 100, q: 0.01, noise: 1.5 };
+  const entry = new PrivacyLedger({ delta: 1e-5, subjectShare: 3 }).record(round);
+  assert.equal([entry.subjectMethod, entry.subjectDelta], ['subject accountant', 1e-5]);
+  assert.is(entry.subjectEpsilon, new GroupAccountant(3).epsilon([round], 1e-5).upper);
+  // Above one slice's; here above group privacy's 3 eps too, which holds only at its larger delta 3 e^(2 eps) delta.
+  assert.ok(entry.subjectEpsilon > entry.epsilon);
+  const large = new PrivacyLedger({ delta: 1e-5, subjectShare: 31 }).record({ client: 'a', round: 1, steps: 200, q: 0.1, noise: 1.5 });
+  assert.equal([large.subjectMethod, large.subjectDelta], ['subject accountant', 1e-5]);
+  assert.ok(large.subjectEpsilon > 31 && large.subjectEpsilon < Infinity, `${large.subjectEpsilon}: large, but a bound, where group privacy gives none`);
+  assert.is(groupPrivacy(large.epsilon, 1e-5, 31).delta, 1);
+  // Without replacement the subject accountant does not apply: (3 eps, 3 e^(2 eps) delta) (Dwork and Roth 2014, Theorem 2.2, with delta).
+  const fixed = new PrivacyLedger({ delta: 1e-5, subjectShare: 3, sampling: 'without-replacement' }).record(round);
+  assert.equal([fixed.subjectMethod, fixed.subjectEpsilon], ['group privacy', 3 * fixed.epsilon]);
+  assert.ok(Math.abs(fixed.subjectDelta - 3 * Math.exp(2 * fixed.epsilon) * 1e-5) < 1e-12);
+  assert.is(new PrivacyLedger({ delta: 1e-5, subjectShare: 60, sampling: 'without-replacement' }).record({ ...round, steps: 1000, q: 0.1, noise: 1 }).subjectDelta, 1);
   const subjects = new PrivacyLedger({ delta: 1e-5, unit: 'subject', subjectShare: 60 });
   assert.is(subjects.subjectShare, 1);
-  const own = subjects.record({ client: 'a', round: 1, steps: 100, q: 0.01, noise: 1.5 });
-  assert.equal([own.subjectEpsilon, own.subjectDelta], [own.epsilon, 1e-5]);
+  const own = subjects.record(round);
+  assert.equal([own.subjectEpsilon, own.subjectDelta, own.subjectMethod], [own.epsilon, 1e-5, 'privacy unit']);
 });
 
 test('bad rounds are errors naming what is wrong', () => {
