@@ -7,7 +7,7 @@ import { trainFlags } from '../train/config.js';
 /** The training settings that describe one hospital's local training (the federation's are the server's). */
 const clientFlagNames = [
   'data', 'model', 'direction', 'size', 'width', 'batch', 'lr', 'identity', 'seed', 'local-epochs', 'paired-ratio',
-  'misalign', 'misalign-level', 'dp', 'privacy-unit', 'clip', 'noise', 'delta', 'sensitivity', 'subjects', 'phantom-size', 'test-fraction', 'backend',
+  'misalign', 'misalign-level', 'dp', 'privacy-unit', 'clip', 'clip-split', 'noise', 'epsilon', 'delta', 'sensitivity', 'subjects', 'phantom-size', 'test-fraction', 'backend',
   'skip-bad-subjects', 'allow-no-privacy',
 ] as const;
 
@@ -15,7 +15,7 @@ export const nodeFlags = {
   superlink: { type: 'string', help: "the SuperLink's Fleet API (grpc-rere)", default: '127.0.0.1:9092', placeholder: 'HOST:PORT' },
   state: { type: 'string', help: 'where the node keeps what never leaves it: discriminators, Adam moments, privacy ledger (required)', placeholder: 'DIR' },
   'root-certificates': { type: 'string', help: "PEM file of the CA that signed the SuperLink's TLS certificate (without it: plaintext, Flower's --insecure)", placeholder: 'FILE' },
-  'max-epsilon': { type: 'number', help: "the hospital's privacy budget: train messages that would spend more are refused", placeholder: 'E' },
+  'max-epsilon': { type: 'number', help: "the hospital's privacy budget: train messages that would spend more are refused (default: --epsilon's E)", placeholder: 'E' },
   'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 0.5, placeholder: 'S' },
   'heartbeat-interval': { type: 'number', help: 'seconds the SuperLink may wait between heartbeats before it takes the node for offline (10 to 1800)', default: 30, placeholder: 'S' },
   'give-up-after': { type: 'number', help: 'seconds to keep retrying, with growing waits, while the SuperLink cannot be reached', default: 120, placeholder: 'S' },
@@ -23,6 +23,8 @@ export const nodeFlags = {
   scheme: trainFlags.scheme,
   ...Object.fromEntries(clientFlagNames.map((name) => [name, trainFlags[name]])),
   'local-epochs': { ...trainFlags['local-epochs'], help: "local epochs of a round whose train message does not say (its config's local-epochs)" },
+  epsilon: { ...trainFlags.epsilon, help: "DP-SGD instead of --noise: the epsilon this hospital spends over --rounds rounds of --local-epochs; its sigma is the smallest that does, and it is the node's --max-epsilon unless that is given" },
+  rounds: { ...trainFlags.rounds, help: 'with --epsilon: the rounds this hospital plans to train, over which it spends E (the federation decides how many it runs)' },
 } as FlagSpecs;
 
 export const nodeCommand: Command = {
@@ -76,10 +78,13 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
   if (!((flags['give-up-after'] as number) >= 0)) throw new UsageError(`--give-up-after must be at least 0, got ${flags['give-up-after']}`);
   if (maxEpsilon !== undefined && flags.dp === 'off') throw new UsageError('--max-epsilon applies to a private node: add --dp dp-sgd');
   if (maxEpsilon !== undefined && flags.dp === 'gs-wgan') throw new UsageError("--max-epsilon needs --dp dp-sgd: GS-WGAN's epsilon is no guarantee (its discriminators and cycle terms read real images without noise), so no budget can be kept with it");
+  if (given.has('rounds') && !given.has('epsilon')) throw new UsageError('--rounds applies to a node only with --epsilon (the rounds it spends E over); the federation decides how many rounds it runs');
+  if (given.has('epsilon') && !given.has('rounds')) throw new UsageError('--epsilon needs --rounds R on a node: the rounds this hospital plans to train, over which it spends E');
+  const epsilon = flags.epsilon as number | undefined;
   return {
     superlink: parseHostPort(flags.superlink as string),
     stateDir: flags.state as string,
-    maxEpsilon: maxEpsilon ?? null,
+    maxEpsilon: maxEpsilon ?? epsilon ?? null,
     pollInterval: flags['poll-interval'] as number,
     giveUpAfter: flags['give-up-after'] as number,
     heartbeatInterval: flags['heartbeat-interval'] as number,

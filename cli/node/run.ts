@@ -48,6 +48,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     await state.restore(client);
     const testItems = evaluationItems(test, config.seed);
     log(`data: ${describeData(config, dataset)}${part ? `, share ${part.k} of ${part.n}` : ''}: ${subjects.length} training subjects (${client.samples} items), ${test.length} held out (${testItems.length} slices)`);
+    if (config.dp !== 'off') log(privacyLine(config, client.noise, settings.maxEpsilon));
     if (state.rounds.length) log(`state ${settings.stateDir}: ${state.rounds.length} rounds trained before, the last server round ${state.rounds.at(-1)!.serverRound}`);
     const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items), caveat: epsilonCaveat(config.dp) });
     for (const entry of state.ledger) ledger?.record(entry);
@@ -81,6 +82,12 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     client.dispose();
     evaluator.dispose();
   }
+}
+
+/** The node's noise and budget, in words. */
+function privacyLine(config: TrainConfig, noise: number, maxEpsilon: number | null): string {
+  const planned = config.epsilon === undefined ? '' : ` (the smallest that spends epsilon ${config.epsilon} over ${config.rounds} rounds of ${config.localEpochs} local epochs)`;
+  return `privacy: ${config.dp}, sigma ${noise}${planned}; budget: ${maxEpsilon === null ? 'none (no --max-epsilon)' : `epsilon ${maxEpsilon}, rounds past it are refused`}`;
 }
 
 /** `pd-to-t2-psnr` and the like; `prefix` marks the untranslated input's scores. */

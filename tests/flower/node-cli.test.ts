@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runToFiles } from '../helpers/spawn.js';
 import { writeVolume } from '../cli/helpers.js';
+import { tightestEpsilon } from '../../fed/dp/ledger.js';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'fedmed-node-cli-'));
@@ -31,6 +32,21 @@ test('usage mistakes exit 2 with one line', () => {
   oneLine(node('--state', dir, '--max-epsilon', '4'), 2, /--max-epsilon applies to a private node: add --dp/);
   oneLine(node('--state', dir, '--max-epsilon', '4', '--dp', 'gs-wgan'), 2, /--max-epsilon needs --dp dp-sgd: GS-WGAN's epsilon is no guarantee/);
   oneLine(node('--state', dir, '--poll-interval', '0'), 2, /--poll-interval must be positive/);
+  oneLine(node('--state', dir, '--dp', '--rounds', '3'), 2, /--rounds applies to a node only with --epsilon/);
+  oneLine(node('--state', dir, '--dp', '--epsilon', '3'), 2, /--epsilon needs --rounds R on a node/);
+  oneLine(node('--state', dir, '--epsilon', '3', '--rounds', '2'), 2, /--epsilon applies only with --dp dp-sgd/);
+});
+
+test('--epsilon E --rounds R: the node sets the sigma that spends E over its planned rounds, and E is its budget', () => {
+  const state = path.join(dir, 'epsilon-state');
+  const run = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32', '--dp', '--epsilon', '4', '--rounds', '3', '--local-epochs', '1');
+  assert.is(run.status, 1, run.stderr); // no SuperLink on port 1
+  const line = /privacy: dp-sgd, sigma ([\d.]+) \(the smallest that spends epsilon 4 over 3 rounds of 1 local epochs\); budget: epsilon 4, rounds past it are refused/.exec(run.stdout);
+  assert.ok(line, run.stdout);
+  // 5 training subjects of 7 slices, half paired: 35 items, q = 4 / 35, 9 steps a round.
+  const sigma = Number(line[1]);
+  const spent = (noise: number) => tightestEpsilon([{ noise, q: 4 / 35, steps: 27 }], { delta: 1e-5 }).epsilon;
+  assert.ok(spent(sigma) <= 4 && spent(sigma * 0.999) > 4, `sigma ${sigma} spends ${spent(sigma)}`);
 });
 
 test('a state folder made with other settings is refused naming them, before the SuperLink is called', () => {
