@@ -2,7 +2,8 @@
  * fedmed privacy: the (epsilon, delta) that DP-SGD's subsampled Gaussian steps
  * spend, from the noise multiplier, sampling rate and step count, by the
  * accountant asked for: RDP (fed/dp/accountant.ts), PRV (fed/dp/prv.ts) or
- * GDP (fed/dp/gdp.ts). One call to the accountant, then print.
+ * GDP (fed/dp/gdp.ts), or with --group K for K units together by the subject
+ * accountant (fed/dp/group_accountant.ts). One call to the accountant, then print.
  */
 import {
   DEFAULT_ORDERS,
@@ -14,6 +15,8 @@ import {
 } from '../../fed/dp/accountant.js';
 import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
 import { gdpEpsilon } from '../../fed/dp/gdp.js';
+import { checkGroup, GroupAccountant } from '../../fed/dp/group_accountant.js';
+import { groupPrivacy, tightestEpsilon } from '../../fed/dp/ledger.js';
 import { prvEpsilon } from '../../fed/dp/prv.js';
 import { UsageError, type FlagValues } from '../args.js';
 import type { Command } from '../command.js';
@@ -32,7 +35,7 @@ export const privacyCommand: Command = {
   summary: 'epsilon spent by DP-SGD from noise, sampling rate and steps',
   usage: [
     'usage: fedmed privacy --noise S --q Q --steps T [--delta D] [--sampling poisson|without-replacement]',
-    '                      [--accountant rdp|prv|gdp] [--json]',
+    '                      [--accountant rdp|prv|gdp] [--group K] [--json]',
     '       fedmed privacy --epsilon E --q Q --steps T [...]      (the sigma that spends E)',
     '',
     'Prints the epsilon of (epsilon, delta)-DP after T steps of the subsampled Gaussian',
@@ -55,7 +58,9 @@ export const privacyCommand: Command = {
     '',
     'The unit (fedmed train --privacy-unit). "slice": one image slice is protected; a',
     'patient contributes many slices, so a patient\'s own guarantee is weaker, and train',
-    'reports it too (by group privacy, usually far weaker). "subject": one patient is',
+    'reports it too, with all of the patient\'s slices accounted together (--group K here,',
+    'K the most slices one patient holds): a real bound, though large, where group privacy',
+    '(the slice figure scaled up) usually gives none. "subject": one patient is',
     'protected as a whole: all their slices in a step are clipped together, and epsilon',
     'is per patient. For a hospital, the subject figure is the one to sign.',
     '',
@@ -74,6 +79,7 @@ export const privacyCommand: Command = {
     delta: { type: 'number', help: 'delta, in (0, 1)', default: 1e-5, placeholder: 'D' },
     sampling: { type: 'string', help: 'how batches are drawn', default: 'poisson', choices: samplings },
     accountant: { type: 'string', help: 'rdp (bound), prv (bound with an error bar), gdp (approximation)', default: 'rdp', choices: accountants },
+    group: { type: 'int', help: 'epsilon for a group of K units together (one patient\'s K slices), by the subject accountant; Poisson only', default: 1, placeholder: 'K' },
     json: { type: 'boolean', help: 'print JSON' },
   },
   async run(flags) {
@@ -86,11 +92,14 @@ export const privacyCommand: Command = {
       sampling: flags.sampling as Sampling,
     };
     const accountant = flags.accountant as AccountantName;
+    const group = flags.group as number;
     if (accountant !== 'rdp' && query.sampling !== 'poisson') {
       throw new UsageError(`--accountant ${accountant} analyses Poisson sampling only; use --accountant rdp with --sampling ${query.sampling}`);
     }
+    if (group !== 1 && query.sampling !== 'poisson') throw new UsageError(`--group analyses Poisson sampling only, not --sampling ${query.sampling}`);
     let spent;
     try {
+      checkGroup(group);
       spent = privacyEpsilon(query); // checks every parameter; RDP is also each accountant's reference
       if (flags.epsilon !== undefined) {
         query.noise = noiseForEpsilon(flags.epsilon as number, query, query);
@@ -101,7 +110,8 @@ export const privacyCommand: Command = {
       if (e instanceof PrivacyParameterError) throw new UsageError(`--${e.parameter} ${e.requirement}`);
       throw e;
     }
-    if (accountant === 'rdp') printRdp(query, spent, flags.json === true);
+    if (group > 1) printGroup(query, group, flags.json === true);
+    else if (accountant === 'rdp') printRdp(query, spent, flags.json === true);
     else if (accountant === 'prv') printPrv(query, flags.json === true);
     else printGdp(query, flags.json === true);
   },
@@ -132,6 +142,22 @@ function printPrv(query: Query, json: boolean): void {
   if (noPrivacy(prv.upper, query)) return;
   console.log(`epsilon = ${significant(prv.upper)} at delta = ${query.delta} (PRV upper bound; estimate ${significant(prv.estimate)}, true value in [${significant(prv.lower)}, ${significant(prv.upper)}])`);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, PRV accountant of Gopi et al. 2021 (eps_error 0.01, delta_error delta/1000)`);
+}
+
+function printGroup(query: Query, group: number, json: boolean): void {
+  const direct = new GroupAccountant(group).epsilon([query], query.delta);
+  const one = tightestEpsilon([query], query);
+  const scaled = groupPrivacy(one.epsilon, query.delta, group);
+  if (json) {
+    const groupPrivacyFigure = scaled.delta < 1 ? scaled : null; // null: no guarantee (delta >= 1)
+    console.log(JSON.stringify({ epsilon: direct.upper, estimate: direct.estimate, lower: direct.lower, direction: direct.direction, group, ...query, accountant: 'subject', groupPrivacy: groupPrivacyFigure }, null, 2));
+    return;
+  }
+  if (noPrivacy(direct.upper, query)) return;
+  console.log(`epsilon = ${significant(direct.upper)} at delta = ${query.delta} for a group of ${group} units (upper bound; estimate ${significant(direct.estimate)}, true value in [${significant(direct.lower)}, ${significant(direct.upper)}])`);
+  console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, the group's units accounted together (subject accountant: Schuchardt et al. 2024 with the PRV accountant)`);
+  const instead = scaled.delta < 1 ? `epsilon ${significant(scaled.epsilon)} at delta ${significant(scaled.delta)}` : 'no meaningful bound';
+  console.log(`  group privacy (one unit's epsilon ${significant(one.epsilon)}, scaled up) would give ${instead}`);
 }
 
 function printGdp(query: Query, json: boolean): void {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { epsilonWithoutReplacement } from '../../fed/dp/accountant.js';
+import { GroupAccountant } from '../../fed/dp/group_accountant.js';
 
 // Compiled to dist/tests/cli/, beside dist/cli/main.js.
 const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
@@ -55,10 +56,22 @@ test('--accountant prv prints the upper bound and its error bar; gdp says it is 
   assert.match(gdp.stdout, /^epsilon ~ 6\.59\d+ at delta = 0\.00001 \(GDP, a central-limit approximation, not a bound\)/);
 });
 
+test('--group K: the group accounted together, beside what group privacy would give', () => {
+  const out = fedmed('--noise', '1.5', '--q', '0.01', '--steps', '100', '--group', '3', '--json');
+  assert.is(out.status, 0, out.stderr);
+  const result = JSON.parse(out.stdout);
+  const expected = new GroupAccountant(3).epsilon([{ noise: 1.5, q: 0.01, steps: 100 }], 1e-5);
+  assert.equal([result.epsilon, result.lower, result.group, result.accountant], [expected.upper, expected.lower, 3, 'subject']);
+  assert.ok(result.groupPrivacy.delta > 1e-5, 'group privacy holds only at a larger delta');
+  const text = fedmed('--noise', '1.5', '--q', '0.1', '--steps', '200', '--group', '31');
+  assert.match(text.stdout, /^epsilon = [\d.]+ at delta = 0\.00001 for a group of 31 units \(upper bound; /);
+  assert.match(text.stdout, /group privacy \(one unit's epsilon [\d.]+, scaled up\) would give no meaningful bound\n$/);
+});
+
 test('--help explains the privacy unit and the accountants in plain words', () => {
   const out = fedmed('--help');
   assert.is(out.status, 0, out.stderr);
-  for (const words of ['"slice": one image slice is protected', '"subject": one patient is', 'rdp (Renyi DP)', 'prv (privacy loss distribution', 'gdp (Gaussian DP)', 'smaller of rdp and prv']) {
+  for (const words of ['"slice": one image slice is protected', 'all of the patient\'s slices accounted together', '"subject": one patient is', 'rdp (Renyi DP)', 'prv (privacy loss distribution', 'gdp (Gaussian DP)', 'smaller of rdp and prv']) {
     assert.ok(out.stdout.includes(words), words);
   }
 });
@@ -73,6 +86,9 @@ test('bad values are one-line usage errors (exit 2)', () => {
     [['--q', '0.5', '--steps', '3'], '--noise is required; see fedmed privacy --help'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'shuffle'], "--sampling is one of poisson|without-replacement, got 'shuffle'"],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'without-replacement', '--accountant', 'prv'], '--accountant prv analyses Poisson sampling only; use --accountant rdp with --sampling without-replacement'],
+    [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '0'], '--group must be a whole number >= 1, got 0'],
+    [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '2.5'], "--group needs a whole number, got '2.5'"],
+    [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '2', '--sampling', 'without-replacement'], '--group analyses Poisson sampling only, not --sampling without-replacement'],
   ];
   for (const [args, message] of cases) {
     const out = fedmed(...args);
