@@ -53,10 +53,14 @@ export function shellOnTmpfs(mountOptions: string, mountPoint: string, script: s
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** Scratch folders to remove at exit, by one listener (the suite runs in one process; a listener each would pass Node's limit of 10). */
+const scratchDirs: string[] = [];
+
 /** A fresh folder under the OS temp folder, removed when the process exits. */
 export function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `fedmed-${prefix}-`));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  if (scratchDirs.length === 0) process.on('exit', () => scratchDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  scratchDirs.push(dir);
   return dir;
 }
 
