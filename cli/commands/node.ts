@@ -24,7 +24,7 @@ export const nodeFlags = {
   ...Object.fromEntries(clientFlagNames.map((name) => [name, trainFlags[name]])),
   'local-epochs': { ...trainFlags['local-epochs'], help: "local epochs of a round whose train message does not say (its config's local-epochs)" },
   epsilon: { ...trainFlags.epsilon, help: "DP-SGD instead of --noise: the epsilon this hospital spends over --rounds rounds of --local-epochs; its sigma is the smallest that does, and it is the node's --max-epsilon unless that is given" },
-  rounds: { ...trainFlags.rounds, help: 'with --epsilon: the rounds this hospital plans to train, over which it spends E (the federation decides how many it runs)' },
+  rounds: { type: 'int', help: 'with --epsilon (and needed by it): the rounds this hospital plans to train, over which it spends E (the federation decides how many it runs)', placeholder: 'R', min: 1 },
 } as FlagSpecs;
 
 export const nodeCommand: Command = {
