@@ -119,7 +119,7 @@ function groupPrivacyLoss(q: number, sigma: number, k: number): GroupLoss {
     // r(x) >= w_0 + w_m e^{(2 m x - m^2) / (2 sigma^2)} for every m >= 1, so each such x_m lies right of the root, as does the tangent's.
     const rest = s + Math.log(-Math.expm1(logNoGroup - s)); // log(e^s - w_0)
     let x = last.x + (s - last.s) / last.slope;
-    if (!(x < Infinity)) x = Infinity;
+    if (!Number.isFinite(x)) x = Infinity; // no last root, or a slope that underflowed to 0
     for (let i = 0; i < shifts.length; i++) {
       const m = shifts[i]!;
       if (m > 0) x = Math.min(x, (s2 * (rest - logWeights[i]!)) / m + m / 2);
