@@ -34,6 +34,8 @@ type StepWithMgf = DiscreteStep & { logMgf: Float64Array };
 const MIN_POINTS = 2 ** 15;
 const MAX_POINTS = 2 ** 17;
 const MAX_HALF_WIDTH = 2 ** 20;
+/** Discretised steps kept (up to 2^17 doubles each): a ledger needs a few per client and sampling rate. */
+const MAX_CACHED_STEPS = 32;
 /** The epsilon error aimed at, as a share of the epsilon expected. */
 const RELATIVE_ERROR = 1 / 128;
 
@@ -101,6 +103,7 @@ export class GroupAccountant {
     const key = `${direction} ${run.q} ${run.noise} ${grid.n} ${grid.h}`;
     let step = this.steps.get(key);
     if (!step) {
+      if (this.steps.size >= MAX_CACHED_STEPS) this.steps.delete(this.steps.keys().next().value!); // the oldest grid first
       const discrete = discretise(prv, grid);
       this.steps.set(key, (step = { ...discrete, logMgf: logMgf(discrete.pmf, grid) }));
     }
