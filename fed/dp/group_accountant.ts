@@ -13,9 +13,10 @@
  * width L is a power of two, doubled until the mass off [-L, L] (each step's
  * truncation, and the FFT's wrap-around bounded by Chernoff on the
  * discretised steps) is under delta_err / 2 and the discretisation keeps the
- * mean; the mesh gives an epsilon error under 1% of the epsilon expected
- * (0.01 at least) on 2^15 to 2^17 points. Large epsilons get a coarser but
- * still sound upper end, never a hang; past L = 2^20, Infinity (no bound).
+ * mean; the mesh gives an epsilon error of about 1.5% of the epsilon
+ * expected (0.01 at least) on 2^14 to 2^17 points. Large epsilons get a
+ * coarser but still sound upper end, never a hang; past L = 2^20, Infinity
+ * (no bound).
  * Discretised steps are kept per grid, so a ledger that recomputes every
  * round mostly pays only for the composition. Pure math.
  */
@@ -31,13 +32,13 @@ export interface GroupEpsilon extends PrvEpsilon {
 /** A discretised step with its log moment generating function at each of LAMBDAS. */
 type StepWithMgf = DiscreteStep & { logMgf: Float64Array };
 
-const MIN_POINTS = 2 ** 15;
+const MIN_POINTS = 2 ** 14;
 const MAX_POINTS = 2 ** 17;
 const MAX_HALF_WIDTH = 2 ** 20;
 /** Discretised steps kept (up to 2^17 doubles each): a ledger needs a few per client and sampling rate. */
 const MAX_CACHED_STEPS = 32;
 /** The epsilon error aimed at, as a share of the epsilon expected. */
-const RELATIVE_ERROR = 1 / 128;
+const RELATIVE_ERROR = 1 / 64;
 
 /** Throws a PrivacyParameterError unless the group size is a whole number >= 1. */
 export function checkGroup(group: number): void {
