@@ -133,6 +133,15 @@ test('large groups stay finite and quick; a heavy one-step tail widens the grid;
   assert.is(new GroupAccountant(3).epsilon([{ noise: 1, q: 0.1, steps: 0 }], delta).upper, 0);
 });
 
+test('runs compose: split runs give the whole, and a noisier run added spends more', () => {
+  const accountant = new GroupAccountant(4);
+  const whole = accountant.epsilon([{ noise: 1.2, q: 0.1, steps: 100 }], delta);
+  const split = accountant.epsilon([{ noise: 1.2, q: 0.1, steps: 40 }, { noise: 1.2, q: 0.1, steps: 60 }], delta);
+  assert.ok(Math.abs(whole.estimate - split.estimate) < 1e-6, `${whole.estimate} against ${split.estimate}`);
+  const more = accountant.epsilon([{ noise: 1.2, q: 0.1, steps: 100 }, { noise: 3, q: 0.2, steps: 50 }], delta);
+  assert.ok(more.lower > whole.upper, `${more.lower} against ${whole.upper}`);
+});
+
 test('a group size that is not a whole number >= 1 is refused in one line', () => {
   for (const k of [0, -2, 2.5, NaN]) assert.throws(() => new GroupAccountant(k), (e: Error) => e.message === `group must be a whole number >= 1, got ${k}`);
   assert.throws(() => new GroupAccountant(2).epsilon([{ noise: 1, q: 0.1, steps: 5 }], 2), /delta must be in \(0, 1\)/);
