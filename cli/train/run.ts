@@ -239,7 +239,8 @@ function epsilonWords(ledger: PrivacyLedger): string {
 /** A whole subject's figure, the largest over clients, and how it was found (fed/dp/ledger.ts SubjectMethod), in plain words. */
 function subjectWords(ledger: PrivacyLedger): string {
   const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.subjectEpsilon >= e.subjectEpsilon ? w : e), null);
-  const figure = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${worst.subjectDelta.toPrecision(2)}` : 'no meaningful bound';
+  const delta = worst?.subjectDelta === ledger.delta ? String(ledger.delta) : worst?.subjectDelta.toPrecision(2);
+  const figure = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${delta}` : 'no meaningful bound';
   const how = worst?.subjectMethod === 'subject accountant' ? 'all their slices accounted together' : worst?.subjectMethod === 'group privacy' ? 'by group privacy, the slice figure scaled up' : 'as for one slice';
   return `a whole subject, up to ${ledger.subjectShare} slices, ${how}: ${figure}`;
 }

@@ -40,8 +40,8 @@ export function groupStepPrv(q: number, sigma: number, k: number, direction: Gro
   // P(X <= x) and P(X > x) for X ~ P = sum_m w_m N(m, sigma^2).
   const bounds = new Float64Array(shifts.length);
   const mixtureTail = (x: number, side: 1 | -1) => {
-    // log(w_m Phi(z)) <= log w_m - z^2/2 for z < 0, and Phi(z) >= e^{-z^2/2} / (100 sqrt(2 pi)) for -40 < z < 0,
-    // so a term 45 below the largest bound adds under e^-35 of the sum: it is left out.
+    // For z < 0, e^{-z^2/2} / (4 sqrt(2 pi) max(1, |z|)) <= Phi(z) <= e^{-z^2/2}, so a term whose bound
+    // log w_m - z^2/2 lies 45 below the largest adds under 32 |z| e^-42 of the sum: it is left out.
     let top = -Infinity;
     for (let i = 0; i < shifts.length; i++) {
       const z = (side * (x - shifts[i]!)) / sigma;
@@ -119,7 +119,7 @@ function groupPrivacyLoss(q: number, sigma: number, k: number): GroupLoss {
     // r(x) >= w_0 + w_m e^{(2 m x - m^2) / (2 sigma^2)} for every m >= 1, so each such x_m lies right of the root, as does the tangent's.
     const rest = s + Math.log(-Math.expm1(logNoGroup - s)); // log(e^s - w_0)
     let x = last.x + (s - last.s) / last.slope;
-    if (!(x < Infinity)) x = Infinity;
+    if (!Number.isFinite(x)) x = Infinity; // no last root, or a slope that underflowed to 0
     for (let i = 0; i < shifts.length; i++) {
       const m = shifts[i]!;
       if (m > 0) x = Math.min(x, (s2 * (rest - logWeights[i]!)) / m + m / 2);

@@ -3,11 +3,13 @@
  * a group of 1 is the PRV accountant; one step's bound holds against the
  * hockey-stick divergence integrated by hand, in both directions; the
  * aligned group pair it rests on dominates groups whose gradients point
- * different ways (a 2-D integration); it beats group privacy; it grows with
- * the group and the sampling rate; bad group sizes are refused.
+ * different ways (a 2-D integration); with q = 1 it holds the Gaussian
+ * mechanism's exact epsilon; it beats group privacy; it grows with the group
+ * and the sampling rate; bad group sizes are refused.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { gdpDelta } from '../../../fed/dp/gdp.js';
 import { GroupAccountant } from '../../../fed/dp/group_accountant.js';
 import { groupPrivacy } from '../../../fed/dp/ledger.js';
 import { prvEpsilon } from '../../../fed/dp/prv.js';
@@ -108,7 +110,20 @@ test('it beats group privacy where that is finite, and grows with the group and 
   for (const values of [byGroup, byRate]) values.slice(1).forEach((e, i) => assert.ok(e > values[i]!, `${values}`));
 });
 
-test('large groups stay finite and quick; no noise is no bound; nothing run spends nothing', () => {
+test('q = 1 is the Gaussian mechanism of sensitivity k: its exact epsilon (Balle and Wang 2018) lies in the interval', () => {
+  for (const [k, sigma, steps] of [[2, 5, 300], [5, 1, 300], [31, 5, 1]] as const) {
+    const mu = (k * Math.sqrt(steps)) / sigma;
+    let [lo, hi] = [0, 1];
+    while (gdpDelta(hi, mu) > delta) hi *= 2;
+    for (let i = 0; i < 100; i++) [lo, hi] = gdpDelta((lo + hi) / 2, mu) > delta ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
+    const bound = new GroupAccountant(k).epsilon([{ noise: sigma, q: 1, steps }], delta);
+    assert.ok(bound.lower <= hi && hi <= bound.upper, `k ${k}: exact ${hi} outside [${bound.lower}, ${bound.upper}]`);
+  }
+});
+
+test('large groups stay finite and quick; a heavy one-step tail widens the grid; no noise is no bound; nothing run spends nothing', () => {
+  const heavy = new GroupAccountant(5).epsilon([{ noise: 0.3, q: 0.05, steps: 1 }], delta);
+  assert.ok(oneStepDelta(5, 0.05, 0.3, heavy.upper) <= delta, `${heavy.upper}`);
   const started = performance.now();
   const large = new GroupAccountant(31).epsilon([{ noise: 1.5, q: 0.27, steps: 96 }], delta);
   assert.ok(large.upper > 100 && large.upper < Infinity && large.lower <= large.upper, `${large.upper}`);
@@ -116,6 +131,15 @@ test('large groups stay finite and quick; no noise is no bound; nothing run spen
   assert.ok(performance.now() - started < 20000);
   assert.is(new GroupAccountant(3).epsilon([{ noise: 0, q: 0.1, steps: 5 }], delta).upper, Infinity);
   assert.is(new GroupAccountant(3).epsilon([{ noise: 1, q: 0.1, steps: 0 }], delta).upper, 0);
+});
+
+test('runs compose: split runs give the whole, and a noisier run added spends more', () => {
+  const accountant = new GroupAccountant(4);
+  const whole = accountant.epsilon([{ noise: 1.2, q: 0.1, steps: 100 }], delta);
+  const split = accountant.epsilon([{ noise: 1.2, q: 0.1, steps: 40 }, { noise: 1.2, q: 0.1, steps: 60 }], delta);
+  assert.ok(Math.abs(whole.estimate - split.estimate) < 1e-6, `${whole.estimate} against ${split.estimate}`);
+  const more = accountant.epsilon([{ noise: 1.2, q: 0.1, steps: 100 }, { noise: 3, q: 0.2, steps: 50 }], delta);
+  assert.ok(more.lower > whole.upper, `${more.lower} against ${whole.upper}`);
 });
 
 test('a group size that is not a whole number >= 1 is refused in one line', () => {
