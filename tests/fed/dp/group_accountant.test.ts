@@ -50,6 +50,15 @@ function oneStepDelta(k: number, q: number, sigma: number, epsilon: number): num
   return Math.max(remove, add);
 }
 
+test("removing one unit is the worse direction across sampling rates, noises and lengths, so the slice PRV's one direction (as Opacus) is the bound", () => {
+  const one = new GroupAccountant(1);
+  for (const q of [0.01, 0.1, 0.5, 0.9]) {
+    for (const noise of [0.6, 1.5, 8]) {
+      for (const steps of [1, 300]) assert.is(one.epsilon([{ q, noise, steps }], delta).direction, 'remove', `q ${q}, sigma ${noise}, ${steps} steps`);
+    }
+  }
+});
+
 test('one step: the bound holds against the hockey-stick divergence integrated by hand (groups of 2 and 3)', () => {
   for (const [k, q, sigma, d] of [
     [2, 0.2, 1, 1e-3],
