@@ -82,7 +82,7 @@ export const privacyCommand: Command = {
     group: { type: 'int', help: 'epsilon for a group of K units together (one patient\'s K slices), by the subject accountant; Poisson only', default: 1, placeholder: 'K' },
     json: { type: 'boolean', help: 'print JSON' },
   },
-  async run(flags) {
+  async run(flags, _positionals, given) {
     if (flags.noise !== undefined && flags.epsilon !== undefined) throw new UsageError('give --noise (to get epsilon) or --epsilon (to get sigma), not both');
     const query = {
       noise: flags.epsilon === undefined ? required(flags, 'noise') : 1,
@@ -91,7 +91,7 @@ export const privacyCommand: Command = {
       delta: flags.delta as number,
       sampling: flags.sampling as Sampling,
     };
-    const accountant = flags.accountant as AccountantName;
+    let accountant = flags.accountant as AccountantName;
     const group = flags.group as number;
     if (accountant !== 'rdp' && query.sampling !== 'poisson') {
       throw new UsageError(`--accountant ${accountant} analyses Poisson sampling only; use --accountant rdp with --sampling ${query.sampling}`);
@@ -104,6 +104,8 @@ export const privacyCommand: Command = {
       if (flags.epsilon !== undefined) {
         query.noise = noiseForEpsilon(flags.epsilon as number, query, query);
         spent = privacyEpsilon(query);
+        // Shown by the accountant that found it within E, unless another is asked for.
+        if (!given.has('accountant')) accountant = tightestEpsilon([query], query).accountant;
         if (flags.json !== true) console.log(`sigma = ${query.noise}: the smallest (4 significant digits) that spends at most epsilon ${flags.epsilon as number} (the tighter of RDP and PRV); its accounting:`);
       }
     } catch (e) {

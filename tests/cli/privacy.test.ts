@@ -76,6 +76,16 @@ test('--help explains the privacy unit and the accountants in plain words', () =
   }
 });
 
+test('--epsilon E: the sigma that spends E, shown with the accountant that found it (PRV here)', () => {
+  const out = fedmed('--epsilon', '8', '--q', '0.04', '--steps', '2000');
+  assert.is(out.status, 0, out.stderr);
+  const [first, second] = out.stdout.split('\n');
+  const sigma = Number(/^sigma = ([\d.]+): the smallest \(4 significant digits\) that spends at most epsilon 8 /.exec(first!)?.[1]);
+  assert.ok(Math.abs(sigma - 1.2915) < 2e-3, first); // Opacus's get_noise_multiplier, PRV, same case
+  const epsilon = Number(/^epsilon = ([\d.]+) at delta = 0\.00001 \(PRV upper bound/.exec(second!)?.[1]);
+  assert.ok(epsilon <= 8 && epsilon > 7.98, second); // sigma rounded up to 4 digits spends a little less
+});
+
 test('bad values are one-line usage errors (exit 2)', () => {
   const cases: [string[], string][] = [
     [['--noise', '1', '--q', '1.5', '--steps', '3'], '--q must be in (0, 1], got 1.5'],
@@ -87,6 +97,8 @@ test('bad values are one-line usage errors (exit 2)', () => {
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'shuffle'], "--sampling is one of poisson|without-replacement, got 'shuffle'"],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'without-replacement', '--accountant', 'prv'], '--accountant prv analyses Poisson sampling only; use --accountant rdp with --sampling without-replacement'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '0'], '--group must be a whole number >= 1, got 0'],
+    [['--noise', '1', '--epsilon', '3', '--q', '0.5', '--steps', '3'], 'give --noise (to get epsilon) or --epsilon (to get sigma), not both'],
+    [['--epsilon', '0', '--q', '0.5', '--steps', '3'], '--epsilon must be a positive number, got 0'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '2.5'], "--group needs a whole number, got '2.5'"],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '2', '--sampling', 'without-replacement'], '--group analyses Poisson sampling only, not --sampling without-replacement'],
   ];
