@@ -119,6 +119,12 @@ test('--epsilon: each client sets its own sigma to spend the target over the run
   assert.ok(ledger.entries.every((e: { client: string; noise: number }) => e.noise === last.find((l) => l.client === e.client)!.noise), 'one sigma per client all run');
   assert.ok(lines.some((l) => new RegExp(`client1: .*, sigma ${last[0]!.noise} to spend epsilon 4$`).test(l)), lines.join('\n'));
   assert.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), new RegExp(`sigma client1 ${last[0]!.noise}, client2 ${last[1]!.noise}, each set to spend epsilon 4 by the end`));
+  // Resumed, each client sets the same sigma again and the run ends where the uninterrupted one did.
+  const split = runDir();
+  await runTraining(config, split, { ...quiet, stopAfterRounds: 1 });
+  const resumed = await runTraining(config, split, { ...quiet, resume: true });
+  await assertSameWeights(dir, split);
+  assert.equal(resumed.history.ledger, ledger.entries);
 });
 
 test('--noise or --epsilon: one of them, the command line winning over the config file; --epsilon only for DP-SGD', async () => {
