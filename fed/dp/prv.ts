@@ -11,7 +11,8 @@
  * estimate(delta - delta_err) + eps_err] for h = eps_err /
  * sqrt(T log(12 / delta_err) / 2) and L from RDP tail bounds; the upper end
  * is the sound figure. Defaults eps_err = 0.01, delta_err = delta / 1000,
- * as Opacus. The grid, the discretisation of any one-step PRV given by its
+ * as Opacus, except that eps_err grows with epsilon past about 15 (a
+ * 2000th of RDP's bound), which keeps the grid's size bounded at small sigma. The grid, the discretisation of any one-step PRV given by its
  * CDF, survival function and mean, and the composition are exported for the
  * group accountant (fed/dp/group_accountant.ts). Like Opacus it composes
  * the removal direction only: adding a unit (the pair swapped) is never
@@ -27,7 +28,7 @@ import { rdpPoissonGaussian } from './rdp_poisson.js';
 
 export interface PrvOptions {
   delta: number;
-  /** Default 0.01. */
+  /** Default 0.01, or a 2000th of epsilon's RDP bound where that is larger (see prvEpsilon). */
   epsError?: number;
   /** Default delta / 1000. */
   deltaError?: number;
@@ -43,13 +44,17 @@ export interface PrvEpsilon {
 /** epsilon of Poisson-subsampled Gaussian runs composed, by the PRV accountant (see the header). */
 export function prvEpsilon(runs: readonly GaussianSteps[], options: PrvOptions): PrvEpsilon {
   const { delta } = options;
-  const epsError = options.epsError ?? 0.01;
   const deltaError = options.deltaError ?? delta / 1000;
   const active = runs.filter((r) => r.steps > 0);
   if (active.length === 0) return { lower: 0, estimate: 0, upper: 0 };
   if (active.some((r) => r.noise === 0)) return { lower: Infinity, estimate: Infinity, upper: Infinity };
   const total = active.reduce((n, r) => n + r.steps, 0);
-  const grid = makeGrid(safeDomainSize(active, epsError, deltaError), epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2));
+  const span = safeDomainSize(active, deltaError);
+  // The grid's points grow as span / epsError: an error bar of 0.01 on an epsilon in the hundreds
+  // (small sigma) would take tens of millions of points and seconds a call, so it grows with epsilon
+  // past about 15 (span - 3 is RDP's bound at deltaError / 4, some way above the epsilon sought).
+  const epsError = options.epsError ?? Math.max(0.01, (span - 3) / 2000);
+  const grid = makeGrid(Math.max(span, epsError + 3), meshFor(total, epsError, deltaError));
   const steps = active.map((run) => ({ step: discretise(subsampledGaussianPrv(run.q, run.noise), grid), count: run.steps }));
   for (const { step } of steps) {
     if (!meanKept(step, grid)) throw new Error(`PRV accountant: the discretised mean is off by ${step.shift}, over half the mesh ${grid.h}`);
@@ -106,7 +111,7 @@ export function makeGrid(halfWidth: number, h: number): Grid {
  * L as Opacus (Remark 5.6): the RDP epsilon of all steps at delta_err / 4,
  * or of one step at delta_err / (8 T) if larger, plus 3.
  */
-function safeDomainSize(runs: readonly GaussianSteps[], epsError: number, deltaError: number): number {
+function safeDomainSize(runs: readonly GaussianSteps[], deltaError: number): number {
   const total = runs.reduce((n, r) => n + r.steps, 0);
   const rdpEpsilon = (steps: (r: GaussianSteps) => number, delta: number) => {
     const rdps = DEFAULT_ORDERS.map((alpha) => runs.reduce((s, r) => s + steps(r) * rdpPoissonGaussian(r.q, r.noise, alpha), 0));
@@ -114,7 +119,7 @@ function safeDomainSize(runs: readonly GaussianSteps[], epsError: number, deltaE
   };
   let L = rdpEpsilon((r) => r.steps, deltaError / 4);
   for (const run of runs) L = Math.max(L, rdpEpsilon((r) => (r === run ? 1 : 0), deltaError / (8 * total)));
-  return Math.max(L, epsError) + 3;
+  return L + 3;
 }
 
 /** The composed PMF on the grid, and how far right its points sit from (i - zero) h: the summed mean shifts. */

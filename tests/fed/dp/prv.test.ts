@@ -58,6 +58,16 @@ test('published noise multipliers for epsilon 8: PRV sigma 1.2915 at 2000 steps,
   assert.ok(gdp > 7.99 && gdp <= 8, `GDP ${gdp}`);
 });
 
+test('small sigma, epsilon in the hundreds: the error bar grows with epsilon (a bounded grid) and the bound stays below RDP', () => {
+  const run = { noise: 0.2, q: 8 / 105, steps: 336 };
+  const prv = prvEpsilon([run], { delta });
+  const rdp = epsilonPoisson({ ...run, delta }).epsilon;
+  assert.ok(prv.upper < rdp, `PRV ${prv.upper} against RDP ${rdp}`);
+  assert.ok(prv.upper - prv.lower > 0.1 && prv.upper - prv.lower < 0.01 * prv.upper, `[${prv.lower}, ${prv.upper}]`);
+  const usual = prvEpsilon([{ noise: 1.5, q: 0.04, steps: 2250 }], { delta });
+  assert.ok(Math.abs(usual.upper - usual.lower - 0.02) < 1e-3, 'below epsilon 15 the bar stays 0.01 each side, as Opacus');
+});
+
 test('GDP: MNIST with batch 256 of 60000, sigma 1.3, 15 epochs is 0.227-GDP (Bu et al. 2020); delta inverts', () => {
   const mu = gdpMu([{ noise: 1.3, q: 256 / 60000, steps: (15 * 60000) / 256 }]);
   assert.ok(Math.abs(mu - 0.227) < 5e-4, `mu ${mu}`);
