@@ -84,26 +84,21 @@ export const privacyCommand: Command = {
   },
   async run(flags, _positionals, given) {
     if (flags.noise !== undefined && flags.epsilon !== undefined) throw new UsageError('give --noise (to get epsilon) or --epsilon (to get sigma), not both');
-    const query = {
-      noise: flags.epsilon === undefined ? required(flags, 'noise') : 1,
-      q: required(flags, 'q'),
-      steps: required(flags, 'steps'),
-      delta: flags.delta as number,
-      sampling: flags.sampling as Sampling,
-    };
+    const run = { q: required(flags, 'q'), steps: required(flags, 'steps'), delta: flags.delta as number, sampling: flags.sampling as Sampling };
     let accountant = flags.accountant as AccountantName;
     const group = flags.group as number;
-    if (accountant !== 'rdp' && query.sampling !== 'poisson') {
-      throw new UsageError(`--accountant ${accountant} analyses Poisson sampling only; use --accountant rdp with --sampling ${query.sampling}`);
+    if (accountant !== 'rdp' && run.sampling !== 'poisson') {
+      throw new UsageError(`--accountant ${accountant} analyses Poisson sampling only; use --accountant rdp with --sampling ${run.sampling}`);
     }
-    if (group !== 1 && query.sampling !== 'poisson') throw new UsageError(`--group analyses Poisson sampling only, not --sampling ${query.sampling}`);
+    if (group !== 1 && run.sampling !== 'poisson') throw new UsageError(`--group analyses Poisson sampling only, not --sampling ${run.sampling}`);
+    let query: Query;
     let spent;
     try {
       checkGroup(group);
-      spent = privacyEpsilon(query); // checks every parameter; RDP is also each accountant's reference
+      // The accountants check every parameter (the search's first call among them).
+      query = { noise: flags.epsilon === undefined ? required(flags, 'noise') : noiseForEpsilon(flags.epsilon as number, run, run), ...run };
+      spent = privacyEpsilon(query); // RDP is also each accountant's reference
       if (flags.epsilon !== undefined) {
-        query.noise = noiseForEpsilon(flags.epsilon as number, query, query);
-        spent = privacyEpsilon(query);
         // Shown by the accountant that found it within E, unless another is asked for.
         if (!given.has('accountant')) accountant = tightestEpsilon([query], query).accountant;
         if (flags.json !== true) console.log(`sigma = ${query.noise}: the smallest (4 significant digits) that spends at most epsilon ${flags.epsilon as number} (the tighter of RDP and PRV); its accounting:`);

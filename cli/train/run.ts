@@ -23,7 +23,7 @@ import { readNamed, writeNamed } from '../../fed/state.js';
 import type { StateEntry } from '../../engine/index.js';
 import { Progress } from '../progress.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
+import { noiseWords, type TrainConfig } from './config.js';
 import type { Placement } from './placement.js';
 import { runSettings } from './run-folder.js';
 import { buildSetup, type TrainingSetup } from './setup.js';
@@ -213,9 +213,9 @@ async function writeRunFolder(
   await writeRunFiles(runDir, files);
 }
 
-/** The noise multiplier: the run's one, or each client's with the epsilon it was set to spend. */
+/** The noise multiplier: the run's one (noiseWords), or each client's with the epsilon it was set to spend. */
 function sigmaWords(config: TrainConfig, ledger: PrivacyLedger): string {
-  if (config.noise !== null) return `sigma ${config.noise}`;
+  if (config.noise !== null) return noiseWords(config);
   const byClient = new Map(ledger.entries.map((e) => [e.client, e.noise]));
   return `sigma ${[...byClient].map(([client, noise]) => `${client} ${noise}`).join(', ')}, each set to spend epsilon ${config.epsilon} by the end`;
 }
