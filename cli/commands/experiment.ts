@@ -12,7 +12,7 @@ import { writeRunFiles } from '../../store/atomic.js';
 import { scaleArgs, scaleFor, scaleNames, scales, type ScaleName } from '../../experiment/scales.js';
 import { UsageError } from '../args.js';
 import { backendFlag, backendLine, workersFlag } from '../backend-flags.js';
-import { parseWorkers } from '../train/placement.js';
+import { parseWorkers, refuseWorkersOnGpu } from '../train/placement.js';
 import { handleStopSignals } from '../signals.js';
 import type { Command } from '../command.js';
 
@@ -68,6 +68,7 @@ export const experimentCommand: Command = {
     const cells = experiment.cells({ scale, kinds });
     const backend = await setBackend(flags.backend as 'auto');
     console.error(backendLine(backend, flags.backend as string));
+    refuseWorkersOnGpu(workers, backend.name); // once, not as every cell's failure
     console.error(`experiment ${name}, scale ${scale.name}: ${cells.length} cells in ${out}`);
     const started = performance.now();
     const log = (line: string) => console.error(line);

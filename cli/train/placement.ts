@@ -38,6 +38,11 @@ export interface PlacementFacts {
   threads?: number;
 }
 
+/** webgpu keeps one GPU device per process, so a count above 1 is a UsageError there (before any run starts, in an experiment). */
+export function refuseWorkersOnGpu(choice: WorkersChoice, backend: BackendName): void {
+  if (choice !== 'auto' && choice > 1 && backend === 'webgpu') throw new UsageError(`--workers ${choice}: webgpu trains in one process (one GPU device per process); use --workers 1 or auto`);
+}
+
 /** The placement `choice` gives for this run; a count the run cannot use is a UsageError. */
 export function placeClients(choice: WorkersChoice, f: PlacementFacts): Placement {
   const cpu = f.backend !== 'webgpu';
@@ -48,7 +53,7 @@ export function placeClients(choice: WorkersChoice, f: PlacementFacts): Placemen
     why = f.clients === 0 ? 'auto: a centralized run has one client' : !cpu ? 'auto: webgpu, one GPU device per process' : `auto: min(${f.clients} clients, ${f.cores} cores)`;
   } else {
     if (choice > 1 && f.clients === 0) throw new UsageError(`--workers ${choice}: a centralized run has one client; use --workers 1 or auto`);
-    if (choice > 1 && !cpu) throw new UsageError(`--workers ${choice}: webgpu trains in one process (one GPU device per process); use --workers 1 or auto`);
+    refuseWorkersOnGpu(choice, f.backend);
     if (choice > Math.max(f.clients, 1)) throw new UsageError(`--workers ${choice}: the run has ${f.clients} clients, so at most ${f.clients} workers`);
     workers = choice;
     why = `--workers ${choice}`;

@@ -17,7 +17,7 @@ import { getBackend, setBackend, useBackend, type Backend } from '../../engine/i
 import { installNodePlatform } from '../../platform/node.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { latestCheckpoint, readSafetensors } from '../../cli/train/checkpoint.js';
-import { assignClients, parseWorkers, placeClients, type Placement } from '../../cli/train/placement.js';
+import { assignClients, parseWorkers, placeClients, refuseWorkersOnGpu, type Placement } from '../../cli/train/placement.js';
 import { runTraining, type RunResult } from '../../cli/train/run.js';
 import { reviveError, serializeError } from '../../cli/train/worker-protocol.js';
 import { NonFiniteLossError } from '../../fed/client.js';
@@ -141,6 +141,8 @@ test('--workers auto: min(clients, cores) on CPU backends, 1 on webgpu and when 
   assert.equal(placeClients('auto', { clients: 0, backend: 'wasm', cores: 8 }).workers, 1);
   assert.throws(() => placeClients(2, { clients: 0, backend: 'wasm', cores: 2 }), /centralized run has one client/);
   assert.throws(() => placeClients(2, { clients: 4, backend: 'webgpu', cores: 2 }), /one GPU device per process/);
+  assert.throws(() => refuseWorkersOnGpu(2, 'webgpu'), /one GPU device per process/);
+  for (const [choice, backend] of [[2, 'wasm'], ['auto', 'webgpu'], [1, 'webgpu']] as const) refuseWorkersOnGpu(choice, backend);
   assert.throws(() => placeClients(5, { clients: 4, backend: 'wasm', cores: 2 }), /at most 4 workers/);
   assert.throws(() => parseWorkers('two'), /--workers is a whole number >= 1 or auto, got 'two'/);
   assert.throws(() => parseWorkers('0'), /--workers is a whole number/);

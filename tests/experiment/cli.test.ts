@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { experimentNames } from '../../experiment/grids.js';
 import { scaleNames } from '../../experiment/scales.js';
-import { fedmed } from '../cli/helpers.js';
+import { everyBackend, testOn } from '../helpers/backends.js';
+import { fedmed, scratchDir } from '../cli/helpers.js';
 
 test('--help lists every experiment and every scale', () => {
   const r = fedmed('experiment', '--help');
@@ -24,5 +25,13 @@ for (const [args, message] of [
     assert.is(r.err.trim().split('\n').length, 1);
   });
 }
+
+testOn(everyBackend.find((b) => b.label === 'webgpu')!, 'experiment --workers 2 is refused once, before any cell trains (one GPU device per process)', () => {
+  const out = `${scratchDir('experiment-workers')}/dp`;
+  const r = fedmed('experiment', 'dp', '--scale', 'tiny', '--backend', 'webgpu', '--workers', '2', '--out', out);
+  assert.is(r.code, 2);
+  assert.match(r.err, /^fedmed: --workers 2: webgpu trains in one process/m);
+  assert.not.match(r.err, /cell 1 of/);
+});
 
 test.run();
