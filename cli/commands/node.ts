@@ -24,6 +24,7 @@ export const nodeFlags = {
   ...Object.fromEntries(clientFlagNames.map((name) => [name, trainFlags[name]])),
   'local-epochs': { ...trainFlags['local-epochs'], help: "local epochs of a round whose train message does not say (its config's local-epochs)" },
   epsilon: { ...trainFlags.epsilon, help: "DP-SGD instead of --noise: the epsilon this hospital spends over --rounds rounds of --local-epochs; its sigma is the smallest that does, and it is the node's --max-epsilon unless that is given" },
+  'share-scores': { type: 'boolean', help: "a private node: answer 'evaluate' with the held-out subjects' scores, which DP does not cover (without it, evaluate messages are refused and only DP-covered results leave the node)" },
   rounds: { type: 'int', help: 'with --epsilon (and needed by it): the rounds this hospital plans to train, over which it spends E (the federation decides how many it runs)', placeholder: 'R', min: 1 },
 } as FlagSpecs;
 
@@ -37,12 +38,14 @@ export const nodeCommand: Command = {
     "'train' brings the global generators; the node trains its local epochs on its own data",
     '(with DP-SGD or GS-WGAN if --dp is given) and replies with its generators and the number',
     "of examples FedAvg weights them by. 'evaluate' scores received generators on the node's",
-    'held-out subjects. Data, discriminators, Adam moments and the privacy ledger never leave',
-    'the node; they live in --state, written after every round, so a killed node started again',
-    'with the same flags rejoins where it was (--state is a new or empty folder, or the node\'s',
-    'own, whose files are verified against their SHA-256 on start). Stop it with Ctrl-C',
-    '(SIGINT) or SIGTERM: it leaves the federation cleanly. The model settings must match the',
-    "federation (its ServerApp's initial generators, see examples/flower).",
+    'held-out subjects. A private node (--dp) refuses evaluate unless --share-scores is given:',
+    'DP covers what training sends, not the scores of the held-out subjects. Data,',
+    'discriminators, Adam moments and the privacy ledger never leave the node; they live in',
+    '--state, written after every round, so a killed node started again with the same flags',
+    "rejoins where it was (--state is a new or empty folder, or the node's own, whose files are",
+    'verified against their SHA-256 on start). Stop it with Ctrl-C (SIGINT) or SIGTERM: it',
+    'leaves the federation cleanly. The model settings must match the federation (its',
+    "ServerApp's initial generators, see examples/flower).",
   ].join('\n'),
   flags: nodeFlags,
   async run(flags, _positionals, given) {
@@ -56,6 +59,8 @@ export interface NodeSettings {
   superlink: string;
   stateDir: string;
   maxEpsilon: number | null;
+  /** Answer evaluate messages with held-out scores (always without DP; with DP only when --share-scores is given). */
+  shareScores: boolean;
   pollInterval: number;
   heartbeatInterval: number;
   /** PEM bytes of the CA for TLS, or null for plaintext. */
@@ -80,11 +85,13 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
   if (maxEpsilon !== undefined && flags.dp === 'gs-wgan') throw new UsageError("--max-epsilon needs --dp dp-sgd: GS-WGAN's epsilon is no guarantee (its discriminators and cycle terms read real images without noise), so no budget can be kept with it");
   if (given.has('rounds') && !given.has('epsilon')) throw new UsageError('--rounds applies to a node only with --epsilon (the rounds it spends E over); the federation decides how many rounds it runs');
   if (given.has('epsilon') && !given.has('rounds')) throw new UsageError('--epsilon needs --rounds R on a node: the rounds this hospital plans to train, over which it spends E');
+  if (flags['share-scores'] && flags.dp === 'off') throw new UsageError('--share-scores applies to a private node (--dp): without DP, evaluate is always answered with the scores');
   const epsilon = flags.epsilon as number | undefined;
   return {
     superlink: parseHostPort(flags.superlink as string),
     stateDir: flags.state as string,
     maxEpsilon: maxEpsilon ?? epsilon ?? null,
+    shareScores: flags.dp === 'off' || flags['share-scores'] === true,
     pollInterval: flags['poll-interval'] as number,
     giveUpAfter: flags['give-up-after'] as number,
     heartbeatInterval: flags['heartbeat-interval'] as number,

@@ -11,7 +11,7 @@ import { largestSubjectShare, skippedLine } from '../../data/index.js';
 import { epsilonCaveat } from '../../fed/client.js';
 import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { writeNamed } from '../../fed/state.js';
-import { Hospital } from '../../fed/flower/hospital.js';
+import { Hospital, RefusedMessage } from '../../fed/flower/hospital.js';
 import { runSuperNode } from '../../fed/flower/supernode.js';
 import { createModel, trainsOnEveryContrast } from '../../models/index.js';
 import { parseFlags } from '../args.js';
@@ -48,13 +48,14 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     await state.restore(client);
     const testItems = evaluationItems(test, config.seed);
     log(`data: ${describeData(config, dataset)}${part ? `, share ${part.k} of ${part.n}` : ''}: ${subjects.length} training subjects (${client.samples} items), ${test.length} held out (${testItems.length} slices)`);
-    if (config.dp !== 'off') log(privacyLine(config, client.noise, settings.maxEpsilon));
+    if (config.dp !== 'off') log(privacyLine(config, client.noise, settings));
     if (state.rounds.length) log(`state ${settings.stateDir}: ${state.rounds.length} rounds trained before, the last server round ${state.rounds.at(-1)!.serverRound}`);
     const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items), caveat: epsilonCaveat(config.dp) });
     for (const entry of state.ledger) ledger?.record(entry);
     const hospital = new Hospital({
       client,
       evaluate: async (generators) => {
+        if (!settings.shareScores) throw new RefusedMessage(WITHHELD_SCORES);
         writeNamed(evaluator.generatorParameters(), generators, 'evaluate message');
         const result = await evaluate(evaluator, testItems, { source: config.source, target: config.target, batchSize: 4, gridRows: 0 });
         return { examples: testItems.length, metrics: { ...scoresByName(result.metrics, ''), ...scoresByName(result.baseline, 'input-') } };
@@ -84,10 +85,15 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   }
 }
 
-/** The node's noise and budget, in words. */
-function privacyLine(config: TrainConfig, noise: number, maxEpsilon: number | null): string {
+/** Why a private node without --share-scores answers evaluate with an error. */
+const WITHHELD_SCORES = "this hospital does not send its held-out subjects' scores: its DP guarantee does not cover them (its operator may start it with --share-scores)";
+
+/** The node's noise, budget and what evaluate sends, in words. */
+function privacyLine(config: TrainConfig, noise: number, settings: NodeSettings): string {
   const planned = config.epsilon === undefined ? '' : ` (the smallest that spends epsilon ${config.epsilon} over ${config.rounds} rounds of ${config.localEpochs} local epochs)`;
-  return `privacy: ${config.dp}, sigma ${noise}${planned}; budget: ${maxEpsilon === null ? 'none (no --max-epsilon)' : `epsilon ${maxEpsilon}, rounds past it are refused`}`;
+  const budget = settings.maxEpsilon === null ? 'none (no --max-epsilon)' : `epsilon ${settings.maxEpsilon}, rounds past it are refused`;
+  const scores = settings.shareScores ? "sent (--share-scores), outside the DP guarantee" : 'withheld, evaluate messages are refused (--share-scores sends them, outside the DP guarantee)';
+  return `privacy: ${config.dp}, sigma ${noise}${planned}; budget: ${budget}; held-out scores: ${scores}`;
 }
 
 /** `pd-to-t2-psnr` and the like; `prefix` marks the untranslated input's scores. */

@@ -35,6 +35,7 @@ test('usage mistakes exit 2 with one line', () => {
   oneLine(node('--state', dir, '--dp', '--rounds', '3'), 2, /--rounds applies to a node only with --epsilon/);
   oneLine(node('--state', dir, '--dp', '--epsilon', '3'), 2, /--epsilon needs --rounds R on a node/);
   oneLine(node('--state', dir, '--epsilon', '3', '--rounds', '2'), 2, /--epsilon applies only with --dp dp-sgd/);
+  oneLine(node('--state', dir, '--share-scores'), 2, /--share-scores applies to a private node \(--dp\)/);
 });
 
 test('--epsilon E --rounds R: the node sets the sigma that spends E over its planned rounds, and E is its budget', () => {
@@ -43,6 +44,7 @@ test('--epsilon E --rounds R: the node sets the sigma that spends E over its pla
   assert.is(run.status, 1, run.stderr); // no SuperLink on port 1
   const line = /privacy: dp-sgd, sigma ([\d.]+) \(the smallest that spends epsilon 4 over 3 rounds of 1 local epochs\); budget: epsilon 4, rounds past it are refused/.exec(run.stdout);
   assert.ok(line, run.stdout);
+  assert.match(run.stdout, /; held-out scores: withheld, evaluate messages are refused \(--share-scores sends them, outside the DP guarantee\)/);
   // 5 training subjects of 7 slices, half paired: 35 items, q = 4 / 35, 9 steps a round.
   const sigma = Number(line[1]);
   const spent = (noise: number) => tightestEpsilon([{ noise, q: 4 / 35, steps: 27 }], { delta: 1e-5 }).epsilon;

@@ -102,7 +102,7 @@ test('two node processes through two FedAvg rounds give the simulation\'s genera
   }
 });
 
-test('a node killed with SIGKILL mid-round restarts from its state folder, and the next round completes with both', async () => {
+test('a node killed with SIGKILL mid-round restarts from its state folder, and the next round completes with both; a private node refuses evaluate', async () => {
   const dp = ['--dp', 'dp-sgd', '--noise', '1.1'];
   const { server, global: initial, params } = await initialGlobal([...tiny, '--clients', '2']);
   const standIn = await SuperLinkStandIn.start();
@@ -145,6 +145,9 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
     const metrics = round3[0]!.content!.get('metrics')!;
     assert.ok(metrics.kind === 'metric');
     assert.is(metrics.record.get('epsilon'), saved.ledger[2].epsilon, 'the epsilon reported covers the killed round too');
+    const scored = await standIn.reply(standIn.send(idB, runId, 'evaluate', new Map([['arrays', { kind: 'array', record: toArrayRecord(global) }]])), 60000);
+    assert.not.ok(scored?.content, 'a private node sends no held-out scores without --share-scores');
+    assert.match(scored?.error?.reason ?? '', /does not send its held-out subjects' scores: its DP guarantee does not cover them/);
   } finally {
     first.child.kill('SIGKILL');
     other.child.kill('SIGKILL');
