@@ -140,7 +140,7 @@ function printPrv(query: Query, json: boolean): void {
   }
   if (noPrivacy(prv.upper, query)) return;
   console.log(`epsilon = ${significant(prv.upper)} at delta = ${query.delta} (PRV upper bound; estimate ${significant(prv.estimate)}, true value in [${significant(prv.lower)}, ${significant(prv.upper)}])`);
-  console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, PRV accountant of Gopi et al. 2021 (eps_error 0.01, delta_error delta/1000)`);
+  console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, PRV accountant of Gopi et al. 2021 (eps_error ${significant(prv.epsError)}, delta_error delta/1000)`);
 }
 
 function printGroup(query: Query, group: number, json: boolean): void {

@@ -11,8 +11,9 @@
  * estimate(delta - delta_err) + eps_err] for h = eps_err /
  * sqrt(T log(12 / delta_err) / 2) and L from RDP tail bounds; the upper end
  * is the sound figure. Defaults eps_err = 0.01, delta_err = delta / 1000,
- * as Opacus, except that eps_err grows with epsilon past about 15 (a
- * 2000th of RDP's bound), which keeps the grid's size bounded at small sigma. The grid, the discretisation of any one-step PRV given by its
+ * as Opacus, except that eps_err is relative to epsilon past about 15 (a
+ * 2000th of RDP's bound, which keeps the grid's size bounded at small sigma)
+ * and below 0.2 (a second pass at a 20th of the first upper bound). The grid, the discretisation of any one-step PRV given by its
  * CDF, survival function and mean, and the composition are exported for the
  * group accountant (fed/dp/group_accountant.ts). Like Opacus it composes
  * the removal direction only: adding a unit (the pair swapped) is never
@@ -28,7 +29,7 @@ import { rdpPoissonGaussian } from './rdp_poisson.js';
 
 export interface PrvOptions {
   delta: number;
-  /** Default 0.01, or a 2000th of epsilon's RDP bound where that is larger (see prvEpsilon). */
+  /** Default 0.01, relative to epsilon where it is far from 1 (see prvEpsilon). */
   epsError?: number;
   /** Default delta / 1000. */
   deltaError?: number;
@@ -41,25 +42,42 @@ export interface PrvEpsilon {
   upper: number;
 }
 
+/** The PRV interval and the error bar it was computed with. */
+export interface PrvResult extends PrvEpsilon {
+  epsError: number;
+}
+
+/** Below this upper bound the default error bar (0.01) is a large share of epsilon, and it is refined. */
+const SMALL_EPSILON = 0.2;
+
 /** epsilon of Poisson-subsampled Gaussian runs composed, by the PRV accountant (see the header). */
-export function prvEpsilon(runs: readonly GaussianSteps[], options: PrvOptions): PrvEpsilon {
+export function prvEpsilon(runs: readonly GaussianSteps[], options: PrvOptions): PrvResult {
   const { delta } = options;
   const deltaError = options.deltaError ?? delta / 1000;
   const active = runs.filter((r) => r.steps > 0);
-  if (active.length === 0) return { lower: 0, estimate: 0, upper: 0 };
-  if (active.some((r) => r.noise === 0)) return { lower: Infinity, estimate: Infinity, upper: Infinity };
-  const total = active.reduce((n, r) => n + r.steps, 0);
+  if (active.length === 0) return { lower: 0, estimate: 0, upper: 0, epsError: 0 };
+  if (active.some((r) => r.noise === 0)) return { lower: Infinity, estimate: Infinity, upper: Infinity, epsError: 0 };
   const span = safeDomainSize(active, deltaError);
-  // The grid's points grow as span / epsError: an error bar of 0.01 on an epsilon in the hundreds
-  // (small sigma) would take tens of millions of points and seconds a call, so it grows with epsilon
-  // past about 15 (span - 3 is RDP's bound at deltaError / 4, some way above the epsilon sought).
-  const epsError = options.epsError ?? Math.max(0.01, (span - 3) / 2000);
-  const grid = makeGrid(Math.max(span, epsError + 3), meshFor(total, epsError, deltaError));
+  const at = (epsError: number): PrvResult => ({ ...prvInterval(active, span, { delta, epsError, deltaError }), epsError });
+  if (options.epsError !== undefined) return at(options.epsError);
+  // The grid's points grow as span / epsError: 0.01 on an epsilon in the hundreds (small sigma)
+  // would take tens of millions of points and seconds a call, so past about 15 the bar is a 2000th
+  // of span - 3 (RDP's bound at deltaError / 4, some way above the epsilon sought).
+  const first = at(Math.max(0.01, (span - 3) / 2000));
+  // On a small epsilon 0.01 is a tenth of it or more, and a sigma calibrated to a small target
+  // would come out several times too large: a second pass with a bar of a 20th of the first
+  // upper bound (down to 0.001, a grid at most 10 times as fine) tightens it.
+  return first.upper < SMALL_EPSILON ? at(Math.max(0.001, first.upper / 20)) : first;
+}
+
+function prvInterval(active: readonly GaussianSteps[], span: number, errors: { delta: number; epsError: number; deltaError: number }): PrvEpsilon {
+  const total = active.reduce((n, r) => n + r.steps, 0);
+  const grid = makeGrid(Math.max(span, errors.epsError + 3), meshFor(total, errors.epsError, errors.deltaError));
   const steps = active.map((run) => ({ step: discretise(subsampledGaussianPrv(run.q, run.noise), grid), count: run.steps }));
   for (const { step } of steps) {
     if (!meanKept(step, grid)) throw new Error(`PRV accountant: the discretised mean is off by ${step.shift}, over half the mesh ${grid.h}`);
   }
-  return epsilonInterval(steps, grid, { delta, epsError, deltaError });
+  return epsilonInterval(steps, grid, errors);
 }
 
 /** The Gopi et al. interval for epsilon from discretised steps composed: `upper` is the guarantee. */

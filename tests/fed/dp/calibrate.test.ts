@@ -1,8 +1,8 @@
 /**
  * noiseForEpsilon: the sigma it returns spends at most the target by the
  * ledger's accountant and is no larger than it must be (a sigma 0.1% smaller
- * overspends), on Opacus's get_noise_multiplier case and the main job's
- * clients; bad targets are errors.
+ * overspends), on Opacus's get_noise_multiplier case, the main job's
+ * clients and a small target; bad targets are errors.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -29,6 +29,12 @@ test('each client of the main job: at most the target, and 0.1% less noise would
     return sigma;
   });
   assert.ok(sigmas[0]! < sigmas[1]!, `${sigmas}`);
+});
+
+test('a small target (epsilon 0.01, q 0.1, 100 steps): the least sigma that spends it, not several times more (PRV refines its error bar)', () => {
+  const sigma = noiseForEpsilon(0.01, { q: 0.1, steps: 100 }, options);
+  assert.ok(spent(sigma, 0.1, 100) <= 0.01 && spent(sigma * 0.999, 0.1, 100) > 0.01, `sigma ${sigma}`);
+  assert.ok(sigma < 300, `sigma ${sigma}: GDP's estimate puts the least near 268`);
 });
 
 test('a target that is not a positive number is an error naming epsilon', () => {

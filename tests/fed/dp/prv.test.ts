@@ -68,6 +68,17 @@ test('small sigma, epsilon in the hundreds: the error bar grows with epsilon (a 
   assert.ok(Math.abs(usual.upper - usual.lower - 0.02) < 1e-3, 'below epsilon 15 the bar stays 0.01 each side, as Opacus');
 });
 
+test("small epsilon: a second pass with a bar a 20th of epsilon, inside the default bar's interval, GDP's estimate within it", () => {
+  const run = { noise: 267.7, q: 0.1, steps: 100 };
+  const refined = prvEpsilon([run], { delta });
+  const usual = prvEpsilon([run], { delta, epsError: 0.01 });
+  assert.ok(refined.epsError <= 0.001 && refined.upper <= 0.01, `${JSON.stringify(refined)}`);
+  assert.ok(usual.lower <= refined.lower && refined.upper <= usual.upper, `[${refined.lower}, ${refined.upper}] within [${usual.lower}, ${usual.upper}]`);
+  const gdp = gdpEpsilon([run], delta); // the CLT is close at 100 steps of a large sigma
+  assert.ok(refined.lower <= gdp && gdp <= refined.upper, `GDP ${gdp} in [${refined.lower}, ${refined.upper}]`);
+  assert.is(prvEpsilon([{ noise: 3.976, q: 0.1, steps: 100 }], { delta }).epsError, 0.01, 'from 0.2 up, the bar is 0.01 as in Opacus');
+});
+
 test('GDP: MNIST with batch 256 of 60000, sigma 1.3, 15 epochs is 0.227-GDP (Bu et al. 2020); delta inverts', () => {
   const mu = gdpMu([{ noise: 1.3, q: 256 / 60000, steps: (15 * 60000) / 256 }]);
   assert.ok(Math.abs(mu - 0.227) < 5e-4, `mu ${mu}`);
