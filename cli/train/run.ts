@@ -120,7 +120,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
         progress?.update(stepsDone, totalSteps, `${where} step ${s.step}/${s.steps} ${losses}`, 'img', s.images);
       },
     });
-    const spent = await accountWhileTraining(training, () => clients.map((c) => ledger?.record({ client: c.name, round: round + 1, steps: c.stepsPerEpoch * config.localEpochs, q: c.samplingRate, noise: c.noise })));
+    const spent = await accountWhileTraining(training, () => clients.map((c) => ledger?.record({ client: c.name, round: round + 1, steps: c.stepsPerEpoch * config.localEpochs, q: c.samplingRate, noise: c.noise, subjectShare: c.largestSubjectShare })));
     const result = await training;
     for (const [k, { client, steps, losses }] of result.clients.entries()) {
       const accounted = client.stepsPerEpoch * config.localEpochs;
@@ -242,7 +242,7 @@ function subjectWords(ledger: PrivacyLedger): string {
   const delta = worst?.subjectDelta === ledger.delta ? String(ledger.delta) : worst?.subjectDelta.toPrecision(2);
   const figure = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${delta}` : 'no meaningful bound';
   const how = worst?.subjectMethod === 'subject accountant' ? 'all their slices accounted together' : worst?.subjectMethod === 'group privacy' ? 'by group privacy, the slice figure scaled up' : 'as for one slice';
-  return `a whole subject, up to ${ledger.subjectShare} slices, ${how}: ${figure}`;
+  return `a whole subject, up to ${worst?.subjectShare ?? ledger.subjectShare} slices, ${how}: ${figure}`;
 }
 
 function roundLine(unit: string, round: number, rounds: number, record: EpochRecord, ledger: PrivacyLedger | null): string {

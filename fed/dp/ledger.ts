@@ -5,7 +5,8 @@
  * rounds compose (RDP adds order by order), so a change of noise or sampling
  * rate between rounds is accounted for exactly. Every row names the privacy
  * unit; a slice-level row also gives the bound for a whole subject (as many
- * slices as the most one subject holds), named by how it was found: under
+ * slices as the most one subject holds at that client: its round's
+ * `subjectShare`, else the ledger's), named by how it was found: under
  * Poisson sampling by the subject accountant (fed/dp/group_accountant.ts,
  * the subject's slices accounted together, at the run's delta), else, or
  * where that gives no bound, by group privacy. The subject accountant is
@@ -51,6 +52,8 @@ export interface RoundSteps {
   steps: number;
   q: number;
   noise: number;
+  /** Slice unit: the most items one of this client's subjects appears in (default: the ledger's subjectShare). */
+  subjectShare?: number;
 }
 
 /** A ledger row: the round, and the client's totals after it. */
@@ -62,6 +65,8 @@ export interface LedgerEntry extends RoundSteps {
   order: number;
   /** Which accountant gave `epsilon`, the smaller sound bound. */
   accountant: SoundAccountant;
+  /** The group size behind the subject figure (1 for the subject unit). */
+  subjectShare: number;
   /** The (epsilon, delta) this gives a whole subject, and how it was found. */
   subjectEpsilon: number;
   subjectDelta: number;
@@ -71,7 +76,7 @@ export interface LedgerEntry extends RoundSteps {
 export interface LedgerOptions extends AccountingOptions {
   /** Default 'slice'. */
   unit?: PrivacyUnit;
-  /** Slice unit: the most items one subject's images appear in (data/loader.ts largestSubjectShare); default 1. */
+  /** Slice unit: the most items one subject's images appear in (data/loader.ts largestSubjectShare), for rounds that do not give their client's own; default 1. */
   subjectShare?: number;
   /** Why the epsilon is not a guarantee for what training releases, when it is not (GS-WGAN); default none. */
   caveat?: string;
@@ -80,7 +85,7 @@ export interface LedgerOptions extends AccountingOptions {
 export interface LedgerJson {
   delta: number;
   unit: PrivacyUnit;
-  /** The group size behind the subject bound (1 for the subject unit). */
+  /** The group size for rounds that give none: the largest any client holds (1 for the subject unit); each row has its own. */
   subjectShare: number;
   /** How each step's batch was drawn, which the accountant assumes. */
   sampling: Sampling;
@@ -93,7 +98,7 @@ export interface LedgerJson {
   entries: LedgerEntry[];
 }
 
-const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'guarantee', 'accountant', 'order', 'subject_epsilon', 'subject_delta', 'subject_method'] as const;
+const CSV_COLUMNS = ['client', 'round', 'unit', 'steps', 'total_steps', 'q', 'noise', 'delta', 'epsilon', 'guarantee', 'accountant', 'order', 'subject_share', 'subject_epsilon', 'subject_delta', 'subject_method'] as const;
 
 export class PrivacyLedger {
   readonly delta: number;
@@ -103,8 +108,8 @@ export class PrivacyLedger {
   readonly subjectShare: number;
   readonly caveat: string | null;
   private readonly options: AccountingOptions;
-  /** The subject accountant, for a slice-level ledger under Poisson sampling whose subjects hold several slices. */
-  private readonly subjects: GroupAccountant | null;
+  /** The subject accountants by group size (slice unit, Poisson sampling), made as rows need them. */
+  private readonly subjects = new Map<number, GroupAccountant>();
   private readonly rows: LedgerEntry[] = [];
   /** Each client's history, runs of equal (q, noise) merged. */
   private readonly history = new Map<string, GaussianSteps[]>();
@@ -112,16 +117,12 @@ export class PrivacyLedger {
   constructor(options: LedgerOptions) {
     this.delta = options.delta;
     this.unit = options.unit ?? 'slice';
-    this.subjectShare = this.unit === 'subject' ? 1 : (options.subjectShare ?? 1);
-    if (!(Number.isInteger(this.subjectShare) && this.subjectShare >= 1)) {
-      throw new PrivacyParameterError('subjectShare', `must be a whole number >= 1, got ${this.subjectShare}`);
-    }
+    this.subjectShare = this.unit === 'subject' ? 1 : checkShare(options.subjectShare ?? 1);
     this.caveat = options.caveat ?? null;
     this.sampling = options.sampling ?? 'poisson';
     this.conversion = options.conversion ?? defaultConversion(this.sampling);
     this.options = { ...options, sampling: this.sampling, conversion: this.conversion };
     checkOptions(this.options); // now, not at the first round
-    this.subjects = this.subjectShare > 1 && this.sampling === 'poisson' ? new GroupAccountant(this.subjectShare) : null;
   }
 
   /** Adds a client's round and returns its row, with the epsilon spent by the end of it. */
@@ -155,6 +156,7 @@ export class PrivacyLedger {
       throw new PrivacyParameterError('round', `must grow for each client: ${what}`);
     }
     const { client, steps, q, noise } = round;
+    const subjectShare = this.unit === 'subject' ? 1 : checkShare(round.subjectShare ?? this.subjectShare);
     const runs = [...(this.history.get(client) ?? [])];
     if (steps > 0) {
       const tail = runs.at(-1);
@@ -164,18 +166,24 @@ export class PrivacyLedger {
     const spent = runs.length ? tightestEpsilon(runs, this.options) : { epsilon: 0, order: NaN, accountant: 'rdp' as const };
     const entry: LedgerEntry = {
       client, round: round.round, steps, q, noise, totalSteps: (last?.totalSteps ?? 0) + steps, ...spent,
-      ...this.subjectBound(runs, spent.epsilon),
+      subjectShare, ...this.subjectBound(runs, spent.epsilon, subjectShare),
     };
     return { entry, runs };
   }
 
   /** A whole subject's (epsilon, delta) after the runs, and how it was found (see the header). */
-  private subjectBound(runs: readonly GaussianSteps[], epsilon: number): Pick<LedgerEntry, 'subjectEpsilon' | 'subjectDelta' | 'subjectMethod'> {
-    if (this.subjectShare === 1) return { subjectEpsilon: epsilon, subjectDelta: this.delta, subjectMethod: 'privacy unit' };
-    const direct = this.subjects?.epsilon(runs, this.delta).upper ?? Infinity;
+  private subjectBound(runs: readonly GaussianSteps[], epsilon: number, share: number): Pick<LedgerEntry, 'subjectEpsilon' | 'subjectDelta' | 'subjectMethod'> {
+    if (share === 1) return { subjectEpsilon: epsilon, subjectDelta: this.delta, subjectMethod: 'privacy unit' };
+    const direct = this.sampling === 'poisson' ? this.subjectAccountant(share).epsilon(runs, this.delta).upper : Infinity;
     if (direct < Infinity) return { subjectEpsilon: direct, subjectDelta: this.delta, subjectMethod: 'subject accountant' };
-    const group = groupPrivacy(epsilon, this.delta, this.subjectShare);
+    const group = groupPrivacy(epsilon, this.delta, share);
     return { subjectEpsilon: group.epsilon, subjectDelta: group.delta, subjectMethod: 'group privacy' };
+  }
+
+  private subjectAccountant(share: number): GroupAccountant {
+    let accountant = this.subjects.get(share);
+    if (!accountant) this.subjects.set(share, (accountant = new GroupAccountant(share)));
+    return accountant;
   }
 
   get accountants(): SoundAccountant[] {
@@ -200,7 +208,7 @@ export class PrivacyLedger {
 
   /** One header line, then one line per row. */
   toCsv(): string {
-    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, this.caveat === null ? 'yes' : 'no', r.accountant, r.order, r.subjectEpsilon, r.subjectDelta, r.subjectMethod]);
+    const lines = this.rows.map((r) => [r.client, r.round, this.unit, r.steps, r.totalSteps, r.q, r.noise, this.delta, r.epsilon, this.caveat === null ? 'yes' : 'no', r.accountant, r.order, r.subjectShare, r.subjectEpsilon, r.subjectDelta, r.subjectMethod]);
     return [CSV_COLUMNS.join(','), ...lines.map((fields) => fields.map(csvField).join(','))].join('\n') + '\n';
   }
 }
@@ -226,6 +234,11 @@ export function tightestEpsilon(runs: readonly GaussianSteps[], options: Account
 export function groupPrivacy(epsilon: number, delta: number, k: number): { epsilon: number; delta: number } {
   if (k === 1) return { epsilon, delta };
   return { epsilon: k * epsilon, delta: Math.min(1, k * Math.exp((k - 1) * epsilon) * delta) };
+}
+
+function checkShare(share: number): number {
+  if (!(Number.isInteger(share) && share >= 1)) throw new PrivacyParameterError('subjectShare', `must be a whole number >= 1, got ${share}`);
+  return share;
 }
 
 function csvField(value: string | number): string {

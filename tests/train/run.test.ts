@@ -79,6 +79,8 @@ test('federated with DP-SGD: resume repeats the noise and the ledger', async () 
   assert.ok(ledger.entries[2].epsilon > ledger.entries[0].epsilon, 'epsilon grows with rounds');
   assert.equal([ledger.unit, ledger.sampling, ledger.accountants], ['slice', 'poisson', ['rdp', 'prv']]);
   const subjectFigures = ledger.entries.map((e: { subjectEpsilon: number; subjectDelta: number; subjectMethod: string; epsilon: number }) => [e.subjectMethod, e.subjectDelta, e.subjectEpsilon > e.epsilon]);
+  const shares = ledger.entries.map((e: { subjectShare: number }) => e.subjectShare);
+  assert.is(Math.max(...shares), ledger.subjectShare, `each client's own share, the largest at the top: ${shares}`);
   assert.ok(ledger.subjectShare > 1 && subjectFigures.every((f: unknown[]) => f[0] === 'subject accountant' && f[1] === 1e-5 && f[2] === true), JSON.stringify(subjectFigures));
   assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+ slices, the tighter of RDP and PRV\): epsilon [\d.]+ per slice at delta 0.00001 by (RDP|PRV) \(a whole subject, up to \d+ slices, all their slices accounted together: epsilon [\d.]+ at delta 0.00001\)/);
   assert.match(readFileSync(path.join(split, 'privacy.csv'), 'utf8'), /^client,round,unit,.*subject_epsilon,subject_delta,subject_method\n[^,]+,1,slice,.*,subject accountant\n/);

@@ -51,8 +51,8 @@ test('CSV: a header, one line per row, fields quoted where needed; JSON: the sam
   const ledger = new PrivacyLedger({ delta: 1e-5 });
   const entry = ledger.record({ client: 'site, "north"', round: 1, steps: 10, q: 0.5, noise: 2 });
   const lines = ledger.toCsv().trimEnd().split('\n');
-  assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,guarantee,accountant,order,subject_epsilon,subject_delta,subject_method');
-  assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},yes,${entry.accountant},${entry.order},${entry.epsilon},0.00001,privacy unit`);
+  assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,guarantee,accountant,order,subject_share,subject_epsilon,subject_delta,subject_method');
+  assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},yes,${entry.accountant},${entry.order},1,${entry.epsilon},0.00001,privacy unit`);
   const json = JSON.parse(JSON.stringify(ledger));
   assert.equal(json, { delta: 1e-5, unit: 'slice', subjectShare: 1, sampling: 'poisson', accountants: ['rdp', 'prv'], conversion: 'balle2020', guarantee: true, caveat: null, entries: [entry] });
 });
@@ -87,6 +87,20 @@ test('a slice-level ledger bounds a whole subject by the subject accountant, at 
   assert.is(subjects.subjectShare, 1);
   const own = subjects.record(round);
   assert.equal([own.subjectEpsilon, own.subjectDelta, own.subjectMethod], [own.epsilon, 1e-5, 'privacy unit']);
+});
+
+test("each client's rows use its own subject share where its rounds give one, the ledger's otherwise; the CSV names it", () => {
+  const round = { round: 1, steps: 100, q: 0.01, noise: 1.5 };
+  const ledger = new PrivacyLedger({ delta: 1e-5, subjectShare: 31 });
+  const small = ledger.record({ ...round, client: 'small', subjectShare: 3 });
+  const usual = ledger.record({ ...round, client: 'usual' });
+  assert.equal([small.subjectShare, usual.subjectShare], [3, 31]);
+  assert.is(small.subjectEpsilon, new PrivacyLedger({ delta: 1e-5, subjectShare: 3 }).record({ ...round, client: 'a' }).subjectEpsilon);
+  assert.ok(small.subjectEpsilon < usual.subjectEpsilon, `${small.subjectEpsilon} against ${usual.subjectEpsilon}`);
+  const [header, first] = ledger.toCsv().split('\n');
+  assert.is(first!.split(',')[header!.split(',').indexOf('subject_share')], '3');
+  assert.throws(() => ledger.record({ ...round, client: 'bad', subjectShare: 0 }), /subjectShare must be a whole number >= 1, got 0/);
+  assert.is(new PrivacyLedger({ delta: 1e-5, unit: 'subject' }).record({ ...round, client: 'a', subjectShare: 5 }).subjectShare, 1, 'a subject is its own group');
 });
 
 test('bad rounds are errors naming what is wrong', () => {
