@@ -22,7 +22,7 @@
  */
 import { checkRun, PrivacyParameterError, type GaussianSteps } from './accountant.js';
 import { groupDirections, groupStepPrv, type GroupDirection, type GroupStepPrv } from './group_prv.js';
-import { discretise, epsilonInterval, meanKept, meshFor, type DiscreteStep, type Grid, type PrvEpsilon } from './prv.js';
+import { discretise, epsilonInterval, meanKept, meshError, meshFor, type DiscreteStep, type Grid, type PrvEpsilon } from './prv.js';
 
 /** The group accountant's answer: the worse direction's interval, and which it was. */
 export interface GroupEpsilon extends PrvEpsilon {
@@ -40,9 +40,10 @@ const MAX_CACHED_STEPS = 32;
 /** The epsilon error aimed at, as a share of the epsilon expected. */
 const RELATIVE_ERROR = 1 / 64;
 
-/** Throws a PrivacyParameterError unless the group size is a whole number >= 1. */
-export function checkGroup(group: number): void {
-  if (!(Number.isInteger(group) && group >= 1)) throw new PrivacyParameterError('group', `must be a whole number >= 1, got ${group}`);
+/** The group size, or a PrivacyParameterError naming `parameter` unless it is a whole number >= 1. */
+export function checkGroup(group: number, parameter = 'group'): number {
+  if (!(Number.isInteger(group) && group >= 1)) throw new PrivacyParameterError(parameter, `must be a whole number >= 1, got ${group}`);
+  return group;
 }
 
 export class GroupAccountant {
@@ -87,8 +88,7 @@ export class GroupAccountant {
       const steps = runs.map((r, i) => ({ step: this.discreteStep(r, direction, prvs[i]!, grid), count: r.steps }));
       if (truncated + wrappedMass(steps, grid) > deltaError / 2) continue;
       if (!steps.every(({ step }) => meanKept(step, grid))) continue; // a coarser mesh keeps it
-      const epsError = grid.h * Math.sqrt((total * Math.log(12 / deltaError)) / 2);
-      return epsilonInterval(steps, grid, { delta, epsError, deltaError });
+      return epsilonInterval(steps, grid, { delta, epsError: meshError(total, grid.h, deltaError), deltaError });
     }
     return { lower: Infinity, estimate: Infinity, upper: Infinity };
   }

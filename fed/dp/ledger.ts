@@ -31,7 +31,7 @@ import {
   type Sampling,
 } from './accountant.js';
 import type { Conversion } from './conversion.js';
-import { GroupAccountant } from './group_accountant.js';
+import { checkGroup, GroupAccountant } from './group_accountant.js';
 import { prvEpsilon } from './prv.js';
 
 /** The accountants whose bounds are sound: the ledger takes the smaller. */
@@ -117,7 +117,7 @@ export class PrivacyLedger {
   constructor(options: LedgerOptions) {
     this.delta = options.delta;
     this.unit = options.unit ?? 'slice';
-    this.subjectShare = this.unit === 'subject' ? 1 : checkShare(options.subjectShare ?? 1);
+    this.subjectShare = this.unit === 'subject' ? 1 : checkGroup(options.subjectShare ?? 1, 'subjectShare');
     this.caveat = options.caveat ?? null;
     this.sampling = options.sampling ?? 'poisson';
     this.conversion = options.conversion ?? defaultConversion(this.sampling);
@@ -156,7 +156,7 @@ export class PrivacyLedger {
       throw new PrivacyParameterError('round', `must grow for each client: ${what}`);
     }
     const { client, steps, q, noise } = round;
-    const subjectShare = this.unit === 'subject' ? 1 : checkShare(round.subjectShare ?? this.subjectShare);
+    const subjectShare = this.unit === 'subject' ? 1 : checkGroup(round.subjectShare ?? this.subjectShare, 'subjectShare');
     const runs = [...(this.history.get(client) ?? [])];
     if (steps > 0) {
       const tail = runs.at(-1);
@@ -234,11 +234,6 @@ export function tightestEpsilon(runs: readonly GaussianSteps[], options: Account
 export function groupPrivacy(epsilon: number, delta: number, k: number): { epsilon: number; delta: number } {
   if (k === 1) return { epsilon, delta };
   return { epsilon: k * epsilon, delta: Math.min(1, k * Math.exp((k - 1) * epsilon) * delta) };
-}
-
-function checkShare(share: number): number {
-  if (!(Number.isInteger(share) && share >= 1)) throw new PrivacyParameterError('subjectShare', `must be a whole number >= 1, got ${share}`);
-  return share;
 }
 
 function csvField(value: string | number): string {

@@ -13,8 +13,9 @@
  * is the sound figure. Defaults eps_err = 0.01, delta_err = delta / 1000,
  * as Opacus, except that eps_err is relative to epsilon past about 15 (a
  * 2000th of RDP's bound, which keeps the grid's size bounded at small sigma)
- * and below 0.2 (a second pass at a 20th of the first upper bound). The grid, the discretisation of any one-step PRV given by its
- * CDF, survival function and mean, and the composition are exported for the
+ * and below 0.2 (a second pass at a 20th of the first upper bound). The
+ * grid, the discretisation of any one-step PRV given by its CDF, survival
+ * function and mean, and the composition are exported for the
  * group accountant (fed/dp/group_accountant.ts). Like Opacus it composes
  * the removal direction only: adding a unit (the pair swapped) is never
  * the worse one on the grid tests/fed/dp/group_accountant.test.ts sweeps
@@ -90,7 +91,12 @@ export function epsilonInterval(steps: readonly CountedStep[], grid: Grid, error
 
 /** The mesh that keeps the discretisation error of `steps` composed steps within epsError (Gopi et al., Theorem 5.5). */
 export function meshFor(steps: number, epsError: number, deltaError: number): number {
-  return epsError / Math.sqrt((steps * Math.log(12 / deltaError)) / 2);
+  return epsError / meshError(steps, 1, deltaError);
+}
+
+/** The epsilon error of `steps` composed steps on a grid of mesh h: meshFor's inverse. */
+export function meshError(steps: number, h: number, deltaError: number): number {
+  return h * Math.sqrt((steps * Math.log(12 / deltaError)) / 2);
 }
 
 /** One step's privacy loss random variable Y = log(P(X) / Q(X)), X ~ P, by its distribution. */
