@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= args.rounds; round++) {
       client.receive(global);
       let started = performance.now();
-      const { steps } = await client.trainRound(round - 1, config.localEpochs);
+      const { steps } = await client.trainRound((round - 1) * config.localEpochs, config.localEpochs);
       await client.upload();
       ledger.record({ client: client.name, round, steps, q: client.samplingRate, noise: client.noise }); // as the simulation accounts each client's round
       const inProcessMs = performance.now() - started;

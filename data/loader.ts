@@ -128,12 +128,13 @@ export class BatchLoader {
   }
 
   /**
-   * The steps of epoch `index` under Poisson sampling: `length` batches, each
-   * unit in each independently with probability `samplingRate`. A subject
-   * brings SUBJECT_SLICES of its items, drawn afresh each step.
+   * One epoch's steps under Poisson sampling: `length` batches, each unit in
+   * each independently with probability `samplingRate`, drawn from `rng`
+   * (DP-SGD's: a stream of the client's secret key, fed/dp/secret.ts, since
+   * a sample anyone could recompute amplifies nothing). A subject brings
+   * SUBJECT_SLICES of its items, drawn afresh each step.
    */
-  *poissonEpoch(index: number): Generator<Batch | EmptyBatch> {
-    const rng = streamRng(this.options.seed, 0x9015, index);
+  *poissonEpoch(rng: Rng): Generator<Batch | EmptyBatch> {
     for (let b = 0; b < this.length; b++) {
       const units = poissonSample(this.units.length, this.samplingRate, rng).map((u) => this.units[u]!);
       if (units.length === 0) {

@@ -19,6 +19,17 @@ export class Rng {
     }
   }
 
+  /**
+   * A generator whose whole 128-bit state is `words` (four u32, not all
+   * zero): for streams keyed by more than the constructor's 32-bit seed.
+   */
+  static fromState(words: ArrayLike<number>): Rng {
+    if (words.length !== 4 || Array.from(words).every((w) => w >>> 0 === 0)) throw new Error('Rng.fromState: four 32-bit words, not all zero, expected');
+    const rng = new Rng(0);
+    for (let i = 0; i < 4; i++) rng.s[i] = words[i]! >>> 0;
+    return rng;
+  }
+
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const s = this.s;

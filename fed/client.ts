@@ -9,14 +9,20 @@ import { describeItems, streamRng, type Batch, type BatchLoader, type EmptyBatch
 import type { GanModel, TrainStepOptions } from '../models/index.js';
 import { dpSgdStepOptions, noiseOnlyGradients } from './dp/dpsgd.js';
 import { GS_WGAN_EPSILON_CAVEAT, sanitiseImageGradient } from './dp/gswgan.js';
+import { DP_SECRET_ENTRY, DpSecret, SEEDED_CAVEAT, type DpRandomness } from './dp/secret.js';
 import type { ClientUpdate } from './fedavg.js';
 import { readNamed, writeNamed } from './state.js';
 
 export type PrivacyMechanism = 'dp-sgd' | 'gs-wgan';
 
-/** What a run's privacy ledger says beside its epsilon under `mechanism`: GS-WGAN's is no guarantee (fed/dp/gswgan.ts). */
-export function epsilonCaveat(mechanism: PrivacyMechanism): string | undefined {
-  return mechanism === 'gs-wgan' ? GS_WGAN_EPSILON_CAVEAT : undefined;
+/**
+ * What a run's privacy ledger says beside its epsilon: GS-WGAN's is no
+ * guarantee (fed/dp/gswgan.ts), nor is any epsilon of noise drawn from the
+ * seed (fed/dp/secret.ts).
+ */
+export function epsilonCaveat(mechanism: PrivacyMechanism, randomness: DpRandomness): string | undefined {
+  if (mechanism === 'gs-wgan') return GS_WGAN_EPSILON_CAVEAT;
+  return randomness === 'seeded' ? SEEDED_CAVEAT : undefined;
 }
 
 export interface PrivacySettings {
@@ -29,6 +35,8 @@ export interface PrivacySettings {
   noise: number;
   /** GS-WGAN's sensitivity factor (its code's 2.0). */
   sensitivity: number;
+  /** Where sampling and noise come from: a secret key (the default), or the seed (reproducible, not private). */
+  randomness: DpRandomness;
 }
 
 /** What local training (an epoch, or a round's epochs) did: optimizer steps and mean losses. */
@@ -62,6 +70,8 @@ export class Client {
   readonly model: GanModel;
   /** Where the model's own noise (UNIT's latent draws, MUNIT's styles) comes from this epoch. */
   private noiseRng: Rng;
+  /** A private client's key for its sampling and noise (fed/dp/secret.ts); null without DP. */
+  private dpSecret: DpSecret | null;
 
   /**
    * `makeModel` builds this client's model with the noise source it is
@@ -76,6 +86,7 @@ export class Client {
   ) {
     this.noiseRng = streamRng(seed, 0x0153);
     this.model = makeModel((shape) => randn(shape, { rng: this.noiseRng }));
+    this.dpSecret = privacy ? DpSecret.create(privacy.randomness, seed) : null;
   }
 
   /** Training items, the client's weight in FedAvg. */
@@ -109,19 +120,20 @@ export class Client {
   }
 
   /**
-   * Round `round` (from 0) of local training: `localEpochs` passes, numbered
-   * round * localEpochs + e so that each epoch's random streams are keyed
-   * the same whichever process runs it (the simulation or a Flower node).
+   * A round of local training: `localEpochs` passes, this client's epochs
+   * `firstEpoch` onwards (counted from 0 over its whole run, so that no two
+   * epochs share a random stream, and a resumed run or a Flower node keys
+   * each epoch as the uninterrupted run did).
    */
   async trainRound(
-    round: number,
+    firstEpoch: number,
     localEpochs: number,
     hooks: RoundHooks = {},
   ): Promise<LocalTraining> {
     const losses: Record<string, number> = {};
     let steps = 0;
     for (let e = 0; e < localEpochs; e++) {
-      const result = await this.trainEpoch(round * localEpochs + e, (event) => hooks.onStep?.(event, e));
+      const result = await this.trainEpoch(firstEpoch + e, (event) => hooks.onStep?.(event, e));
       steps += result.steps;
       for (const [k, v] of Object.entries(result.losses)) losses[k] = (losses[k] ?? 0) + v / localEpochs;
       await hooks.afterEpoch?.();
@@ -129,9 +141,10 @@ export class Client {
     return { steps, losses };
   }
 
-  /** What never leaves the client: discriminator weights and both optimizers' moments, by name. */
+  /** What never leaves the client: discriminator weights, both optimizers' moments and a private client's DP key, by name. */
   async privateState(): Promise<Map<string, StateEntry>> {
     const out = new Map<string, StateEntry>();
+    if (this.dpSecret) out.set(DP_SECRET_ENTRY, this.dpSecret.toEntry());
     for (const [name, entry] of await readNamed(this.model.discriminatorParameters())) out.set(`discriminator.${name}`, entry);
     for (const [prefix, adam] of this.optimizers()) {
       for (const [name, entry] of await adam.stateDict()) out.set(`${prefix}.${name}`, entry);
@@ -144,6 +157,7 @@ export class Client {
     const section = (prefix: string) => new Map([...state].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
     writeNamed(this.model.discriminatorParameters(), section('discriminator.'), where);
     for (const [prefix, adam] of this.optimizers()) adam.loadStateDict(section(`${prefix}.`));
+    if (this.dpSecret) this.dpSecret = DpSecret.fromEntry(state.get(DP_SECRET_ENTRY), where);
   }
 
   private optimizers() {
@@ -152,23 +166,24 @@ export class Client {
 
   /**
    * One pass over the client's data. `epoch` counts this client's epochs
-   * from 0 over the whole run: shuffling, DP noise and model noise are drawn
-   * from streams keyed by it, so a resumed run repeats them exactly. Under
-   * DP-SGD an empty Poisson sample takes a noise-only step (its losses are
-   * not known, so it adds none to the means).
+   * from 0 over the whole run: shuffling, DP sampling and noise and model
+   * noise are drawn from streams keyed by it (the DP ones under the client's
+   * secret), so a resumed run repeats them exactly. Under DP-SGD an empty
+   * Poisson sample takes a noise-only step (its losses are not known, so it
+   * adds none to the means).
    */
   async trainEpoch(epoch: number, onStep?: (e: StepEvent) => void): Promise<LocalTraining> {
     this.noiseRng = streamRng(this.seed, 0x0153, epoch);
-    const dpRng = streamRng(this.seed, 0xd9, epoch);
+    const dpRng = this.dpSecret?.stream(0xd9, epoch);
     const totals: Record<string, number> = {};
     const steps = this.loader.length;
     let step = 0;
     let measured = 0;
-    const batches: Iterable<Batch | EmptyBatch> = this.poissonSampled ? this.loader.poissonEpoch(epoch) : this.loader.epoch(epoch);
+    const batches: Iterable<Batch | EmptyBatch> = this.poissonSampled ? this.loader.poissonEpoch(this.dpSecret!.stream(0x9015, epoch)) : this.loader.epoch(epoch);
     for (const batch of batches) {
       step++;
       if (batch.a === null) {
-        this.noiseOnlyStep(dpRng);
+        this.noiseOnlyStep(dpRng!);
         onStep?.({ client: this.name, step, steps, losses: {}, images: 0 });
         continue;
       }
@@ -205,9 +220,9 @@ export class Client {
   }
 
   /** `units`: each sample's privacy unit (subject) in the batch, when the unit is a subject. */
-  private stepOptions(rng: Rng, units?: number[]): TrainStepOptions {
+  private stepOptions(rng: Rng | undefined, units?: number[]): TrainStepOptions {
     const p = this.privacy;
-    if (!p) return {};
+    if (!p || !rng) return {};
     if (p.mechanism === 'gs-wgan') {
       return { discriminatorInput: (x) => sanitiseImageGradient(x, { clip: p.clip, noise: p.noise, sensitivity: p.sensitivity, rng }) };
     }

@@ -17,7 +17,7 @@ export interface RoundClient {
   /** Training items, the client's weight in FedAvg. */
   readonly samples: number;
   receive(global: ReadonlyMap<string, StateEntry>): void | Promise<void>;
-  trainRound(round: number, localEpochs: number, hooks?: RoundHooks): Promise<LocalTraining>;
+  trainRound(firstEpoch: number, localEpochs: number, hooks?: RoundHooks): Promise<LocalTraining>;
   upload(): Promise<ClientUpdate>;
 }
 
@@ -42,7 +42,7 @@ export interface RoundOptions extends RoundHooks {
   concurrent?: boolean;
 }
 
-/** Round `round` (from 0): see Client.trainRound for how its epochs are numbered. */
+/** Round `round` (from 0): every client trains its epochs round * localEpochs onwards (Client.trainRound). */
 export async function federatedRound<C extends RoundClient>(
   clients: readonly C[],
   global: ReadonlyMap<string, StateEntry>,
@@ -53,7 +53,7 @@ export async function federatedRound<C extends RoundClient>(
   const { concurrent, ...hooks } = options;
   const train = async (client: C) => {
     await client.receive(global);
-    const local = await client.trainRound(round, localEpochs, hooks);
+    const local = await client.trainRound(round * localEpochs, localEpochs, hooks);
     return { result: { client, ...local }, update: await client.upload() };
   };
   const done: { result: ClientRound<C>; update: ClientUpdate }[] = [];

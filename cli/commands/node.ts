@@ -7,7 +7,7 @@ import { trainFlags } from '../train/config.js';
 /** The training settings that describe one hospital's local training (the federation's are the server's). */
 const clientFlagNames = [
   'data', 'model', 'direction', 'size', 'width', 'batch', 'lr', 'identity', 'seed', 'local-epochs', 'paired-ratio',
-  'misalign', 'misalign-level', 'dp', 'privacy-unit', 'clip', 'clip-split', 'noise', 'epsilon', 'delta', 'sensitivity', 'subjects', 'phantom-size', 'test-fraction', 'backend',
+  'misalign', 'misalign-level', 'dp', 'privacy-unit', 'dp-randomness', 'clip', 'clip-split', 'noise', 'epsilon', 'delta', 'sensitivity', 'subjects', 'phantom-size', 'test-fraction', 'backend',
   'skip-bad-subjects', 'allow-no-privacy',
 ] as const;
 

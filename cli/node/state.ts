@@ -6,7 +6,8 @@
  * fresh one, so a restart need not wait for the SuperLink to see the old
  * key go offline.)
  *
- *   DIR/client-round-0003.safetensors   discriminators and both Adam states after server round 3
+ *   DIR/client-round-0003.safetensors   discriminators, both Adam states and a private node's DP key
+ *                                       (fed/dp/secret.ts) after server round 3
  *   DIR/state.json                      the folder's manifest (store/manifest.ts): the client
  *                                       file's SHA-256, the node's settings, its ledger and rounds
  *   DIR/skipped.json                    subjects left out (--skip-bad-subjects), when any
@@ -36,7 +37,7 @@ import { readFileBytes } from '../train/checkpoint.js';
 
 const STATE = 'state.json';
 const SKIPPED = 'skipped.json';
-const VERSION = 2;
+const VERSION = 3; // 3: rounds record their epochs, a private client's file holds its DP key
 
 /** What state.json keeps beside the manifest's files and settings. */
 interface NodeRecord {

@@ -55,7 +55,7 @@ export function inProcessHandle(client: Client): ClientHandle {
   return {
     ...clientFacts(client),
     receive: (global) => client.receive(global),
-    trainRound: (round, localEpochs, hooks) => client.trainRound(round, localEpochs, hooks),
+    trainRound: (firstEpoch, localEpochs, hooks) => client.trainRound(firstEpoch, localEpochs, hooks),
     upload: () => client.upload(),
     privateState: () => client.privateState(),
     restorePrivateState: async (state, where) => client.restorePrivateState(state, where),

@@ -29,7 +29,7 @@ function perform(client: Client, call: ClientCall): unknown {
     case 'receive':
       return client.receive(call.global);
     case 'trainRound':
-      return client.trainRound(call.round, call.localEpochs, {
+      return client.trainRound(call.firstEpoch, call.localEpochs, {
         onStep: (event, localEpoch) => post({ kind: 'step', client: client.name, event, localEpoch }),
       });
     case 'upload':

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { contrastOf, type Contrast, type PrivacyUnit } from '../../data/index.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
+import type { DpRandomness } from '../../fed/dp/secret.js';
 import { modelNames, type ModelName } from '../../models/index.js';
 import { convert, parseFlags, suggest, UsageError, type FlagSpecs, type FlagValues } from '../args.js';
 import { backendFlag, threadsFlag, workersFlag } from '../backend-flags.js';
@@ -38,6 +39,7 @@ export const trainFlags = {
   noise: { type: 'number', help: 'DP noise multiplier sigma, the same for every client', default: 1.07 },
   epsilon: { type: 'number', help: "DP-SGD instead of --noise: the epsilon each client spends over the whole run (at --delta); each sets its own sigma from its data's size and its steps, so a large hospital needs less noise than a small one", placeholder: 'E' },
   delta: { type: 'number', help: 'DP delta for the reported epsilon', default: 1e-5 },
+  'dp-randomness': { type: 'string', help: "where DP sampling and noise come from: a secret key per client drawn from the system's cryptographic generator and kept in its checkpoints, or the seed (the run repeats bit for bit, but anyone who knows the settings can replay the noise: its epsilon is no guarantee)", default: 'secret', choices: ['secret', 'seeded'] },
   'privacy-unit': { type: 'string', help: "whom DP-SGD protects: one slice, or one subject's slices together (needs --paired-ratio 1); see fedmed privacy --help", default: 'slice', choices: ['slice', 'subject'] },
   sensitivity: { type: 'number', help: "GS-WGAN's sensitivity factor", default: 2.0 },
   subjects: { type: 'int', help: 'phantom: number of subjects', default: 24 },
@@ -128,6 +130,8 @@ export interface TrainConfig {
   delta: number;
   /** What DP-SGD samples, clips and accounts: a slice, or a subject with its slices. */
   privacyUnit: PrivacyUnit;
+  /** Where DP sampling and noise come from (fed/dp/secret.ts); absent from runs written before it existed: 'seeded'. */
+  dpRandomness?: DpRandomness;
   sensitivity: number;
   phantomSubjects: number;
   phantomSize: number;
@@ -271,6 +275,7 @@ function typedConfig(f: FlagValues, noiseFrom: 'noise' | 'epsilon'): TrainConfig
     ...(noiseFrom === 'epsilon' ? { epsilon: num('epsilon') } : {}),
     delta: num('delta'),
     privacyUnit: str('privacy-unit') as PrivacyUnit,
+    dpRandomness: str('dp-randomness') as DpRandomness,
     sensitivity: num('sensitivity'),
     phantomSubjects: num('subjects'),
     phantomSize: num('phantom-size'),

@@ -84,7 +84,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
   const subjectShare = Math.max(...clients.map((c) => c.largestSubjectShare));
-  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp) });
+  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp, config.dpRandomness ?? 'seeded') });
   let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], clients: [], startedAt: new Date().toISOString() };
   let global: Map<string, StateEntry>;
   let firstRound = 0;

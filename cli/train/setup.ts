@@ -8,6 +8,7 @@
 import { BatchLoader, buildItems, contrastPairs, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
 import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
+import type { DpRandomness } from '../../fed/dp/secret.js';
 import { createModel, trainsOnEveryContrast, type GanModel, type ModelOptions } from '../../models/index.js';
 import { getBackend, type Tensor } from '../../engine/index.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
@@ -51,7 +52,7 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
   const loader = new BatchLoader(items, { source: config.source, target: config.target, pairs, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
   const privacy: PrivacySettings | null = config.dp === 'off'
     ? null
-    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity };
+    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity, randomness: config.dpRandomness ?? 'seeded' };
   return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
 }
 
@@ -70,6 +71,13 @@ export function clientShares(config: TrainConfig, train: readonly Subject[]): Su
   return config.clients > 0
     ? partitionClients(train, { clients: config.clients, scheme: config.scheme, weights: config.weights ?? undefined, seed: config.seed })
     : [[...train]];
+}
+
+/** Where a private run's sampling and noise come from, in words (fed/dp/secret.ts); `kept` says where the key lives. */
+export function randomnessLine(randomness: DpRandomness, kept: string): string {
+  return randomness === 'secret'
+    ? `DP randomness: a secret key per client from the system's cryptographic generator, kept in ${kept}`
+    : 'DP randomness: from --seed (--dp-randomness seeded): the run repeats bit for bit, and its epsilon is no guarantee';
 }
 
 /** Where the run's clients train: in turn in this thread by default. */
@@ -98,6 +106,7 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
     ...clients.map((c, k) => `${c.name}: ${shares[k]!.subjects.length} subjects, ${c.samples} items, ${c.stepsPerEpoch} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.unit})` : 'batches'} per epoch${config.epsilon === undefined ? '' : `, sigma ${c.noise} to spend epsilon ${config.epsilon}`}`),
+    ...(config.dp === 'off' ? [] : [randomnessLine(config.dpRandomness ?? 'seeded', 'its checkpoints')]),
     words,
   ];
   return { dataset, clients, concurrent: placement.workers > 1, server, testItems, summary, placement: words };

@@ -93,10 +93,10 @@ function workerHandle(thread: ClientThread, facts: ClientFacts): ClientHandle {
       received.catch(() => {}); // reported by the trainRound that follows
     },
     // hooks.afterEpoch is the web page's (it yields to the browser there); a worker has no page to yield to.
-    async trainRound(round, localEpochs, hooks = {}) {
+    async trainRound(firstEpoch, localEpochs, hooks = {}) {
       thread.listen(facts.name, hooks.onStep);
       try {
-        const [, local] = await Promise.all([received, call<LocalTraining>({ method: 'trainRound', round, localEpochs })]);
+        const [, local] = await Promise.all([received, call<LocalTraining>({ method: 'trainRound', firstEpoch, localEpochs })]);
         return local;
       } finally {
         thread.listen(facts.name, undefined);

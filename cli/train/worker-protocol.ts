@@ -37,7 +37,7 @@ export const startId = 0;
 
 export type ClientCall = { id: number; client: string } & (
   | { method: 'receive'; global: ReadonlyMap<string, StateEntry> }
-  | { method: 'trainRound'; round: number; localEpochs: number }
+  | { method: 'trainRound'; firstEpoch: number; localEpochs: number }
   | { method: 'upload' }
   | { method: 'privateState' }
   | { method: 'restorePrivateState'; state: ReadonlyMap<string, StateEntry>; where: string }

@@ -42,6 +42,8 @@ export interface HospitalPrivacy {
 export interface TrainedRound extends LocalTraining {
   runId: string;
   serverRound: number;
+  /** The local epochs it trained. */
+  epochs: number;
   epsilon: number | null;
 }
 
@@ -57,6 +59,12 @@ export interface HospitalOptions {
   evaluate(generators: Map<string, StateEntry>): Promise<HeldOutScores>;
   /** Local epochs when a `train` message does not say. */
   localEpochs: number;
+  /**
+   * The epochs the client trained in the rounds before (its state's): a
+   * round trains the epochs after them, numbered by the hospital and never
+   * by the server, so that no two epochs share a sampling or noise stream.
+   */
+  epochsTrained: number;
   privacy: HospitalPrivacy | null;
   /** The ledger changed before training starts: persist it (a crash mid-round then over-counts, never under-counts). */
   saveLedger(entries: readonly LedgerEntry[]): Promise<void>;
@@ -68,7 +76,11 @@ export interface HospitalOptions {
 }
 
 export class Hospital {
-  constructor(private readonly o: HospitalOptions) {}
+  private epochsTrained: number;
+
+  constructor(private readonly o: HospitalOptions) {
+    this.epochsTrained = o.epochsTrained;
+  }
 
   /** The reply to one message; never throws for a bad message, only for a failure of the hospital itself. */
   async handle(message: FlowerMessage): Promise<Reply> {
@@ -100,10 +112,11 @@ export class Hospital {
     client.receive(global);
     this.o.log(`round ${serverRound}: training ${localEpochs} local epoch${localEpochs === 1 ? '' : 's'} on ${client.samples} items`);
     const started = performance.now();
-    const local = await client.trainRound(serverRound - 1, localEpochs, {
+    const local = await client.trainRound(this.epochsTrained, localEpochs, {
       onStep: (s, e) => this.o.onStep?.(e * s.steps + s.step, steps, `round ${serverRound} epoch ${e + 1}/${localEpochs} step ${s.step}/${s.steps}`, s.images),
     });
-    await this.o.saveRound({ runId: String(message.metadata.runId), serverRound, epsilon, ...local });
+    await this.o.saveRound({ runId: String(message.metadata.runId), serverRound, epochs: localEpochs, epsilon, ...local });
+    this.epochsTrained += localEpochs;
     const losses = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
     const caveat = this.o.privacy?.ledger.caveat;
     this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${epsilon.toFixed(2)}${caveat ? ` (${caveat})` : ''}`}`);

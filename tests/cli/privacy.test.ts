@@ -71,7 +71,7 @@ test('--group K: the group accounted together, beside what group privacy would g
 test('--help explains the privacy unit and the accountants in plain words', () => {
   const out = fedmed('--help');
   assert.is(out.status, 0, out.stderr);
-  for (const words of ['"slice": one image slice is protected', 'all of the patient\'s slices accounted together', '"subject": one patient is', 'rdp (Renyi DP)', 'prv (privacy loss distribution', 'gdp (Gaussian DP)', 'smaller of rdp and prv']) {
+  for (const words of ['"slice": one training item is protected', 'a secret key each hospital draws', "the patient's images accounted together", '"subject": one patient is', 'rdp (Renyi DP)', 'prv (privacy loss distribution', 'gdp (Gaussian DP)', 'smaller of rdp and prv']) {
     assert.ok(out.stdout.includes(words), words);
   }
 });

@@ -29,7 +29,7 @@ import { fedmed } from './helpers.js';
 const tiny = ['--size', '32', '--width', '2', '--subjects', '10', '--phantom-size', '32', '--backend', 'wasm', '--weights', '0.5,0.3,0.2', '--local-epochs', '1'];
 const twoRounds = [...tiny, '--rounds', '2'];
 // DP-SGD's noise and Poisson samples too; one round, as its accountant takes seconds a client round.
-const private1 = [...tiny, '--rounds', '1', '--dp'];
+const private1 = [...tiny, '--rounds', '1', '--dp', '--dp-randomness', 'seeded']; // seeded: the in-turn run must draw the same noise
 const quiet = { log: () => {}, progress: null };
 const oneThread: Placement = { workers: 1, why: 'test: in turn' };
 const twoWorkers: Placement = { workers: 2, threads: 1, why: 'test: two workers' };

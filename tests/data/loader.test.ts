@@ -5,6 +5,7 @@ import { phantomDataset, subjectSlice } from '../../data/dataset.js';
 import { buildItems } from '../../data/items.js';
 import { BatchLoader, largestSubjectShare } from '../../data/loader.js';
 import { partitionClients } from '../../data/partition.js';
+import { streamRng } from '../../data/seed.js';
 
 const dataset = phantomDataset({ subjects: 6, size: 16, seed: 6 }, { contrasts: ['PD', 'T2'], size: 16 });
 const items = buildItems(dataset.subjects, { pairedRatio: 0.5, seed: 1 }); // 6 subjects x 4 slices (z in [6, 10) of 16)
@@ -86,7 +87,7 @@ test('Poisson sampling: each item joins a step with probability q, and batch siz
   const joined = new Map(items.map((it) => [it, 0]));
   const sizes = new Array<number>(items.length + 1).fill(0);
   for (let e = 0; e < epochs; e++) {
-    for (const batch of loader.poissonEpoch(e)) {
+    for (const batch of loader.poissonEpoch(streamRng(5, e))) {
       sizes[batch.items.length]!++;
       for (const it of batch.items) joined.set(it, joined.get(it)! + 1);
       batch.a?.dispose();
@@ -120,10 +121,10 @@ test('Poisson sampling: each item joins a step with probability q, and batch siz
   assert.ok(sizes.slice(8).some((n) => n > 0), 'some steps drew twice the expected batch or more');
 });
 
-test('Poisson sampling is the same for the same seed and epoch, and empty batches carry no tensors', () => {
+test('Poisson sampling is the same for the same stream, and empty batches carry no tensors', () => {
   const loader = new BatchLoader(items, { source: 'PD', target: 'T2', batchSize: 1, seed: 2 });
   const draw = (epoch: number) =>
-    [...loader.poissonEpoch(epoch)].map((b) => {
+    [...loader.poissonEpoch(streamRng(2, epoch))].map((b) => {
       if (b.a === null) assert.is(b.b, null);
       b.a?.dispose();
       b.b?.dispose();
@@ -143,7 +144,7 @@ test('subject unit: Poisson samples subjects, each bringing up to 4 of its own s
   assert.is(loader.expectedImages, 8);
   let batches = 0;
   for (let e = 0; e < 20; e++) {
-    for (const batch of loader.poissonEpoch(e)) {
+    for (const batch of loader.poissonEpoch(streamRng(4, e))) {
       batch.a?.dispose();
       batch.b?.dispose();
       if (batch.a === null) continue;

@@ -97,15 +97,17 @@ test('an empty Poisson sample moves generators and discriminators by a noise-onl
     yield { a: null, b: null, items: [] };
   };
   const lr = 0.01;
-  const client = new Client('client1', loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed: 3, lr, noise }), 1, { mechanism: 'dp-sgd', clip: 1, noise: 1.1, sensitivity: 2 });
+  const client = new Client('client1', loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed: 3, lr, noise }), 1, { mechanism: 'dp-sgd', clip: 1, noise: 1.1, sensitivity: 2, randomness: 'seeded' });
   const read = (params: [string, Tensor][]) => Promise.all(params.map(([, p]) => p.data()));
   const before = { g: await read(client.model.generatorParameters()), d: await read(client.model.discriminatorParameters()) };
   const result = await client.trainEpoch(0);
   assert.equal(result.losses, {});
   const after = { g: await read(client.model.generatorParameters()), d: await read(client.model.discriminatorParameters()) };
   for (const group of ['g', 'd'] as const) {
-    // Adam's first step moves every coordinate by lr g / (|g| + eps): lr, for noise that is nowhere 0.
-    before[group].forEach((b, k) => b.forEach((v, j) => assert.ok(Math.abs(Math.abs(after[group][k]![j]! - v) - lr) < 1e-4, `${group} param ${k}[${j}] moved ${after[group][k]![j]! - v}`)));
+    // Adam's first step moves every coordinate by lr |g| / (|g| + eps): lr, but for the rare noise draw within a few eps of 0.
+    const moves = before[group].flatMap((b, k) => Array.from(b, (v, j) => Math.abs(after[group][k]![j]! - v)));
+    assert.ok(moves.every((m) => m > 0 && m < lr + 1e-6), `${group}: every coordinate moved, by at most lr`);
+    assert.ok(moves.filter((m) => Math.abs(m - lr) < 1e-4).length > 0.999 * moves.length, `${group}: moved by lr`);
   }
   assert.is(client.model.generatorOptimizer.stepCount, 1);
   assert.is(client.model.discriminatorOptimizer.stepCount, 1);

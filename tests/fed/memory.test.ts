@@ -20,7 +20,7 @@ installNodePlatform();
 test('100 federated DP-SGD rounds keep live tensors, handles and backend bytes flat', async () => {
   await setBackend('wasm', { threads: 1 });
   const data = phantomDataset({ subjects: 4, size: 32, seed: 1 }, { contrasts: ['PD', 'T2'], size: 32 });
-  const privacy = { mechanism: 'dp-sgd' as const, clip: 1, noise: 1.07, sensitivity: 2 };
+  const privacy = { mechanism: 'dp-sgd' as const, clip: 1, noise: 1.07, sensitivity: 2, randomness: 'seeded' as const };
   const clients = [0, 1].map((k) => {
     const loader = new BatchLoader(buildItems(data.subjects.slice(2 * k, 2 * k + 2), { count: 4, seed: k }), { source: 'PD', target: 'T2', batchSize: 2, seed: k });
     return new Client(`client${k + 1}`, loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed: 10 + k, noise }), k, privacy);

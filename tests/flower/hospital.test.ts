@@ -16,7 +16,7 @@ import type { ArrayRecord, ConfigRecord, FlowerMessage, RecordDict, Reply } from
 import { readNamed } from '../../fed/state.js';
 import { createModel } from '../../models/index.js';
 
-const privacy: PrivacySettings = { mechanism: 'dp-sgd', clip: 1, noise: 1.1, sensitivity: 2 };
+const privacy: PrivacySettings = { mechanism: 'dp-sgd', clip: 1, noise: 1.1, sensitivity: 2, randomness: 'seeded' };
 
 async function makeClient(dp: boolean): Promise<Client> {
   await setBackend('js');
@@ -40,6 +40,7 @@ async function harness(options: { dp?: boolean; maxEpsilon?: number } = {}): Pro
     client,
     evaluate: async (generators) => ({ examples: 7, metrics: { 'pd-to-t2-psnr': generators.size } }),
     localEpochs: 1,
+    epochsTrained: 0,
     privacy: ledger ? { ledger, noise: privacy.noise, maxEpsilon: options.maxEpsilon ?? null } : null,
     saveLedger: async (entries) => void saved.ledgers.push([...entries]),
     saveRound: async (round) => void saved.rounds.push(round),
@@ -83,9 +84,9 @@ test('a train message trains as the simulation client does and replies with gene
   const content = reply.content!;
   assert.equal([...content.keys()], ['arrays', 'metrics']);
 
-  const twin = await makeClient(false); // the simulation's client: receive, round 1 (from 0), upload
+  const twin = await makeClient(false); // the simulation's client: receive, its first epoch, upload
   twin.receive(global);
-  const local = await twin.trainRound(1, 1);
+  const local = await twin.trainRound(0, 1);
   const expected = (await twin.upload()).state;
   const arrays = content.get('arrays')!;
   assert.ok(arrays.kind === 'array');
@@ -164,6 +165,27 @@ test('DP: the ledger is saved before training and epsilon is reported; a round p
   assert.match(errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global))))), /server round 1 was already trained/);
   client.dispose();
   tight.client.dispose();
+});
+
+test('DP: the hospital numbers its epochs itself, so a server that changes local-epochs never makes it reuse a sample or noise', async () => {
+  // Round 1 trains 3 epochs, round 2 one: numbered by the server (round - 1) * local-epochs, round 2 would redo epoch 1.
+  const global = await globalGenerators();
+  const { hospital, client, saved } = await harness({ dp: true });
+  const config = (serverRound: bigint, epochs: bigint): ConfigRecord => new Map([['server-round', serverRound], ['local-epochs', epochs]]);
+  await hospital.handle(message('train', trainContent(toArrayRecord(global), config(1n, 3n))));
+  const reply = await hospital.handle(message('train', trainContent(toArrayRecord(global), config(2n, 1n))));
+  assert.equal(saved.rounds.map((r) => r.epochs), [3, 1]);
+
+  const twin = await makeClient(true); // the same client trained on epochs 0-2, then epoch 3
+  for (const [first, epochs] of [[0, 3], [3, 1]] as const) {
+    twin.receive(global);
+    await twin.trainRound(first, epochs);
+  }
+  const arrays = 'content' in reply ? reply.content!.get('arrays')! : null;
+  assert.ok(arrays?.kind === 'array');
+  for (const [name, entry] of (await twin.upload()).state) assert.equal([...fromNpy(arrays.record.get(name)!.data).values], [...entry.values], name);
+  client.dispose();
+  twin.dispose();
 });
 
 test('an evaluate message replies with the scores and num-examples, leaving the model alone', async () => {

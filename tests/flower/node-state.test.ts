@@ -24,18 +24,20 @@ function stateDir(): string {
   return path.join(dir, 'state');
 }
 
-async function makeClient(seed: number): Promise<Client> {
+/** A private client (its DP key drawn afresh, as a node's is) unless `dp` is false. */
+async function makeClient(seed: number, dp = false): Promise<Client> {
   await setBackend('js');
   const data = phantomDataset({ subjects: 2, size: 32, seed: 1 }, { contrasts: ['PD', 'T2'], size: 32 });
   const loader = new BatchLoader(buildItems(data.subjects, { seed }), { source: 'PD', target: 'T2', batchSize: 4, seed });
-  return new Client('client1', loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed, noise }), seed, null);
+  const privacy = { mechanism: 'dp-sgd' as const, clip: 1, noise: 1.1, sensitivity: 2, randomness: 'secret' as const };
+  return new Client('client1', loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed, noise }), seed, dp ? privacy : null);
 }
 
-const round = (serverRound: number) => ({ runId: '7', serverRound, epsilon: null, steps: 1, losses: { generator: 1 } });
+const round = (serverRound: number) => ({ runId: '7', serverRound, epochs: 1, epsilon: null, steps: 1, losses: { generator: 1 } });
 
-test('a saved round restores discriminators and Adam moments exactly in a new process', async () => {
+test('a saved round restores discriminators, Adam moments and the DP key exactly in a new process', async () => {
   const dir = stateDir();
-  const trained = await makeClient(5);
+  const trained = await makeClient(5, true);
   await trained.trainRound(0, 1);
   const state = await NodeState.open(dir, settings);
   await state.saveLedger([]);
@@ -43,12 +45,13 @@ test('a saved round restores discriminators and Adam moments exactly in a new pr
   await state.saveRound(trained, round(2));
   assert.equal(readdirSync(dir).sort(), ['client-round-0002.safetensors', 'state.json'], 'one client file, the current one');
 
-  const fresh = await makeClient(6); // other seed: other discriminators until restored
+  const fresh = await makeClient(6, true); // other seed and key: other discriminators until restored
   const reopened = await NodeState.open(dir, settings);
   assert.equal(reopened.rounds.map((r) => r.serverRound), [1, 2]);
   await reopened.restore(fresh);
   const [want, got] = [await trained.privateState(), await fresh.privateState()];
   assert.equal([...got.keys()], [...want.keys()]);
+  assert.ok(want.has('dp.secret'));
   for (const [name, entry] of want) assert.equal([...got.get(name)!.values], [...entry.values], name);
   trained.dispose();
   fresh.dispose();

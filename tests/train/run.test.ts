@@ -4,7 +4,7 @@
  * DP-SGD), a non-finite loss stops the run naming the step and keeps the last
  * good checkpoint, and the run folder holds what the report needs.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -64,14 +64,20 @@ test('centralized: stopping after epoch 1 and resuming gives the uninterrupted r
   assert.equal(readdirSync(path.join(split, 'checkpoints')).sort(), ['latest', 'round-0003']);
 });
 
-test('federated with DP-SGD: resume repeats the noise and the ledger', async () => {
+test('federated with DP-SGD: noise from a secret key that a resumed run keeps, so it repeats the noise and the ledger', async () => {
   const config = await trainConfigFromArgs([...tiny, '--subjects', '12', '--clients', '2', '--scheme', 'average', '--rounds', '2', '--local-epochs', '1', '--dp']);
+  assert.is(config.dpRandomness, 'secret');
   const whole = runDir();
   const full = await runTraining(config, whole, quiet);
   const split = runDir();
   await runTraining(config, split, { ...quiet, stopAfterRounds: 1 });
+  const again = runDir(); // the same checkpoint resumed twice: the key comes back from it both times
+  cpSync(split, again, { recursive: true });
   const resumed = await runTraining(config, split, { ...quiet, resume: true });
-  await assertSameWeights(whole, split);
+  await runTraining(config, again, { ...quiet, resume: true });
+  await assertSameWeights(again, split);
+  const [mine, other] = [await generators(split), await generators(whole)];
+  assert.ok([...mine].some(([name, values]) => values.some((v, i) => v !== other.get(name)![i])), 'another run with the same settings draws other noise');
   assert.equal(resumed.history.ledger, full.history.ledger);
   const ledger = JSON.parse(readFileSync(path.join(split, 'privacy.json'), 'utf8'));
   assert.equal(ledger.entries.map((e: { client: string; round: number }) => `${e.client}@${e.round}`), ['client1@1', 'client2@1', 'client1@2', 'client2@2']);
@@ -88,7 +94,18 @@ test('federated with DP-SGD: resume repeats the noise and the ledger', async () 
   assert.match(header!, /^round,client,items,steps,epsilon,loss_generator,/);
   assert.equal(rows.map((r) => r.split(',').slice(0, 2).join('@')), ['1@client1', '1@client2', '2@client1', '2@client2']);
   assert.equal(resumed.history.clients.map((c) => c.epsilon), ledger.entries.map((e: { epsilon: number }) => e.epsilon));
-  assert.equal(resumed.history.clients, full.history.clients);
+  assert.equal(resumed.history.clients.map((c) => c.steps), full.history.clients.map((c) => c.steps));
+  assert.equal([ledger.guarantee, ledger.caveat], [true, null]);
+});
+
+test('DP-SGD seeded from --seed: the run repeats bit for bit, and its ledger says the epsilon is no guarantee', async () => {
+  const config = await trainConfigFromArgs([...tiny, '--subjects', '8', '--clients', '2', '--scheme', 'average', '--rounds', '1', '--local-epochs', '1', '--dp', '--dp-randomness', 'seeded']);
+  const [a, b] = [runDir(), runDir()];
+  for (const dir of [a, b]) await runTraining(config, dir, quiet);
+  await assertSameWeights(a, b);
+  const ledger = JSON.parse(readFileSync(path.join(a, 'privacy.json'), 'utf8'));
+  assert.is(ledger.guarantee, false);
+  assert.match(ledger.caveat, /drawn from the seed \(--dp-randomness seeded\)/);
 });
 
 test('subject-level DP-SGD: subjects are sampled and accounted, and every output names the unit', async () => {
@@ -108,7 +125,7 @@ test('subject-level DP-SGD: subjects are sampled and accounted, and every output
 });
 
 test('--epsilon: each client sets its own sigma to spend the target over the run, and the outputs say so', async () => {
-  const config = await trainConfigFromArgs([...tiny, '--subjects', '12', '--clients', '2', '--weights', '0.7,0.3', '--rounds', '2', '--local-epochs', '1', '--dp', '--epsilon', '4']);
+  const config = await trainConfigFromArgs([...tiny, '--subjects', '12', '--clients', '2', '--weights', '0.7,0.3', '--rounds', '2', '--local-epochs', '1', '--dp', '--epsilon', '4', '--dp-randomness', 'seeded']); // seeded: the resumed run below is compared with this one
   assert.equal([config.noise, config.epsilon], [null, 4]);
   const dir = runDir();
   const lines: string[] = [];
