@@ -206,26 +206,30 @@ export interface AdamEntry {
 
 /**
  * A stream of counter-based random numbers: Philox 4x32-10 keyed by
- * (seed, 0), its counter (block, counter, 0, 0) for blocks of four draws.
- * Both are whole numbers in [0, 2^32). Different counters under one seed
- * give independent streams, and every backend gives the same numbers.
+ * (seed, seedHigh), its counter (block, counter, 0, 0) for blocks of four
+ * draws. All are whole numbers in [0, 2^32). Different counters under one
+ * key give independent streams, and every backend gives the same numbers.
+ * DP noise draws both seed words per step: a 32-bit seed alone would repeat
+ * within a long run (birthday bound: even odds by 77,000 keys).
  */
 export interface RandomKey {
   seed: number;
+  /** Philox's second key word, the 64-bit seed's high half; 0 when not given. */
+  seedHigh?: number;
   counter: number;
 }
 
 /**
  * DP-SGD's clipped sums over a list of per-sample gradients: x_k is
  * [batch, size_k] and y_k[i] = scale * (sum over n of factors[n] x_k[n, i] +
- * noiseStd * z_k[i]), z_k the normals of the stream (key.seed, key.counter + k)
- * (as randomNormal draws them).
+ * noiseStd * z_k[i]), z_k the normals of the stream key with counter
+ * key.counter + k (as randomNormal draws them).
  */
 export interface ClippedSumGeometry {
   batch: number;
   noiseStd: number;
   scale: number;
-  key: RandomKey;
+  key: Required<RandomKey>;
 }
 
 export interface MemoryInfo {
@@ -355,7 +359,7 @@ export interface Backend {
    * defines it), lane i % 4. Equal across backends to float tolerance (the
    * integers exactly; log, cos and sin to their precision).
    */
-  randomNormal(y: Handle, key: RandomKey): void;
+  randomNormal(y: Handle, key: Required<RandomKey>): void;
 }
 
 /** Thrown when a backend cannot start here (no adapter, no WebAssembly threads, ...). */

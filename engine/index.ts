@@ -10,7 +10,7 @@ export { keep, tidy } from './scope.js';
 export { noGrad, type BackwardOptions } from './tape.js';
 export { manualSeed, Rng } from './rng.js';
 
-export { full, ones, rand, randn, randomNormal, tensor, zeros, type CreateOptions, type RandomOptions } from './ops/creation.js';
+export { drawRandomKey, full, ones, rand, randn, randomNormal, tensor, zeros, type CreateOptions, type RandomOptions } from './ops/creation.js';
 export { abs, add, affine, clamp, div, exp, leakyRelu, log, mul, neg, relu, sigmoid, sqrt, square, sub, tanh } from './ops/elementwise.js';
 export { mean, sum } from './ops/reduce.js';
 export { cat, expandTo, pad, reshape, slice, type PadMode } from './ops/shape.js';

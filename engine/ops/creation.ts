@@ -47,11 +47,18 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
   return tensor(rng.fillNormal(new Float32Array(sizeOf(shape))), shape, options);
 }
 
-/** Refuses a seed or counter that is not a u32. */
-export function checkRandomKey(key: RandomKey, op: string): void {
-  for (const [name, v] of Object.entries(key)) {
+/** The key as backends take it (seedHigh 0 unless given); refuses a word that is not a u32. */
+export function fullRandomKey(key: RandomKey, op: string): Required<RandomKey> {
+  const full = { seed: key.seed, seedHigh: key.seedHigh ?? 0, counter: key.counter };
+  for (const [name, v] of Object.entries(full)) {
     if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new Error(`${op}: ${name} must be a whole number in [0, 2^32), got ${v}`);
   }
+  return full;
+}
+
+/** A fresh 64-bit key from `rng` (seed, then seedHigh), for noise that must not repeat over a long run. */
+export function drawRandomKey(rng: Rng, counter = 0): RandomKey {
+  return { seed: rng.nextUint32(), seedHigh: rng.nextUint32(), counter };
 }
 
 /**
@@ -60,9 +67,9 @@ export function checkRandomKey(key: RandomKey, op: string): void {
  * nothing crosses from the host, and every backend draws the same values.
  */
 export function randomNormal(shape: readonly number[], key: RandomKey): Tensor {
-  checkRandomKey(key, 'randomNormal');
+  const full = fullRandomKey(key, 'randomNormal');
   const t = empty(shape);
-  state.backend.randomNormal(t.handle, key);
+  state.backend.randomNormal(t.handle, full);
   return t;
 }
 

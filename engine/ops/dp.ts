@@ -6,7 +6,7 @@
  */
 import type { RandomKey } from '../backend.js';
 import { state } from '../state.js';
-import { checkRandomKey } from './creation.js';
+import { fullRandomKey } from './creation.js';
 import { empty, output, type Tensor } from '../tensor.js';
 
 function batchOf(tensors: readonly Tensor[], op: string): number {
@@ -30,20 +30,20 @@ export interface ClippedSumOptions {
   noiseStd: number;
   /** Applied to the noised sum (1 / N for a mean). */
   scale: number;
-  /** The first tensor's noise stream, as randomNormal draws it; tensor k's is (seed, counter + k). */
+  /** The first tensor's noise stream, as randomNormal draws it; tensor k's is the same key with counter + k. */
   key: RandomKey;
 }
 
 /**
  * For each perSample[k] [N, ...shape_k]: scale * (sum over n of factors[n] *
- * perSample[k][n] + noiseStd * randomNormal(shape_k, (seed, counter + k))).
+ * perSample[k][n] + noiseStd * randomNormal(shape_k, key with counter + k)).
  */
 export function clippedSumWithNoise(perSample: readonly Tensor[], factors: Tensor, o: ClippedSumOptions): Tensor[] {
   const batch = batchOf(perSample, 'clippedSumWithNoise');
-  checkRandomKey(o.key, 'clippedSumWithNoise');
-  checkRandomKey({ seed: o.key.seed, counter: o.key.counter + perSample.length - 1 }, 'clippedSumWithNoise (the last tensor\'s counter)');
+  const key = fullRandomKey(o.key, 'clippedSumWithNoise');
+  fullRandomKey({ ...key, counter: key.counter + perSample.length - 1 }, 'clippedSumWithNoise (the last tensor\'s counter)');
   if (factors.size !== batch) throw new Error(`clippedSumWithNoise: ${factors} should have one factor per sample (${batch})`);
   const ys = perSample.map((t) => output(t.shape.slice(1)));
-  state.backend.clippedSumWithNoise(perSample.map((t) => t.handle), factors.handle, ys.map((y) => y.handle), { batch, noiseStd: o.noiseStd, scale: o.scale, key: o.key });
+  state.backend.clippedSumWithNoise(perSample.map((t) => t.handle), factors.handle, ys.map((y) => y.handle), { batch, noiseStd: o.noiseStd, scale: o.scale, key });
   return ys;
 }

@@ -16,7 +16,7 @@
  * std noise * C: a unit's joint norm is then at most C, the sensitivity the
  * accountant assumes (Opacus's per-layer clipping, McMahan et al. 2018).
  */
-import { add, clamp, clippedSumWithNoise, div, keep, matmul, mul, noGrad, perSampleSquaredNorms, randomNormal, reshape, sqrt, tensor, tidy, type Rng, type Tensor } from '../../engine/index.js';
+import { add, clamp, clippedSumWithNoise, div, drawRandomKey, keep, matmul, mul, noGrad, perSampleSquaredNorms, randomNormal, reshape, sqrt, tensor, tidy, type Rng, type Tensor } from '../../engine/index.js';
 import type { NamedParameters, TrainStepOptions } from '../../models/index.js';
 
 export interface DpSgdOptions {
@@ -102,10 +102,10 @@ export function noiseOnlyGradients(params: readonly Tensor[], options: DpSgdOpti
   const { clip, noise, rng } = checkOptions(options);
   noGrad(() =>
     tidy(() => {
-      const seed = rng.nextUint32(); // drawn on the backend, parameter k from stream (seed, k), as in clipSumNoise
+      const key = drawRandomKey(rng); // drawn on the backend, parameter k from the stream (key, counter k), as in clipSumNoise
       params.forEach((p, k) => {
         p.grad?.dispose();
-        p.grad = keep(mul(randomNormal(p.shape, { seed, counter: k }), (noise * clip) / options.expectedBatch));
+        p.grad = keep(mul(randomNormal(p.shape, { ...key, counter: k }), (noise * clip) / options.expectedBatch));
       });
     }),
   );
@@ -116,14 +116,14 @@ export function noiseOnlyGradients(params: readonly Tensor[], options: DpSgdOpti
  * clipped to joint norm `bound` (factors min(1, bound / (norm + 1e-6)),
  * Opacus's), summed over units, plus noise of std `noiseStd`, times `scale`: two
  * fused kernel calls for all the parameters, the noise drawn on the backend
- * (parameter k's from the stream (seed, k), one seed per step from `rng`),
+ * (parameter k's from the stream (key, counter k), one 64-bit key per step
+ * from `rng`: a 32-bit one would repeat a whole noise vector in a long run),
  * nothing read back. Returns the noisy sums and the norms [U].
  */
 export function clipSumNoise(perUnit: readonly Tensor[], o: { bound: number; noiseStd: number; rng: Rng; scale: number }): { sums: Tensor[]; norms: Tensor } {
   const norms = sqrt(perSampleSquaredNorms(perUnit));
   const factors = clamp(div(o.bound, add(norms, 1e-6)), 0, 1);
-  const seed = o.rng.nextUint32();
-  const sums = clippedSumWithNoise(perUnit, factors, { noiseStd: o.noiseStd, scale: o.scale, key: { seed, counter: 0 } });
+  const sums = clippedSumWithNoise(perUnit, factors, { noiseStd: o.noiseStd, scale: o.scale, key: drawRandomKey(o.rng) });
   return { sums, norms };
 }
 

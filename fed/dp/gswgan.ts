@@ -6,7 +6,7 @@
  * GS-WGAN, the bound is C / N (the loss averages over the batch) and the
  * noise std per pixel is sigma * sensitivity * C / N.
  */
-import { add, clamp, div, gradientHook, mul, randomNormal, sqrt, square, sum, type Rng, type Tensor } from '../../engine/index.js';
+import { add, clamp, div, drawRandomKey, gradientHook, mul, randomNormal, sqrt, square, sum, type Rng, type Tensor } from '../../engine/index.js';
 
 /**
  * Said beside every epsilon a GS-WGAN run shows (the ledger carries it):
@@ -27,7 +27,8 @@ export interface GsWganOptions {
 /**
  * Marks `image` (a generated batch about to enter a discriminator): the
  * forward pass is unchanged; in the backward pass each sample's gradient is
- * scaled by min(1, bound / (norm + 1e-10)) and Gaussian noise is added.
+ * scaled by min(1, bound / (norm + 1e-10)) and Gaussian noise is added,
+ * from a fresh 64-bit key per backward pass (as DP-SGD's, fed/dp/dpsgd.ts).
  */
 export function sanitiseImageGradient(image: Tensor, options: GsWganOptions): Tensor {
   const { clip, noise, sensitivity, rng } = options;
@@ -36,6 +37,6 @@ export function sanitiseImageGradient(image: Tensor, options: GsWganOptions): Te
     const bound = clip / batch;
     const norms = sqrt(sum(square(dy), dy.shape.slice(1).map((_, i) => i + 1), true));
     const factor = clamp(div(bound, add(norms, 1e-10)), 0, 1);
-    return add(mul(dy, factor), mul(randomNormal(dy.shape, { seed: rng.nextUint32(), counter: 0 }), noise * sensitivity * bound));
+    return add(mul(dy, factor), mul(randomNormal(dy.shape, drawRandomKey(rng)), noise * sensitivity * bound));
   });
 }

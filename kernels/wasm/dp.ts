@@ -56,7 +56,7 @@ function clippedSumBlocks(p: ClippedSumParams, x: usize, y: usize, size: i32, co
   const stride = <usize>size << 2;
   const noiseStd = f32x4.splat(p.noiseStd), scale = f32x4.splat(p.scale);
   for (let first = b0; first < last; first += 4) {
-    normalsOfFourBlocks(first, p.seed, counter);
+    normalsOfFourBlocks(first, p.seed, p.seedHigh, counter);
     for (let j = 0; j < 4 && first + j < last; j++) {
       const i0 = (first + j) << 2;
       const at = <usize>i0 << 2;

@@ -288,7 +288,8 @@
 
 /**
  * The clipped sums of `count` tensors: y_k[i] = scale (sum over n < batch of
- * factors[n] x_k[n, i] + noiseStd z_k[i]), z_k the stream (seed, counter_k).
+ * factors[n] x_k[n, i] + noiseStd z_k[i]), z_k the stream of key (seed,
+ * seedHigh) and counter_k.
  * The table holds per tensor x, y, size, counter and its first work item
  * (five i32s); a work item is `chunk` four-element blocks of one tensor.
  */
@@ -298,6 +299,7 @@
   factors: usize;
   batch: i32;
   seed: u32;
+  seedHigh: u32;
   chunk: i32;
   noiseStd: f32;
   scale: f32;
@@ -336,11 +338,12 @@
   chunk: i32;
 }
 
-/** n standard normals into y from the Philox stream (seed, counter); chunk: four-draw blocks per work item. */
+/** n standard normals into y from the Philox stream of key (seed, seedHigh) and counter; chunk: four-draw blocks per work item. */
 @unmanaged export class RandomParams {
   y: usize;
   n: i32;
   seed: u32;
+  seedHigh: u32;
   counter: u32;
   chunk: i32;
 }

@@ -30,12 +30,12 @@ const TWO_POW_MINUS_23: f32 = 1.0 / 8388608.0;
 /** The normals of the last four blocks normalsOfFourBlocks computed, one block each (a worker's instance has its own). */
 let block0: v128 = i32x4.splat(0), block1: v128 = i32x4.splat(0), block2: v128 = i32x4.splat(0), block3: v128 = i32x4.splat(0);
 
-/** Blocks first .. first + 3 of the stream (seed, counter): their four normals each into block0..block3. */
-export function normalsOfFourBlocks(first: u32, seed: u32, counter: u32): void {
+/** Blocks first .. first + 3 of the stream of key (seed, seedHigh) and counter: their four normals each into block0..block3. */
+export function normalsOfFourBlocks(first: u32, seed: u32, seedHigh: u32, counter: u32): void {
   let c0 = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3));
   let c1 = i32x4.splat(counter), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
   const m0 = i32x4.splat(M0), m1 = i32x4.splat(M1);
-  let k0 = seed, k1: u32 = 0;
+  let k0 = seed, k1 = seedHigh;
   for (let round = 0; round < 10; round++) {
     const hi0 = mulhi(m0, c0), lo0 = i32x4.mul(m0, c0);
     const hi1 = mulhi(m1, c2), lo1 = i32x4.mul(m1, c2);
@@ -74,7 +74,7 @@ export function randomNormal(params: usize, begin: i32, end: i32, thread: i32): 
   const blocks = (p.n + 3) >> 2;
   const last = min(blocks, end * p.chunk);
   for (let first = begin * p.chunk; first < last; first += 4) {
-    normalsOfFourBlocks(first, p.seed, p.counter);
+    normalsOfFourBlocks(first, p.seed, p.seedHigh, p.counter);
     for (let j = 0; j < 4 && first + j < last; j++) {
       const block = first + j;
       const at = p.y + (<usize>block << 4);

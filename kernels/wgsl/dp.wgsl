@@ -9,6 +9,7 @@ struct DpUniforms {
   size: u32,
   accumulate: u32,
   seed: u32,
+  seedHigh: u32,
   counter: u32,
   noiseStd: f32,
   scale: f32,
@@ -62,9 +63,9 @@ fn boxMuller(a: u32, b: u32) -> vec2f {
   return r * vec2f(cos(angle), sin(angle));
 }
 
-/** The four normals of block `block` of the stream (seed, counter). */
-fn normalsOfBlock(block: u32, seed: u32, counter: u32) -> vec4f {
-  let bits = philox(vec4u(block, counter, 0u, 0u), vec2u(seed, 0u));
+/** The four normals of block `block` of the stream of key (seed, seedHigh) and counter. */
+fn normalsOfBlock(block: u32, seed: u32, seedHigh: u32, counter: u32) -> vec4f {
+  let bits = philox(vec4u(block, counter, 0u, 0u), vec2u(seed, seedHigh));
   return vec4f(boxMuller(bits.x, bits.y), boxMuller(bits.z, bits.w));
 }
 
@@ -87,7 +88,7 @@ fn sumSquaresPerSample(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocat
 fn clippedSumWithNoise(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
   let blocks = (u.size + 3u) / 4u;
   for (var block = id.x; block < blocks; block += wgs.x * WG) {
-    let z = normalsOfBlock(block, u.seed, u.counter);
+    let z = normalsOfBlock(block, u.seed, u.seedHigh, u.counter);
     for (var lane = 0u; lane < 4u && 4u * block + lane < u.size; lane++) {
       let i = 4u * block + lane;
       var total = u.noiseStd * z[lane];

@@ -27,13 +27,13 @@ for (const backend of everyBackend) {
     const rng = new Rng(6);
     const factors = randn([3], { rng });
     const perSample = shapes.map((shape) => randn(shape, { rng }));
-    const key = { seed: 99, counter: 5 };
+    const key = { seed: 99, seedHigh: 0x80000001, counter: 5 };
     const options = { noiseStd: 1.3, scale: 0.25, key };
     const actual = clippedSumWithNoise(perSample, factors, options);
     for (const [k, shape] of shapes.entries()) {
       const expected = tidy(() => {
         const summed = sum(mul(perSample[k]!, reshape(factors, [3, ...shape.slice(1).map(() => 1)])), [0]);
-        return mul(add(summed, mul(randomNormal(shape.slice(1), { seed: key.seed, counter: key.counter + k }), options.noiseStd)), options.scale);
+        return mul(add(summed, mul(randomNormal(shape.slice(1), { ...key, counter: key.counter + k }), options.noiseStd)), options.scale);
       });
       await assertTensorsClose(actual[k]!, expected, `[${shape}]`);
       expected.dispose();

@@ -1,14 +1,15 @@
 /**
  * Gaussian noise drawn on the backend (randomNormal: Philox 4x32-10 and
- * Box-Muller): Random123's known answers, and moments and a
- * Kolmogorov-Smirnov test over a million draws on js, wasm and webgpu. That
+ * Box-Muller): Random123's known answers, the stream's definition from them
+ * (both seed words as Philox's key), and moments and a Kolmogorov-Smirnov
+ * test over a million draws on js, wasm and webgpu. That
  * every backend draws what js draws is in the kernel table
  * (tests/engine/kernels/random.test.ts).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomNormal, type RandomKey } from '../../engine/index.js';
-import { philox4x32 } from '../../engine/backends/js/random.js';
+import { boxMuller, philox4x32 } from '../../engine/backends/js/random.js';
 import { everyBackend, testOn } from '../helpers/backends.js';
 
 /** The draws of stream `key` on the installed backend. */
@@ -25,6 +26,27 @@ test('Philox 4x32-10 gives Random123 known answers', () => {
   assert.equal(hex(philox4x32([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff])), ['408f276d', '41c83b0e', 'a20bc7c6', '6d5451fd']);
   assert.equal(hex(philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0])), ['d16cfe09', '94fdcceb', '5001e420', '24126ea1']);
 });
+
+for (const backend of everyBackend) {
+  testOn(backend, 'block b of stream (seed, seedHigh, counter) is Box-Muller of Philox at counter (b, counter, 0, 0) under key (seed, seedHigh); seedHigh defaults to 0', async () => {
+    const key = { seed: 0xa4093822, seedHigh: 0x299f31d0, counter: 0x85a308d3 };
+    const z = await draw(12, key);
+    for (let block = 0; block < 3; block++) {
+      const [a, b, c, d] = philox4x32([block, key.counter, 0, 0], [key.seed, key.seedHigh]);
+      const expected = [...boxMuller(a, b), ...boxMuller(c, d)];
+      expected.forEach((v, lane) => assert.ok(Math.abs(z[4 * block + lane]! - v) < 1e-5, `block ${block} lane ${lane}: ${z[4 * block + lane]} vs ${v}`));
+    }
+    assert.equal(await draw(8, { seed: 5, counter: 2 }), await draw(8, { seed: 5, seedHigh: 0, counter: 2 }));
+  });
+
+  testOn(backend, 'keys differing only in seedHigh give unrelated streams', async () => {
+    const n = 4096;
+    const [a, b] = [await draw(n, { seed: 42, seedHigh: 1, counter: 7 }), await draw(n, { seed: 42, seedHigh: 2, counter: 7 })];
+    const correlation = a.reduce((s, v, i) => s + v * b[i]!, 0) / n;
+    assert.ok(Math.abs(correlation) < 5 / 64, `seedHigh 1 and 2 correlate: ${correlation}`);
+    assert.ok(a.every((v, i) => v !== b[i]), 'some draw is the same under both keys');
+  });
+}
 
 /** The standard normal CDF (Abramowitz and Stegun 26.2.17, error below 7.5e-8). */
 function normalCdf(z: number): number {
@@ -64,10 +86,11 @@ for (const backend of everyBackend) {
   });
 }
 
-test('randomNormal refuses a seed or counter outside [0, 2^32)', () => {
+test('randomNormal refuses a seed word or counter outside [0, 2^32)', () => {
   assert.throws(() => randomNormal([4], { seed: -1, counter: 0 }), /seed must be a whole number in \[0, 2\^32\), got -1/);
   assert.throws(() => randomNormal([4], { seed: 0, counter: 2 ** 32 }), /counter/);
   assert.throws(() => randomNormal([4], { seed: 0.5, counter: 0 }), /seed/);
+  assert.throws(() => randomNormal([4], { seed: 0, seedHigh: 2 ** 32, counter: 0 }), /seedHigh must be a whole number/);
 });
 
 test.run();

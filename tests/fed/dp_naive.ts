@@ -2,7 +2,8 @@
  * DP-SGD the naive way, the oracle the fast sanitiser is checked against:
  * one batch-of-one backward pass per sample, each unit's gradients summed by
  * hand and clipped as one to C sqrt(share), summed, the same noise draws as
- * the sanitiser's (seed from Rng(rngSeed), parameter k's stream (seed, k))
+ * the sanitiser's (a 64-bit key, seed then seedHigh, from Rng(rngSeed); parameter k's stream
+ * that key with counter k)
  * of std noise * C added, divided by the expected batch.
  */
 import { randomNormal, Rng, type Tensor } from '../../engine/index.js';
@@ -41,10 +42,11 @@ export async function naiveDpSgd(
     g.forEach((gi, k) => gi.forEach((v, j) => (expected[k]![j] += factor * v)));
     return norm;
   });
-  const seed = new Rng(rngSeed).nextUint32();
+  const rng = new Rng(rngSeed);
+  const key = { seed: rng.nextUint32(), seedHigh: rng.nextUint32() }; // the step's 64-bit noise key
   const divisor = c.expectedBatch ?? c.n;
   for (const [k, p] of params.entries()) {
-    const z = randomNormal(p.shape, { seed, counter: k });
+    const z = randomNormal(p.shape, { ...key, counter: k });
     (await z.data()).forEach((v, j) => (expected[k]![j] = (expected[k]![j]! + c.noise * c.clip * v) / divisor));
     z.dispose();
   }

@@ -19,7 +19,7 @@ export function clippedSumWithNoise(xs: readonly Handle[], factors: Handle, ys: 
   const fs = arr(factors);
   xs.forEach((x, k) => {
     const values = arr(x), out = arr(ys[k]!), size = out.length;
-    const key = { seed: g.key.seed, counter: g.key.counter + k };
+    const key = { ...g.key, counter: g.key.counter + k };
     for (let block = 0; 4 * block < size; block++) {
       const z = normalsOfBlock(block, key);
       for (let i = 4 * block; i < Math.min(size, 4 * block + 4); i++) {

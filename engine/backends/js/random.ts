@@ -43,12 +43,12 @@ export function boxMuller(a: number, b: number): [number, number] {
 }
 
 /** The four normals of block `block` of the stream `key`. */
-export function normalsOfBlock(block: number, key: RandomKey): number[] {
-  const [x0, x1, x2, x3] = philox4x32([block, key.counter, 0, 0], [key.seed, 0]);
+export function normalsOfBlock(block: number, key: Required<RandomKey>): number[] {
+  const [x0, x1, x2, x3] = philox4x32([block, key.counter, 0, 0], [key.seed, key.seedHigh]);
   return [...boxMuller(x0, x1), ...boxMuller(x2, x3)];
 }
 
-export function randomNormal(y: Handle, key: RandomKey): void {
+export function randomNormal(y: Handle, key: Required<RandomKey>): void {
   const ys = arr(y);
   for (let block = 0; 4 * block < ys.length; block++) {
     const values = normalsOfBlock(block, key);

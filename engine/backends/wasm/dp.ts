@@ -20,7 +20,7 @@ export function sumSquaresPerSample(ctx: WasmContext, xs: readonly number[], siz
   ctx.pool.run('sumSquaresPerSample', at, batch, 1, values >= parallelValues);
 }
 
-/** xs[k] [batch, sizes[k]] -> ys[k] [sizes[k]], noise from the stream (seed, counter + k). */
+/** xs[k] [batch, sizes[k]] -> ys[k] [sizes[k]], noise from the stream g.key with counter + k. */
 export function clippedSumWithNoise(ctx: WasmContext, xs: readonly number[], factors: number, ys: readonly number[], sizes: readonly number[], g: ClippedSumGeometry): void {
   let items = 0;
   const rows = xs.map((x, k) => {
@@ -29,7 +29,7 @@ export function clippedSumWithNoise(ctx: WasmContext, xs: readonly number[], fac
     return row;
   });
   const at = writeParams(ctx.heap, ctx.params, clippedSumLayout, {
-    table: ctx.table(rows.flat()), count: xs.length, factors, batch: g.batch, seed: g.key.seed | 0, chunk, noiseStd: g.noiseStd, scale: g.scale,
+    table: ctx.table(rows.flat()), count: xs.length, factors, batch: g.batch, seed: g.key.seed | 0, seedHigh: g.key.seedHigh | 0, chunk, noiseStd: g.noiseStd, scale: g.scale,
   });
   const values = g.batch * sizes.reduce((a, b) => a + b, 0);
   ctx.pool.run('clippedSumWithNoise', at, items, 1, values >= parallelValues);

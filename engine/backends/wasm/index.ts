@@ -274,7 +274,7 @@ export class WasmBackend implements Backend {
     loss.pointLossBackward(this.ctx, op, a.size, target, { a: this.at(a), b: this.optional(b), dy: this.at(dy), da: this.at(da) });
   }
 
-  randomNormal(y: Handle, key: RandomKey): void {
+  randomNormal(y: Handle, key: Required<RandomKey>): void {
     randomNormal(this.ctx, this.at(y), y.size, key);
   }
 }

@@ -71,11 +71,11 @@ export const squaresLayout = layout('squares', ['table', 'count', 'squares', 'ba
 
 export const clippedSumLayout = layout(
   'clippedSum',
-  ['table', 'count', 'factors', 'batch', 'seed', 'chunk', 'noiseStd', 'scale'],
+  ['table', 'count', 'factors', 'batch', 'seed', 'seedHigh', 'chunk', 'noiseStd', 'scale'],
   ['noiseStd', 'scale'],
 );
 
-export const randomLayout = layout('random', ['y', 'n', 'seed', 'counter', 'chunk']);
+export const randomLayout = layout('random', ['y', 'n', 'seed', 'seedHigh', 'counter', 'chunk']);
 
 export const lossLayout = layout('loss', ['op', 'a', 'b', 'target', 'n', 'y', 'dy', 'da', 'chunk'], ['target']);
 

@@ -11,12 +11,12 @@ interface Stream {
   size: number;
   noiseStd: number;
   scale: number;
-  key: RandomKey;
+  key: Required<RandomKey>;
 }
 
 function dpUniforms(batch: number, size: number, accumulate: boolean, g: Partial<Stream> = {}): UniformWriter {
   return new UniformWriter()
-    .u32(batch).u32(size).bool(accumulate).u32(g.key?.seed ?? 0).u32(g.key?.counter ?? 0).f32(g.noiseStd ?? 0).f32(g.scale ?? 0);
+    .u32(batch).u32(size).bool(accumulate).u32(g.key?.seed ?? 0).u32(g.key?.seedHigh ?? 0).u32(g.key?.counter ?? 0).f32(g.noiseStd ?? 0).f32(g.scale ?? 0);
 }
 
 /** One dispatch per tensor in the open pass, the first overwriting squares, the others adding to it. */
@@ -29,9 +29,9 @@ export function sumSquaresPerSample(rt: GpuRuntime, xs: readonly Handle[], squar
   });
 }
 
-/** One dispatch per tensor in the open pass, tensor k's noise from the stream (seed, counter + k). */
+/** One dispatch per tensor in the open pass, tensor k's noise from the stream g.key with counter + k. */
 export function clippedSumWithNoise(rt: GpuRuntime, xs: readonly Handle[], factors: Handle, ys: readonly Handle[], g: ClippedSumGeometry): void {
-  xs.forEach((x, k) => clippedSum(rt, x, factors, ys[k]!, { ...g, size: ys[k]!.size, key: { seed: g.key.seed, counter: g.key.counter + k } }));
+  xs.forEach((x, k) => clippedSum(rt, x, factors, ys[k]!, { ...g, size: ys[k]!.size, key: { ...g.key, counter: g.key.counter + k } }));
 }
 
 function clippedSum(rt: GpuRuntime, x: Handle | null, factors: Handle | null, y: Handle, g: Stream): void {
@@ -42,6 +42,6 @@ function clippedSum(rt: GpuRuntime, x: Handle | null, factors: Handle | null, y:
   });
 }
 
-export function randomNormal(rt: GpuRuntime, y: Handle, key: RandomKey): void {
+export function randomNormal(rt: GpuRuntime, y: Handle, key: Required<RandomKey>): void {
   clippedSum(rt, null, null, y, { batch: 0, size: y.size, noiseStd: 1, scale: 1, key });
 }

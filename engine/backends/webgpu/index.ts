@@ -210,7 +210,7 @@ export class WebGpuBackend implements Backend {
     loss.pointLossBackward(this.runtime, op, a, b, target, dy, da);
   }
 
-  randomNormal(y: Handle, key: RandomKey): void {
+  randomNormal(y: Handle, key: Required<RandomKey>): void {
     dp.randomNormal(this.runtime, y, key);
   }
 }

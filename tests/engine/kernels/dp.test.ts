@@ -20,7 +20,7 @@ for (const [batch, sizes] of lists) {
     outputs: [batch],
     call: (b, xs, [squares]) => b.sumSquaresPerSample(xs, squares!),
   });
-  const g = { batch, noiseStd: 1.3, scale: 0.25, key: { seed: 99, counter: sizes[0]! } };
+  const g = { batch, noiseStd: 1.3, scale: 0.25, key: { seed: 99, seedHigh: 0x80000001, counter: sizes[0]! } };
   cases.push({
     name: `clippedSumWithNoise ${name}`,
     inputs: [values(rng, batch, 0, 1), ...sizes.map((size) => values(rng, batch * size))],
