@@ -1,7 +1,8 @@
 /**
  * fedmed's federation layer: a hospital (`Client`), FedAvg, one federated
  * round, generators by name, and differential privacy (DP-SGD, GS-WGAN,
- * the accountant and its ledger). Browser-safe.
+ * the accountant and its ledger, the secret key behind the noise).
+ * Browser-safe.
  */
 export * from './client.js';
 export * from './fedavg.js';
@@ -11,4 +12,5 @@ export * from './dp/dpsgd.js';
 export * from './dp/gswgan.js';
 export * from './dp/accountant.js';
 export * from './dp/ledger.js';
+export * from './dp/secret.js';
 export * from './checkpoint.js';
