@@ -5,6 +5,7 @@
  * config.json and --resume reads back.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { contrastOf, type Contrast, type PrivacyUnit } from '../../data/index.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import type { DpRandomness } from '../../fed/dp/secret.js';
@@ -57,7 +58,7 @@ export const trainFlags = {
 } as const satisfies FlagSpecs;
 
 /** Flags of the command line only: they say how to run, not what the run is, so a --config file cannot hold them. */
-const commandOnly = new Set(['config', 'resume', 'force', 'allow-no-privacy', 'workers', 'threads']);
+const commandOnly = new Set(['config', 'out', 'resume', 'force', 'allow-no-privacy', 'workers', 'threads']);
 
 type TrainFlag = keyof typeof trainFlags;
 
@@ -187,13 +188,16 @@ async function readConfigFile(path: string): Promise<FlagValues> {
     throw new UsageError(`--config ${path}: ${(e as Error).message.split('\n')[0]}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--config ${path}: expected a JSON object of settings`);
+  if ('source' in parsed && 'target' in parsed) {
+    throw new UsageError(`--config ${path}: a run folder's config.json (the settings as the run resolved them), not a --config file, whose keys are the flag names (direction, local-epochs, ...); --resume ${dirname(path)} continues that run`);
+  }
   const out: FlagValues = {};
   const specs: FlagSpecs = trainFlags;
+  const settingNames = Object.keys(trainFlags).filter((k) => !commandOnly.has(k));
   for (const [key, value] of Object.entries(parsed)) {
     const spec = specs[key];
-    if (!spec || commandOnly.has(key)) {
-      throw new UsageError(`--config ${path}: unknown key '${key}'${suggest(key, Object.keys(trainFlags), '')}`);
-    }
+    if (commandOnly.has(key)) throw new UsageError(`--config ${path}: '${key}' says how to run, not what the run is: give it on the command line (--${key})`);
+    if (!spec) throw new UsageError(`--config ${path}: unknown key '${key}'${suggest(key, settingNames, '')}`);
     out[key] = convert(key, Array.isArray(value) ? value.join(',') : value, spec);
   }
   return out;

@@ -29,6 +29,8 @@ test('a bad control or sampling rate is a one-line usage error', () => {
   const rate = fedmed('--canaries', '20', '--q', '1.5');
   assert.is(rate.status, 2);
   assert.is(rate.stderr, 'fedmed: --q must be in (0, 1], got 1.5\n');
+  const few = fedmed('--canaries', '1');
+  assert.equal([few.status, few.stderr], [2, 'fedmed: --canaries must be at least 10, got 1\n']);
 });
 
 test.run();

@@ -242,6 +242,10 @@ test('configuration mistakes are one-line usage errors', async () => {
   const file = path.join(runDir(), 'bad.json');
   writeFileSync(file, JSON.stringify({ model: 'cyclegan', lerning_rate: 0.1 }));
   await rejects(() => trainConfigFromArgs(['--config', file]), /unknown key 'lerning_rate'/);
+  writeFileSync(file, JSON.stringify({ size: 32, out: 'elsewhere' })); // honoured nowhere: refused, not ignored
+  await rejects(() => trainConfigFromArgs(['--config', file]), /'out' says how to run, not what the run is: give it on the command line \(--out\)/);
+  writeFileSync(file, JSON.stringify(await trainConfigFromArgs(['--size', '32']))); // a run folder's config.json
+  await rejects(() => trainConfigFromArgs(['--config', file]), /a run folder's config\.json .* --resume .* continues that run/);
 });
 
 test('a --config file sets values and flags typed on the command line win', async () => {
