@@ -57,7 +57,7 @@ export function buildItems(subjects: readonly Subject[], options: ItemOptions = 
     throw new DataError(
       name,
       n < 2
-        ? `has ${n} subject; unpaired items need at least 2 (asked for ${unpairedCount})`
+        ? `has ${n} subject; unpaired items need at least 2 (asked for ${unpairedCount}; --paired-ratio 1 needs none)`
         : `has ${n} subjects (halves of ${first.length} and ${second.length}) x ${slices} slices = ${unpairedAvailable} unpaired items, but ${unpairedCount} were asked for`,
     );
   }

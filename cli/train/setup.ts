@@ -93,7 +93,11 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
     const site = config.scheme === 'site' && !config.weights ? subjects[0]?.site : null;
     return { k, name: config.clients > 0 ? (site ?? `client${k + 1}`) : 'central', subjects };
   });
-  const { clients, words } = await startClients(config, shares, placement);
+  const { clients, words } = await startClients(config, shares, placement).catch((e: unknown) => {
+    // Too little data left is easier to read with what was left out (train prints the list only once setup succeeds).
+    if (e instanceof Error && dataset.skipped.length) e.message += ` (after leaving out ${dataset.skipped.length} subject${dataset.skipped.length === 1 ? '' : 's'}: ${dataset.skipped.map((s) => s.id).join(', ')})`;
+    throw e;
+  });
   const testItems = evaluationItems(test, config.seed);
   let server: GanModel;
   try {

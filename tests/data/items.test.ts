@@ -37,7 +37,7 @@ test('counts and ratios: explicit count, all paired, all unpaired', () => {
 });
 
 test('a client with too few subjects for what is asked gets a clear error', () => {
-  assert.throws(() => buildItems(subjects(1), { pairedRatio: 0.5, name: 'client 4' }), /client 4: has 1 subject; unpaired items need at least 2 \(asked for 15\)/);
+  assert.throws(() => buildItems(subjects(1), { pairedRatio: 0.5, name: 'client 4' }), /client 4: has 1 subject; unpaired items need at least 2 \(asked for 15; --paired-ratio 1 needs none\)/);
   assert.throws(() => buildItems(subjects(3, 10), { count: 40, pairedRatio: 0.9, name: 'client 2' }), /client 2: has 3 subjects x 10 slices = 30 paired items, but 36 were asked for/);
   assert.throws(() => buildItems(subjects(3, 10), { count: 60, pairedRatio: 0, name: 'client 1' }), /client 1: has 3 subjects \(halves of 2 and 1\) x 10 slices = 20 unpaired items, but 60 were asked for/);
   const uneven = [...subjects(2, 10), ...subjects(1, 9)];

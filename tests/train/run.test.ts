@@ -248,6 +248,17 @@ test('configuration mistakes are one-line usage errors', async () => {
   await rejects(() => trainConfigFromArgs(['--config', file]), /a run folder's config\.json .* --resume .* continues that run/);
 });
 
+test('too little data after --skip-bad-subjects: the error names the subjects left out', async () => {
+  const root = path.join(runDir(), 'data');
+  await writePhantom(root, { subjects: 4, size: 32, seed: 1, layout: 'ixi' });
+  for (const id of ['001-Guys-1001', '002-HH-1002']) {
+    const file = path.join(root, `PD/IXI${id}-PD.nii.gz`);
+    writeFileSync(file, readFileSync(file).subarray(0, 100)); // truncated gzip
+  }
+  const config = await trainConfigFromArgs(['--data', root, '--size', '32', '--width', '2', '--epochs', '1', '--skip-bad-subjects']);
+  await rejects(() => runTraining(config, runDir(), quiet), /has 1 subject; unpaired items need at least 2 .*\(after leaving out 2 subjects: IXI001, IXI002\)$/);
+});
+
 test('a --config file sets values and flags typed on the command line win', async () => {
   const file = path.join(runDir(), 'run.json');
   writeFileSync(file, JSON.stringify({ model: 'unit', width: 8, direction: 't1:t2', clients: 4 }));
