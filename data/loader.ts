@@ -6,7 +6,7 @@
  * assumes). Each contrast misaligned independently if asked, scaled from [0, 1] to the
  * model's [-1, 1], as engine tensors a, b of shape [B, 1, S, S].
  */
-import { tensor, type Rng, type Tensor } from '../engine/index.js';
+import { Rng, tensor, type Tensor } from '../engine/index.js';
 import { drawMisalignment, warpNearest, type Misalignment } from './augment.js';
 import { contrasts, type Contrast } from './contrasts.js';
 import { subjectSlice, type Subject } from './dataset.js';
@@ -19,12 +19,14 @@ export interface LoaderOptions {
   source: Contrast;
   target: Contrast;
   /**
-   * Pairs of contrasts a batch may hold instead (Hyper-GAN's every pair):
-   * each batch draws one of those all its items hold (a's subject the first,
-   * b's the second; source -> target always qualifies) and names it in
-   * `contrasts`. [[source, target]] by default.
+   * Pairs of contrasts a batch may hold instead (Hyper-GAN's every pair),
+   * a's subject the first, b's the second; a batch names its pair in
+   * `contrasts`. A fixed-size batch draws one of those all its items hold
+   * (source -> target always qualifies); a Poisson-sampled step draws one of
+   * them all, whatever was sampled, and leaves out the items that lack it.
+   * [[source, target]] by default.
    */
-  pairs?: readonly (readonly [Contrast, Contrast])[];
+  pairs?: readonly ContrastPair[];
   /** Default 4, the paper's. */
   batchSize?: number;
   /** Default 3. */
@@ -43,6 +45,9 @@ export interface LoaderOptions {
   unit?: PrivacyUnit;
 }
 
+/** Two contrasts, a's then b's. */
+export type ContrastPair = readonly [Contrast, Contrast];
+
 /** The privacy unit DP-SGD samples, clips and accounts: one slice, or one subject with all its slices. */
 export type PrivacyUnit = 'slice' | 'subject';
 
@@ -56,7 +61,7 @@ export interface Batch {
   b: Tensor;
   items: Item[];
   /** The batch's contrasts, a's then b's, when the loader draws pairs (options.pairs). */
-  contrasts?: readonly [Contrast, Contrast];
+  contrasts?: ContrastPair;
   /** Under the subject unit, each item's subject numbered 0.. within the batch (for the sanitiser). */
   units?: number[];
 }
@@ -132,30 +137,39 @@ export class BatchLoader {
    * each independently with probability `samplingRate`, drawn from `rng`
    * (DP-SGD's: a stream of the client's secret key, fed/dp/secret.ts, since
    * a sample anyone could recompute amplifies nothing). A subject brings
-   * SUBJECT_SLICES of its items, drawn afresh each step.
+   * SUBJECT_SLICES of its items, drawn afresh each step. With several pairs,
+   * each step's pair comes from a stream split off `rng` before any sample,
+   * so neither which units were sampled nor which exist changes it (were it
+   * drawn among the pairs the sample holds, one unit's presence would change
+   * every other unit's task, and its sensitivity would be the batch's); a
+   * sampled unit that lacks the pair brings nothing, and a step left with
+   * none is empty (noise only).
    */
   *poissonEpoch(rng: Rng): Generator<Batch | EmptyBatch> {
+    const pairRng = this.drawn ? new Rng(rng.nextUint32()) : null;
     for (let b = 0; b < this.length; b++) {
-      const units = poissonSample(this.units.length, this.samplingRate, rng).map((u) => this.units[u]!);
+      const pair = pairRng && this.drawPair(pairRng);
+      const units = poissonSample(this.units.length, this.samplingRate, rng).map((u) => this.units[u]!).filter((unit) => !pair || holds(unit[0]!, pair));
       if (units.length === 0) {
         yield { a: null, b: null, items: [] };
         continue;
       }
       if (this.unit === 'slice') {
-        yield this.batch(units.map((unit) => unit[0]!), rng);
+        yield this.batch(units.map((unit) => unit[0]!), rng, pair);
         continue;
       }
       const drawn = units.map((unit) => rng.shuffle([...unit]).slice(0, SUBJECT_SLICES));
-      yield { ...this.batch(drawn.flat(), rng), units: drawn.flatMap((unit, u) => unit.map(() => u)) };
+      yield { ...this.batch(drawn.flat(), rng, pair), units: drawn.flatMap((unit, u) => unit.map(() => u)) };
     }
   }
 
-  private batch(items: Item[], rng: Rng): Batch {
+  /** `items` as tensors, in contrasts `pair` (by default one all of them hold; null: source -> target). */
+  private batch(items: Item[], rng: Rng, pair: ContrastPair | null = this.drawn ? this.heldPair(items, rng) : null): Batch {
     const s = this.size;
     const area = s * s;
     const a = new Float32Array(items.length * area);
     const b = new Float32Array(items.length * area);
-    const [source, target] = this.drawn ? this.drawPair(items, rng) : [this.options.source, this.options.target];
+    const [source, target] = pair ?? [this.options.source, this.options.target];
     items.forEach((item, k) => {
       this.image(subjectSlice(item.a, source, item.slice), a.subarray(k * area, (k + 1) * area), rng);
       this.image(subjectSlice(item.b, target, item.slice), b.subarray(k * area, (k + 1) * area), rng);
@@ -164,11 +178,16 @@ export class BatchLoader {
     return this.drawn ? { ...batch, contrasts: [source, target] } : batch;
   }
 
-  /** One of the pairs every item holds (a draw only when there is a choice, so a single pair's batches stay as they were). */
-  private drawPair(items: readonly Item[], rng: Rng): readonly [Contrast, Contrast] {
+  /** One of the pairs every item holds, for a fixed-size batch (a draw only when there is a choice, so a single pair's batches stay as they were). */
+  private heldPair(items: readonly Item[], rng: Rng): ContrastPair {
     const { source, target } = this.options;
-    const held = this.options.pairs.filter(([s, t]) => (s === source && t === target) || items.every((item) => item.a.slices[s] && item.b.slices[t]));
-    return held.length > 1 ? held[Math.floor(rng.uniform() * held.length)]! : (held[0] ?? [source, target]);
+    const held = this.options.pairs.filter((pair) => (pair[0] === source && pair[1] === target) || items.every((item) => holds(item, pair)));
+    return held.length > 1 ? held[rng.int(held.length)]! : (held[0] ?? [source, target]);
+  }
+
+  /** One of all the pairs, from `rng` alone: what a Poisson-sampled step trains, whichever units it drew. */
+  private drawPair(rng: Rng): ContrastPair {
+    return this.options.pairs[rng.int(this.options.pairs.length)]!;
   }
 
   /** One slice into `out`: misaligned if asked (0 fill), then [0, 1] -> [-1, 1]. */
@@ -178,6 +197,11 @@ export class BatchLoader {
     else warpNearest(slice, this.size, drawMisalignment(rng, m, this.size), out);
     for (let i = 0; i < out.length; i++) out[i] = 2 * out[i]! - 1;
   }
+}
+
+/** Whether an item has slices of `pair`: a's subject of the first contrast, b's of the second. */
+function holds(item: Item, [s, t]: ContrastPair): boolean {
+  return Boolean(item.a.slices[s] && item.b.slices[t]);
 }
 
 /** Every ordered pair of the contrasts `subjects` hold between them (Hyper-GAN's pairs), in data/contrasts.ts's order. */

@@ -13,10 +13,13 @@
  * reply naming it, and the model is left as it was. What never leaves the
  * hospital (data, discriminators, Adam moments, the privacy ledger) stays in
  * the Client; `save` persists it before a reply goes out, so a reply never
- * reports privacy spending that a crash could forget.
+ * reports privacy spending that a crash could forget. A private hospital's
+ * own failure is an error reply that says only what kind of failure it was:
+ * its text (a non-finite loss names the batch's subjects, planes and files)
+ * goes to the node's log, never to the server.
  */
 import type { StateEntry } from '../../engine/index.js';
-import type { Client, LocalTraining } from '../client.js';
+import { NonFiniteLossError, type Client, type LocalTraining } from '../client.js';
 import type { LedgerEntry, PrivacyLedger } from '../dp/ledger.js';
 import type { NamedTensors } from '../state.js';
 import { fromNpy, toNpy } from './npy.js';
@@ -82,18 +85,27 @@ export class Hospital {
     this.epochsTrained = o.epochsTrained;
   }
 
-  /** The reply to one message; never throws for a bad message, only for a failure of the hospital itself. */
+  /**
+   * The reply to one message; never throws for a bad message. A failure of
+   * the hospital itself is thrown without DP (the transport sends its text),
+   * and with DP is an error reply naming only its kind (privateFailure).
+   */
   async handle(message: FlowerMessage): Promise<Reply> {
-    const kind = message.metadata.messageType.split('.')[0];
+    const { messageType, messageId } = message.metadata;
+    const kind = messageType.split('.')[0];
     try {
-      if (!message.content) throw new RefusedMessage(`a ${message.metadata.messageType} message without content`);
+      if (!message.content) throw new RefusedMessage(`a ${messageType} message without content`);
       if (kind === 'train') return { content: await this.train(message) };
       if (kind === 'evaluate') return { content: await this.evaluate(message.content) };
-      throw new RefusedMessage(`message type '${message.metadata.messageType}' is not one a fedmed node handles (train, evaluate)`);
+      throw new RefusedMessage(`message type '${messageType}' is not one a fedmed node handles (train, evaluate)`);
     } catch (e) {
-      if (!(e instanceof RefusedMessage)) throw e;
-      this.o.log(`refused ${message.metadata.messageType} message ${short(message.metadata.messageId)}: ${e.message}`);
-      return { error: { code: CLIENT_ERROR, reason: e.message } };
+      if (e instanceof RefusedMessage) {
+        this.o.log(`refused ${messageType} message ${short(messageId)}: ${e.message}`);
+        return { error: { code: CLIENT_ERROR, reason: e.message } };
+      }
+      if (!this.o.privacy) throw e;
+      this.o.log(`${messageType} message ${short(messageId)} failed: ${(e as Error).message}`);
+      return { error: { code: CLIENT_ERROR, reason: privateFailure(e) } };
     }
   }
 
@@ -104,7 +116,7 @@ export class Hospital {
     const serverRound = positiveInt(config, 'server-round', null);
     const localEpochs = positiveInt(config, 'local-epochs', this.o.localEpochs);
     const lr = config.get('lr');
-    if (lr !== undefined && !(typeof lr === 'number' && lr > 0)) throw new RefusedMessage(`config 'lr' must be a positive float, got ${String(lr)}`);
+    if (lr !== undefined && !(typeof lr === 'number' && Number.isFinite(lr) && lr > 0)) throw new RefusedMessage(`config 'lr' must be a finite positive float, got ${typeof lr} ${String(lr)}`);
     const global = globalGenerators(arraysOf(content), client.model.generatorParameters());
     const steps = client.loader.length * localEpochs;
     const epsilon = await this.spendBudget(serverRound, steps);
@@ -159,6 +171,16 @@ export class Hospital {
     for (const [name, value] of Object.entries(scores)) metrics.set(name, value);
     return new Map([['metrics', { kind: 'metric', record: metrics }]]);
   }
+}
+
+/**
+ * What a private hospital tells the server of its own failure: the kind,
+ * never the text, which may hold data-derived detail (subjects, planes, file
+ * paths) that no DP guarantee covers.
+ */
+function privateFailure(e: unknown): string {
+  const what = e instanceof NonFiniteLossError ? 'training failed: a loss was not finite' : 'the node failed while handling the message';
+  return `${what}; details are in the node's log`;
 }
 
 /** The message's one ConfigRecord (an empty one when it has none). */

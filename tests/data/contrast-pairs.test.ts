@@ -1,8 +1,9 @@
 /**
  * Hyper-GAN's data: a loader given several pairs of contrasts draws one per
- * batch among those all its items hold, names it, and fills a and b with
- * those contrasts' slices; the pairs are every ordered pair of the contrasts
- * a client's subjects hold;
+ * fixed-size batch among those all its items hold, names it, and fills a and
+ * b with those contrasts' slices; a Poisson-sampled step draws its pair
+ * whatever was sampled and leaves out the items that lack it; the pairs are
+ * every ordered pair of the contrasts a client's subjects hold;
  * loadSpecDataset with everyContrast loads the phantom's T1, T2 and PD, and
  * in a folder each subject's own contrasts (subjects may hold different sets).
  */
@@ -11,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Rng } from '../../engine/index.js';
 import { writePhantom } from '../../data/fs/phantom.js';
 import { phantomDataset, subjectSlice } from '../../data/dataset.js';
 import { loadSpecDataset } from '../../data/fs/index.js';
 import { buildItems } from '../../data/items.js';
-import { BatchLoader, contrastPairs } from '../../data/loader.js';
+import { BatchLoader, contrastPairs, type Batch, type EmptyBatch } from '../../data/loader.js';
 
 const dataset = phantomDataset({ subjects: 4, size: 16, seed: 6 }, { contrasts: ['PD', 'T2', 'T1'], size: 16 });
 const items = buildItems(dataset.subjects, { pairedRatio: 1, seed: 1 });
@@ -49,10 +51,13 @@ test('a loader with pairs draws one per batch and fills a and b with its slices;
   for (const b of plain) (b.a.dispose(), b.b.dispose());
 });
 
-test('a batch draws only among the pairs all its items hold', () => {
-  const t1less = dataset.subjects.map((s, i) => (i === 0 ? { ...s, slices: { PD: s.slices.PD, T2: s.slices.T2 } } : s));
+/** Subject 0 without T1 (IXI has such subjects), the others with T1, T2 and PD. */
+const t1less = dataset.subjects.map((s, i) => (i === 0 ? { ...s, slices: { PD: s.slices.PD, T2: s.slices.T2 } } : s));
+const everyPair = contrastPairs(t1less);
+
+test('a fixed-size batch draws only among the pairs all its items hold', () => {
   const mixed = buildItems(t1less, { pairedRatio: 1, seed: 2 });
-  const loader = new BatchLoader(mixed, { source: 'PD', target: 'T2', pairs: contrastPairs(t1less), batchSize: 1, seed: 4 });
+  const loader = new BatchLoader(mixed, { source: 'PD', target: 'T2', pairs: everyPair, batchSize: 1, seed: 4 });
   const seen = { withT1: new Set<string>(), without: new Set<string>() };
   for (let epoch = 0; epoch < 4; epoch++) {
     for (const batch of loader.epoch(epoch)) {
@@ -63,6 +68,64 @@ test('a batch draws only among the pairs all its items hold', () => {
   }
   assert.equal([...seen.without].sort(), ['PD:T2', 'T2:PD']);
   assert.is(seen.withT1.size, 6);
+});
+
+function release(batch: Batch | EmptyBatch): Batch | EmptyBatch {
+  batch.a?.dispose();
+  batch.b?.dispose();
+  return batch;
+}
+
+test('Poisson steps: a unit\'s presence never changes the pair the others train on', () => {
+  for (const unit of ['slice', 'subject'] as const) {
+    const loaderOf = (subjects: typeof t1less) => new BatchLoader(buildItems(subjects, { pairedRatio: 1, seed: 2 }), { source: 'PD', target: 'T2', pairs: everyPair, batchSize: 2, seed: 4, unit });
+    const [withU, withoutU] = [loaderOf(t1less), loaderOf(t1less.slice(1))];
+    let compared = 0;
+    for (let seed = 0; seed < 60; seed++) {
+      const steps = [withU, withoutU].map((loader) => [...loader.poissonEpoch(new Rng(seed))].map(release));
+      const shared = Math.min(steps[0]!.length, steps[1]!.length);
+      for (let b = 0; b < shared; b++) {
+        const [x, y] = [steps[0]![b]!, steps[1]![b]!];
+        if (x.a === null || y.a === null) continue; // an empty step names no pair
+        assert.equal(x.contrasts, y.contrasts, `${unit} unit, seed ${seed}, step ${b + 1}`);
+        compared++;
+      }
+    }
+    assert.ok(compared > 100, `${unit} unit: ${compared} steps compared`);
+  }
+});
+
+test('Poisson steps: items lacking the drawn pair are left out; a step left with none is empty, noise only', async () => {
+  const items = buildItems(t1less, { pairedRatio: 1, seed: 2 });
+  const loader = new BatchLoader(items, { source: 'PD', target: 'T2', pairs: everyPair, batchSize: 2, seed: 4, unit: 'subject' });
+  const drawn = new Set<string>();
+  let lackingLeftOut = 0;
+  for (let seed = 0; seed < 40; seed++) {
+    for (const batch of loader.poissonEpoch(new Rng(seed))) {
+      if (batch.a === null) continue;
+      const [s, t] = batch.contrasts!;
+      drawn.add(`${s}:${t}`);
+      assert.ok(batch.items.every((item) => item.a.slices[s] && item.b.slices[t]), `every item holds ${s}:${t}`);
+      if (s === 'T1' || t === 'T1') lackingLeftOut++;
+      const units = batch.units!;
+      assert.is(units.length, batch.items.length);
+      assert.equal([...new Set(units)], [...Array(Math.max(...units) + 1).keys()], 'the units left are numbered 0.. without gaps');
+      const first = batch.items[0]!;
+      const a = await batch.a.data();
+      const want = subjectSlice(first.a, s, first.slice);
+      for (let i = 0; i < 256; i++) assert.ok(Math.abs(a[i]! - (2 * want[i]! - 1)) < 1e-6, `${s} pixel ${i}`);
+      release(batch);
+    }
+  }
+  assert.is(drawn.size, 6, 'every pair is drawn, whoever was sampled');
+  assert.ok(lackingLeftOut > 0, 'T1 pairs were drawn with T1-less subjects in the data');
+
+  // Only the T1-less subject, sampled every step: the steps that draw a T1 pair are empty.
+  const alone = new BatchLoader(items.filter((item) => item.a === t1less[0]), { source: 'PD', target: 'T2', pairs: everyPair, batchSize: 1, seed: 4, unit: 'subject' });
+  const steps = Array.from({ length: 30 }, (_, seed) => [...alone.poissonEpoch(new Rng(seed))].map(release)).flat();
+  const empty = steps.filter((b) => b.a === null).length;
+  assert.ok(empty > 0 && empty < steps.length, `${empty} of ${steps.length} steps empty`);
+  assert.ok(steps.every((b) => b.a === null || ['PD:T2', 'T2:PD'].includes(b.contrasts!.join(':'))));
 });
 
 test('loadSpecDataset with everyContrast: the phantom holds T1, T2 and PD, the direction first', async () => {

@@ -2,7 +2,10 @@
  * The hospital behind a Flower node: a train message trains exactly as the
  * simulation's client does, bad arrays and a spent budget are error replies
  * that leave the model and the ledger as they were, and what never leaves
- * the hospital is not in any reply.
+ * the hospital is not in any reply: a private hospital's own failure (a
+ * non-finite loss, which names the batch's subjects) reaches the server, here
+ * through the SuperLink stand-in (a test double of Flower's SuperLink), as
+ * its kind only.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,8 +16,11 @@ import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { Hospital, toArrayRecord, type TrainedRound } from '../../fed/flower/hospital.js';
 import { fromNpy, toNpy } from '../../fed/flower/npy.js';
 import type { ArrayRecord, ConfigRecord, FlowerMessage, RecordDict, Reply } from '../../fed/flower/records.js';
+import { runSuperNode } from '../../fed/flower/supernode.js';
 import { readNamed } from '../../fed/state.js';
 import { createModel } from '../../models/index.js';
+import { rejects } from '../helpers/rejects.js';
+import { SuperLinkStandIn } from '../helpers/superlink-standin.js';
 
 const privacy: PrivacySettings = { mechanism: 'dp-sgd', clip: 1, noise: 1.1, sensitivity: 2, randomness: 'seeded' };
 
@@ -32,7 +38,7 @@ interface Harness {
   saved: { ledgers: (readonly LedgerEntry[])[]; rounds: TrainedRound[] };
 }
 
-async function harness(options: { dp?: boolean; maxEpsilon?: number } = {}): Promise<Harness> {
+async function harness(options: { dp?: boolean; maxEpsilon?: number; log?: string[] } = {}): Promise<Harness> {
   const client = await makeClient(Boolean(options.dp));
   const ledger = options.dp ? new PrivacyLedger({ delta: 1e-5 }) : null;
   const saved: Harness['saved'] = { ledgers: [], rounds: [] };
@@ -44,7 +50,7 @@ async function harness(options: { dp?: boolean; maxEpsilon?: number } = {}): Pro
     privacy: ledger ? { ledger, noise: privacy.noise, maxEpsilon: options.maxEpsilon ?? null } : null,
     saveLedger: async (entries) => void saved.ledgers.push([...entries]),
     saveRound: async (round) => void saved.rounds.push(round),
-    log: () => {},
+    log: (line) => void options.log?.push(line),
   });
   return { hospital, client, ledger, saved };
 }
@@ -201,6 +207,64 @@ test('an evaluate message replies with the scores and num-examples, leaving the 
   const after = await readNamed(client.model.generatorParameters());
   for (const [name, entry] of before) assert.equal([...after.get(name)!.values], [...entry.values]);
   client.dispose();
+});
+
+/** A train config whose learning rate, though finite, blows the weights up: a later step's loss is not finite. */
+const blowUp: ConfigRecord = new Map<string, bigint | number>([['server-round', 1n], ['lr', 1e30]]);
+const GENERIC_LOSS_FAILURE = "training failed: a loss was not finite; details are in the node's log";
+
+/** The subject ids of a client's training items (what a non-finite loss's text names). */
+function subjectIds(client: Client): string[] {
+  return [...new Set(client.loader.items.flatMap((item) => [item.a.id, item.b.id]))];
+}
+
+test('a private node answers a non-finite loss with its kind only and logs the detail; a non-private node throws it as before', async () => {
+  const global = await globalGenerators();
+  const lines: string[] = [];
+  const { hospital, client } = await harness({ dp: true, log: lines });
+  const reason = errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global), blowUp))));
+  assert.is(reason, GENERIC_LOSS_FAILURE);
+  const detail = lines.find((l) => /loss \w+ is (NaN|-?Infinity) at epoch 1, step \d+, on a batch of /.test(l));
+  assert.ok(detail, `the full text is in the node's log:\n${lines.join('\n')}`);
+  assert.ok(subjectIds(client).some((id) => detail.includes(id)), 'the log names the batch\'s subjects');
+
+  const open = await harness();
+  await rejects(() => open.hospital.handle(message('train', trainContent(toArrayRecord(global), blowUp))), /on a batch of /);
+  client.dispose();
+  open.client.dispose();
+});
+
+test("a config 'lr' that is not a finite positive float is refused in one line naming it, before any budget is spent", async () => {
+  const global = await globalGenerators();
+  const { hospital, client, ledger, saved } = await harness({ dp: true });
+  for (const lr of [NaN, Infinity, -1e-3, 0, 2n, 'fast']) {
+    const reason = errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global), new Map([['server-round', 1n], ['lr', lr]])))));
+    assert.match(reason, /^config 'lr' must be a finite positive float, got \S+ \S+$/, String(lr));
+  }
+  assert.is(ledger!.entries.length, 0, 'nothing spent');
+  assert.is(saved.ledgers.length + saved.rounds.length, 0);
+  client.dispose();
+});
+
+test("through the SuperLink stand-in: a private node's non-finite loss reaches the server as its kind, no subject in it", async () => {
+  const global = await globalGenerators();
+  const lines: string[] = [];
+  const { hospital, client } = await harness({ dp: true, log: lines });
+  const standIn = await SuperLinkStandIn.start();
+  const stop = new AbortController();
+  const running = runSuperNode({ superlink: standIn.address, handler: (m) => hospital.handle(m), log: (l) => lines.push(l), signal: stop.signal, pollInterval: 0.05 });
+  try {
+    const [nodeId] = await standIn.waitForNodes(1, 5000);
+    const id = standIn.send(nodeId!, standIn.createRun(), 'train', trainContent(toArrayRecord(global), blowUp));
+    const reply = await standIn.reply(id, 60000);
+    assert.is(reply?.error?.reason, GENERIC_LOSS_FAILURE);
+    assert.ok(lines.some((l) => subjectIds(client).some((s) => l.includes(s))), "the subjects are in the node's own log");
+  } finally {
+    stop.abort();
+    await running;
+    standIn.stop();
+    client.dispose();
+  }
 });
 
 test.run();
