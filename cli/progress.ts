@@ -21,7 +21,8 @@ export class Progress {
   private readonly plainEvery: number;
   private lastDraw = 0;
   private statusShown = false;
-  private readonly started = Date.now();
+  /** The first update: rate and ETA count from it, so setup (data, workers) before the first step does not skew them. */
+  private first: { at: number; done: number; units: number } | null = null;
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
@@ -36,13 +37,16 @@ export class Progress {
    */
   update(done: number, total: number, label: string, unit = 'img', unitsPerStep = 1): void {
     const now = Date.now();
+    this.first ??= { at: now, done, units: 0 };
+    this.first.units += done > this.first.done ? unitsPerStep : 0;
     const last = done >= total;
     if (!last && now - this.lastDraw < (this.tty ? 100 : this.plainEvery)) return;
     this.lastDraw = now;
-    const elapsed = (now - this.started) / 1000;
-    const rate = elapsed > 0 ? (done * unitsPerStep) / elapsed : 0;
-    const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
-    const line = `${label}  ${rate.toFixed(1)} ${unit}/s  ETA ${formatDuration(eta)}`;
+    const elapsed = (now - this.first.at) / 1000;
+    const stepsTimed = done - this.first.done;
+    const rate = elapsed > 0 && stepsTimed > 0 ? this.first.units / elapsed : NaN;
+    const eta = stepsTimed > 0 ? (elapsed / stepsTimed) * (total - done) : NaN;
+    const line = `${label}  ${Number.isFinite(rate) ? rate.toFixed(1) : '--'} ${unit}/s  ETA ${formatDuration(eta)}`;
     if (this.tty) {
       this.stream.write(`\r\x1b[2K${line}`);
       this.statusShown = true;

@@ -35,4 +35,17 @@ test('log clears the status line and writes the result to stdout', () => {
   assert.is(out.text, 'epoch 1/4: PSNR 20.00\n');
 });
 
+test('rate and ETA count from the first step, not from before it (setup does not skew them)', async () => {
+  const status = recordingStream(false);
+  const progress = new Progress({ stream: status, out: recordingStream(false), plainEverySeconds: 0 });
+  await new Promise((r) => setTimeout(r, 300)); // setup: data, workers
+  progress.update(1, 3, 'step 1/3', 'img', 4);
+  assert.match(status.text, /^step 1\/3  -- img\/s  ETA --:--\n$/, 'one step times nothing');
+  await new Promise((r) => setTimeout(r, 50));
+  progress.update(2, 3, 'step 2/3', 'img', 4);
+  const [, rate, eta] = /step 2\/3  ([\d.]+) img\/s  ETA (\S+)\n$/.exec(status.text) ?? [];
+  assert.ok(Number(rate) > 4 / 0.3, `rate ${rate}: 4 images over the 50 ms of step 2, not over the setup too`);
+  assert.is(eta, '00:00');
+});
+
 test.run();
