@@ -8,7 +8,7 @@ export const latentCommand: Command = {
   name: 'latent',
   summary: "the latent-space figure (the paper's Fig. 5) of a cyclegan run, as SVG",
   usage: [
-    'usage: fedmed latent --checkpoint RUN [--round N|latest] [--samples 400] [--out FILE.svg] [--backend B]',
+    'usage: fedmed latent --checkpoint RUN [--round N|latest] [--samples 400] [--out FILE.svg] [--force] [--backend B]',
     '',
     "The output of the U-Net generator's fifth down-sampling block is the latent space. Each",
     'sample is reduced to a point as the paper says: the last dimension split into two halves,',
@@ -27,6 +27,7 @@ export const latentCommand: Command = {
     round: { type: 'string', help: "the round (epoch, when centralized) whose checkpoint to read: a number or 'latest'", default: 'latest', placeholder: 'N|latest' },
     samples: { type: 'int', help: 'samples per kind (real A, fake A, real B, fake B)', default: 400 },
     out: { type: 'string', help: 'the SVG file to write (default RUN/latent.svg)', placeholder: 'FILE.svg' },
+    force: { type: 'boolean', help: 'replace --out if it exists' },
     backend: backendFlag,
   },
   async run(flags) {
@@ -37,10 +38,11 @@ export const latentCommand: Command = {
     if (!(samples >= 1)) throw new UsageError(`--samples must be at least 1, got ${samples}`);
     const out = (flags.out as string | undefined) ?? path.join(run, 'latent.svg');
     if (!out.endsWith('.svg')) throw new UsageError(`--out ${out}: name it .svg`);
+    const { exists, writeFileAtomic } = await import('../../store/atomic.js');
+    if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
     const { setBackend } = await import('../../engine/index.js');
     const { describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { latentFigure, readRoundCheckpoint } = await import('../latent-figure.js');
-    const { writeFileAtomic } = await import('../../store/atomic.js');
     const checkpoint = await readRoundCheckpoint(run, round);
     const backend = await setBackend(flags.backend as 'auto');
     console.log(backendLine(backend, flags.backend as string));

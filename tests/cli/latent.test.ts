@@ -44,13 +44,16 @@ test('latent writes an SVG of the four kinds with the asked points each, from th
   assert.ok(new Set(cx).size > 4, 'the points are spread, not one point');
 });
 
-test('by default the figure is RUN/latent.svg, from the latest round; --round reads a kept round or says which are kept', () => {
+test('by default the figure is RUN/latent.svg, from the latest round, kept unless --force; --round reads a kept round or says which are kept', () => {
   assert.is(fedmed('latent', '--checkpoint', run, '--samples', '2', '--backend', 'js').code, 0);
   assert.ok(readFileSync(join(run, 'latent.svg'), 'utf8').includes('round 3'));
   const early = join(dir, 'early.svg');
   assert.is(fedmed('latent', '--checkpoint', run, '--round', '1', '--samples', '2', '--out', early, '--backend', 'js').code, 0);
   assert.ok(readFileSync(early, 'utf8').includes('round 1'), 'the kept round, not the latest');
-  const gone = fedmed('latent', '--checkpoint', run, '--round', '2', '--backend', 'js');
+  const again = fedmed('latent', '--checkpoint', run, '--samples', '2', '--backend', 'js');
+  assert.equal([again.code, again.err], [2, `fedmed: --out ${join(run, 'latent.svg')} exists; pass --force to replace it\n`]);
+  assert.is(fedmed('latent', '--checkpoint', run, '--samples', '2', '--backend', 'js', '--force').code, 0);
+  const gone = fedmed('latent', '--checkpoint', run, '--round', '2', '--backend', 'js', '--force');
   assert.is(gone.code, 1);
   assert.match(gone.err, /^fedmed: .*run: no checkpoint of round 2; the run keeps rounds 1, 3 \(train --keep-rounds keeps more\)\n$/);
   const beyond = fedmed('train', '--epochs', '3', '--keep-rounds', '2,4', '--out', join(dir, 'never'));
