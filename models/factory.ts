@@ -17,6 +17,12 @@ const sizeRules: Record<ModelName, { multiple: number; min: number }> = {
   hypergan: { multiple: 8, min: 16 }, // the discriminator's three stride-2 layers
 };
 
+/** Why slices of side `size` do not fit model `name` (its downsampling), or null when they do. */
+export function sizeProblem(name: ModelName, size: number): string | null {
+  const rule = sizeRules[name];
+  return Number.isInteger(size) && size % rule.multiple === 0 && size >= rule.min ? null : `${name} needs a size that is a multiple of ${rule.multiple} and at least ${rule.min}, got ${size}`;
+}
+
 /**
  * A model with PyTorch's default initialisation drawn from `seed` (the
  * engine's global generator is reseeded). Options default to the paper's:
@@ -27,10 +33,8 @@ export function createModel(name: ModelName, options: ModelOptions = {}): GanMod
   const resolved = resolveOptions(options);
   const { width, size } = resolved;
   if (!Number.isInteger(width) || width < 1) throw new Error(`createModel: width must be a whole number >= 1, got ${width}`);
-  const rule = sizeRules[name];
-  if (!Number.isInteger(size) || size % rule.multiple !== 0 || size < rule.min) {
-    throw new Error(`createModel: ${name} needs a size that is a multiple of ${rule.multiple} and at least ${rule.min}, got ${size}`);
-  }
+  const problem = sizeProblem(name, size);
+  if (problem) throw new Error(`createModel: ${problem}`);
   const { discriminators } = resolved;
   if (!Number.isInteger(discriminators) || discriminators < 1) throw new Error(`createModel: discriminators must be a whole number >= 1, got ${discriminators}`);
   if (discriminators > 1 && name !== 'cyclegan' && name !== 'cyclegan-resnet') {

@@ -1,5 +1,5 @@
 /** fedmed's translation GANs: one GanModel interface, created by name. */
-export { createModel } from './factory.js';
+export { createModel, sizeProblem } from './factory.js';
 export {
   modelNames,
   resolveOptions,

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { contrastOf, type Contrast, type PrivacyUnit } from '../../data/index.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import type { DpRandomness } from '../../fed/dp/secret.js';
-import { modelNames, type ModelName } from '../../models/index.js';
+import { modelNames, sizeProblem, type ModelName } from '../../models/index.js';
 import { convert, parseFlags, suggest, UsageError, type FlagSpecs, type FlagValues } from '../args.js';
 import { backendFlag, threadsFlag, workersFlag } from '../backend-flags.js';
 
@@ -236,6 +236,8 @@ function typedConfig(f: FlagValues, noiseFrom: 'noise' | 'epsilon'): TrainConfig
   }
   atLeast('subjects', 2);
   atLeast('phantom-size', 16);
+  const badSize = sizeProblem(str('model') as ModelName, num('size'));
+  if (badSize) throw new UsageError(`--size: ${badSize}`);
   for (const k of ['lr', 'clip', 'sensitivity'] as const) if (!(num(k) > 0)) throw new UsageError(`--${k} must be positive, got ${num(k)}`);
   if (!(num('clip-split') > 0 && num('clip-split') < 1)) throw new UsageError(`--clip-split must be in (0, 1), got ${num('clip-split')}`);
   if (!(num('noise') >= 0)) throw new UsageError(`--noise must be at least 0, got ${num('noise')}`);

@@ -236,6 +236,7 @@ test('configuration mistakes are one-line usage errors', async () => {
   await rejects(() => trainConfigFromArgs(['--clients', '3', '--weights', '0.5,0.5']), /2 shares for 3 clients/);
   await rejects(() => trainConfigFromArgs(['--model', 'hlhgan', '--discriminators', '4']), /averaged discriminators are CycleGAN's ablation \(cyclegan, cyclegan-resnet\), not hlhgan/);
   await rejects(() => trainConfigFromArgs(['--discriminators', '0']), /--discriminators must be at least 1, got 0/);
+  await rejects(() => trainConfigFromArgs(['--model', 'munit', '--size', '32']), /^--size: munit needs a size that is a multiple of 4 and at least 64, got 32$/);
   await rejects(() => trainConfigFromArgs(['--dp', '--clip-split', '1']), /--clip-split must be in \(0, 1\), got 1/);
   await rejects(() => trainConfigFromArgs(['--dp', 'gs-wgan', '--clip-split', '0.7']), /--clip-split applies only with --dp dp-sgd/);
   assert.is((await trainConfigFromArgs(['--dp', '--clip-split', '0.7'])).clipSplit, 0.7);
