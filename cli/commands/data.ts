@@ -79,9 +79,10 @@ const inspectCommand: Command = {
       onVolume: progress,
     });
     if (progress) process.stderr.write('\r' + ' '.repeat(30) + '\r');
+    // An empty folder has no report to print: a slice range and "problems: none" would read as a usable dataset.
+    if (report.subjects.length === 0) throw new Error(`${positionals[0]}: no subjects found (no IXI or BraTS2021 volumes)`);
     if (flags.json) console.log(JSON.stringify(report, null, 2));
     else console.log(formatReport(report, (flags.subjects as boolean | undefined) ?? false));
-    if (report.subjects.length === 0) throw new Error(`${positionals[0]}: no subjects found (no IXI or BraTS2021 volumes)`);
     if (report.problems.length) {
       if (!flags.json) console.log(`fedmed: ${report.problems.length} problem(s) found; train and eval refuse this dataset`);
       process.exitCode = exitCodes.problems;

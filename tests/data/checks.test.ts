@@ -62,10 +62,11 @@ test('train refuses a dataset with a NaN voxel, naming the file; --skip-bad-subj
   assert.equal([json.trainedWithout, json.skipped], [[id], [id]]);
 });
 
-test('data inspect on an empty folder says so on stderr', () => {
+test('data inspect on an empty folder says so on stderr, and prints no report that would read as a usable dataset', () => {
   const r = fedmed('data', 'inspect', scratchDir('empty'));
   assert.is(r.code, 1);
   assert.match(r.err, /no subjects found/);
+  assert.is(r.out, '');
 });
 
 test.run();
