@@ -119,7 +119,8 @@ const builders: Record<ExperimentName, (results: Results, context: GridContext) 
     gridTable(results, mainDirection[kinds[0]!], {
       id: 'table-4',
       title: 'Table 4: federated CycleGAN (4 clients, gradual) by DP-SGD noise multiplier and clipping bound',
-      what: 'DP-SGD at each noise and clip',
+      // Under Adam a bound every unit's gradient exceeds scales signal and noise alike, and Adam's normalisation undoes the scale.
+      what: "DP-SGD at each noise and clip (when every unit's gradient is clipped, as here, the clip scales signal and noise alike and Adam undoes the scale: the clip columns differ only by each run's own noise)",
       rowHead: 'noise',
       rowValues: noises,
       columns: clips,
