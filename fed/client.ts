@@ -10,6 +10,7 @@ import type { GanModel, TrainStepOptions } from '../models/index.js';
 import { dpSgdStepOptions, noiseOnlyGradients } from './dp/dpsgd.js';
 import { GS_WGAN_EPSILON_CAVEAT, sanitiseImageGradient } from './dp/gswgan.js';
 import { DP_SECRET_ENTRY, DpSecret, SEEDED_CAVEAT, type DpRandomness } from './dp/secret.js';
+import type { Sampling } from './dp/accountant.js';
 import type { ClientUpdate } from './fedavg.js';
 import { readNamed, writeNamed } from './state.js';
 
@@ -23,6 +24,16 @@ export type PrivacyMechanism = 'dp-sgd' | 'gs-wgan';
 export function epsilonCaveat(mechanism: PrivacyMechanism, randomness: DpRandomness): string | undefined {
   if (mechanism === 'gs-wgan') return GS_WGAN_EPSILON_CAVEAT;
   return randomness === 'seeded' ? SEEDED_CAVEAT : undefined;
+}
+
+/**
+ * How a private client's loader draws its steps, which its ledger records and
+ * its accountant assumes: Poisson samples for DP-SGD; for GS-WGAN, shuffled
+ * fixed-size batches, each a fixed fraction of the data drawn without
+ * replacement.
+ */
+export function dpSampling(mechanism: PrivacyMechanism): Sampling {
+  return mechanism === 'dp-sgd' ? 'poisson' : 'without-replacement';
 }
 
 export interface PrivacySettings {
@@ -104,9 +115,9 @@ export class Client {
     return this.privacy?.noise ?? 0;
   }
 
-  /** DP-SGD draws Poisson samples, the sampling its accountant assumes; everything else, shuffled fixed-size batches. */
+  /** Whether steps are Poisson samples (dpSampling); without DP, shuffled fixed-size batches. */
   get poissonSampled(): boolean {
-    return this.privacy?.mechanism === 'dp-sgd';
+    return this.privacy !== null && dpSampling(this.privacy.mechanism) === 'poisson';
   }
 
   /** Overwrites the generators with the global ones; everything else stays. */

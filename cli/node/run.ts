@@ -8,7 +8,7 @@ import { setBackend } from '../../engine/index.js';
 import { evaluate } from '../../eval/evaluate.js';
 import type { DirectionMetrics } from '../../eval/records.js';
 import { largestSubjectShare, skippedLine } from '../../data/index.js';
-import { epsilonCaveat } from '../../fed/client.js';
+import { dpSampling, epsilonCaveat } from '../../fed/client.js';
 import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { writeNamed } from '../../fed/state.js';
 import { Hospital, RefusedMessage } from '../../fed/flower/hospital.js';
@@ -51,7 +51,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     if (config.dp !== 'off') log(privacyLine(config, client.noise, settings));
     if (config.dp !== 'off') log(randomnessLine(config.dpRandomness ?? 'seeded', `the --state folder ${settings.stateDir}`));
     if (state.rounds.length) log(`state ${settings.stateDir}: ${state.rounds.length} rounds trained before, the last server round ${state.rounds.at(-1)!.serverRound}`);
-    const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items), caveat: epsilonCaveat(config.dp, config.dpRandomness ?? 'seeded') });
+    const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items), caveat: epsilonCaveat(config.dp, config.dpRandomness ?? 'seeded') });
     for (const entry of state.ledger) ledger?.record(entry);
     const hospital = new Hospital({
       client,

@@ -16,7 +16,7 @@ import { runFiles, type GridImage } from '../../eval/report.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { skippedLine, SUBJECT_SLICES } from '../../data/index.js';
-import { epsilonCaveat } from '../../fed/client.js';
+import { dpSampling, epsilonCaveat } from '../../fed/client.js';
 import { federatedRound } from '../../fed/round.js';
 import { metadataRecord } from '../../fed/checkpoint.js';
 import { readNamed, writeNamed } from '../../fed/state.js';
@@ -84,7 +84,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
   const subjectShare = Math.max(...clients.map((c) => c.largestSubjectShare));
-  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp, config.dpRandomness ?? 'seeded') });
+  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp, config.dpRandomness ?? 'seeded') });
   let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], clients: [], startedAt: new Date().toISOString() };
   let global: Map<string, StateEntry>;
   let firstRound = 0;

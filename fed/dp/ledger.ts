@@ -74,6 +74,8 @@ export interface LedgerEntry extends RoundSteps {
 }
 
 export interface LedgerOptions extends AccountingOptions {
+  /** How the loader drew each step's batch (fed/client.ts dpSampling); required, as a wrong one misstates the run. */
+  sampling: Sampling;
   /** Default 'slice'. */
   unit?: PrivacyUnit;
   /** Slice unit: the most items one subject's images appear in (data/loader.ts largestSubjectShare), for rounds that do not give their client's own; default 1. */
@@ -119,7 +121,7 @@ export class PrivacyLedger {
     this.unit = options.unit ?? 'slice';
     this.subjectShare = this.unit === 'subject' ? 1 : checkGroup(options.subjectShare ?? 1, 'subjectShare');
     this.caveat = options.caveat ?? null;
-    this.sampling = options.sampling ?? 'poisson';
+    this.sampling = options.sampling;
     this.conversion = options.conversion ?? defaultConversion(this.sampling);
     this.options = { ...options, sampling: this.sampling, conversion: this.conversion };
     checkOptions(this.options); // now, not at the first round

@@ -40,7 +40,7 @@ interface Harness {
 
 async function harness(options: { dp?: boolean; maxEpsilon?: number; log?: string[] } = {}): Promise<Harness> {
   const client = await makeClient(Boolean(options.dp));
-  const ledger = options.dp ? new PrivacyLedger({ delta: 1e-5 }) : null;
+  const ledger = options.dp ? new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' }) : null;
   const saved: Harness['saved'] = { ledgers: [], rounds: [] };
   const hospital = new Hospital({
     client,

@@ -164,7 +164,7 @@ function pick(config: { noise: number | null; epsilon?: number }): [number | nul
   return [config.noise, config.epsilon];
 }
 
-test('GS-WGAN: every epsilon shown says it is no guarantee for the generators, and clients.csv shows none', async () => {
+test('GS-WGAN: every epsilon shown says it is no guarantee for the generators, the ledger records its shuffled fixed-size batches, and clients.csv shows none', async () => {
   const config = await trainConfigFromArgs([...tiny, '--subjects', '8', '--clients', '2', '--scheme', 'average', '--rounds', '1', '--local-epochs', '1', '--dp', 'gs-wgan']);
   const dir = runDir();
   const lines: string[] = [];
@@ -175,6 +175,7 @@ test('GS-WGAN: every epsilon shown says it is no guarantee for the generators, a
   const ledger = JSON.parse(readFileSync(path.join(dir, 'privacy.json'), 'utf8'));
   assert.equal(ledger.guarantee, false);
   assert.match(ledger.caveat, /not a guarantee/);
+  assert.equal([ledger.sampling, ledger.accountants], ['without-replacement', ['rdp']], 'the sampling its loader used, not Poisson');
   assert.match(readFileSync(path.join(dir, 'privacy.csv'), 'utf8'), /\n[^,]+,1,slice,(?:[^,]*,){6}no,/);
   const clients = JSON.parse(readFileSync(path.join(dir, 'clients.json'), 'utf8')).clients;
   assert.ok(clients.length === 2 && clients.every((c: { epsilon?: number }) => c.epsilon === undefined), JSON.stringify(clients));

@@ -6,7 +6,7 @@ import { groupPrivacy, PrivacyLedger, tightestEpsilon } from '../../../fed/dp/le
 import { prvEpsilon } from '../../../fed/dp/prv.js';
 
 test('per client and round: total steps and the epsilon of all of them so far', () => {
-  const ledger = new PrivacyLedger({ delta: 1e-5 });
+  const ledger = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' });
   // Two hospitals with different local dataset sizes: q = batch / local size.
   for (let round = 1; round <= 3; round++) {
     ledger.record({ client: 'guys', round, steps: 50, q: 4 / 200, noise: 1.07 });
@@ -29,7 +29,7 @@ test('per client and round: total steps and the epsilon of all of them so far', 
 });
 
 test('a round with other noise composes with the earlier ones; a round sat out changes nothing', () => {
-  const ledger = new PrivacyLedger({ delta: 1e-5 });
+  const ledger = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' });
   ledger.record({ client: 'a', round: 1, steps: 100, q: 0.02, noise: 1 });
   const idle = ledger.record({ client: 'a', round: 2, steps: 0, q: 0.02, noise: 1 });
   assert.is(idle.epsilon, ledger.entries[0]!.epsilon);
@@ -48,7 +48,7 @@ test('without-replacement ledgers use the analytical bound and its conversion', 
 });
 
 test('CSV: a header, one line per row, fields quoted where needed; JSON: the same rows', () => {
-  const ledger = new PrivacyLedger({ delta: 1e-5 });
+  const ledger = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' });
   const entry = ledger.record({ client: 'site, "north"', round: 1, steps: 10, q: 0.5, noise: 2 });
   const lines = ledger.toCsv().trimEnd().split('\n');
   assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,guarantee,accountant,order,subject_share,subject_epsilon,subject_delta,subject_method');
@@ -59,8 +59,8 @@ test('CSV: a header, one line per row, fields quoted where needed; JSON: the sam
 
 test('a ledger with a caveat (GS-WGAN) computes the same epsilon and marks it as no guarantee in JSON and CSV', () => {
   const round = { client: 'a', round: 1, steps: 10, q: 0.5, noise: 2 };
-  const sound = new PrivacyLedger({ delta: 1e-5 }).record(round);
-  const marked = new PrivacyLedger({ delta: 1e-5, caveat: 'no guarantee: a test' });
+  const sound = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' }).record(round);
+  const marked = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson', caveat: 'no guarantee: a test' });
   assert.equal(marked.record(round), sound);
   const json = marked.toJSON();
   assert.equal([json.guarantee, json.caveat], [false, 'no guarantee: a test']);
@@ -69,12 +69,12 @@ test('a ledger with a caveat (GS-WGAN) computes the same epsilon and marks it as
 
 test('a slice-level ledger bounds a whole subject by the subject accountant, at the run\'s delta; group privacy is the fallback; a subject-level one needs no group', () => {
   const round = { client: 'a', round: 1, steps: 100, q: 0.01, noise: 1.5 };
-  const entry = new PrivacyLedger({ delta: 1e-5, subjectShare: 3 }).record(round);
+  const entry = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson', subjectShare: 3 }).record(round);
   assert.equal([entry.subjectMethod, entry.subjectDelta], ['subject accountant', 1e-5]);
   assert.is(entry.subjectEpsilon, new GroupAccountant(3).epsilon([round], 1e-5).upper);
   // Above one slice's; here above group privacy's 3 eps too, which holds only at its larger delta 3 e^(2 eps) delta.
   assert.ok(entry.subjectEpsilon > entry.epsilon);
-  const large = new PrivacyLedger({ delta: 1e-5, subjectShare: 31 }).record({ client: 'a', round: 1, steps: 200, q: 0.1, noise: 1.5 });
+  const large = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson', subjectShare: 31 }).record({ client: 'a', round: 1, steps: 200, q: 0.1, noise: 1.5 });
   assert.equal([large.subjectMethod, large.subjectDelta], ['subject accountant', 1e-5]);
   assert.ok(large.subjectEpsilon > 31 && large.subjectEpsilon < Infinity, `${large.subjectEpsilon}: large, but a bound, where group privacy gives none`);
   assert.is(groupPrivacy(large.epsilon, 1e-5, 31).delta, 1);
@@ -83,7 +83,7 @@ test('a slice-level ledger bounds a whole subject by the subject accountant, at 
   assert.equal([fixed.subjectMethod, fixed.subjectEpsilon], ['group privacy', 3 * fixed.epsilon]);
   assert.ok(Math.abs(fixed.subjectDelta - 3 * Math.exp(2 * fixed.epsilon) * 1e-5) < 1e-12);
   assert.is(new PrivacyLedger({ delta: 1e-5, subjectShare: 60, sampling: 'without-replacement' }).record({ ...round, steps: 1000, q: 0.1, noise: 1 }).subjectDelta, 1);
-  const subjects = new PrivacyLedger({ delta: 1e-5, unit: 'subject', subjectShare: 60 });
+  const subjects = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson', unit: 'subject', subjectShare: 60 });
   assert.is(subjects.subjectShare, 1);
   const own = subjects.record(round);
   assert.equal([own.subjectEpsilon, own.subjectDelta, own.subjectMethod], [own.epsilon, 1e-5, 'privacy unit']);
@@ -91,27 +91,27 @@ test('a slice-level ledger bounds a whole subject by the subject accountant, at 
 
 test("each client's rows use its own subject share where its rounds give one, the ledger's otherwise; the CSV names it", () => {
   const round = { round: 1, steps: 100, q: 0.01, noise: 1.5 };
-  const ledger = new PrivacyLedger({ delta: 1e-5, subjectShare: 31 });
+  const ledger = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson', subjectShare: 31 });
   const small = ledger.record({ ...round, client: 'small', subjectShare: 3 });
   const usual = ledger.record({ ...round, client: 'usual' });
   assert.equal([small.subjectShare, usual.subjectShare], [3, 31]);
-  assert.is(small.subjectEpsilon, new PrivacyLedger({ delta: 1e-5, subjectShare: 3 }).record({ ...round, client: 'a' }).subjectEpsilon);
+  assert.is(small.subjectEpsilon, new PrivacyLedger({ delta: 1e-5, sampling: 'poisson', subjectShare: 3 }).record({ ...round, client: 'a' }).subjectEpsilon);
   assert.ok(small.subjectEpsilon < usual.subjectEpsilon, `${small.subjectEpsilon} against ${usual.subjectEpsilon}`);
   const [header, first] = ledger.toCsv().split('\n');
   assert.is(first!.split(',')[header!.split(',').indexOf('subject_share')], '3');
   assert.throws(() => ledger.record({ ...round, client: 'bad', subjectShare: 0 }), /subjectShare must be a whole number >= 1, got 0/);
-  assert.is(new PrivacyLedger({ delta: 1e-5, unit: 'subject' }).record({ ...round, client: 'a', subjectShare: 5 }).subjectShare, 1, 'a subject is its own group');
+  assert.is(new PrivacyLedger({ delta: 1e-5, sampling: 'poisson', unit: 'subject' }).record({ ...round, client: 'a', subjectShare: 5 }).subjectShare, 1, 'a subject is its own group');
 });
 
 test('bad rounds are errors naming what is wrong', () => {
-  const ledger = new PrivacyLedger({ delta: 1e-5 });
+  const ledger = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' });
   ledger.record({ client: 'a', round: 2, steps: 1, q: 0.1, noise: 1 });
   assert.throws(() => ledger.record({ client: 'a', round: 2, steps: 1, q: 0.1, noise: 1 }), /round must grow for each client: client a had round 2, then 2/);
   assert.throws(() => ledger.record({ client: 'b', round: 1, steps: -1, q: 0.1, noise: 1 }), /steps must be a whole number >= 0/);
   assert.throws(() => ledger.record({ client: 'b', round: 1, steps: 1, q: 2, noise: 1 }), /q must be in \(0, 1\]/);
   assert.throws(() => ledger.record({ client: 'b', round: 1, steps: 0, q: 0, noise: 1 }), /q must be in/); // checked even when idle
   assert.is(ledger.latest('b'), undefined); // nothing half-recorded
-  assert.throws(() => new PrivacyLedger({ delta: 2 }), (e: unknown) => e instanceof PrivacyParameterError);
+  assert.throws(() => new PrivacyLedger({ delta: 2, sampling: 'poisson' }), (e: unknown) => e instanceof PrivacyParameterError);
 });
 
 test.run();
