@@ -9,38 +9,16 @@
  */
 import { readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileError, FileSystemError, makeFolder, tempSuffix, writeFileAtomic } from './atomic.js';
-
-/** Kernel file systems: writing there is never meant, and Node's recursive mkdir under /proc never returns. */
-const forbiddenRoots = ['/proc', '/sys'];
-
-function under(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** The nearest folder of `p` (itself or an ancestor) that exists, with its links resolved. */
-async function nearestExisting(p: string): Promise<string> {
-  for (let at = p; ; at = path.dirname(at)) {
-    try {
-      return await realpath(at);
-    } catch {
-      if (path.dirname(at) === at) return at;
-    }
-  }
-}
+import { fileError, FileSystemError, makeFolder, tempSuffix, under, writeFileAtomic } from './atomic.js';
 
 /**
  * Creates `dir` if needed and proves that a file can be created and removed
- * in it, and that `bytesNeeded` are free on its file system. Paths under
- * /proc and /sys are refused before anything is created.
+ * in it, and that `bytesNeeded` are free on its file system (makeFolder
+ * refuses /proc and /sys before anything is created).
  */
 export async function probeOutputFolder(dir: string, bytesNeeded = 0): Promise<void> {
-  const absolute = path.resolve(dir);
-  const real = await nearestExisting(absolute);
-  const root = forbiddenRoots.find((r) => under(r, absolute) || under(r, real));
-  if (root) throw new Error(`${dir}: is under ${root}, a kernel file system; choose a folder on a disk`);
   await makeFolder(dir);
+  const absolute = path.resolve(dir);
   const probe = path.join(absolute, `.fedmed-probe.${process.pid}.0${tempSuffix}`);
   try {
     await writeFile(probe, 'probe');

@@ -40,8 +40,9 @@ export const latentCommand: Command = {
     const { setBackend } = await import('../../engine/index.js');
     const { describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { latentFigure, readRoundCheckpoint } = await import('../latent-figure.js');
-    const { writeFileAtomic } = await import('../../store/atomic.js');
+    const { makeFolder, writeFileAtomic } = await import('../../store/atomic.js');
     const checkpoint = await readRoundCheckpoint(run, round);
+    await makeFolder(path.dirname(out)); // a folder that cannot be, found before the work
     const backend = await setBackend(flags.backend as 'auto');
     console.log(backendLine(backend, flags.backend as string));
     console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);
