@@ -109,7 +109,7 @@ export async function checkFolder(dir: string, rule: FolderRule): Promise<'free'
   const holder = entries.includes(markerFile) ? await markedKind(dir) : (await rule.recognise?.(dir, entries).catch(() => false)) ? rule.kind : null;
   if (holder === null) {
     const listed = `${entries.slice(0, 3).join(', ')}${entries.length > 3 ? `, ... (${entries.length} entries)` : ''}`;
-    throw new FolderTakenError(`${dir}: holds ${listed}, not a fedmed ${rule.kind}; give a new or empty folder (fedmed replaces only what it wrote, --force or not)`, null);
+    throw new FolderTakenError(`${dir}: holds ${listed}, not a fedmed ${rule.kind}; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)`, null);
   }
   if (holder !== rule.kind) throw new FolderTakenError(`${dir}: holds a fedmed ${holder}, not a fedmed ${rule.kind}; give another folder`, holder);
   return entries.some((name) => rule.owned.includes(name)) ? 'taken' : 'free';

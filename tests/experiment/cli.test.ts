@@ -32,7 +32,7 @@ test('--out holding what fedmed did not write is refused before any cell trains,
   writeFileSync(`${out}/thesis.txt`, 'mine');
   const r = fedmed('experiment', 'dp', '--scale', 'tiny', '--backend', 'js', '--out', out);
   assert.is(r.code, 2, r.err);
-  assert.is(r.err, `fedmed: ${out}: holds thesis.txt, not a fedmed experiment dp; give a new or empty folder (fedmed replaces only what it wrote, --force or not)\n`);
+  assert.is(r.err, `fedmed: ${out}: holds thesis.txt, not a fedmed experiment dp; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)\n`);
   assert.equal(readdirSync(out), ['thesis.txt']);
 });
 

@@ -90,7 +90,7 @@ test('a folder fedmed cannot prove its own is refused, with force too, naming wh
     for (const force of [false, true]) {
       const e = await taken(() => claimFolder(dir, { ...run, force }));
       assert.is(e.holder, null);
-      assert.is(e.message, `${dir}: holds ${holds}, not a fedmed training run; give a new or empty folder (fedmed replaces only what it wrote, --force or not)`);
+      assert.is(e.message, `${dir}: holds ${holds}, not a fedmed training run; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)`);
     }
     assert.equal(readdirSync(dir, { recursive: true }).sort(), before);
   }

@@ -74,7 +74,7 @@ test('a folder fedmed cannot prove a run of its own is refused, --force or not, 
     for (const force of [[], ['--force']]) {
       const r = fedmed('train', ...tiny, '--epochs', '1', '--out', dir, ...force);
       assert.is(r.code, 2, r.err);
-      assert.is(oneLine(r.err), `fedmed: ${dir}: holds ${holds}, not a fedmed training run; give a new or empty folder (fedmed replaces only what it wrote, --force or not)`);
+      assert.is(oneLine(r.err), `fedmed: ${dir}: holds ${holds}, not a fedmed training run; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)`);
     }
     assert.equal(contents(dir), before);
   }
