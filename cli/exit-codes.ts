@@ -19,7 +19,7 @@ export const exitCodes = {
 const meanings: [number, string][] = [
   [exitCodes.ok, 'done'],
   [exitCodes.failure, 'failed: one line on stderr says what and where (a file, the data, a checkpoint)'],
-  [exitCodes.usage, 'usage error: a flag, a config key or an argument is wrong, or the run folder is taken'],
+  [exitCodes.usage, "usage error: a flag, a config key or an argument is wrong, or the output folder is taken or not fedmed's"],
   [exitCodes.ioError, 'the file system refused: no space (ENOSPC), read-only (EROFS), permission denied (EACCES); the line names the path and the cause'],
   [exitCodes.interrupted, 'interrupted (Ctrl-C, SIGINT) once the file being written is complete; the folder is whole (train: --resume continues)'],
   [exitCodes.terminated, 'terminated (SIGTERM); as above'],

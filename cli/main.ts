@@ -9,6 +9,7 @@ import type { Command } from './command.js';
 import { describeExitCodes, exitCodes } from './exit-codes.js';
 import { installNodePlatform } from '../platform/node.js';
 import { FileSystemError } from '../store/atomic.js';
+import { FolderTakenError } from '../store/folder.js';
 import { infoCommand } from './commands/info.js';
 import { privacyCommand } from './commands/privacy.js';
 import { auditCommand } from './commands/audit.js';
@@ -76,5 +77,5 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   const error = e instanceof Error ? e : new Error(String(e));
   console.error(`fedmed: ${error.message.split('\n')[0]}`);
   if (process.env.FEDMED_DEBUG) console.error(error.stack);
-  process.exit(error instanceof UsageError ? exitCodes.usage : error instanceof FileSystemError ? exitCodes.ioError : exitCodes.failure);
+  process.exit(error instanceof UsageError || error instanceof FolderTakenError ? exitCodes.usage : error instanceof FileSystemError ? exitCodes.ioError : exitCodes.failure);
 });

@@ -10,11 +10,12 @@ import path from 'node:path';
 import { Progress } from '../cli/progress.js';
 import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
 import { latestCheckpoint } from '../cli/train/checkpoint.js';
-import { prepareRunFolder, runSettings } from '../cli/train/run-folder.js';
+import { prepareRunFolder, runFolder, runSettings } from '../cli/train/run-folder.js';
 import { runTraining, type RunOptions } from '../cli/train/run.js';
 import { cellPlacement, type WorkersChoice } from '../cli/train/placement.js';
 import type { EpochRecord } from '../eval/records.js';
 import { exists, fileError } from '../store/atomic.js';
+import { checkFolder, claimFolder, probeOutputFolder } from '../store/folder.js';
 import { changedKeys, verifyFolder } from '../store/manifest.js';
 import type { Cell } from './grids.js';
 
@@ -54,12 +55,29 @@ export interface RunGridOptions {
 }
 
 /**
- * Where the cell's folder stands. Its config.json must be this cell's
- * (same settings but the backend), or the folder belongs to something else
- * and is refused; completeness is read from the last checkpoint, verified
- * against its manifest.
+ * Claims `out` for experiment `name` (store/folder.ts): a new or empty
+ * folder, or this experiment's own, which running the command again
+ * continues (nothing in it is replaced here; each cell's folder is a run
+ * folder with its own rules). An experiment an earlier fedmed wrote, before
+ * folders were marked, is recognised by holding only its cells' folders and
+ * its table files. Refused: anything else, another experiment's folder, a
+ * run's.
+ */
+export async function claimExperimentFolder(out: string, name: string, cells: readonly Cell[]): Promise<void> {
+  const ids = new Set(cells.map((c) => c.id));
+  const ownFile = (entry: string) => ids.has(entry) || /^(tables\.md|index\.html|[\w-]+\.csv)$/.test(entry);
+  await probeOutputFolder(out);
+  await claimFolder(out, { kind: `experiment ${name}`, owned: [], recognise: async (_dir, entries) => entries.some((e) => ids.has(e)) && entries.every(ownFile) });
+}
+
+/**
+ * Where the cell's folder stands. It must be empty or a fedmed run, and its
+ * config.json this cell's (same settings but the backend), or the folder
+ * belongs to something else and is refused; completeness is read from the
+ * last checkpoint, verified against its manifest.
  */
 export async function cellState(dir: string, config: TrainConfig): Promise<CellState> {
+  await checkFolder(dir, runFolder);
   const configFile = path.join(dir, 'config.json');
   if (!(await exists(configFile))) return 'new';
   const saved = await readJson<TrainConfig>(configFile);

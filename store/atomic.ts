@@ -3,7 +3,7 @@
  * previous version of a file, never a truncated one, and turns the file
  * system's error codes into one line naming the file.
  */
-import { access, mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 let sequence = 0;
@@ -47,22 +47,47 @@ export function fileError(action: string, file: string, error: unknown): Error {
   return code && refusals.has(code) ? new FileSystemError(message, code, file) : new Error(message);
 }
 
+/** Kernel file systems: writing there is never meant, and Node's recursive mkdir under /proc never returns. */
+const forbiddenRoots = ['/proc', '/sys'];
+
+/** Whether `p` is `root` or inside it (both absolute). */
+export function under(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The nearest folder of `p` (itself or an ancestor) that exists, with its links resolved. */
+async function nearestExisting(p: string): Promise<string> {
+  for (let at = p; ; at = path.dirname(at)) {
+    try {
+      return await realpath(at);
+    } catch {
+      if (path.dirname(at) === at) return at;
+    }
+  }
+}
+
 /**
- * Creates `dir` and its missing parents. Node's recursive mkdir reports
- * ENOENT whatever stopped it (a read-only file system, a permission), so on
- * failure the first missing folder is made alone to learn the real cause.
+ * Creates `dir` and its missing parents; every writer of fedmed's comes
+ * here. A path under /proc or /sys (by name or through a link) is refused
+ * first. The missing folders are made one by one, not by Node's recursive
+ * mkdir, which spins forever on some kernel file systems and reports ENOENT
+ * whatever stopped it (a read-only file system, a permission): each mkdir
+ * here fails at once with its real cause.
  */
 export async function makeFolder(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    let cause = e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      let missing = path.resolve(dir);
-      while (path.dirname(missing) !== missing && !(await exists(path.dirname(missing)))) missing = path.dirname(missing);
-      cause = await mkdir(missing).then(() => e, (first: unknown) => first);
+  const absolute = path.resolve(dir);
+  const real = await nearestExisting(absolute);
+  const root = forbiddenRoots.find((r) => under(r, absolute) || under(r, real));
+  if (root) throw new Error(`${dir}: is under ${root}, a kernel file system; choose a folder on a disk`);
+  const missing: string[] = [];
+  for (let at = absolute; path.dirname(at) !== at && !(await exists(at)); at = path.dirname(at)) missing.unshift(at);
+  for (const folder of missing) {
+    try {
+      await mkdir(folder);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError('create the folder', dir, e); // EEXIST: made meanwhile by another writer
     }
-    throw fileError('create the folder', dir, cause);
   }
 }
 

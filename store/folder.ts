@@ -2,45 +2,24 @@
  * Node-only: what makes a folder safe to write a run (or a node's state)
  * into. Each check runs before any work, so a mistake costs nothing:
  * `probeOutputFolder` really creates and removes a file and checks free
- * space; `claimFolder` refuses a folder that already holds something of
- * ours; `removeTempFiles` clears the temporary files a kill left;
+ * space; `claimFolder` takes only a folder fedmed can prove its own (its
+ * marker, `fedmed.json`) or an empty one, replacing what it holds only when
+ * forced; `removeTempFiles` clears the temporary files a kill left;
  * `readPointer` follows a name file (`checkpoints/latest`) only inside its
  * folder.
  */
 import { readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileError, FileSystemError, makeFolder, tempSuffix, writeFileAtomic } from './atomic.js';
-
-/** Kernel file systems: writing there is never meant, and Node's recursive mkdir under /proc never returns. */
-const forbiddenRoots = ['/proc', '/sys'];
-
-function under(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** The nearest folder of `p` (itself or an ancestor) that exists, with its links resolved. */
-async function nearestExisting(p: string): Promise<string> {
-  for (let at = p; ; at = path.dirname(at)) {
-    try {
-      return await realpath(at);
-    } catch {
-      if (path.dirname(at) === at) return at;
-    }
-  }
-}
+import { fileError, FileSystemError, makeFolder, tempSuffix, under, writeFileAtomic } from './atomic.js';
 
 /**
  * Creates `dir` if needed and proves that a file can be created and removed
- * in it, and that `bytesNeeded` are free on its file system. Paths under
- * /proc and /sys are refused before anything is created.
+ * in it, and that `bytesNeeded` are free on its file system (makeFolder
+ * refuses /proc and /sys before anything is created).
  */
 export async function probeOutputFolder(dir: string, bytesNeeded = 0): Promise<void> {
-  const absolute = path.resolve(dir);
-  const real = await nearestExisting(absolute);
-  const root = forbiddenRoots.find((r) => under(r, absolute) || under(r, real));
-  if (root) throw new Error(`${dir}: is under ${root}, a kernel file system; choose a folder on a disk`);
   await makeFolder(dir);
+  const absolute = path.resolve(dir);
   const probe = path.join(absolute, `.fedmed-probe.${process.pid}.0${tempSuffix}`);
   try {
     await writeFile(probe, 'probe');
@@ -60,39 +39,99 @@ function megabytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
-/** Thrown by claimFolder when the folder already holds something and replacing it was not asked for. */
+/** Our temporary files: `<file>.<pid>.<n>.tmp`, as writeFileAtomic names them. */
+const ourTemp = new RegExp(`\\.\\d+\\.\\d+${tempSuffix.replace('.', '\\.')}$`);
+
+/**
+ * The file fedmed writes into each folder it claims, naming what the folder
+ * holds ({"fedmed": "training run"}): the proof that a folder is fedmed's,
+ * where its other files (a config.json, checkpoints/) could be anyone's.
+ */
+export const markerFile = 'fedmed.json';
+
+/**
+ * Thrown by checkFolder and claimFolder: the folder holds something that is
+ * not of the kind asked for, or a folder of that kind that `force` was not
+ * given to replace. `holder`: the kind of fedmed folder it holds, null when
+ * it is not fedmed's.
+ */
 export class FolderTakenError extends Error {
   override name = 'FolderTakenError';
+  constructor(message: string, readonly holder: string | null) {
+    super(message);
+  }
 }
 
-export interface ClaimOptions {
-  /** An entry whose presence means the folder is taken (a run's `config.json`). */
-  marker: string;
-  /** The entries the previous occupant may have left (all removed by `force`). */
+/** What a kind of folder is, for checkFolder and claimFolder. */
+export interface FolderRule {
+  /** What the folder holds ('training run', 'experiment dp'), as its marker names it. */
+  kind: string;
+  /** The entries the kind writes: a folder holding one of them is taken, and `force` removes them all. */
   owned: readonly string[];
-  /** Remove the previous occupant's entries instead of refusing. */
+  /** Recognises a folder of the kind that an earlier fedmed wrote, before it marked its folders (given its entries). */
+  recognise?: (dir: string, entries: readonly string[]) => Promise<boolean>;
+}
+
+export interface ClaimOptions extends FolderRule {
+  /** Remove the `owned` entries of a folder of the kind instead of refusing it. */
   force?: boolean;
 }
 
-/** Refuses a folder that holds `marker`, or with `force` removes every `owned` entry first, so nothing mixes. */
-export async function claimFolder(dir: string, options: ClaimOptions): Promise<'fresh' | 'replaced'> {
-  let entries: string[];
+/** The kind a folder's marker names; null when the marker is not fedmed's. */
+async function markedKind(dir: string): Promise<string | null> {
+  const file = path.join(dir, markerFile);
   try {
-    entries = await readdir(dir);
+    const kind = (JSON.parse(await readFile(file, 'utf8')) as { fedmed?: unknown })?.fedmed;
+    return typeof kind === 'string' ? kind : null;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'fresh';
-    throw fileError('read the folder', dir, e);
+    if (e instanceof SyntaxError) return null;
+    throw fileError('read', file, e);
   }
-  if (!entries.includes(options.marker)) return 'fresh';
-  if (!options.force) throw new FolderTakenError(`${dir} already holds ${options.marker}`);
-  for (const name of entries) {
-    if (options.owned.includes(name) || name.endsWith(tempSuffix)) await rm(path.join(dir, name), { recursive: true, force: true });
-  }
-  return 'replaced';
 }
 
-/** Our temporary files: `<file>.<pid>.<n>.tmp`, as writeFileAtomic names them. */
-const ourTemp = new RegExp(`\\.\\d+\\.\\d+${tempSuffix.replace('.', '\\.')}$`);
+/**
+ * Where `dir` stands for a folder of `rule.kind`: 'free' when it is missing,
+ * empty (but for our temporary files) or of the kind with none of its
+ * entries yet; 'taken' when it holds a folder of the kind. Anything else (a
+ * folder fedmed cannot prove its own, or another kind of fedmed's) is
+ * refused with one line naming what it holds, whatever the caller meant to
+ * do with it. Nothing is changed.
+ */
+export async function checkFolder(dir: string, rule: FolderRule): Promise<'free' | 'taken'> {
+  let entries: string[];
+  try {
+    entries = (await readdir(dir)).filter((name) => !ourTemp.test(name)).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'free';
+    throw fileError('read the folder', dir, e);
+  }
+  if (entries.length === 0) return 'free';
+  const holder = entries.includes(markerFile) ? await markedKind(dir) : (await rule.recognise?.(dir, entries).catch(() => false)) ? rule.kind : null;
+  if (holder === null) {
+    const listed = `${entries.slice(0, 3).join(', ')}${entries.length > 3 ? `, ... (${entries.length} entries)` : ''}`;
+    throw new FolderTakenError(`${dir}: holds ${listed}, not a fedmed ${rule.kind}; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)`, null);
+  }
+  if (holder !== rule.kind) throw new FolderTakenError(`${dir}: holds a fedmed ${holder}, not a fedmed ${rule.kind}; give another folder`, holder);
+  return entries.some((name) => rule.owned.includes(name)) ? 'taken' : 'free';
+}
+
+/**
+ * Claims `dir` for a folder of `options.kind` and marks it so: a folder
+ * checkFolder finds taken is refused, or with `force` its `owned` entries
+ * (and our temporary files) are removed first, so two occupants never mix;
+ * anything else in it is left alone.
+ */
+export async function claimFolder(dir: string, options: ClaimOptions): Promise<'fresh' | 'replaced'> {
+  const state = await checkFolder(dir, options);
+  if (state === 'taken') {
+    if (!options.force) throw new FolderTakenError(`${dir} already holds a fedmed ${options.kind}`, options.kind);
+    for (const name of await readdir(dir)) {
+      if (options.owned.includes(name) || ourTemp.test(name)) await rm(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+  await writeFileAtomic(path.join(dir, markerFile), `${JSON.stringify({ fedmed: options.kind })}\n`);
+  return state === 'taken' ? 'replaced' : 'fresh';
+}
 
 /** Removes, under `dir`, the temporary files a killed writer left; returns their paths. */
 export async function removeTempFiles(dir: string): Promise<string[]> {

@@ -5,7 +5,7 @@ import { discoverDataset } from '../../data/fs/index.js';
 import { experimentNames, experiments, type DataKind, type ExperimentName } from '../../experiment/grids.js';
 import { experimentFiles } from '../../experiment/output.js';
 import { writeLatentFigures } from '../../experiment/latent-figures.js';
-import { runGrid } from '../../experiment/runner.js';
+import { claimExperimentFolder, runGrid } from '../../experiment/runner.js';
 import { tableMarkdown } from '../../experiment/table.js';
 import { experimentTables } from '../../experiment/tables.js';
 import { writeRunFiles } from '../../store/atomic.js';
@@ -66,6 +66,7 @@ export const experimentCommand: Command = {
     const kinds: DataKind[] = data === 'phantom' ? ['ixi', 'brats'] : [(await discoverDataset(data)).layout];
     const workers = parseWorkers(flags.workers as string);
     const cells = experiment.cells({ scale, kinds });
+    await claimExperimentFolder(out, name, cells);
     const backend = await setBackend(flags.backend as 'auto');
     console.error(backendLine(backend, flags.backend as string));
     refuseWorkersOnGpu(workers, backend.name); // once, not as every cell's failure

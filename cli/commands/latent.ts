@@ -38,12 +38,13 @@ export const latentCommand: Command = {
     if (!(samples >= 1)) throw new UsageError(`--samples must be at least 1, got ${samples}`);
     const out = (flags.out as string | undefined) ?? path.join(run, 'latent.svg');
     if (!out.endsWith('.svg')) throw new UsageError(`--out ${out}: name it .svg`);
-    const { exists, writeFileAtomic } = await import('../../store/atomic.js');
+    const { exists, makeFolder, writeFileAtomic } = await import('../../store/atomic.js');
     if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
     const { setBackend } = await import('../../engine/index.js');
     const { describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { latentFigure, readRoundCheckpoint } = await import('../latent-figure.js');
     const checkpoint = await readRoundCheckpoint(run, round);
+    await makeFolder(path.dirname(out)); // a folder that cannot be, found before the work
     const backend = await setBackend(flags.backend as 'auto');
     console.log(backendLine(backend, flags.backend as string));
     console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);

@@ -2,11 +2,10 @@
  * fedmed translate: a checkpoint applied to a NIfTI volume, plane by plane
  * along the third axis, written as a float32 NIfTI on [0, 1] with the
  * input's header and affine. An existing --out is kept unless --force, and
- * the output is written through a temporary sibling, so a failure never
+ * the output is written atomically (writeNiftiFile), so a failure never
  * leaves a half-written file.
  */
-import { rename, rm } from 'node:fs/promises';
-import { exists } from '../../store/atomic.js';
+import { exists, makeFolder } from '../../store/atomic.js';
 import path from 'node:path';
 import { contrastInName, contrasts, parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
@@ -51,6 +50,7 @@ export const translateCommand: Command = {
     if (path.resolve(out) === path.resolve(input)) throw new UsageError(`--out ${out} is the input file; write the translation elsewhere`);
     if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
     if (!((flags.batch as number) >= 1)) throw new UsageError(`--batch must be at least 1, got ${flags.batch}`);
+    await makeFolder(path.dirname(out)); // a folder that cannot be, found before the work
 
     const { readCheckpoint } = await import('../checkpoint-model.js');
     const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
@@ -91,15 +91,7 @@ export const translateCommand: Command = {
       model.dispose();
     }
     const seconds = (performance.now() - started) / 1000;
-    // Through a temporary sibling with the same suffix (it decides gzip), renamed over --out when whole.
-    const temp = out.replace(niftiSuffix, `.${process.pid}.tmp$&`);
-    try {
-      await writeNiftiFile(temp, volume.header, values, { datatype: 'float32' });
-      await rename(temp, out);
-    } catch (e) {
-      await rm(temp, { force: true });
-      throw e;
-    }
+    await writeNiftiFile(out, volume.header, values, { datatype: 'float32' });
     const count = planes[1] - planes[0];
     console.log(`wrote ${out}: ${nx}x${ny}x${nz} float32 on [0, 1] with the input's header and affine (${count} planes in ${seconds.toFixed(1)} s, ${(count / seconds).toFixed(1)} planes/s)`);
   },

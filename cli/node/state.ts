@@ -19,24 +19,26 @@
  * ledger is written before a round trains, so a crash mid-round
  * over-counts the privacy spent, never under-counts it. The folder follows a
  * run folder's rules (store/): probed before any data is read (writable, not
- * under /proc or /sys, room for the client file), never taken over when it
- * holds anything but a node's state, a killed writer's temporary files
- * removed on start, every file named in errors.
+ * under /proc or /sys, room for the client file), claimed and marked as
+ * run folders are (never taken over when it holds anything but a node's
+ * state), a killed writer's temporary files removed on start, every file
+ * named in errors.
  */
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
-import { fileError, tempSuffix, writeFileAtomic } from '../../store/atomic.js';
-import { probeOutputFolder, removeTempFiles } from '../../store/folder.js';
+import { writeFileAtomic } from '../../store/atomic.js';
+import { claimFolder, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
 import { changedKeys, readManifest, verifyFolder, writeManifest } from '../../store/manifest.js';
 import type { Client } from '../../fed/client.js';
 import type { LedgerEntry } from '../../fed/dp/ledger.js';
 import type { TrainedRound } from '../../fed/flower/hospital.js';
-import { UsageError } from '../args.js';
 import { readFileBytes } from '../train/checkpoint.js';
 
 const STATE = 'state.json';
 const SKIPPED = 'skipped.json';
+/** A state folder as store/folder.ts claims it (and marks it, fedmed.json) when a node starts in it first. */
+const stateFolder: FolderRule = { kind: 'node state', owned: [] };
 const VERSION = 3; // 3: rounds record their epochs, a private client's file holds its DP key
 
 /** What state.json keeps beside the manifest's files and settings. */
@@ -74,7 +76,7 @@ export class NodeState {
     await removeTempFiles(dir);
     const manifest = await readManifest(dir, { file: STATE });
     if (!manifest) {
-      await refuseForeignFiles(dir);
+      await claimFolder(dir, stateFolder); // a node never takes over a run folder or anything else
       const state = new NodeState(dir, settings, null, { ledger: [], rounds: [] });
       await state.write();
       return state;
@@ -123,19 +125,6 @@ export class NodeState {
 
   private async write(): Promise<void> {
     await writeManifest(this.dir, this.client ? [this.client] : [], this.settings, { file: STATE, extra: { version: VERSION, ...this.record } });
-  }
-}
-
-/** A folder without state.json is a node's only when empty: a node never takes over a run folder or anything else. */
-async function refuseForeignFiles(dir: string): Promise<void> {
-  let entries: string[];
-  try {
-    entries = (await readdir(dir)).filter((e) => !e.endsWith(tempSuffix));
-  } catch (e) {
-    throw fileError('read the folder', dir, e);
-  }
-  if (entries.length) {
-    throw new UsageError(`${dir}: holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''} but no ${STATE}; a node keeps its state in a new or empty folder`);
   }
 }
 

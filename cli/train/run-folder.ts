@@ -1,13 +1,16 @@
 /**
- * The run folder's rules, checked before any data is loaded: a new run
- * never lands on an old one (`--force` removes the old run's files first, so
- * two runs never mix), the folder is really writable with room for a
- * checkpoint, and a resumed run is the run that was started (its config.json
- * matches the settings fingerprinted into its last checkpoint's manifest).
+ * The run folder's rules, checked before any data is loaded: a new run goes
+ * only into a new or empty folder or one fedmed can prove a run of its own
+ * (store/folder.ts's marker, or a checkpoint with its manifest), never lands
+ * on an old run (`--force` removes the old run's files first, so two runs
+ * never mix, and nothing else), the folder is really writable with room for
+ * a checkpoint, and a resumed run is the run that was started (its
+ * config.json matches the settings fingerprinted into its last checkpoint's
+ * manifest).
  */
 import path from 'node:path';
 import { createModel } from '../../models/index.js';
-import { claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles } from '../../store/folder.js';
+import { claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
 import { changedKeys, readManifest } from '../../store/manifest.js';
 import { UsageError } from '../args.js';
 import { latestCheckpoint } from './checkpoint.js';
@@ -18,6 +21,20 @@ export const runEntries = [
   'config.json', 'metrics.csv', 'metrics.json', 'curves.svg', 'report.html', 'grids', 'checkpoints',
   'clients.json', 'clients.csv', 'privacy.json', 'privacy.csv', 'skipped.json',
 ] as const;
+
+/**
+ * A run folder as store/folder.ts claims it. A run an earlier fedmed wrote,
+ * before folders were marked, is recognised by its checkpoints/latest naming
+ * a checkpoint with a manifest.
+ */
+export const runFolder: FolderRule = {
+  kind: 'training run',
+  owned: runEntries,
+  recognise: async (dir) => {
+    const checkpoint = await latestCheckpoint(dir);
+    return checkpoint !== null && (await readManifest(checkpoint)) !== null;
+  },
+};
 
 /** The settings that define a run: its config without the backend (a resumed run may change backend, nothing else). */
 export function runSettings(config: TrainConfig): Record<string, unknown> {
@@ -60,11 +77,11 @@ export async function prepareRunFolder(runDir: string, config: TrainConfig, opti
     return;
   }
   try {
-    if ((await claimFolder(runDir, { marker: 'config.json', owned: runEntries, force: options.force })) === 'replaced') {
+    if ((await claimFolder(runDir, { ...runFolder, force: options.force })) === 'replaced') {
       options.log(`--force: removed the previous run's files from ${runDir}`);
     }
   } catch (e) {
-    if (e instanceof FolderTakenError) throw new UsageError(`${runDir} already holds a run; continue it with --resume ${runDir}, or replace it with --force`);
+    if (e instanceof FolderTakenError && e.holder === runFolder.kind) throw new UsageError(`${runDir} already holds a run; continue it with --resume ${runDir}, or replace it with --force`);
     throw e;
   }
 }

@@ -1,15 +1,15 @@
 /**
  * NIfTI files on disk (Node): read in 1 MiB chunks and inflated with Node's
  * native zlib into the streaming decoder, stopping at the last plane wanted;
- * written with zlib too. The browser path (data/nifti) inflates and deflates
+ * written with zlib too, atomically. The browser path (data/nifti) inflates and deflates
  * with fflate instead; Node's zlib is about five times faster here, which
  * matters for hundreds of volumes.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import { createGunzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { writeFileAtomic } from '../../store/atomic.js';
 import { DataError } from '../errors.js';
 import { NiftiDecoder } from '../nifti/decode.js';
 import { encodeNifti, type EncodeOptions } from '../nifti/encode.js';
@@ -57,7 +57,8 @@ export async function readNiftiFile(path: string, options: { zRange?: [number, n
 
 /**
  * Writes `values` under `header` (see encodeNifti); gzip-compressed when the
- * path ends in .gz, at `level` (default 6).
+ * path ends in .gz, at `level` (default 6). Written atomically (store/atomic.ts),
+ * so a full disk or a kill leaves the previous file or none, never a torn one.
  */
 export async function writeNiftiFile(
   path: string,
@@ -67,7 +68,6 @@ export async function writeNiftiFile(
 ): Promise<number> {
   const raw = encodeNifti(header, values, { datatype: options.datatype, gzip: false });
   const bytes = path.endsWith('.gz') ? await gzipAsync(raw, { level: options.level ?? 6 }) : raw;
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, bytes);
+  await writeFileAtomic(path, bytes);
   return bytes.length;
 }

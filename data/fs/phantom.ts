@@ -4,11 +4,13 @@
  * same loader as real data. Subjects are shared among worker threads; each
  * renders, compresses (Node's zlib) and writes its own. Every subject is
  * drawn from the seed alone, so the files do not depend on the workers.
+ * Every file is written atomically: a full disk leaves whole files only.
  */
 import { availableParallelism } from 'node:os';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { FileSystemError, makeFolder, writeFileAtomic } from '../../store/atomic.js';
 import { phantomSubjectId } from '../dataset.js';
 import { DataError } from '../errors.js';
 import type { Layout } from '../layouts.js';
@@ -67,7 +69,7 @@ export async function writePhantom(root: string, options: WritePhantomOptions = 
   const layout = options.layout ?? 'ixi';
   const existing = await readdir(root).catch(() => [] as string[]);
   if (existing.length > 0 && !options.force) throw new DataError(root, `is not empty (${existing.length} entries); choose a new folder or pass --force`);
-  await mkdir(root, { recursive: true });
+  await makeFolder(root);
   const cohort = phantomCohort({ ...options, lesions: options.lesions ?? layout === 'brats' });
   const job: SubjectJob = { root, layout, options: cohort.options };
   const total = cohort.subjects.length;
@@ -88,14 +90,15 @@ export async function writePhantom(root: string, options: WritePhantomOptions = 
         return new Promise<void>((resolve, reject) => {
           const worker = new Worker(url, { workerData: { ...job, indices } });
           worker.on('message', (m: { index: number; bytes: number }) => finished(m.index, m.bytes));
-          worker.on('error', reject);
+          // A thrown error crosses as a plain Error with its fields: a full disk must still exit 74.
+          worker.on('error', (e: Error & { code?: string; path?: string }) => reject(e.name === 'FileSystemError' ? new FileSystemError(e.message, e.code!, e.path!) : e));
           worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`phantom worker ${w} exited with code ${code}`))));
         });
       }),
     );
   }
   const manifest = phantomManifest(cohort, layout);
-  await writeFile(join(root, phantomManifestName), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFileAtomic(join(root, phantomManifestName), JSON.stringify(manifest, null, 2) + '\n');
   return {
     root,
     layout,

@@ -24,7 +24,16 @@ export interface CliResult {
 }
 
 export function fedmed(...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+  return fedmedWith([], {}, args);
+}
+
+/** Runs `fedmed ARGS` with a full disk (the test double tests/helpers/full-disk.ts): `bytes` fit, the write past them fails with ENOSPC. */
+export function fedmedWithFullDisk(bytes: number, ...args: string[]): CliResult {
+  return fedmedWith(['--import', new URL('../helpers/full-disk.js', import.meta.url).href], { FEDMED_TEST_DISK_BYTES: String(bytes) }, args);
+}
+
+function fedmedWith(nodeArgs: string[], env: Record<string, string>, args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [...nodeArgs, main, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -6,7 +6,7 @@ import { readNiftiFile } from '../../data/fs/index.js';
 import { headerAffine, type NiftiHeader } from '../../data/index.js';
 import { sliceToPlane, translateVolume, type PlaneTranslator } from '../../eval/volume-translate.js';
 import { setBackend, tensor } from '../../engine/index.js';
-import { fedmed, freshCheckpoint, scratchDir, writeVolume } from './helpers.js';
+import { fedmed, fedmedWithFullDisk, freshCheckpoint, scratchDir, writeVolume } from './helpers.js';
 
 const dir = scratchDir('translate');
 const colin = '/usr/share/mricron/templates/ch2.nii.gz'; // Colin27 T1, 181x217x181 uint8 (Debian mricron-data)
@@ -215,6 +215,23 @@ test('--help, and bad input as one line with a non-zero exit; nothing written ov
   assert.not.ok(existsSync(out));
   // The name check gives way to an explicit direction.
   assert.is(fedmed('translate', '--checkpoint', checkpoint, '--in', named, '--out', out, '--direction', 'a2b', '--backend', 'js').code, 0);
+});
+
+test('--out under /proc fails at once with one line; on a full disk exit 74 naming --out, the old file kept, no temp file', async () => {
+  const input = join(dir, 'small.nii');
+  await writeVolume(input, [32, 32, 2], Float32Array.from({ length: 32 * 32 * 2 }, (_, i) => i % 5));
+  const proc = fedmed('translate', '--checkpoint', checkpoint, '--in', input, '--out', '/proc/fedmed/t2.nii.gz', '--backend', 'js');
+  assert.is(proc.code, 1, proc.err);
+  assert.match(proc.err.trim(), /^fedmed: \/proc\/fedmed: is under \/proc, a kernel file system; choose a folder on a disk$/);
+  const folder = join(dir, 'full');
+  const out = join(folder, 't2.nii.gz');
+  await writeVolume(out, [2, 2, 1], new Float32Array(4));
+  const before = readFileSync(out);
+  const full = fedmedWithFullDisk(100, 'translate', '--checkpoint', checkpoint, '--in', input, '--out', out, '--force', '--backend', 'js');
+  assert.is(full.code, 74, full.err);
+  assert.match(full.err, new RegExp(`\\n?fedmed: ${out}: cannot write: no space left on the device \\(ENOSPC\\)\\n$`));
+  assert.equal(readFileSync(out), before);
+  assert.equal(readdirSync(folder), ['t2.nii.gz']);
 });
 
 test.run();

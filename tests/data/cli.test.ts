@@ -1,19 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readNiftiFile } from '../../data/fs/index.js';
+import { fedmed, fedmedWithFullDisk, scratchDir } from '../cli/helpers.js';
 
-const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url)); // dist/cli/main.js
-const scratch = mkdtempSync(join(tmpdir(), 'fedmed-cli-'));
-test.after(() => rmSync(scratch, { recursive: true, force: true }));
-
-function fedmed(...args: string[]) {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const scratch = scratchDir('cli');
 
 test('fedmed data phantom writes what it says, and inspect reads it back', () => {
   const out = join(scratch, 'ph');
@@ -52,6 +44,25 @@ test('fedmed data: help from the flag specs, usage errors exit 2, data errors ex
   const busy = fedmed('data', 'phantom', '--out', join(scratch, 'ph'), '--subjects', '1', '--size', '8');
   assert.is(busy.code, 1);
   assert.match(busy.err, /is not empty .* pass --force/);
+});
+
+test('data phantom under /proc or /sys is refused at once with one line', () => {
+  for (const out of ['/proc/fedmed-phantom', '/sys/fedmed-phantom']) {
+    const r = fedmed('data', 'phantom', '--out', out, '--subjects', '2', '--size', '16');
+    assert.is(r.code, 1);
+    assert.match(r.err, /^fedmed: \/(proc|sys)\/fedmed-phantom: is under \/(proc|sys), a kernel file system; choose a folder on a disk\n$/);
+  }
+});
+
+test('data phantom on a full disk exits 74 naming the file, and leaves no torn file under a final name', async () => {
+  const out = join(scratch, 'full');
+  // A subject's three volumes are about 130 kB: the first subject a thread writes fits, its second does not.
+  const r = fedmedWithFullDisk(200_000, 'data', 'phantom', '--out', out, '--subjects', '6', '--size', '32');
+  assert.is(r.code, 74, r.err);
+  assert.match(r.err, /^fedmed: .*full\/(T1|T2|PD)\/IXI\d+-\w+-\d+-(T1|T2|PD)\.nii\.gz: cannot write: no space left on the device \(ENOSPC\)\n$/);
+  const written = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.nii.gz'));
+  assert.ok(written.length >= 3, `the first subject's files fitted and were written, got ${written.length}`);
+  for (const e of written) await readNiftiFile(join(e.parentPath ?? e.path, e.name)); // whole, or it throws naming the file
 });
 
 test.run();

@@ -1,4 +1,5 @@
-/** fedmed experiment's command line: --help names every experiment and scale, and a wrong NAME or scale is one line and exit 2. */
+/** fedmed experiment's command line: --help names every experiment and scale, and a wrong NAME or scale, or an --out that is not fedmed's, is one line and exit 2. */
+import { readdirSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { experimentNames } from '../../experiment/grids.js';
@@ -25,6 +26,15 @@ for (const [args, message] of [
     assert.is(r.err.trim().split('\n').length, 1);
   });
 }
+
+test('--out holding what fedmed did not write is refused before any cell trains, one line, exit 2, the folder left as it was', () => {
+  const out = scratchDir('experiment-foreign');
+  writeFileSync(`${out}/thesis.txt`, 'mine');
+  const r = fedmed('experiment', 'dp', '--scale', 'tiny', '--backend', 'js', '--out', out);
+  assert.is(r.code, 2, r.err);
+  assert.is(r.err, `fedmed: ${out}: holds thesis.txt, not a fedmed experiment dp; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)\n`);
+  assert.equal(readdirSync(out), ['thesis.txt']);
+});
 
 testOn(everyBackend.find((b) => b.label === 'webgpu')!, 'experiment --workers 2 is refused once, before any cell trains (one GPU device per process)', () => {
   const out = `${scratchDir('experiment-workers')}/dp`;

@@ -2,10 +2,11 @@
  * The experiment runner at the tiny scale on the js backend: a cell stopped
  * after its first round resumes to the same end as the train command's
  * resume, a finished cell is skipped untouched, and a folder holding a run
- * of other settings is refused. One cell of the dp grid (Table 4) keeps it
- * fast.
+ * of other settings is refused, and so is a folder fedmed cannot prove its
+ * own (a cell's or the experiment's). One cell of the dp grid (Table 4)
+ * keeps it fast.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -13,7 +14,9 @@ import * as assert from 'uvu/assert';
 import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { experiments, experimentNames } from '../../experiment/grids.js';
-import { cellState, runGrid } from '../../experiment/runner.js';
+import { cellState, claimExperimentFolder, runGrid } from '../../experiment/runner.js';
+import { runFolder } from '../../cli/train/run-folder.js';
+import { claimFolder, markerFile } from '../../store/folder.js';
 import { scaleArgs, scaleFor, scales } from '../../experiment/scales.js';
 import { rejects } from '../helpers/rejects.js';
 
@@ -76,12 +79,36 @@ test('a folder holding a run of other settings is refused, naming the settings',
   const [, cell] = experiments.dp.cells(context);
   const config = await trainConfigFromArgs([...baseArgs, ...cell!.args]);
   const dir = path.join(out, cell!.id);
-  mkdirSync(dir, { recursive: true });
+  await claimFolder(dir, runFolder); // a fedmed run of its own, stopped before its first checkpoint
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, width: 7 }));
   await rejects(() => cellState(dir, config), /holds a run with other settings \(width\)/);
   assert.ok(readFileSync(path.join(dir, 'config.json'), 'utf8').includes('"width":7'), 'the folder is left alone');
   writeFileSync(path.join(dir, 'config.json'), '{"data": "phan');
   await rejects(() => cellState(dir, config), /config\.json: not valid JSON/);
+});
+
+test("a cell folder or experiment folder fedmed cannot prove its own is refused and left alone; an earlier fedmed's experiment is recognised", async () => {
+  const cells = experiments.dp.cells(context);
+  const config = await trainConfigFromArgs([...baseArgs, ...cells[2]!.args]);
+  const foreign = path.join(out, 'foreign');
+  mkdirSync(path.join(foreign, cells[2]!.id, 'checkpoints'), { recursive: true });
+  writeFileSync(path.join(foreign, cells[2]!.id, 'config.json'), '{"lr":3}');
+  await rejects(() => cellState(path.join(foreign, cells[2]!.id), config), /noise-.*: holds checkpoints, config\.json, not a fedmed training run; give a new or empty folder/);
+  writeFileSync(path.join(foreign, 'thesis.txt'), 'mine');
+  await rejects(() => claimExperimentFolder(foreign, 'dp', cells), /foreign: holds noise-[^,]*, thesis\.txt, not a fedmed experiment dp; give a new or empty folder/);
+  assert.equal(readdirSync(foreign).sort(), [cells[2]!.id, 'thesis.txt']);
+
+  const fresh = path.join(out, 'fresh');
+  await claimExperimentFolder(fresh, 'dp', cells);
+  await claimExperimentFolder(fresh, 'dp', cells); // run again: continued
+  await rejects(() => claimExperimentFolder(fresh, 'models', experiments.models.cells(context)), /fresh: holds a fedmed experiment dp, not a fedmed experiment models; give another folder/);
+  await rejects(() => claimFolder(fresh, runFolder), /holds a fedmed experiment dp, not a fedmed training run/);
+
+  const earlier = path.join(out, 'earlier');
+  mkdirSync(path.join(earlier, cells[0]!.id), { recursive: true });
+  for (const f of ['tables.md', 'index.html', 'table4.csv']) writeFileSync(path.join(earlier, f), '');
+  await claimExperimentFolder(earlier, 'dp', cells);
+  assert.ok(readdirSync(earlier).includes(markerFile));
 });
 
 test('a cell that fails is reported and the next cell still runs', async () => {

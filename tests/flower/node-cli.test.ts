@@ -74,7 +74,7 @@ test('a --state folder that holds something else (a run) is refused, and left as
   const run = path.join(dir, 'a-run');
   mkdirSync(run);
   writeFileSync(path.join(run, 'config.json'), '{}');
-  oneLine(node('--state', run, '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32'), 2, /a-run: holds config\.json but no state\.json; a node keeps its state in a new or empty folder/);
+  oneLine(node('--state', run, '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32'), 2, /a-run: holds config\.json, not a fedmed node state; give a new or empty folder/);
   assert.equal(readdirSync(run), ['config.json']);
 });
 

@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { setBackend } from '../../engine/index.js';
 import { BatchLoader, buildItems, phantomDataset } from '../../data/index.js';
 import { NodeState } from '../../cli/node/state.js';
+import { markerFile } from '../../store/folder.js';
 import { Client } from '../../fed/client.js';
 import { createModel } from '../../models/index.js';
 
@@ -43,7 +44,7 @@ test('a saved round restores discriminators, Adam moments and the DP key exactly
   await state.saveLedger([]);
   await state.saveRound(trained, round(1));
   await state.saveRound(trained, round(2));
-  assert.equal(readdirSync(dir).sort(), ['client-round-0002.safetensors', 'state.json'], 'one client file, the current one');
+  assert.equal(readdirSync(dir).sort(), ['client-round-0002.safetensors', markerFile, 'state.json'], 'one client file, the current one, beside the marker and state.json');
 
   const fresh = await makeClient(6, true); // other seed and key: other discriminators until restored
   const reopened = await NodeState.open(dir, settings);

@@ -1,9 +1,11 @@
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { whenNoWriteInFlight, writeFileAtomic, writeRunFiles } from '../../store/atomic.js';
+import { FileSystemError, makeFolder, whenNoWriteInFlight, writeFileAtomic, writeRunFiles } from '../../store/atomic.js';
+import { diskFullAfter } from '../helpers/full-disk.js';
+import { rejects } from '../helpers/rejects.js';
 
 function withTempDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {
@@ -65,6 +67,37 @@ test('writeRunFiles writes nested names and refuses paths outside the folder', w
     await writeRunFiles(dir, { [bad]: 'x' }).catch((e: Error) => (message = e.message));
     assert.match(message, /is not a path inside the run folder/, bad);
   }
+}));
+
+test('every writer refuses /proc and /sys at once, by name or through a link (recursive mkdir spins there)', withTempDir(async (dir) => {
+  symlinkSync('/proc/self', path.join(dir, 'link'));
+  for (const file of ['/proc/y/x.nii.gz', '/proc/self/fedmed/x', '/sys/y/x.svg', path.join(dir, 'link', 'y', 'x')]) {
+    await rejects(() => writeFileAtomic(file, 'x'), /: is under \/(proc|sys), a kernel file system; choose a folder on a disk$/);
+  }
+  await rejects(() => makeFolder('/proc/y'), /^\/proc\/y: is under \/proc/);
+}));
+
+test('makeFolder names the real cause where a parent is a file', withTempDir(async (dir) => {
+  writeFileSync(path.join(dir, 'file'), '');
+  await rejects(() => makeFolder(path.join(dir, 'file', 'a', 'b')), /file\/a\/b: cannot create the folder: a part of the path is not a folder \(ENOTDIR\)/);
+  await makeFolder(path.join(dir, 'c', 'd'));
+  await makeFolder(path.join(dir, 'c', 'd'));
+  assert.equal(readdirSync(path.join(dir, 'c')), ['d']);
+}));
+
+test('a full disk: one FileSystemError naming the file, the old file kept whole, no temp file left', withTempDir(async (dir) => {
+  const file = path.join(dir, 'generators.safetensors');
+  writeFileSync(file, 'old weights');
+  diskFullAfter(100);
+  try {
+    const error = await writeFileAtomic(file, new Uint8Array(1000)).then(() => null, (e: unknown) => e);
+    assert.instance(error, FileSystemError);
+    assert.is((error as Error).message, `${file}: cannot write: no space left on the device (ENOSPC)`);
+  } finally {
+    diskFullAfter(null);
+  }
+  assert.is(readFileSync(file, 'utf8'), 'old weights');
+  assert.equal(readdirSync(dir), ['generators.safetensors']);
 }));
 
 test.run();

@@ -1,15 +1,16 @@
 /**
  * store/: manifests catch a changed file and name it, settings differences
- * name their keys, pointers stay inside their folder, a taken folder is
- * refused (or cleared with force), and file-system errors read as one line.
+ * name their keys, pointers stay inside their folder, a folder is claimed
+ * only when new, empty or provably fedmed's (and a taken one cleared only
+ * with force), and file-system errors read as one line.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fileError, FileSystemError } from '../../store/atomic.js';
-import { claimFolder, FolderTakenError, probeOutputFolder, readPointer, removeTempFiles } from '../../store/folder.js';
+import { checkFolder, claimFolder, FolderTakenError, markerFile, probeOutputFolder, readPointer, removeTempFiles } from '../../store/folder.js';
 import { changedKeys, fingerprint, verifyFolder, writeManifest } from '../../store/manifest.js';
 import { rejects } from '../helpers/rejects.js';
 
@@ -55,18 +56,59 @@ test('readPointer follows a name inside its folder and refuses one outside, or a
   await rejects(() => readPointer(path.join(dir, 'latest')), /which is not inside/);
 });
 
-test('claimFolder refuses a taken folder; with force it removes the owned entries and keeps the rest', async () => {
-  const dir = fresh();
-  assert.is(await claimFolder(path.join(dir, 'new'), { marker: 'config.json', owned: ['config.json'] }), 'fresh');
+const run = { kind: 'training run', owned: ['config.json', 'privacy.json', 'checkpoints'] };
+
+/** The FolderTakenError `fn` throws. */
+async function taken(fn: () => Promise<unknown>): Promise<FolderTakenError> {
+  const error = await fn().then(() => null, (e: unknown) => e);
+  assert.instance(error, FolderTakenError, 'the folder was claimed');
+  return error as FolderTakenError;
+}
+
+test('claimFolder marks a new folder; a marked one is refused, or with force loses its owned entries and keeps the rest', async () => {
+  const dir = path.join(fresh(), 'new');
+  assert.is(await claimFolder(dir, run), 'fresh');
+  assert.equal(readdirSync(dir), [markerFile]);
+  assert.is(await claimFolder(dir, run), 'fresh', 'claimed, but nothing of a run written yet');
   for (const f of ['config.json', 'privacy.json', 'notes.txt', 'x.1.2.tmp']) writeFileSync(path.join(dir, f), '');
-  try {
-    await claimFolder(dir, { marker: 'config.json', owned: ['config.json', 'privacy.json'] });
-    assert.unreachable('a taken folder was claimed');
-  } catch (e) {
-    assert.instance(e, FolderTakenError);
+  assert.is((await taken(() => claimFolder(dir, run))).holder, 'training run');
+  assert.is(await claimFolder(dir, { ...run, force: true }), 'replaced');
+  assert.equal(readdirSync(dir).sort(), [markerFile, 'notes.txt']);
+});
+
+test('a folder fedmed cannot prove its own is refused, with force too, naming what it holds, and left as it was', async () => {
+  const foreign = fresh();
+  mkdirSync(path.join(foreign, 'checkpoints'));
+  writeFileSync(path.join(foreign, 'checkpoints', 'resnet50_best.pt'), 'w');
+  writeFileSync(path.join(foreign, 'config.json'), '{"lr":3}');
+  const unrelated = fresh();
+  for (const f of ['thesis.txt', 'report.html', 'metrics.csv', 'b.txt']) writeFileSync(path.join(unrelated, f), 'mine');
+  const otherMarker = fresh();
+  writeFileSync(path.join(otherMarker, markerFile), '{"version": 2}'); // someone else's fedmed.json
+  for (const [dir, holds] of [[foreign, 'checkpoints, config.json'], [unrelated, 'b.txt, metrics.csv, report.html, ... (4 entries)'], [otherMarker, markerFile]] as const) {
+    const before = readdirSync(dir, { recursive: true }).sort();
+    for (const force of [false, true]) {
+      const e = await taken(() => claimFolder(dir, { ...run, force }));
+      assert.is(e.holder, null);
+      assert.is(e.message, `${dir}: holds ${holds}, not a fedmed training run; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)`);
+    }
+    assert.equal(readdirSync(dir, { recursive: true }).sort(), before);
   }
-  assert.is(await claimFolder(dir, { marker: 'config.json', owned: ['config.json', 'privacy.json'], force: true }), 'replaced');
-  assert.equal(readdirSync(dir), ['notes.txt']);
+  assert.is(readFileSync(path.join(foreign, 'checkpoints', 'resnet50_best.pt'), 'utf8'), 'w');
+});
+
+test('another kind of fedmed folder is refused naming it; an unmarked folder the rule recognises is taken and replaced by force', async () => {
+  const experiment = fresh();
+  await claimFolder(experiment, { kind: 'experiment dp', owned: [] });
+  writeFileSync(path.join(experiment, 'tables.md'), '');
+  const e = await taken(() => claimFolder(experiment, { ...run, force: true }));
+  assert.is(e.message, `${experiment}: holds a fedmed experiment dp, not a fedmed training run; give another folder`);
+  const earlier = fresh();
+  for (const f of ['config.json', 'privacy.json', 'notes.txt']) writeFileSync(path.join(earlier, f), '');
+  const recognised = { ...run, recognise: async (_dir: string, entries: readonly string[]) => entries.includes('privacy.json') };
+  assert.is(await checkFolder(earlier, recognised), 'taken');
+  assert.is(await claimFolder(earlier, { ...recognised, force: true }), 'replaced');
+  assert.equal(readdirSync(earlier).sort(), [markerFile, 'notes.txt']);
 });
 
 test('removeTempFiles removes what writeFileAtomic leaves, at any depth, and nothing else', async () => {

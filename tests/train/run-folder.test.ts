@@ -1,13 +1,15 @@
 /**
  * The run folder's rules through the built `fedmed train` (issue 16): an
- * existing run is never overwritten, --resume and eval verify the checkpoint
- * (file hashes and the run's settings), refusals come before any work, and
- * flags outside their mode are errors. Each case failed before the fix.
+ * existing run is never overwritten, a folder fedmed cannot prove a run of
+ * its own is never written into or cleared (CLI review 1), --resume and
+ * eval verify the checkpoint (file hashes and the run's settings), refusals
+ * come before any work, and flags outside their mode are errors. Each case failed before the fix.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { markerFile } from '../../store/folder.js';
 import { fedmed, fedmedOnTmpfs, scratchDir } from '../cli/helpers.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
@@ -20,6 +22,12 @@ function copyOfRun(): string {
   const dir = path.join(scratch, `copy-${copies++}`);
   cpSync(finished, dir, { recursive: true });
   return dir;
+}
+
+/** Every file under `dir` with its text. */
+function contents(dir: string): [string, string][] {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
+  return files.sort().map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]);
 }
 
 function oneLine(err: string): string {
@@ -51,6 +59,45 @@ test('--force replaces the old run: none of its files stay beside the new one', 
   assert.not.ok(existsSync(path.join(dir, 'privacy.json')));
   assert.not.ok(existsSync(path.join(dir, 'skipped.json')), 'the old run\'s skipped subjects do not stay');
   assert.not.ok(readdirSync(path.join(dir, 'grids')).includes('epoch-007-PD-to-T2.png'));
+});
+
+test('a folder fedmed cannot prove a run of its own is refused, --force or not, naming what it holds; nothing in it changes', () => {
+  const foreign = path.join(scratch, 'foreign');
+  mkdirSync(path.join(foreign, 'checkpoints'), { recursive: true });
+  writeFileSync(path.join(foreign, 'config.json'), '{"lr":3}');
+  writeFileSync(path.join(foreign, 'checkpoints', 'resnet50_best.pt'), 'w');
+  const mine = path.join(scratch, 'mine');
+  mkdirSync(mine);
+  for (const f of ['report.html', 'metrics.csv', 'thesis.txt']) writeFileSync(path.join(mine, f), `my ${f}`);
+  for (const [dir, holds] of [[foreign, 'checkpoints, config.json'], [mine, 'metrics.csv, report.html, thesis.txt']] as const) {
+    const before = contents(dir);
+    for (const force of [[], ['--force']]) {
+      const r = fedmed('train', ...tiny, '--epochs', '1', '--out', dir, ...force);
+      assert.is(r.code, 2, r.err);
+      assert.is(oneLine(r.err), `fedmed: ${dir}: holds ${holds}, not a fedmed training run; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)`);
+    }
+    assert.equal(contents(dir), before);
+  }
+});
+
+test('a run an earlier fedmed wrote (no fedmed.json) is still a run: refused, replaced by --force, resumed by --resume', () => {
+  const earlier = () => {
+    const dir = copyOfRun();
+    rmSync(path.join(dir, markerFile));
+    return dir;
+  };
+  const refused = fedmed('train', ...tiny, '--epochs', '1', '--out', earlier());
+  assert.is(refused.code, 2);
+  assert.match(oneLine(refused.err), /already holds a run; continue it with --resume/);
+  const replaced = earlier();
+  writeFileSync(path.join(replaced, 'privacy.json'), '{"old run": true}');
+  const forced = fedmed('train', ...tiny, '--epochs', '1', '--out', replaced, '--force');
+  assert.is(forced.code, 0, forced.err);
+  assert.not.ok(existsSync(path.join(replaced, 'privacy.json')));
+  assert.ok(existsSync(path.join(replaced, markerFile)), 'marked as it is claimed');
+  const resumed = earlier();
+  const r = fedmed('train', '--resume', resumed);
+  assert.is(r.code, 0, r.err);
 });
 
 test('--resume refuses an edited config.json, naming the changed keys', () => {
