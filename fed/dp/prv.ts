@@ -26,6 +26,7 @@ import { DEFAULT_ORDERS, type GaussianSteps } from './accountant.js';
 import { bestEpsilon } from './conversion.js';
 import { fft } from './fft.js';
 import { logNormalCdf } from './gdp.js';
+import { logAdd } from './logmath.js';
 import { rdpPoissonGaussian } from './rdp_poisson.js';
 
 export interface PrvOptions {
@@ -217,7 +218,8 @@ export function meanKept(step: DiscreteStep, grid: Grid): boolean {
  * The mean is KL(P || Q), by Simpson's rule over x.
  */
 function subsampledGaussianPrv(q: number, sigma: number): StepPrv {
-  const z = (t: number) => Math.log((Math.expm1(t) + q) / q);
+  // log((e^t - 1 + q) / q), in a form that neither overflows for large t nor loses q = 1's e^t.
+  const z = (t: number) => (t > 30 ? t + Math.log1p((q - 1) * Math.exp(-t)) : Math.log(Math.expm1(t) + q)) - Math.log(q);
   const floor = Math.log1p(-q);
   const cdf = (t: number) => {
     if (t <= floor) return 0;
@@ -232,7 +234,11 @@ function subsampledGaussianPrv(q: number, sigma: number): StepPrv {
   return { cdf, survival, mean: klDivergence(q, sigma) };
 }
 
-/** KL(P || Q) = E_P[log((1-q) + q e^{(2x-1)/(2 s^2)})], Simpson's rule over x in [-20 s, 1 + 20 s]. */
+/**
+ * KL(P || Q) = E_P[log((1-q) + q e^{(2x-1)/(2 s^2)})], Simpson's rule over x in
+ * [-20 s, 1 + 20 s], the log as a log-sum (at q = 1 and small s, 1 + expm1
+ * rounded to 0 far left and made the mean -Infinity).
+ */
 function klDivergence(q: number, sigma: number): number {
   const a = -20 * sigma;
   const b = 1 + 20 * sigma;
@@ -241,7 +247,7 @@ function klDivergence(q: number, sigma: number): number {
   const gauss = (x: number, m: number) => Math.exp(-((x - m) ** 2) / (2 * sigma * sigma)) / (sigma * Math.sqrt(2 * Math.PI));
   const f = (x: number) => {
     const p = (1 - q) * gauss(x, 0) + q * gauss(x, 1);
-    return p * Math.log1p(q * Math.expm1((2 * x - 1) / (2 * sigma * sigma)));
+    return p * logAdd(Math.log1p(-q), Math.log(q) + (2 * x - 1) / (2 * sigma * sigma));
   };
   let sum = f(a) + f(b);
   for (let i = 1; i < steps; i++) sum += (i % 2 ? 4 : 2) * f(a + i * dx);
