@@ -43,7 +43,8 @@ export const privacyCommand: Command = {
     '(batch / local dataset size). The paper\'s table: --sampling without-replacement',
     '--q 1/clients --steps 240. With --epsilon E instead of --noise, it first finds the',
     'smallest sigma (4 significant digits) whose epsilon, the tighter of rdp and prv, is',
-    'at most E, as fedmed train --epsilon does for each client.',
+    'at most E, as fedmed train --epsilon does for each client (with --accountant rdp or',
+    'prv, that one\'s epsilon). A target of 0.001 or less (PRV\'s least error bar) is refused.',
     '',
     'What the numbers mean. Epsilon bounds how much one unit\'s data can change what',
     'training produces, and so how well an observer of the model can tell whether a',
@@ -108,12 +109,15 @@ export const privacyCommand: Command = {
     try {
       checkGroup(group);
       // The accountants check every parameter (the search's first call among them).
-      query = { noise: flags.epsilon === undefined ? required(flags, 'noise') : noiseForEpsilon(flags.epsilon as number, run, run), ...run };
+      // An accountant asked for (rdp or prv, the sound ones) finds sigma itself, so that its figure below meets E.
+      const calibrator = given.has('accountant') && accountant !== 'gdp' ? accountant : undefined;
+      query = { noise: flags.epsilon === undefined ? required(flags, 'noise') : noiseForEpsilon(flags.epsilon as number, run, run, calibrator), ...run };
       spent = privacyEpsilon(query); // RDP is also each accountant's reference
       if (flags.epsilon !== undefined) {
         // Shown by the accountant that found it within E, unless another is asked for.
         if (!given.has('accountant')) accountant = tightestEpsilon([query], query).accountant;
-        if (flags.json !== true) console.log(`sigma = ${query.noise}: the smallest (4 significant digits) that spends at most epsilon ${flags.epsilon as number} (the tighter of RDP and PRV); its accounting:`);
+        const by = calibrator === undefined ? 'the tighter of RDP and PRV' : calibrator.toUpperCase();
+        if (flags.json !== true) console.log(`sigma = ${query.noise}: the smallest (4 significant digits) that spends at most epsilon ${flags.epsilon as number} (${by}); its accounting:`);
       }
     } catch (e) {
       if (e instanceof PrivacyParameterError) throw new UsageError(`--${e.parameter} ${e.requirement}`);

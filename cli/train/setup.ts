@@ -7,8 +7,10 @@
  */
 import { BatchLoader, buildItems, contrastPairs, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
+import { PrivacyParameterError } from '../../fed/dp/accountant.js';
 import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
 import type { DpRandomness } from '../../fed/dp/secret.js';
+import { UsageError } from '../args.js';
 import { createModel, trainsOnEveryContrast, type GanModel, type ModelOptions } from '../../models/index.js';
 import { getBackend, type Tensor } from '../../engine/index.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
@@ -63,7 +65,12 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
 function noiseMultiplier(config: TrainConfig, loader: BatchLoader): number {
   if (config.noise !== null) return config.noise;
   const steps = loader.length * config.localEpochs * config.rounds;
-  return noiseForEpsilon(config.epsilon!, { q: loader.samplingRate, steps }, { delta: config.delta, sampling: 'poisson' });
+  try {
+    return noiseForEpsilon(config.epsilon!, { q: loader.samplingRate, steps }, { delta: config.delta, sampling: 'poisson' });
+  } catch (e) {
+    if (e instanceof PrivacyParameterError && e.parameter === 'epsilon') throw new UsageError(`--epsilon ${e.requirement}`); // a target out of reach
+    throw e;
+  }
 }
 
 /** Each client's training subjects: shares under the scheme (or weights), or all of them when centralized. */

@@ -70,6 +70,14 @@ export class PrivacyParameterError extends RangeError {
   }
 }
 
+/**
+ * An accountant that cannot account these settings (a numerical limit, not a
+ * bug): it gives no figure, and the ledger takes the other sound bound.
+ */
+export class AccountantDeclined extends Error {
+  override name = 'AccountantDeclined';
+}
+
 /** epsilon of `steps` Poisson-subsampled Gaussian steps. */
 export function epsilonPoisson(run: GaussianSteps & Omit<AccountingOptions, 'sampling'>): PrivacySpent {
   return composedEpsilon([run], { ...run, sampling: 'poisson' });

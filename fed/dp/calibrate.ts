@@ -10,21 +10,42 @@
  */
 import { PrivacyParameterError, type AccountingOptions, type GaussianSteps } from './accountant.js';
 import { gdpEpsilon } from './gdp.js';
-import { tightestEpsilon } from './ledger.js';
+import { tightestEpsilon, type SoundAccountant } from './ledger.js';
+import { LEAST_EPS_ERROR } from './prv.js';
 
 /** Done when sigma spends within this fraction of the target, or is known to this relative precision. */
 const PRECISION = 1e-4;
 
-export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'>, options: AccountingOptions): number {
+/** The most noise the search tries: a target not met there is out of reach (both bounds flatten out long before). */
+const NOISE_CEILING = 1e6;
+
+/**
+ * `only` calibrates with that accountant alone (fedmed privacy --accountant);
+ * by default with the tighter of RDP and PRV, as the ledger accounts. A
+ * target that no noise reaches is a PrivacyParameterError saying why.
+ */
+export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'>, options: AccountingOptions, only?: SoundAccountant): number {
   if (!(target > 0 && Number.isFinite(target))) throw new PrivacyParameterError('epsilon', `must be a positive number, got ${target}`);
+  const usesPrv = only !== 'rdp' && (options.sampling ?? 'poisson') === 'poisson';
+  if (usesPrv && target <= LEAST_EPS_ERROR) {
+    throw new PrivacyParameterError('epsilon', `${target} cannot be reached: the PRV accountant's error bar alone is ${LEAST_EPS_ERROR}, so no noise spends less; ask for more than ${LEAST_EPS_ERROR}`);
+  }
   // The search runs on x = log sigma, where log epsilon is nearly a straight line.
-  const probe = (x: number) => ({ x, f: Math.log(tightestEpsilon([{ ...run, noise: Math.exp(x) }], options).epsilon / target) });
-  // Bracket: f(lo) > 0 >= f(hi), from GDP's estimate outwards in steps of 10%.
-  const step = Math.log(1.1);
-  let lo = probe(Math.log(gdpNoise(target, run, options.delta)));
+  const spend = (x: number) => tightestEpsilon([{ ...run, noise: Math.exp(x) }], options, only).epsilon;
+  const probe = (x: number) => ({ x, f: Math.log(spend(x) / target) });
+  const ceiling = probe(Math.log(NOISE_CEILING));
+  if (ceiling.f > 0) {
+    const least = Number(spend(ceiling.x).toPrecision(4));
+    throw new PrivacyParameterError('epsilon', `${target} cannot be reached with q ${run.q}, ${run.steps} steps, delta ${options.delta}: even noise ${NOISE_CEILING} spends ${least}${only ? ` by ${only}` : ''}; ask for more than ${least}`);
+  }
+  // Bracket: f(lo) > 0 >= f(hi), from GDP's estimate outwards in steps that start at 10% and double
+  // (a target near the floor needs sigma far above GDP's); upwards no further than the ceiling.
+  let step = Math.log(1.1);
+  let lo = probe(Math.min(Math.log(gdpNoise(target, run, options.delta)), ceiling.x));
   let hi = lo;
-  while (hi.f > 0) [lo, hi] = [hi, probe(hi.x + step)];
-  while (lo.f <= 0) [hi, lo] = [lo, probe(lo.x - step)];
+  for (; hi.f > 0; step *= 2) [lo, hi] = [hi, hi.x + step >= ceiling.x ? ceiling : probe(hi.x + step)];
+  step = Math.log(1.1);
+  for (; lo.f <= 0; step *= 2) [hi, lo] = [lo, probe(lo.x - step)];
   // Regula falsi with the Illinois rule: an end kept twice running has its f halved, so both ends close in.
   let kept: 'lo' | 'hi' | null = null;
   while (hi.f < -PRECISION && hi.x - lo.x > PRECISION) {

@@ -21,6 +21,7 @@
  */
 import type { PrivacyUnit } from '../../data/index.js';
 import {
+  AccountantDeclined,
   checkOptions,
   checkRun,
   composedEpsilon,
@@ -217,13 +218,21 @@ export class PrivacyLedger {
 
 /**
  * The smaller of RDP's epsilon and, under Poisson sampling, PRV's upper
- * bound (both sound), naming which; `order` is always RDP's.
+ * bound (both sound), naming which; `order` is always RDP's. PRV declining
+ * (AccountantDeclined: a numerical limit) leaves RDP's bound; any other
+ * error is a bug and propagates. `only` asks for one accountant's figure.
  */
-export function tightestEpsilon(runs: readonly GaussianSteps[], options: AccountingOptions): { epsilon: number; order: number; accountant: SoundAccountant } {
-  const rdp = composedEpsilon(runs, options);
-  if ((options.sampling ?? 'poisson') !== 'poisson') return { ...rdp, accountant: 'rdp' };
-  const prv = prvEpsilon(runs, { delta: options.delta }).upper;
-  return prv < rdp.epsilon ? { epsilon: prv, order: rdp.order, accountant: 'prv' } : { ...rdp, accountant: 'rdp' };
+export function tightestEpsilon(runs: readonly GaussianSteps[], options: AccountingOptions, only?: SoundAccountant): { epsilon: number; order: number; accountant: SoundAccountant } {
+  const rdp = { ...composedEpsilon(runs, options), accountant: 'rdp' as const };
+  if (only === 'rdp' || (options.sampling ?? 'poisson') !== 'poisson') return rdp;
+  let prv: number;
+  try {
+    prv = prvEpsilon(runs, { delta: options.delta }).upper;
+  } catch (e) {
+    if (e instanceof AccountantDeclined && only === undefined) return rdp;
+    throw e;
+  }
+  return only === 'prv' || prv < rdp.epsilon ? { epsilon: prv, order: rdp.order, accountant: 'prv' } : rdp;
 }
 
 /**

@@ -22,7 +22,7 @@
  * with both directions, as Mironov, Talwar and Zhang 2019 prove for the
  * sampled Gaussian's RDP. Pure math.
  */
-import { DEFAULT_ORDERS, type GaussianSteps } from './accountant.js';
+import { AccountantDeclined, DEFAULT_ORDERS, type GaussianSteps } from './accountant.js';
 import { bestEpsilon } from './conversion.js';
 import { fft } from './fft.js';
 import { logNormalCdf } from './gdp.js';
@@ -68,16 +68,21 @@ export function prvEpsilon(runs: readonly GaussianSteps[], options: PrvOptions):
   // On a small epsilon 0.01 is a tenth of it or more, and a sigma calibrated to a small target
   // would come out several times too large: a second pass with a bar of a 20th of the first
   // upper bound (down to 0.001, a grid at most 10 times as fine) tightens it.
-  return first.upper < SMALL_EPSILON ? at(Math.max(0.001, first.upper / 20)) : first;
+  return first.upper < SMALL_EPSILON ? at(Math.max(LEAST_EPS_ERROR, first.upper / 20)) : first;
 }
+
+/** The smallest default error bar: PRV's upper bound never falls below it, however much the noise. */
+export const LEAST_EPS_ERROR = 0.001;
 
 function prvInterval(active: readonly GaussianSteps[], span: number, errors: { delta: number; epsError: number; deltaError: number }): PrvEpsilon {
   const total = active.reduce((n, r) => n + r.steps, 0);
   const grid = makeGrid(Math.max(span, errors.epsError + 3), meshFor(total, errors.epsError, errors.deltaError));
   const steps = active.map((run) => ({ step: discretise(subsampledGaussianPrv(run.q, run.noise), grid), count: run.steps }));
-  for (const { step } of steps) {
-    if (!meanKept(step, grid)) throw new Error(`PRV accountant: the discretised mean is off by ${step.shift}, over half the mesh ${grid.h}`);
-  }
+  steps.forEach(({ step }, k) => {
+    if (meanKept(step, grid)) return;
+    const { q, noise } = active[k]!;
+    throw new AccountantDeclined(`the PRV accountant cannot account q ${q} with noise ${noise}: its grid (mesh ${grid.h.toPrecision(3)}) does not keep the step's mean (off by ${step.shift.toPrecision(3)})`);
+  });
   return epsilonInterval(steps, grid, errors);
 }
 
@@ -217,7 +222,8 @@ export function meanKept(step: DiscreteStep, grid: Grid): boolean {
  * The mean is KL(P || Q), by Simpson's rule over x.
  */
 function subsampledGaussianPrv(q: number, sigma: number): StepPrv {
-  const z = (t: number) => Math.log((Math.expm1(t) + q) / q);
+  // log((e^t - 1 + q) / q), in a form that neither overflows for large t nor loses q = 1's e^t.
+  const z = (t: number) => (t > 30 ? t + Math.log1p((q - 1) * Math.exp(-t)) : Math.log(Math.expm1(t) + q)) - Math.log(q);
   const floor = Math.log1p(-q);
   const cdf = (t: number) => {
     if (t <= floor) return 0;
@@ -232,7 +238,11 @@ function subsampledGaussianPrv(q: number, sigma: number): StepPrv {
   return { cdf, survival, mean: klDivergence(q, sigma) };
 }
 
-/** KL(P || Q) = E_P[log((1-q) + q e^{(2x-1)/(2 s^2)})], Simpson's rule over x in [-20 s, 1 + 20 s]. */
+/**
+ * KL(P || Q) = E_P[log((1-q) + q e^{(2x-1)/(2 s^2)})], Simpson's rule over x in
+ * [-20 s, 1 + 20 s]; at q = 1 the log is v itself (1 + expm1(v) rounds to 0
+ * far left for small s, which made the mean -Infinity).
+ */
 function klDivergence(q: number, sigma: number): number {
   const a = -20 * sigma;
   const b = 1 + 20 * sigma;
@@ -241,7 +251,8 @@ function klDivergence(q: number, sigma: number): number {
   const gauss = (x: number, m: number) => Math.exp(-((x - m) ** 2) / (2 * sigma * sigma)) / (sigma * Math.sqrt(2 * Math.PI));
   const f = (x: number) => {
     const p = (1 - q) * gauss(x, 0) + q * gauss(x, 1);
-    return p * Math.log1p(q * Math.expm1((2 * x - 1) / (2 * sigma * sigma)));
+    const v = (2 * x - 1) / (2 * sigma * sigma);
+    return p * (q === 1 ? v : Math.log1p(q * Math.expm1(v)));
   };
   let sum = f(a) + f(b);
   for (let i = 1; i < steps; i++) sum += (i % 2 ? 4 : 2) * f(a + i * dx);

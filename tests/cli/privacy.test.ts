@@ -86,6 +86,25 @@ test('--epsilon E: the sigma that spends E, shown with the accountant that found
   assert.ok(epsilon <= 8 && epsilon > 7.98, second); // sigma rounded up to 4 digits spends a little less
 });
 
+test('--epsilon E --accountant rdp: sigma found by RDP, whose epsilon then meets E (it printed 2.72 after "at most 2")', () => {
+  const out = fedmed('--epsilon', '2', '--q', '0.01', '--steps', '100', '--accountant', 'rdp');
+  assert.is(out.status, 0, out.stderr);
+  const [first, second] = out.stdout.split('\n');
+  assert.match(first!, /^sigma = [\d.]+: the smallest \(4 significant digits\) that spends at most epsilon 2 \(RDP\); its accounting:$/);
+  const epsilon = Number(/^epsilon = ([\d.]+) at delta = 0\.00001 \(best Renyi order/.exec(second!)?.[1]);
+  assert.ok(epsilon <= 2 && epsilon > 1.99, second);
+});
+
+test('q = 0.5 with much noise, and q = 1 with little, by every accountant (the series and the PRV mean used to fail)', () => {
+  for (const [noise, q] of [['10', '0.5'], ['0.5', '1']]) {
+    for (const accountant of ['rdp', 'prv']) {
+      const out = fedmed('--noise', noise, '--q', q, '--steps', '10', '--accountant', accountant);
+      assert.is(out.status, 0, `${noise} ${q} ${accountant}: ${out.stderr}`);
+      assert.match(out.stdout, /^epsilon = \d/);
+    }
+  }
+});
+
 test('bad values are one-line usage errors (exit 2)', () => {
   const cases: [string[], string][] = [
     [['--noise', '1', '--q', '1.5', '--steps', '3'], '--q must be in (0, 1], got 1.5'],
@@ -101,6 +120,8 @@ test('bad values are one-line usage errors (exit 2)', () => {
     [['--epsilon', '0', '--q', '0.5', '--steps', '3'], '--epsilon must be a positive number, got 0'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '2.5'], "--group needs a whole number, got '2.5'"],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '2', '--sampling', 'without-replacement'], '--group analyses Poisson sampling only, not --sampling without-replacement'],
+    // A target below every accountant's floor: it used to raise sigma forever with no output.
+    [['--epsilon', '0.0001', '--q', '0.01', '--steps', '100'], "--epsilon 0.0001 cannot be reached: the PRV accountant's error bar alone is 0.001, so no noise spends less; ask for more than 0.001"],
   ];
   for (const [args, message] of cases) {
     const out = fedmed(...args);

@@ -37,6 +37,34 @@ test('a small target (epsilon 0.01, q 0.1, 100 steps): the least sigma that spen
   assert.ok(sigma < 300, `sigma ${sigma}: GDP's estimate puts the least near 268`);
 });
 
+test('a target no noise reaches is a quick error saying why and what is reachable (it used to raise sigma forever)', () => {
+  const refused = (target: number, only?: 'rdp', pattern = /cannot be reached/) => {
+    const started = performance.now();
+    assert.throws(() => noiseForEpsilon(target, { q: 0.01, steps: 100 }, options, only), (e: unknown) => e instanceof PrivacyParameterError && e.parameter === 'epsilon' && pattern.test(e.requirement));
+    assert.ok(performance.now() - started < 5000, `epsilon ${target}: ${performance.now() - started} ms`);
+  };
+  refused(0.0001, undefined, /PRV accountant's error bar alone is 0\.001/);
+  refused(0.001);
+  // RDP alone flattens out near 0.1 (its conversion at the largest order): the error names the figure.
+  refused(0.05, 'rdp', /even noise 1000000 spends 0\.10\d+ by rdp; ask for more than 0\.10/);
+});
+
+test('targets near the floor and far above it end, and spend at most the target', () => {
+  const near = noiseForEpsilon(0.0011, { q: 0.01, steps: 100 }, options);
+  assert.ok(spent(near, 0.01, 100) <= 0.0011, `sigma ${near}`);
+  const far = noiseForEpsilon(1e6, { q: 0.01, steps: 100 }, options);
+  assert.ok(spent(far, 0.01, 100) <= 1e6 && spent(far * 0.999, 0.01, 100) > 1e6, `sigma ${far}`);
+});
+
+test('with one accountant asked for, the sigma spends at most the target by that one, and no more than it must', () => {
+  const options1 = { delta: 1e-5 };
+  for (const only of ['rdp', 'prv'] as const) {
+    const sigma = noiseForEpsilon(2, { q: 0.01, steps: 100 }, options1, only);
+    const by = (noise: number) => tightestEpsilon([{ noise, q: 0.01, steps: 100 }], options1, only).epsilon;
+    assert.ok(by(sigma) <= 2 && by(sigma * 0.999) > 2, `${only}: sigma ${sigma} spends ${by(sigma)}`);
+  }
+});
+
 test('a target that is not a positive number is an error naming epsilon', () => {
   for (const bad of [0, -1, NaN, Infinity]) {
     assert.throws(() => noiseForEpsilon(bad, { q: 0.1, steps: 10 }, options), (e: unknown) => e instanceof PrivacyParameterError && e.parameter === 'epsilon');

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { composedEpsilon, epsilonPoisson, epsilonWithoutReplacement, PrivacyParameterError } from '../../../fed/dp/accountant.js';
+import { AccountantDeclined, composedEpsilon, epsilonPoisson, epsilonWithoutReplacement, PrivacyParameterError } from '../../../fed/dp/accountant.js';
 import { GroupAccountant } from '../../../fed/dp/group_accountant.js';
 import { groupPrivacy, PrivacyLedger, tightestEpsilon } from '../../../fed/dp/ledger.js';
 import { prvEpsilon } from '../../../fed/dp/prv.js';
@@ -38,6 +38,20 @@ test('a round with other noise composes with the earlier ones; a round sat out c
   const runs = [{ noise: 1, q: 0.02, steps: 100 }, { noise: 2, q: 0.02, steps: 100 }];
   assert.is(last.epsilon, tightestEpsilon(runs, { delta: 1e-5 }).epsilon);
   assert.ok(last.epsilon <= composedEpsilon(runs, { delta: 1e-5 }).epsilon);
+});
+
+test("PRV declining (noise 3e-4: its grid cannot keep the step's mean) leaves RDP's bound, named; one accountant asked for gives its own", () => {
+  const runs = [{ noise: 3e-4, q: 0.01, steps: 1 }];
+  assert.throws(() => prvEpsilon(runs, { delta: 1e-5 }), (e: unknown) => e instanceof AccountantDeclined && /q 0\.01 with noise 0\.0003/.test((e as Error).message));
+  const spent = tightestEpsilon(runs, { delta: 1e-5 });
+  assert.equal(spent, { ...composedEpsilon(runs, { delta: 1e-5 }), accountant: 'rdp' });
+  assert.throws(() => tightestEpsilon(runs, { delta: 1e-5 }, 'prv'), (e: unknown) => e instanceof AccountantDeclined, 'asked for alone, PRV declines aloud');
+  const row = new PrivacyLedger({ delta: 1e-5 }).record({ client: 'a', round: 1, ...runs[0]! });
+  assert.is(row.accountant, 'rdp');
+  assert.is(row.epsilon, spent.epsilon);
+  const usual = [{ noise: 1, q: 0.02, steps: 100 }];
+  assert.is(tightestEpsilon(usual, { delta: 1e-5 }, 'rdp').epsilon, composedEpsilon(usual, { delta: 1e-5 }).epsilon);
+  assert.is(tightestEpsilon(usual, { delta: 1e-5 }, 'prv').epsilon, prvEpsilon(usual, { delta: 1e-5 }).upper);
 });
 
 test('without-replacement ledgers use the analytical bound and its conversion', () => {

@@ -100,4 +100,16 @@ test('PRV: runs compose (split runs give the whole), no noise is no privacy, and
   assert.ok(small.upper < epsilonPoisson({ noise: 1.07, q: 0.1, steps: 30, delta }).epsilon);
 });
 
+test('q = 1 is the plain Gaussian mechanism: the interval holds its exact epsilon (Balle and Wang 2018), small sigma too', () => {
+  // T steps of N(0, s^2) compose to one with sigma / sqrt(T); its exact epsilon at delta solves
+  // Phi(-eps s + 1/(2s)) - e^eps Phi(-eps s - 1/(2s)) = delta, by scipy's brentq (figures copied here).
+  // Small sigma at q = 1 used to make the discretised mean -Infinity (a log1p(-1) in the KL integral).
+  const exact: [number, number, number][] = [[0.5, 6, 32.17667959085612], [0.2, 1, 33.10373233592247], [3, 100, 19.13076783436195], [1, 10, 17.856586830107606]];
+  for (const [noise, steps, epsilon] of exact) {
+    const prv = prvEpsilon([{ noise, q: 1, steps }], { delta });
+    assert.ok(prv.lower <= epsilon && epsilon <= prv.upper, `sigma ${noise}, ${steps} steps: [${prv.lower}, ${prv.upper}], exact ${epsilon}`);
+    assert.ok(Math.abs(prv.estimate - epsilon) < 1e-3, `sigma ${noise}, ${steps} steps: estimate ${prv.estimate}, exact ${epsilon}`);
+  }
+});
+
 test.run();

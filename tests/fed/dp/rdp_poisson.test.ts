@@ -32,12 +32,23 @@ test('closed forms: no sampling, order 2, no noise, no data', () => {
   // q = 1 is the plain Gaussian mechanism: alpha / (2 sigma^2).
   assert.ok(close(rdpPoissonGaussian(1, 10, 20), 0.1, 1e-15));
   // A_2 = (1 - q)^2 + 2q(1 - q) + q^2 e^{1/sigma^2} = 1 + q^2 (e^{1/sigma^2} - 1).
-  for (const [q, sigma] of [[0.3, 0.7], [0.01, 4], [0.9, 1.07]] as const) {
+  for (const [q, sigma] of [[0.3, 0.7], [0.01, 4], [0.9, 1.07], [0.5, 1e9]] as const) {
     const expected = Math.log1p(q * q * Math.expm1(1 / (sigma * sigma)));
     assert.ok(close(rdpPoissonGaussian(q, sigma, 2), expected, 1e-14, 1e-16), `q=${q} sigma=${sigma}`);
   }
   assert.is(rdpPoissonGaussian(0.1, 0, 3), Infinity);
   assert.is(rdpPoissonGaussian(0, 1, 3), 0);
+});
+
+test('q = 1/2 with much noise (the series falls only polynomially there): quick, finite, never negative', () => {
+  const started = performance.now();
+  for (const sigma of [6.5, 10, 1e3, 1e9, 1e200]) {
+    for (let alpha = 1.1; alpha < 11; alpha += 0.2) {
+      const rdp = rdpPoissonGaussian(0.5, sigma, alpha);
+      assert.ok(rdp >= 0 && rdp < Infinity, `sigma=${sigma} order ${alpha}: ${rdp}`);
+    }
+  }
+  assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
 });
 
 test('the fractional series meets the integer sum at integer orders', () => {
