@@ -46,7 +46,7 @@ test("PRV declining (noise 3e-4: its grid cannot keep the step's mean) leaves RD
   const spent = tightestEpsilon(runs, { delta: 1e-5 });
   assert.equal(spent, { ...composedEpsilon(runs, { delta: 1e-5 }), accountant: 'rdp' });
   assert.throws(() => tightestEpsilon(runs, { delta: 1e-5 }, 'prv'), (e: unknown) => e instanceof AccountantDeclined, 'asked for alone, PRV declines aloud');
-  const row = new PrivacyLedger({ delta: 1e-5 }).record({ client: 'a', round: 1, ...runs[0]! });
+  const row = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' }).record({ client: 'a', round: 1, ...runs[0]! });
   assert.is(row.accountant, 'rdp');
   assert.is(row.epsilon, spent.epsilon);
   const usual = [{ noise: 1, q: 0.02, steps: 100 }];
