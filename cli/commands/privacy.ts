@@ -97,6 +97,7 @@ export const privacyCommand: Command = {
   },
   async run(flags, _positionals, given) {
     if (flags.noise !== undefined && flags.epsilon !== undefined) throw new UsageError('give --noise (to get epsilon) or --epsilon (to get sigma), not both');
+    if (flags.noise === undefined && flags.epsilon === undefined) throw new UsageError('give --noise S (to get epsilon) or --epsilon E (to get sigma); see fedmed privacy --help');
     const run = { q: required(flags, 'q'), steps: required(flags, 'steps'), delta: flags.delta as number, sampling: flags.sampling as Sampling };
     let accountant = flags.accountant as AccountantName;
     const group = flags.group as number;
@@ -111,7 +112,7 @@ export const privacyCommand: Command = {
       // The accountants check every parameter (the search's first call among them).
       // An accountant asked for (rdp or prv, the sound ones) finds sigma itself, so that its figure below meets E.
       const calibrator = given.has('accountant') && accountant !== 'gdp' ? accountant : undefined;
-      query = { noise: flags.epsilon === undefined ? required(flags, 'noise') : noiseForEpsilon(flags.epsilon as number, run, run, calibrator), ...run };
+      query = { noise: flags.epsilon === undefined ? (flags.noise as number) : noiseForEpsilon(flags.epsilon as number, run, run, calibrator), ...run };
       spent = privacyEpsilon(query); // RDP is also each accountant's reference
       if (flags.epsilon !== undefined) {
         // Shown by the accountant that found it within E, unless another is asked for.

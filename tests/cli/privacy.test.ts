@@ -112,7 +112,7 @@ test('bad values are one-line usage errors (exit 2)', () => {
     [['--noise', '-1', '--q', '0.5', '--steps', '3'], '--noise must be finite and >= 0, got -1'],
     [['--noise', '1', '--q', '0.5', '--steps', '0'], '--steps must be a whole number >= 1, got 0'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--delta', '1'], '--delta must be in (0, 1), got 1'],
-    [['--q', '0.5', '--steps', '3'], '--noise is required; see fedmed privacy --help'],
+    [['--q', '0.5', '--steps', '3'], 'give --noise S (to get epsilon) or --epsilon E (to get sigma); see fedmed privacy --help'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'shuffle'], "--sampling is one of poisson|without-replacement, got 'shuffle'"],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--sampling', 'without-replacement', '--accountant', 'prv'], '--accountant prv analyses Poisson sampling only; use --accountant rdp with --sampling without-replacement'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '0'], '--group must be a whole number >= 1, got 0'],
