@@ -8,7 +8,7 @@
  * reaches the run as its own class with its message; --workers is checked;
  * clients go to workers by longest processing time first.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -105,6 +105,18 @@ test('a run stopped after round 1 and resumed with workers ends as the uninterru
   await runTraining(config, dir, { ...quiet, stopAfterRounds: 1, placement: twoWorkers });
   const resumed = await runTraining(config, dir, { ...quiet, resume: true, placement: twoWorkers });
   await assertSameRun(twoRounds, dir, resumed, 'resumed with workers');
+});
+
+test("a private run's secret keys cross to the workers and back: resumed with workers or in turn, one checkpoint ends the same", async () => {
+  const config = await trainConfigFromArgs([...tiny, '--rounds', '2', '--dp']);
+  assert.is(config.dpRandomness, 'secret');
+  const stopped = runDir();
+  await runTraining(config, stopped, { ...quiet, stopAfterRounds: 1, placement: twoWorkers }); // keys drawn in the workers
+  const inTurnDir = runDir();
+  cpSync(stopped, inTurnDir, { recursive: true });
+  await runTraining(config, stopped, { ...quiet, resume: true, placement: twoWorkers });
+  await runTraining(config, inTurnDir, { ...quiet, resume: true, placement: oneThread });
+  assert.equal(await generators(stopped), await generators(inTurnDir));
 });
 
 test("a worker's non-finite loss reaches the run as NonFiniteLossError naming the client and step", async () => {
