@@ -146,7 +146,7 @@ export class BatchLoader {
    * none is empty (noise only).
    */
   *poissonEpoch(rng: Rng): Generator<Batch | EmptyBatch> {
-    const pairRng = this.drawn ? new Rng(rng.nextUint32()) : null;
+    const pairRng = this.drawn ? Rng.fromState([rng.nextUint32(), rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]) : null; // all 128 bits, as the stream it splits from
     for (let b = 0; b < this.length; b++) {
       const pair = pairRng && this.drawPair(pairRng);
       const units = poissonSample(this.units.length, this.samplingRate, rng).map((u) => this.units[u]!).filter((unit) => !pair || holds(unit[0]!, pair));

@@ -185,16 +185,17 @@ export class Client {
    */
   async trainEpoch(epoch: number, onStep?: (e: StepEvent) => void): Promise<LocalTraining> {
     this.noiseRng = streamRng(this.seed, 0x0153, epoch);
-    const dpRng = this.dpSecret?.stream(0xd9, epoch);
+    const secret = this.dpSecret;
+    const dpRng = secret?.stream(0xd9, epoch);
     const totals: Record<string, number> = {};
     const steps = this.loader.length;
     let step = 0;
     let measured = 0;
-    const batches: Iterable<Batch | EmptyBatch> = this.poissonSampled ? this.loader.poissonEpoch(this.dpSecret!.stream(0x9015, epoch)) : this.loader.epoch(epoch);
+    const batches: Iterable<Batch | EmptyBatch> = this.poissonSampled && secret ? this.loader.poissonEpoch(secret.stream(0x9015, epoch)) : this.loader.epoch(epoch);
     for (const batch of batches) {
       step++;
       if (batch.a === null) {
-        this.noiseOnlyStep(dpRng!);
+        this.noiseOnlyStep(dpRng!); // only a Poisson sample, so a private client's, is ever empty
         onStep?.({ client: this.name, step, steps, losses: {}, images: 0 });
         continue;
       }

@@ -72,7 +72,7 @@ export const privacyCommand: Command = {
     'clipped together, and epsilon is per patient. For a hospital, the subject figure is',
     'the one to sign.',
     '',
-    'The randomness. A run\'s sampling and noise come from a secret key each hospital draws',
+    'The randomness. A DP-SGD run\'s sampling and noise come from a secret key each hospital draws',
     'from the system\'s cryptographic generator and keeps with its private state (never from',
     '--seed, which anyone may know: with it, the noise could be recomputed and subtracted).',
     'fedmed train --dp-randomness seeded repeats a run bit for bit; its epsilon is no guarantee.',

@@ -18,7 +18,7 @@ import { parseFlags } from '../args.js';
 import { backendLine } from '../backend-flags.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
 import type { NodeSettings } from '../commands/node.js';
-import { resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
+import { dpRandomnessOf, resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { checkpointBytes, runSettings } from '../train/run-folder.js';
 import { buildClient, clientShares, modelOptions, randomnessLine } from '../train/setup.js';
 import { Progress } from '../progress.js';
@@ -49,9 +49,9 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     const testItems = evaluationItems(test, config.seed);
     log(`data: ${describeData(config, dataset)}${part ? `, share ${part.k} of ${part.n}` : ''}: ${subjects.length} training subjects (${client.samples} items), ${test.length} held out (${testItems.length} slices)`);
     if (config.dp !== 'off') log(privacyLine(config, client.noise, settings));
-    if (config.dp !== 'off') log(randomnessLine(config.dpRandomness ?? 'seeded', `the --state folder ${settings.stateDir}`));
+    if (config.dp !== 'off') log(randomnessLine(dpRandomnessOf(config), `the --state folder ${settings.stateDir}`));
     if (state.rounds.length) log(`state ${settings.stateDir}: ${state.rounds.length} rounds trained before, the last server round ${state.rounds.at(-1)!.serverRound}`);
-    const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items), caveat: epsilonCaveat(config.dp, config.dpRandomness ?? 'seeded') });
+    const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items), caveat: epsilonCaveat(config.dp, dpRandomnessOf(config)) });
     for (const entry of state.ledger) ledger?.record(entry);
     const hospital = new Hospital({
       client,

@@ -23,7 +23,7 @@ import { readNamed, writeNamed } from '../../fed/state.js';
 import type { StateEntry } from '../../engine/index.js';
 import { Progress } from '../progress.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { noiseWords, type TrainConfig } from './config.js';
+import { dpRandomnessOf, noiseWords, type TrainConfig } from './config.js';
 import type { Placement } from './placement.js';
 import { runSettings } from './run-folder.js';
 import { buildSetup, type TrainingSetup } from './setup.js';
@@ -84,7 +84,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
   const subjectShare = Math.max(...clients.map((c) => c.largestSubjectShare));
-  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp, config.dpRandomness ?? 'seeded') });
+  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp, dpRandomnessOf(config)) });
   let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], clients: [], startedAt: new Date().toISOString() };
   let global: Map<string, StateEntry>;
   let firstRound = 0;

@@ -15,7 +15,7 @@ import { createModel, trainsOnEveryContrast, type GanModel, type ModelOptions } 
 import { getBackend, type Tensor } from '../../engine/index.js';
 import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
 import { inProcessHandle, type ClientHandle } from './client-handle.js';
-import type { TrainConfig } from './config.js';
+import { dpRandomnessOf, type TrainConfig } from './config.js';
 import { assignClients, type Placement } from './placement.js';
 import { startWorkerClients } from './worker-clients.js';
 import type { ClientShare } from './worker-protocol.js';
@@ -54,7 +54,7 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
   const loader = new BatchLoader(items, { source: config.source, target: config.target, pairs, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
   const privacy: PrivacySettings | null = config.dp === 'off'
     ? null
-    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity, randomness: config.dpRandomness ?? 'seeded' };
+    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity, randomness: dpRandomnessOf(config) };
   return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
 }
 
@@ -117,7 +117,7 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
     ...clients.map((c, k) => `${c.name}: ${shares[k]!.subjects.length} subjects, ${c.samples} items, ${c.stepsPerEpoch} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.unit})` : 'batches'} per epoch${config.epsilon === undefined ? '' : `, sigma ${c.noise} to spend epsilon ${config.epsilon}`}`),
-    ...(config.dp === 'off' ? [] : [randomnessLine(config.dpRandomness ?? 'seeded', 'its checkpoints')]),
+    ...(config.dp === 'off' ? [] : [randomnessLine(dpRandomnessOf(config), 'its checkpoints')]),
     words,
   ];
   return { dataset, clients, concurrent: placement.workers > 1, server, testItems, summary, placement: words };
