@@ -21,6 +21,11 @@ export function logSub(a: number, b: number): number {
   return a + Math.log(-Math.expm1(b - a));
 }
 
+/** log(e^x - 1) for x > 0, without overflow for large x or loss of precision for small. */
+export function logExpm1(x: number): number {
+  return x > 30 ? x + Math.log1p(-Math.exp(-x)) : Math.log(Math.expm1(x));
+}
+
 /** log(sum of e^x over xs); -Infinity for an empty list. */
 export function logSumExp(xs: readonly number[]): number {
   const hi = Math.max(...xs);

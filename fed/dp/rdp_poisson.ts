@@ -6,7 +6,7 @@
  * N(0, sigma^2) noise. At every order alpha > 1, integer or not, for every
  * q in (0, 1] and sigma > 0, to near double precision. Pure math.
  */
-import { logAdd, logBinomials, logErfc, logSub, logSumExp } from './logmath.js';
+import { logAdd, logBinomials, logErfc, logExpm1, logSub, logSumExp } from './logmath.js';
 
 /**
  * RDP at order alpha of one step, in nats: log(A_alpha) / (alpha - 1), where
@@ -51,8 +51,7 @@ function logAInteger(q: number, sigma: number, alpha: number): number {
   const terms: number[] = [];
   for (let i = 2; i <= alpha; i++) {
     const exponent = (i * i - i) / (2 * sigma * sigma);
-    const logExpm1 = exponent > 30 ? exponent + Math.log1p(-Math.exp(-exponent)) : Math.log(Math.expm1(exponent));
-    terms.push(binomials[i]! + i * logQ + (alpha - i) * log1mQ + logExpm1);
+    terms.push(binomials[i]! + i * logQ + (alpha - i) * log1mQ + logExpm1(exponent));
   }
   return logAdd(0, logSumExp(terms)); // log(1 + (A - 1))
 }
@@ -160,7 +159,7 @@ const QUADRATURE_SPAN = 14;
  */
 function logBinomialRemainder(alpha: number, logQ: number, u: number): number {
   if (u === 0) return -Infinity;
-  const logAbsY = logQ + (u > 0 ? (u > 30 ? u + Math.log1p(-Math.exp(-u)) : Math.log(Math.expm1(u))) : Math.log(-Math.expm1(u)));
+  const logAbsY = logQ + (u > 0 ? logExpm1(u) : Math.log(-Math.expm1(u)));
   const y = Math.sign(u) * Math.exp(logAbsY);
   if (Math.abs(alpha * y) < 0.5) {
     let term = (alpha * (alpha - 1)) / 2; // C(alpha, k) y^(k-2) from k = 2
