@@ -55,9 +55,18 @@ export async function encodeCheckpoint(model: GanModel, metadata: CheckpointMeta
   return encodeSafetensors(await readNamed(model.generatorParameters()), metadataRecord(metadata));
 }
 
-/** A generators file's bytes, checked; `file` names it in messages. Needs no backend. */
+/**
+ * A generators file's bytes, checked; `file` names it in messages. Needs no
+ * backend. A non-finite weight is refused: a bare file (the page's, a Flower
+ * server's output) has no manifest, and NaN weights would translate every
+ * voxel to NaN without a word.
+ */
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
+  for (const [name, { values }] of tensors) {
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`${file}: tensor ${name} holds ${values[bad]} at flat index ${bad}; the generators are damaged or diverged`);
+  }
   return { file, metadata: parseMetadata(metadata, file), tensors };
 }
 

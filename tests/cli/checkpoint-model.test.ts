@@ -129,4 +129,19 @@ test('corrupt, truncated and mismatched checkpoints are errors naming the file',
   assert.throws(() => buildModel(notMultiple), /small.safetensors: createModel: cyclegan needs a size that is a multiple of 32/);
 });
 
+test('generators holding NaN or an infinity are refused, naming the file, the tensor and where', async () => {
+  const { file, model } = await freshCheckpoint(join(dir, 'finite.safetensors'));
+  model.dispose();
+  const whole = await readCheckpoint(file);
+  const [name, entry] = [...whole.tensors].find(([, e]) => e.values.length > 5)!;
+  for (const [label, value] of [['nan', NaN], ['inf', -Infinity]] as const) {
+    const values = entry.values.slice();
+    values[5] = value;
+    const damaged = join(dir, `${label}.safetensors`);
+    const metadata = Object.fromEntries(Object.entries(whole.metadata).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    writeFileSync(damaged, encodeSafetensors(new Map([...whole.tensors, [name, { shape: entry.shape, values }]]), metadata));
+    assert.is(await failure(() => readCheckpoint(damaged)), `${damaged}: tensor ${name} holds ${value} at flat index 5; the generators are damaged or diverged`);
+  }
+});
+
 test.run();
