@@ -13,6 +13,8 @@ export const exitCodes = {
   /** The file system refused (no space, read-only, permission denied): sysexits' EX_IOERR. */
   ioError: 74,
   interrupted: 130,
+  /** Standard output was closed (a pipe into `head`): 128 + SIGPIPE, as the shell reports a tool that SIGPIPE ended. */
+  brokenPipe: 141,
   terminated: 143,
 } as const;
 
@@ -22,6 +24,7 @@ const meanings: [number, string][] = [
   [exitCodes.usage, "usage error: a flag, a config key or an argument is wrong, or the output folder is taken or not fedmed's"],
   [exitCodes.ioError, 'the file system refused: no space (ENOSPC), read-only (EROFS), permission denied (EACCES); the line names the path and the cause'],
   [exitCodes.interrupted, 'interrupted (Ctrl-C, SIGINT) once the file being written is complete; the folder is whole (train: --resume continues)'],
+  [exitCodes.brokenPipe, 'standard output was closed (piped into head, say), once the file being written is complete'],
   [exitCodes.terminated, 'terminated (SIGTERM); as above'],
 ];
 

@@ -10,6 +10,7 @@ import { describeExitCodes, exitCodes } from './exit-codes.js';
 import { installNodePlatform } from '../platform/node.js';
 import { FileSystemError } from '../store/atomic.js';
 import { FolderTakenError } from '../store/folder.js';
+import { exitWhenOutputCloses } from './signals.js';
 import { infoCommand } from './commands/info.js';
 import { privacyCommand } from './commands/privacy.js';
 import { auditCommand } from './commands/audit.js';
@@ -73,6 +74,7 @@ async function main(argv: string[]): Promise<void> {
   await command.run(flags, positionals, given);
 }
 
+exitWhenOutputCloses();
 main(process.argv.slice(2)).catch((e: unknown) => {
   const error = e instanceof Error ? e : new Error(String(e));
   console.error(`fedmed: ${error.message.split('\n')[0]}`);

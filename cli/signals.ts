@@ -39,6 +39,18 @@ function exitAfterWrites(signal: NodeJS.Signals): void {
   whenNoWriteInFlight(() => process.exit(statusOf(signal)));
 }
 
+/**
+ * A closed standard output (`fedmed info | head -3`) ends the process
+ * quietly with 141 once no write is under way, as a tool that SIGPIPE ends
+ * (Node ignores SIGPIPE and would throw EPIPE from the next console.log).
+ */
+export function exitWhenOutputCloses(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    whenNoWriteInFlight(() => process.exit(exitCodes.brokenPipe));
+  });
+}
+
 export function handleStopSignals(options: StopOptions): StopSignals {
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

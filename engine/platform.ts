@@ -18,6 +18,8 @@ export interface KernelWorker {
 export interface Platform {
   /** The WebGPU entry point, or null when there is none. */
   gpu(): Promise<GPU | null>;
+  /** Why a WebGPU entry point may offer no adapter here, and what to do about it (in an error's parentheses). */
+  noAdapterHint: string;
   /** Logical processors available to worker threads. */
   cores(): number;
   /**
@@ -51,6 +53,7 @@ export function wasmFileName(relaxed = hasRelaxedSimd()): string {
 
 const browserPlatform: Platform = {
   gpu: async () => (typeof navigator !== 'undefined' && 'gpu' in navigator ? navigator.gpu : null),
+  noAdapterHint: 'no GPU, or WebGPU is turned off in this browser',
   cores: () => (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1),
   // Next to the engine's build: dist/engine/platform.js -> dist/wasm/.
   wasmModule: () => WebAssembly.compileStreaming(fetch(new URL(`../wasm/${wasmFileName()}`, import.meta.url))),

@@ -87,6 +87,7 @@ export function nodePlatform(options: NodePlatformOptions = {}): Platform {
       dawnWarnings = options.dawnWarnings ?? false;
       return dawnGpu();
     },
+    noAdapterHint: 'no GPU, or no Vulkan driver; on Debian, scripts/install-lavapipe.sh in the fedmed repository installs a software one',
     cores: () => os.availableParallelism?.() ?? os.cpus().length,
     wasmModule: () => compileKernels(relaxedSimd()),
     startKernelWorker,

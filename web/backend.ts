@@ -13,7 +13,7 @@ export async function startBackend(choice: engine.BackendChoice): Promise<Chosen
     const backend = await engine.setBackend(choice);
     return { name: backend.name, line: `${backend.name}, ${backend.describe()}${choice === 'auto' ? ` (auto: ${engine.autoReason()})` : ''}` };
   } catch (e) {
-    if (e instanceof engine.BackendUnavailableError) throw new Error(`the ${choice} backend is not available in this browser (${e.message}); choose auto or js`);
+    if (e instanceof engine.BackendUnavailableError) throw new Error(`the ${choice} backend is not available in this browser (${e.message}); choose auto, wasm or js`);
     throw e;
   }
 }

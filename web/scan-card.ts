@@ -54,7 +54,7 @@ export class ScanCard {
   ) {
     ui.scanFile.addEventListener('change', () => void this.take([...(ui.scanFile.files ?? [])]));
     ui.checkpointFile.addEventListener('change', () => void this.take([...(ui.checkpointFile.files ?? [])]));
-    ui.useDemo.addEventListener('click', () => void this.guard(async () => this.setCheckpoint(this.demoCheckpoint!, 'the demo generators.safetensors')));
+    ui.useDemo.addEventListener('click', () => void this.guard(() => this.setCheckpoint(this.demoCheckpoint!, 'the demo generators.safetensors')));
     ui.translate.addEventListener('click', () => void this.guard(() => this.translate()));
     ui.card.addEventListener('dragover', (event) => {
       event.preventDefault();
@@ -79,7 +79,7 @@ export class ScanCard {
     return this.guard(async () => {
       for (const file of files) {
         const bytes = new Uint8Array(await file.arrayBuffer());
-        if (isCheckpoint(file.name)) this.setCheckpoint(bytes, file.name);
+        if (isCheckpoint(file.name)) await this.setCheckpoint(bytes, file.name);
         else if (isVolume(file.name)) await this.setVolume(bytes, file.name);
         else throw new Error(`${file.name}: neither a NIfTI volume (.nii, .nii.gz) nor a generators .safetensors`);
       }
@@ -91,13 +91,14 @@ export class ScanCard {
     this.volume = { bytes, name };
     this.state.volume = name;
     const [input] = await this.viewers();
-    await input.show(bytes, name);
+    await input.show(bytes);
     this.state.shown[0] = input.volumes;
+    await this.dropResult();
     this.ui.inputCaption.textContent = `input: ${name} (${volume.shape.slice(0, 3).join('×')})`;
     this.ready();
   }
 
-  private setCheckpoint(bytes: Uint8Array, name: string): void {
+  private async setCheckpoint(bytes: Uint8Array, name: string): Promise<void> {
     const checkpoint = fed.decodeCheckpoint(bytes, name);
     const m = checkpoint.metadata;
     this.checkpoint = checkpoint;
@@ -108,10 +109,26 @@ export class ScanCard {
     ] as const;
     this.ui.direction.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
     this.ui.direction.disabled = false;
+    await this.dropResult();
     this.ready();
   }
 
+  /** A new volume or new generators: the last result no longer belongs beside them. */
+  private async dropResult(): Promise<void> {
+    if (!this.state.translated) return;
+    const [, output] = await this.viewers();
+    output.clear();
+    this.state.shown[1] = output.volumes;
+    this.state.translated = undefined;
+    this.ui.outputCaption.textContent = 'synthesized: not yet translated';
+    URL.revokeObjectURL(this.downloadUrl);
+    this.downloadUrl = '';
+    this.ui.download.hidden = true;
+  }
+
+  /** A volume or generators taken: the card is idle again, whatever failed before. */
   private ready(): void {
+    this.state.state = 'idle';
     this.ui.translate.disabled = !(this.volume && this.checkpoint);
     // A volume whose name says it is the checkpoint's target contrast goes the other way (as fedmed translate asks).
     if (this.volume && this.checkpoint && data.contrastInName(this.volume.name) === this.checkpoint.metadata.target) this.ui.direction.value = 'b2a';
@@ -135,7 +152,7 @@ export class ScanCard {
       });
       const file = synthesizedName(volume.name, result.to);
       const [, output] = await this.viewers();
-      await output.show(result.nifti, file);
+      await output.show(result.nifti);
       this.state.shown[1] = output.volumes;
       this.ui.outputCaption.textContent = `synthesized ${result.to} (${result.from} → ${result.to}, ${result.model})`;
       URL.revokeObjectURL(this.downloadUrl);
@@ -168,6 +185,7 @@ export class ScanCard {
       const error = e instanceof Error ? e : new Error(String(e));
       this.ui.error.textContent = error.message;
       this.ui.error.hidden = false;
+      this.ui.status.textContent = 'stopped: see the error';
       this.state.state = 'failed';
       this.state.error = error.message;
     }

@@ -1,9 +1,12 @@
 /**
- * The page's static server (Node only): the repository root over
- * http://127.0.0.1, so that dist/ and node_modules/ load as they are, with the
- * cross-origin isolation headers (COOP/COEP) a page needs for
- * SharedArrayBuffer, and so for the wasm backend's threads. GET and HEAD of
- * files under the root only; never bound beyond loopback.
+ * The page's static server (Node only): the page's folders of the
+ * repository over http://127.0.0.1, so that dist/ and node_modules/ load as
+ * they are, with the cross-origin isolation headers (COOP/COEP) a page needs
+ * for SharedArrayBuffer, and so for the wasm backend's threads. GET and HEAD
+ * of files in the served folders only (not .git/, run folders or anything
+ * else in the checkout); never bound beyond loopback, and only for requests
+ * addressed to it by name, so a page elsewhere cannot reach it by DNS
+ * rebinding.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -12,8 +15,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 export interface ServerOptions {
-  /** The folder served as `/`. */
+  /** The folder whose parts are served, as `/`. */
   root: string;
+  /** The folders under `root` that may be served ('web/', 'dist/'); every other path is not found. */
+  served: readonly string[];
   /** TCP port; 0 picks a free one. */
   port: number;
 }
@@ -40,6 +45,9 @@ const mimeTypes: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** What the page loads from the repository: itself, the build, and the three packages it imports in the browser. */
+export const pageFolders: readonly string[] = ['web/', 'dist/', 'node_modules/fflate/', 'node_modules/nifti-reader-js/', 'node_modules/@niivue/niivue/'];
+
 /** Sent with every answer: cross-origin isolation, and no caching, so a rebuild shows on reload. */
 const commonHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -51,8 +59,11 @@ const commonHeaders = {
 
 export function startServer(options: ServerOptions): Promise<RunningServer> {
   const root = path.resolve(options.root);
+  let port = 0;
   const server = createServer((request, response) => {
-    serve(root, request, response).catch((e: unknown) => {
+    const host = request.headers.host;
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return reply(response, 403, `this server answers only to http://127.0.0.1:${port}/`);
+    serve(root, options.served, request, response).catch((e: unknown) => {
       if (!response.headersSent) reply(response, 500, `server error: ${(e as Error).message}`);
       else response.destroy();
     });
@@ -60,7 +71,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
+      port = (server.address() as AddressInfo).port;
       resolve({
         url: `http://127.0.0.1:${port}/`,
         port,
@@ -74,7 +85,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   });
 }
 
-async function serve(root: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function serve(root: string, served: readonly string[], request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('Allow', 'GET, HEAD');
     return reply(response, 405, `${request.method} is not served; GET or HEAD`);
@@ -82,6 +93,8 @@ async function serve(root: string, request: IncomingMessage, response: ServerRes
   const file = resolveRequest(root, request.url ?? '/');
   if (file === null) return reply(response, 400, 'bad path');
   if (file === '/') return redirect(response, '/web/');
+  const relative = path.relative(root, file).split(path.sep).join('/');
+  if (!served.some((folder) => `${relative}/`.startsWith(folder))) return reply(response, 404, `not found: ${request.url}`);
   let info = await stat(file).catch(() => null);
   let target = file;
   if (info?.isDirectory()) {

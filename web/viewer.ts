@@ -7,6 +7,7 @@
  * encoded into a string; the page imports that module from a blob: URL.
  */
 import type { Niivue } from '@niivue/niivue';
+import { data } from '../browser.js';
 
 type NiivueModule = typeof import('@niivue/niivue');
 
@@ -39,11 +40,21 @@ export class VolumeView {
     return new VolumeView(nv);
   }
 
-  /** Shows a NIfTI file's bytes (.nii, or .nii.gz by its name) in place of what was shown. */
-  async show(bytes: Uint8Array, name: string): Promise<void> {
-    for (const volume of [...this.nv.volumes]) this.nv.removeVolume(volume);
+  /**
+   * Shows a NIfTI file's bytes (.nii or .nii.gz) in place of what was shown.
+   * NiiVue is given a neutral name from the bytes, never the file's: a name
+   * it does not recognise (an upper-case .NII.GZ) makes it fetch that name
+   * from the page's server, and nothing about a scan may leave the page.
+   */
+  async show(bytes: Uint8Array): Promise<void> {
+    this.clear();
     const copy = bytes.slice().buffer; // NiiVue keeps the buffer
-    await this.nv.loadFromArrayBuffer(copy, name);
+    await this.nv.loadFromArrayBuffer(copy, data.isGzipped(bytes) ? 'volume.nii.gz' : 'volume.nii');
+  }
+
+  /** Shows nothing. */
+  clear(): void {
+    for (const volume of [...this.nv.volumes]) this.nv.removeVolume(volume);
   }
 
   /** The number of volumes shown, for the page's state. */

@@ -11,7 +11,7 @@ import { createGunzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { DataError } from '../errors.js';
-import { NiftiDecoder } from '../nifti/decode.js';
+import { isGzipped, NiftiDecoder } from '../nifti/decode.js';
 import { encodeNifti, type EncodeOptions } from '../nifti/encode.js';
 import type { NiftiHeader } from '../nifti/header.js';
 import type { NiftiVolume } from '../nifti/volume.js';
@@ -27,7 +27,7 @@ async function isGzip(path: string): Promise<boolean> {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0).catch((e: NodeJS.ErrnoException) => {
       throw new DataError(path, e.code === 'EISDIR' ? 'is a folder, not a file' : `cannot read (${e.code ?? e.message})`);
     });
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+    return isGzipped(buffer.subarray(0, bytesRead));
   } finally {
     await handle.close();
   }

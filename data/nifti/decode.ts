@@ -190,7 +190,7 @@ export class NiftiReader {
         return false;
       }
       chunk = joined;
-      const gzip = joined[0] === 0x1f && joined[1] === 0x8b;
+      const gzip = isGzipped(joined);
       const { zRange, fileBytes } = this.options;
       const decoder = new NiftiDecoder(this.name, gzip ? { zRange } : { zRange, totalBytes: fileBytes });
       this.decoder = decoder;
@@ -221,6 +221,11 @@ export class NiftiReader {
 }
 
 /** Decodes a whole .nii or .nii.gz held in memory. */
+/** Whether bytes start as gzip does (its magic number), whatever the file is called. */
+export function isGzipped(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
 export function decodeNifti(bytes: Uint8Array, name: string, options: Pick<DecodeOptions, 'zRange'> = {}): NiftiVolume {
   const reader = new NiftiReader(name, { ...options, fileBytes: bytes.length });
   reader.push(bytes, true);

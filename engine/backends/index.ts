@@ -30,7 +30,7 @@ export async function createBackend(name: BackendName, options: BackendOptions =
       const gpu = await platform().gpu();
       if (!gpu) throw new BackendUnavailableError('no WebGPU here (no navigator.gpu, or the webgpu package did not load)');
       const { createWebGpuBackend } = await import('./webgpu/index.js');
-      return createWebGpuBackend(gpu, { hardwareOnly: options.hardwareOnly });
+      return createWebGpuBackend(gpu, { hardwareOnly: options.hardwareOnly, noAdapterHint: platform().noAdapterHint });
     }
     default:
       return name satisfies never;

@@ -5,6 +5,7 @@
  * Where Dawn finds an adapter here (lavapipe), --verbose shows that the
  * warnings exist and are really being held back.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -33,6 +34,16 @@ test('fedmed info --json and privacy --json: stdout is exactly one JSON document
     assert.not.throws(() => JSON.parse(run.stdout), `fedmed ${args.join(' ')} printed: ${run.stdout.slice(0, 200)}`);
     assert.is(run.stderr, '');
   }
+});
+
+test('stdout closed early (fedmed --help | true): exit 141 as SIGPIPE would end it, no EPIPE stack on stderr', async () => {
+  const child = spawn(process.execPath, [main, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // the reader is gone before the first line
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.is(stderr, '');
+  assert.is(status, 141);
 });
 
 test('a tiny main job (auto backend): rounds and the report on stdout, progress only on stderr, no Dawn', () => {

@@ -1,10 +1,11 @@
 /**
  * The package as a user gets it: `npm pack` holds the built library, its
  * types and the command, and no tests, benchmarks' runners, source maps,
- * the repository's page or runs; the tarball, unpacked into a scratch project's node_modules with the
- * dependencies already installed here (no network), runs both examples of
- * the README as they are written there, and its browser entry reaches no
- * Node module.
+ * the repository's page or runs; the tarball, unpacked into a scratch
+ * project's node_modules with the dependencies already installed here (no
+ * network), runs its command and both examples of the README as they are
+ * written there, the examples type-check against its declarations, and its
+ * browser entry reaches no Node module.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -91,6 +92,39 @@ pack("README's CycleGAN example beats the untranslated input on the phantom", ()
   const last = [...out.matchAll(/PSNR ([\d.]+) dB \(the input itself: ([\d.]+) dB\)/g)].at(-1);
   assert.ok(last, `no PSNR line in ${out}`);
   assert.ok(Number(last[1]) > Number(last[2]) + 2, out);
+});
+
+pack('the installed command runs: info, and every command\'s --help', () => {
+  const { bin } = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const main = path.join(installed, bin.fedmed!);
+  const run = (args: string[]) => spawnSync(process.execPath, [main, ...args], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+  const info = run(['info']);
+  assert.is(info.status, 0, info.stderr);
+  assert.match(info.stdout, /fedmed 0\.\d+\.\d+/);
+  const commands = [...run(['--help']).stdout.matchAll(/^  ([a-z]+) {2,}/gm)].map((m) => m[1]!);
+  assert.ok(commands.length >= 13, `commands listed: ${commands}`);
+  for (const command of commands) {
+    const help = run([command, '--help']);
+    assert.is(help.status, 0, `${command} --help: ${help.stderr}`);
+    assert.match(help.stdout, /usage: fedmed /, command);
+  }
+});
+
+pack('no shipped file points at a source map the package does not hold', () => {
+  const pointing = files.filter((f) => f.endsWith('.js') && readFileSync(path.join(installed, f), 'utf8').includes('sourceMappingURL'));
+  assert.equal(pointing, []);
+});
+
+pack("README's examples type-check against the shipped declarations (strict TypeScript, as a user's project would)", () => {
+  const examples = readmeExamples().map((code, i) => {
+    const file = `example${i}.mts`;
+    writeFileSync(path.join(project, file), code);
+    return file;
+  });
+  const compilerOptions = { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [path.join(repoRoot, 'node_modules', '@types')] };
+  writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: examples }));
+  const tsc = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
+  assert.is(tsc.status, 0, tsc.stdout + tsc.stderr);
 });
 
 pack('fedmed/browser resolves from the scratch project and reaches no Node module', () => {

@@ -24,7 +24,7 @@ import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { BackendUnavailableError, getBackend, setBackend, useBackend, type BackendName } from '../../engine/index.js';
 import { installNodePlatform } from '../../platform/node.js';
-import { startServer, type RunningServer } from '../../web/server.js';
+import { pageFolders, startServer, type RunningServer } from '../../web/server.js';
 import { engineChecks } from '../../web/checks.js';
 import type { BrowserTestReport } from '../../web/test.js';
 import type { PageState } from '../../web/main.js';
@@ -86,7 +86,7 @@ const check = (name: string, fn: () => Promise<void>) => (present ? browserSuite
 browserSuite.before(async () => {
   if (!present) return;
   const { chromium } = await import('playwright-core');
-  server = await startServer({ root, port: 0 });
+  server = await startServer({ root, served: pageFolders, port: 0 });
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
 });
 
@@ -204,7 +204,9 @@ check('web/index.html: the default demo learns, its generators translate a picke
     await page.setInputFiles('#scan-file', { name: 'broken.nii', mimeType: 'application/octet-stream', buffer: readFileSync(pd).subarray(0, 200) });
     await page.waitForFunction(() => window.fedmedPage.scan.error !== undefined);
     assert.match(await page.$eval('#scan-error', (e) => e.textContent ?? ''), /^broken\.nii: /);
+    assert.match(await page.$eval('#scan-status', (e) => e.textContent ?? ''), /^stopped/);
     await page.setInputFiles('#scan-file', pd);
+    assert.is(await page.evaluate(() => window.fedmedPage.scan.state), 'idle', 'a good file after a bad one: the card is idle again');
     await page.setInputFiles('#checkpoint-file', generators);
     await page.selectOption('#direction', 'a2b');
     await page.click('#translate');
@@ -218,6 +220,16 @@ check('web/index.html: the default demo learns, its generators translate a picke
     assert.match(synthesized.suggestedFilename(), /_synth-T2\.nii\.gz$/);
     await synthesized.saveAs(pageOut);
     await screenshot(page, 'page-translation.png');
+
+    // Another volume: the last result leaves with its download link; its upper-case name is not one NiiVue knows,
+    // and it must not be fetched from the server (nothing about a scan leaves the page).
+    await page.setInputFiles('#scan-file', { name: 'PATIENT_PD.NII.GZ', mimeType: 'application/gzip', buffer: readFileSync(pd) });
+    await page.waitForFunction(() => window.fedmedPage.scan.volume === 'PATIENT_PD.NII.GZ');
+    const after = (await page.evaluate(() => window.fedmedPage.scan)) as PageState['scan'];
+    assert.equal([after.state, after.translated, after.shown], ['idle', undefined, [1, 0]]);
+    assert.ok(await page.$eval('#download-scan', (e) => (e as HTMLAnchorElement).hidden), 'the old result\'s download link is still offered');
+    const named = requests.filter((r) => /PATIENT|broken|IXI|_synth/i.test(decodeURIComponent(r)));
+    assert.equal(named, [], 'a request names a scan');
     await page.close();
 
     const [fromPage, fromCli] = [await readNiftiFile(pageOut), await readNiftiFile(cliOut)];

@@ -16,17 +16,21 @@ const base = mkdtempSync(path.join(tmpdir(), 'fedmed-serve-'));
 const root = path.join(base, 'root');
 mkdirSync(path.join(root, 'web'), { recursive: true });
 writeFileSync(path.join(root, 'web', 'index.html'), '<!doctype html><title>page</title>');
-writeFileSync(path.join(root, 'a.js'), 'export const a = 1;');
-writeFileSync(path.join(root, 'k.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
-writeFileSync(path.join(root, 'm.json'), '{}');
+mkdirSync(path.join(root, 'dist'));
+writeFileSync(path.join(root, 'dist', 'a.js'), 'export const a = 1;');
+writeFileSync(path.join(root, 'dist', 'k.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+writeFileSync(path.join(root, 'dist', 'm.json'), '{}');
+mkdirSync(path.join(root, '.git'));
+writeFileSync(path.join(root, '.git', 'config'), '[core]');
+writeFileSync(path.join(root, 'notes.txt'), 'in the root, not in a served folder');
 writeFileSync(path.join(base, 'secret.txt'), 'outside the root');
 
 let server: RunningServer;
 
 /** A raw GET (or another method) with the path sent exactly as written, as curl --path-as-is does. */
-function get(pathAsIs: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(pathAsIs: string, method = 'GET', host?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path: pathAsIs, method }, (res) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: pathAsIs, method, headers: host ? { host } : {} }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -38,7 +42,7 @@ function get(pathAsIs: string, method = 'GET'): Promise<{ status: number; header
 }
 
 test.before(async () => {
-  server = await startServer({ root, port: 0 });
+  server = await startServer({ root, served: ['web/', 'dist/'], port: 0 });
 });
 
 test.after(async () => {
@@ -52,7 +56,7 @@ test('binds 127.0.0.1 on a free port and says where', () => {
 });
 
 test('every answer is cross-origin isolated (COOP same-origin, COEP require-corp), errors too', async () => {
-  for (const p of ['/a.js', '/web/', '/missing', '/']) {
+  for (const p of ['/dist/a.js', '/web/', '/missing', '/']) {
     const { headers } = await get(p);
     assert.is(headers['cross-origin-opener-policy'], 'same-origin', p);
     assert.is(headers['cross-origin-embedder-policy'], 'require-corp', p);
@@ -61,10 +65,10 @@ test('every answer is cross-origin isolated (COOP same-origin, COEP require-corp
 
 test('MIME types of .js, .wasm, .html and .json, and the bytes as stored', async () => {
   const cases: [string, string, string][] = [
-    ['/a.js', 'text/javascript; charset=utf-8', 'export const a = 1;'],
-    ['/k.wasm', 'application/wasm', '\0asm\x01\0\0\0'],
+    ['/dist/a.js', 'text/javascript; charset=utf-8', 'export const a = 1;'],
+    ['/dist/k.wasm', 'application/wasm', '\0asm\x01\0\0\0'],
     ['/web/index.html', 'text/html; charset=utf-8', '<!doctype html><title>page</title>'],
-    ['/m.json', 'application/json; charset=utf-8', '{}'],
+    ['/dist/m.json', 'application/json; charset=utf-8', '{}'],
   ];
   for (const [p, type, body] of cases) {
     const r = await get(p);
@@ -87,21 +91,35 @@ test('/ leads to the page; a folder gets its slash, then its index.html', async 
 });
 
 test('no path leaves the root: .. raw, encoded, double-dotted through a folder, backslashes, NUL', async () => {
-  const attempts = ['/../secret.txt', '/%2e%2e/secret.txt', '/web/..%2f..%2fsecret.txt', '/web/%2e%2e/%2e%2e/secret.txt', '/..%5csecret.txt', '/a.js%00', '/%E0%A4%A'];
+  const attempts = ['/../secret.txt', '/%2e%2e/secret.txt', '/web/..%2f..%2fsecret.txt', '/web/%2e%2e/%2e%2e/secret.txt', '/..%5csecret.txt', '/dist/a.js%00', '/%E0%A4%A'];
   for (const p of attempts) {
     const r = await get(p);
     assert.ok(r.status === 400 || r.status === 404, `${p}: status ${r.status}`);
     assert.not.match(r.body, /outside the root/, p);
   }
   assert.is(resolveRequest(root, '/web/..%2f..%2fsecret.txt'), null);
-  assert.is(resolveRequest(root, '/a.js'), path.join(root, 'a.js'));
+  assert.is(resolveRequest(root, '/dist/a.js'), path.join(root, 'dist', 'a.js'));
+});
+
+test('only the served folders: .git/ and other files of the root are not found', async () => {
+  for (const p of ['/.git/config', '/notes.txt', '/distx', '/dist']) assert.is((await get(p)).status, p === '/dist' ? 302 : 404, p);
+  assert.is((await get('/dist/a.js')).status, 200);
+});
+
+test('only requests addressed to the server by name (127.0.0.1 or localhost and its port): no DNS rebinding', async () => {
+  assert.is((await get('/web/', 'GET', `localhost:${server.port}`)).status, 200);
+  for (const host of [`attacker.example:${server.port}`, '127.0.0.1', `127.0.0.1:${server.port + 1}`]) {
+    const { status, body } = await get('/web/', 'GET', host);
+    assert.is(status, 403, host);
+    assert.match(body, /answers only to http:\/\/127\.0\.0\.1:/);
+  }
 });
 
 test('only GET and HEAD; HEAD sends the headers without the body', async () => {
-  const post = await get('/a.js', 'POST');
+  const post = await get('/dist/a.js', 'POST');
   assert.is(post.status, 405);
   assert.is(post.headers.allow, 'GET, HEAD');
-  const head = await get('/a.js', 'HEAD');
+  const head = await get('/dist/a.js', 'HEAD');
   assert.is(head.status, 200);
   assert.is(head.headers['content-length'], String('export const a = 1;'.length));
   assert.is(head.body, '');

@@ -54,9 +54,9 @@ const wantedLimits = [
 ] as const;
 
 /** Makes the backend on the best adapter `gpu` offers; BackendUnavailableError when there is none. */
-export async function createWebGpuBackend(gpu: GPU, options: { hardwareOnly?: boolean } = {}): Promise<WebGpuBackend> {
+export async function createWebGpuBackend(gpu: GPU, options: { hardwareOnly?: boolean; noAdapterHint?: string } = {}): Promise<WebGpuBackend> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new BackendUnavailableError('no WebGPU adapter (no GPU, or no Vulkan driver; on Debian, scripts/install-lavapipe.sh in the fedmed repository installs a software one)');
+  if (!adapter) throw new BackendUnavailableError(`no WebGPU adapter${options.noAdapterHint ? ` (${options.noAdapterHint})` : ''}`);
   if (options.hardwareOnly && adapter.info.isFallbackAdapter) {
     // lavapipe, SwiftShader: correct but slower than the wasm backend on the same CPU.
     throw new BackendUnavailableError(`only a software adapter (${adapter.info.description || adapter.info.device || 'fallback'}), slower than wasm`);
