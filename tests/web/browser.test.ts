@@ -206,7 +206,7 @@ check('web/index.html: the default demo learns, its generators translate a picke
     assert.match(await page.$eval('#scan-error', (e) => e.textContent ?? ''), /^broken\.nii: /);
     assert.match(await page.$eval('#scan-status', (e) => e.textContent ?? ''), /^stopped/);
     await page.setInputFiles('#scan-file', pd);
-    assert.is(await page.evaluate(() => window.fedmedPage.scan.state), 'idle', 'a good file after a bad one: the card is idle again');
+    await page.waitForFunction(() => window.fedmedPage.scan.state === 'idle', null, { timeout: 30_000 }); // a good file after a bad one
     await page.setInputFiles('#checkpoint-file', generators);
     await page.selectOption('#direction', 'a2b');
     await page.click('#translate');
