@@ -3,14 +3,13 @@
  * shapes (bench/shapes.ts): min and median wall time of N runs, each timed
  * to readback, and GFLOP/s from the min.
  *
- *   node dist/bench/conv.bench.js [--backend js|wasm|webgpu|auto] [--reps N] [--quick] [--only TEXT] [--json]
- *
- * --quick: one run per shape and no warm-up (the js backend needs minutes).
- * --only: just the shapes whose name contains TEXT, e.g. --only 'k7'.
+ *   npm run bench -- [--backend js|wasm|webgpu|auto] [--reps N] [--quick] [--only TEXT] [--json]   (--help says more)
  */
-import os from 'node:os';
 import { conv2d, keep, manualSeed, randn, setBackend, tidy, type BackendChoice, type Tensor } from '../engine/index.js';
 import { installNodePlatform } from '../platform/node.js';
+import { benchFlags } from './args.js';
+import { timeRuns, type Timing } from './kernels.js';
+import { machineLine } from './machine.js';
 import { convBackwardFlops, convFlops, convOutputSize, convShapes, type ConvShape } from './shapes.js';
 
 interface Settings {
@@ -21,57 +20,22 @@ interface Settings {
   only: string;
 }
 
-interface Timing {
-  minMs: number;
-  medianMs: number;
-  gflops: number;
-}
-
 interface Row {
   shape: string;
   forward: Timing;
   forwardBackward: Timing;
 }
 
-function parseArgs(argv: readonly string[]): Settings {
-  const settings: Settings = { backend: 'js', reps: 3, warmup: true, json: false, only: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--json') settings.json = true;
-    else if (arg === '--quick') Object.assign(settings, { reps: 1, warmup: false });
-    else if (arg === '--backend' || arg === '--reps' || arg === '--only') {
-      const value = argv[++i];
-      if (value === undefined) usage(`${arg} needs a value`);
-      if (arg === '--only') settings.only = value;
-      else if (arg === '--backend') {
-        if (!['js', 'wasm', 'webgpu', 'auto'].includes(value)) usage(`unknown backend '${value}'`);
-        settings.backend = value as BackendChoice;
-      } else {
-        settings.reps = Number(value);
-        if (!Number.isInteger(settings.reps) || settings.reps < 1) usage(`--reps needs a whole number >= 1, got '${value}'`);
-      }
-    } else usage(`unknown argument '${arg}'`);
-  }
-  return settings;
-}
-
-function usage(problem: string): never {
-  console.error(`conv.bench: ${problem}\nusage: node dist/bench/conv.bench.js [--backend js|wasm|webgpu|auto] [--reps N] [--quick] [--only TEXT] [--json]`);
-  process.exit(2);
-}
-
-/** Runs `once` (which resolves after readback) reps times; min and median in ms. */
-async function time(once: () => Promise<void>, reps: number, warmup: boolean, flops: number): Promise<Timing> {
-  if (warmup) await once();
-  const ms: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const start = performance.now();
-    await once();
-    ms.push(performance.now() - start);
-  }
-  ms.sort((a, b) => a - b);
-  const minMs = ms[0]!;
-  return { minMs, medianMs: ms[Math.floor(ms.length / 2)]!, gflops: flops / (minMs * 1e6) };
+function settingsFrom(argv: readonly string[]): Settings {
+  const flags = benchFlags('conv.bench', 'npm run bench -- [flags]', {
+    backend: { type: 'string', choices: ['js', 'wasm', 'webgpu', 'auto'], default: 'js', help: 'the backend timed' },
+    reps: { type: 'int', min: 1, default: 3, help: 'timed runs per shape' },
+    quick: { type: 'boolean', help: 'one run per shape and no warm-up (the js backend needs minutes)' },
+    only: { type: 'string', default: '', placeholder: 'TEXT', help: "just the shapes whose name contains TEXT, e.g. 'k7'" },
+    json: { type: 'boolean', help: 'print JSON instead of a table' },
+  }, argv);
+  const quick = flags.quick === true;
+  return { backend: flags.backend as BackendChoice, reps: quick ? 1 : (flags.reps as number), warmup: !quick, json: flags.json === true, only: flags.only as string };
 }
 
 async function benchShape(s: ConvShape, settings: Settings): Promise<Row> {
@@ -81,12 +45,13 @@ async function benchShape(s: ConvShape, settings: Settings): Promise<Row> {
   const b = keep(randn([s.cOut], { requiresGrad: true }));
   const dy = keep(randn([s.n, s.cOut, outH, outW]));
   const options = { stride: s.stride, padding: s.padding };
-  const forward = await time(async () => {
+  const warmups = settings.warmup ? 1 : 0;
+  const forward = await timeRuns(async () => {
     const y = tidy(() => conv2d(x, w, b, options));
     await y.data();
     y.dispose();
-  }, settings.reps, settings.warmup, convFlops(s));
-  const forwardBackward = await time(async () => {
+  }, settings.reps, warmups, convFlops(s));
+  const forwardBackward = await timeRuns(async () => {
     tidy(() => conv2d(x, w, b, options).backward({ gradient: dy }));
     const grads = [x, w, b].map((t) => t.grad!);
     await Promise.all(grads.map((g) => g.data()));
@@ -94,7 +59,7 @@ async function benchShape(s: ConvShape, settings: Settings): Promise<Row> {
       t.grad!.dispose();
       t.grad = null;
     }
-  }, settings.reps, settings.warmup, convFlops(s) + convBackwardFlops(s));
+  }, settings.reps, warmups, convFlops(s) + convBackwardFlops(s));
   [x, w, b, dy].forEach((t) => t.dispose());
   return { shape: s.name, forward, forwardBackward };
 }
@@ -104,13 +69,13 @@ function formatRow(cells: readonly string[], widths: readonly number[]): string 
 }
 
 async function main(): Promise<void> {
-  const settings = parseArgs(process.argv.slice(2));
+  const settings = settingsFrom(process.argv.slice(2));
   const shapes = convShapes.filter((s) => s.name.includes(settings.only));
-  if (shapes.length === 0) usage(`no standard shape contains '${settings.only}'`);
+  if (shapes.length === 0) throw new Error(`no standard shape contains '${settings.only}'`);
   installNodePlatform();
   const backend = await setBackend(settings.backend);
   manualSeed(0);
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${os.platform()} ${os.release()}, Node ${process.version}`;
+  const machine = machineLine();
   if (!settings.json) {
     console.log(`conv2d benchmark: backend ${backend.name} (${backend.describe()})`);
     console.log(`machine: ${machine}`);

@@ -25,23 +25,18 @@ import { readNamed } from '../fed/state.js';
 import { createModel } from '../models/index.js';
 import { NodeProcess } from '../tests/helpers/node-process.js';
 import { SuperLinkStandIn } from '../tests/helpers/superlink-standin.js';
+import { benchFlags } from './args.js';
 import { loadLine, machineLine } from './machine.js';
 
 const mainConfig = fileURLToPath(new URL('../../configs/main.json', import.meta.url));
 
-function parseArgs(argv: readonly string[]): { rounds: number; poll: number; backend: BackendName } {
-  const s = { rounds: 3, poll: 0.5, backend: 'wasm' as BackendName };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--rounds') s.rounds = Number(argv[++i]);
-    else if (arg === '--poll') s.poll = Number(argv[++i]);
-    else if (arg === '--backend') s.backend = argv[++i] as BackendName;
-    else {
-      console.error(`bench:flower: unknown argument '${arg}'\nusage: npm run bench:flower -- [--rounds N] [--poll S] [--backend wasm|js]`);
-      process.exit(2);
-    }
-  }
-  return s;
+function settingsFrom(argv: readonly string[]): { rounds: number; poll: number; backend: BackendName } {
+  const flags = benchFlags('bench:flower', 'npm run bench:flower -- [flags]', {
+    rounds: { type: 'int', min: 1, default: 3, help: 'rounds timed each way (through the node, in this process)' },
+    poll: { type: 'number', min: 0.01, default: 0.5, placeholder: 'S', help: "the node's poll interval, seconds" },
+    backend: { type: 'string', choices: ['wasm', 'js'], default: 'wasm', help: 'the backend both sides train on' },
+  }, argv);
+  return { rounds: flags.rounds as number, poll: flags.poll as number, backend: flags.backend as BackendName };
 }
 
 /** The main job's settings as `fedmed node` flags (those a node takes). */
@@ -57,7 +52,7 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = settingsFrom(process.argv.slice(2));
   installNodePlatform();
   await setBackend(args.backend);
   const config = await trainConfigFromArgs(['--config', mainConfig, '--backend', args.backend]);

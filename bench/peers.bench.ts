@@ -15,6 +15,7 @@ import type { Backend, Handle } from '../engine/backend.js';
 import { createBackend } from '../engine/backends/index.js';
 import { platform, Rng } from '../engine/index.js';
 import { installNodePlatform } from '../platform/node.js';
+import { benchFlags } from './args.js';
 import { convGeometry, timeRuns, type Timing } from './kernels.js';
 import { loadLine, machineLine } from './machine.js';
 import { convFlops, convShapes, type ConvShape } from './shapes.js';
@@ -43,34 +44,16 @@ interface PeerRow {
 const torchPython = '/usr/bin/python3';
 const matmulSize = 1024;
 
-function parseArgs(argv: readonly string[]): Settings {
+function settingsFrom(argv: readonly string[]): Settings {
   installNodePlatform();
-  const s: Settings = { threads: platform().cores(), reps: 5, warmups: 2, only: '', torch: true, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${arg} needs a value`);
-      return v;
-    };
-    const whole = (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) usage(`${arg} needs a whole number >= 1, got '${v}'`);
-      return n;
-    };
-    if (arg === '--threads') s.threads = whole(value());
-    else if (arg === '--reps') s.reps = whole(value());
-    else if (arg === '--only') s.only = value();
-    else if (arg === '--no-torch') s.torch = false;
-    else if (arg === '--json') s.json = true;
-    else usage(`unknown argument '${arg}'`);
-  }
-  return s;
-}
-
-function usage(problem: string): never {
-  console.error(`bench:peers: ${problem}\nusage: npm run bench:peers -- [--threads N] [--reps N] [--only TEXT] [--no-torch] [--json]`);
-  process.exit(2);
+  const flags = benchFlags('bench:peers', 'npm run bench:peers -- [flags]', {
+    threads: { type: 'int', min: 1, default: platform().cores(), help: "threads for fedmed's wasm backend and tfjs-wasm alike" },
+    reps: { type: 'int', min: 1, default: 5, help: 'timed runs per shape and peer' },
+    only: { type: 'string', default: '', placeholder: 'TEXT', help: 'just the shapes whose name contains TEXT' },
+    'no-torch': { type: 'boolean', help: 'leave PyTorch out' },
+    json: { type: 'boolean', help: 'print JSON instead of a table' },
+  }, argv);
+  return { threads: flags.threads as number, reps: flags.reps as number, warmups: 2, only: flags.only as string, torch: flags['no-torch'] !== true, json: flags.json === true };
 }
 
 function randomValues(rng: Rng, n: number): Float32Array {
@@ -190,9 +173,9 @@ function table(header: string[], rows: string[][]): string[] {
 }
 
 async function main(): Promise<void> {
-  const settings = parseArgs(process.argv.slice(2));
+  const settings = settingsFrom(process.argv.slice(2));
   const shapes = convShapes.filter((s) => s.name.includes(settings.only));
-  if (shapes.length === 0) usage(`no standard shape contains '${settings.only}'`);
+  if (shapes.length === 0) throw new Error(`no standard shape contains '${settings.only}'`);
   const b = await createBackend('wasm', { threads: settings.threads });
   setThreadsCount(settings.threads);
   await tf.setBackend('wasm');

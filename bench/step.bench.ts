@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { platform, setBackend, type BackendName } from '../engine/index.js';
 import { installNodePlatform } from '../platform/node.js';
+import { benchFlags } from './args.js';
 import { loadLine, machineLine } from './machine.js';
 import { compare, formatRatio, type Comparison } from './paired.js';
 import { prepareStep, thisBuild, type StepConfig } from './step.js';
@@ -29,26 +30,14 @@ const dpConfigs: Config[] = [
   { size: 128, width: 32, batch: 4 },
 ];
 
-const usage = 'usage: npm run bench:step -- [--backend wasm|webgpu|js] [--pairs N] [--no-torch] [--json]';
-
-function parseArgs(argv: readonly string[]): { backend: BackendName; pairs: number; torch: boolean; json: boolean } {
-  const s = { backend: 'wasm' as BackendName, pairs: 7, torch: true, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--backend') s.backend = argv[++i] as BackendName;
-    else if (arg === '--pairs') s.pairs = Number(argv[++i]);
-    else if (arg === '--no-torch') s.torch = false;
-    else if (arg === '--json') s.json = true;
-    else {
-      console.error(`bench:step: unknown argument '${arg}'\n${usage}`);
-      process.exit(2);
-    }
-  }
-  if (!(Number.isInteger(s.pairs) && s.pairs >= 1)) {
-    console.error('bench:step: --pairs needs a whole number >= 1');
-    process.exit(2);
-  }
-  return s;
+function settingsFrom(argv: readonly string[]): { backend: BackendName; pairs: number; torch: boolean; json: boolean } {
+  const flags = benchFlags('bench:step', 'npm run bench:step -- [flags]', {
+    backend: { type: 'string', choices: ['wasm', 'webgpu', 'js'], default: 'wasm', help: "fedmed's backend" },
+    pairs: { type: 'int', min: 1, default: 7, help: 'alternating step pairs per comparison' },
+    'no-torch': { type: 'boolean', help: 'leave PyTorch out (only DP-SGD against the plain step)' },
+    json: { type: 'boolean', help: 'print JSON instead of a table' },
+  }, argv);
+  return { backend: flags.backend as BackendName, pairs: flags.pairs as number, torch: flags['no-torch'] !== true, json: flags.json === true };
 }
 
 /** fedmed (A) against PyTorch (B) on one config: B/A is fedmed's speed over PyTorch's. Null when PyTorch does not start. */
@@ -86,7 +75,7 @@ async function dpOverPlain(c: Config, pairs: number): Promise<Comparison> {
 const cell = (v: number | string, width: number) => (typeof v === 'number' ? v.toFixed(1) : v).padStart(width);
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = settingsFrom(process.argv.slice(2));
   installNodePlatform();
   const backend = await setBackend(args.backend);
   const threads = platform().cores();
