@@ -116,9 +116,7 @@ export function backward(output: Tensor, options: BackwardOptions): void {
       if (!dy) continue;
       checkUsable(t, node);
       grads.delete(t);
-      startScope(); // the rule's temporaries are freed as soon as it returns
-      const inputGrads = node.rule(dy);
-      endScope(inputGrads.filter((g): g is Tensor => g !== null));
+      const inputGrads = runRule(node, dy);
       // A leaf's own grad, returned, was added into in place (gradToAddInto): nothing more to do.
       const addedInPlace = new Set(node.inputs.map((input, i) => (input.grad && inputGrads[i] === input.grad ? input.grad : null)));
       // Each input that wants a gradient gets its own reference (a rule may pass dy through or give
@@ -139,6 +137,18 @@ export function backward(output: Tensor, options: BackwardOptions): void {
     inBackward = wasInBackward;
     for (const g of grads.values()) g.dispose();
   }
+}
+
+/** Runs a node's rule in its own scope, so its temporaries are freed as soon as it returns, or throws. */
+function runRule(node: TapeNode, dy: Tensor): (Tensor | null)[] {
+  startScope();
+  let inputGrads: (Tensor | null)[] = [];
+  try {
+    inputGrads = node.rule(dy);
+  } finally {
+    endScope(inputGrads.filter((g): g is Tensor => g !== null));
+  }
+  return inputGrads;
 }
 
 /** Refuses a node whose graph is gone: already differentiated through, or with inputs a scope has freed. */
