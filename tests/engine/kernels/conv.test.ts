@@ -105,6 +105,14 @@ epilogues.forEach((g, i) => {
   );
 });
 
+// The epilogue keeps NaN and saturates at +-inf: output channels with biases NaN, inf and -inf.
+for (const act of activations) {
+  const g = conv(2, 3, 4, 5, 6, [3, 3], [1, 1], [1, 1]);
+  const n = sizes(g);
+  const bias = new Float32Array([NaN, Infinity, -Infinity, 0.25]);
+  cases.push({ name: `conv2d bias NaN and +-inf ${convName(g)} ${act.op}`, inputs: [values(rng, n.x), values(rng, n.w), bias], outputs: [n.y], call: (b, [x, w, bb], [y]) => b.conv2d(x!, w!, bb!, y!, g, act) });
+}
+
 // A long reduction into a small weight (split, then summed), with rows that are and are not a multiple of 4 wide.
 for (const [h, w] of [[70, 66], [64, 64]] as const) {
   const g = conv(4, 1, 3, h, w, [3, 3], [1, 1], [1, 1]);

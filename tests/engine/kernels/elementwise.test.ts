@@ -31,6 +31,13 @@ for (const op of unaryOps) {
     cases.push({ name: `unary ${op} n=${n} in [${low}, ${high}]`, inputs: [values(rng, n, low, high)], outputs: [n], call: (b, [x], [y]) => b.unary(op, x!, y!, alpha, beta) });
   }
 }
+// NaN and +-inf, in vector lanes and in the scalar remainder: activations keep NaN (and read it
+// in their derivatives) as PyTorch does, so a diverged model shows NaN on every backend.
+const special = Float32Array.from({ length: 23 }, (_, i) => [NaN, Infinity, -Infinity, 0.5, -0.5, 0, 2][i % 7]!);
+for (const op of ['relu', 'step', 'leakyRelu', 'leakyReluGrad', 'tanh', 'sigmoid', 'clamp', 'abs', 'sign', 'affine'] as const) {
+  const [alpha, beta] = params[op] ?? [0, 0];
+  cases.push({ name: `unary ${op} at NaN and +-inf`, inputs: [special], outputs: [special.length], call: (b, [x], [y]) => b.unary(op, x!, y!, alpha, beta) });
+}
 for (const x of [[0.5], []]) {
   cases.push({ name: `unary exp n=${x.length}`, inputs: [new Float32Array(x)], outputs: [x.length], call: (b, [h], [y]) => b.unary('exp', h!, y!, 0, 0) });
 }
@@ -92,6 +99,7 @@ for (const [a, low, high] of activations) {
       call: (b, [dy, yy], [dx]) => b.activationBackward(dy!, yy!, dx!, a),
     });
   }
+  cases.push({ name: `activationBackward ${a.op} at NaN and +-inf`, inputs: [values(rng, special.length), special], outputs: [special.length], call: (b, [dy, yy], [dx]) => b.activationBackward(dy!, yy!, dx!, a) });
 }
 
 // Several copies in one call: three parts concatenated along axis 1, and the gradient's way back,
