@@ -6,7 +6,7 @@ import { mul } from '../ops/elementwise.js';
 import { keep, tidy } from '../scope.js';
 import { state } from '../state.js';
 import { noGrad } from '../tape.js';
-import type { Tensor } from '../tensor.js';
+import { sameShape, type Tensor } from '../tensor.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -53,6 +53,7 @@ export class Adam {
 
   /** Updates every parameter that has a gradient, in place, in one backend call for them all. */
   step(): void {
+    this.checkGradients();
     this.stepCount++;
     const [beta1, beta2] = this.betas;
     noGrad(() =>
@@ -76,6 +77,19 @@ export class Adam {
         if (entries.length > 0) state.backend.adam(entries, { beta1, beta2, eps: this.eps, weightDecay: this.weightDecay });
       }),
     );
+  }
+
+  /**
+   * Refuses a gradient that is not the parameter's shape before anything moves: the kernel
+   * walks the parameter's length, so a per-sample gradient [N, ...shape] left unreduced would
+   * silently apply sample 0's.
+   */
+  private checkGradients(): void {
+    this.params.forEach((p, i) => {
+      if (p.grad && !sameShape(p.grad.shape, p.shape)) {
+        throw new Error(`Adam.step: parameter ${i} [${p.shape}] has a gradient of shape [${p.grad.shape}]`);
+      }
+    });
   }
 
   /** Frees every parameter's gradient. */

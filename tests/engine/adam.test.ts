@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { add, div, memory, mul, noGrad, optim, randn, Rng, sqrt, square, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
+import { add, div, memory, mul, noGrad, optim, randn, Rng, sqrt, square, sum, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
 import { assertTensorsClose, everyBackend, testOn } from '../helpers/backends.js';
 import { assertTensorClose, fixtureTensor, loadFixture, relativeError, unpack, type Packed } from '../helpers/fixtures.js';
 
@@ -88,6 +88,20 @@ for (const backend of everyBackend) {
     adam.dispose();
   });
 }
+
+test('Adam.step refuses a gradient of another shape (a per-sample one left unreduced) and moves nothing', async () => {
+  const p = tensor([1, 2, 3], [3], { requiresGrad: true });
+  const other = tensor([4, 5], [2], { requiresGrad: true });
+  const adam = new optim.Adam([other, p], { lr: 0.1 });
+  other.grad = tensor([1, 1], [2]);
+  sum(mul(tensor([1, 1, 1, 100, 100, 100], [2, 3]), p)).backward({ perSample: 2 });
+  assert.throws(() => adam.step(), (e: Error) => e.message === 'Adam.step: parameter 1 [3] has a gradient of shape [2,3]');
+  assert.equal([...(await p.data())], [1, 2, 3]);
+  assert.equal([...(await other.data())], [4, 5]);
+  assert.is(adam.stepCount, 0);
+  adam.dispose();
+  for (const t of [p, other]) t.dispose();
+});
 
 test('Adam state saved mid-run and restored continues exactly like the uninterrupted optimizer', async () => {
   const start = [0.5, -1, 2];
