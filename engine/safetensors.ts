@@ -24,9 +24,10 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, StateEntry>, meta
     header[name] = { dtype: 'F32', shape: [...entry.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8); // data starts 8-byte aligned
-  const headerBytes = new TextEncoder().encode(json);
+  const json = JSON.stringify(header);
+  // Data starts 8-byte aligned: pad by the header's UTF-8 length (a non-ASCII name has more bytes than characters).
+  const padding = (8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8;
+  const headerBytes = new TextEncoder().encode(json + ' '.repeat(padding));
   const out = new Uint8Array(8 + headerBytes.length + offset);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(headerBytes.length), true);

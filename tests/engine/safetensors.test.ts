@@ -45,6 +45,15 @@ test('a truncated safetensors file is a one-line error naming the file', () => {
   assert.throws(() => decodeSafetensors(bytes.subarray(0, 4), 'x'), /too short/);
 });
 
+test('data starts 8-byte aligned also when names and metadata are not ASCII', () => {
+  for (const note of ['Zürich', 'Zürich!', '脑 MRI', '']) {
+    const bytes = encodeSafetensors(new Map([['gewicht.ä', { shape: [1], values: Float32Array.of(1) }]]), { note });
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    assert.is((8 + headerLength) % 8, 0, `metadata ${note}`);
+    assert.equal(decodeSafetensors(bytes).metadata, { note });
+  }
+});
+
 /** A file with this header (JSON text, or a value to stringify) and these data bytes. */
 function file(header: unknown, data = new Uint8Array(0)): Uint8Array {
   const h = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
