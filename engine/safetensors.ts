@@ -6,7 +6,7 @@
  * loads with `safetensors.torch.load_file` into the same architecture.
  */
 import type { StateEntry } from './nn/module.js';
-import { sizeOf } from './tensor.js';
+import { sizeOf } from './strides.js';
 
 export interface SafetensorsFile {
   tensors: Map<string, StateEntry>;

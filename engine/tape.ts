@@ -6,6 +6,7 @@
  * topological order, without recursion) and accumulates into the leaves.
  */
 import { state, untrack } from './state.js';
+import { sameShape } from './strides.js';
 import type { Tensor } from './tensor.js';
 import { add } from './ops/elementwise.js';
 import { fullLike } from './ops/creation.js';
@@ -82,7 +83,7 @@ let inBackward = false;
 export function gradToAddInto(t: Tensor, shape: readonly number[]): Tensor | null {
   const g = t.grad;
   if (!inBackward || !t.isLeaf || !g || g.storage.refs !== 1) return null;
-  return g.rank === shape.length && g.shape.every((d, i) => d === shape[i]) ? g : null;
+  return sameShape(g.shape, shape) ? g : null;
 }
 
 /**
@@ -178,7 +179,7 @@ function accumulateLeaf(leaf: Tensor, given: Tensor, op: string): void {
   const g = batch === 1 ? asSingleSample(given, leaf) : given;
   const batchAligned = batch > 1 && leaf.shape[0] === batch && g.size === leaf.size;
   const expected = batch > 0 && !batchAligned ? [batch, ...leaf.shape] : leaf.shape;
-  if (g.shape.length !== expected.length || g.shape.some((d, i) => d !== expected[i])) {
+  if (!sameShape(g.shape, expected)) {
     const what = batch > 0 ? 'a per-sample gradient' : 'a gradient';
     throw new Error(`backward(): ${op} gave ${what} of shape [${g.shape}] for ${leaf}, expected [${expected}]`);
   }

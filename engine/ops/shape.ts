@@ -1,9 +1,9 @@
 /** Ops that move values without arithmetic: reshape, broadcast, slice, concatenation, padding. */
 import type { CopyGeometry } from '../backend.js';
 import { state } from '../state.js';
-import { empty, sizeOf, type Tensor } from '../tensor.js';
+import { empty, type Tensor } from '../tensor.js';
 import { record } from '../tape.js';
-import { contiguousStrides } from '../strides.js';
+import { contiguousStrides, sizeOf } from '../strides.js';
 import { broadcastShapes, broadcastStrides, sumTo } from './broadcast.js';
 
 /** The same values with another shape (one -1 is inferred); shares storage. */

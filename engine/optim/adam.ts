@@ -6,7 +6,8 @@ import { mul } from '../ops/elementwise.js';
 import { keep, tidy } from '../scope.js';
 import { state } from '../state.js';
 import { noGrad } from '../tape.js';
-import { sameShape, sizeOf, type Tensor } from '../tensor.js';
+import { sameShape, sizeOf } from '../strides.js';
+import type { Tensor } from '../tensor.js';
 
 export interface AdamOptions {
   lr?: number;

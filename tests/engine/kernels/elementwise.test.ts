@@ -7,12 +7,11 @@ import { test } from 'uvu';
 import { Rng } from '../../../engine/index.js';
 import { binaryOps, unaryOps, type Activation, type CopyGeometry, type UnaryOp } from '../../../engine/backend.js';
 import { broadcastShapes, broadcastStrides } from '../../../engine/ops/broadcast.js';
-import { contiguousStrides } from '../../../engine/strides.js';
+import { contiguousStrides, sizeOf } from '../../../engine/strides.js';
 import { everyBackend, js, testOn } from '../../helpers/backends.js';
 import { kernelTable, runCase, values, type KernelCase } from './table.js';
 
 const rng = new Rng(20240611);
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const cases: KernelCase[] = [];
 
 // Zero too: wasm fills zeros (every alloc's) by memory.fill, other values four lanes at a time.
@@ -63,8 +62,8 @@ for (const op of binaryOps) {
     const g = { shape, aStrides: broadcastStrides(as, shape), bStrides: broadcastStrides(bs, shape) };
     cases.push({
       name: `binary ${op} [${as}] [${bs}]`,
-      inputs: [values(rng, size(as)), op === 'div' ? values(rng, size(bs), 0.5, 2) : values(rng, size(bs))],
-      outputs: [size(shape)],
+      inputs: [values(rng, sizeOf(as)), op === 'div' ? values(rng, sizeOf(bs), 0.5, 2) : values(rng, sizeOf(bs))],
+      outputs: [sizeOf(shape)],
       call: (b, [x, z], [y]) => b.binary(op, x!, z!, y!, g),
     });
   }
