@@ -97,12 +97,12 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   if (output.isDisposed) throw new Error(`backward(): ${output} was disposed`);
   if (!output.requiresGrad) throw new Error(`backward(): ${output} does not require a gradient (no input asked for one)`);
   if (!options.gradient && output.size !== 1) throw new Error(`backward(): ${output} is not a scalar; pass { gradient }`);
-  if (options.gradient && options.gradient.size !== output.size) {
+  if (options.gradient && !sameShape(options.gradient.shape, output.shape)) {
     throw new Error(`backward(): the gradient ${options.gradient} does not match the output ${output}`);
   }
   const order = reachableNodes(output);
   const grads = new Map<Tensor, Tensor>();
-  const seed = options.gradient ? options.gradient.alias(output.shape) : fullLike(output, 1);
+  const seed = options.gradient ? options.gradient.alias() : fullLike(output, 1);
   grads.set(output, seed);
   const wasRecording = state.recording;
   state.recording = false;
@@ -110,6 +110,10 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   const wasInBackward = inBackward; // a rule may itself run a backward pass
   inBackward = true;
   try {
+    if (!output.node) {
+      grads.delete(output); // a leaf's gradient is the seed itself, as in PyTorch
+      accumulateLeaf(output, seed, 'the seed');
+    }
     for (const t of order) {
       const dy = grads.get(t);
       const node = t.node!;
