@@ -10,10 +10,11 @@ import { gradCheck } from '../../helpers/gradcheck.js';
 for (const c of loadOpCases('conv')) {
   test(`${c.name} matches PyTorch`, async () => {
     const o = c.options;
+    const activation = { activation: o.activation, slope: o.slope } as ActivationOptions; // fused, where the case has one
     await checkOpCase(c, ({ x, w, b }) =>
       c.op === 'conv2d'
-        ? conv2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, padMode: o.padMode as PadMode })
-        : convTranspose2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, outputPadding: o.outputPadding as number }),
+        ? conv2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, padMode: o.padMode as PadMode, ...activation })
+        : convTranspose2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, outputPadding: o.outputPadding as number, ...activation }),
     );
   });
 }

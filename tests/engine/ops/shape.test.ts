@@ -1,8 +1,25 @@
-/** engine/ops/shape.ts: reshape, expandTo, slice, cat, pad; values by index, gradients by finite differences. */
+/** engine/ops/shape.ts: reshape, expandTo, slice, cat, pad; against PyTorch fixtures, values by index, gradients by finite differences. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cat, expandTo, pad, randn, reshape, Rng, slice, tensor } from '../../../engine/index.js';
+import { cat, expandTo, pad, randn, reshape, Rng, slice, tensor, type PadMode } from '../../../engine/index.js';
+import { checkOpCase, loadOpCases } from '../../helpers/fixtures.js';
 import { gradCheck } from '../../helpers/gradcheck.js';
+
+for (const c of loadOpCases('shape')) {
+  test(`${c.name} matches PyTorch`, async () => {
+    const o = c.options;
+    await checkOpCase(c, (inputs) => {
+      const { x } = inputs;
+      switch (c.op) {
+        case 'reshape': return reshape(x!, o.shape as number[]);
+        case 'expandTo': return expandTo(x!, o.shape as number[]);
+        case 'slice': return slice(x!, o.begin as number[], o.size as number[]);
+        case 'pad': return pad(x!, o.padding as [number, number, number, number], o.mode as PadMode);
+        default: return cat(Object.keys(inputs).sort().map((k) => inputs[k]!), o.dim as number); // parts p0, p1, ...
+      }
+    });
+  });
+}
 
 const rng = new Rng(31);
 const x = randn([2, 3, 4], { rng });
