@@ -1,4 +1,24 @@
-/** Strides of row-major tensors, and the axis merging that backends' strided kernels share. */
+/**
+ * Row-major shapes: their size and equality (one definition each, for the ops, the backends and the
+ * file formats alike), their strides, and the axis merging that backends' strided kernels share.
+ */
+
+/** Whether two shapes are the same, dimension by dimension. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`bad shape [${shape}]: sizes must be whole numbers >= 0`);
+    n *= d;
+  }
+  return n;
+}
+
 
 /** Row-major strides of `shape`. */
 export function contiguousStrides(shape: readonly number[]): number[] {

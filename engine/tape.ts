@@ -6,6 +6,7 @@
  * topological order, without recursion) and accumulates into the leaves.
  */
 import { state, untrack } from './state.js';
+import { sameShape } from './strides.js';
 import type { Tensor } from './tensor.js';
 import { add } from './ops/elementwise.js';
 import { fullLike } from './ops/creation.js';
@@ -82,7 +83,7 @@ let inBackward = false;
 export function gradToAddInto(t: Tensor, shape: readonly number[]): Tensor | null {
   const g = t.grad;
   if (!inBackward || !t.isLeaf || !g || g.storage.refs !== 1) return null;
-  return g.rank === shape.length && g.shape.every((d, i) => d === shape[i]) ? g : null;
+  return sameShape(g.shape, shape) ? g : null;
 }
 
 /**
@@ -96,12 +97,12 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   if (output.isDisposed) throw new Error(`backward(): ${output} was disposed`);
   if (!output.requiresGrad) throw new Error(`backward(): ${output} does not require a gradient (no input asked for one)`);
   if (!options.gradient && output.size !== 1) throw new Error(`backward(): ${output} is not a scalar; pass { gradient }`);
-  if (options.gradient && options.gradient.size !== output.size) {
+  if (options.gradient && !sameShape(options.gradient.shape, output.shape)) {
     throw new Error(`backward(): the gradient ${options.gradient} does not match the output ${output}`);
   }
   const order = reachableNodes(output);
   const grads = new Map<Tensor, Tensor>();
-  const seed = options.gradient ? options.gradient.alias(output.shape) : fullLike(output, 1);
+  const seed = options.gradient ? options.gradient.alias() : fullLike(output, 1);
   grads.set(output, seed);
   const wasRecording = state.recording;
   state.recording = false;
@@ -109,6 +110,10 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   const wasInBackward = inBackward; // a rule may itself run a backward pass
   inBackward = true;
   try {
+    if (!output.node) {
+      grads.delete(output); // a leaf's gradient is the seed itself, as in PyTorch
+      accumulateLeaf(output, seed, 'the seed');
+    }
     for (const t of order) {
       const dy = grads.get(t);
       const node = t.node!;
@@ -116,9 +121,7 @@ export function backward(output: Tensor, options: BackwardOptions): void {
       if (!dy) continue;
       checkUsable(t, node);
       grads.delete(t);
-      startScope(); // the rule's temporaries are freed as soon as it returns
-      const inputGrads = node.rule(dy);
-      endScope(inputGrads.filter((g): g is Tensor => g !== null));
+      const inputGrads = runRule(node, dy);
       // A leaf's own grad, returned, was added into in place (gradToAddInto): nothing more to do.
       const addedInPlace = new Set(node.inputs.map((input, i) => (input.grad && inputGrads[i] === input.grad ? input.grad : null)));
       // Each input that wants a gradient gets its own reference (a rule may pass dy through or give
@@ -139,6 +142,18 @@ export function backward(output: Tensor, options: BackwardOptions): void {
     inBackward = wasInBackward;
     for (const g of grads.values()) g.dispose();
   }
+}
+
+/** Runs a node's rule in its own scope, so its temporaries are freed as soon as it returns, or throws. */
+function runRule(node: TapeNode, dy: Tensor): (Tensor | null)[] {
+  startScope();
+  let inputGrads: (Tensor | null)[] = [];
+  try {
+    inputGrads = node.rule(dy);
+  } finally {
+    endScope(inputGrads.filter((g): g is Tensor => g !== null));
+  }
+  return inputGrads;
 }
 
 /** Refuses a node whose graph is gone: already differentiated through, or with inputs a scope has freed. */
@@ -168,7 +183,7 @@ function accumulateLeaf(leaf: Tensor, given: Tensor, op: string): void {
   const g = batch === 1 ? asSingleSample(given, leaf) : given;
   const batchAligned = batch > 1 && leaf.shape[0] === batch && g.size === leaf.size;
   const expected = batch > 0 && !batchAligned ? [batch, ...leaf.shape] : leaf.shape;
-  if (g.shape.length !== expected.length || g.shape.some((d, i) => d !== expected[i])) {
+  if (!sameShape(g.shape, expected)) {
     const what = batch > 0 ? 'a per-sample gradient' : 'a gradient';
     throw new Error(`backward(): ${op} gave ${what} of shape [${g.shape}] for ${leaf}, expected [${expected}]`);
   }

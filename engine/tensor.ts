@@ -5,6 +5,7 @@
  */
 import type { Backend, Handle } from './backend.js';
 import { state, track } from './state.js';
+import { sameShape, sizeOf } from './strides.js';
 import type { TapeNode } from './tape.js';
 import { backward, type BackwardOptions } from './tape.js';
 
@@ -99,7 +100,7 @@ export class Tensor {
    * parameters, whose identity must not change.
    */
   assign(src: Tensor): void {
-    if (src.size !== this.size || src.rank !== this.rank || src.shape.some((d, i) => d !== this.shape[i])) {
+    if (!sameShape(src.shape, this.shape)) {
       throw new Error(`assign: ${src} does not match ${this}`);
     }
     const next = src.storage;
@@ -122,15 +123,6 @@ export class Tensor {
   toString(): string {
     return `Tensor#${this.id}[${this.shape.join(', ')}]`;
   }
-}
-
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`bad shape [${shape}]: sizes must be whole numbers >= 0`);
-    n *= d;
-  }
-  return n;
 }
 
 /** A new tensor of zeros on the current backend (with 'any', of whatever its memory held: see output). */

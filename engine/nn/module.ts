@@ -5,6 +5,7 @@
  */
 import { tensor } from '../ops/creation.js';
 import { keep } from '../scope.js';
+import { sameShape } from '../strides.js';
 import { noGrad } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
@@ -65,7 +66,7 @@ export abstract class Module {
     noGrad(() => {
       for (const [name, p] of own) {
         const entry = state.get(name)!;
-        if (entry.shape.length !== p.rank || entry.shape.some((d, i) => d !== p.shape[i])) {
+        if (!sameShape(entry.shape, p.shape)) {
           throw new Error(`loadStateDict: ${name} is [${entry.shape}] in the state, [${p.shape}] in the module`);
         }
         const src = tensor(entry.values, p.shape);

@@ -26,6 +26,27 @@ export interface Conv2dOptions extends ActivationOptions {
   padMode?: PadMode;
 }
 
+/** A sliding window's sizes, each [height, width]. */
+export interface WindowSizes {
+  kernel: readonly number[];
+  stride: readonly number[];
+  padding: readonly number[];
+  outputPadding?: readonly number[];
+}
+
+/**
+ * The one check of a sliding window (conv2d, convTranspose2d, avgPool2d), naming the op: whole
+ * numbers, kernel sides and strides >= 1, paddings >= 0. A fractional stride would give NaN on js
+ * and truncated indices on wasm; PyTorch refuses all of these.
+ */
+export function checkWindow(op: string, sizes: WindowSizes): void {
+  const least = { kernel: 1, stride: 1, padding: 0, outputPadding: 0 } as const;
+  for (const [name, min] of Object.entries(least) as [keyof WindowSizes, number][]) {
+    const values = sizes[name];
+    if (values && !values.every((v) => Number.isInteger(v) && v >= min)) throw new Error(`${op}: ${name} must be whole numbers >= ${min}, got [${values}]`);
+  }
+}
+
 function convGeometry(x: Tensor, w: Tensor, stride: Pair, padding: Pair, op: string): ConvGeometry {
   if (x.rank !== 4 || w.rank !== 4) throw new Error(`${op}: needs NCHW input and OIHW weight, got ${x} and ${w}`);
   const [n, cIn, inH, inW] = x.shape as [number, number, number, number];
@@ -33,6 +54,7 @@ function convGeometry(x: Tensor, w: Tensor, stride: Pair, padding: Pair, op: str
   if (wIn !== cIn) throw new Error(`${op}: input has ${cIn} channels, weight ${w} expects ${wIn}`);
   const [strideH, strideW] = pair(stride);
   const [padH, padW] = pair(padding);
+  checkWindow(op, { kernel: [kH, kW], stride: [strideH, strideW], padding: [padH, padW] });
   const outH = Math.floor((inH + 2 * padH - kH) / strideH) + 1;
   const outW = Math.floor((inW + 2 * padW - kW) / strideW) + 1;
   if (outH < 1 || outW < 1) throw new Error(`${op}: a ${kH}x${kW} kernel does not fit ${inH}x${inW} input padded by ${padH},${padW}`);
@@ -81,10 +103,10 @@ function biasGrad(dy: Tensor, bias: Tensor): Tensor {
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
   const [padH, padW] = pair(options.padding ?? 0);
   const activation = activationOf(options, 'conv2d');
+  const g = convGeometry(x, w, options.stride ?? 1, [padH, padW], 'conv2d');
   if (options.padMode === 'reflect' && (padH > 0 || padW > 0)) {
     return conv2d(pad(x, [padW, padW, padH, padH], 'reflect'), w, bias, { stride: options.stride ?? 1, activation: options.activation, slope: options.slope });
   }
-  const g = convGeometry(x, w, options.stride ?? 1, [padH, padW], 'conv2d');
   checkBias(bias, g.cOut, 'conv2d');
   const y = output([g.n, g.cOut, g.outH, g.outW]);
   state.backend.conv2d(x.handle, w.handle, bias?.handle ?? null, y.handle, g, activation);
@@ -115,9 +137,11 @@ export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor, options: Co
   const [strideH, strideW] = pair(options.stride ?? 1);
   const [padH, padW] = pair(options.padding ?? 0);
   const [opH, opW] = pair(options.outputPadding ?? 0);
+  checkWindow('convTranspose2d', { kernel: [kH, kW], stride: [strideH, strideW], padding: [padH, padW], outputPadding: [opH, opW] });
   if (opH >= strideH || opW >= strideW) throw new Error('convTranspose2d: outputPadding must be smaller than stride');
   const outH = (h - 1) * strideH - 2 * padH + kH + opH;
   const outW = (wd - 1) * strideW - 2 * padW + kW + opW;
+  if (outH < 1 || outW < 1) throw new Error(`convTranspose2d: padding ${padH},${padW} leaves no output of ${x} with a ${kH}x${kW} kernel (${outH}x${outW})`);
   // The convolution whose backward-data this is: input [n, cOut, outH, outW] -> output [n, cIn, h, w].
   const g: ConvGeometry = { n, cIn: cOut, inH: outH, inW: outW, cOut: cIn, kH, kW, strideH, strideW, padH, padW, outH: h, outW: wd };
   checkBias(bias, cOut, 'convTranspose2d');

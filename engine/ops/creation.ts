@@ -2,7 +2,8 @@
 import type { RandomKey } from '../backend.js';
 import { defaultRng, type Rng } from '../rng.js';
 import { state } from '../state.js';
-import { empty, sizeOf, Tensor } from '../tensor.js';
+import { sizeOf } from '../strides.js';
+import { empty, Tensor } from '../tensor.js';
 
 export interface CreateOptions {
   requiresGrad?: boolean;

@@ -5,12 +5,13 @@
  */
 import type { LossOp } from '../backend.js';
 import { state } from '../state.js';
+import { sameShape } from '../strides.js';
 import { empty, type Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { neg } from './elementwise.js';
 
 function checkSameShape(a: Tensor, b: Tensor | number, op: string): void {
-  if (typeof b !== 'number' && (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i]))) {
+  if (typeof b !== 'number' && !sameShape(a.shape, b.shape)) {
     throw new Error(`${op}: ${a} and ${b} differ in shape`);
   }
 }

@@ -7,7 +7,7 @@
 import { state } from '../state.js';
 import { record, wantsPerSample } from '../tape.js';
 import { output, type Tensor } from '../tensor.js';
-import { activationOf, add, div, mul, sqrt, square, sub, type ActivationOptions } from './elementwise.js';
+import { activationOf, add, div, mul, neg, square, sub, unaryKernel, type ActivationOptions } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -72,8 +72,21 @@ export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
   if (count < 2) throw new Error(`layerNorm: needs at least 2 values per sample, ${x} has ${count}`);
   const centred = sub(x, mean(x, [1, 2, 3], true));
   const unbiasedVariance = mul(sum(square(centred), [1, 2, 3], true), 1 / (count - 1));
-  const normalised = div(centred, add(sqrt(unbiasedVariance), eps));
+  const normalised = div(centred, add(standardDeviation(unbiasedVariance), eps));
   return affineChannels(normalised, options.weight, options.bias, 'layerNorm');
+}
+
+/**
+ * sqrt(variance) as a standard deviation: where it is 0 (a constant sample) its gradient is 0,
+ * as PyTorch's std_backward masks it (FunctionsManual.cpp), where sqrt's 1 / (2 sqrt x) gives 0 / 0.
+ */
+function standardDeviation(variance: Tensor): Tensor {
+  const std = unaryKernel('sqrt', variance);
+  return record('std', std, [variance], (dy) => {
+    const positive = unaryKernel('step', std); // 0 where std is 0, else 1
+    // positive / (2 std + 1 - positive): 1 / (2 std), or 0 / 1 where std is 0.
+    return [mul(dy, div(positive, add(unaryKernel('affine', std, 2, 1), neg(positive))))];
+  });
 }
 
 function affineChannels(x: Tensor, weight: Tensor | undefined, bias: Tensor | undefined, op: string): Tensor {

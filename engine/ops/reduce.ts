@@ -1,5 +1,6 @@
 /** Sums and means over axes. */
 import { state } from '../state.js';
+import { sizeOf } from '../strides.js';
 import { empty, type Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { affine } from './elementwise.js';
@@ -22,9 +23,9 @@ function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
     while (start > 0 && axes[start - 1] === axes[start]! - 1) start--;
     const first = axes[start]!;
     const last = axes[i]!;
-    const outer = shape.slice(0, first).reduce((a, b) => a * b, 1);
-    const reduce = shape.slice(first, last + 1).reduce((a, b) => a * b, 1);
-    const inner = shape.slice(last + 1).reduce((a, b) => a * b, 1);
+    const outer = sizeOf(shape.slice(0, first));
+    const reduce = sizeOf(shape.slice(first, last + 1));
+    const inner = sizeOf(shape.slice(last + 1));
     shape = [...shape.slice(0, first), ...shape.slice(first, last + 1).map(() => 1), ...shape.slice(last + 1)];
     const y = empty(shape);
     state.backend.reduceSum(current.handle, y.handle, { outer, reduce, inner });

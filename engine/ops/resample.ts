@@ -3,7 +3,7 @@ import type { PoolGeometry, UpsampleGeometry } from '../backend.js';
 import { state } from '../state.js';
 import { output, type Tensor } from '../tensor.js';
 import { record } from '../tape.js';
-import { pair, type Pair } from './conv.js';
+import { checkWindow, pair, type Pair } from './conv.js';
 import { mean } from './reduce.js';
 
 function planes(x: Tensor, op: string): [number, number, number, number] {
@@ -39,6 +39,7 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: AvgPool2dOptions = {
   const [kH, kW] = pair(kernel);
   const [strideH, strideW] = pair(options.stride ?? [kH, kW]);
   const [padH, padW] = pair(options.padding ?? 0);
+  checkWindow('avgPool2d', { kernel: [kH, kW], stride: [strideH, strideW], padding: [padH, padW] });
   if (2 * padH > kH || 2 * padW > kW) throw new Error('avgPool2d: padding must be at most half the kernel');
   const outH = Math.floor((h + 2 * padH - kH) / strideH) + 1;
   const outW = Math.floor((w + 2 * padW - kW) / strideW) + 1;

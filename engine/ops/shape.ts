@@ -1,9 +1,9 @@
 /** Ops that move values without arithmetic: reshape, broadcast, slice, concatenation, padding. */
 import type { CopyGeometry } from '../backend.js';
 import { state } from '../state.js';
-import { empty, sizeOf, type Tensor } from '../tensor.js';
+import { empty, type Tensor } from '../tensor.js';
 import { record } from '../tape.js';
-import { contiguousStrides } from '../strides.js';
+import { contiguousStrides, sizeOf } from '../strides.js';
 import { broadcastShapes, broadcastStrides, sumTo } from './broadcast.js';
 
 /** The same values with another shape (one -1 is inferred); shares storage. */
@@ -45,6 +45,7 @@ export function expandTo(x: Tensor, shape: readonly number[]): Tensor {
 export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
   if (begin.length !== x.rank || size.length !== x.rank) throw new Error(`slice: begin and size need ${x.rank} entries for ${x}`);
   const extent = size.map((s, i) => (s === -1 ? x.shape[i]! - begin[i]! : s));
+  if (![...begin, ...extent].every(Number.isInteger)) throw new Error(`slice: begin [${begin}] and size [${size}] must be whole numbers`);
   extent.forEach((s, i) => {
     if (begin[i]! < 0 || s < 0 || begin[i]! + s > x.shape[i]!) throw new Error(`slice: [${begin}] + [${extent}] is outside ${x}`);
   });
@@ -84,6 +85,7 @@ function placeInto(part: Tensor, shape: readonly number[], begin: readonly numbe
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error('cat: no tensors');
   const first = tensors[0]!;
+  if (!Number.isInteger(dim) || dim < -first.rank || dim >= first.rank) throw new Error(`cat: dim ${dim} is out of range for ${first}`);
   const axis = dim < 0 ? dim + first.rank : dim;
   for (const t of tensors) {
     if (t.rank !== first.rank || t.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
@@ -123,6 +125,7 @@ export type PadMode = 'zeros' | 'reflect';
  */
 export function pad(x: Tensor, padding: readonly [number, number, number, number], mode: PadMode = 'zeros'): Tensor {
   if (x.rank !== 4) throw new Error(`pad: needs an NCHW tensor, got ${x}`);
+  if (!padding.every((p) => Number.isInteger(p) && p >= 0)) throw new Error(`pad: padding must be whole numbers >= 0, got [${padding}]`);
   const [left, right, top, bottom] = padding;
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const outShape = [n, c, h + top + bottom, w + left + right];

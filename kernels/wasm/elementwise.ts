@@ -27,13 +27,13 @@ export function fill(y: usize, n: i32, value: f32): void {
     case UnaryOp.sqrt: return Mathf.sqrt(x);
     case UnaryOp.exp: return Mathf.exp(x);
     case UnaryOp.log: return Mathf.log(x);
-    case UnaryOp.relu: return x > 0 ? x : 0;
-    case UnaryOp.step: return x > 0 ? 1 : 0;
+    case UnaryOp.relu: return x <= 0 ? 0 : x; // NaN stays NaN, as in PyTorch
+    case UnaryOp.step: return x <= 0 ? 0 : 1;
     case UnaryOp.tanh: return Mathf.tanh(x);
     case UnaryOp.sigmoid: return 1 / (1 + Mathf.exp(-x));
     case UnaryOp.leakyRelu: return x > 0 ? x : alpha * x;
     case UnaryOp.leakyReluGrad: return x > 0 ? 1 : alpha;
-    case UnaryOp.clamp: return Mathf.min(Mathf.max(x, alpha), beta);
+    case UnaryOp.clamp: return Mathf.min(Mathf.max(x, alpha), beta); // wasm's min and max keep NaN
   }
   return x;
 }
@@ -51,8 +51,9 @@ export function fill(y: usize, n: i32, value: f32): void {
     case UnaryOp.log: return logSimd(x);
     case UnaryOp.tanh: return tanhSimd(x);
     case UnaryOp.sigmoid: return sigmoidSimd(x);
-    case UnaryOp.relu: return v128.and(x, f32x4.gt(x, zero));
-    case UnaryOp.step: return v128.and(f32x4.gt(x, zero), one);
+    // x <= 0 is false for NaN, so relu keeps it and step passes it, as PyTorch (same op count as a > 0 mask).
+    case UnaryOp.relu: return v128.andnot(x, f32x4.le(x, zero));
+    case UnaryOp.step: return v128.andnot(one, f32x4.le(x, zero));
     case UnaryOp.leakyRelu: return v128.bitselect(x, f32x4.mul(alpha, x), f32x4.gt(x, zero));
     case UnaryOp.leakyReluGrad: return v128.bitselect(one, alpha, f32x4.gt(x, zero));
     case UnaryOp.clamp: return f32x4.min(f32x4.max(x, alpha), beta);

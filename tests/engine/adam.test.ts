@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { add, div, memory, mul, noGrad, optim, randn, Rng, sqrt, square, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
+import { add, div, memory, mul, noGrad, optim, randn, Rng, sqrt, square, sum, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
 import { assertTensorsClose, everyBackend, testOn } from '../helpers/backends.js';
 import { assertTensorClose, fixtureTensor, loadFixture, relativeError, unpack, type Packed } from '../helpers/fixtures.js';
 
@@ -88,6 +88,69 @@ for (const backend of everyBackend) {
     adam.dispose();
   });
 }
+
+test('Adam.step refuses a gradient of another shape (a per-sample one left unreduced) and moves nothing', async () => {
+  const p = tensor([1, 2, 3], [3], { requiresGrad: true });
+  const other = tensor([4, 5], [2], { requiresGrad: true });
+  const adam = new optim.Adam([other, p], { lr: 0.1 });
+  other.grad = tensor([1, 1], [2]);
+  sum(mul(tensor([1, 1, 1, 100, 100, 100], [2, 3]), p)).backward({ perSample: 2 });
+  assert.throws(() => adam.step(), (e: Error) => e.message === 'Adam.step: parameter 1 [3] has a gradient of shape [2,3]');
+  assert.equal([...(await p.data())], [1, 2, 3]);
+  assert.equal([...(await other.data())], [4, 5]);
+  assert.is(adam.stepCount, 0);
+  adam.dispose();
+  for (const t of [p, other]) t.dispose();
+});
+
+test('Adam refuses hyperparameters that make its update NaN or infinite, naming the option', () => {
+  const p = tensor([1], [1], { requiresGrad: true });
+  const refused: [optim.AdamOptions, RegExp][] = [
+    [{ betas: [1, 0.999] }, /^Adam: betas\[0\] must be in \[0, 1\), got 1$/],
+    [{ betas: [0.9, -0.1] }, /^Adam: betas\[1\] must be in \[0, 1\), got -0.1$/],
+    [{ lr: NaN }, /^Adam: lr must be finite and >= 0, got NaN$/],
+    [{ lr: -1 }, /^Adam: lr must be finite and >= 0, got -1$/],
+    [{ eps: 0 }, /^Adam: eps must be finite and > 0, got 0$/],
+    [{ weightDecay: Infinity }, /^Adam: weightDecay must be finite and >= 0, got Infinity$/],
+  ];
+  for (const [options, message] of refused) assert.throws(() => new optim.Adam([p], options), message);
+  const adam = new optim.Adam([p], { lr: 0 });
+  assert.throws(() => (adam.lr = NaN), /^Adam: lr must be finite and >= 0, got NaN$/);
+  assert.is(adam.lr, 0);
+  adam.dispose();
+  p.dispose();
+});
+
+test('Adam.loadStateDict refuses a bad step or moments whole, one line naming the entry, and changes nothing', async () => {
+  const p = tensor([1, 2, 3], [3], { requiresGrad: true });
+  const adam = new optim.Adam([p], { lr: 0.1 });
+  p.grad = tensor([1, -1, 1], [3]);
+  adam.step();
+  const good = await adam.stateDict();
+  const before = await adam.stateDict();
+  const withEntry = (key: string, shape: number[], values: number[]) => new Map([...good, [`state.0.${key}`, { shape, values: Float32Array.from(values) }]]);
+  const refused: [Map<string, { shape: readonly number[]; values: Float32Array }>, RegExp][] = [
+    [withEntry('step', [1], [NaN]), /^Adam.loadStateDict: state.0.step holds NaN at 0; values must be a whole number >= 0$/],
+    [withEntry('step', [1], [-1]), /state.0.step holds -1 at 0/],
+    [withEntry('step', [1], [0.5]), /state.0.step holds 0.5 at 0/],
+    [withEntry('exp_avg', [1, 3], [0, 0, 0]), /^Adam.loadStateDict: state.0.exp_avg has shape \[1,3\] and 3 values, expected \[3\]$/],
+    [withEntry('exp_avg', [3], [0, 0]), /state.0.exp_avg has shape \[3\] and 2 values, expected \[3\]/],
+    [withEntry('exp_avg', [3], [0, Infinity, 0]), /state.0.exp_avg holds Infinity at 1; values must be finite$/],
+    [withEntry('exp_avg_sq', [3], [0, 0, -1]), /state.0.exp_avg_sq holds -1 at 2; values must be finite and >= 0$/],
+  ];
+  for (const [state, message] of refused) {
+    assert.throws(() => adam.loadStateDict(state), message);
+    assert.equal(await adam.stateDict(), before);
+  }
+  const missing = new Map(good);
+  missing.delete('state.0.step');
+  missing.set('state.0.stepp', good.get('state.0.step')!);
+  assert.throws(() => adam.loadStateDict(missing), /^Adam.loadStateDict: state.0.step is missing$/);
+  adam.loadStateDict(withEntry('step', [1], [0])); // a state before any step: the next is step 1
+  assert.is(adam.stepCount, 0);
+  adam.dispose();
+  p.dispose();
+});
 
 test('Adam state saved mid-run and restored continues exactly like the uninterrupted optimizer', async () => {
   const start = [0.5, -1, 2];

@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getBackend, leakyRelu, manualSeed, memory, nn, profileBackend, randn, reshape, Rng, tanh, useBackend, type Tensor } from '../../engine/index.js';
+import { sizeOf } from '../../engine/strides.js';
 import { assertTensorClose, fixtureTensor, loadFixture, unpack, type Packed } from '../helpers/fixtures.js';
 
 interface NnFixture {
@@ -45,7 +46,7 @@ test("parameter names and shapes are PyTorch's state_dict", () => {
   const model = fixtureModel();
   const names = model.namedParameters().map(([name, p]) => [name, [...p.shape]]);
   assert.equal(names, fixture.stateDict.map((e) => [e.name, e.shape]));
-  assert.is(model.parameterCount(), fixture.stateDict.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0));
+  assert.is(model.parameterCount(), fixture.stateDict.reduce((n, e) => n + sizeOf(e.shape), 0));
   model.dispose();
 });
 

@@ -1,7 +1,8 @@
 /** engine/scope.ts and tensor lifetimes: tidy, keep, dispose, shared storage, assign, memory(). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { add, keep, memory, mul, reshape, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
+import { add, gradientHook, keep, memory, mul, randn, reshape, sum, tensor, tidy, zeros, type Tensor } from '../../engine/index.js';
+import { state } from '../../engine/state.js';
 
 test('tidy frees what fn made but what it returns', async () => {
   const x = tensor([1, 2], [2]);
@@ -48,6 +49,22 @@ test('a throwing fn still frees its scope', () => {
     }),
   /boom/);
   assert.equal(memory(), before);
+});
+
+test('a backward rule that throws closes its scope: nothing leaks and the scope stack is as before', () => {
+  const w = keep(randn([3], { requiresGrad: true }));
+  const before = memory();
+  const scopes = state.scopes.length;
+  const throwing = () => { throw new Error('rule failed'); };
+  assert.throws(() => tidy(() => sum(gradientHook(mul(w, 2), throwing)).backward()), /rule failed/);
+  assert.is(state.scopes.length, scopes);
+  assert.equal(memory(), before);
+  // A rule that returns a gradient of the wrong shape fails after its scope closed: the same holds.
+  assert.throws(() => tidy(() => sum(gradientHook(mul(w, 2), (dy) => sum(dy))).backward()), /shape/);
+  assert.is(state.scopes.length, scopes);
+  assert.equal(memory(), before);
+  assert.is(w.grad, null);
+  w.dispose();
 });
 
 test('an async fn is refused', () => {

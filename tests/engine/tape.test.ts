@@ -66,12 +66,27 @@ test('backward refuses outputs that want no gradient, and non-scalars without a 
   assert.throws(() => mul(tensor([1, 2], [2], { requiresGrad: true }), 2).backward(), /is not a scalar; pass \{ gradient \}/);
 });
 
-test('a seed of the wrong size is a one-line error that leaks nothing', () => {
-  const y = mul(tensor([1, 2], [2], { requiresGrad: true }), 2);
-  const seed = tensor([1, 2, 3], [3]);
+test('a seed of another shape is a one-line error that leaks nothing, also when the size is the same', () => {
+  const y = mul(tensor([1, 2, 3, 4, 5, 6], [2, 3], { requiresGrad: true }), 2);
   const before = memory();
-  assert.throws(() => y.backward({ gradient: seed }), /backward\(\): the gradient .*\[3\].* does not match .*\[2\]/);
-  assert.equal(memory(), before);
+  for (const seed of [tensor([1, 2, 3], [3]), tensor([1, 0, 0, 0, 0, 0], [3, 2])]) {
+    assert.throws(() => y.backward({ gradient: seed }), new RegExp(`^backward\\(\\): the gradient .*\\[${seed.shape.join(', ')}\\].* does not match .*\\[2, 3\\]`));
+  }
+  assert.equal(memory().tensors, before.tensors + 2);
+});
+
+test('backward on a leaf sets its gradient to the seed, as in PyTorch, and accumulates', async () => {
+  const x = tensor([3], [], { requiresGrad: true });
+  x.backward();
+  assert.equal([...(await x.grad!.data())], [1]);
+  x.backward();
+  assert.equal([...(await x.grad!.data())], [2]);
+  const v = tensor([1, 2], [2], { requiresGrad: true });
+  const seed = tensor([0.5, -4], [2]);
+  v.backward({ gradient: seed });
+  assert.equal([...(await v.grad!.data())], [0.5, -4]);
+  seed.dispose();
+  assert.equal([...(await v.grad!.data())], [0.5, -4], 'the gradient is not the seed tensor itself');
 });
 
 test('differentiating through a graph a second time is an error, as in PyTorch', () => {

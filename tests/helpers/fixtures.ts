@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { tensor, type Tensor } from '../../engine/index.js';
+import { sizeOf } from '../../engine/strides.js';
 
 /** A float32 array as the fixture script stores it. */
 export interface Packed {
@@ -17,7 +18,7 @@ export interface Packed {
 export interface OpCase {
   name: string;
   op: string;
-  options: Record<string, number | string | boolean>;
+  options: Record<string, number | string | boolean | number[]>;
   inputs: Record<string, Packed>;
   dy: Packed;
   output: Packed;
@@ -40,7 +41,7 @@ export function unpack(p: Packed): Float32Array {
   const values = new Float32Array(bytes.length / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(4 * i, true);
-  if (values.length !== p.shape.reduce((a, b) => a * b, 1)) throw new Error(`fixture array of shape [${p.shape}] holds ${values.length} values`);
+  if (values.length !== sizeOf(p.shape)) throw new Error(`fixture array of shape [${p.shape}] holds ${values.length} values`);
   return values;
 }
 
@@ -49,14 +50,22 @@ export function fixtureTensor(p: Packed, requiresGrad = false): Tensor {
   return tensor(unpack(p), p.shape, { requiresGrad });
 }
 
-/** max |actual - expected| / max |expected| (the denominator at least 1e-12). */
+/**
+ * max |actual - expected| / max |expected| over the finite expected values (the denominator at
+ * least 1e-12); Infinity unless actual is NaN, inf or -inf exactly where expected is.
+ */
 export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   if (actual.length !== expected.length) return Infinity;
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
+    const [a, e] = [actual[i]!, expected[i]!];
+    if (!Number.isFinite(e)) {
+      if (a !== e && !(Number.isNaN(a) && Number.isNaN(e))) return Infinity;
+      continue;
+    }
+    diff = Math.max(diff, Math.abs(a - e));
+    scale = Math.max(scale, Math.abs(e));
   }
   return Number.isNaN(diff) ? Infinity : diff / Math.max(scale, 1e-12);
 }

@@ -4,18 +4,18 @@ import { arr, forEachIndex, offsetOf } from './storage.js';
 export const unaryFns: Record<UnaryOp, (x: number, alpha: number, beta: number) => number> = {
   affine: (x, a, b) => a * x + b,
   abs: (x) => Math.abs(x),
-  sign: (x) => Math.sign(x),
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), // 0 at NaN, as PyTorch (Math.sign gives NaN)
   square: (x) => x * x,
   sqrt: (x) => Math.sqrt(x),
   exp: (x) => Math.exp(x),
   log: (x) => Math.log(x),
-  relu: (x) => (x > 0 ? x : 0),
-  step: (x) => (x > 0 ? 1 : 0),
+  relu: (x) => (x <= 0 ? 0 : x), // NaN stays NaN, as in PyTorch
+  step: (x) => (x <= 0 ? 0 : 1),
   tanh: (x) => Math.tanh(x),
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   leakyRelu: (x, a) => (x > 0 ? x : a * x),
   leakyReluGrad: (x, a) => (x > 0 ? 1 : a),
-  clamp: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
+  clamp: (x, lo, hi) => Math.min(Math.max(x, lo), hi), // Math.min and max keep NaN
 };
 
 /**

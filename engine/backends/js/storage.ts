@@ -1,4 +1,5 @@
 import { HandleError, type Handle } from '../../backend.js';
+import { sizeOf } from '../../strides.js';
 
 /** The js backend's storage: a plain Float32Array. */
 export class JsHandle implements Handle {
@@ -25,7 +26,7 @@ export function offsetOf(idx: readonly number[], strides: readonly number[]): nu
 
 /** Visits every multi-index of `shape` in row-major order. */
 export function forEachIndex(shape: readonly number[], visit: (idx: number[]) => void): void {
-  const total = shape.reduce((a, b) => a * b, 1);
+  const total = sizeOf(shape);
   const idx = shape.map(() => 0);
   for (let flat = 0; flat < total; flat++) {
     visit(idx);

@@ -86,8 +86,12 @@ function tapOffsets(g: ConvGeometry, img: RelaidImage): Int32Array {
 const range = (n: number, f: (i: number) => number) => Int32Array.from({ length: n }, (_, i) => f(i));
 
 export function conv2d(ctx: WasmContext, x: number, w: number, bias: number, y: number, g: ConvGeometry, activation: Activation | null): void {
-  const img = relaidInput(ctx, x, g, true);
   const taps = g.cIn * g.kH * g.kW;
+  if (taps === 0) {
+    biasOnly(ctx, y, g.n, g.cOut, g.outH, g.outW, bias, activation); // no input channels: an empty sum, as js
+    return;
+  }
+  const img = relaidInput(ctx, x, g, true);
   const a = packA(ctx, w, ctx.temp(packedSize(g.cOut, taps) * 4), g.cOut, taps, ctx.table(range(g.cOut, (o) => o * taps)), 0);
   const plane = g.outH * g.outW;
   runGemm(ctx, {
@@ -163,11 +167,11 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
       if (h.taps > 0 && v.taps > 0) phases.push({ a, b, h, w: v });
     }
   }
-  const phaseOffsets = new Int32Array(g.strideH * g.strideW).fill(-1);
-  if (phases.length === 0) {
-    interleavePhases(ctx, 0, dx, g, 0, phaseOffsets, bias, activation);
+  if (phases.length === 0 || g.cOut === 0) {
+    biasOnly(ctx, dx, g.n, g.cIn, g.inH, g.inW, bias, activation); // no tap reaches dx, or none has a channel
     return;
   }
+  const phaseOffsets = new Int32Array(g.strideH * g.strideW).fill(-1);
   // One zero-padded copy of dy serves every phase, each at its own shift.
   const top = Math.max(0, ...phases.map((p) => -p.h.shift));
   const left = Math.max(0, ...phases.map((p) => -p.w.shift));
@@ -229,9 +233,17 @@ export function conv2dBackwardData(ctx: WasmContext, dy: number, w: number, dx: 
   if (strided) interleavePhases(ctx, woven, dx, g, pitch, phaseOffsets, bias, activation);
 }
 
+/** Writes act(bias) (act(0) without a bias) to every element of out [n, channels, h, w]: a convolution whose sums are all empty. */
+function biasOnly(ctx: WasmContext, out: number, n: number, channels: number, h: number, w: number, bias: number, activation: Activation | null): void {
+  if (n * channels * h * w === 0) return;
+  // interleavePhases writes act(bias) wherever no phase has an output: here, one stride-1 phase that has none.
+  interleavePhases(ctx, 0, out, { n, cIn: channels, inH: h, inW: w, strideH: 1, strideW: 1 }, 0, Int32Array.of(-1), bias, activation);
+}
+
 /** Weaves the phase blocks at `woven` into dx (see InterleaveParams); the outputs of no phase become act(bias). */
 function interleavePhases(
-  ctx: WasmContext, woven: number, dx: number, g: ConvGeometry, pitch: number, phaseOffsets: Int32Array, bias: number, activation: Activation | null,
+  ctx: WasmContext, woven: number, dx: number, g: Pick<ConvGeometry, 'n' | 'cIn' | 'inH' | 'inW' | 'strideH' | 'strideW'>, pitch: number,
+  phaseOffsets: Int32Array, bias: number, activation: Activation | null,
 ): void {
   const planes = g.n * g.cIn;
   const params = writeParams(ctx.heap, ctx.params, interleaveLayout, {

@@ -1,6 +1,6 @@
 /** The element-wise, reduction and copy kernels' glue: geometry collapsing and work splitting. */
 import { binaryOps, unaryOps, type Activation, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type ReduceGeometry, type UnaryOp } from '../../backend.js';
-import { contiguousStrides, mergeAxes } from '../../strides.js';
+import { contiguousStrides, mergeAxes, sizeOf } from '../../strides.js';
 import type { WasmContext } from './context.js';
 import { activationLayout, binaryLayout, copyEntryLayout, copyLayout, reduceLayout, unaryLayout, writeParams } from './params.js';
 
@@ -36,7 +36,7 @@ function padded(values: readonly number[], prefix: string): Record<string, numbe
 /** Runs a row kernel over all axes but the last, about 8K elements per grab. */
 function runRows(ctx: WasmContext, kernel: 'binary', at: number, shape: readonly number[]): void {
   const inner = shape[shape.length - 1]!;
-  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const rows = sizeOf(shape.slice(0, -1));
   ctx.pool.run(kernel, at, rows, Math.max(1, Math.floor(8192 / inner)), rows * inner >= parallelElements);
 }
 
@@ -75,8 +75,8 @@ export function copy(ctx: WasmContext, copies: readonly { src: number; dst: numb
       ...padded(c.strides[1]!, 'dstStride'),
       firstRow: rows,
     });
-    rows += c.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const size = c.shape.reduce((a, b) => a * b, 1);
+    rows += sizeOf(c.shape.slice(0, -1));
+    const size = sizeOf(c.shape);
     elements += size;
     largest = Math.max(largest, size);
   });

@@ -28,7 +28,7 @@ export class Heap {
     this.top = Math.ceil(base / alignment) * alignment;
     this.f32View = new Float32Array(memory.buffer);
     this.i32View = new Int32Array(memory.buffer);
-    this.reserve();
+    this.reserve(this.top);
   }
 
   get f32(): Float32Array {
@@ -66,9 +66,10 @@ export class Heap {
       }
       return offset;
     }
+    // Grow before moving the top, so a refused block leaves the heap as it was.
     const offset = this.top;
-    this.top += size;
-    this.reserve();
+    this.reserve(offset + size);
+    this.top = offset + size;
     return offset;
   }
 
@@ -105,8 +106,8 @@ export class Heap {
   }
 
   /** Grows the memory (by at least an eighth, to grow rarely) until top + slack fits. */
-  private reserve(): void {
-    const needed = this.top + slack;
+  private reserve(top: number): void {
+    const needed = top + slack;
     const have = this.memory.buffer.byteLength;
     if (needed <= have) return;
     if (needed > this.maximumBytes) {

@@ -1,6 +1,6 @@
 /** Glue for kernels/wgsl/elementwise.wgsl: fill, unary, activationBackward, binary, copy. */
 import { binaryOps, unaryOps, type Activation, type BinaryOp, type BroadcastGeometry, type CopyGeometry, type Handle, type UnaryOp } from '../../backend.js';
-import { mergeAxes } from '../../strides.js';
+import { mergeAxes, sizeOf } from '../../strides.js';
 import type { GpuRuntime } from './runtime.js';
 import { UniformWriter } from './uniforms.js';
 
@@ -68,7 +68,7 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: Handle, b: Handle, y: Ha
 }
 
 export function copy(rt: GpuRuntime, src: Handle, dst: Handle, g: CopyGeometry): void {
-  const size = g.shape.reduce((n, d) => n * d, 1);
+  const size = sizeOf(g.shape);
   const merged = mergeAxes(g.shape, [g.srcStrides, g.dstStrides]);
   const { constants, workgroups } = grid(rt, size);
   const covers = size === dst.size && g.dstOffset === 0; // a strided copy may still leave gaps

@@ -15,6 +15,7 @@ import {
 import { engineChecks } from '../../../web/checks.js';
 import { assertClose, everyBackend, js, testOn, withBackend } from '../../helpers/backends.js';
 import { values } from '../kernels/table.js';
+import { sizeOf } from '../../../engine/strides.js';
 
 const compared = everyBackend.filter((b) => b.backend !== js);
 
@@ -43,7 +44,7 @@ interface Leaf {
   values: Float32Array;
 }
 
-const leaf = (shape: number[], low = -1, high = 1): Leaf => ({ shape, values: values(rng, shape.reduce((a, b) => a * b, 1), low, high) });
+const leaf = (shape: number[], low = -1, high = 1): Leaf => ({ shape, values: values(rng, sizeOf(shape), low, high) });
 
 /** Runs `net` on the installed backend from the leaves' values; returns the loss and every leaf's gradient. */
 async function lossAndGradients(leaves: Leaf[], net: (ts: Tensor[]) => Tensor, perSample: number): Promise<Float32Array[]> {

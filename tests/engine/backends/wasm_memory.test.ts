@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { installNodePlatform } from '../../../platform/node.js';
 import {
-  getBackend, HandleError, keep, l1Loss, manualSeed, memory, nn, optim, randn, setBackend, tanh, tidy, useBackend, type Backend,
+  getBackend, HandleError, keep, l1Loss, manualSeed, memory, nn, optim, ones, randn, setBackend, tanh, tidy, useBackend, zeros, type Backend,
 } from '../../../engine/index.js';
 import { createBackend } from '../../../engine/backends/index.js';
 import { WasmBackend } from '../../../engine/backends/wasm/index.js';
@@ -59,6 +59,20 @@ test('heap: freeing everything returns the top to the start', () => {
   const first = blocks[0]![0];
   for (const [at, n] of [blocks[2]!, blocks[0]!, blocks[4]!, blocks[1]!, blocks[3]!]) heap.release(at, n);
   assert.is(heap.alloc(64), first);
+});
+
+test('heap: a refused block leaves the heap usable for the next one', () => {
+  const heap = newHeap();
+  const a = heap.alloc(1000);
+  assert.throws(() => heap.alloc(65 * 65536), /wasm backend: out of memory/);
+  const b = heap.alloc(1000);
+  assert.is(b, a + 1024, 'the next block starts where the refused one would have');
+});
+
+test('wasm: a tensor too large for the memory is refused, and small ones still work after it', async () => {
+  await setBackend('wasm');
+  assert.throws(() => zeros([1_100_000_000]), /out of memory/);
+  assert.equal(Array.from(await ones([3]).data()), [1, 1, 1]);
 });
 
 test('a 1,000-step training loop on wasm keeps memory flat', async () => {

@@ -105,6 +105,32 @@ epilogues.forEach((g, i) => {
   );
 });
 
+// The epilogue keeps NaN and saturates at +-inf: output channels with biases NaN, inf and -inf.
+for (const act of activations) {
+  const g = conv(2, 3, 4, 5, 6, [3, 3], [1, 1], [1, 1]);
+  const n = sizes(g);
+  const bias = new Float32Array([NaN, Infinity, -Infinity, 0.25]);
+  cases.push({ name: `conv2d bias NaN and +-inf ${convName(g)} ${act.op}`, inputs: [values(rng, n.x), values(rng, n.w), bias], outputs: [n.y], call: (b, [x, w, bb], [y]) => b.conv2d(x!, w!, bb!, y!, g, act) });
+}
+
+// Empty sums: a conv2d with no input channels, and a conv2dBackwardData (convTranspose2d's forward) with
+// no channels in dy: every output is act(bias), or 0 without a bias.
+{
+  const g = conv(2, 0, 3, 5, 6, [3, 3], [2, 1], [1, 1]);
+  const n = sizes(g);
+  cases.push(
+    { name: `conv2d no input channels, bias ${convName(g)} tanh`, inputs: [new Float32Array(0), new Float32Array(0), values(rng, 3)], outputs: [n.y], call: (b, [x, w, bias], [y]) => b.conv2d(x!, w!, bias!, y!, g, { op: 'tanh', alpha: 0 }) },
+    { name: `conv2d no input channels ${convName(g)}`, inputs: [new Float32Array(0), new Float32Array(0)], outputs: [n.y], call: (b, [x, w], [y]) => b.conv2d(x!, w!, null, y!, g, null) },
+  );
+  const t = conv(2, 3, 0, 5, 6, [3, 3], [2, 1], [1, 1]);
+  cases.push({
+    name: `conv2dBackwardData no dy channels, bias ${convName(t)} leakyRelu`,
+    inputs: [new Float32Array(0), new Float32Array(0), values(rng, 3)],
+    outputs: [sizes(t).x],
+    call: (b, [dy, w, bias], [dx]) => b.conv2dBackwardData(dy!, w!, dx!, t, bias!, { op: 'leakyRelu', alpha: 0.2 }),
+  });
+}
+
 // A long reduction into a small weight (split, then summed), with rows that are and are not a multiple of 4 wide.
 for (const [h, w] of [[70, 66], [64, 64]] as const) {
   const g = conv(4, 1, 3, h, w, [3, 3], [1, 1], [1, 1]);

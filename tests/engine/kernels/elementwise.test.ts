@@ -7,12 +7,11 @@ import { test } from 'uvu';
 import { Rng } from '../../../engine/index.js';
 import { binaryOps, unaryOps, type Activation, type CopyGeometry, type UnaryOp } from '../../../engine/backend.js';
 import { broadcastShapes, broadcastStrides } from '../../../engine/ops/broadcast.js';
-import { contiguousStrides } from '../../../engine/strides.js';
+import { contiguousStrides, sizeOf } from '../../../engine/strides.js';
 import { everyBackend, js, testOn } from '../../helpers/backends.js';
 import { kernelTable, runCase, values, type KernelCase } from './table.js';
 
 const rng = new Rng(20240611);
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const cases: KernelCase[] = [];
 
 // Zero too: wasm fills zeros (every alloc's) by memory.fill, other values four lanes at a time.
@@ -30,6 +29,13 @@ for (const op of unaryOps) {
   for (const [n, [low, high]] of [[13, narrow[op] ?? [-2, 2]], [70001, narrow[op] ?? [-2, 2]], [91, wide[op] ?? [-3, 3]]] as const) {
     cases.push({ name: `unary ${op} n=${n} in [${low}, ${high}]`, inputs: [values(rng, n, low, high)], outputs: [n], call: (b, [x], [y]) => b.unary(op, x!, y!, alpha, beta) });
   }
+}
+// NaN and +-inf, in vector lanes and in the scalar remainder: activations keep NaN (and read it
+// in their derivatives) as PyTorch does, so a diverged model shows NaN on every backend.
+const special = Float32Array.from({ length: 23 }, (_, i) => [NaN, Infinity, -Infinity, 0.5, -0.5, 0, 2][i % 7]!);
+for (const op of ['relu', 'step', 'leakyRelu', 'leakyReluGrad', 'tanh', 'sigmoid', 'clamp', 'abs', 'sign', 'affine'] as const) {
+  const [alpha, beta] = params[op] ?? [0, 0];
+  cases.push({ name: `unary ${op} at NaN and +-inf`, inputs: [special], outputs: [special.length], call: (b, [x], [y]) => b.unary(op, x!, y!, alpha, beta) });
 }
 for (const x of [[0.5], []]) {
   cases.push({ name: `unary exp n=${x.length}`, inputs: [new Float32Array(x)], outputs: [x.length], call: (b, [h], [y]) => b.unary('exp', h!, y!, 0, 0) });
@@ -56,8 +62,8 @@ for (const op of binaryOps) {
     const g = { shape, aStrides: broadcastStrides(as, shape), bStrides: broadcastStrides(bs, shape) };
     cases.push({
       name: `binary ${op} [${as}] [${bs}]`,
-      inputs: [values(rng, size(as)), op === 'div' ? values(rng, size(bs), 0.5, 2) : values(rng, size(bs))],
-      outputs: [size(shape)],
+      inputs: [values(rng, sizeOf(as)), op === 'div' ? values(rng, sizeOf(bs), 0.5, 2) : values(rng, sizeOf(bs))],
+      outputs: [sizeOf(shape)],
       call: (b, [x, z], [y]) => b.binary(op, x!, z!, y!, g),
     });
   }
@@ -92,6 +98,7 @@ for (const [a, low, high] of activations) {
       call: (b, [dy, yy], [dx]) => b.activationBackward(dy!, yy!, dx!, a),
     });
   }
+  cases.push({ name: `activationBackward ${a.op} at NaN and +-inf`, inputs: [values(rng, special.length), special], outputs: [special.length], call: (b, [dy, yy], [dx]) => b.activationBackward(dy!, yy!, dx!, a) });
 }
 
 // Several copies in one call: three parts concatenated along axis 1, and the gradient's way back,

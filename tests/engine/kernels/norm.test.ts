@@ -47,5 +47,16 @@ for (const [n, c, h, w] of [[2, 3, 5, 7], [2, 3, 70, 90]] as const) {
   }
 }
 
+// The fused activation keeps NaN and saturates at +-inf: channel biases NaN, inf and -inf.
+for (const activation of [{ op: 'relu', alpha: 0 }, { op: 'leakyRelu', alpha: 0.2 }, { op: 'tanh', alpha: 0 }] as const) {
+  const g: NormGeometry = { planes: 6, channels: 3, size: 35, eps: 1e-5, activation };
+  cases.push({
+    name: `instanceNorm [2, 3, 5, 7] ${activation.op}, biases NaN and +-inf`,
+    inputs: [values(rng, 6 * 35, -2, 3), values(rng, 3, 0.5, 1.5), new Float32Array([NaN, Infinity, -Infinity])],
+    outputs: [6 * 35, 12],
+    call: (b, [hx, weight, bias], [y, s]) => b.instanceNorm(hx!, weight!, bias!, y!, s!, g),
+  });
+}
+
 kernelTable(cases);
 test.run();

@@ -10,10 +10,11 @@ import { gradCheck } from '../../helpers/gradcheck.js';
 for (const c of loadOpCases('conv')) {
   test(`${c.name} matches PyTorch`, async () => {
     const o = c.options;
+    const activation = { activation: o.activation, slope: o.slope } as ActivationOptions; // fused, where the case has one
     await checkOpCase(c, ({ x, w, b }) =>
       c.op === 'conv2d'
-        ? conv2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, padMode: o.padMode as PadMode })
-        : convTranspose2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, outputPadding: o.outputPadding as number }),
+        ? conv2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, padMode: o.padMode as PadMode, ...activation })
+        : convTranspose2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, outputPadding: o.outputPadding as number, ...activation }),
     );
   });
 }
@@ -137,6 +138,21 @@ test('bad shapes are one-line errors naming them', () => {
   assert.throws(() => conv2d(x, randn([4, 2, 7, 7])), /does not fit 5x5/);
   assert.throws(() => conv2d(x, randn([4, 2, 3, 3]), randn([3])), /bias .* should be \[4\]/);
   assert.throws(() => convTranspose2d(x, randn([2, 3, 3, 3]), undefined, { stride: 2, outputPadding: 2 }), /outputPadding must be smaller than stride/);
+  assert.throws(() => convTranspose2d(randn([1, 2, 1, 1]), randn([2, 1, 3, 3]), undefined, { padding: 3 }), /convTranspose2d: padding 3,3 leaves no output of .* with a 3x3 kernel \(-3x-3\)/);
+});
+
+test('a window that is not whole numbers, or a stride below 1, or a padding below 0, is an error naming the op', () => {
+  const x = randn([1, 2, 5, 5], { rng });
+  const w = randn([4, 2, 3, 3], { rng });
+  assert.throws(() => conv2d(x, w, undefined, { stride: 1.5 }), /^conv2d: stride must be whole numbers >= 1, got \[1.5,1.5\]$/);
+  assert.throws(() => conv2d(x, w, undefined, { stride: [1, 0] }), /^conv2d: stride must be whole numbers >= 1, got \[1,0\]$/);
+  assert.throws(() => conv2d(x, w, undefined, { padding: -1 }), /^conv2d: padding must be whole numbers >= 0, got \[-1,-1\]$/);
+  assert.throws(() => conv2d(x, w, undefined, { padding: -1, padMode: 'reflect' }), /^conv2d: padding must be whole numbers >= 0/);
+  assert.throws(() => conv2d(x, randn([4, 2, 0, 3])), /^conv2d: kernel must be whole numbers >= 1, got \[0,3\]$/);
+  const wT = randn([2, 3, 3, 3], { rng });
+  assert.throws(() => convTranspose2d(x, wT, undefined, { stride: 0.5 }), /^convTranspose2d: stride must be whole numbers >= 1/);
+  assert.throws(() => convTranspose2d(x, wT, undefined, { padding: [0, -2] }), /^convTranspose2d: padding must be whole numbers >= 0, got \[0,-2\]$/);
+  assert.throws(() => convTranspose2d(x, wT, undefined, { stride: 2, outputPadding: 0.5 }), /^convTranspose2d: outputPadding must be whole numbers >= 0/);
 });
 
 test.run();

@@ -1,11 +1,33 @@
-/** engine/ops/elementwise.ts: values against Math, gradients against finite differences, PyTorch's choices at kinks. */
+/**
+ * engine/ops/elementwise.ts: values and gradients against PyTorch fixtures (NaN, +-inf and kinks
+ * among the inputs), values against Math, gradients against finite differences.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   abs, add, affine, clamp, div, exp, leakyRelu, log, mul, neg, rand, randn, relu, Rng, sigmoid, sqrt, square, sub, sum, tanh, tensor,
   type Tensor,
 } from '../../../engine/index.js';
+import { checkOpCase, loadOpCases, type OpCase } from '../../helpers/fixtures.js';
 import { gradCheck, randAwayFrom } from '../../helpers/gradcheck.js';
+
+const unaryByName: Record<string, (x: Tensor, o: OpCase['options']) => Tensor> = {
+  neg, square, exp, sqrt, log, relu, abs, tanh, sigmoid,
+  affine: (x, o) => affine(x, o.alpha as number, o.beta as number),
+  leakyRelu: (x, o) => leakyRelu(x, o.slope as number | undefined),
+  clamp: (x, o) => clamp(x, o.low as number, o.high as number),
+};
+const binaryByName = { add, sub, mul, div } as Record<string, (a: Tensor | number, b: Tensor | number) => Tensor>;
+
+for (const c of loadOpCases('elementwise')) {
+  test(`${c.name} matches PyTorch`, async () => {
+    await checkOpCase(c, ({ x, a, b }) => {
+      if (x) return unaryByName[c.op]!(x, c.options);
+      const scalar = c.options.scalar as number; // an operand given as a number
+      return binaryByName[c.op]!(a ?? scalar, b ?? scalar);
+    });
+  });
+}
 
 const rng = new Rng(11);
 const shape = [2, 3, 4];

@@ -1,8 +1,16 @@
-/** engine/ops/reduce.ts: sums and means over axis sets, against explicit loops and finite differences. */
+/** engine/ops/reduce.ts: sums and means over axis sets, against PyTorch fixtures, explicit loops and finite differences. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mean, randn, Rng, sum } from '../../../engine/index.js';
+import { checkOpCase, loadOpCases } from '../../helpers/fixtures.js';
 import { gradCheck } from '../../helpers/gradcheck.js';
+
+for (const c of loadOpCases('reduce')) {
+  test(`${c.name} matches PyTorch`, async () => {
+    const reduce = c.op === 'sum' ? sum : mean;
+    await checkOpCase(c, ({ x }) => reduce(x!, c.options.axes as number[] | undefined, c.options.keepDims as boolean | undefined));
+  });
+}
 
 const rng = new Rng(21);
 const shape = [2, 3, 4, 5];

@@ -38,6 +38,10 @@ test('bad arguments are errors', () => {
   assert.throws(() => upsampleNearest(x, 1.5), /scale must be a whole number/);
   assert.throws(() => avgPool2d(x, 2, { padding: 2 }), /padding must be at most half the kernel/);
   assert.throws(() => avgPool2d(x, 7), /does not fit/);
+  assert.throws(() => avgPool2d(x, 2, { stride: 0 }), /^avgPool2d: stride must be whole numbers >= 1, got \[0,0\]$/);
+  assert.throws(() => avgPool2d(x, 2, { stride: 1.5 }), /^avgPool2d: stride must be whole numbers >= 1/);
+  assert.throws(() => avgPool2d(x, [2, 2.5]), /^avgPool2d: kernel must be whole numbers >= 1, got \[2,2.5\]$/);
+  assert.throws(() => avgPool2d(x, 3, { padding: -1 }), /^avgPool2d: padding must be whole numbers >= 0/);
 });
 
 test.run();

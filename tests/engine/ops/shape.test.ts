@@ -1,8 +1,25 @@
-/** engine/ops/shape.ts: reshape, expandTo, slice, cat, pad; values by index, gradients by finite differences. */
+/** engine/ops/shape.ts: reshape, expandTo, slice, cat, pad; against PyTorch fixtures, values by index, gradients by finite differences. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cat, expandTo, pad, randn, reshape, Rng, slice, tensor } from '../../../engine/index.js';
+import { cat, expandTo, pad, randn, reshape, Rng, slice, tensor, type PadMode } from '../../../engine/index.js';
+import { checkOpCase, loadOpCases } from '../../helpers/fixtures.js';
 import { gradCheck } from '../../helpers/gradcheck.js';
+
+for (const c of loadOpCases('shape')) {
+  test(`${c.name} matches PyTorch`, async () => {
+    const o = c.options;
+    await checkOpCase(c, (inputs) => {
+      const { x } = inputs;
+      switch (c.op) {
+        case 'reshape': return reshape(x!, o.shape as number[]);
+        case 'expandTo': return expandTo(x!, o.shape as number[]);
+        case 'slice': return slice(x!, o.begin as number[], o.size as number[]);
+        case 'pad': return pad(x!, o.padding as [number, number, number, number], o.mode as PadMode);
+        default: return cat(Object.keys(inputs).sort().map((k) => inputs[k]!), o.dim as number); // parts p0, p1, ...
+      }
+    });
+  });
+}
 
 const rng = new Rng(31);
 const x = randn([2, 3, 4], { rng });
@@ -35,6 +52,8 @@ test('slice takes a block; -1 runs to the end', async () => {
   for (let j = 0; j < 2; j++) for (let k = 0; k < 3; k++) assert.is(ys[j * 3 + k], xs[(1 * 3 + 1 + j) * 4 + k]);
   await gradCheck('slice', (t) => slice(t!, [1, 1, 0], [1, -1, 3]), [x]);
   assert.throws(() => slice(x, [0, 2, 0], [1, 2, 1]), /outside/);
+  assert.throws(() => slice(x, [0, 0.5, 0], [1, 1, 1]), /^slice: begin \[0,0.5,0\] and size \[1,1,1\] must be whole numbers$/);
+  assert.throws(() => slice(x, [0, 0, 0], [1, 1.5, 1]), /must be whole numbers/);
 });
 
 test('cat joins along any axis', async () => {
@@ -62,6 +81,7 @@ test('cat joins along any axis', async () => {
     await gradCheck(`cat dim ${dim}`, (p, q) => cat([p!, q!], dim), [x, other]);
   }
   assert.throws(() => cat([x, randn([2, 2, 5])], 1), /does not match/);
+  for (const dim of [3, -4, 0.5]) assert.throws(() => cat([x, x], dim), new RegExp(`^cat: dim ${dim} is out of range for`));
 });
 
 test('zero padding [left, right, top, bottom] as torch.nn.functional.pad', async () => {
@@ -85,6 +105,7 @@ test('reflect padding mirrors without repeating the edge, as ReflectionPad2d', a
   assert.equal([...(await pad(column, [0, 0, 2, 1], 'reflect').data())], [3, 2, 1, 2, 3, 2]);
   await gradCheck('pad reflect', (t) => pad(t!, [2, 1, 3, 2], 'reflect'), [image]);
   assert.throws(() => pad(image, [5, 0, 0, 0], 'reflect'), /must be smaller than the input's 4x5/);
+  assert.throws(() => pad(image, [1, -1, 0, 0]), /^pad: padding must be whole numbers >= 0, got \[1,-1,0,0\]$/);
 });
 
 test.run();
