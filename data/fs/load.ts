@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Contrast } from '../contrasts.js';
-import { defaultSize, defaultSliceRange, phantomDataset, subjectFromVolumes, type SkippedSubject, type SliceDataset, type SliceOptions, type Subject } from '../dataset.js';
+import { defaultSize, defaultSliceRange, phantomDataset, skippedLine, subjectFromVolumes, type SkippedSubject, type SliceDataset, type SliceOptions, type Subject } from '../dataset.js';
 import { subjectProblems } from '../checks.js';
 import { DataError } from '../errors.js';
 import { missingContrasts, type Layout } from '../layouts.js';
@@ -53,7 +53,8 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
   const contrasts = [...options.contrasts];
   const size = options.size ?? defaultSize;
   const sliceRange = options.sliceRange ?? index.manifest?.sliceRange ?? defaultSliceRange;
-  const skipped: SkippedSubject[] = missingContrasts(index, contrasts).map((m) => ({ id: m.id, reason: `no ${m.missing.join(', ')}` }));
+  const lacking: SkippedSubject[] = missingContrasts(index, contrasts).map((m) => ({ id: m.id, reason: `no ${m.missing.join(', ')}` }));
+  const bad: SkippedSubject[] = [];
   const complete = index.subjects.filter((s) => contrasts.every((c) => s.files[c]));
   if (complete.length === 0) {
     throw new DataError(root, `no subject has all of ${contrasts.join(', ')} (${index.subjects.length} subjects found in the ${index.layout} layout)`);
@@ -75,12 +76,15 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
     }
     if (problem !== null) {
       if (!options.skipBadSubjects) throw new DataError(root, `subject ${s.id}: ${problem}; --skip-bad-subjects leaves such subjects out, listing them`);
-      skipped.push({ id: s.id, reason: problem });
+      bad.push({ id: s.id, reason: problem });
     }
     options.onSubject?.(++done, complete.length, s.id);
   }
-  if (subjects.length === 0) throw new DataError(root, `no subject could be read: ${skipped[0]}`);
+  if (subjects.length === 0) {
+    const others = lacking.length ? `, and ${lacking.length} more lack${lacking.length === 1 ? 's' : ''} a contrast` : '';
+    throw new DataError(root, `none of the ${complete.length} subject${complete.length === 1 ? '' : 's'} with ${contrasts.join(', ')} could be used${others}; the first: ${skippedLine(bad[0]!)}`);
+  }
   const source = index.manifest ? 'phantom' : index.layout;
   const held = [...contrasts, ...optional.filter((c) => subjects.some((s) => s.slices[c]))];
-  return { source, contrasts: held, size, sliceRange, subjects, skipped };
+  return { source, contrasts: held, size, sliceRange, subjects, skipped: [...lacking, ...bad] };
 }

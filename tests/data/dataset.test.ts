@@ -126,6 +126,21 @@ test('loadDataset refuses a subject with an unreadable file or a problem, naming
   assert.ok(t1.min! >= 0 && t1.max! > t1.min!);
 });
 
+test('with skipBadSubjects, a folder where no subject can be used is one line naming the first problem', async () => {
+  const root = join(scratch, 'all-bad');
+  await writePhantom(root, { subjects: 3, size: 16, seed: 1, layout: 'ixi' });
+  rmSync(join(root, 'PD/IXI001-Guys-1001-PD.nii.gz'));
+  for (const file of ['T2/IXI002-HH-1002-T2.nii.gz', 'T2/IXI003-IOP-1003-T2.nii.gz']) writeFileSync(join(root, file), readFileSync(join(root, file)).subarray(0, 300));
+  try {
+    await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16, skipBadSubjects: true });
+    assert.unreachable('should fail');
+  } catch (e) {
+    assert.instance(e, DataError);
+    assert.match((e as Error).message, /all-bad: none of the 2 subjects with PD, T2 could be used, and 1 more lacks a contrast; the first: IXI002: .*IXI002-HH-1002-T2\.nii\.gz: truncated gzip data/);
+    assert.not.match((e as Error).message, /object/);
+  }
+});
+
 test('loadDataset on a folder with nothing usable is one clear error', async () => {
   const root = join(scratch, 'empty-ish');
   mkdirSync(root);
