@@ -8,7 +8,7 @@ import type { Contrast } from '../contrasts.js';
 import { defaultSize, defaultSliceRange, phantomDataset, skippedLine, subjectFromVolumes, type SkippedSubject, type SliceDataset, type SliceOptions, type Subject } from '../dataset.js';
 import { subjectProblems } from '../checks.js';
 import { DataError } from '../errors.js';
-import { missingContrasts, type Layout } from '../layouts.js';
+import { missingContrasts, type Layout, type SubjectFiles } from '../layouts.js';
 import type { PhantomOptions } from '../phantom/cohort.js';
 import type { NiftiVolume } from '../nifti/volume.js';
 import { discoverDataset } from './discover.js';
@@ -28,9 +28,10 @@ export interface LoadOptions extends SliceOptions {
   optionalContrasts?: readonly Contrast[];
   /**
    * Leave out subjects whose files cannot be read or have problems
-   * (data/checks.ts: non-finite voxels, not 3-D, contrasts of different
-   * shape), listing them in `skipped`; without it such a subject is an
-   * error, so a damaged file never shrinks a dataset unnoticed.
+   * (data/checks.ts: non-finite voxels in the slice band, not 3-D, contrasts
+   * of different shape; the folder's: two files of a contrast, two sites),
+   * listing them in `skipped`; without it such a subject is an error, so a
+   * damaged file never shrinks a dataset unnoticed.
    */
   skipBadSubjects?: boolean;
   /** Called after each subject is read. */
@@ -62,22 +63,11 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
   const subjects: Subject[] = [];
   let done = 0;
   for (const s of complete) {
-    let problem: string | null = null;
-    try {
-      const own = [...contrasts, ...optional.filter((c) => s.files[c])];
-      const volumes: Partial<Record<Contrast, NiftiVolume>> = {};
-      await Promise.all(own.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: sliceRange }))));
-      const problems = subjectProblems(s.id, own.map((c) => ({ contrast: c, path: join(root, s.files[c]!), shape: volumes[c]!.shape, data: volumes[c]!.data })));
-      if (problems.length) problem = problems.join('; ');
-      else subjects.push({ ...subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, size, sliceRange }), files: Object.fromEntries(own.map((c) => [c, join(root, s.files[c]!)])) });
-    } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      problem = e.message;
-    }
-    if (problem !== null) {
-      if (!options.skipBadSubjects) throw new DataError(root, `subject ${s.id}: ${problem}; --skip-bad-subjects leaves such subjects out, listing them`);
-      bad.push({ id: s.id, reason: problem });
-    }
+    // Which of two files is meant is unknown: the folder's problems refuse the subject before any file is read.
+    const read = s.problems.length ? s.problems.join('; ') : await readSubject(root, s, [...contrasts, ...optional.filter((c) => s.files[c])], { size, sliceRange });
+    if (typeof read !== 'string') subjects.push(read);
+    else if (options.skipBadSubjects) bad.push({ id: s.id, reason: read });
+    else throw new DataError(root, `subject ${s.id}: ${read}; --skip-bad-subjects leaves such subjects out, listing them`);
     options.onSubject?.(++done, complete.length, s.id);
   }
   if (subjects.length === 0) {
@@ -87,4 +77,18 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
   const source = index.manifest ? 'phantom' : index.layout;
   const held = [...contrasts, ...optional.filter((c) => subjects.some((s) => s.slices[c]))];
   return { source, contrasts: held, size, sliceRange, subjects, skipped: [...lacking, ...bad] };
+}
+
+/** The slices of subject `s`'s `own` contrasts, or its problem in one line. */
+async function readSubject(root: string, s: SubjectFiles, own: Contrast[], slicing: { size: number; sliceRange: [number, number] }): Promise<Subject | string> {
+  try {
+    const volumes: Partial<Record<Contrast, NiftiVolume>> = {};
+    await Promise.all(own.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: slicing.sliceRange }))));
+    const problems = subjectProblems(s.id, own.map((c) => ({ contrast: c, path: join(root, s.files[c]!), shape: volumes[c]!.shape, band: volumes[c]! })));
+    if (problems.length) return problems.join('; ');
+    return { ...subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, ...slicing }), files: Object.fromEntries(own.map((c) => [c, join(root, s.files[c]!)])) };
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    return e.message;
+  }
 }

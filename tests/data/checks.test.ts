@@ -10,13 +10,17 @@ import * as assert from 'uvu/assert';
 import { volumeProblems } from '../../data/checks.js';
 import { fedmed, scratchDir, writeVolume } from '../cli/helpers.js';
 
-test('volumeProblems names non-finite voxels and a 4-D shape; a clean 3-D volume has none', () => {
-  assert.equal(volumeProblems('a.nii', [2, 2, 2], new Float32Array(8)), []);
-  assert.equal(volumeProblems('a.nii', [2, 2, 2, 1], new Float32Array(8)), []);
+test('volumeProblems names non-finite voxels (by their place in the volume) and a 4-D shape; a clean 3-D volume has none', () => {
+  const whole = (data: Float32Array) => ({ data, zRange: [0, 2] as [number, number] });
+  assert.equal(volumeProblems('a.nii', [2, 2, 2], whole(new Float32Array(8))), []);
+  assert.equal(volumeProblems('a.nii', [2, 2, 2, 1], whole(new Float32Array(8))), []);
   const [fourD] = volumeProblems('a.nii', [2, 2, 2, 3], null);
   assert.match(fourD!, /^a\.nii: 4-D volume of shape 2x2x2x3/);
-  const [nan] = volumeProblems('b.nii', [2, 2, 2], Float32Array.of(0, 1, NaN, Infinity, 0, 0, 0, 0));
-  assert.match(nan!, /^b\.nii: 2 voxel\(s\) are NaN or infinite \(the first at index 2, value NaN\)/);
+  const [nan] = volumeProblems('b.nii', [2, 2, 2], whole(Float32Array.of(0, 1, NaN, Infinity, 0, 0, 0, 0)));
+  assert.match(nan!, /^b\.nii: 2 voxel\(s\) are NaN or infinite \(the first at voxel \(0, 1, 0\), value NaN\)/);
+  // Planes 5 and 6 of a deeper volume: the voxel is named where it is in the volume.
+  const [deep] = volumeProblems('c.nii', [2, 2, 9], { data: Float32Array.of(0, 0, 0, 0, 0, 0, 0, -Infinity), zRange: [5, 7] });
+  assert.match(deep!, /^c\.nii: 1 voxel\(s\) are NaN or infinite \(the first at voxel \(1, 1, 6\), value -Infinity\)/);
 });
 
 for (const [label, bad] of [['NaN', NaN], ['infinite', Infinity]] as const) {
@@ -28,9 +32,18 @@ for (const [label, bad] of [['NaN', NaN], ['infinite', Infinity]] as const) {
     values[100] = bad;
     await writeVolume(join(dir, file), [16, 16, 16], values);
     const r = fedmed('data', 'inspect', dir);
-    assert.is(r.code, 3, r.out + r.err);
-    assert.match(r.out, new RegExp(`${file}: 1 voxel\\(s\\) are NaN or infinite \\(the first at index 100`));
-    assert.match(r.out.trim().split('\n').at(-1)!, /problem\(s\) found; train and eval refuse this dataset/);
+    // Voxel 100 of a 16^3 volume is (4, 6, 0): plane 0, outside the phantom's slice band, so a note that training never reads it.
+    assert.match(r.out, new RegExp(`notes \\(1\\):\n  ${file}: outside the slice band, 1 voxel\\(s\\) are NaN or infinite \\(the first at voxel \\(4, 6, 0\\), value ${bad}\\); training never reads those planes`));
+    assert.match(r.out, /problems: none/);
+    assert.is(r.code, 0, r.out + r.err);
+    // Inside the band it is a problem: train and eval refuse the subject, and the last line says so.
+    values[100] = 1;
+    values[8 * 16 * 16 + 100] = bad;
+    await writeVolume(join(dir, file), [16, 16, 16], values);
+    const inBand = fedmed('data', 'inspect', dir);
+    assert.is(inBand.code, 3, inBand.out + inBand.err);
+    assert.match(inBand.out, new RegExp(`${file}: 1 voxel\\(s\\) are NaN or infinite \\(the first at voxel \\(4, 6, 8\\)`));
+    assert.match(inBand.out.trim().split('\n').at(-1)!, /^fedmed: 1 problem\(s\) found; train and eval refuse each subject named \(for a file's problem, when they read that contrast\) unless --skip-bad-subjects leaves it out$/);
   });
 }
 

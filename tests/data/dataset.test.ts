@@ -126,6 +126,25 @@ test('loadDataset refuses a subject with an unreadable file or a problem, naming
   assert.ok(t1.min! >= 0 && t1.max! > t1.min!);
 });
 
+test('a subject with two files of a contrast is refused (which is meant is unknown), or left out with skipBadSubjects; inspect lists it as a problem', async () => {
+  const root = join(scratch, 'duplicate');
+  await writePhantom(root, { subjects: 3, size: 16, seed: 1, layout: 'ixi' });
+  // A stray copy at the top level sorts before T2/ and would otherwise be the one read.
+  writeFileSync(join(root, 'IXI002-HH-9999-T2.nii.gz'), readFileSync(join(root, 'T2/IXI002-HH-1002-T2.nii.gz')));
+  const line = 'IXI002: two T2 files (IXI002-HH-9999-T2.nii.gz, T2/IXI002-HH-1002-T2.nii.gz)'; // as inspect and skipped.json show it
+  try {
+    await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16 });
+    assert.unreachable('a subject with two T2 files was trained on');
+  } catch (e) {
+    assert.instance(e, DataError);
+    assert.is((e as Error).message, `${root}: subject ${line}; --skip-bad-subjects leaves such subjects out, listing them`);
+  }
+  const d = await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16, skipBadSubjects: true });
+  assert.equal(d.subjects.map((s) => s.id), ['IXI001', 'IXI003']);
+  assert.equal(d.skipped.map(skippedLine), [line]);
+  assert.equal((await inspectDataset(root)).problems, [line]);
+});
+
 test('with skipBadSubjects, a folder where no subject can be used is one line naming the first problem', async () => {
   const root = join(scratch, 'all-bad');
   await writePhantom(root, { subjects: 3, size: 16, seed: 1, layout: 'ixi' });

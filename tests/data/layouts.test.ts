@@ -38,7 +38,7 @@ test('BraTS2021: one folder per subject, seg ignored, ids sorted numerically; du
   assert.is(index.subjects[0]!.site, null);
   assert.equal(index.subjects[1]!.files, { T1: 'BraTS2021_00010/BraTS2021_00010_t1.nii.gz', T1CE: 'BraTS2021_00010/BraTS2021_00010_t1ce.nii.gz' });
   assert.equal(index.ignored, ['BraTS2021_00010/BraTS2021_00010_seg.nii.gz']);
-  assert.equal(index.problems, ['BraTS2021_00002: two T2 files (BraTS2021_00002/BraTS2021_00002_t2.nii.gz, copy/BraTS2021_00002_t2.nii.gz); using the first']);
+  assert.equal(index.subjects.map((s) => s.problems), [['two T2 files (BraTS2021_00002/BraTS2021_00002_t2.nii.gz, copy/BraTS2021_00002_t2.nii.gz)'], []]);
   assert.equal(missingContrasts(index, ['T1', 'T2']).map((m) => m.missing), [['T1'], ['T2']]);
 });
 
