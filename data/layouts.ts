@@ -28,8 +28,9 @@ export interface DatasetIndex {
   ignored: string[];
 }
 
-const ixiPattern = /^(IXI\d+)-([A-Za-z]+)-(\d+)-([A-Za-z0-9]+(?:-\d+)?)\.nii(?:\.gz)?$/;
-const bratsPattern = /^(BraTS\d*_\d+)_([A-Za-z0-9]+)\.nii(?:\.gz)?$/;
+// The suffix in either case (.nii.gz, .NII.GZ), as readers and translate take it; the names themselves as the datasets spell them.
+const ixiPattern = /^(IXI\d+)-([A-Za-z]+)-(\d+)-([A-Za-z0-9]+(?:-\d+)?)\.(?:nii|NII)(?:\.(?:gz|GZ))?$/;
+const bratsPattern = /^(BraTS\d*_\d+)_([A-Za-z0-9]+)\.(?:nii|NII)(?:\.(?:gz|GZ))?$/;
 const ixiContrasts: Contrast[] = ['T1', 'T2', 'PD'];
 const bratsContrasts: Contrast[] = ['T1', 'T1CE', 'T2', 'FLAIR'];
 
@@ -52,7 +53,7 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-const isNifti = (path: string) => /\.nii(\.gz)?$/.test(path);
+const isNifti = (path: string) => /\.nii(\.gz)?$/i.test(path);
 
 /** Which layout the paths follow ('auto': the one more files match; IXI on a tie). */
 export function detectLayout(paths: readonly string[]): Layout {

@@ -180,12 +180,14 @@ test('loadDataset on a folder with nothing usable is one clear error', async () 
   }
 });
 
-test('files on disk: .nii and .nii.gz written and read back, whole or by planes; a short .nii is named', async () => {
+test('files on disk: .nii and .nii.gz (any case) written and read back, whole or by planes; a short .nii is named', async () => {
   const header = createHeader({ shape: [6, 5, 4], spacing: [1, 1, 2], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 2, 0], [0, 0, 0, 1]], datatype: datatypeByName('float32') });
   const values = Float32Array.from({ length: 120 }, (_, i) => i * 0.25 - 7);
-  for (const name of ['v.nii', 'v.nii.gz']) {
+  for (const name of ['v.nii', 'v.nii.gz', 'V.NII.GZ']) {
     const path = join(scratch, 'files', name);
     await writeNiftiFile(path, header, values);
+    const magic = readFileSync(path).subarray(0, 2);
+    assert.is(magic[0] === 0x1f && magic[1] === 0x8b, /\.gz$/i.test(name), `${name}: gzip magic`);
     assert.equal([...(await readNiftiFile(path)).data], [...values], name);
     const planes = await readNiftiFile(path, { zRange: [2, 4] });
     assert.equal([...planes.data], [...values.subarray(60)], `${name} planes 2-3`);
