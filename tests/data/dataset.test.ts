@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { gzipSync } from 'fflate';
 import { phantomDataset, skippedLine, subjectSlice, type SliceDataset } from '../../data/dataset.js';
 import { DataError } from '../../data/errors.js';
+import { listFiles } from '../../data/fs/discover.js';
 import { inspectDataset } from '../../data/fs/inspect.js';
 import { loadDataset } from '../../data/fs/load.js';
 import { readNiftiFile, writeNiftiFile } from '../../data/fs/nifti.js';
@@ -158,6 +159,20 @@ test('with skipBadSubjects, a folder where no subject can be used is one line na
     assert.match((e as Error).message, /all-bad: none of the 2 subjects with PD, T2 could be used, and 1 more lacks a contrast; the first: IXI002: .*IXI002-HH-1002-T2\.nii\.gz: truncated gzip data/);
     assert.not.match((e as Error).message, /object/);
   }
+});
+
+test('folders reached through links are read, each once: a link cycle ends', async () => {
+  const real = join(scratch, 'linked-real');
+  await writePhantom(real, { subjects: 3, size: 16, seed: 1, layout: 'ixi' });
+  const root = join(scratch, 'linked');
+  mkdirSync(root);
+  for (const c of ['T1', 'T2', 'PD']) symlinkSync(join(real, c), join(root, c));
+  symlinkSync(root, join(root, 'T1', 'loop')); // T1/loop leads back to the root
+  const files = await listFiles(root);
+  assert.equal(files.filter((f) => f.endsWith('.nii.gz')).length, 9, files.join(' '));
+  assert.ok(!files.some((f) => f.startsWith('T1/loop')), files.join(' '));
+  const d = await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16, sliceRange: [6, 10] }); // the manifest, which holds the band, is not linked
+  assert.equal(d.subjects.map((s) => s.id), ['IXI001', 'IXI002', 'IXI003']);
 });
 
 test('loadDataset on a folder with nothing usable is one clear error', async () => {
