@@ -41,6 +41,8 @@ export interface SubjectVolume {
   contrast: string;
   path: string;
   shape: readonly number[];
+  /** Voxel-to-world, 4x4 row-major (NiftiVolume's affine). */
+  affine: readonly (readonly number[])[];
   /** The planes of the slice band, or null where only the header was read. */
   band: BandPlanes | null;
 }
@@ -52,7 +54,27 @@ export function shapeMismatch(subject: string, volumes: readonly SubjectVolume[]
   return [`${subject}: contrasts differ in shape (${volumes.map((v) => `${v.contrast} ${v.shape.join('x')}`).join(', ')}); slice z is not the same anatomy`];
 }
 
-/** Every problem of one subject's volumes: each volume's, then their shapes against each other. */
+/** How far affines may differ (mm, and unitless for the rotation part) and still be one grid: float32 storage of the same matrix differs by far less. */
+export const affineTolerance = 1e-3;
+
+/**
+ * A subject whose contrasts have one shape but different affines: voxel
+ * (x, y, z) is a different place in each (flipped, shifted or scaled), so
+ * pairing them voxel by voxel would pair different anatomy. Never
+ * reoriented silently: the data must be resampled to one grid first.
+ */
+export function gridMismatch(subject: string, volumes: readonly SubjectVolume[]): string[] {
+  const [first, ...others] = volumes;
+  if (!first) return [];
+  const apart = others.map((v) => ({ v, by: Math.max(...v.affine.flatMap((row, i) => row.map((x, j) => Math.abs(x - first.affine[i]![j]!)))) }));
+  const far = apart.filter((a) => a.by > affineTolerance);
+  if (!far.length) return [];
+  const words = far.map((a) => `${a.v.contrast}'s differs from ${first.contrast}'s by up to ${+a.by.toPrecision(4)}`).join(', ');
+  return [`${subject}: contrasts are not in the same voxel grid (affines differ: ${words}); slice z is not the same anatomy, resample them to one grid first`];
+}
+
+/** Every problem of one subject's volumes: each volume's, then their shapes and grids against each other. */
 export function subjectProblems(subject: string, volumes: readonly SubjectVolume[]): string[] {
-  return [...volumes.flatMap((v) => volumeProblems(v.path, v.shape, v.band)), ...shapeMismatch(subject, volumes)];
+  const shapes = shapeMismatch(subject, volumes);
+  return [...volumes.flatMap((v) => volumeProblems(v.path, v.shape, v.band)), ...(shapes.length ? shapes : gridMismatch(subject, volumes))];
 }

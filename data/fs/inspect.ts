@@ -45,7 +45,8 @@ export interface InspectReport {
    * One line each: what training and eval refuse a subject for (unless
    * --skip-bad-subjects leaves it out): two files of a contrast or two
    * sites, an unreadable file, not 3-D, non-finite voxels in the slice band,
-   * shapes that differ within a subject, too few planes.
+   * shapes or voxel grids (affines) that differ within a subject, too few
+   * planes.
    */
   problems: string[];
   /** One line each: facts that do not stop training (non-finite voxels outside the slice band). */
@@ -78,7 +79,7 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
       try {
         const volume = await readNiftiFile(join(root, path), options.headersOnly ? { zRange: [0, 1] } : {});
         volumes.push(describe(volume, path, contrast, options.headersOnly ?? false));
-        checked.push({ contrast, path, shape: volume.shape, band: options.headersOnly ? null : bandOf(volume, sliceRange) });
+        checked.push({ contrast, path, shape: volume.shape, affine: volume.affine, band: options.headersOnly ? null : bandOf(volume, sliceRange) });
         if (!options.headersOnly) notes.push(...outsideBand(volume, path, sliceRange));
       } catch (e) {
         if (!(e instanceof DataError)) throw e;

@@ -29,7 +29,8 @@ export interface LoadOptions extends SliceOptions {
   /**
    * Leave out subjects whose files cannot be read or have problems
    * (data/checks.ts: non-finite voxels in the slice band, not 3-D, contrasts
-   * of different shape; the folder's: two files of a contrast, two sites),
+   * of different shape or voxel grid; the folder's: two files of a contrast,
+   * two sites),
    * listing them in `skipped`; without it such a subject is an error, so a
    * damaged file never shrinks a dataset unnoticed.
    */
@@ -84,7 +85,7 @@ async function readSubject(root: string, s: SubjectFiles, own: Contrast[], slici
   try {
     const volumes: Partial<Record<Contrast, NiftiVolume>> = {};
     await Promise.all(own.map(async (c) => (volumes[c] = await readNiftiFile(join(root, s.files[c]!), { zRange: slicing.sliceRange }))));
-    const problems = subjectProblems(s.id, own.map((c) => ({ contrast: c, path: join(root, s.files[c]!), shape: volumes[c]!.shape, band: volumes[c]! })));
+    const problems = subjectProblems(s.id, own.map((c) => ({ contrast: c, path: join(root, s.files[c]!), shape: volumes[c]!.shape, affine: volumes[c]!.affine, band: volumes[c]! })));
     if (problems.length) return problems.join('; ');
     return { ...subjectFromVolumes(s.id, s.site, volumes, { contrasts: own, ...slicing }), files: Object.fromEntries(own.map((c) => [c, join(root, s.files[c]!)])) };
   } catch (e) {
