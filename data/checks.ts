@@ -1,24 +1,38 @@
 /**
- * Checks of a volume's voxels and shape that make it unfit to train or
- * evaluate on, each a line naming the file: what `fedmed data inspect`
- * reports as problems. Browser-safe.
+ * Checks of a subject's volumes that make it unfit to train or evaluate on,
+ * each a line naming the file: what `fedmed data inspect` reports as
+ * problems and what training refuses (data/fs/load.ts), from the same
+ * planes: the slice band training reads. Browser-safe.
  */
 
-/** Problems of one volume read from `path`: not 3-D, non-finite voxels. */
-export function volumeProblems(path: string, shape: readonly number[], data: ArrayLike<number> | null): string[] {
+/** Planes zRange[0] <= z < zRange[1] of a volume, x fastest then y then z. */
+export interface BandPlanes {
+  data: ArrayLike<number>;
+  zRange: [number, number];
+}
+
+/** "3 voxel(s) are NaN or infinite (the first at voxel (4, 0, 13), value NaN)", or null when every voxel is finite. */
+export function nonFiniteWords(shape: readonly number[], planes: BandPlanes): string | null {
+  let bad = 0, first = -1;
+  for (let i = 0; i < planes.data.length; i++) {
+    if (!Number.isFinite(planes.data[i]!)) {
+      bad++;
+      if (first < 0) first = i;
+    }
+  }
+  if (!bad) return null;
+  const [nx, ny = 1] = shape;
+  const at = `(${first % nx!}, ${Math.floor(first / nx!) % ny}, ${planes.zRange[0] + Math.floor(first / (nx! * ny))})`;
+  return `${bad} voxel(s) are NaN or infinite (the first at voxel ${at}, value ${planes.data[first]})`;
+}
+
+/** Problems of one volume read from `path`: not 3-D, non-finite voxels in `band` (null where only the header was read). */
+export function volumeProblems(path: string, shape: readonly number[], band: BandPlanes | null): string[] {
   const problems: string[] = [];
   const extra = shape.slice(3).filter((n) => n > 1);
   if (shape.length < 3 || extra.length) problems.push(`${path}: ${shape.length}-D volume of shape ${shape.join('x')}; a 3-D volume (one contrast, one time point) is expected`);
-  if (data) {
-    let bad = 0, first = -1;
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i]!)) {
-        bad++;
-        if (first < 0) first = i;
-      }
-    }
-    if (bad) problems.push(`${path}: ${bad} voxel(s) are NaN or infinite (the first at index ${first}, value ${data[first]})`);
-  }
+  const nonFinite = band && nonFiniteWords(shape, band);
+  if (nonFinite) problems.push(`${path}: ${nonFinite}`);
   return problems;
 }
 
@@ -27,8 +41,10 @@ export interface SubjectVolume {
   contrast: string;
   path: string;
   shape: readonly number[];
-  /** Voxels, or null where only the header was read. */
-  data: ArrayLike<number> | null;
+  /** Voxel-to-world, 4x4 row-major (NiftiVolume's affine). */
+  affine: readonly (readonly number[])[];
+  /** The planes of the slice band, or null where only the header was read. */
+  band: BandPlanes | null;
 }
 
 /** A subject whose contrasts differ in shape: slice z would not be the same anatomy in each. */
@@ -38,7 +54,27 @@ export function shapeMismatch(subject: string, volumes: readonly SubjectVolume[]
   return [`${subject}: contrasts differ in shape (${volumes.map((v) => `${v.contrast} ${v.shape.join('x')}`).join(', ')}); slice z is not the same anatomy`];
 }
 
-/** Every problem of one subject's volumes: each volume's, then their shapes against each other. */
+/** How far affines may differ (mm, and unitless for the rotation part) and still be one grid: float32 storage of the same matrix differs by far less. */
+export const affineTolerance = 1e-3;
+
+/**
+ * A subject whose contrasts have one shape but different affines: voxel
+ * (x, y, z) is a different place in each (flipped, shifted or scaled), so
+ * pairing them voxel by voxel would pair different anatomy. Never
+ * reoriented silently: the data must be resampled to one grid first.
+ */
+export function gridMismatch(subject: string, volumes: readonly SubjectVolume[]): string[] {
+  const [first, ...others] = volumes;
+  if (!first) return [];
+  const apart = others.map((v) => ({ v, by: Math.max(...v.affine.flatMap((row, i) => row.map((x, j) => Math.abs(x - first.affine[i]![j]!)))) }));
+  const far = apart.filter((a) => a.by > affineTolerance);
+  if (!far.length) return [];
+  const words = far.map((a) => `${a.v.contrast}'s differs from ${first.contrast}'s by up to ${+a.by.toPrecision(4)}`).join(', ');
+  return [`${subject}: contrasts are not in the same voxel grid (affines differ: ${words}); slice z is not the same anatomy, resample them to one grid first`];
+}
+
+/** Every problem of one subject's volumes: each volume's, then their shapes and grids against each other. */
 export function subjectProblems(subject: string, volumes: readonly SubjectVolume[]): string[] {
-  return [...volumes.flatMap((v) => volumeProblems(v.path, v.shape, v.data)), ...shapeMismatch(subject, volumes)];
+  const shapes = shapeMismatch(subject, volumes);
+  return [...volumes.flatMap((v) => volumeProblems(v.path, v.shape, v.band)), ...(shapes.length ? shapes : gridMismatch(subject, volumes))];
 }

@@ -16,6 +16,8 @@ export interface SubjectFiles {
   site: string | null;
   /** Relative path of each contrast's volume. */
   files: Partial<Record<Contrast, string>>;
+  /** One line each (without the id): two files of a contrast, files from two sites. Training refuses such a subject: which file is meant is unknown. */
+  problems: string[];
 }
 
 export interface DatasetIndex {
@@ -24,12 +26,11 @@ export interface DatasetIndex {
   subjects: SubjectFiles[];
   /** NIfTI files that are no contrast of this layout (IXI's MRA/DTI, BraTS' seg, strangers). */
   ignored: string[];
-  /** One line each: duplicates and the like. */
-  problems: string[];
 }
 
-const ixiPattern = /^(IXI\d+)-([A-Za-z]+)-(\d+)-([A-Za-z0-9]+(?:-\d+)?)\.nii(?:\.gz)?$/;
-const bratsPattern = /^(BraTS\d*_\d+)_([A-Za-z0-9]+)\.nii(?:\.gz)?$/;
+// The suffix in either case (.nii.gz, .NII.GZ), as readers and translate take it; the names themselves as the datasets spell them.
+const ixiPattern = /^(IXI\d+)-([A-Za-z]+)-(\d+)-([A-Za-z0-9]+(?:-\d+)?)\.(?:nii|NII)(?:\.(?:gz|GZ))?$/;
+const bratsPattern = /^(BraTS\d*_\d+)_([A-Za-z0-9]+)\.(?:nii|NII)(?:\.(?:gz|GZ))?$/;
 const ixiContrasts: Contrast[] = ['T1', 'T2', 'PD'];
 const bratsContrasts: Contrast[] = ['T1', 'T1CE', 'T2', 'FLAIR'];
 
@@ -52,7 +53,7 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-const isNifti = (path: string) => /\.nii(\.gz)?$/.test(path);
+const isNifti = (path: string) => /\.nii(\.gz)?$/i.test(path);
 
 /** Which layout the paths follow ('auto': the one more files match; IXI on a tie). */
 export function detectLayout(paths: readonly string[]): Layout {
@@ -70,7 +71,6 @@ export function indexDataset(paths: readonly string[], layout: Layout | 'auto' =
   const known = layoutContrasts(chosen);
   const byId = new Map<string, SubjectFiles>();
   const ignored: string[] = [];
-  const problems: string[] = [];
   for (const path of [...paths].sort()) {
     if (!isNifti(path)) continue;
     const match = (chosen === 'ixi' ? ixiPattern : bratsPattern).exec(baseName(path));
@@ -82,17 +82,17 @@ export function indexDataset(paths: readonly string[], layout: Layout | 'auto' =
     const id = match[1]!;
     const site = chosen === 'ixi' ? match[2]! : null;
     let subject = byId.get(id);
-    if (!subject) byId.set(id, (subject = { id, site, files: {} }));
-    if (subject.site !== site) problems.push(`${id}: files from two sites (${subject.site}, ${site}); keeping ${subject.site}`);
+    if (!subject) byId.set(id, (subject = { id, site, files: {}, problems: [] }));
+    if (subject.site !== site) subject.problems.push(`files from two sites (${subject.site}, ${site})`);
     const previous = subject.files[contrast];
     if (previous) {
-      problems.push(`${id}: two ${contrast} files (${previous}, ${path}); using the first`);
+      subject.problems.push(`two ${contrast} files (${previous}, ${path})`);
       continue;
     }
     subject.files[contrast] = path;
   }
   const subjects = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
-  return { layout: chosen, subjects, ignored, problems };
+  return { layout: chosen, subjects, ignored };
 }
 
 /** Subjects lacking any of `contrasts`, with what they lack. */

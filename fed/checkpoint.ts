@@ -35,6 +35,8 @@ export interface CheckpointMetadata {
   skipBadSubjects?: boolean;
   /** The subjects the run left out (ids, stored comma-separated). */
   skippedSubjects?: string[];
+  /** The run's held-out test subjects (ids, stored comma-separated); absent from runs written before they were recorded. */
+  testSubjects?: string[];
 }
 
 export interface Checkpoint {
@@ -110,6 +112,7 @@ export function parseMetadata(raw: Record<string, string>, file: string): Checkp
     phantomSize: optional('phantomSize', (k) => integer(k, 1)),
     skipBadSubjects: optional('skipBadSubjects', (k) => text(k) === 'true'),
     skippedSubjects: optional('skippedSubjects', (k) => text(k).split(',')),
+    testSubjects: optional('testSubjects', (k) => text(k).split(',')),
   };
   if (out.source === out.target) bad('target', `a contrast other than the source ${out.source}`);
   return out;

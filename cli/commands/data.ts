@@ -84,7 +84,7 @@ const inspectCommand: Command = {
     if (flags.json) console.log(JSON.stringify(report, null, 2));
     else console.log(formatReport(report, (flags.subjects as boolean | undefined) ?? false));
     if (report.problems.length) {
-      if (!flags.json) console.log(`fedmed: ${report.problems.length} problem(s) found; train and eval refuse this dataset`);
+      if (!flags.json) console.log(`fedmed: ${report.problems.length} problem(s) found; train and eval refuse each subject named (for a file's problem, when they read that contrast) unless --skip-bad-subjects leaves it out`);
       process.exitCode = exitCodes.problems;
     }
   },
@@ -131,6 +131,7 @@ function formatReport(r: InspectReport, everySubject: boolean): string {
   if (r.ignored.length) out.push(`ignored (${r.ignored.length} files that are no contrast of this layout):`, ...listed(r.ignored, 5));
   out.push(r.problems.length ? `problems (${r.problems.length}):` : 'problems: none');
   out.push(...listed(r.problems, 20));
+  if (r.notes.length) out.push(`notes (${r.notes.length}):`, ...listed(r.notes, 5));
   if (everySubject) {
     out.push('subjects:');
     for (const s of r.subjects) {

@@ -22,8 +22,10 @@ export const evalCommand: Command = {
     'Rebuilds the model from a run folder (its latest checkpoint) or a generators.safetensors',
     "file, and scores both directions on the run's held-out test subjects: the split is remade",
     "from the seed and test fraction the checkpoint records, so --data must be the run's data",
-    '(the default). --all scores every subject of --data instead. Each slice is scored on',
-    '[0, 1]; the untranslated input, scored the same way, is the baseline to beat.',
+    "(the default). When the data no longer gives the test subjects the run recorded (a subject",
+    'added or gone moves others between train and test), a note says so and the recorded test',
+    'subjects still there are scored. --all scores every subject of --data instead. Each slice',
+    'is scored on [0, 1]; the untranslated input, scored the same way, is the baseline to beat.',
   ].join('\n'),
   flags: {
     checkpoint: { type: 'string', help: 'a run folder, a round folder or a generators.safetensors file', placeholder: 'RUN|FILE' },
@@ -37,7 +39,7 @@ export const evalCommand: Command = {
     if (typeof flags.checkpoint !== 'string') throw new UsageError('fedmed eval needs --checkpoint RUN|FILE; see fedmed eval --help');
     const { readCheckpoint } = await import('../checkpoint-model.js');
     const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
-    const { describeData, evaluationItems, loadSpecDataset, loadSplit } = await import('../../data/fs/index.js');
+    const { describeData, evaluationItems, heldOutSubjects, loadSpecDataset, loadSplit } = await import('../../data/fs/index.js');
     const { skippedLine } = await import('../../data/index.js');
     const { evaluate } = await import('../../eval/evaluate.js');
     const { setBackend } = await import('../../engine/index.js');
@@ -46,16 +48,22 @@ export const evalCommand: Command = {
     // A run trained with subjects left out is scored on its own split: the same subjects left out.
     const skipBadSubjects = flags['skip-bad-subjects'] === true || checkpoint.metadata.skipBadSubjects === true;
     const spec = { ...dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file), skipBadSubjects };
+    const runsData = checkpoint.metadata.data === undefined || spec.data === checkpoint.metadata.data;
     let dataset: SliceDataset;
     let subjects: Subject[];
+    let splitNote: string | null = null;
     if (all) {
       dataset = await loadSpecDataset(spec);
       subjects = dataset.subjects;
     } else {
       const split = await loadSplit(spec);
-      [dataset, subjects] = [split.dataset, split.test];
+      dataset = split.dataset;
+      // Other data than the run's has no held-out set of the run's to check (the note below says so).
+      if (runsData) ({ subjects, note: splitNote } = heldOutSubjects(split, spec));
+      else subjects = split.test;
     }
     for (const s of dataset.skipped) console.error(`skipped ${skippedLine(s)}`);
+    if (splitNote) console.error(`note: ${splitNote}`);
     const trainedWithout = checkpoint.metadata.skippedSubjects ?? [];
     const leftOut = trainingLeftOut(trainedWithout, dataset.skipped.map((s) => s.id), all);
     if (leftOut) console.error(`note: ${leftOut}`);
@@ -88,7 +96,7 @@ export const evalCommand: Command = {
       console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);
       console.log(backendLine(backend, flags.backend as string));
       console.log(`data: ${data}, ${scope}: ${subjects.length} subject${subjects.length === 1 ? '' : 's'}, ${items.length} slices of ${spec.size}x${spec.size}`);
-      if (checkpoint.metadata.data !== undefined && checkpoint.metadata.data !== spec.data && !all) {
+      if (!runsData && !all) {
         console.log(`note: the run trained on ${checkpoint.metadata.data}; the split of other data is not its held-out set`);
       }
       console.log('');
@@ -111,6 +119,7 @@ export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, al
   if (phantom && (m.phantomSubjects === undefined || m.phantomSize === undefined)) throw missing('phantomSubjects and phantomSize');
   return {
     data,
+    testSubjects: m.testSubjects,
     source: m.source,
     target: m.target,
     size: m.size,

@@ -139,6 +139,8 @@ export interface TrainConfig {
   testFraction: number;
   /** Leave out bad subjects rather than refuse the data; absent from runs written before it existed: false. */
   skipBadSubjects?: boolean;
+  /** The held-out subjects the run's split drew when it started (set by runTraining, never a flag); absent from runs written before they were recorded. */
+  testSubjects?: string[];
   /** Rounds whose checkpoint is kept besides the latest; absent when none. */
   keepRounds?: number[];
   backend: 'auto' | 'webgpu' | 'wasm' | 'js';

@@ -64,7 +64,9 @@ export interface RunOptions {
 export async function runTraining(config: TrainConfig, runDir: string, options: RunOptions = {}): Promise<RunResult> {
   const progress = options.progress === null ? null : (options.progress ?? new Progress());
   const log = options.log ?? ((line: string) => (progress ? progress.log(line) : console.log(line)));
-  const setup = await buildSetup(config, { placement: options.placement });
+  const setup = await buildSetup(config, { placement: options.placement, resume: options.resume });
+  // A new run records its held-out subjects (config.json, checkpoints): eval and --resume then check the split they draw against them.
+  if (!options.resume) config = { ...config, testSubjects: setup.testSubjects };
   try {
     for (const line of setup.summary) log(line);
     // Subjects left out are a warning (stderr), kept on record beside the run too.
@@ -170,13 +172,14 @@ async function accountWhileTraining<T>(training: Promise<unknown>, account: () =
 /**
  * What `fedmed translate` and `eval` need to rebuild the model from the
  * generators file (fed/checkpoint.ts reads it back), and to rebuild
- * the run's held-out test set: the data, the split's seed and fraction, and
- * the phantom's settings (the phantom is generated from them).
+ * the run's held-out test set: the data, the split's seed and fraction, the
+ * phantom's settings (the phantom is generated from them) and the test
+ * subjects the split drew, which the split remade is checked against.
  */
 export function modelMetadata(config: TrainConfig, skippedSubjects: string[] = []): Record<string, string> {
   const { model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize } = config;
   const skipping = { skipBadSubjects: config.skipBadSubjects || undefined, skippedSubjects: skippedSubjects.length ? skippedSubjects : undefined };
-  return metadataRecord({ model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize, ...skipping });
+  return metadataRecord({ model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize, ...skipping, testSubjects: config.testSubjects });
 }
 
 async function writeRunFolder(

@@ -5,7 +5,7 @@
  * (cli/train/placement.ts), and the server's model that holds the global
  * generators for evaluation and checkpoints.
  */
-import { BatchLoader, buildItems, contrastPairs, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
+import { BatchLoader, buildItems, contrastPairs, DataError, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
 import { PrivacyParameterError } from '../../fed/dp/accountant.js';
 import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
@@ -13,7 +13,7 @@ import type { DpRandomness } from '../../fed/dp/secret.js';
 import { UsageError } from '../args.js';
 import { createModel, trainsOnEveryContrast, type GanModel, type ModelOptions } from '../../models/index.js';
 import { getBackend, type Tensor } from '../../engine/index.js';
-import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
+import { describeData, driftWords, evaluationItems, loadSplit, unrecordedSplitNote } from '../../data/fs/index.js';
 import { inProcessHandle, type ClientHandle } from './client-handle.js';
 import { dpRandomnessOf, type TrainConfig } from './config.js';
 import { assignClients, type Placement } from './placement.js';
@@ -30,6 +30,8 @@ export interface TrainingSetup {
   server: GanModel;
   /** Paired items of the held-out subjects. */
   testItems: Item[];
+  /** Ids of the held-out subjects, as the run records them. */
+  testSubjects: string[];
   /** One line per fact worth showing: data, split, clients, where they train. */
   summary: string[];
   /** Where the clients train, in words (the report's note). */
@@ -90,11 +92,16 @@ export function randomnessLine(randomness: DpRandomness, kept: string): string {
 /** Where the run's clients train: in turn in this thread by default. */
 export interface SetupOptions {
   placement?: Placement;
+  /** Continuing a run: its split must be the one it recorded. */
+  resume?: boolean;
 }
 
 export async function buildSetup(config: TrainConfig, options: SetupOptions = {}): Promise<TrainingSetup> {
   const placement = options.placement ?? { workers: 1, why: '--workers 1' };
-  const { dataset, train, test } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
+  const { dataset, train, test, drift } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
+  // A resumed run that trained on a subject it now holds out (or the reverse) would mix train and test: refuse it.
+  if (drift) throw new DataError(config.data, `no longer gives the run's split (${driftWords(drift)}); resume with the data the run started with`);
+  const unchecked = options.resume && !config.testSubjects ? [`note: ${unrecordedSplitNote(config)}`] : [];
   const shares: ClientShare[] = clientShares(config, train).map((subjects, k) => {
     // One client per hospital under the site scheme: name it after the hospital.
     const site = config.scheme === 'site' && !config.weights ? subjects[0]?.site : null;
@@ -116,11 +123,12 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
   const summary = [
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
+    ...unchecked,
     ...clients.map((c, k) => `${c.name}: ${shares[k]!.subjects.length} subjects, ${c.samples} items, ${c.stepsPerEpoch} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.unit})` : 'batches'} per epoch${config.epsilon === undefined ? '' : `, sigma ${c.noise} to spend epsilon ${config.epsilon}`}`),
     ...(config.dp === 'off' ? [] : [randomnessLine(dpRandomnessOf(config), 'its checkpoints')]),
     words,
   ];
-  return { dataset, clients, concurrent: placement.workers > 1, server, testItems, summary, placement: words };
+  return { dataset, clients, concurrent: placement.workers > 1, server, testItems, testSubjects: test.map((s) => s.id), summary, placement: words };
 }
 
 /** The clients as `placement` says, and where they train in words (the summary's and the report's line). */

@@ -1,21 +1,33 @@
 /** Finding a dataset's files on disk (Node): a folder walk handed to the layout parser. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { indexDataset, type DatasetIndex, type Layout } from '../layouts.js';
 import { phantomManifestName, type PhantomManifest } from '../phantom/files.js';
 
-/** Every file under `root`, as '/'-separated paths relative to it (hidden entries skipped). */
+/**
+ * Every file under `root`, as '/'-separated paths relative to it (hidden
+ * entries skipped). Links to folders are followed (data is often assembled
+ * from links on a cluster), each real folder walked once, so a link cycle
+ * ends.
+ */
 export async function listFiles(root: string): Promise<string[]> {
   const out: string[] = [];
+  const walked = new Set<string>();
   async function walk(dir: string, prefix: string): Promise<void> {
+    const real = await realpath(dir).catch(() => dir); // readdir below names the problem
+    if (walked.has(real)) return;
+    walked.add(real);
     const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
       throw new DataError(dir, e.code === 'ENOENT' ? 'no such folder' : e.code === 'ENOTDIR' ? 'is not a folder' : `cannot list (${e.code ?? e.message})`);
     });
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(join(dir, entry.name), rel);
+      const path = join(dir, entry.name);
+      // A broken link stays a file: reading it names it.
+      const folder = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false)));
+      if (folder) await walk(path, rel);
       else out.push(rel);
     }
   }

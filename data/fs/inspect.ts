@@ -3,13 +3,14 @@
  * shapes, voxel sizes, datatypes and intensity ranges, and what is missing,
  * unreadable or inconsistent. `fedmed data inspect` prints it.
  */
-import { shapeMismatch, volumeProblems } from '../checks.js';
+import { nonFiniteWords, subjectProblems, type BandPlanes, type SubjectVolume } from '../checks.js';
 import { join } from 'node:path';
 import type { Contrast } from '../contrasts.js';
 import { defaultSliceRange } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { layoutContrasts, type Layout } from '../layouts.js';
 import { headerDatatype } from '../nifti/header.js';
+import type { NiftiVolume } from '../nifti/volume.js';
 import type { PhantomManifest } from '../phantom/files.js';
 import { discoverDataset } from './discover.js';
 import { readNiftiFile } from './nifti.js';
@@ -40,8 +41,16 @@ export interface InspectReport {
   sliceRange: [number, number];
   subjects: SubjectInfo[];
   ignored: string[];
-  /** One line each: duplicates, unreadable files, shapes that differ within a subject, too few planes. */
+  /**
+   * One line each: what training and eval refuse a subject for (unless
+   * --skip-bad-subjects leaves it out): two files of a contrast or two
+   * sites, an unreadable file, not 3-D, non-finite voxels in the slice band,
+   * shapes or voxel grids (affines) that differ within a subject, too few
+   * planes.
+   */
   problems: string[];
+  /** One line each: facts that do not stop training (non-finite voxels outside the slice band). */
+  notes: string[];
 }
 
 export interface InspectOptions {
@@ -55,47 +64,69 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
   const index = await discoverDataset(root, options.layout ?? 'auto');
   const contrasts = layoutContrasts(index.layout);
   const sliceRange = index.manifest?.sliceRange ?? defaultSliceRange;
-  const problems = [...index.problems];
+  const problems: string[] = [];
+  const notes: string[] = [];
   const total = index.subjects.reduce((n, s) => n + Object.keys(s.files).length, 0);
   let done = 0;
   const subjects: SubjectInfo[] = [];
   for (const s of index.subjects) {
+    problems.push(...s.problems.map((p) => `${s.id}: ${p}`));
     const volumes: VolumeInfo[] = [];
+    const checked: SubjectVolume[] = [];
     for (const contrast of contrasts) {
       const path = s.files[contrast];
       if (!path) continue;
       try {
-        const { info, problems: found } = await describe(join(root, path), path, contrast, options.headersOnly ?? false);
-        volumes.push(info);
-        problems.push(...found);
+        const volume = await readNiftiFile(join(root, path), options.headersOnly ? { zRange: [0, 1] } : {});
+        volumes.push(describe(volume, path, contrast, options.headersOnly ?? false));
+        checked.push({ contrast, path, shape: volume.shape, affine: volume.affine, band: options.headersOnly ? null : bandOf(volume, sliceRange) });
+        if (!options.headersOnly) notes.push(...outsideBand(volume, path, sliceRange));
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         problems.push(e.message);
       }
       options.onVolume?.(++done, total, path);
     }
-    problems.push(...shapeMismatch(s.id, volumes.map((v) => ({ ...v, data: null }))));
+    problems.push(...subjectProblems(s.id, checked));
     for (const v of volumes) {
       const depth = v.shape[2] ?? 1;
       if (depth < sliceRange[1]) problems.push(`${v.path}: ${depth} planes along the third axis; the slice range [${sliceRange[0]}, ${sliceRange[1]}) needs ${sliceRange[1]}`);
     }
     subjects.push({ id: s.id, site: s.site, volumes, missing: contrasts.filter((c) => !s.files[c]) });
   }
-  return { root, layout: index.layout, phantom: index.manifest, sliceRange, subjects, ignored: index.ignored, problems };
+  return { root, layout: index.layout, phantom: index.manifest, sliceRange, subjects, ignored: index.ignored, problems, notes };
 }
 
-async function describe(fullPath: string, path: string, contrast: Contrast, headersOnly: boolean): Promise<{ info: VolumeInfo; problems: string[] }> {
-  const volume = await readNiftiFile(fullPath, headersOnly ? { zRange: [0, 1] } : {});
+/** The planes of the slice band that `volume` (read whole) holds: what training reads of it. */
+function bandOf(volume: NiftiVolume, [z0, z1]: [number, number]): BandPlanes {
+  const area = (volume.shape[0] ?? 1) * (volume.shape[1] ?? 1);
+  const zRange: [number, number] = [Math.min(z0, volume.zRange[1]), Math.min(z1, volume.zRange[1])];
+  return { data: volume.data.subarray(zRange[0] * area, zRange[1] * area), zRange };
+}
+
+/** Non-finite voxels outside the slice band: training never reads them, so they are a note, not a problem. */
+function outsideBand(volume: NiftiVolume, path: string, sliceRange: [number, number]): string[] {
+  const band = bandOf(volume, sliceRange);
+  const area = (volume.shape[0] ?? 1) * (volume.shape[1] ?? 1);
+  const below = { data: volume.data.subarray(0, band.zRange[0] * area), zRange: [0, band.zRange[0]] as [number, number] };
+  const above = { data: volume.data.subarray(band.zRange[1] * area), zRange: [band.zRange[1], volume.zRange[1]] as [number, number] };
+  return [below, above].flatMap((planes) => {
+    const words = nonFiniteWords(volume.shape, planes);
+    return words ? [`${path}: outside the slice band, ${words}; training never reads those planes, but translate refuses the volume`] : [];
+  });
+}
+
+function describe(volume: NiftiVolume, path: string, contrast: Contrast, headersOnly: boolean): VolumeInfo {
   const info: VolumeInfo = { contrast, path, shape: volume.shape, spacing: volume.spacing, datatype: headerDatatype(volume.header).name };
   if (!headersOnly) {
     let min = Infinity, max = -Infinity;
     for (const v of volume.data) {
-      if (!Number.isFinite(v)) continue; // reported as a problem
+      if (!Number.isFinite(v)) continue; // reported as a problem or a note
       if (v < min) min = v;
       if (v > max) max = v;
     }
     info.min = min;
     info.max = max;
   }
-  return { info, problems: volumeProblems(path, volume.shape, headersOnly ? null : volume.data) };
+  return info;
 }

@@ -57,7 +57,7 @@ export async function readNiftiFile(path: string, options: { zRange?: [number, n
 
 /**
  * Writes `values` under `header` (see encodeNifti); gzip-compressed when the
- * path ends in .gz, at `level` (default 6). Written atomically (store/atomic.ts),
+ * path ends in .gz (any case, as translate accepts it), at `level` (default 6). Written atomically (store/atomic.ts),
  * so a full disk or a kill leaves the previous file or none, never a torn one.
  */
 export async function writeNiftiFile(
@@ -67,7 +67,7 @@ export async function writeNiftiFile(
   options: Omit<EncodeOptions, 'gzip'> & { level?: number } = {},
 ): Promise<number> {
   const raw = encodeNifti(header, values, { datatype: options.datatype, gzip: false });
-  const bytes = path.endsWith('.gz') ? await gzipAsync(raw, { level: options.level ?? 6 }) : raw;
+  const bytes = /\.gz$/i.test(path) ? await gzipAsync(raw, { level: options.level ?? 6 }) : raw;
   await writeFileAtomic(path, bytes);
   return bytes.length;
 }

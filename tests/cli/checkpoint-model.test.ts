@@ -46,7 +46,7 @@ test('a run folder, a round folder and the file itself all name the generators f
 test('buildModel loads the saved generators over a differently seeded model: same weights, same translations', async () => {
   const { file, model: saved } = await freshCheckpoint(join(dir, 'fresh.safetensors'), { width: 2, size: 32, seed: 11 });
   const checkpoint = await readCheckpoint(file);
-  assert.equal(checkpoint.metadata, { model: 'cyclegan', width: 2, size: 32, source: 'T1', target: 'T2', identity: 'standard', round: 1, data: undefined, seed: undefined, testFraction: undefined, phantomSubjects: undefined, phantomSize: undefined, skipBadSubjects: undefined, skippedSubjects: undefined });
+  assert.equal(checkpoint.metadata, { model: 'cyclegan', width: 2, size: 32, source: 'T1', target: 'T2', identity: 'standard', round: 1, data: undefined, seed: undefined, testFraction: undefined, phantomSubjects: undefined, phantomSize: undefined, skipBadSubjects: undefined, skippedSubjects: undefined, testSubjects: undefined });
   const loaded = buildModel(checkpoint); // seed 3 (none recorded), so its own initial weights differ from seed 11's
   try {
     const names = (m: typeof saved) => m.generatorParameters().map(([n]) => n);
@@ -68,13 +68,13 @@ test('buildModel loads the saved generators over a differently seeded model: sam
   }
 });
 
-test('the metadata fedmed train writes reads back as the run config says, with the subjects it left out', async () => {
+test('the metadata fedmed train writes reads back as the run config says, with the subjects it left out and those it held out', async () => {
   const config = await trainConfigFromArgs(['--model', 'unit', '--direction', 't1:flair', '--size', '48', '--width', '8', '--seed', '9', '--test-fraction', '0.25', '--subjects', '10', '--phantom-size', '40', '--identity', 'reference']);
   const m = parseMetadata({ ...modelMetadata(config), round: '4' }, 'x.safetensors');
   const expected = { model: 'unit', width: 8, size: 48, source: 'T1', target: 'FLAIR', identity: 'reference', round: 4, data: 'phantom', seed: 9, testFraction: 0.25, phantomSubjects: 10, phantomSize: 40 };
-  assert.equal(m, { ...expected, skipBadSubjects: undefined, skippedSubjects: undefined });
-  const skipping = parseMetadata({ ...modelMetadata({ ...config, skipBadSubjects: true }, ['IXI002', 'IXI007']), round: '4' }, 'x.safetensors');
-  assert.equal(skipping, { ...expected, skipBadSubjects: true, skippedSubjects: ['IXI002', 'IXI007'] });
+  assert.equal(m, { ...expected, skipBadSubjects: undefined, skippedSubjects: undefined, testSubjects: undefined });
+  const skipping = parseMetadata({ ...modelMetadata({ ...config, skipBadSubjects: true, testSubjects: ['IXI003', 'IXI010'] }, ['IXI002', 'IXI007']), round: '4' }, 'x.safetensors');
+  assert.equal(skipping, { ...expected, skipBadSubjects: true, skippedSubjects: ['IXI002', 'IXI007'], testSubjects: ['IXI003', 'IXI010'] });
 });
 
 test('bad metadata is one line naming the file and the key', () => {

@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { splitSubjects } from '../../data/index.js';
 import type { DirectionMetrics, EpochRecord } from '../../eval/records.js';
 import { fedmed, scratchDir } from './helpers.js';
 
@@ -65,6 +66,54 @@ test('--all scores every subject of --data; a phantom folder written with the sa
   assert.equal(fromFolder.metrics, fromRun.metrics);
 });
 
+test("a run records its test subjects; when the folder no longer gives that split, eval scores the recorded ones still there and --resume refuses", () => {
+  const folder = join(dir, 'moved');
+  const made = fedmed('data', 'phantom', '--out', folder, '--subjects', '6', '--size', '32');
+  assert.is(made.code, 0, made.err);
+  const moved = join(dir, 'moved-run');
+  const trained = fedmed('train', '--data', folder, '--size', '32', '--width', '2', '--epochs', '1', '--backend', 'js', '--out', moved);
+  assert.is(trained.code, 0, trained.err);
+  const recorded = (JSON.parse(readFileSync(join(moved, 'config.json'), 'utf8')) as { testSubjects: string[] }).testSubjects;
+  assert.is(recorded.length, 1); // round(6 * 0.2)
+  const scored = () => fedmed('eval', '--checkpoint', moved, '--backend', 'js', '--json');
+  assert.equal((JSON.parse(scored().out) as EvalJson).subjectIds, recorded);
+  // Take out a training subject whose absence makes the seeded split draw another test subject.
+  const ids = [...new Set(readdirSync(join(folder, 'T1')).map((f) => f.slice(0, 6)))].sort();
+  const gone = ids.find((id) => !recorded.includes(id) && splitSubjects(ids.filter((i) => i !== id)).test[0] !== recorded[0]);
+  assert.ok(gone, 'some subject moves the split');
+  const aside = join(dir, 'aside');
+  mkdirSync(aside);
+  const takeOut = (id: string) => {
+    for (const c of ['T1', 'T2', 'PD']) for (const f of readdirSync(join(folder, c)).filter((f) => f.startsWith(id))) renameSync(join(folder, c, f), join(aside, f));
+  };
+  takeOut(gone!);
+  const drawn = splitSubjects(ids.filter((i) => i !== gone)).test;
+  const after = scored();
+  assert.is(after.code, 0, after.err);
+  assert.equal((JSON.parse(after.out) as EvalJson).subjectIds, recorded);
+  assert.is(after.err.trim(), `note: ${folder} no longer gives the run's split (${recorded[0]} is held out by the run but not now; ${drawn[0]} is held out now but not by the run); scoring the 1 of its 1 recorded test subjects still there`);
+  const resumed = fedmed('train', '--resume', moved, '--backend', 'js');
+  assert.is(resumed.code, 1, resumed.err);
+  assert.match(resumed.err.trim().split('\n').at(-1)!, new RegExp(`^fedmed: ${folder}: no longer gives the run's split \\(${recorded[0]} is held out by the run but not now; ${drawn[0]} is held out now but not by the run\\); resume with the data the run started with$`));
+  takeOut(recorded[0]!);
+  const none = scored();
+  assert.is(none.code, 1, none.err);
+  assert.is(none.err.trim(), `fedmed: ${folder}: holds none of the run's 1 test subject (${recorded[0]}) now; nothing held out is left to score`);
+});
+
+test('a run written before test subjects were recorded is scored on the split remade, with a note', () => {
+  const result = fedmed('eval', '--checkpoint', join(run, 'checkpoints', 'round-0001', 'generators.safetensors'), '--backend', 'js', '--json');
+  assert.is(result.code, 0, result.err);
+  assert.is(result.err, '');
+  // The same run's generators without the record, as an older fedmed wrote them.
+  const old = join(dir, 'old.safetensors');
+  writeFileSync(old, withoutTestSubjects(readFileSync(join(run, 'checkpoints', 'round-0001', 'generators.safetensors'))));
+  const before = fedmed('eval', '--checkpoint', old, '--backend', 'js', '--json');
+  assert.is(before.code, 0, before.err);
+  assert.equal((JSON.parse(before.out) as EvalJson).metrics, (JSON.parse(result.out) as EvalJson).metrics);
+  assert.match(before.err, /^note: the run predates recorded test subjects: its split is remade from seed 3 and test fraction 0.2/);
+});
+
 test('--help, and bad input as one line with a non-zero exit', () => {
   const help = fedmed('eval', '--help');
   assert.is(help.code, 0);
@@ -88,5 +137,15 @@ test('--help, and bad input as one line with a non-zero exit', () => {
     assert.match(result.err.trim(), message);
   }
 });
+
+/** A safetensors file's bytes with testSubjects dropped from its metadata (the header is JSON after an 8-byte length). */
+function withoutTestSubjects(bytes: Buffer): Buffer {
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as { __metadata__: Record<string, string> };
+  assert.ok(header.__metadata__.testSubjects);
+  delete header.__metadata__.testSubjects;
+  const json = Buffer.from(JSON.stringify(header).padEnd(length, ' '));
+  return Buffer.concat([bytes.subarray(0, 8), json, bytes.subarray(8 + length)]);
+}
 
 test.run();

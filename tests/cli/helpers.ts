@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHeader } from '../../data/index.js';
-import { writeNiftiFile } from '../../data/fs/index.js';
+import { readNiftiFile, writeNiftiFile } from '../../data/fs/index.js';
 import { datatypeByName } from '../../data/nifti/datatype.js';
 import { encodeSafetensors } from '../../engine/index.js';
 import { readNamed } from '../../fed/state.js';
@@ -83,6 +83,14 @@ export async function writeVolume(file: string, shape: number[], values: ArrayLi
   ];
   const header = createHeader({ shape, spacing: shape.map((_, i) => (i === 2 ? 2 : 1)), affine, datatype: datatypeByName('float32') });
   await writeNiftiFile(file, header, values);
+}
+
+/** Rewrites the NIfTI `file` with `change` applied to its voxels, keeping its header (so it stays in its subject's grid). */
+export async function editVolume(file: string, change: (values: Float32Array, shape: number[]) => void): Promise<void> {
+  const volume = await readNiftiFile(file);
+  const values = Float32Array.from(volume.data);
+  change(values, volume.shape);
+  await writeNiftiFile(file, volume.header, values, { datatype: 'float32' });
 }
 
 export interface FreshCheckpoint {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { gzipSync } from 'fflate';
 import { phantomDataset, skippedLine, subjectSlice, type SliceDataset } from '../../data/dataset.js';
 import { DataError } from '../../data/errors.js';
+import { listFiles } from '../../data/fs/discover.js';
 import { inspectDataset } from '../../data/fs/inspect.js';
 import { loadDataset } from '../../data/fs/load.js';
 import { readNiftiFile, writeNiftiFile } from '../../data/fs/nifti.js';
@@ -126,6 +127,54 @@ test('loadDataset refuses a subject with an unreadable file or a problem, naming
   assert.ok(t1.min! >= 0 && t1.max! > t1.min!);
 });
 
+test('a subject with two files of a contrast is refused (which is meant is unknown), or left out with skipBadSubjects; inspect lists it as a problem', async () => {
+  const root = join(scratch, 'duplicate');
+  await writePhantom(root, { subjects: 3, size: 16, seed: 1, layout: 'ixi' });
+  // A stray copy at the top level sorts before T2/ and would otherwise be the one read.
+  writeFileSync(join(root, 'IXI002-HH-9999-T2.nii.gz'), readFileSync(join(root, 'T2/IXI002-HH-1002-T2.nii.gz')));
+  const line = 'IXI002: two T2 files (IXI002-HH-9999-T2.nii.gz, T2/IXI002-HH-1002-T2.nii.gz)'; // as inspect and skipped.json show it
+  try {
+    await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16 });
+    assert.unreachable('a subject with two T2 files was trained on');
+  } catch (e) {
+    assert.instance(e, DataError);
+    assert.is((e as Error).message, `${root}: subject ${line}; --skip-bad-subjects leaves such subjects out, listing them`);
+  }
+  const d = await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16, skipBadSubjects: true });
+  assert.equal(d.subjects.map((s) => s.id), ['IXI001', 'IXI003']);
+  assert.equal(d.skipped.map(skippedLine), [line]);
+  assert.equal((await inspectDataset(root)).problems, [line]);
+});
+
+test('with skipBadSubjects, a folder where no subject can be used is one line naming the first problem', async () => {
+  const root = join(scratch, 'all-bad');
+  await writePhantom(root, { subjects: 3, size: 16, seed: 1, layout: 'ixi' });
+  rmSync(join(root, 'PD/IXI001-Guys-1001-PD.nii.gz'));
+  for (const file of ['T2/IXI002-HH-1002-T2.nii.gz', 'T2/IXI003-IOP-1003-T2.nii.gz']) writeFileSync(join(root, file), readFileSync(join(root, file)).subarray(0, 300));
+  try {
+    await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16, skipBadSubjects: true });
+    assert.unreachable('should fail');
+  } catch (e) {
+    assert.instance(e, DataError);
+    assert.match((e as Error).message, /all-bad: none of the 2 subjects with PD, T2 could be used, and 1 more lacks a contrast; the first: IXI002: .*IXI002-HH-1002-T2\.nii\.gz: truncated gzip data/);
+    assert.not.match((e as Error).message, /object/);
+  }
+});
+
+test('folders reached through links are read, each once: a link cycle ends', async () => {
+  const real = join(scratch, 'linked-real');
+  await writePhantom(real, { subjects: 3, size: 16, seed: 1, layout: 'ixi' });
+  const root = join(scratch, 'linked');
+  mkdirSync(root);
+  for (const c of ['T1', 'T2', 'PD']) symlinkSync(join(real, c), join(root, c));
+  symlinkSync(root, join(root, 'T1', 'loop')); // T1/loop leads back to the root
+  const files = await listFiles(root);
+  assert.equal(files.filter((f) => f.endsWith('.nii.gz')).length, 9, files.join(' '));
+  assert.ok(!files.some((f) => f.startsWith('T1/loop')), files.join(' '));
+  const d = await loadDataset({ root, contrasts: ['PD', 'T2'], size: 16, sliceRange: [6, 10] }); // the manifest, which holds the band, is not linked
+  assert.equal(d.subjects.map((s) => s.id), ['IXI001', 'IXI002', 'IXI003']);
+});
+
 test('loadDataset on a folder with nothing usable is one clear error', async () => {
   const root = join(scratch, 'empty-ish');
   mkdirSync(root);
@@ -146,12 +195,14 @@ test('loadDataset on a folder with nothing usable is one clear error', async () 
   }
 });
 
-test('files on disk: .nii and .nii.gz written and read back, whole or by planes; a short .nii is named', async () => {
+test('files on disk: .nii and .nii.gz (any case) written and read back, whole or by planes; a short .nii is named', async () => {
   const header = createHeader({ shape: [6, 5, 4], spacing: [1, 1, 2], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 2, 0], [0, 0, 0, 1]], datatype: datatypeByName('float32') });
   const values = Float32Array.from({ length: 120 }, (_, i) => i * 0.25 - 7);
-  for (const name of ['v.nii', 'v.nii.gz']) {
+  for (const name of ['v.nii', 'v.nii.gz', 'V.NII.GZ']) {
     const path = join(scratch, 'files', name);
     await writeNiftiFile(path, header, values);
+    const magic = readFileSync(path).subarray(0, 2);
+    assert.is(magic[0] === 0x1f && magic[1] === 0x8b, /\.gz$/i.test(name), `${name}: gzip magic`);
     assert.equal([...(await readNiftiFile(path)).data], [...values], name);
     const planes = await readNiftiFile(path, { zRange: [2, 4] });
     assert.equal([...planes.data], [...values.subarray(60)], `${name} planes 2-3`);
