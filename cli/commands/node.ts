@@ -13,9 +13,9 @@ const clientFlagNames = [
 
 export const nodeFlags = {
   superlink: { type: 'string', help: "the SuperLink's Fleet API (grpc-rere)", default: '127.0.0.1:9092', placeholder: 'HOST:PORT' },
-  state: { type: 'string', help: 'where the node keeps what never leaves it: discriminators, Adam moments, privacy ledger (required)', placeholder: 'DIR' },
+  state: { type: 'string', help: 'where the node keeps what never leaves it: discriminators, Adam moments, the privacy ledger of all its runs (required)', placeholder: 'DIR' },
   'root-certificates': { type: 'string', help: "PEM file of the CA that signed the SuperLink's TLS certificate (without it: plaintext, Flower's --insecure)", placeholder: 'FILE' },
-  'max-epsilon': { type: 'number', help: "the hospital's privacy budget: train messages that would spend more are refused (default: --epsilon's E)", placeholder: 'E' },
+  'max-epsilon': { type: 'number', help: "the hospital's privacy budget, over every run its --state folder has served: train messages that would spend more are refused (default: --epsilon's E)", placeholder: 'E' },
   'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 0.5, placeholder: 'S' },
   'heartbeat-interval': { type: 'number', help: 'seconds the SuperLink may wait between heartbeats before it takes the node for offline (10 to 1800)', default: 30, placeholder: 'S' },
   'give-up-after': { type: 'number', help: 'seconds to keep retrying, with growing waits, while the SuperLink cannot be reached', default: 120, placeholder: 'S' },
@@ -43,9 +43,12 @@ export const nodeCommand: Command = {
     'discriminators, Adam moments and the privacy ledger never leave the node; they live in',
     '--state, written after every round, so a killed node started again with the same flags',
     "rejoins where it was (--state is a new or empty folder, or the node's own, whose files are",
-    'verified against their SHA-256 on start). Stop it with Ctrl-C (SIGINT) or SIGTERM: it',
-    'leaves the federation cleanly. The model settings must match the federation (its',
-    "ServerApp's initial generators, see examples/flower).",
+    'verified against their SHA-256 on start). A --state folder serves any number of Flower',
+    "runs (flwr run), one after another: the privacy ledger spans them, each run's rounds",
+    'adding to the same epsilon and counting against the same --max-epsilon (a new folder would',
+    "start from 0 and spend the same data again). A message's lr holds for its round only.",
+    'Stop it with Ctrl-C (SIGINT) or SIGTERM: it leaves the federation cleanly. The model',
+    "settings must match the federation (its ServerApp's initial generators, see examples/flower).",
   ].join('\n'),
   flags: nodeFlags,
   async run(flags, _positionals, given) {
