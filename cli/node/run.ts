@@ -82,6 +82,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     stop.dispose();
   } finally {
     progress.done();
+    state.close();
     client.dispose();
     evaluator.dispose();
   }

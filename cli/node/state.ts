@@ -22,8 +22,11 @@
  * recorded as begun, with the ledger that charges it, before it trains, so
  * a crash or failure mid-round over-counts the privacy spent, never
  * under-counts it, and its epochs' random streams are never drawn again.
- * The folder follows a run folder's rules (store/): probed before any data
- * is read (writable, not under /proc or /sys, room for the client file),
+ * One process at a time holds the folder (DIR/.lock, store/lock.ts: a
+ * second node on it is refused naming the first's pid; a killed one's lock
+ * is taken over). The folder follows a run folder's rules (store/): probed
+ * before any data is read (writable, not under /proc or /sys, room for the
+ * client file),
  * claimed and marked as run folders are (never taken over when it holds
  * anything but a node's state), a killed writer's temporary files removed
  * on start, every file named in errors.
@@ -33,6 +36,7 @@ import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { claimFolder, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
+import { lockFolder } from '../../store/lock.js';
 import { changedKeys, readManifest, verifyFolder, writeManifest } from '../../store/manifest.js';
 import type { Client } from '../../fed/client.js';
 import type { LedgerEntry } from '../../fed/dp/ledger.js';
@@ -63,6 +67,7 @@ export class NodeState {
     /** The current client file, null before the first round. */
     private client: string | null,
     private record: NodeRecord,
+    private readonly release: () => void,
   ) {}
 
   get ledger(): readonly LedgerEntry[] {
@@ -79,19 +84,30 @@ export class NodeState {
   }
 
   /**
-   * Opens `dir` (created when missing) for a node with `settings`: a folder
-   * that holds something else, or a node's state made with other settings,
-   * is refused (the latter naming the keys that differ), and the files
-   * state.json lists are verified. `bytesNeeded`: the size of a client
-   * file, checked free.
+   * Opens `dir` (created when missing) for a node with `settings`, holding
+   * its lock (store/lock.ts) until close() or exit: a folder another live
+   * process holds, one that holds something else, or a node's state made
+   * with other settings, is refused (the latter naming the keys that
+   * differ), and the files state.json lists are verified. `bytesNeeded`:
+   * the size of a client file, checked free.
    */
   static async open(dir: string, settings: Record<string, unknown>, bytesNeeded = 0): Promise<NodeState> {
     await probeOutputFolder(dir, bytesNeeded);
+    const release = await lockFolder(dir, stateFolder.kind);
+    try {
+      return await NodeState.read(dir, settings, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private static async read(dir: string, settings: Record<string, unknown>, release: () => void): Promise<NodeState> {
     await removeTempFiles(dir);
     const manifest = await readManifest(dir, { file: STATE });
     if (!manifest) {
       await claimFolder(dir, stateFolder); // a node never takes over a run folder or anything else
-      const state = new NodeState(dir, settings, null, { ledger: [], begun: [], rounds: [] });
+      const state = new NodeState(dir, settings, null, { ledger: [], begun: [], rounds: [] }, release);
       await state.write();
       return state;
     }
@@ -107,7 +123,12 @@ export class NodeState {
     await verifyFolder(dir, { file: STATE });
     const client = Object.keys(manifest.files)[0] ?? null;
     const record = version === VERSION ? { ledger, begun, rounds } as NodeRecord : fromVersion3(ledger as LedgerEntry[], rounds as Version3Round[]);
-    return new NodeState(dir, settings, client, record);
+    return new NodeState(dir, settings, client, record, release);
+  }
+
+  /** Releases the folder's lock (the process's exit does too). */
+  close(): void {
+    this.release();
   }
 
   /** Restores the client's private state from the current client file (verified when the folder was opened). */

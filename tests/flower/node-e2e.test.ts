@@ -62,7 +62,7 @@ async function initialGlobal(args: string[]) {
   return { config, server, global: await readNamed(server.generatorParameters()), params: server.generatorParameters() };
 }
 
-test('two node processes through two FedAvg rounds give the simulation\'s generators, bit for bit', async () => {
+test('two node processes through two FedAvg rounds give the simulation\'s generators, bit for bit; a node started twice on one --state is refused', async () => {
   const { config, server, global: initial, params } = await initialGlobal([...tiny, '--clients', '2', '--rounds', '2', '--local-epochs', '1']);
   const simulated = tempDir();
   const simulation = await runTraining(config, simulated, { log: () => {}, progress: null });
@@ -73,6 +73,12 @@ test('two node processes through two FedAvg rounds give the simulation\'s genera
   const nodes = [new NodeProcess(standIn.address, path.join(dir, 'a'), ['--part', '1/2', ...nodeFlags]), new NodeProcess(standIn.address, path.join(dir, 'b'), ['--part', '2/2', ...nodeFlags])];
   try {
     const ids = await Promise.all(nodes.map((n) => n.joined));
+    // The same node started twice: the second is refused at once, naming the folder and the running one.
+    const twice = new NodeProcess(standIn.address, path.join(dir, 'a'), ['--part', '1/2', ...nodeFlags]);
+    twice.joined.catch(() => {}); // it never joins
+    await new Promise((resolve) => twice.child.once('close', resolve));
+    assert.is(twice.child.exitCode, 2, twice.output.join('\n'));
+    assert.match(twice.output.join('\n'), new RegExp(`^fedmed: ${path.join(dir, 'a')}: in use by pid ${nodes[0]!.child.pid}, which holds its lock`, 'm'));
     const runId = standIn.createRun();
     let global = initial;
     for (const round of [1, 2]) {

@@ -4,12 +4,12 @@
  * damaged client file is refused naming the file, as a run's checkpoint is
  * (state.json is the folder's store/manifest.ts manifest).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { encodeSafetensors } from '../../engine/index.js';
 import { NodeState } from '../../cli/node/state.js';
@@ -17,6 +17,7 @@ import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { markerFile } from '../../store/folder.js';
 import { writeManifest } from '../../store/manifest.js';
 import { stateClient, stateSettings } from '../helpers/node-state-kill.js';
+import { rejects } from '../helpers/rejects.js';
 
 const settings = stateSettings;
 const makeClient = stateClient;
@@ -40,8 +41,9 @@ test('a saved round restores discriminators, Adam moments and the DP key exactly
     await state.beginRound(begun(n), []);
     await state.saveRound(client, trained(n));
   }
-  assert.equal(readdirSync(dir).sort(), ['client-0002.safetensors', markerFile, 'state.json'], 'one client file, the current one, beside the marker and state.json');
+  assert.equal(readdirSync(dir).sort(), ['.lock', 'client-0002.safetensors', markerFile, 'state.json'], 'one client file, the current one, beside the lock, the marker and state.json');
 
+  state.close();
   const fresh = await makeClient(6, true); // other seed and key: other discriminators until restored
   const reopened = await NodeState.open(dir, settings);
   assert.equal(reopened.rounds.map((r) => r.serverRound), [1, 2]);
@@ -50,6 +52,7 @@ test('a saved round restores discriminators, Adam moments and the DP key exactly
   assert.equal([...got.keys()], [...want.keys()]);
   assert.ok(want.has('dp.secret'));
   for (const [name, entry] of want) assert.equal([...got.get(name)!.values], [...entry.values], name);
+  reopened.close();
   client.dispose();
   fresh.dispose();
 });
@@ -57,7 +60,9 @@ test('a saved round restores discriminators, Adam moments and the DP key exactly
 test('other settings are refused naming the keys; a damaged client file is refused naming it', async () => {
   const dir = stateDir();
   const client = await makeClient(5);
-  await (await NodeState.open(dir, settings)).saveRound(client, trained(1));
+  const state = await NodeState.open(dir, settings);
+  await state.saveRound(client, trained(1));
+  state.close();
   try {
     await NodeState.open(dir, { ...settings, width: 4, part: '2/2' });
     assert.unreachable('other settings accepted');
@@ -99,7 +104,10 @@ test('killed before any file operation of a round\'s writes, the folder restarts
     const next = { round: state.begun.length + 1, runId: 'B', serverRound: 2, firstEpoch: state.begun.length, epochs: 1 };
     await state.beginRound(next, null);
     await state.saveRound(client, { ...next, epsilon: null, steps: 1, losses: {} });
-    assert.equal((await NodeState.open(dir, settings)).rounds.at(-1)!.round, next.round, `kill point ${n}: the next round saves`);
+    state.close();
+    const reopened = await NodeState.open(dir, settings);
+    assert.equal(reopened.rounds.at(-1)!.round, next.round, `kill point ${n}: the next round saves`);
+    reopened.close();
     client.dispose();
     if (finished) break;
     assert.ok(n < 10, 'the writes end');
@@ -127,8 +135,29 @@ test('a version 3 folder is read: its rounds begun are rebuilt from the ledger, 
   const next = { round: 4, runId: '8', serverRound: 1, firstEpoch: 5, epochs: 1 };
   await state.beginRound(next, null);
   await state.saveRound(client, { ...next, epsilon: null, steps: 1, losses: {} });
-  assert.equal(readdirSync(dir).sort(), ['client-0004.safetensors', markerFile, 'state.json'], 'the version 3 client file goes once a new one is named');
+  assert.equal(readdirSync(dir).sort(), ['.lock', 'client-0004.safetensors', markerFile, 'state.json'], 'the version 3 client file goes once a new one is named');
+  state.close();
   client.dispose();
+});
+
+test("one process at a time: a second open is refused naming the folder and the holder's pid; a killed holder's lock is taken over", async () => {
+  const dir = stateDir();
+  const lock = path.join(dir, '.lock');
+  const inUse = (pid: number) => new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: in use by pid ${pid}, which holds its lock ${lock.replace(/\./g, '\\.')}; stop that process, or give another folder$`);
+  const state = await NodeState.open(dir, settings);
+  await rejects(() => NodeState.open(dir, settings), inUse(process.pid));
+  state.close();
+  assert.not.ok(existsSync(lock), 'close releases the lock');
+
+  const lockModule = new URL('../../store/lock.js', import.meta.url).href;
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', `await (await import(${JSON.stringify(lockModule)})).lockFolder(${JSON.stringify(dir)}, 'node state'); console.log('locked'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => holder.stdout.once('data', resolve));
+  await rejects(() => NodeState.open(dir, settings), inUse(holder.pid!));
+  holder.kill('SIGKILL');
+  await new Promise((resolve) => holder.once('exit', resolve));
+  const taken = await NodeState.open(dir, settings);
+  assert.equal(JSON.parse(readFileSync(lock, 'utf8')).pid, process.pid, 'the killed holder\'s lock is this process\'s now');
+  taken.close();
 });
 
 test.after(() => {
