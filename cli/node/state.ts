@@ -174,8 +174,10 @@ type Version3Round = Omit<TrainedRound, 'round' | 'firstEpoch'>;
  * a private node's ledger has a row per round begun (numbered by server
  * round, refused when not growing, so one run's); without DP, only the
  * rounds trained are known. A round begun but not trained (killed or
- * failed) kept no epoch count: its steps stand for it, an upper bound, so
- * that no later round redraws its streams.
+ * failed) kept no epoch count: its steps stand for it, an upper bound. The
+ * first epochs so rebuilt are a bound, not what version 3 drew (it trained
+ * the round after a killed one on the killed one's epochs): every epoch it
+ * drew lies below the next round's, which is what keeps streams unshared.
  */
 function fromVersion3(ledger: LedgerEntry[], trained: Version3Round[]): NodeRecord {
   const begun: StartedRound[] = [];
