@@ -39,8 +39,21 @@ function megabytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
-/** Our temporary files: `<file>.<pid>.<n>.tmp`, as writeFileAtomic names them. */
-const ourTemp = new RegExp(`\\.\\d+\\.\\d+${tempSuffix.replace('.', '\\.')}$`);
+/** Our temporary files: `<file>.<pid>.<n>.tmp`, as writeFileAtomic names them (the pid captured). */
+const ourTemp = new RegExp(`\\.(\\d+)\\.\\d+${tempSuffix.replace('.', '\\.')}$`);
+
+/** The file that holds a folder's lock (store/lock.ts): like our temporary files, never part of what a folder holds. */
+export const lockFile = '.lock';
+
+/** Whether a process with this pid runs on this machine (another user's counts: it cannot be signalled, but it is alive). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * The file fedmed writes into each folder it claims, naming what the folder
@@ -100,7 +113,7 @@ async function markedKind(dir: string): Promise<string | null> {
 export async function checkFolder(dir: string, rule: FolderRule): Promise<'free' | 'taken'> {
   let entries: string[];
   try {
-    entries = (await readdir(dir)).filter((name) => !ourTemp.test(name)).sort();
+    entries = (await readdir(dir)).filter((name) => !ourTemp.test(name) && name !== lockFile).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'free';
     throw fileError('read the folder', dir, e);
@@ -133,7 +146,11 @@ export async function claimFolder(dir: string, options: ClaimOptions): Promise<'
   return state === 'taken' ? 'replaced' : 'fresh';
 }
 
-/** Removes, under `dir`, the temporary files a killed writer left; returns their paths. */
+/**
+ * Removes, under `dir`, the temporary files a killed writer left; returns
+ * their paths. A file whose writer (the pid in its name) still runs is
+ * another process's write in flight, and is left alone.
+ */
 export async function removeTempFiles(dir: string): Promise<string[]> {
   const removed: string[] = [];
   let entries;
@@ -145,7 +162,7 @@ export async function removeTempFiles(dir: string): Promise<string[]> {
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) removed.push(...(await removeTempFiles(p)));
-    else if (ourTemp.test(e.name)) {
+    else if (ourTemp.test(e.name) && !processAlive(Number(ourTemp.exec(e.name)![1]))) {
       await rm(p, { force: true });
       removed.push(p);
     }

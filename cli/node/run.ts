@@ -62,9 +62,9 @@ export async function runNode(settings: NodeSettings): Promise<void> {
         return { examples: testItems.length, metrics: { ...scoresByName(result.metrics, ''), ...scoresByName(result.baseline, 'input-') } };
       },
       localEpochs: config.localEpochs,
-      epochsTrained: state.rounds.reduce((n, r) => n + r.epochs, 0),
+      history: state.begun,
       privacy: ledger ? { ledger, noise: client.noise, maxEpsilon: settings.maxEpsilon } : null,
-      saveLedger: (entries) => state.saveLedger(entries),
+      beginRound: (round, ledger) => state.beginRound(round, ledger),
       saveRound: (round) => state.saveRound(client, round),
       onStep: (done, total, where, images) => {
         if (done === 1) {
@@ -82,6 +82,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     stop.dispose();
   } finally {
     progress.done();
+    state.close();
     client.dispose();
     evaluator.dispose();
   }

@@ -6,44 +6,57 @@
  * fresh one, so a restart need not wait for the SuperLink to see the old
  * key go offline.)
  *
- *   DIR/client-round-0003.safetensors   discriminators, both Adam states and a private node's DP key
- *                                       (fed/dp/secret.ts) after server round 3
- *   DIR/state.json                      the folder's manifest (store/manifest.ts): the client
- *                                       file's SHA-256, the node's settings, its ledger and rounds
- *   DIR/skipped.json                    subjects left out (--skip-bad-subjects), when any
+ *   DIR/client-0003.safetensors   discriminators, both Adam states and a private node's DP key
+ *                                 (fed/dp/secret.ts) after the node's round 3 (its own count, over
+ *                                 every run: a name never used twice)
+ *   DIR/state.json                the folder's manifest (store/manifest.ts): the client file's
+ *                                 SHA-256, the node's settings, its ledger, the rounds begun and
+ *                                 the rounds trained
+ *   DIR/skipped.json              subjects left out (--skip-bad-subjects), when any
  *
  * state.json is rewritten atomically and lists the client file (with its
  * SHA-256) it goes with; a client file is complete before state.json names
- * it and older ones are removed after, so whatever state.json names is
- * whole, and it is verified as a run's checkpoint is before it is read. The
- * ledger is written before a round trains, so a crash mid-round
- * over-counts the privacy spent, never under-counts it. The folder follows a
- * run folder's rules (store/): probed before any data is read (writable, not
- * under /proc or /sys, room for the client file), claimed and marked as
- * run folders are (never taken over when it holds anything but a node's
- * state), a killed writer's temporary files removed on start, every file
- * named in errors.
+ * it, is never written over (each round's has a new name) and older ones
+ * are removed after, so whatever state.json names is whole at any kill, and
+ * it is verified as a run's checkpoint is before it is read. A round is
+ * recorded as begun, with the ledger that charges it, before it trains, so
+ * a crash or failure mid-round over-counts the privacy spent, never
+ * under-counts it, and its epochs' random streams are never drawn again.
+ * One process at a time holds the folder (DIR/.lock, store/lock.ts: a
+ * second node on it is refused naming the first's pid; a killed one's lock
+ * is taken over). The folder follows a run folder's rules (store/): probed
+ * before any data is read (writable, not under /proc or /sys, room for the
+ * client file),
+ * claimed and marked as run folders are (never taken over when it holds
+ * anything but a node's state), a killed writer's temporary files removed
+ * on start, every file named in errors.
  */
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { claimFolder, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
+import { lockFolder } from '../../store/lock.js';
 import { changedKeys, readManifest, verifyFolder, writeManifest } from '../../store/manifest.js';
 import type { Client } from '../../fed/client.js';
 import type { LedgerEntry } from '../../fed/dp/ledger.js';
-import type { TrainedRound } from '../../fed/flower/hospital.js';
+import type { StartedRound, TrainedRound } from '../../fed/flower/hospital.js';
 import { readFileBytes } from '../train/checkpoint.js';
 
 const STATE = 'state.json';
+/** Client files, current (client-0004.safetensors) and version 3's (client-round-0003.safetensors). */
+const CLIENT_PREFIX = 'client-';
 const SKIPPED = 'skipped.json';
 /** A state folder as store/folder.ts claims it (and marks it, fedmed.json) when a node starts in it first. */
 const stateFolder: FolderRule = { kind: 'node state', owned: [] };
-const VERSION = 3; // 3: rounds record their epochs, a private client's file holds its DP key
+/** 3: rounds record their epochs, a private client's file holds its DP key; 4: rounds begun are recorded, client files are named by the node's round. */
+const VERSION = 4;
 
 /** What state.json keeps beside the manifest's files and settings. */
 interface NodeRecord {
+  /** A private node's ledger, one row per round begun, over every run. */
   ledger: LedgerEntry[];
+  begun: StartedRound[];
   rounds: TrainedRound[];
 }
 
@@ -54,10 +67,16 @@ export class NodeState {
     /** The current client file, null before the first round. */
     private client: string | null,
     private record: NodeRecord,
+    private readonly release: () => void,
   ) {}
 
   get ledger(): readonly LedgerEntry[] {
     return this.record.ledger;
+  }
+
+  /** Every round begun, finished or not. */
+  get begun(): readonly StartedRound[] {
+    return this.record.begun;
   }
 
   get rounds(): readonly TrainedRound[] {
@@ -65,19 +84,30 @@ export class NodeState {
   }
 
   /**
-   * Opens `dir` (created when missing) for a node with `settings`: a folder
-   * that holds something else, or a node's state made with other settings,
-   * is refused (the latter naming the keys that differ), and the files
-   * state.json lists are verified. `bytesNeeded`: the size of a client
-   * file, checked free.
+   * Opens `dir` (created when missing) for a node with `settings`, holding
+   * its lock (store/lock.ts) until close() or exit: a folder another live
+   * process holds, one that holds something else, or a node's state made
+   * with other settings, is refused (the latter naming the keys that
+   * differ), and the files state.json lists are verified. `bytesNeeded`:
+   * the size of a client file, checked free.
    */
   static async open(dir: string, settings: Record<string, unknown>, bytesNeeded = 0): Promise<NodeState> {
     await probeOutputFolder(dir, bytesNeeded);
+    const release = await lockFolder(dir, stateFolder.kind);
+    try {
+      return await NodeState.read(dir, settings, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private static async read(dir: string, settings: Record<string, unknown>, release: () => void): Promise<NodeState> {
     await removeTempFiles(dir);
     const manifest = await readManifest(dir, { file: STATE });
     if (!manifest) {
       await claimFolder(dir, stateFolder); // a node never takes over a run folder or anything else
-      const state = new NodeState(dir, settings, null, { ledger: [], rounds: [] });
+      const state = new NodeState(dir, settings, null, { ledger: [], begun: [], rounds: [] }, release);
       await state.write();
       return state;
     }
@@ -85,13 +115,20 @@ export class NodeState {
     if (changed.length) {
       throw new Error(`${dir}: this state folder belongs to a node with other settings (${changed.map((k) => `${k}: ${show(manifest.settings[k])} -> ${show(settings[k])}`).join(', ')}); start with those, or give a new --state folder`);
     }
-    const { version, ledger, rounds } = manifest.extra;
-    if (version !== VERSION || !Array.isArray(ledger) || !Array.isArray(rounds)) {
-      throw new Error(`${path.join(dir, STATE)}: not a fedmed node state (version ${VERSION} with ledger and rounds); give a new --state folder`);
+    const { version, ledger, begun, rounds } = manifest.extra;
+    const known = Array.isArray(ledger) && Array.isArray(rounds) && (version === VERSION ? Array.isArray(begun) : version === 3);
+    if (!known) {
+      throw new Error(`${path.join(dir, STATE)}: not a fedmed node state (version ${VERSION} or 3, with ledger and rounds); give a new --state folder`);
     }
     await verifyFolder(dir, { file: STATE });
     const client = Object.keys(manifest.files)[0] ?? null;
-    return new NodeState(dir, settings, client, { ledger, rounds } as NodeRecord);
+    const record = version === VERSION ? { ledger, begun, rounds } as NodeRecord : fromVersion3(ledger as LedgerEntry[], rounds as Version3Round[]);
+    return new NodeState(dir, settings, client, record, release);
+  }
+
+  /** Releases the folder's lock (the process's exit does too). */
+  close(): void {
+    this.release();
   }
 
   /** Restores the client's private state from the current client file (verified when the folder was opened). */
@@ -101,20 +138,21 @@ export class NodeState {
     client.restorePrivateState(decodeSafetensors(await readFileBytes(file), file).tensors, file);
   }
 
-  async saveLedger(entries: readonly LedgerEntry[]): Promise<void> {
-    this.record = { ...this.record, ledger: [...entries] };
+  /** Before a round trains: the round, and a private node's ledger that charges it. */
+  async beginRound(round: StartedRound, ledger: readonly LedgerEntry[] | null): Promise<void> {
+    this.record = { ...this.record, begun: [...this.record.begun, round], ledger: ledger ? [...ledger] : this.record.ledger };
     await this.write();
   }
 
-  /** After a round: the client's private state, then state.json naming it, then old client files go. */
+  /** After a round: the client's private state under a new name, then state.json naming it, then old client files go. */
   async saveRound(client: Client, round: TrainedRound): Promise<void> {
-    const name = `client-round-${String(round.serverRound).padStart(4, '0')}.safetensors`;
+    const name = `${CLIENT_PREFIX}${String(round.round).padStart(4, '0')}.safetensors`;
     await writeFileAtomic(path.join(this.dir, name), encodeSafetensors(await client.privateState()));
     this.client = name;
     this.record = { ...this.record, rounds: [...this.record.rounds, round] };
     await this.write();
     for (const old of await readdir(this.dir)) {
-      if (old.startsWith('client-round-') && old !== name) await rm(path.join(this.dir, old), { force: true });
+      if (old.startsWith(CLIENT_PREFIX) && old !== name) await rm(path.join(this.dir, old), { force: true });
     }
   }
 
@@ -126,6 +164,34 @@ export class NodeState {
   private async write(): Promise<void> {
     await writeManifest(this.dir, this.client ? [this.client] : [], this.settings, { file: STATE, extra: { version: VERSION, ...this.record } });
   }
+}
+
+/** A round as version 3 recorded it: numbered by the server only, its first epoch not kept. */
+type Version3Round = Omit<TrainedRound, 'round' | 'firstEpoch'>;
+
+/**
+ * Version 3's record, with the rounds begun that it did not keep rebuilt:
+ * a private node's ledger has a row per round begun (numbered by server
+ * round, refused when not growing, so one run's); without DP, only the
+ * rounds trained are known. A round begun but not trained (killed or
+ * failed) kept no epoch count: its steps stand for it, an upper bound. The
+ * first epochs so rebuilt are a bound, not what version 3 drew (it trained
+ * the round after a killed one on the killed one's epochs): every epoch it
+ * drew lies below the next round's, which is what keeps streams unshared.
+ */
+function fromVersion3(ledger: LedgerEntry[], trained: Version3Round[]): NodeRecord {
+  const begun: StartedRound[] = [];
+  const rounds: TrainedRound[] = [];
+  const next = () => (begun.length ? begun.at(-1)!.firstEpoch + begun.at(-1)!.epochs : 0);
+  const starts = ledger.length
+    ? ledger.map((row) => ({ number: row.round, serverRound: row.round, done: trained.find((r) => r.serverRound === row.round), steps: row.steps }))
+    : trained.map((done, i) => ({ number: i + 1, serverRound: done.serverRound, done, steps: done.steps }));
+  for (const { number, serverRound, done, steps } of starts) {
+    const start = { round: number, runId: done?.runId ?? '', serverRound, firstEpoch: next(), epochs: done?.epochs ?? steps };
+    begun.push(start);
+    if (done) rounds.push({ ...done, ...start });
+  }
+  return { ledger, begun, rounds };
 }
 
 function show(value: unknown): string {

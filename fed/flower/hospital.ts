@@ -9,16 +9,23 @@
  * message scores the received generators on the held-out subjects.
  *
  * Whatever is wrong with a message (an unknown or missing array, a wrong
- * shape or dtype, a non-finite value, a spent privacy budget) is an error
- * reply naming it, and the model is left as it was. What never leaves the
- * hospital (data, discriminators, Adam moments, the privacy ledger) stays in
- * the Client; `save` persists it before a reply goes out, so a reply never
- * reports privacy spending that a crash could forget. A private hospital's
- * own failure is an error reply that says only what kind of failure it was:
- * its text (a non-finite loss names the batch's subjects, planes and files)
- * goes to the node's log, never to the server.
+ * shape or dtype, a non-finite value, a spent privacy budget, a run's
+ * server round begun before) is an error reply naming it, and the model is
+ * left as it was. A round that fails while training (a non-finite loss)
+ * restores the client's private state as it was before the round, so the
+ * next round trains; the epochs it drew are never drawn again, and with DP
+ * its charge stays in the ledger (the mechanism ran on the data; with
+ * fresh streams, the retry composes with it as an independent run). A
+ * message's `lr` holds for its round only. What never leaves the hospital
+ * (data, discriminators, Adam moments, the privacy ledger) stays in the
+ * Client; `beginRound` persists the round and its spending before it
+ * trains and `saveRound` the private state before a reply goes out, so a
+ * reply never reports spending that a crash could forget. A private
+ * hospital's own failure is an error reply that says only what kind of
+ * failure it was: its text (a non-finite loss names the batch's subjects,
+ * planes and files) goes to the node's log, never to the server.
  */
-import type { StateEntry } from '../../engine/index.js';
+import type { optim, StateEntry } from '../../engine/index.js';
 import { NonFiniteLossError, type Client, type LocalTraining } from '../client.js';
 import type { LedgerEntry, PrivacyLedger } from '../dp/ledger.js';
 import type { NamedTensors } from '../state.js';
@@ -41,12 +48,24 @@ export interface HospitalPrivacy {
   maxEpsilon: number | null;
 }
 
-/** A finished `train` round, as the node's state folder records it. */
-export interface TrainedRound extends LocalTraining {
+/**
+ * A `train` round the hospital began, recorded before it trains: whether it
+ * then finishes, fails or is killed, its epochs' sampling and noise streams
+ * are never drawn again and its privacy spending is never forgotten.
+ */
+export interface StartedRound {
+  /** The hospital's own count of rounds begun, over every run (a private hospital's ledger rows are numbered by it, as rows must grow). */
+  round: number;
   runId: string;
   serverRound: number;
-  /** The local epochs it trained. */
+  /** Its first local epoch, counted over the hospital's whole life (Client.trainRound's firstEpoch). */
+  firstEpoch: number;
+  /** The local epochs it trains. */
   epochs: number;
+}
+
+/** A finished `train` round, as the node's state folder records it. */
+export interface TrainedRound extends StartedRound, LocalTraining {
   epsilon: number | null;
 }
 
@@ -63,14 +82,19 @@ export interface HospitalOptions {
   /** Local epochs when a `train` message does not say. */
   localEpochs: number;
   /**
-   * The epochs the client trained in the rounds before (its state's): a
-   * round trains the epochs after them, numbered by the hospital and never
-   * by the server, so that no two epochs share a sampling or noise stream.
+   * The rounds begun before (its state's), finished or not: a round trains
+   * the epochs after all of theirs, numbered by the hospital and never by the
+   * server, so that no two rounds share a sampling or noise stream; and a
+   * (run, server round) among them is refused.
    */
-  epochsTrained: number;
+  history: readonly StartedRound[];
   privacy: HospitalPrivacy | null;
-  /** The ledger changed before training starts: persist it (a crash mid-round then over-counts, never under-counts). */
-  saveLedger(entries: readonly LedgerEntry[]): Promise<void>;
+  /**
+   * A round is about to train: persist it and, with DP, the ledger that now
+   * charges it (a crash or failure mid-round then over-counts, never
+   * under-counts, and its epochs are never reused).
+   */
+  beginRound(round: StartedRound, ledger: readonly LedgerEntry[] | null): Promise<void>;
   /** After each training step of a round: steps done and to do, where, and the images the step took. */
   onStep?(done: number, total: number, where: string, images: number): void;
   /** A round finished: persist the client's private state and the round, before the reply leaves. */
@@ -79,10 +103,14 @@ export interface HospitalOptions {
 }
 
 export class Hospital {
-  private epochsTrained: number;
+  private readonly history: StartedRound[];
+  /** Both Adams with the lr the model was built with (the node's --lr): a message's `lr` holds for its round only. */
+  private readonly optimizers: (readonly [optim.Adam, number])[];
 
   constructor(private readonly o: HospitalOptions) {
-    this.epochsTrained = o.epochsTrained;
+    this.history = [...o.history];
+    const { model } = o.client;
+    this.optimizers = [model.generatorOptimizer, model.discriminatorOptimizer].map((adam) => [adam, adam.lr] as const);
   }
 
   /**
@@ -117,18 +145,30 @@ export class Hospital {
     const localEpochs = positiveInt(config, 'local-epochs', this.o.localEpochs);
     const lr = config.get('lr');
     if (lr !== undefined && !(typeof lr === 'number' && Number.isFinite(lr) && lr > 0)) throw new RefusedMessage(`config 'lr' must be a finite positive float, got ${typeof lr} ${String(lr)}`);
+    const runId = String(message.metadata.runId);
+    const repeated = this.history.find((r) => r.runId === runId && r.serverRound === serverRound);
+    if (repeated) throw new RefusedMessage(`run ${runId} server round ${serverRound} was begun here before (this node's round ${repeated.round}); a server round is trained once`);
     const global = globalGenerators(arraysOf(content), client.model.generatorParameters());
+    const last = this.history.at(-1);
+    const round: StartedRound = { round: (last?.round ?? 0) + 1, runId, serverRound, firstEpoch: last ? last.firstEpoch + last.epochs : 0, epochs: localEpochs };
     const steps = client.loader.length * localEpochs;
-    const epsilon = await this.spendBudget(serverRound, steps);
-    if (typeof lr === 'number') for (const adam of [client.model.generatorOptimizer, client.model.discriminatorOptimizer]) adam.lr = lr;
-    client.receive(global);
-    this.o.log(`round ${serverRound}: training ${localEpochs} local epoch${localEpochs === 1 ? '' : 's'} on ${client.samples} items`);
+    const epsilon = await this.begin(round, steps);
+    for (const [adam, nodeLr] of this.optimizers) adam.lr = typeof lr === 'number' ? lr : nodeLr;
+    // A failed round (a non-finite loss) must not leave its discriminators and Adam moments behind for the next one.
+    const before = await client.privateState();
     const started = performance.now();
-    const local = await client.trainRound(this.epochsTrained, localEpochs, {
-      onStep: (s, e) => this.o.onStep?.(e * s.steps + s.step, steps, `round ${serverRound} epoch ${e + 1}/${localEpochs} step ${s.step}/${s.steps}`, s.images),
-    });
-    await this.o.saveRound({ runId: String(message.metadata.runId), serverRound, epochs: localEpochs, epsilon, ...local });
-    this.epochsTrained += localEpochs;
+    let local: LocalTraining;
+    try {
+      client.receive(global);
+      this.o.log(`round ${serverRound}: training ${localEpochs} local epoch${localEpochs === 1 ? '' : 's'} on ${client.samples} items`);
+      local = await client.trainRound(round.firstEpoch, localEpochs, {
+        onStep: (s, e) => this.o.onStep?.(e * s.steps + s.step, steps, `round ${serverRound} epoch ${e + 1}/${localEpochs} step ${s.step}/${s.steps}`, s.images),
+      });
+      await this.o.saveRound({ ...round, epsilon, ...local });
+    } catch (e) {
+      client.restorePrivateState(before, `client ${client.name}'s state before round ${serverRound}`);
+      throw e;
+    }
     const losses = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
     const caveat = this.o.privacy?.ledger.caveat;
     this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${epsilon.toFixed(2)}${caveat ? ` (${caveat})` : ''}`}`);
@@ -143,25 +183,27 @@ export class Hospital {
   }
 
   /**
-   * Records this round's DP steps in the ledger before training, or refuses
-   * the round if it would take epsilon past the budget. Returns the epsilon
-   * spent by the end of the round (null without DP).
+   * Records the round as begun and, with DP, its steps in the ledger, then
+   * persists both before training; or refuses the round if it would take
+   * epsilon past the budget. Returns the epsilon spent by the end of the
+   * round (null without DP). The ledger spans runs: it never restarts.
    */
-  private async spendBudget(serverRound: number, steps: number): Promise<number | null> {
+  private async begin(round: StartedRound, steps: number): Promise<number | null> {
     const privacy = this.o.privacy;
-    if (!privacy) return null;
-    const { client } = this.o;
-    const round = { client: client.name, round: serverRound, steps, q: client.samplingRate, noise: privacy.noise };
-    const last = privacy.ledger.entries.at(-1);
-    if (last && serverRound <= last.round) throw new RefusedMessage(`server round ${serverRound} was already trained (the ledger is at round ${last.round})`);
-    const pending = privacy.ledger.preview(round);
-    const after = pending.entry.epsilon;
-    if (privacy.maxEpsilon !== null && after > privacy.maxEpsilon) {
-      throw new RefusedMessage(`round ${serverRound} would spend epsilon ${after.toFixed(3)} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${(last?.epsilon ?? 0).toFixed(3)}`);
+    let epsilon: number | null = null;
+    if (privacy) {
+      const { client } = this.o;
+      const pending = privacy.ledger.preview({ client: client.name, round: round.round, steps, q: client.samplingRate, noise: privacy.noise });
+      epsilon = pending.entry.epsilon;
+      if (privacy.maxEpsilon !== null && epsilon > privacy.maxEpsilon) {
+        const spent = privacy.ledger.entries.at(-1)?.epsilon ?? 0;
+        throw new RefusedMessage(`round ${round.serverRound} would spend epsilon ${epsilon.toFixed(3)} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${spent.toFixed(3)}`);
+      }
+      pending.commit();
     }
-    pending.commit();
-    await this.o.saveLedger(privacy.ledger.entries);
-    return after;
+    this.history.push(round); // before the write: a failed write still never reuses the round's number or epochs
+    await this.o.beginRound(round, privacy ? privacy.ledger.entries : null);
+    return epsilon;
   }
 
   private async evaluate(content: RecordDict): Promise<RecordDict> {

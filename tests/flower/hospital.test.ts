@@ -13,7 +13,7 @@ import { setBackend, type StateEntry } from '../../engine/index.js';
 import { BatchLoader, buildItems, phantomDataset } from '../../data/index.js';
 import { Client, type PrivacySettings } from '../../fed/client.js';
 import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
-import { Hospital, toArrayRecord, type TrainedRound } from '../../fed/flower/hospital.js';
+import { Hospital, toArrayRecord, type StartedRound, type TrainedRound } from '../../fed/flower/hospital.js';
 import { fromNpy, toNpy } from '../../fed/flower/npy.js';
 import type { ArrayRecord, ConfigRecord, FlowerMessage, RecordDict, Reply } from '../../fed/flower/records.js';
 import { runSuperNode } from '../../fed/flower/supernode.js';
@@ -35,21 +35,34 @@ interface Harness {
   hospital: Hospital;
   client: Client;
   ledger: PrivacyLedger | null;
-  saved: { ledgers: (readonly LedgerEntry[])[]; rounds: TrainedRound[] };
+  saved: { begun: StartedRound[]; ledgers: (readonly LedgerEntry[])[]; rounds: TrainedRound[] };
 }
 
-async function harness(options: { dp?: boolean; maxEpsilon?: number; log?: string[] } = {}): Promise<Harness> {
+interface HarnessOptions {
+  dp?: boolean;
+  maxEpsilon?: number;
+  log?: string[];
+  /** Rounds begun before (a restarted node's). */
+  history?: StartedRound[];
+  onStep?: () => void;
+}
+
+async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const client = await makeClient(Boolean(options.dp));
   const ledger = options.dp ? new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' }) : null;
-  const saved: Harness['saved'] = { ledgers: [], rounds: [] };
+  const saved: Harness['saved'] = { begun: [], ledgers: [], rounds: [] };
   const hospital = new Hospital({
     client,
     evaluate: async (generators) => ({ examples: 7, metrics: { 'pd-to-t2-psnr': generators.size } }),
     localEpochs: 1,
-    epochsTrained: 0,
+    history: options.history ?? [],
     privacy: ledger ? { ledger, noise: privacy.noise, maxEpsilon: options.maxEpsilon ?? null } : null,
-    saveLedger: async (entries) => void saved.ledgers.push([...entries]),
+    beginRound: async (round, entries) => {
+      saved.begun.push(round);
+      if (entries) saved.ledgers.push([...entries]);
+    },
     saveRound: async (round) => void saved.rounds.push(round),
+    onStep: options.onStep,
     log: (line) => void options.log?.push(line),
   });
   return { hospital, client, ledger, saved };
@@ -63,9 +76,9 @@ async function globalGenerators(): Promise<Map<string, StateEntry>> {
   return state;
 }
 
-function message(type: string, content: RecordDict): FlowerMessage {
+function message(type: string, content: RecordDict, runId = 11n): FlowerMessage {
   return {
-    metadata: { runId: 11n, messageId: 'ab'.repeat(32), srcNodeId: 1n, dstNodeId: 42n, replyToMessageId: '', groupId: '', ttl: 3600, messageType: type, createdAt: Date.now() / 1000 },
+    metadata: { runId, messageId: 'ab'.repeat(32), srcNodeId: 1n, dstNodeId: 42n, replyToMessageId: '', groupId: '', ttl: 3600, messageType: type, createdAt: Date.now() / 1000 },
     content,
   };
 }
@@ -159,7 +172,7 @@ test('DP: the ledger is saved before training and epsilon is reported; a round p
   assert.is(saved.ledgers[0]!.at(-1)!.epsilon, epsilon);
   assert.not.ok([...metrics.record.keys()].some((k) => k.startsWith('loss-')), 'no un-noised losses leave a private node');
 
-  const tight = await harness({ dp: true, maxEpsilon: epsilon * 1.05 });
+  const tight = await harness({ dp: true, maxEpsilon: epsilon * 1.05, history: [{ round: 1, runId: '11', serverRound: 1, firstEpoch: 0, epochs: 1 }] });
   tight.ledger!.record({ client: 'client1', round: 1, steps: tight.client.loader.length, q: tight.client.samplingRate, noise: privacy.noise });
   const before = await readNamed(tight.client.model.generatorParameters());
   const reason = errorOf(await tight.hospital.handle(message('train', trainContent(toArrayRecord(global), new Map([['server-round', 2n]])))));
@@ -168,7 +181,7 @@ test('DP: the ledger is saved before training and epsilon is reported; a round p
   assert.is(tight.saved.ledgers.length, 0);
   const after = await readNamed(tight.client.model.generatorParameters());
   for (const [name, entry] of before) assert.equal([...after.get(name)!.values], [...entry.values]);
-  assert.match(errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global))))), /server round 1 was already trained/);
+  assert.match(errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global))))), /^run 11 server round 1 was begun here before \(this node's round 1\); a server round is trained once$/);
   client.dispose();
   tight.client.dispose();
 });
@@ -232,6 +245,56 @@ test('a private node answers a non-finite loss with its kind only and logs the d
   await rejects(() => open.hospital.handle(message('train', trainContent(toArrayRecord(global), blowUp))), /on a batch of /);
   client.dispose();
   open.client.dispose();
+});
+
+test('a round that fails on a non-finite loss leaves the client as it was: the next round, without lr, trains as a fresh client on the epochs after the failed one', async () => {
+  const global = await globalGenerators();
+  const { hospital, client, ledger, saved } = await harness({ dp: true });
+  assert.is(errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global), blowUp)))), GENERIC_LOSS_FAILURE);
+  const reply = await hospital.handle(message('train', trainContent(toArrayRecord(global), new Map([['server-round', 2n]]))));
+  assert.ok('content' in reply && reply.content, `round 2 trained: ${'error' in reply ? reply.error?.reason : ''}`);
+
+  // The failed round drew epoch 0's streams: round 2 trains epoch 1, from the private state before round 1, at the node's lr.
+  const twin = await makeClient(true);
+  twin.receive(global);
+  await twin.trainRound(1, 1);
+  const arrays = reply.content!.get('arrays')!;
+  assert.ok(arrays.kind === 'array');
+  for (const [name, entry] of (await twin.upload()).state) assert.equal([...fromNpy(arrays.record.get(name)!.data).values], [...entry.values], name);
+  assert.equal(saved.begun.map((r) => [r.round, r.serverRound, r.firstEpoch]), [[1, 1, 0], [2, 2, 1]], 'both rounds begun, each on its own epoch');
+  assert.equal(saved.rounds.map((r) => r.serverRound), [2]);
+  assert.equal(ledger!.entries.map((e) => e.round), [1, 2], 'the failed round stays charged: it ran on the data');
+  client.dispose();
+  twin.dispose();
+});
+
+test("a message's lr holds for its round only: the next round without one trains at the node's lr", async () => {
+  const global = await globalGenerators();
+  const seen: number[] = [];
+  const { hospital, client } = await harness({ onStep: () => seen.push(client.model.generatorOptimizer.lr, client.model.discriminatorOptimizer.lr) });
+  const nodeLr = client.model.generatorOptimizer.lr;
+  await hospital.handle(message('train', trainContent(toArrayRecord(global), new Map<string, bigint | number>([['server-round', 1n], ['lr', 5e-3]]))));
+  assert.ok(seen.length > 0 && seen.every((lr) => lr === 5e-3), 'round 1 at the message\'s lr');
+  seen.length = 0;
+  await hospital.handle(message('train', trainContent(toArrayRecord(global), new Map([['server-round', 2n]]))));
+  assert.ok(seen.length > 0 && seen.every((lr) => lr === nodeLr), `round 2 at the node's lr ${nodeLr}, got ${[...new Set(seen)]}`);
+  client.dispose();
+});
+
+test('DP: rounds are keyed by run, so a second run trains and its epsilon adds to the first run\'s; a repeated run and round is refused', async () => {
+  const global = await globalGenerators();
+  const { hospital, client, ledger } = await harness({ dp: true });
+  const epsilonOf = (reply: Reply) => {
+    const metrics = 'content' in reply ? reply.content?.get('metrics') : undefined;
+    assert.ok(metrics?.kind === 'metric', 'a content reply');
+    return metrics.record.get('epsilon') as number;
+  };
+  const first = epsilonOf(await hospital.handle(message('train', trainContent(toArrayRecord(global)), 11n)));
+  const second = epsilonOf(await hospital.handle(message('train', trainContent(toArrayRecord(global)), 12n)));
+  assert.ok(second > first, `run 12's round 1 spends on top of run 11's: ${second} > ${first}`);
+  assert.match(errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global)), 12n))), /^run 12 server round 1 was begun here before \(this node's round 2\)/);
+  assert.equal(ledger!.entries.map((e) => e.round), [1, 2], 'nothing charged for the repeat');
+  client.dispose();
 });
 
 test("a config 'lr' that is not a finite positive float is refused in one line naming it, before any budget is spent", async () => {

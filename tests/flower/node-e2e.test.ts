@@ -62,7 +62,7 @@ async function initialGlobal(args: string[]) {
   return { config, server, global: await readNamed(server.generatorParameters()), params: server.generatorParameters() };
 }
 
-test('two node processes through two FedAvg rounds give the simulation\'s generators, bit for bit', async () => {
+test('two node processes through two FedAvg rounds give the simulation\'s generators, bit for bit; a node started twice on one --state is refused', async () => {
   const { config, server, global: initial, params } = await initialGlobal([...tiny, '--clients', '2', '--rounds', '2', '--local-epochs', '1']);
   const simulated = tempDir();
   const simulation = await runTraining(config, simulated, { log: () => {}, progress: null });
@@ -73,6 +73,12 @@ test('two node processes through two FedAvg rounds give the simulation\'s genera
   const nodes = [new NodeProcess(standIn.address, path.join(dir, 'a'), ['--part', '1/2', ...nodeFlags]), new NodeProcess(standIn.address, path.join(dir, 'b'), ['--part', '2/2', ...nodeFlags])];
   try {
     const ids = await Promise.all(nodes.map((n) => n.joined));
+    // The same node started twice: the second is refused at once, naming the folder and the running one.
+    const twice = new NodeProcess(standIn.address, path.join(dir, 'a'), ['--part', '1/2', ...nodeFlags]);
+    twice.joined.catch(() => {}); // it never joins
+    await new Promise((resolve) => twice.child.once('close', resolve));
+    assert.is(twice.child.exitCode, 2, twice.output.join('\n'));
+    assert.match(twice.output.join('\n'), new RegExp(`^fedmed: ${path.join(dir, 'a')}: in use by pid ${nodes[0]!.child.pid}, which holds its lock`, 'm'));
     const runId = standIn.createRun();
     let global = initial;
     for (const round of [1, 2]) {
@@ -102,7 +108,7 @@ test('two node processes through two FedAvg rounds give the simulation\'s genera
   }
 });
 
-test('a node killed with SIGKILL mid-round restarts from its state folder, and the next round completes with both; a private node refuses evaluate', async () => {
+test('a node killed with SIGKILL mid-round restarts from its state folder, and the next round completes with both; a private node refuses evaluate, and trains in a second run on the same ledger', async () => {
   const dp = ['--dp', 'dp-sgd', '--noise', '1.1'];
   const { server, global: initial, params } = await initialGlobal([...tiny, '--clients', '2']);
   const standIn = await SuperLinkStandIn.start();
@@ -124,7 +130,9 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
         return 0; // not written yet
       }
     };
-    while (ledgerRounds() < 2) await new Promise((r) => setTimeout(r, 2));
+    for (const deadline = Date.now() + 60000; ledgerRounds() < 2; await new Promise((r) => setTimeout(r, 2))) {
+      assert.ok(Date.now() < deadline, `node A's ledger never reached round 2:\n${first.output.join('\n')}`);
+    }
     first.child.kill('SIGKILL');
     const fromB = await standIn.reply(toB!, 60000);
     const replies = [await standIn.reply(toA!, 1000), fromB];
@@ -148,6 +156,15 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
     const scored = await standIn.reply(standIn.send(idB, runId, 'evaluate', new Map([['arrays', { kind: 'array', record: toArrayRecord(global) }]])), 60000);
     assert.not.ok(scored?.content, 'a private node sends no held-out scores without --share-scores');
     assert.match(scored?.error?.reason ?? '', /does not send its held-out subjects' scores: its DP guarantee does not cover them/);
+
+    // A second `flwr run` starts again at server round 1: node A trains it, and its epsilon goes on from the first run's.
+    const [again] = await fedAvgRound(standIn, standIn.createRun(), [idA2], global, 1);
+    const run2 = again?.content?.get('metrics');
+    assert.ok(run2?.kind === 'metric', `run 2 round 1 trained: ${again?.error?.reason}`);
+    const after = JSON.parse(readFileSync(path.join(state, 'state.json'), 'utf8'));
+    assert.equal(after.ledger.map((e: { round: number }) => e.round), [1, 2, 3, 4], 'one ledger over both runs');
+    assert.equal(after.rounds.map((r: { serverRound: number }) => r.serverRound), [1, 3, 1]);
+    assert.ok((run2.record.get('epsilon') as number) > saved.ledger[2].epsilon, 'epsilon adds up across runs');
   } finally {
     first.child.kill('SIGKILL');
     other.child.kill('SIGKILL');

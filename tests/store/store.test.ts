@@ -4,6 +4,7 @@
  * only when new, empty or provably fedmed's (and a taken one cleared only
  * with force), and file-system errors read as one line.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,13 +112,15 @@ test('another kind of fedmed folder is refused naming it; an unmarked folder the
   assert.equal(readdirSync(earlier).sort(), [markerFile, 'notes.txt']);
 });
 
-test('removeTempFiles removes what writeFileAtomic leaves, at any depth, and nothing else', async () => {
+test("removeTempFiles removes what a killed writeFileAtomic leaves, at any depth, and nothing else: a live writer's are its writes in flight", async () => {
   const dir = fresh();
   mkdirSync(path.join(dir, 'sub'));
-  for (const f of ['a.bin.12.0.tmp', 'sub/b.json.7.3.tmp', 'keep.tmp', 'keep.bin']) writeFileSync(path.join(dir, f), '');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid; // a writer that has exited
+  const live = `c.bin.${process.pid}.0.tmp`;
+  for (const f of [`a.bin.${dead}.0.tmp`, `sub/b.json.${dead}.3.tmp`, live, 'keep.tmp', 'keep.bin']) writeFileSync(path.join(dir, f), '');
   const removed = (await removeTempFiles(dir)).map((p) => path.relative(dir, p)).sort();
-  assert.equal(removed, ['a.bin.12.0.tmp', path.join('sub', 'b.json.7.3.tmp')]);
-  assert.equal(readdirSync(dir).sort(), ['keep.bin', 'keep.tmp', 'sub']);
+  assert.equal(removed, [`a.bin.${dead}.0.tmp`, path.join('sub', `b.json.${dead}.3.tmp`)]);
+  assert.equal(readdirSync(dir).sort(), [live, 'keep.bin', 'keep.tmp', 'sub']);
 });
 
 test('probeOutputFolder creates a writable folder, refuses /proc and /sys and more space than there is', async () => {
