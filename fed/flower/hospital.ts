@@ -27,7 +27,7 @@ import { short } from './objects.js';
 import type { ArrayRecord, ConfigRecord, FlowerMessage, MetricRecord, RecordDict, Reply } from './records.js';
 
 /** Flower's ErrorCode.CLIENT_APP_RAISED_EXCEPTION: what a ClientApp's failure is reported as. */
-export const CLIENT_ERROR = 2;
+import { CLIENT_APP_RAISED_EXCEPTION as CLIENT_ERROR } from './records.js';
 
 /** A message the hospital will not act on; its text goes back as the error reply's reason. */
 export class RefusedMessage extends Error {
