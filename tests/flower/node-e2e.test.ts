@@ -124,7 +124,11 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
         return 0; // not written yet
       }
     };
-    while (ledgerRounds() < 2) await new Promise((r) => setTimeout(r, 2));
+    const ledgerDeadline = Date.now() + 60000; // uvu has no test timeout: a ledger that never grows must fail, not hang CI
+    while (ledgerRounds() < 2) {
+      assert.ok(Date.now() < ledgerDeadline, `node A's ledger did not reach round 2 within 60 s:\n${first.output.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
     first.child.kill('SIGKILL');
     const fromB = await standIn.reply(toB!, 60000);
     const replies = [await standIn.reply(toA!, 1000), fromB];
