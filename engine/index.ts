@@ -1,5 +1,6 @@
 /** fedmed's tensor engine: the public API. */
 export { Tensor } from './tensor.js';
+export { sameShape, sizeOf } from './strides.js';
 export type { Backend, BackendName, Handle, MemoryInfo, RandomKey } from './backend.js';
 export { BackendUnavailableError, HandleError } from './backend.js';
 export { backendNames, type BackendChoice, type BackendOptions } from './backends/index.js';

@@ -68,7 +68,8 @@ export class NodeKey {
 
 /** Microseconds since the epoch, from the wall clock. */
 export function nowMicros(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  // The wall clock itself: timeOrigin + performance.now() is monotonic, and falls behind it across a suspend or a clock step.
+  return Date.now() * 1000;
 }
 
 /**

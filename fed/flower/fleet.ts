@@ -53,9 +53,14 @@ export class FleetError extends Error {
   }
 }
 
+/** Flower's largest gRPC message, each way (flwr/common/grpc.py): 2 GiB - 1. */
+export const GRPC_MAX_MESSAGE_LENGTH = 2_147_483_647;
+
 export interface FleetClientOptions {
   /** PEM root certificates for TLS; plaintext (Flower's --insecure) without. */
   rootCertificates?: Uint8Array;
+  /** Largest message sent or received (default GRPC_MAX_MESSAGE_LENGTH); a larger one fails the call with RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
 }
 
 export class FleetClient {
@@ -68,8 +73,9 @@ export class FleetClient {
     options: FleetClientOptions = {},
   ) {
     const credentials = options.rootCertificates ? grpc.credentials.createSsl(Buffer.from(options.rootCertificates)) : grpc.credentials.createInsecure();
-    // Arrays come in chunks of up to 5 MiB, plus the object's head.
-    this.client = new grpc.Client(superlink, credentials, { 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+    // Arrays come in chunks of 5 MiB by default, but a ServerApp may set its chunks larger (FLWR_PRIVATE_MAX_ARRAY_CHUNK_SIZE): take what Flower's own node takes.
+    const max = options.maxMessageBytes ?? GRPC_MAX_MESSAGE_LENGTH;
+    this.client = new grpc.Client(superlink, credentials, { 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
   }
 
   /** One signed unary call; `deadlineSeconds` bounds it (Flower gives heartbeats 5 s). */

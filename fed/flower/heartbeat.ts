@@ -20,6 +20,9 @@ interface HeartbeatSettings {
   interval: number;
 }
 
+/** Seconds each heartbeat call may take (Flower's HEARTBEAT_CALL_TIMEOUT). */
+export const HEARTBEAT_CALL_TIMEOUT = 5;
+
 export interface Heartbeats {
   stop(): Promise<void>;
 }
@@ -39,7 +42,7 @@ function beat(settings: HeartbeatSettings): void {
   const next = () => setTimeout(once, (settings.interval - 5) * (0.7 + 0.2 * Math.random()) * 1000);
   const once = async () => {
     try {
-      await fleet.call('sendNodeHeartbeat', { node: { nodeId: settings.nodeId }, heartbeatInterval: settings.interval }, 5);
+      await fleet.call('sendNodeHeartbeat', { node: { nodeId: settings.nodeId }, heartbeatInterval: settings.interval }, HEARTBEAT_CALL_TIMEOUT);
     } catch (e) {
       parentPort!.postMessage(`heartbeat failed: ${(e as Error).message}`);
     }

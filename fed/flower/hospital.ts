@@ -25,16 +25,13 @@
  * failure it was: its text (a non-finite loss names the batch's subjects,
  * planes and files) goes to the node's log, never to the server.
  */
-import type { optim, StateEntry } from '../../engine/index.js';
+import { sameShape, type optim, type StateEntry } from '../../engine/index.js';
 import { NonFiniteLossError, type Client, type LocalTraining } from '../client.js';
 import type { LedgerEntry, PrivacyLedger } from '../dp/ledger.js';
 import type { NamedTensors } from '../state.js';
 import { fromNpy, toNpy } from './npy.js';
 import { short } from './objects.js';
-import type { ArrayRecord, ConfigRecord, FlowerMessage, MetricRecord, RecordDict, Reply } from './records.js';
-
-/** Flower's ErrorCode.CLIENT_APP_RAISED_EXCEPTION: what a ClientApp's failure is reported as. */
-export const CLIENT_ERROR = 2;
+import { CLIENT_APP_RAISED_EXCEPTION, type ArrayRecord, type ConfigRecord, type FlowerMessage, type MetricRecord, type RecordDict, type Reply } from './records.js';
 
 /** A message the hospital will not act on; its text goes back as the error reply's reason. */
 export class RefusedMessage extends Error {
@@ -129,11 +126,11 @@ export class Hospital {
     } catch (e) {
       if (e instanceof RefusedMessage) {
         this.o.log(`refused ${messageType} message ${short(messageId)}: ${e.message}`);
-        return { error: { code: CLIENT_ERROR, reason: e.message } };
+        return { error: { code: CLIENT_APP_RAISED_EXCEPTION, reason: e.message } };
       }
       if (!this.o.privacy) throw e;
       this.o.log(`${messageType} message ${short(messageId)} failed: ${(e as Error).message}`);
-      return { error: { code: CLIENT_ERROR, reason: privateFailure(e) } };
+      return { error: { code: CLIENT_APP_RAISED_EXCEPTION, reason: privateFailure(e) } };
     }
   }
 
@@ -278,10 +275,6 @@ export function globalGenerators(arrays: ArrayRecord, params: NamedTensors): Map
     out.set(name, { shape: [...shape], values: decoded.values });
   }
   return out;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** Named float32 tensors as Flower Arrays (.npy bytes), in the model's parameter order. */

@@ -48,7 +48,8 @@ export function fromNpy(bytes: Uint8Array): NpyArray {
   const headerStart = major === 1 ? 10 : 12;
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (headerStart + headerLength > bytes.length) throw new Error(`.npy header of ${headerLength} bytes runs past the ${bytes.length} bytes given`);
-  const header = String.fromCharCode(...bytes.subarray(headerStart, headerStart + headerLength));
+  // One char per byte, without spreading the header into call arguments (a v2 header may be megabytes long).
+  const header = new TextDecoder('latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];

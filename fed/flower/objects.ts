@@ -11,7 +11,8 @@
  * - Message: the protobuf Message with message_id "" and no content (an
  *   error reply carries its Error here, and has no children);
  * - RecordDict, ArrayRecord: Python's json.dumps({name: child id}) (", " and
- *   ": " separators, non-ASCII escaped, insertion order); the head lists the
+ *   ": " separators, non-ASCII escaped, insertion order, even for names
+ *   like "0" that a JS object would put first); the head lists the
  *   distinct child ids in first-occurrence order;
  * - Array: json.dumps({dtype, shape, stype, arraychunk_ids}), the ids being
  *   indices into the head's children; ArrayChunk: a raw slice of at most
@@ -20,7 +21,7 @@
  *   or uint64 above 2^63 - 1; float as double; zero values written).
  */
 import { createHash } from 'node:crypto';
-import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { MessageSchema, MetadataSchema, ObjectTreeSchema, type Metadata, type ObjectTree } from './proto/flwr/proto/message_pb.js';
 import { ErrorSchema } from './proto/flwr/proto/error_pb.js';
 import {
@@ -68,8 +69,8 @@ export interface EncodedObjects {
   tree: ObjectTree;
 }
 
-/** Builds objects bottom-up, each once. */
-class ObjectWriter {
+/** Builds objects bottom-up, each once (any type and body: tests build malformed ones with it). */
+export class ObjectWriter {
   readonly objects = new Map<string, Uint8Array>();
 
   /** Adds one object; `children` are already added. Returns its id and tree. */
@@ -113,14 +114,14 @@ export function encodeRecordDictObjects(content: RecordDict, chunkSize = MAX_CHU
 
 function encodeRecordDict(writer: ObjectWriter, content: RecordDict, chunkSize: number): ObjectTree {
   const named = [...content].map(([name, record]) => [name, encodeRecord(writer, record, chunkSize)] as const);
-  return writer.add('RecordDict', named.map(([, t]) => t), pythonJson(Object.fromEntries(named.map(([n, t]) => [n, t.objectId]))));
+  return writer.add('RecordDict', named.map(([, t]) => t), namedIdsJson(named));
 }
 
 function encodeRecord(writer: ObjectWriter, record: AnyRecord, chunkSize: number): ObjectTree {
   switch (record.kind) {
     case 'array': {
       const named = [...record.record].map(([name, array]) => [name, encodeArray(writer, array, chunkSize)] as const);
-      return writer.add('ArrayRecord', named.map(([, t]) => t), pythonJson(Object.fromEntries(named.map(([n, t]) => [n, t.objectId]))));
+      return writer.add('ArrayRecord', named.map(([, t]) => t), namedIdsJson(named));
     }
     case 'config':
       return writer.add('ConfigRecord', [], toBinary(ConfigRecordSchema, create(ConfigRecordSchema, { items: [...record.record].map(([key, v]) => ({ key, value: { value: configValue(v, key) } })) })));
@@ -129,17 +130,27 @@ function encodeRecord(writer: ObjectWriter, record: AnyRecord, chunkSize: number
   }
 }
 
+/** The body of a RecordDict or ArrayRecord: {name: child id} in the record's order. */
+function namedIdsJson(named: readonly (readonly [string, ObjectTree])[]): Uint8Array {
+  return pythonJson(new Map(named.map(([name, tree]) => [name, tree.objectId])));
+}
+
 function encodeArray(writer: ObjectWriter, array: NdArray, chunkSize: number): ObjectTree {
   const chunks: ObjectTree[] = [];
   for (let at = 0; at < array.data.length; at += chunkSize) chunks.push(writer.add('ArrayChunk', [], array.data.subarray(at, at + chunkSize)));
   const distinct = uniqueIds(chunks.map((c) => c.objectId));
-  const body = { dtype: array.dtype, shape: array.shape, stype: 'numpy.ndarray', arraychunk_ids: chunks.map((c) => distinct.indexOf(c.objectId)) };
+  const body = new Map<string, unknown>([['dtype', array.dtype], ['shape', array.shape], ['stype', 'numpy.ndarray'], ['arraychunk_ids', chunks.map((c) => distinct.indexOf(c.objectId))]]);
   return writer.add('Array', chunks, pythonJson(body));
 }
 
 const SINT64_MAX = (1n << 63n) - 1n;
 const SINT64_MIN = -(1n << 63n);
 const UINT64_MAX = (1n << 64n) - 1n;
+
+/** A list of Python ints: sint64s, or uint64s when one is above sint64's range. */
+function intListCase(ints: bigint[]): { case: 'sintList' | 'uintList'; value: { vals: bigint[] } } {
+  return { case: ints.some((v) => v > SINT64_MAX) ? 'uintList' : 'sintList', value: { vals: ints } };
+}
 
 /** A Python int's oneof case: sint64, or uint64 above sint64's range. */
 function intCase(value: bigint, key: string): { case: 'sint64' | 'uint64'; value: bigint } {
@@ -154,10 +165,7 @@ function configValue(value: ConfigValue, key: string): ConfigInit {
   if (kinds.size > 1) throw new ObjectError(`config value '${key}': a list mixes ${[...kinds].join(' and ')}`);
   const kind = [...kinds][0] ?? 'float';
   switch (kind) {
-    case 'int': {
-      const ints = value as bigint[];
-      return ints.some((v) => v > SINT64_MAX) ? { case: 'uintList', value: { vals: ints } } : { case: 'sintList', value: { vals: ints } };
-    }
+    case 'int': return intListCase(value as bigint[]);
     case 'float': return { case: 'doubleList', value: { vals: value as number[] } };
     case 'bool': return { case: 'boolList', value: { vals: value as boolean[] } };
     case 'string': return { case: 'stringList', value: { vals: value as string[] } };
@@ -178,10 +186,7 @@ function configScalar(value: ConfigScalar, key: string): ConfigInit {
 function metricValue(value: MetricValue, key: string): MetricInit {
   if (typeof value === 'bigint') return intCase(value, key);
   if (typeof value === 'number') return { case: 'double', value };
-  if (value.every((v) => typeof v === 'bigint')) {
-    const ints = value as bigint[];
-    return ints.some((v) => v > SINT64_MAX) ? { case: 'uintList', value: { vals: ints } } : { case: 'sintList', value: { vals: ints } };
-  }
+  if (value.every((v) => typeof v === 'bigint')) return intListCase(value as bigint[]);
   if (value.every((v) => typeof v === 'number')) return { case: 'doubleList', value: { vals: value as number[] } };
   throw new ObjectError(`metric value '${key}': a list mixes ints and floats`);
 }
@@ -243,7 +248,7 @@ export function parseObject(id: string, bytes: Uint8Array): ParsedObject {
 export function decodeMessage(metadata: MessageMetadata, rootId: string, objects: ReadonlyMap<string, Uint8Array>): FlowerMessage {
   const reader = new ObjectReader(objects);
   const root = reader.read(rootId, 'Message');
-  const body = fromBinary(MessageSchema, root.body);
+  const body = parseProto(MessageSchema, rootId, root);
   if (body.content) throw new ObjectError(`object ${short(rootId)}: a Message body must not carry content`);
   const message: FlowerMessage = { metadata: { ...metadata, messageId: rootId } };
   if (body.error) message.error = { code: Number(body.error.code), reason: body.error.reason };
@@ -267,12 +272,14 @@ class ObjectReader {
 
   /** A JSON body mapping names to child ids, each among the head's children. */
   namedChildren(id: string, parsed: ParsedObject): [string, string][] {
-    const entries = Object.entries(parseJson(id, parsed.body) as Record<string, unknown>);
     const heads = new Set(parsed.children);
-    for (const [name, child] of entries) {
+    for (const [name, child] of Object.entries(parseJsonObject(id, parsed))) {
       if (typeof child !== 'string' || !heads.has(child)) throw new ObjectError(`object ${short(id)}: '${name}' names ${String(child)}, not one of its children`);
     }
-    return entries as [string, string][];
+    // In the order written, as Python's json.loads keeps it (Object.entries puts names like "0" first).
+    // The body is a valid {string: string} object here, so its string tokens are name, id, name, id, ...
+    const tokens = [...new TextDecoder().decode(parsed.body).matchAll(/"(?:[^"\\]|\\.)*"/g)].map((m) => JSON.parse(m[0]) as string);
+    return Array.from({ length: tokens.length / 2 }, (_, k) => [tokens[2 * k]!, tokens[2 * k + 1]!]);
   }
 }
 
@@ -294,12 +301,12 @@ function decodeRecord(reader: ObjectReader, id: string, parsed: ParsedObject): A
     }
     case 'ConfigRecord': {
       const record: ConfigRecord = new Map();
-      for (const item of fromBinary(ConfigRecordSchema, parsed.body).items) record.set(item.key, fromConfigValue(item.value?.value, id, item.key));
+      for (const item of parseProto(ConfigRecordSchema, id, parsed).items) record.set(item.key, fromConfigValue(item.value?.value, id, item.key));
       return { kind: 'config', record };
     }
     case 'MetricRecord': {
       const record: MetricRecord = new Map();
-      for (const item of fromBinary(MetricRecordSchema, parsed.body).items) record.set(item.key, fromMetricValue(item.value?.value, id, item.key));
+      for (const item of parseProto(MetricRecordSchema, id, parsed).items) record.set(item.key, fromMetricValue(item.value?.value, id, item.key));
       return { kind: 'metric', record };
     }
     default:
@@ -309,13 +316,16 @@ function decodeRecord(reader: ObjectReader, id: string, parsed: ParsedObject): A
 
 function decodeArray(reader: ObjectReader, id: string): NdArray {
   const parsed = reader.read(id, 'Array');
-  const body = parseJson(id, parsed.body) as { dtype?: unknown; shape?: unknown; arraychunk_ids?: unknown };
-  const { dtype, shape, arraychunk_ids: indexes } = body;
-  if (typeof dtype !== 'string' || !Array.isArray(shape) || !Array.isArray(indexes)) throw new ObjectError(`object ${short(id)}: an Array body needs dtype, shape and arraychunk_ids`);
-  const chunks = indexes.map((k) => {
-    const childId = parsed.children[k as number];
-    if (childId === undefined) throw new ObjectError(`object ${short(id)}: chunk index ${String(k)} is not one of its ${parsed.children.length} children`);
-    return reader.read(childId, 'ArrayChunk');
+  const { dtype, shape, arraychunk_ids: indexes } = parseJsonObject(id, parsed);
+  const isSize = (d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0;
+  if (typeof dtype !== 'string' || !Array.isArray(shape) || !shape.every(isSize) || !Array.isArray(indexes)) {
+    throw new ObjectError(`object ${short(id)}: an Array body needs a dtype string, a shape of sizes and arraychunk_ids`);
+  }
+  const chunks = indexes.map((k: unknown) => {
+    if (!(Number.isInteger(k) && (k as number) >= 0 && (k as number) < parsed.children.length)) {
+      throw new ObjectError(`object ${short(id)}: chunk index ${JSON.stringify(k)} is not one of its ${parsed.children.length} children`);
+    }
+    return reader.read(parsed.children[k as number]!, 'ArrayChunk');
   });
   const data = new Uint8Array(chunks.reduce((n, c) => n + c.body.length, 0));
   let at = 0;
@@ -336,11 +346,24 @@ function fromMetricValue(value: MetricRecordValue['value'] | undefined, id: stri
   return value.case.endsWith('List') ? ([...(value.value as { vals: (bigint | number)[] }).vals] as MetricValue) : (value.value as bigint | number);
 }
 
-function parseJson(id: string, body: Uint8Array): unknown {
+/** A JSON body, which must be one object ({...}: not null, a list or a scalar). */
+function parseJsonObject(id: string, parsed: ParsedObject): Record<string, unknown> {
+  let value: unknown;
   try {
-    return JSON.parse(new TextDecoder().decode(body));
+    value = JSON.parse(new TextDecoder().decode(parsed.body));
   } catch {
-    throw new ObjectError(`object ${short(id)}: body is not JSON`);
+    throw new ObjectError(`object ${short(id)}: its ${parsed.type} body is not JSON`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ObjectError(`object ${short(id)}: its ${parsed.type} body is JSON but not an object ({...})`);
+  return value as Record<string, unknown>;
+}
+
+/** A protobuf body; bytes that are not one are the object's error, not the reader's. */
+function parseProto<Desc extends DescMessage>(schema: Desc, id: string, parsed: ParsedObject): MessageShape<Desc> {
+  try {
+    return fromBinary(schema, parsed.body);
+  } catch (e) {
+    throw new ObjectError(`object ${short(id)}: its ${parsed.type} body is not a protobuf ${parsed.type} (${(e as Error).message})`);
   }
 }
 
@@ -350,12 +373,15 @@ function uniqueIds(ids: readonly string[]): string[] {
 
 /**
  * Python's json.dumps with its defaults: ", " and ": " separators,
- * non-ASCII characters escaped as \uXXXX, keys in insertion order.
+ * non-ASCII characters escaped as \uXXXX, keys in insertion order. A dict
+ * is a Map (a JS object would put integer-like keys such as "0" first), a
+ * list an array.
  */
 export function pythonJson(value: unknown): Uint8Array {
   const text = (function write(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(write).join(', ')}]`;
-    if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${write(k)}: ${write(x)}`).join(', ')}}`;
+    if (v instanceof Map) return `{${[...v].map(([k, x]) => `${write(String(k))}: ${write(x)}`).join(', ')}}`;
+    if (v !== null && typeof v === 'object') throw new Error('pythonJson: a dict must be a Map, so that its key order is kept');
     return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => (c === '\u007f' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   })(value);
   return new TextEncoder().encode(text);

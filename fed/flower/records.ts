@@ -43,6 +43,13 @@ export type RecordDict = Map<string, AnyRecord>;
  */
 export type MessageMetadata = Omit<Metadata, '$typeName' | '$unknown'>;
 
+/**
+ * Flower's ErrorCode.CLIENT_APP_RAISED_EXCEPTION (flwr/common/constant.py):
+ * the code of every error reply a node sends, whether the message could not
+ * be read or the ClientApp (here the hospital) refused or failed it.
+ */
+export const CLIENT_APP_RAISED_EXCEPTION = 2;
+
 export interface MessageError {
   code: number;
   reason: string;

@@ -52,6 +52,17 @@ test('fedmed signs as Flower does: PEM SPKI public key, Python isoformat timesta
   assert.ok(verifyHeaders(recorded(pair.public_key_pem, pair.timestamp, b64(pair.signature_b64))));
 });
 
+test("a call's timestamp is the wall clock's (Date.now), which a suspend or a clock step moves, not a monotonic one", () => {
+  const realNow = Date.now;
+  const stepped = realNow() + 3_600_000; // the wall clock an hour ahead of the monotonic one
+  Date.now = () => stepped;
+  try {
+    assert.is(parseTimestamp(NodeKey.generate().headers()[TIMESTAMP_HEADER]), stepped);
+  } finally {
+    Date.now = realNow;
+  }
+});
+
 test('timestamps: the forms the SuperLink accepts parse, one without an offset does not', () => {
   const at = Date.UTC(2026, 11, 2, 16, 57, 5, 263);
   for (const text of ['2026-12-02T16:57:05.263039+00:00', '2026-12-02T16:57:05.263Z', '2026-12-02T16:57:05.263+00:00']) assert.is(parseTimestamp(text), at, text);

@@ -130,8 +130,10 @@ test('a node killed with SIGKILL mid-round restarts from its state folder, and t
         return 0; // not written yet
       }
     };
-    for (const deadline = Date.now() + 60000; ledgerRounds() < 2; await new Promise((r) => setTimeout(r, 2))) {
-      assert.ok(Date.now() < deadline, `node A's ledger never reached round 2:\n${first.output.join('\n')}`);
+    const ledgerDeadline = Date.now() + 60000; // uvu has no test timeout: a ledger that never grows must fail, not hang CI
+    while (ledgerRounds() < 2) {
+      assert.ok(Date.now() < ledgerDeadline, `node A's ledger did not reach round 2 within 60 s:\n${first.output.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 2));
     }
     first.child.kill('SIGKILL');
     const fromB = await standIn.reply(toB!, 60000);

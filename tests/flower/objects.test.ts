@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { decodeMessage, encodeMessage, encodeRecordDictObjects, encodeRecordObjects, metadataProto, parseObject, postOrder, type EncodedObjects } from '../../fed/flower/objects.js';
+import { decodeMessage, encodeMessage, encodeRecordDictObjects, encodeRecordObjects, metadataProto, parseObject, postOrder, pythonJson, type EncodedObjects } from '../../fed/flower/objects.js';
 import { fromNpy, toNpy } from '../../fed/flower/npy.js';
 import { MessageSchema, ObjectTreeSchema } from '../../fed/flower/proto/flwr/proto/message_pb.js';
 import type { ArrayRecord, FlowerMessage, MessageMetadata, RecordDict } from '../../fed/flower/records.js';
@@ -124,6 +124,48 @@ test('edge cases: every config value kind, metric lists, identical arrays, a non
   const encoded = encodeMessage({ metadata: { ...metadataOf(error.metadata), messageId: '' }, error: { code: 2, reason: 'boom' } });
   assert.is(encoded.id, error.message_id);
   assertObjects(encoded, error, 'error reply');
+});
+
+test("names keep their order on the wire, integer-like ones too, as Python's json.dumps keeps a dict's", () => {
+  // python3 -c 'import json; print(json.dumps({"b": "x", "1": "y", "\u00e9": [1, 2]}))'
+  assert.is(new TextDecoder().decode(pythonJson(new Map<string, unknown>([['b', 'x'], ['1', 'y'], ['é', [1, 2]]]))), '{"b": "x", "1": "y", "\\u00e9": [1, 2]}');
+  const array = (v: number) => ({ dtype: 'float32', shape: [1], data: toNpy(Float32Array.of(v), [1]) });
+  const content: RecordDict = new Map([
+    ['b', { kind: 'array', record: new Map([['layer', array(1)], ['0', array(2)]]) }],
+    ['1', { kind: 'metric', record: new Map([['x', 1n]]) }],
+  ]);
+  const metadata = metadataOf(vectors.train_message.metadata);
+  const encoded = encodeMessage({ metadata, content });
+  /** An object's body names in order, and its head's children: the same ids in the same order. */
+  const namesOf = (id: string) => {
+    const parsed = parseObject(id, encoded.objects.get(id)!);
+    const pairs = [...new TextDecoder().decode(parsed.body).matchAll(/"([^"]*)": "([0-9a-f]{64})"/g)];
+    assert.equal(pairs.map((p) => p[2]), parsed.children, `${parsed.type}: the body lists its children in the head's order`);
+    return pairs.map((p) => p[1]);
+  };
+  const recordDict = encoded.tree.children[0]!;
+  assert.equal(namesOf(recordDict.objectId), ['b', '1']);
+  assert.equal(namesOf(recordDict.children[0]!.objectId), ['layer', '0']);
+  const back = decodeMessage(metadata, encoded.id, encoded.objects).content!;
+  assert.equal([...back.keys()], ['b', '1']);
+  const arrays = back.get('b')!;
+  assert.ok(arrays.kind === 'array');
+  assert.equal([...arrays.record.keys()], ['layer', '0']);
+});
+
+test('.npy version 2 with a megabyte-long header (numpy pads as it likes) reads', () => {
+  const headerLength = 1 << 20;
+  const npy = new Uint8Array(12 + headerLength + 8);
+  npy.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0]);
+  new DataView(npy.buffer).setUint32(8, headerLength, true);
+  npy.fill(0x20, 12, 12 + headerLength);
+  npy.set(new TextEncoder().encode("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"), 12);
+  npy[12 + headerLength - 1] = 0x0a;
+  new DataView(npy.buffer).setFloat32(12 + headerLength, 1.5, true);
+  new DataView(npy.buffer).setFloat32(12 + headerLength + 4, -2, true);
+  const read = fromNpy(npy);
+  assert.equal(read.shape, [2]);
+  assert.equal([...read.values], [1.5, -2]);
 });
 
 test('decoding gives back the message, and checks every object', () => {

@@ -16,13 +16,15 @@
  *   {"None": 0}), then only the objects it lacks are asked for, and
  *   PushObject refuses unannounced ids and bytes that do not hash to their
  *   id.
- * The test side (`send`, `reply`) plays the ServerApp.
+ * The test side (`send`, `reply`) plays the ServerApp; its hooks
+ * (`sendObjects`, `intercept`, `corruptObject`, `forgetNodes`) play a faulty
+ * or hostile one, or a SuperLink restarted with its state in memory.
  */
 import * as grpc from '@grpc/grpc-js';
 import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { parseTimestamp, PUBLIC_KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP_WINDOW, verifyHeaders } from '../../fed/flower/auth.js';
 import { fleetServiceDefinition, type FleetMethodName, type FleetRequest } from '../../fed/flower/fleet.js';
-import { decodeMessage, encodeMessage, metadataOf, metadataProto, ObjectError, objectId, parseObject, postOrder } from '../../fed/flower/objects.js';
+import { decodeMessage, encodeMessage, metadataOf, metadataProto, ObjectError, objectId, parseObject, postOrder, type EncodedObjects } from '../../fed/flower/objects.js';
 import { Fleet } from '../../fed/flower/proto/flwr/proto/fleet_pb.js';
 import { MessageSchema, type ObjectTree } from '../../fed/flower/proto/flwr/proto/message_pb.js';
 import type { FlowerMessage, MessageMetadata, RecordDict } from '../../fed/flower/records.js';
@@ -65,13 +67,15 @@ export class SuperLinkStandIn {
   readonly nodes = new Map<bigint, NodeRecord>();
   private readonly keys = new Map<string, bigint>();
   private readonly runs = new Set<bigint>();
+  private readonly finishedRuns = new Set<bigint>();
   private readonly instructions = new Map<string, Instruction>();
   private readonly objects = new Map<string, Uint8Array>();
   private readonly pending = new Map<string, PendingReply>();
   private readonly replies = new Map<string, FlowerMessage>();
   private readonly waiters = new Map<string, (m: FlowerMessage) => void>();
-  /** Every call, for tests that check what a node did: method, node id, and when (ms since the epoch). */
-  readonly calls: { method: string; nodeId: bigint; at: number }[] = [];
+  /** Every call, for tests that check what a node did: method, node id, when (ms since the epoch), and its deadline in seconds (null: none). */
+  readonly calls: { method: string; nodeId: bigint; at: number; deadline: number | null }[] = [];
+  private readonly intercepts = new Map<FleetMethodName, (request: any, nodeId: bigint) => unknown>();
   address = '';
 
   private constructor(private readonly server: grpc.Server) {}
@@ -96,6 +100,11 @@ export class SuperLinkStandIn {
     return runId;
   }
 
+  /** Ends a run, as `flwr stop` does: calls about it are refused with PERMISSION_DENIED from then on. */
+  stopRun(runId: bigint): void {
+    this.finishedRuns.add(runId);
+  }
+
   /** Ids of the nodes the SuperLink considers online now. */
   onlineNodes(): bigint[] {
     const now = Date.now() / 1000;
@@ -114,15 +123,34 @@ export class SuperLinkStandIn {
 
   /** Queues an instruction for `nodeId`, as a ServerApp's grid does; returns its message id. */
   send(nodeId: bigint, runId: bigint, messageType: string, content: RecordDict, options: { ttl?: number; chunkSize?: number } = {}): string {
-    const ttl = options.ttl ?? 43200;
-    const message: FlowerMessage = {
-      metadata: { runId, messageId: '', srcNodeId: SUPERLINK, dstNodeId: nodeId, replyToMessageId: '', groupId: '', ttl, messageType, createdAt: Date.now() / 1000 },
-      content,
-    };
-    const encoded = encodeMessage(message, options.chunkSize);
+    const metadata = instructionMetadata(nodeId, runId, messageType, options.ttl);
+    return this.sendObjects(metadata, encodeMessage({ metadata, content }, options.chunkSize));
+  }
+
+  /**
+   * Test hook: queues an instruction made of the objects given, as they
+   * are (a test builds malformed ones, as a buggy or hostile ServerApp
+   * would); returns its message id.
+   */
+  sendObjects(metadata: MessageMetadata, encoded: EncodedObjects): string {
     for (const [id, bytes] of encoded.objects) this.objects.set(id, bytes);
-    this.instructions.set(encoded.id, { message: { ...message, metadata: { ...message.metadata, messageId: encoded.id } }, tree: encoded.tree, delivered: false, confirmed: false });
+    this.instructions.set(encoded.id, { message: { metadata: { ...metadata, messageId: encoded.id } }, tree: encoded.tree, delivered: false, confirmed: false });
     return encoded.id;
+  }
+
+  /**
+   * Test hook: `answer` answers `method` in place of the stand-in whenever
+   * it returns a response (undefined: the usual answer); null removes it.
+   */
+  intercept<N extends FleetMethodName>(method: N, answer: ((request: FleetRequest<N>, nodeId: bigint) => unknown) | null): void {
+    if (answer) this.intercepts.set(method, answer);
+    else this.intercepts.delete(method);
+  }
+
+  /** Test hook: forgets every node, as a SuperLink restarted with its state in memory does. */
+  forgetNodes(): void {
+    this.nodes.clear();
+    this.keys.clear();
   }
 
   /** The reply to instruction `messageId` once all its objects are in, or null after `timeoutMs`. */
@@ -160,8 +188,9 @@ export class SuperLinkStandIn {
     return (call, callback) => {
       try {
         const nodeId = this.authenticate(name, call.metadata, call.request);
-        this.calls.push({ method: name, nodeId, at: Date.now() });
-        const response = create(output, this.serve(name, call.request, nodeId) as never);
+        const deadline = call.getDeadline();
+        this.calls.push({ method: name, nodeId, at: Date.now(), deadline: Number.isFinite(+deadline) ? (+deadline - Date.now()) / 1000 : null });
+        const response = create(output, (this.intercepts.get(name)?.(call.request, nodeId) ?? this.serve(name, call.request, nodeId)) as never);
         const node = this.nodes.get(nodeId);
         if (node) {
           node.bytesIn += toBinary(input, call.request).length;
@@ -195,6 +224,8 @@ export class SuperLinkStandIn {
   private serve<N extends FleetMethodName>(name: N, request: FleetRequest<N>, nodeId: bigint): unknown {
     const req = request as any;
     const now = Date.now() / 1000;
+    const runId: bigint | undefined = name === 'pushMessages' ? req.messagesList[0]?.metadata?.runId : req.runId;
+    if (runId !== undefined && this.finishedRuns.has(runId)) throw new StatusError(grpc.status.PERMISSION_DENIED, 'Run is finished. Stopped by user.');
     switch (name) {
       case 'registerNode': {
         const pem = Buffer.from(req.publicKey).toString('utf8');
@@ -316,6 +347,11 @@ export class SuperLinkStandIn {
     this.waiters.get(insId)?.(whole);
     this.waiters.delete(insId);
   }
+}
+
+/** An instruction's metadata, as a ServerApp's grid makes it (ttl 12 h by default). */
+export function instructionMetadata(nodeId: bigint, runId: bigint, messageType: string, ttl = 43200): MessageMetadata {
+  return { runId, messageId: '', srcNodeId: SUPERLINK, dstNodeId: nodeId, replyToMessageId: '', groupId: '', ttl, messageType, createdAt: Date.now() / 1000 };
 }
 
 function checkInterval(seconds: number): void {
