@@ -19,7 +19,7 @@
  * instead, and the figure's title says which block it shows. An odd last
  * dimension gives its first half the extra element, as torch.chunk(2, -1).
  */
-import { noGrad, Rng, tidy, type Tensor } from '../engine/index.js';
+import { noGrad, Rng, sizeOf, tidy, type Tensor } from '../engine/index.js';
 import { BatchLoader, type Contrast, type Item } from '../data/index.js';
 import { sampleWithoutReplacement } from '../data/seed.js';
 import { UNetGenerator, type GanModel } from '../models/index.js';
@@ -39,7 +39,7 @@ const kindColor: Record<LatentKind, string> = { realA: '#d62728', fakeA: '#1f77b
  */
 export function reduceLatent(values: Float32Array, shape: readonly number[]): [number, number][] {
   const [n, ...rest] = shape;
-  const perSample = rest.reduce((a, b) => a * b, 1);
+  const perSample = sizeOf(rest);
   if (n === undefined || values.length !== n * perSample) throw new Error(`reduceLatent: ${values.length} values do not fill shape [${shape.join(', ')}]`);
   const last = rest.at(-1) ?? 1;
   if (last < 2) throw new Error(`reduceLatent: the last dimension of shape [${shape.join(', ')}] has ${last} element, too few to split into x and y`);

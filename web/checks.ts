@@ -58,7 +58,7 @@ export interface EngineCheck {
 
 /** A tensor of seeded N(0, 1) values. */
 function input(rng: Rng, shape: number[], requiresGrad = true): Tensor {
-  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  const values = new Float32Array(engine.sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = rng.normal();
   return tensor(values, shape, { requiresGrad });
 }

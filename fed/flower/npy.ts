@@ -4,6 +4,7 @@
  * and a newline so that the data starts at a multiple of 64 bytes, as numpy
  * writes it; data is little-endian, C order.
  */
+import { sizeOf } from '../../engine/index.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -14,7 +15,7 @@ const DESCRIPTORS: Record<string, string> = {
 };
 
 export function toNpy(values: Float32Array, shape: readonly number[]): Uint8Array {
-  const size = shape.reduce((n, d) => n * d, 1);
+  const size = sizeOf(shape);
   if (size !== values.length) throw new Error(`toNpy: shape [${shape}] holds ${size} values, got ${values.length}`);
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
@@ -59,7 +60,7 @@ export function fromNpy(bytes: Uint8Array): NpyArray {
   const dtype = DESCRIPTORS[descr] ?? descr;
   if (dtype !== 'float32') return { dtype, shape, values: new Float32Array(0) };
   if (fortran === 'True') throw new Error('.npy array in Fortran order; fedmed reads C order');
-  const size = shape.reduce((n, d) => n * d, 1);
+  const size = sizeOf(shape);
   const data = bytes.subarray(headerStart + headerLength);
   if (data.length !== size * 4) throw new Error(`.npy data is ${data.length} bytes where shape (${shape}) of float32 needs ${size * 4}`);
   const values = new Float32Array(size);
