@@ -5,7 +5,7 @@
  * one SSIM (eval/metrics.ts). Browser-safe.
  */
 import { DataError, finitePlane, volumeDims, type NiftiVolume } from '../data/index.js';
-import { mae, minMaxScale, psnr, ssim, ssimGlobal } from './metrics.js';
+import { isConstant, mae, minMaxScale, psnr, ssim, ssimGlobal } from './metrics.js';
 
 /** skimage's 7x7 uniform window, its Gaussian sigma 1.5 window, or the reference code's one global window. */
 export const ssimKinds = ['uniform', 'gaussian', 'global'] as const;
@@ -25,7 +25,7 @@ export interface VolumeScores {
   /** The planes compared, z0 <= z < z1. */
   planes: [number, number];
   slices: SliceScore[];
-  /** Planes whose target is constant (empty): min-max scaling leaves nothing to compare, so they are left out. */
+  /** Planes whose target is constant (empty): left out, as evaluate leaves out such slices (eval/metrics.ts isConstant). */
   skipped: number[];
   /** Means over `slices` (PSNR in dB, +Infinity if any slice is exact). */
   mean: { mae: number; psnr: number; ssim: number };
@@ -68,9 +68,4 @@ function windowedSsim(a: Float32Array, b: Float32Array, height: number, width: n
   } catch (e) {
     throw new DataError(where, `${(e as Error).message}; try --ssim global`);
   }
-}
-
-function isConstant(x: Float32Array): boolean {
-  for (let i = 1; i < x.length; i++) if (x[i] !== x[0]) return false;
-  return true;
 }

@@ -44,7 +44,8 @@ export interface InspectReport {
   /**
    * One line each: what training and eval refuse a subject for (unless
    * --skip-bad-subjects leaves it out): two files of a contrast or two
-   * sites, an unreadable file, not 3-D, non-finite voxels in the slice band,
+   * sites, an unreadable file, not 3-D, non-finite voxels or constant planes
+   * in the slice band,
    * shapes or voxel grids (affines) that differ within a subject, too few
    * planes.
    */

@@ -28,7 +28,8 @@ export interface LoadOptions extends SliceOptions {
   optionalContrasts?: readonly Contrast[];
   /**
    * Leave out subjects whose files cannot be read or have problems
-   * (data/checks.ts: non-finite voxels in the slice band, not 3-D, contrasts
+   * (data/checks.ts: non-finite voxels or constant planes in the slice band,
+   * not 3-D, contrasts
    * of different shape or voxel grid; the folder's: two files of a contrast,
    * two sites),
    * listing them in `skipped`; without it such a subject is an error, so a

@@ -15,14 +15,15 @@ import { editVolume, fedmed, scratchDir } from '../cli/helpers.js';
 
 test('volumeProblems names non-finite voxels (by their place in the volume) and a 4-D shape; a clean 3-D volume has none', () => {
   const whole = (data: Float32Array) => ({ data, zRange: [0, 2] as [number, number] });
-  assert.equal(volumeProblems('a.nii', [2, 2, 2], whole(new Float32Array(8))), []);
-  assert.equal(volumeProblems('a.nii', [2, 2, 2, 1], whole(new Float32Array(8))), []);
+  const clean = Float32Array.of(0, 1, 2, 3, 4, 5, 6, 7);
+  assert.equal(volumeProblems('a.nii', [2, 2, 2], whole(clean)), []);
+  assert.equal(volumeProblems('a.nii', [2, 2, 2, 1], whole(clean)), []);
   const [fourD] = volumeProblems('a.nii', [2, 2, 2, 3], null);
   assert.match(fourD!, /^a\.nii: 4-D volume of shape 2x2x2x3/);
-  const [nan] = volumeProblems('b.nii', [2, 2, 2], whole(Float32Array.of(0, 1, NaN, Infinity, 0, 0, 0, 0)));
+  const [nan] = volumeProblems('b.nii', [2, 2, 2], whole(Float32Array.of(0, 1, NaN, Infinity, 0, 1, 2, 3)));
   assert.match(nan!, /^b\.nii: 2 voxel\(s\) are NaN or infinite \(the first at voxel \(0, 1, 0\), value NaN\)/);
   // Planes 5 and 6 of a deeper volume: the voxel is named where it is in the volume.
-  const [deep] = volumeProblems('c.nii', [2, 2, 9], { data: Float32Array.of(0, 0, 0, 0, 0, 0, 0, -Infinity), zRange: [5, 7] });
+  const [deep] = volumeProblems('c.nii', [2, 2, 9], { data: Float32Array.of(0, 1, 0, 0, 0, 1, 0, -Infinity), zRange: [5, 7] });
   assert.match(deep!, /^c\.nii: 1 voxel\(s\) are NaN or infinite \(the first at voxel \(1, 1, 6\), value -Infinity\)/);
 });
 
@@ -73,6 +74,15 @@ test('train refuses a dataset with a NaN voxel, naming the file; --skip-bad-subj
   assert.match(scored.err, new RegExp(`note: the run was trained with 1 subject left out \\(${id}\\), left out here too`));
   const json = JSON.parse(fedmed('eval', '--checkpoint', runDir, '--backend', 'js', '--json').out);
   assert.equal([json.trainedWithout, json.skipped], [[id], [id]]);
+});
+
+test('volumeProblems names constant planes of the band (blank slices), and a band that is all one value', () => {
+  assert.equal(volumeProblems('a.nii', [2, 2, 9], { data: Float32Array.of(0, 1, 2, 3, 7, 7, 7, 7, 4, 5, 6, 7), zRange: [3, 6] }), [
+    'a.nii: plane 4 of the slice band [3, 6) is constant: blank slices',
+  ]);
+  assert.equal(volumeProblems('z.nii', [2, 2, 9], { data: new Float32Array(8), zRange: [3, 5] }), [
+    'z.nii: every plane of the slice band [3, 5) is constant (every voxel 0): a blank volume or band',
+  ]);
 });
 
 test('gridMismatch: contrasts of one shape whose affines differ beyond the tolerance are a problem; float noise is not', () => {
