@@ -205,26 +205,6 @@ export function toUnitRange(x: Float32Array): Float32Array {
   return out;
 }
 
-/**
- * Per-slice min-max scaling to [0, 1]: (x - min) / (max - min) over the
- * whole array given (REFERENCE.md, hyper-parameters: "per-slice min-max").
- * A constant slice maps to all zeros rather than NaN.
- */
-export function minMaxScale(x: Float32Array): Float32Array {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (Number.isNaN(v)) throw new Error(`minMaxScale: NaN at index ${i}`);
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const out = new Float32Array(x.length);
-  const range = max - min;
-  if (range > 0) for (let i = 0; i < x.length; i++) out[i] = (x[i]! - min) / range;
-  return out;
-}
-
 /** Normalised 1-D weights of a uniform (box) filter. */
 function uniformWeights(size: number): Float64Array {
   return new Float64Array(size).fill(1 / size);
