@@ -11,6 +11,14 @@ import { headerAffine, headerBytes, headerDatatype, headerScaling, headerShape, 
 import type { Datatype } from './datatype.js';
 import type { NiftiVolume } from './volume.js';
 
+/**
+ * The most voxels one read holds (2 GiB as float32): far above any MRI volume
+ * (IXI's are about 8 M, a 0.5 mm 7 T one about 100 M), so a header whose dims
+ * ask for more is refused before anything is allocated, naming the dims, not
+ * left to fail as an allocation or to fill gigabytes before the data runs out.
+ */
+export const maxVoxels = 2 ** 29;
+
 export interface DecodeOptions {
   /** Keep only planes z0 <= z < z1 along the third axis (of the first volume), and stop reading there. */
   zRange?: [number, number];
@@ -124,7 +132,7 @@ export class NiftiDecoder {
       this.begin = h.voxOffset;
       this.end = need;
     }
-    this.out = new Float32Array((this.end - this.begin) / this.type.bytes);
+    this.out = allocate((this.end - this.begin) / this.type.bytes, `header dims ${shape.join('x')} ${this.type.name}`, this.name);
     if (this.begin === this.end) this.complete = true;
   }
 
@@ -158,6 +166,22 @@ export class NiftiDecoder {
       this.carried = rest;
     }
   }
+}
+
+/** The float32 voxels to hold, or one line naming `what` needs them and how much memory that is. */
+function allocate(voxels: number, what: string, name: string): Float32Array<ArrayBuffer> {
+  const size = `${voxels} voxels (${gigabytes(voxels * 4)} as float32)`;
+  if (voxels > maxVoxels) throw new DataError(name, `${what} need ${size}; fedmed reads at most ${maxVoxels} (${gigabytes(maxVoxels * 4)}): wrong dims, or a volume to crop first`);
+  try {
+    return new Float32Array(voxels);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new DataError(name, `${what} need ${size}, more memory than there is (${e.message})`);
+  }
+}
+
+function gigabytes(bytes: number): string {
+  return `${+(bytes / 1e9).toPrecision(3)} GB`;
 }
 
 /**

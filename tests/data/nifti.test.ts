@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gunzipSync, gzipSync } from 'fflate';
 import { NIFTI1 } from 'nifti-reader-js';
+import { readNiftiFile } from '../../data/fs/nifti.js';
 import { decodeNifti, NiftiReader } from '../../data/nifti/decode.js';
 import { encodeNifti } from '../../data/nifti/encode.js';
 import { headerDatatype } from '../../data/nifti/header.js';
@@ -182,6 +185,21 @@ test('dims that do not match the data length are named, gzip or not', () => {
   const zero = goodRaw();
   new DataView(zero.buffer).setInt16(44, 0, true); // dim[2] = 0
   assert.match(dataError(() => decodeNifti(zero, 'zero.nii'), 'zero.nii'), /dim\[2\] is 0/);
+});
+
+test('dims past what fedmed reads are refused before anything is allocated, naming the dims and the memory', async () => {
+  const huge = goodRaw();
+  for (const [offset, n] of [[42, 30000], [44, 30000], [46, 30000]]) new DataView(huge.buffer).setInt16(offset!, n!, true);
+  const expected = /^huge\.nii\.gz: header dims 30000x30000x30000 int16 need 27000000000000 voxels \(108000 GB as float32\); fedmed reads at most 536870912 \(2\.15 GB\): wrong dims, or a volume to crop first$/;
+  assert.match(dataError(() => decodeNifti(gzipSync(huge), 'huge.nii.gz'), 'huge.nii.gz'), expected);
+  // The file reader (Node's zlib) says the same, not an allocation failure or "cannot read".
+  const dir = mkdtempSync(join(tmpdir(), 'fedmed-huge-'));
+  try {
+    writeFileSync(join(dir, 'huge.nii.gz'), gzipSync(huge));
+    await readNiftiFile(join(dir, 'huge.nii.gz')).then(() => assert.unreachable('allocated'), (e: Error) => assert.match(e.message.replace(`${dir}/`, ''), expected));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('an unsupported datatype or a wrong bitpix is named', () => {
