@@ -136,6 +136,15 @@ export class NiftiDecoder {
     if (this.begin === this.end) this.complete = true;
   }
 
+  /** One line for a finite value (after scaling) that float32, which fedmed computes in, cannot hold: not the NaN or infinity it would become. */
+  private beyondFloat32(index: number, value: number): never {
+    const shape = headerShape(this.header!);
+    const area = shape[0]! * (shape[1] ?? 1);
+    const voxel = (this.begin - this.header!.voxOffset) / this.type.bytes + index;
+    const at = `(${voxel % shape[0]!}, ${Math.floor(voxel / shape[0]!) % (shape[1] ?? 1)}, ${Math.floor(voxel / area)})`;
+    throw new DataError(this.name, `value ${value} at voxel ${at} is beyond float32's range (+-${float32Max.toPrecision(3)}), in which fedmed computes`);
+  }
+
   /** Converts raw voxel bytes (any split) to scaled float32. */
   private convert(bytes: Uint8Array): void {
     const { type, slope, inter, out } = this;
@@ -148,16 +157,24 @@ export class NiftiDecoder {
       this.carried += take;
       offset = take;
       if (this.carried < size) return;
-      out[this.written++] = type.get(new DataView(this.carry.buffer), 0, le) * slope + inter;
+      const v = type.get(new DataView(this.carry.buffer), 0, le) * slope + inter;
+      out[this.written] = v;
+      if (Math.abs(out[this.written]!) === Infinity && Number.isFinite(v)) this.beyondFloat32(this.written, v);
+      this.written++;
       this.carried = 0;
     }
     const whole = Math.floor((bytes.length - offset) / size);
     const view = new DataView(bytes.buffer, bytes.byteOffset + offset, whole * size);
     let w = this.written;
-    if (slope === 1 && inter === 0) {
+    if (slope === 1 && inter === 0 && type.name !== 'float64') {
       for (let i = 0; i < whole; i++) out[w++] = type.get(view, i * size, le);
     } else {
-      for (let i = 0; i < whole; i++) out[w++] = type.get(view, i * size, le) * slope + inter;
+      // Scaled values and float64 can exceed float32's range: a finite value stored must not read back as infinite.
+      for (let i = 0; i < whole; i++, w++) {
+        const v = type.get(view, i * size, le) * slope + inter;
+        out[w] = v;
+        if (Math.abs(out[w]!) === Infinity && Number.isFinite(v)) this.beyondFloat32(w, v);
+      }
     }
     this.written = w;
     const rest = bytes.length - offset - whole * size;
@@ -167,6 +184,9 @@ export class NiftiDecoder {
     }
   }
 }
+
+/** Float32's largest finite value. */
+const float32Max = 3.4028234663852886e38;
 
 /** The float32 voxels to hold, or one line naming `what` needs them and how much memory that is. */
 function allocate(voxels: number, what: string, name: string): Float32Array<ArrayBuffer> {

@@ -8,7 +8,8 @@ import { NIFTI1 } from 'nifti-reader-js';
 import { readNiftiFile } from '../../data/fs/nifti.js';
 import { decodeNifti, NiftiReader } from '../../data/nifti/decode.js';
 import { encodeNifti } from '../../data/nifti/encode.js';
-import { headerDatatype } from '../../data/nifti/header.js';
+import { createHeader, headerDatatype } from '../../data/nifti/header.js';
+import { datatypeByName } from '../../data/nifti/datatype.js';
 import { DataError } from '../../data/errors.js';
 import { mricronTemplates, readFixture, testWithFile } from './fixtures.js';
 
@@ -200,6 +201,23 @@ test('dims past what fedmed reads are refused before anything is allocated, nami
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a finite float64 value, or a scaled one, beyond float32\'s range is named as such, not reported as infinite', () => {
+  const header = createHeader({ shape: [3, 2, 2], spacing: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], datatype: datatypeByName('float64') });
+  const values = Array.from({ length: 12 }, (_, i) => i);
+  values[7] = 1e300; // voxel (1, 0, 1)
+  for (const [name, gzip] of [['f64.nii', false], ['f64.nii.gz', 6]] as const) {
+    const bytes = encodeNifti(header, values, { datatype: 'float64', gzip });
+    assert.match(dataError(() => decodeNifti(bytes, name), name), /: value 1e\+300 at voxel \(1, 0, 1\) is beyond float32's range \(\+-3\.40e\+38\), in which fedmed computes$/);
+  }
+  // Infinity stored is infinity: that stays the checks' non-finite voxel, not this error.
+  values[7] = Infinity;
+  assert.is(decodeNifti(encodeNifti(header, values, { datatype: 'float64' }), 'inf.nii').data[7], Infinity);
+  // int16 times a huge scl_slope overflows the same way: 400 x 1e36 at voxel 4.
+  const scaled = encodeNifti(header, Array.from({ length: 12 }, (_, i) => i * 100), { datatype: 'int16', gzip: false });
+  new DataView(scaled.buffer, scaled.byteOffset).setFloat32(112, 1e36, true); // scl_slope (encodeNifti writes 1)
+  assert.match(dataError(() => decodeNifti(scaled, 'scaled.nii'), 'scaled.nii'), /scaled.nii: value 3\.9\d*e\+38 at voxel \(1, 1, 0\) is beyond float32's range/);
 });
 
 test('an unsupported datatype or a wrong bitpix is named', () => {
