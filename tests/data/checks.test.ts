@@ -11,7 +11,7 @@ import { affineTolerance, gridMismatch, subjectProblems, volumeProblems } from '
 import { readNiftiFile, writeNiftiFile } from '../../data/fs/index.js';
 import { createHeader } from '../../data/index.js';
 import { datatypeByName } from '../../data/nifti/datatype.js';
-import { editVolume, fedmed, scratchDir } from '../cli/helpers.js';
+import { editVolume, fedmed, scratchDir, writeVolume } from '../cli/helpers.js';
 
 test('volumeProblems names non-finite voxels (by their place in the volume) and a 4-D shape; a clean 3-D volume has none', () => {
   const whole = (data: Float32Array) => ({ data, zRange: [0, 2] as [number, number] });
@@ -122,6 +122,18 @@ test('data inspect on an empty folder says so on stderr, and prints no report th
   assert.is(r.code, 1);
   assert.match(r.err, /no subjects found/);
   assert.is(r.out, '');
+});
+
+test('data inspect on volumes no layout names lists them with the names expected; on a file it points to the commands for one volume', async () => {
+  const dir = scratchDir('unnamed');
+  const names = ['ch2.nii.gz', 'brain.nii', 'atlas.nii.gz', 'mask.nii.gz'];
+  for (const name of names) await writeVolume(join(dir, name), [4, 4, 4], new Float32Array(64));
+  const r = fedmed('data', 'inspect', dir);
+  assert.is(r.code, 1);
+  assert.is(r.err, `fedmed: ${dir}: no subjects found (no IXI or BraTS2021 volumes) (ignored: atlas.nii.gz, brain.nii, ch2.nii.gz and 1 more; IXI names are IXI<id>-<site>-<n>-T1.nii.gz, BraTS2021 ones BraTS2021_<id>/BraTS2021_<id>_t1.nii.gz)\n`);
+  const file = fedmed('data', 'inspect', join(dir, 'ch2.nii.gz'));
+  assert.is(file.code, 1);
+  assert.match(file.err, /ch2\.nii\.gz: is not a folder \(a dataset is a folder of volumes; fedmed translate and metrics take one file\)\n$/);
 });
 
 test.run();
