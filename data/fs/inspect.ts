@@ -17,6 +17,7 @@ import { readNiftiFile } from './nifti.js';
 
 export interface VolumeInfo {
   contrast: Contrast;
+  /** Relative to the dataset folder (problem and note lines name the file with the folder, as training does). */
   path: string;
   shape: number[];
   spacing: number[];
@@ -77,11 +78,13 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
     for (const contrast of contrasts) {
       const path = s.files[contrast];
       if (!path) continue;
+      // Lines name the file as read (root included), as read errors and training's lines do.
+      const file = join(root, path);
       try {
-        const volume = await readNiftiFile(join(root, path), options.headersOnly ? { zRange: [0, 1] } : {});
+        const volume = await readNiftiFile(file, options.headersOnly ? { zRange: [0, 1] } : {});
         volumes.push(describe(volume, path, contrast, options.headersOnly ?? false));
-        checked.push({ contrast, path, shape: volume.shape, affine: volume.affine, band: options.headersOnly ? null : bandOf(volume, sliceRange) });
-        if (!options.headersOnly) notes.push(...outsideBand(volume, path, sliceRange));
+        checked.push({ contrast, path: file, shape: volume.shape, affine: volume.affine, band: options.headersOnly ? null : bandOf(volume, sliceRange) });
+        if (!options.headersOnly) notes.push(...outsideBand(volume, file, sliceRange));
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         problems.push(e.message);
@@ -91,7 +94,7 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
     problems.push(...subjectProblems(s.id, checked));
     for (const v of volumes) {
       const depth = v.shape[2] ?? 1;
-      if (depth < sliceRange[1]) problems.push(`${v.path}: ${depth} planes along the third axis; the slice range [${sliceRange[0]}, ${sliceRange[1]}) needs ${sliceRange[1]}`);
+      if (depth < sliceRange[1]) problems.push(`${join(root, v.path)}: ${depth} planes along the third axis; the slice range [${sliceRange[0]}, ${sliceRange[1]}) needs ${sliceRange[1]}`);
     }
     subjects.push({ id: s.id, site: s.site, volumes, missing: contrasts.filter((c) => !s.files[c]) });
   }

@@ -35,7 +35,7 @@ for (const [label, bad] of [['NaN', NaN], ['infinite', Infinity]] as const) {
     await editVolume(join(dir, file), (values) => (values[100] = bad));
     const r = fedmed('data', 'inspect', dir);
     // Voxel 100 of a 16^3 volume is (4, 6, 0): plane 0, outside the phantom's slice band, so a note that training never reads it.
-    assert.match(r.out, new RegExp(`notes \\(1\\):\n  ${file}: outside the slice band, 1 voxel\\(s\\) are NaN or infinite \\(the first at voxel \\(4, 6, 0\\), value ${bad}\\); training never reads those planes`));
+    assert.match(r.out, new RegExp(`notes \\(1\\):\n  ${join(dir, file)}: outside the slice band, 1 voxel\\(s\\) are NaN or infinite \\(the first at voxel \\(4, 6, 0\\), value ${bad}\\); training never reads those planes`));
     assert.match(r.out, /problems: none/);
     assert.is(r.code, 0, r.out + r.err);
     // Inside the band it is a problem: train and eval refuse the subject, and the last line says so.
