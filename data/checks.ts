@@ -31,7 +31,7 @@ export function nonFiniteWords(shape: readonly number[], planes: BandPlanes): st
  * a constant plane min-max scales to a blank slice, nothing to learn from or
  * score against (eval/metrics.ts isConstant leaves such targets out).
  */
-export function constantWords(shape: readonly number[], planes: BandPlanes): string | null {
+function constantWords(shape: readonly number[], planes: BandPlanes): string | null {
   const area = (shape[0] ?? 1) * (shape[1] ?? 1);
   const [z0, z1] = planes.zRange;
   const flat: number[] = [];
