@@ -26,13 +26,40 @@ export function nonFiniteWords(shape: readonly number[], planes: BandPlanes): st
   return `${bad} voxel(s) are NaN or infinite (the first at voxel ${at}, value ${planes.data[first]})`;
 }
 
-/** Problems of one volume read from `path`: not 3-D, non-finite voxels in `band` (null where only the header was read). */
+/**
+ * "planes 13, 14 of the slice band [13, 20) are constant (0, 0)", or null:
+ * a constant plane min-max scales to a blank slice, nothing to learn from or
+ * score against (eval/metrics.ts isConstant leaves such targets out).
+ */
+function constantWords(shape: readonly number[], planes: BandPlanes): string | null {
+  const area = (shape[0] ?? 1) * (shape[1] ?? 1);
+  const [z0, z1] = planes.zRange;
+  const flat: number[] = [];
+  const values: number[] = [];
+  for (let z = z0; z < z1; z++) {
+    const start = (z - z0) * area;
+    const first = planes.data[start]!;
+    let constant = true;
+    for (let i = start + 1; i < start + area && constant; i++) constant = planes.data[i] === first;
+    if (constant) {
+      flat.push(z);
+      values.push(first);
+    }
+  }
+  if (!flat.length) return null;
+  const band = `the slice band [${z0}, ${z1})`;
+  if (flat.length === z1 - z0 && new Set(values).size === 1) return `every plane of ${band} is constant (every voxel ${values[0]}): a blank volume or band`;
+  const shown = flat.length > 5 ? `${flat.slice(0, 5).join(', ')}, ... (${flat.length} in all)` : flat.join(', ');
+  return `plane${flat.length === 1 ? '' : 's'} ${shown} of ${band} ${flat.length === 1 ? 'is' : 'are'} constant: blank slices`;
+}
+
+/** Problems of one volume read from `path`: not 3-D; non-finite voxels or constant planes in `band` (null where only the header was read). */
 export function volumeProblems(path: string, shape: readonly number[], band: BandPlanes | null): string[] {
   const problems: string[] = [];
   const extra = shape.slice(3).filter((n) => n > 1);
   if (shape.length < 3 || extra.length) problems.push(`${path}: ${shape.length}-D volume of shape ${shape.join('x')}; a 3-D volume (one contrast, one time point) is expected`);
-  const nonFinite = band && nonFiniteWords(shape, band);
-  if (nonFinite) problems.push(`${path}: ${nonFinite}`);
+  const found = band ? [nonFiniteWords(shape, band), constantWords(shape, band)] : [];
+  for (const words of found) if (words) problems.push(`${path}: ${words}`);
   return problems;
 }
 

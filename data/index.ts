@@ -11,7 +11,7 @@ export { encodeNifti, type EncodeOptions } from './nifti/encode.js';
 export { createHeader, headerAffine, type NiftiHeader } from './nifti/header.js';
 export type { DatatypeName } from './nifti/datatype.js';
 export { finitePlane, volumeDims, volumePlane, type NiftiVolume, type VolumePlanes } from './nifti/volume.js';
-export { bratsPath, detectLayout, indexDataset, ixiFileName, layoutContrasts, missingContrasts, type DatasetIndex, type Layout, type SubjectFiles } from './layouts.js';
+export { bratsPath, detectLayout, ignoredWords, indexDataset, ixiFileName, layoutContrasts, missingContrasts, type DatasetIndex, type Layout, type SubjectFiles } from './layouts.js';
 export { minMaxNormalize, padToSquare, planeToSlice, resizeBilinear } from './slices.js';
 export {
   defaultSize,

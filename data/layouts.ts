@@ -95,6 +95,17 @@ export function indexDataset(paths: readonly string[], layout: Layout | 'auto' =
   return { layout: chosen, subjects, ignored };
 }
 
+/**
+ * Why a folder yields no subjects, for its error: the NIfTI files no layout
+ * took, by name, and the names the layouts expect. Empty when none was left
+ * out.
+ */
+export function ignoredWords(ignored: readonly string[]): string {
+  if (!ignored.length) return '';
+  const shown = ignored.length > 3 ? `${ignored.slice(0, 3).join(', ')} and ${ignored.length - 3} more` : ignored.join(', ');
+  return ` (ignored: ${shown}; IXI names are IXI<id>-<site>-<n>-T1.nii.gz, BraTS2021 ones BraTS2021_<id>/BraTS2021_<id>_t1.nii.gz)`;
+}
+
 /** Subjects lacking any of `contrasts`, with what they lack. */
 export function missingContrasts(index: DatasetIndex, contrasts: readonly Contrast[]): { id: string; missing: Contrast[] }[] {
   return index.subjects

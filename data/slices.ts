@@ -61,19 +61,26 @@ function filterTaps(inSize: number, outSize: number): { start: number; weights: 
   return taps;
 }
 
+/** The reference's ToTensor adds it to the range: training slices keep it, so every trained figure stays as measured. */
+export const referenceMinMaxEpsilon = 1e-8;
+
 /**
- * Maps an image to [0, 1] by its own minimum and maximum, in place, as the
- * reference's ToTensor: (x - min) / (max - min + 1e-8). A constant image
- * becomes zeros.
+ * Maps an image to [0, 1] by its own minimum and maximum, in place:
+ * (x - min) / (max - min + epsilon). Training and translation use the
+ * reference's epsilon (the default); `fedmed metrics` uses 0, exact min-max
+ * as the usual definitions of the scores (a range near 1e-8, as in float
+ * maps scaled to ~1e-6, is where the two differ). A constant image becomes
+ * zeros. The one min-max of the project.
  */
-export function minMaxNormalize(image: Float32Array): Float32Array {
+export function minMaxNormalize(image: Float32Array, epsilon = referenceMinMaxEpsilon): Float32Array {
   let min = Infinity;
   let max = -Infinity;
   for (const v of image) {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const scale = 1 / (max - min + 1e-8);
+  const range = max - min + epsilon;
+  const scale = range > 0 ? 1 / range : 0;
   for (let i = 0; i < image.length; i++) image[i] = (image[i]! - min) * scale;
   return image;
 }

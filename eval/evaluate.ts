@@ -4,11 +4,13 @@
  * Gaussian) and per batch of 4 with the reference code's global SSIM; the
  * untranslated input scored the same way as the baseline to beat; and
  * comparison rows (input | synthesized | target) of a few fixed slices.
+ * A slice whose target is constant is left out of the scores
+ * (eval/metrics.ts isConstant), as `fedmed metrics` leaves such planes out.
  */
 import { BatchLoader, type Contrast, type Item } from '../data/index.js';
 import type { Direction, GanModel } from '../models/index.js';
 import type { ComparisonRow } from './grid.js';
-import { imageMetrics, ssimGlobal, toUnitRange, type ImageMetrics } from './metrics.js';
+import { imageMetrics, isConstant, ssimGlobal, toUnitRange, type ImageMetrics } from './metrics.js';
 import { meanImageMetrics, type DirectionMetrics } from './records.js';
 
 export interface EvaluationOptions {
@@ -36,22 +38,38 @@ class DirectionScores {
   readonly grid: ComparisonRow[] = [];
 
   add(input: Float32Array, synthesized: Float32Array, target: Float32Array, size: number, gridIndexes: readonly number[], offset: number): void {
-    this.rows.push(...imageMetrics(target, synthesized, { height: size, width: size }));
-    this.globalSsims.push(ssimGlobal(target, synthesized));
     const area = size * size;
     const count = target.length / area;
+    const cut = (x: Float32Array, k: number) => x.subarray(k * area, (k + 1) * area);
+    // A constant target has nothing to compare: left out, as fedmed metrics leaves such planes out.
+    const kept = Array.from({ length: count }, (_, k) => k).filter((k) => !isConstant(cut(target, k)));
+    const pick = (x: Float32Array) => (kept.length === count ? x : concat(kept.map((k) => cut(x, k))));
+    if (kept.length) {
+      this.rows.push(...imageMetrics(pick(target), pick(synthesized), { height: size, width: size }));
+      this.globalSsims.push(ssimGlobal(pick(target), pick(synthesized)));
+    }
     for (let k = 0; k < count; k++) {
       if (!gridIndexes.includes(offset + k)) continue;
-      const cut = (x: Float32Array) => x.slice(k * area, (k + 1) * area);
-      this.grid.push({ input: cut(input), synthesized: cut(synthesized), target: cut(target) });
+      this.grid.push({ input: cut(input, k).slice(), synthesized: cut(synthesized, k).slice(), target: cut(target, k).slice() });
     }
   }
 
   summary(direction: string): DirectionMetrics {
+    if (!this.rows.length) throw new Error(`evaluate: every ${direction} target slice is constant: nothing to compare`);
     const mean = meanImageMetrics(this.rows);
     const ssimGlobalMean = this.globalSsims.reduce((a, b) => a + b, 0) / this.globalSsims.length;
     return { direction, images: this.rows.length, ...mean, ssimGlobal: ssimGlobalMean };
   }
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 export async function evaluate(model: GanModel, items: readonly Item[], options: EvaluationOptions): Promise<Evaluation> {

@@ -186,32 +186,22 @@ export function imageMetrics(target: Float32Array, synthesized: Float32Array, si
 }
 
 /**
+ * Whether a target slice has one value: min-max scaling leaves nothing to
+ * compare (it becomes all zeros, and SSIM's structure term is undefined), so
+ * both scorers, `evaluate` and `volumeMetrics`, leave such targets out.
+ */
+export function isConstant(x: ArrayLike<number>): boolean {
+  for (let i = 1; i < x.length; i++) if (x[i] !== x[0]) return false;
+  return true;
+}
+
+/**
  * Maps generator output (tanh, [-1, 1]) to [0, 1]: (x + 1) / 2, clamped, so a
  * slight overshoot cannot push MAE / PSNR past the true range.
  */
 export function toUnitRange(x: Float32Array): Float32Array {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = Math.min(1, Math.max(0, (x[i]! + 1) * 0.5));
-  return out;
-}
-
-/**
- * Per-slice min-max scaling to [0, 1]: (x - min) / (max - min) over the
- * whole array given (REFERENCE.md, hyper-parameters: "per-slice min-max").
- * A constant slice maps to all zeros rather than NaN.
- */
-export function minMaxScale(x: Float32Array): Float32Array {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (Number.isNaN(v)) throw new Error(`minMaxScale: NaN at index ${i}`);
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const out = new Float32Array(x.length);
-  const range = max - min;
-  if (range > 0) for (let i = 0; i < x.length; i++) out[i] = (x[i]! - min) / range;
   return out;
 }
 

@@ -4,8 +4,8 @@
  * own (as training and evaluation slices are), then MAE, PSNR (peak 1) and
  * one SSIM (eval/metrics.ts). Browser-safe.
  */
-import { DataError, finitePlane, volumeDims, type NiftiVolume } from '../data/index.js';
-import { mae, minMaxScale, psnr, ssim, ssimGlobal } from './metrics.js';
+import { DataError, finitePlane, minMaxNormalize, volumeDims, type NiftiVolume } from '../data/index.js';
+import { isConstant, mae, psnr, ssim, ssimGlobal } from './metrics.js';
 
 /** skimage's 7x7 uniform window, its Gaussian sigma 1.5 window, or the reference code's one global window. */
 export const ssimKinds = ['uniform', 'gaussian', 'global'] as const;
@@ -25,7 +25,7 @@ export interface VolumeScores {
   /** The planes compared, z0 <= z < z1. */
   planes: [number, number];
   slices: SliceScore[];
-  /** Planes whose target is constant (empty): min-max scaling leaves nothing to compare, so they are left out. */
+  /** Planes whose target is constant (empty): left out, as evaluate leaves out such slices (eval/metrics.ts isConstant). */
   skipped: number[];
   /** Means over `slices` (PSNR in dB, +Infinity if any slice is exact). */
   mean: { mae: number; psnr: number; ssim: number };
@@ -54,7 +54,8 @@ export function volumeMetrics(predicted: NiftiVolume, target: NiftiVolume, optio
       skipped.push(z);
       continue;
     }
-    const [ts, ps] = [minMaxScale(t), minMaxScale(p)];
+    // Exact min-max (epsilon 0), on copies: the planes are views of the volumes.
+    const [ts, ps] = [minMaxNormalize(t.slice(), 0), minMaxNormalize(p.slice(), 0)];
     slices.push({ z, mae: mae(ts, ps), psnr: psnr(ts, ps), ssim: kind === 'global' ? ssimGlobal(ts, ps) : windowedSsim(ts, ps, ny, nx, kind, predicted.name) });
   }
   if (slices.length === 0) throw new DataError(target.name, `every plane in [${z0}, ${z1}) is constant: nothing to compare`);
@@ -68,9 +69,4 @@ function windowedSsim(a: Float32Array, b: Float32Array, height: number, width: n
   } catch (e) {
     throw new DataError(where, `${(e as Error).message}; try --ssim global`);
   }
-}
-
-function isConstant(x: Float32Array): boolean {
-  for (let i = 1; i < x.length; i++) if (x[i] !== x[0]) return false;
-  return true;
 }

@@ -72,6 +72,7 @@ const inspectCommand: Command = {
   async run(flags, positionals) {
     if (positionals.length !== 1) throw new UsageError(`fedmed data inspect takes one folder, got ${positionals.length}: fedmed data inspect DIR`);
     const { inspectDataset } = await import('../../data/fs/inspect.js');
+    const { ignoredWords } = await import('../../data/layouts.js');
     const progress = process.stderr.isTTY && !flags.json ? (done: number, total: number) => process.stderr.write(`\r  reading ${done}/${total}   `) : undefined;
     const report = await inspectDataset(positionals[0]!, {
       layout: flags.layout as 'auto',
@@ -80,7 +81,7 @@ const inspectCommand: Command = {
     });
     if (progress) process.stderr.write('\r' + ' '.repeat(30) + '\r');
     // An empty folder has no report to print: a slice range and "problems: none" would read as a usable dataset.
-    if (report.subjects.length === 0) throw new Error(`${positionals[0]}: no subjects found (no IXI or BraTS2021 volumes)`);
+    if (report.subjects.length === 0) throw new Error(`${positionals[0]}: no subjects found (no IXI or BraTS2021 volumes)${ignoredWords(report.ignored)}`);
     if (flags.json) console.log(JSON.stringify(report, null, 2));
     else console.log(formatReport(report, (flags.subjects as boolean | undefined) ?? false));
     if (report.problems.length) {

@@ -4,6 +4,7 @@
  * subject of a dataset (--all), both directions, with the untranslated input
  * as the baseline to beat.
  */
+import path from 'node:path';
 import type { SliceDataset, Subject } from '../../data/index.js';
 import type { DirectionMetrics } from '../../eval/records.js';
 import { UsageError } from '../args.js';
@@ -48,7 +49,7 @@ export const evalCommand: Command = {
     // A run trained with subjects left out is scored on its own split: the same subjects left out.
     const skipBadSubjects = flags['skip-bad-subjects'] === true || checkpoint.metadata.skipBadSubjects === true;
     const spec = { ...dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file), skipBadSubjects };
-    const runsData = checkpoint.metadata.data === undefined || spec.data === checkpoint.metadata.data;
+    const runsData = checkpoint.metadata.data === undefined || sameData(spec.data, checkpoint.metadata.data);
     let dataset: SliceDataset;
     let subjects: Subject[];
     let splitNote: string | null = null;
@@ -129,6 +130,11 @@ export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, al
     phantomSize: m.phantomSize ?? 0,
     everyContrast: trainsOnEveryContrast(m.model), // the subjects the run had, so the same split
   };
+}
+
+/** Whether two --data values name the same data: 'phantom', or one folder however it is written (a run written before paths were resolved holds them relative to where it ran). */
+function sameData(a: string, b: string): boolean {
+  return a === 'phantom' || b === 'phantom' ? a === b : path.resolve(a) === path.resolve(b);
 }
 
 /**

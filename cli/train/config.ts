@@ -5,7 +5,7 @@
  * config.json and --resume reads back.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { contrastOf, type Contrast, type PrivacyUnit } from '../../data/index.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import type { DpRandomness } from '../../fed/dp/secret.js';
@@ -257,7 +257,8 @@ function typedConfig(f: FlagValues, noiseFrom: 'noise' | 'epsilon'): TrainConfig
   const rounds = federated ? num('rounds') : num('epochs');
   const keepRounds = typeof f['keep-rounds'] === 'string' && f['keep-rounds'] !== '' ? parseKeepRounds(f['keep-rounds'], rounds) : undefined;
   return {
-    data: str('data'),
+    // Resolved, so eval and --resume find the folder from any working directory.
+    data: str('data') === 'phantom' ? 'phantom' : resolve(str('data')),
     model: str('model') as ModelName,
     source,
     target,

@@ -19,7 +19,7 @@ export async function listFiles(root: string): Promise<string[]> {
     if (walked.has(real)) return;
     walked.add(real);
     const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-      throw new DataError(dir, e.code === 'ENOENT' ? 'no such folder' : e.code === 'ENOTDIR' ? 'is not a folder' : `cannot list (${e.code ?? e.message})`);
+      throw new DataError(dir, e.code === 'ENOENT' ? 'no such folder' : e.code === 'ENOTDIR' ? 'is not a folder (a dataset is a folder of volumes; fedmed translate and metrics take one file)' : `cannot list (${e.code ?? e.message})`);
     });
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;

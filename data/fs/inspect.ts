@@ -17,6 +17,7 @@ import { readNiftiFile } from './nifti.js';
 
 export interface VolumeInfo {
   contrast: Contrast;
+  /** Relative to the dataset folder (problem and note lines name the file with the folder, as training does). */
   path: string;
   shape: number[];
   spacing: number[];
@@ -44,7 +45,8 @@ export interface InspectReport {
   /**
    * One line each: what training and eval refuse a subject for (unless
    * --skip-bad-subjects leaves it out): two files of a contrast or two
-   * sites, an unreadable file, not 3-D, non-finite voxels in the slice band,
+   * sites, an unreadable file, not 3-D, non-finite voxels or constant planes
+   * in the slice band,
    * shapes or voxel grids (affines) that differ within a subject, too few
    * planes.
    */
@@ -76,11 +78,13 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
     for (const contrast of contrasts) {
       const path = s.files[contrast];
       if (!path) continue;
+      // Lines name the file as read (root included), as read errors and training's lines do.
+      const file = join(root, path);
       try {
-        const volume = await readNiftiFile(join(root, path), options.headersOnly ? { zRange: [0, 1] } : {});
+        const volume = await readNiftiFile(file, options.headersOnly ? { zRange: [0, 1] } : {});
         volumes.push(describe(volume, path, contrast, options.headersOnly ?? false));
-        checked.push({ contrast, path, shape: volume.shape, affine: volume.affine, band: options.headersOnly ? null : bandOf(volume, sliceRange) });
-        if (!options.headersOnly) notes.push(...outsideBand(volume, path, sliceRange));
+        checked.push({ contrast, path: file, shape: volume.shape, affine: volume.affine, band: options.headersOnly ? null : bandOf(volume, sliceRange) });
+        if (!options.headersOnly) notes.push(...outsideBand(volume, file, sliceRange));
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         problems.push(e.message);
@@ -90,7 +94,7 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
     problems.push(...subjectProblems(s.id, checked));
     for (const v of volumes) {
       const depth = v.shape[2] ?? 1;
-      if (depth < sliceRange[1]) problems.push(`${v.path}: ${depth} planes along the third axis; the slice range [${sliceRange[0]}, ${sliceRange[1]}) needs ${sliceRange[1]}`);
+      if (depth < sliceRange[1]) problems.push(`${join(root, v.path)}: ${depth} planes along the third axis; the slice range [${sliceRange[0]}, ${sliceRange[1]}) needs ${sliceRange[1]}`);
     }
     subjects.push({ id: s.id, site: s.site, volumes, missing: contrasts.filter((c) => !s.files[c]) });
   }

@@ -8,7 +8,7 @@ import type { Contrast } from '../contrasts.js';
 import { defaultSize, defaultSliceRange, phantomDataset, skippedLine, subjectFromVolumes, type SkippedSubject, type SliceDataset, type SliceOptions, type Subject } from '../dataset.js';
 import { subjectProblems } from '../checks.js';
 import { DataError } from '../errors.js';
-import { missingContrasts, type Layout, type SubjectFiles } from '../layouts.js';
+import { ignoredWords, missingContrasts, type Layout, type SubjectFiles } from '../layouts.js';
 import type { PhantomOptions } from '../phantom/cohort.js';
 import type { NiftiVolume } from '../nifti/volume.js';
 import { discoverDataset } from './discover.js';
@@ -28,7 +28,8 @@ export interface LoadOptions extends SliceOptions {
   optionalContrasts?: readonly Contrast[];
   /**
    * Leave out subjects whose files cannot be read or have problems
-   * (data/checks.ts: non-finite voxels in the slice band, not 3-D, contrasts
+   * (data/checks.ts: non-finite voxels or constant planes in the slice band,
+   * not 3-D, contrasts
    * of different shape or voxel grid; the folder's: two files of a contrast,
    * two sites),
    * listing them in `skipped`; without it such a subject is an error, so a
@@ -59,7 +60,7 @@ export async function loadDataset(options: LoadOptions): Promise<SliceDataset> {
   const bad: SkippedSubject[] = [];
   const complete = index.subjects.filter((s) => contrasts.every((c) => s.files[c]));
   if (complete.length === 0) {
-    throw new DataError(root, `no subject has all of ${contrasts.join(', ')} (${index.subjects.length} subjects found in the ${index.layout} layout)`);
+    throw new DataError(root, `no subject has all of ${contrasts.join(', ')} (${index.subjects.length} subjects found in the ${index.layout} layout)${index.subjects.length ? '' : ignoredWords(index.ignored)}`);
   }
   const subjects: Subject[] = [];
   let done = 0;

@@ -83,7 +83,7 @@ function splitDrift(recorded: readonly string[] | undefined, test: readonly Subj
   return lost.length || gained.length ? { lost, gained } : null;
 }
 
-/** "IXI004, IXI005 held out by the run are not now; IXI006 is held out now": the subjects that moved. */
+/** "IXI004, IXI005 are held out by the run but not now; IXI006 is held out now but not by the run": the subjects that moved. */
 export function driftWords(drift: SplitDrift): string {
   const list = (ids: string[]) => `${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'}`;
   const lost = drift.lost.length ? `${list(drift.lost)} held out by the run but not now` : '';

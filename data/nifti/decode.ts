@@ -11,6 +11,14 @@ import { headerAffine, headerBytes, headerDatatype, headerScaling, headerShape, 
 import type { Datatype } from './datatype.js';
 import type { NiftiVolume } from './volume.js';
 
+/**
+ * The most voxels one read holds (2 GiB as float32): far above any MRI volume
+ * (IXI's are about 8 M, a 0.5 mm 7 T one about 100 M), so a header whose dims
+ * ask for more is refused before anything is allocated, naming the dims, not
+ * left to fail as an allocation or to fill gigabytes before the data runs out.
+ */
+export const maxVoxels = 2 ** 29;
+
 export interface DecodeOptions {
   /** Keep only planes z0 <= z < z1 along the third axis (of the first volume), and stop reading there. */
   zRange?: [number, number];
@@ -124,8 +132,17 @@ export class NiftiDecoder {
       this.begin = h.voxOffset;
       this.end = need;
     }
-    this.out = new Float32Array((this.end - this.begin) / this.type.bytes);
+    this.out = allocate((this.end - this.begin) / this.type.bytes, `header dims ${shape.join('x')} ${this.type.name}`, this.name);
     if (this.begin === this.end) this.complete = true;
+  }
+
+  /** One line for a finite value (after scaling) that float32, which fedmed computes in, cannot hold: not the NaN or infinity it would become. */
+  private beyondFloat32(index: number, value: number): never {
+    const shape = headerShape(this.header!);
+    const area = shape[0]! * (shape[1] ?? 1);
+    const voxel = (this.begin - this.header!.voxOffset) / this.type.bytes + index;
+    const at = `(${voxel % shape[0]!}, ${Math.floor(voxel / shape[0]!) % (shape[1] ?? 1)}, ${Math.floor(voxel / area)})`;
+    throw new DataError(this.name, `value ${value} at voxel ${at} is beyond float32's range (+-${float32Max.toPrecision(3)}), in which fedmed computes`);
   }
 
   /** Converts raw voxel bytes (any split) to scaled float32. */
@@ -140,16 +157,24 @@ export class NiftiDecoder {
       this.carried += take;
       offset = take;
       if (this.carried < size) return;
-      out[this.written++] = type.get(new DataView(this.carry.buffer), 0, le) * slope + inter;
+      const v = type.get(new DataView(this.carry.buffer), 0, le) * slope + inter;
+      out[this.written] = v;
+      if (Math.abs(out[this.written]!) === Infinity && Number.isFinite(v)) this.beyondFloat32(this.written, v);
+      this.written++;
       this.carried = 0;
     }
     const whole = Math.floor((bytes.length - offset) / size);
     const view = new DataView(bytes.buffer, bytes.byteOffset + offset, whole * size);
     let w = this.written;
-    if (slope === 1 && inter === 0) {
+    if (slope === 1 && inter === 0 && type.name !== 'float64') {
       for (let i = 0; i < whole; i++) out[w++] = type.get(view, i * size, le);
     } else {
-      for (let i = 0; i < whole; i++) out[w++] = type.get(view, i * size, le) * slope + inter;
+      // Scaled values and float64 can exceed float32's range: a finite value stored must not read back as infinite.
+      for (let i = 0; i < whole; i++, w++) {
+        const v = type.get(view, i * size, le) * slope + inter;
+        out[w] = v;
+        if (Math.abs(out[w]!) === Infinity && Number.isFinite(v)) this.beyondFloat32(w, v);
+      }
     }
     this.written = w;
     const rest = bytes.length - offset - whole * size;
@@ -158,6 +183,25 @@ export class NiftiDecoder {
       this.carried = rest;
     }
   }
+}
+
+/** Float32's largest finite value. */
+const float32Max = 3.4028234663852886e38;
+
+/** The float32 voxels to hold, or one line naming `what` needs them and how much memory that is. */
+function allocate(voxels: number, what: string, name: string): Float32Array<ArrayBuffer> {
+  const size = `${voxels} voxels (${gigabytes(voxels * 4)} as float32)`;
+  if (voxels > maxVoxels) throw new DataError(name, `${what} need ${size}; fedmed reads at most ${maxVoxels} (${gigabytes(maxVoxels * 4)}): wrong dims, or a volume to crop first`);
+  try {
+    return new Float32Array(voxels);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new DataError(name, `${what} need ${size}, more memory than there is (${e.message})`);
+  }
+}
+
+function gigabytes(bytes: number): string {
+  return `${+(bytes / 1e9).toPrecision(3)} GB`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { splitSubjects } from '../../data/index.js';
@@ -71,12 +71,19 @@ test("a run records its test subjects; when the folder no longer gives that spli
   const made = fedmed('data', 'phantom', '--out', folder, '--subjects', '6', '--size', '32');
   assert.is(made.code, 0, made.err);
   const moved = join(dir, 'moved-run');
-  const trained = fedmed('train', '--data', folder, '--size', '32', '--width', '2', '--epochs', '1', '--backend', 'js', '--out', moved);
+  // Given relative, the data is recorded resolved: eval finds it from any working directory, and knows it however it is written.
+  const trained = fedmed('train', '--data', relative(process.cwd(), folder), '--size', '32', '--width', '2', '--epochs', '1', '--backend', 'js', '--out', moved);
   assert.is(trained.code, 0, trained.err);
-  const recorded = (JSON.parse(readFileSync(join(moved, 'config.json'), 'utf8')) as { testSubjects: string[] }).testSubjects;
+  const config = JSON.parse(readFileSync(join(moved, 'config.json'), 'utf8')) as { data: string; testSubjects: string[] };
+  assert.is(config.data, folder);
+  const recorded = config.testSubjects;
   assert.is(recorded.length, 1); // round(6 * 0.2)
   const scored = () => fedmed('eval', '--checkpoint', moved, '--backend', 'js', '--json');
   assert.equal((JSON.parse(scored().out) as EvalJson).subjectIds, recorded);
+  const written = fedmed('eval', '--checkpoint', moved, '--data', `./${relative(process.cwd(), folder)}/`, '--backend', 'js');
+  assert.is(written.code, 0, written.err);
+  assert.is(written.err, '');
+  assert.not.match(written.out, /note/);
   // Take out a training subject whose absence makes the seeded split draw another test subject.
   const ids = [...new Set(readdirSync(join(folder, 'T1')).map((f) => f.slice(0, 6)))].sort();
   const gone = ids.find((id) => !recorded.includes(id) && splitSubjects(ids.filter((i) => i !== id)).test[0] !== recorded[0]);

@@ -11,18 +11,19 @@ import { affineTolerance, gridMismatch, subjectProblems, volumeProblems } from '
 import { readNiftiFile, writeNiftiFile } from '../../data/fs/index.js';
 import { createHeader } from '../../data/index.js';
 import { datatypeByName } from '../../data/nifti/datatype.js';
-import { editVolume, fedmed, scratchDir } from '../cli/helpers.js';
+import { editVolume, fedmed, scratchDir, writeVolume } from '../cli/helpers.js';
 
 test('volumeProblems names non-finite voxels (by their place in the volume) and a 4-D shape; a clean 3-D volume has none', () => {
   const whole = (data: Float32Array) => ({ data, zRange: [0, 2] as [number, number] });
-  assert.equal(volumeProblems('a.nii', [2, 2, 2], whole(new Float32Array(8))), []);
-  assert.equal(volumeProblems('a.nii', [2, 2, 2, 1], whole(new Float32Array(8))), []);
+  const clean = Float32Array.of(0, 1, 2, 3, 4, 5, 6, 7);
+  assert.equal(volumeProblems('a.nii', [2, 2, 2], whole(clean)), []);
+  assert.equal(volumeProblems('a.nii', [2, 2, 2, 1], whole(clean)), []);
   const [fourD] = volumeProblems('a.nii', [2, 2, 2, 3], null);
   assert.match(fourD!, /^a\.nii: 4-D volume of shape 2x2x2x3/);
-  const [nan] = volumeProblems('b.nii', [2, 2, 2], whole(Float32Array.of(0, 1, NaN, Infinity, 0, 0, 0, 0)));
+  const [nan] = volumeProblems('b.nii', [2, 2, 2], whole(Float32Array.of(0, 1, NaN, Infinity, 0, 1, 2, 3)));
   assert.match(nan!, /^b\.nii: 2 voxel\(s\) are NaN or infinite \(the first at voxel \(0, 1, 0\), value NaN\)/);
   // Planes 5 and 6 of a deeper volume: the voxel is named where it is in the volume.
-  const [deep] = volumeProblems('c.nii', [2, 2, 9], { data: Float32Array.of(0, 0, 0, 0, 0, 0, 0, -Infinity), zRange: [5, 7] });
+  const [deep] = volumeProblems('c.nii', [2, 2, 9], { data: Float32Array.of(0, 1, 0, 0, 0, 1, 0, -Infinity), zRange: [5, 7] });
   assert.match(deep!, /^c\.nii: 1 voxel\(s\) are NaN or infinite \(the first at voxel \(1, 1, 6\), value -Infinity\)/);
 });
 
@@ -34,7 +35,7 @@ for (const [label, bad] of [['NaN', NaN], ['infinite', Infinity]] as const) {
     await editVolume(join(dir, file), (values) => (values[100] = bad));
     const r = fedmed('data', 'inspect', dir);
     // Voxel 100 of a 16^3 volume is (4, 6, 0): plane 0, outside the phantom's slice band, so a note that training never reads it.
-    assert.match(r.out, new RegExp(`notes \\(1\\):\n  ${file}: outside the slice band, 1 voxel\\(s\\) are NaN or infinite \\(the first at voxel \\(4, 6, 0\\), value ${bad}\\); training never reads those planes`));
+    assert.match(r.out, new RegExp(`notes \\(1\\):\n  ${join(dir, file)}: outside the slice band, 1 voxel\\(s\\) are NaN or infinite \\(the first at voxel \\(4, 6, 0\\), value ${bad}\\); training never reads those planes`));
     assert.match(r.out, /problems: none/);
     assert.is(r.code, 0, r.out + r.err);
     // Inside the band it is a problem: train and eval refuse the subject, and the last line says so.
@@ -75,6 +76,15 @@ test('train refuses a dataset with a NaN voxel, naming the file; --skip-bad-subj
   assert.equal([json.trainedWithout, json.skipped], [[id], [id]]);
 });
 
+test('volumeProblems names constant planes of the band (blank slices), and a band that is all one value', () => {
+  assert.equal(volumeProblems('a.nii', [2, 2, 9], { data: Float32Array.of(0, 1, 2, 3, 7, 7, 7, 7, 4, 5, 6, 7), zRange: [3, 6] }), [
+    'a.nii: plane 4 of the slice band [3, 6) is constant: blank slices',
+  ]);
+  assert.equal(volumeProblems('z.nii', [2, 2, 9], { data: new Float32Array(8), zRange: [3, 5] }), [
+    'z.nii: every plane of the slice band [3, 5) is constant (every voxel 0): a blank volume or band',
+  ]);
+});
+
 test('gridMismatch: contrasts of one shape whose affines differ beyond the tolerance are a problem; float noise is not', () => {
   const eye = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
   const volume = (contrast: string, affine: number[][]) => ({ contrast, path: `${contrast}.nii`, shape: [4, 4, 4], affine, band: null });
@@ -112,6 +122,18 @@ test('data inspect on an empty folder says so on stderr, and prints no report th
   assert.is(r.code, 1);
   assert.match(r.err, /no subjects found/);
   assert.is(r.out, '');
+});
+
+test('data inspect on volumes no layout names lists them with the names expected; on a file it points to the commands for one volume', async () => {
+  const dir = scratchDir('unnamed');
+  const names = ['ch2.nii.gz', 'brain.nii', 'atlas.nii.gz', 'mask.nii.gz'];
+  for (const name of names) await writeVolume(join(dir, name), [4, 4, 4], new Float32Array(64));
+  const r = fedmed('data', 'inspect', dir);
+  assert.is(r.code, 1);
+  assert.is(r.err, `fedmed: ${dir}: no subjects found (no IXI or BraTS2021 volumes) (ignored: atlas.nii.gz, brain.nii, ch2.nii.gz and 1 more; IXI names are IXI<id>-<site>-<n>-T1.nii.gz, BraTS2021 ones BraTS2021_<id>/BraTS2021_<id>_t1.nii.gz)\n`);
+  const file = fedmed('data', 'inspect', join(dir, 'ch2.nii.gz'));
+  assert.is(file.code, 1);
+  assert.match(file.err, /ch2\.nii\.gz: is not a folder \(a dataset is a folder of volumes; fedmed translate and metrics take one file\)\n$/);
 });
 
 test.run();

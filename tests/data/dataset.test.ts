@@ -185,7 +185,7 @@ test('loadDataset on a folder with nothing usable is one clear error', async () 
     assert.unreachable('should fail');
   } catch (e) {
     assert.instance(e, DataError);
-    assert.match((e as Error).message, /: no subject has all of T1, T2 \(0 subjects found in the ixi layout\)$/);
+    assert.match((e as Error).message, /: no subject has all of T1, T2 \(0 subjects found in the ixi layout\) \(ignored: scan\.nii\.gz; IXI names are IXI<id>-<site>-<n>-T1\.nii\.gz, BraTS2021 ones BraTS2021_<id>\/BraTS2021_<id>_t1\.nii\.gz\)$/);
   }
   try {
     await loadDataset({ root: join(scratch, 'nowhere'), contrasts: ['T1'] });

@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gunzipSync, gzipSync } from 'fflate';
 import { NIFTI1 } from 'nifti-reader-js';
+import { readNiftiFile } from '../../data/fs/nifti.js';
 import { decodeNifti, NiftiReader } from '../../data/nifti/decode.js';
 import { encodeNifti } from '../../data/nifti/encode.js';
-import { headerDatatype } from '../../data/nifti/header.js';
+import { createHeader, headerDatatype } from '../../data/nifti/header.js';
+import { datatypeByName } from '../../data/nifti/datatype.js';
 import { DataError } from '../../data/errors.js';
 import { mricronTemplates, readFixture, testWithFile } from './fixtures.js';
 
@@ -182,6 +186,38 @@ test('dims that do not match the data length are named, gzip or not', () => {
   const zero = goodRaw();
   new DataView(zero.buffer).setInt16(44, 0, true); // dim[2] = 0
   assert.match(dataError(() => decodeNifti(zero, 'zero.nii'), 'zero.nii'), /dim\[2\] is 0/);
+});
+
+test('dims past what fedmed reads are refused before anything is allocated, naming the dims and the memory', async () => {
+  const huge = goodRaw();
+  for (const [offset, n] of [[42, 30000], [44, 30000], [46, 30000]]) new DataView(huge.buffer).setInt16(offset!, n!, true);
+  const expected = /^huge\.nii\.gz: header dims 30000x30000x30000 int16 need 27000000000000 voxels \(108000 GB as float32\); fedmed reads at most 536870912 \(2\.15 GB\): wrong dims, or a volume to crop first$/;
+  assert.match(dataError(() => decodeNifti(gzipSync(huge), 'huge.nii.gz'), 'huge.nii.gz'), expected);
+  // The file reader (Node's zlib) says the same, not an allocation failure or "cannot read".
+  const dir = mkdtempSync(join(tmpdir(), 'fedmed-huge-'));
+  try {
+    writeFileSync(join(dir, 'huge.nii.gz'), gzipSync(huge));
+    await readNiftiFile(join(dir, 'huge.nii.gz')).then(() => assert.unreachable('allocated'), (e: Error) => assert.match(e.message.replace(`${dir}/`, ''), expected));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a finite float64 value, or a scaled one, beyond float32\'s range is named as such, not reported as infinite', () => {
+  const header = createHeader({ shape: [3, 2, 2], spacing: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], datatype: datatypeByName('float64') });
+  const values = Array.from({ length: 12 }, (_, i) => i);
+  values[7] = 1e300; // voxel (1, 0, 1)
+  for (const [name, gzip] of [['f64.nii', false], ['f64.nii.gz', 6]] as const) {
+    const bytes = encodeNifti(header, values, { datatype: 'float64', gzip });
+    assert.match(dataError(() => decodeNifti(bytes, name), name), /: value 1e\+300 at voxel \(1, 0, 1\) is beyond float32's range \(\+-3\.40e\+38\), in which fedmed computes$/);
+  }
+  // Infinity stored is infinity: that stays the checks' non-finite voxel, not this error.
+  values[7] = Infinity;
+  assert.is(decodeNifti(encodeNifti(header, values, { datatype: 'float64' }), 'inf.nii').data[7], Infinity);
+  // int16 times a huge scl_slope overflows the same way: 400 x 1e36 at voxel 4.
+  const scaled = encodeNifti(header, Array.from({ length: 12 }, (_, i) => i * 100), { datatype: 'int16', gzip: false });
+  new DataView(scaled.buffer, scaled.byteOffset).setFloat32(112, 1e36, true); // scl_slope (encodeNifti writes 1)
+  assert.match(dataError(() => decodeNifti(scaled, 'scaled.nii'), 'scaled.nii'), /scaled.nii: value 3\.9\d*e\+38 at voxel \(1, 1, 0\) is beyond float32's range/);
 });
 
 test('an unsupported datatype or a wrong bitpix is named', () => {

@@ -24,9 +24,16 @@ test('resizeBilinear keeps a constant image constant and copies at the same size
   assert.is.not(same, src);
 });
 
-test('minMaxNormalize maps to [0, 1] as (x - min) / (max - min + 1e-8); a constant image to zeros', () => {
+test('minMaxNormalize maps to [0, 1] as (x - min) / (max - min + epsilon), the reference\'s 1e-8 by default; a constant image to zeros', () => {
   assert.equal([...minMaxNormalize(Float32Array.from([2, 4, 6]))].map((v) => +v.toFixed(6)), [0, 0.5, 1]);
   assert.equal([...minMaxNormalize(new Float32Array(3).fill(5))], [0, 0, 0]);
+  // Exact min-max (epsilon 0): min to 0 and max to 1 exactly, affinely; still zeros for a constant image, never NaN.
+  assert.equal([...minMaxNormalize(Float32Array.from([300, 100, 200, 150]), 0)], [1, 0, 0.5, 0.25]);
+  assert.equal([...minMaxNormalize(new Float32Array(4).fill(7), 0)], [0, 0, 0, 0]);
+  // Where the epsilon shows: a range of 1e-6 loses 1% of its top with it.
+  const tiny = [0, 0.5e-6, 1e-6, 0];
+  assert.equal([...minMaxNormalize(Float32Array.from(tiny), 0)].map((v) => +v.toFixed(4)), [0, 0.5, 1, 0]);
+  assert.equal([...minMaxNormalize(Float32Array.from(tiny))].map((v) => +v.toFixed(4)), [0, 0.495, 0.9901, 0]);
 });
 
 test('padToSquare centres the plane on its minimum; planeToSlice keeps the aspect ratio', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { imageMetrics, mae, minMaxScale, mse, psnr, ssim, ssimGlobal, toUnitRange } from '../../eval/metrics.js';
+import { imageMetrics, mae, mse, psnr, ssim, ssimGlobal, toUnitRange } from '../../eval/metrics.js';
 import { Rng } from '../../engine/index.js';
 
 // Made by tests/fixtures/make_ssim_fixtures.py with Debian's skimage 0.19.3 and torch 1.13.
@@ -156,13 +156,6 @@ test('bad input: window larger than the image, size mismatch, length mismatch', 
 
 test('toUnitRange maps -1, 0, 1 to 0, 0.5, 1 and clamps beyond', () => {
   assert.equal([...toUnitRange(Float32Array.from([-1, 0, 1, -3, 2.5]))], [0, 0.5, 1, 0, 1]);
-});
-
-test('minMaxScale sends min to 0 and max to 1, affinely; a constant slice to zeros', () => {
-  const x = Float32Array.from([300, 100, 200, 150]);
-  assert.equal([...minMaxScale(x)], [1, 0, 0.5, 0.25]);
-  assert.equal([...minMaxScale(new Float32Array(4).fill(7))], [0, 0, 0, 0]);
-  assert.throws(() => minMaxScale(Float32Array.from([1, NaN])), /NaN at index 1/);
 });
 
 test.run();

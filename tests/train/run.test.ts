@@ -54,9 +54,18 @@ test('centralized: stopping after epoch 1 and resuming gives the uninterrupted r
   const split = runDir();
   await runTraining(config, split, { ...quiet, stopAfterRounds: 1 });
   assert.is(readFileSync(path.join(split, 'checkpoints', 'latest'), 'utf8').trim(), 'round-0001');
-  writeFileSync(path.join(split, 'config.json'), JSON.stringify(config)); // as the CLI's --resume reads it
-  await runTraining(config, split, { ...quiet, resume: true });
+  // The CLI's --resume reads the run's config.json: it records the test subjects, so the split drawn again is checked, with no note.
+  const saved = JSON.parse(readFileSync(path.join(split, 'config.json'), 'utf8')) as typeof config;
+  assert.is(saved.testSubjects?.length, 1); // round(6 * 0.2)
+  const lines: string[] = [];
+  await runTraining(saved, split, { ...quiet, log: (line) => lines.push(line), resume: true });
+  assert.not.ok(lines.some((l) => /note/.test(l)), lines.join('\n'));
   await assertSameWeights(whole, split);
+  // A run written before test subjects were recorded resumes on the split remade, and says it cannot be checked.
+  const { testSubjects: _recorded, ...older } = saved;
+  const olderLines: string[] = [];
+  await runTraining(older, split, { ...quiet, log: (line) => olderLines.push(line), resume: true });
+  assert.ok(olderLines.some((l) => /^note: the run predates recorded test subjects: its split is remade from seed 3 and test fraction 0.2/.test(l)), olderLines.join('\n'));
   const metrics = JSON.parse(readFileSync(path.join(split, 'metrics.json'), 'utf8'));
   assert.equal(metrics.epochs.map((e: { epoch: number }) => e.epoch), [1, 2, 3]);
   for (const f of ['report.html', 'metrics.csv', 'curves.svg', 'config.json']) assert.ok(existsSync(path.join(split, f)), f);

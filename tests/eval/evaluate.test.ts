@@ -1,0 +1,49 @@
+/**
+ * The evaluation loop leaves a slice whose target is constant out of the
+ * scores, the rule `fedmed metrics` follows for planes (eval/metrics.ts
+ * isConstant): a blank target scored would pull the means with a slice
+ * that holds nothing to compare.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildItems, type Subject } from '../../data/index.js';
+import { setBackend } from '../../engine/index.js';
+import { evaluate } from '../../eval/evaluate.js';
+import { createModel } from '../../models/index.js';
+
+const size = 32;
+
+/** Two slices of PD and T2 per subject, smooth and varied, `blankT2` ones all zero. */
+function subject(id: string, blankT2: number[]): Subject {
+  const area = size * size;
+  const slices = (phase: number, blank: number[]) =>
+    Float32Array.from({ length: 2 * area }, (_, i) => (blank.includes(Math.floor(i / area)) ? 0 : 0.5 + 0.5 * Math.sin(i * 0.37 + phase)));
+  return { id, site: null, z: [0, 1], size, slices: { PD: slices(0, []), T2: slices(1, blankT2) } };
+}
+
+test.before(async () => {
+  await setBackend('js');
+});
+
+test('a constant target slice is left out of the scores in that direction, and only there', async () => {
+  const model = createModel('cyclegan', { width: 2, size, contrasts: ['PD', 'T2'], seed: 1 });
+  try {
+    const options = { source: 'PD', target: 'T2', batchSize: 4 } as const;
+    const clean = await evaluate(model, buildItems([subject('A', []), subject('B', [])], { pairedRatio: 1 }), options);
+    const blank = await evaluate(model, buildItems([subject('A', [1]), subject('B', [])], { pairedRatio: 1 }), options);
+    assert.equal(clean.metrics.map((m) => m.images), [4, 4]);
+    assert.equal(blank.metrics.map((m) => m.images), [3, 4]); // PD->T2 loses A's blank T2 slice; T2->PD still scores its PD target
+    for (const m of blank.metrics) for (const v of [m.mae, m.psnr, m.ssim, m.ssimGaussian, m.ssimGlobal]) assert.ok(Number.isFinite(v), `${m.direction}: ${v}`);
+    const none = buildItems([subject('A', [0, 1])], { pairedRatio: 1 });
+    try {
+      await evaluate(model, none, options);
+      assert.unreachable('scored nothing');
+    } catch (e) {
+      assert.match((e as Error).message, /^evaluate: every PD->T2 target slice is constant: nothing to compare$/);
+    }
+  } finally {
+    model.dispose();
+  }
+});
+
+test.run();
