@@ -47,6 +47,7 @@ import {
   tensor,
   tidy,
   upsampleNearest,
+  sizeOf,
   type Tensor,
 } from '../engine/index.js';
 
@@ -58,7 +59,7 @@ export interface EngineCheck {
 
 /** A tensor of seeded N(0, 1) values. */
 function input(rng: Rng, shape: number[], requiresGrad = true): Tensor {
-  const values = new Float32Array(engine.sizeOf(shape));
+  const values = new Float32Array(sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = rng.normal();
   return tensor(values, shape, { requiresGrad });
 }
