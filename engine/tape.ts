@@ -123,8 +123,8 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   inBackward = true;
   try {
     if (!output.node) {
-      grads.delete(output); // a leaf's gradient is the seed itself, as in PyTorch
-      accumulateLeaf(output, seed, 'the seed');
+      accumulateLeaf(output, seed, 'the seed'); // a leaf's gradient is the seed itself, as in PyTorch
+      grads.delete(output); // only now: were it refused, finally frees the seed
     }
     for (const t of order) {
       const dy = grads.get(t);

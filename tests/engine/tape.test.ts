@@ -87,6 +87,9 @@ test('backward on a leaf sets its gradient to the seed, as in PyTorch, and accum
   assert.equal([...(await v.grad!.data())], [0.5, -4]);
   seed.dispose();
   assert.equal([...(await v.grad!.data())], [0.5, -4], 'the gradient is not the seed tensor itself');
+  const before = memory();
+  assert.throws(() => v.backward({ perSample: 3, gradient: tensor([1, 1], [2]) }), /backward\(\): the seed gave a per-sample gradient of shape \[2\]/);
+  assert.equal(memory().tensors, before.tensors + 1, 'only the seed given is left');
 });
 
 test('differentiating through a graph a second time is an error, as in PyTorch', () => {
