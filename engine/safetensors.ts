@@ -40,9 +40,9 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, StateEntry>, meta
 }
 
 /**
- * Parses a safetensors file; `source` names it in every error. The header is checked before any
- * value is read: a JSON object of entries, each F32 with a shape of whole numbers >= 0 and a byte
- * range inside the data section that holds exactly that shape, and string metadata.
+ * Parses a safetensors file; `source` names it in every error. The header must be a JSON object
+ * of entries, each checked before its values are read: F32, a shape of whole numbers >= 0, and a
+ * byte range inside the data section that holds exactly that shape; metadata must be strings.
  */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
   const fail = (why: string): never => {

@@ -7,7 +7,7 @@
  */
 import { state, untrack } from './state.js';
 import { sameShape } from './strides.js';
-import type { Tensor } from './tensor.js';
+import type { Storage, Tensor } from './tensor.js';
 import { add } from './ops/elementwise.js';
 import { fullLike } from './ops/creation.js';
 import { endScope, startScope } from './scope.js';
@@ -19,6 +19,18 @@ export interface TapeNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
   readonly rule: BackwardRule;
+  /** The storage and its version that the inputs, then the output, had when recorded: the values the rule will read. */
+  readonly saved: readonly SavedVersion[];
+}
+
+interface SavedVersion {
+  readonly storage: Storage;
+  readonly version: number;
+}
+
+function savedVersion(t: Tensor): SavedVersion {
+  const storage = t.storage;
+  return { storage, version: storage.version };
 }
 
 export interface BackwardOptions {
@@ -43,7 +55,7 @@ export function needsGrad(inputs: readonly (Tensor | null | undefined)[]): boole
 export function record(op: string, y: Tensor, inputs: readonly Tensor[], rule: BackwardRule): Tensor {
   if (needsGrad(inputs)) {
     y.requiresGrad = true;
-    y.node = { op, inputs, rule };
+    y.node = { op, inputs, rule, saved: [...inputs, y].map(savedVersion) };
   }
   return y;
 }
@@ -91,7 +103,7 @@ export function gradToAddInto(t: Tensor, shape: readonly number[]): Tensor | nul
  * it saved are gone, so a second pass through it must fail (as PyTorch's
  * "backward through the graph a second time") rather than treat it as a leaf.
  */
-const spent: TapeNode = { op: 'spent', inputs: [], rule: () => [] };
+const spent: TapeNode = { op: 'spent', inputs: [], rule: () => [], saved: [] };
 
 export function backward(output: Tensor, options: BackwardOptions): void {
   if (output.isDisposed) throw new Error(`backward(): ${output} was disposed`);
@@ -111,8 +123,8 @@ export function backward(output: Tensor, options: BackwardOptions): void {
   inBackward = true;
   try {
     if (!output.node) {
-      grads.delete(output); // a leaf's gradient is the seed itself, as in PyTorch
-      accumulateLeaf(output, seed, 'the seed');
+      accumulateLeaf(output, seed, 'the seed'); // a leaf's gradient is the seed itself, as in PyTorch
+      grads.delete(output); // only now: were it refused, finally frees the seed
     }
     for (const t of order) {
       const dy = grads.get(t);
@@ -164,6 +176,17 @@ function checkUsable(t: Tensor, node: TapeNode): void {
   const freed = node.inputs.find((input) => input.requiresGrad && input.isDisposed);
   if (freed) {
     throw new Error(`backward(): ${freed}, an input of ${node.op}, was disposed before backward() reached it; call backward() inside the tidy() that built the graph`);
+  }
+  // The rule reads its inputs' and output's values: refuse them changed in place since, as PyTorch does.
+  const changed = [...node.inputs, t].find((u, i) => {
+    if (u.isDisposed) return false;
+    const { storage, version } = node.saved[i]!;
+    return u.storage !== storage || u.storage.version !== version;
+  });
+  if (changed) {
+    throw new Error(
+      `backward(): ${changed}, used by ${node.op}, was modified in place (an optimizer step, assign() or loadStateDict()) after the forward pass; run the forward pass again after the update`,
+    );
   }
 }
 

@@ -12,6 +12,8 @@ import { backward, type BackwardOptions } from './tape.js';
 /** Storage shared by a tensor and its reshaped views. */
 export class Storage {
   refs = 1;
+  /** In-place writes so far: a tape node compares it with what its inputs had when it was recorded (see written). */
+  version = 0;
   constructor(
     readonly backend: Backend,
     readonly handle: Handle,
@@ -19,6 +21,11 @@ export class Storage {
 
   release(): void {
     if (--this.refs === 0) this.backend.free(this.handle);
+  }
+
+  /** Called by whatever writes into this storage in place (an optimizer step, a gradient added into). */
+  written(): void {
+    this.version++;
   }
 }
 

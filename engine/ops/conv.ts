@@ -87,6 +87,7 @@ function filterGrads(x: Tensor, dy: Tensor, w: Tensor, bias: Tensor | undefined,
   const dw = accumulate ? intoW : output(wShape);
   const db = wantBias ? (accumulate ? intoB : output(bShape)) : null;
   state.backend.conv2dBackwardFilter(x.handle, dy.handle, dw.handle, g, { perSample, dBias: db?.handle ?? null, biasFrom, accumulate });
+  if (accumulate) for (const grad of [dw, db]) grad?.storage.written();
   return [dw, db];
 }
 

@@ -6,11 +6,12 @@ import { record } from '../tape.js';
 import { affine } from './elementwise.js';
 import { expandTo, reshape } from './shape.js';
 
-function normaliseAxes(x: Tensor, axes: number | readonly number[] | undefined): number[] {
+function normaliseAxes(x: Tensor, axes: number | readonly number[] | undefined, op: string): number[] {
   const list = axes === undefined ? x.shape.map((_, i) => i) : typeof axes === 'number' ? [axes] : [...axes];
-  const out = list.map((a) => (a < 0 ? a + x.rank : a));
-  for (const a of out) if (a < 0 || a >= x.rank) throw new Error(`axis ${a} out of range for ${x}`);
-  return [...new Set(out)].sort((a, b) => a - b);
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < -x.rank || a >= x.rank) throw new Error(`${op}: axis ${a} is out of range for ${x}`);
+  }
+  return [...new Set(list.map((a) => (a < 0 ? a + x.rank : a)))].sort((a, b) => a - b);
 }
 
 /** Sums contiguous runs of axes with one reduce kernel each; returns the keep-dims result. */
@@ -38,7 +39,7 @@ function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
 
 /** Sum over `axes` (all when omitted); keepDims keeps them as size 1. */
 export function sum(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
-  const list = normaliseAxes(x, axes);
+  const list = normaliseAxes(x, axes, 'sum');
   const kept = sumKernel(x, list);
   const outShape = keepDims ? kept.shape : x.shape.filter((_, i) => !list.includes(i));
   const y = keepDims ? kept : reshape(kept, outShape);
@@ -48,7 +49,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
 
 /** Mean over `axes` (all when omitted). */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
-  const list = normaliseAxes(x, axes);
+  const list = normaliseAxes(x, axes, 'mean');
   const count = list.reduce((n, a) => n * x.shape[a]!, 1);
   return affine(sum(x, list, keepDims), 1 / count, 0);
 }

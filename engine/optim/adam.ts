@@ -82,7 +82,10 @@ export class Adam {
           const moments = this.moments[i]!;
           moments.step++;
           const { m, v } = moments;
-          for (const t of [p, m, v]) ownStorage(t);
+          for (const t of [p, m, v]) {
+            ownStorage(t);
+            t.storage.written(); // a graph that read p before this step can no longer be differentiated
+          }
           entries.push({
             param: p.handle,
             grad: p.grad.handle,

@@ -20,7 +20,7 @@ fn unaryOp(op: u32, x: f32, alpha: f32, beta: f32) -> f32 {
     case unary_exp: { return exp(x); }
     case unary_log: { return log(x); }
     case unary_relu: { return select(max(x, 0.0), x, isNan(x)); }
-    case unary_step: { return select(1.0, 0.0, x <= 0.0); } // 1 at NaN, as PyTorch's threshold_backward
+    case unary_step: { return select(0.0, 1.0, x > 0.0 || isNan(x)); } // 1 at NaN, as PyTorch's threshold_backward
     // tanh(10) is 1 in float32; clamping keeps exp-based tanh implementations from overflowing to NaN.
     case unary_tanh: { return select(tanh(clamp(x, -10.0, 10.0)), x, isNan(x)); }
     case unary_sigmoid: { // without exp overflow on either side

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { add, div, instanceNorm, keep, leakyRelu, mean, mul, randn, relu, reshape, Rng, sqrt, square, sub, sum, tanh, tidy, type ActivationOptions, type Tensor } from '../../engine/index.js';
 import { assertTensorsClose, everyBackend, testOn } from '../helpers/backends.js';
-import { checkOpCase, loadOpCases } from '../helpers/fixtures.js';
+import { activationOptions, checkOpCase, loadOpCases } from '../helpers/fixtures.js';
 
 /** torch.nn.functional.instance_norm as the engine composed it before its kernels. */
 function unfusedInstanceNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
@@ -52,7 +52,7 @@ const activations: { options: ActivationOptions; apply: (y: Tensor) => Tensor }[
 for (const backend of everyBackend) {
   for (const c of loadOpCases('norm').filter((c) => c.op === 'instanceNorm')) {
     testOn(backend, `${c.name} matches PyTorch, forward and backward`, () =>
-      checkOpCase(c, ({ x, weight, bias }) => instanceNorm(x!, { weight, bias, eps: c.options.eps as number })),
+      checkOpCase(c, ({ x, weight, bias }) => instanceNorm(x!, { weight, bias, eps: c.options.eps as number, ...activationOptions(c) })),
     );
   }
   for (const shape of shapes) {

@@ -1,7 +1,7 @@
 /** engine/tape.ts: reverse-mode autodiff, its order, accumulation, and the misuses it must refuse. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { add, affine, exp, memory, mul, noGrad, ones, randn, Rng, sum, tanh, tensor, tidy } from '../../engine/index.js';
+import { add, affine, exp, memory, mul, noGrad, ones, optim, randn, Rng, sum, tanh, tensor, tidy } from '../../engine/index.js';
 import { record } from '../../engine/tape.js';
 
 const rng = new Rng(91);
@@ -87,6 +87,9 @@ test('backward on a leaf sets its gradient to the seed, as in PyTorch, and accum
   assert.equal([...(await v.grad!.data())], [0.5, -4]);
   seed.dispose();
   assert.equal([...(await v.grad!.data())], [0.5, -4], 'the gradient is not the seed tensor itself');
+  const before = memory();
+  assert.throws(() => v.backward({ perSample: 3, gradient: tensor([1, 1], [2]) }), /backward\(\): the seed gave a per-sample gradient of shape \[2\]/);
+  assert.equal(memory().tensors, before.tensors + 1, 'only the seed given is left');
 });
 
 test('differentiating through a graph a second time is an error, as in PyTorch', () => {
@@ -97,6 +100,25 @@ test('differentiating through a graph a second time is an error, as in PyTorch',
   const loss = sum(mul(w, w));
   loss.backward();
   assert.throws(() => loss.backward(), /already differentiated through/);
+});
+
+test('a tensor changed in place between forward and backward is refused, as PyTorch does; a new forward pass is fine', async () => {
+  const x = tensor([1], [1], { requiresGrad: true });
+  const w = tensor([2], [1], { requiresGrad: true });
+  const adam = new optim.Adam([w], { lr: 1 });
+  const inPlace = /backward\(\): .* used by mul, was modified in place \(an optimizer step, assign\(\) or loadStateDict\(\)\) after the forward pass/;
+  const loss = sum(mul(mul(x, w), w));
+  w.grad = tensor([1], [1]);
+  adam.step(); // moves w from 2 to 1
+  adam.zeroGrad();
+  assert.throws(() => loss.backward(), inPlace);
+  const again = sum(mul(mul(x, w), w));
+  w.assign(tensor([3], [1]));
+  assert.throws(() => again.backward(), inPlace);
+  x.grad = null;
+  sum(mul(mul(x, w), w)).backward();
+  assert.equal([...(await x.grad!.data())], [9], 'w * w with the value w holds now');
+  adam.dispose();
 });
 
 test('backward after the graph was freed by tidy is an error, not silently no gradient', () => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
-import { tensor, type Tensor } from '../../engine/index.js';
+import { tensor, type ActivationOptions, type Tensor } from '../../engine/index.js';
 import { sizeOf } from '../../engine/strides.js';
 
 /** A float32 array as the fixture script stores it. */
@@ -30,6 +30,11 @@ const fixtureDir = new URL('../../../tests/fixtures/torch/', import.meta.url); /
 /** The parsed fixture tests/fixtures/torch/<name>.json. */
 export function loadFixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`${name}.json`, fixtureDir), 'utf8')) as T;
+}
+
+/** The activation a case fuses into its op (conv2d, convTranspose2d, instanceNorm), as engine options; none when it has none. */
+export function activationOptions(c: OpCase): ActivationOptions {
+  return { activation: c.options.activation, slope: c.options.slope } as ActivationOptions;
 }
 
 export function loadOpCases(name: string): OpCase[] {

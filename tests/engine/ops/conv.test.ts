@@ -4,13 +4,13 @@ import * as assert from 'uvu/assert';
 import {
   conv2d, convTranspose2d, leakyRelu, mul, randn, relu, Rng, sum, tanh, tensor, type ActivationOptions, type PadMode, type Tensor,
 } from '../../../engine/index.js';
-import { checkOpCase, loadOpCases, relativeError } from '../../helpers/fixtures.js';
+import { activationOptions, checkOpCase, loadOpCases, relativeError } from '../../helpers/fixtures.js';
 import { gradCheck } from '../../helpers/gradcheck.js';
 
 for (const c of loadOpCases('conv')) {
   test(`${c.name} matches PyTorch`, async () => {
     const o = c.options;
-    const activation = { activation: o.activation, slope: o.slope } as ActivationOptions; // fused, where the case has one
+    const activation = activationOptions(c);
     await checkOpCase(c, ({ x, w, b }) =>
       c.op === 'conv2d'
         ? conv2d(x!, w!, b, { stride: o.stride as number, padding: o.padding as number, padMode: o.padMode as PadMode, ...activation })

@@ -1,15 +1,15 @@
 /** engine/ops/norm.ts: instanceNorm, MUNIT's layerNorm and adaIn against PyTorch fixtures and finite differences. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { adaIn, instanceNorm, layerNorm, mean, rand, randn, Rng, square, sub, type ActivationOptions } from '../../../engine/index.js';
-import { checkOpCase, loadOpCases } from '../../helpers/fixtures.js';
+import { adaIn, instanceNorm, layerNorm, mean, rand, randn, Rng, square, sub } from '../../../engine/index.js';
+import { activationOptions, checkOpCase, loadOpCases } from '../../helpers/fixtures.js';
 import { gradCheck } from '../../helpers/gradcheck.js';
 
 for (const c of loadOpCases('norm')) {
   test(`${c.name} matches PyTorch`, async () => {
     const eps = c.options.eps as number;
     await checkOpCase(c, ({ x, weight, bias, mean: m, std }) => {
-      if (c.op === 'instanceNorm') return instanceNorm(x!, { weight, bias, eps, ...({ activation: c.options.activation, slope: c.options.slope } as ActivationOptions) });
+      if (c.op === 'instanceNorm') return instanceNorm(x!, { weight, bias, eps, ...activationOptions(c) });
       if (c.op === 'layerNorm') return layerNorm(x!, { weight, bias, eps });
       return adaIn(x!, m!, std!, eps);
     });
