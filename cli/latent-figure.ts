@@ -6,7 +6,7 @@
  * slices (then its training slices), the SVG as a string.
  */
 import { stat } from 'node:fs/promises';
-import { evaluationItems, loadSplit } from '../data/fs/index.js';
+import { evaluationItems, heldOutSubjects, loadSplit } from '../data/fs/index.js';
 import { latentBlock, latentChart, latentPoints, latentSampleItems, unetGenerators } from '../eval/latent.js';
 import { buildModel, type Checkpoint } from '../fed/checkpoint.js';
 import { readCheckpoint } from './checkpoint-model.js';
@@ -25,6 +25,8 @@ export interface LatentFigure {
   /** Where the samples came from: test slices first, training slices only when those are too few. */
   fromTest: number;
   fromTrain: number;
+  /** Why the held-out set may not be the run's (eval's note: data changed, or no ids recorded), or null. */
+  splitNote: string | null;
 }
 
 /** Reads and verifies the checkpoint of `round` (needs no backend); one line naming the run when that round's checkpoint is not there. */
@@ -46,11 +48,14 @@ export async function latentFigure(checkpoint: Checkpoint, options: LatentFigure
     unetGenerators(model); // refuse a model without a U-Net before loading any data
     const spec = dataSpec(m, undefined, false, checkpoint.file);
     const split = await loadSplit(spec);
-    const pick = latentSampleItems(evaluationItems(split.test, spec.seed), evaluationItems(split.train, spec.seed), options.samples, spec.seed);
+    // The run's recorded test subjects, as eval takes them; the rest fill up with training slices (split.train when nothing moved).
+    const { subjects: test, note: splitNote } = heldOutSubjects(split, spec);
+    const train = [...split.train, ...split.test].filter((s) => !test.includes(s));
+    const pick = latentSampleItems(evaluationItems(test, spec.seed), evaluationItems(train, spec.seed), options.samples, spec.seed);
     const points = await latentPoints(model, pick.items, { source: m.source, target: m.target });
     // Short enough for the chart's width; the legend gives the counts, fedmed latent prints where the slices came from.
     const title = `${options.label}, round ${m.round ?? '?'}: U-Net down block ${latentBlock(m.size)}`;
-    return { svg: latentChart(points, { title, source: m.source, target: m.target }), fromTest: pick.fromTest, fromTrain: pick.fromTrain };
+    return { svg: latentChart(points, { title, source: m.source, target: m.target }), fromTest: pick.fromTest, fromTrain: pick.fromTrain, splitNote };
   } finally {
     model.dispose();
   }

@@ -50,6 +50,7 @@ export const latentCommand: Command = {
     console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);
     const figure = await latentFigure(checkpoint, { samples, label: path.basename(path.resolve(run)) });
     await writeFileAtomic(out, figure.svg);
+    if (figure.splitNote) console.error(`note: ${figure.splitNote}`);
     const where = figure.fromTrain ? `${figure.fromTest} test and ${figure.fromTrain} training slices` : `${figure.fromTest} test slices`;
     console.log(`wrote ${out}: ${figure.fromTest + figure.fromTrain} samples per kind (${where})${figure.fromTest + figure.fromTrain < samples ? `, fewer than the ${samples} asked: the run's data has no more` : ''}`);
   },

@@ -36,9 +36,14 @@ export const runFolder: FolderRule = {
   },
 };
 
-/** The settings that define a run: its config without the backend (a resumed run may change backend, nothing else). */
+/**
+ * The settings that define a run: its config without the backend (a resumed
+ * run may change backend, nothing else) and without the test subjects it
+ * recorded, which are what its data gave, not a setting: a config made from
+ * the same flags (an experiment's cell) is the same run.
+ */
 export function runSettings(config: TrainConfig): Record<string, unknown> {
-  const { backend: _backend, ...settings } = config;
+  const { backend: _backend, testSubjects: _testSubjects, ...settings } = config;
   return settings;
 }
 
