@@ -7,8 +7,20 @@
 
 /** Planes zRange[0] <= z < zRange[1] of a volume, x fastest then y then z. */
 export interface BandPlanes {
-  data: ArrayLike<number>;
+  data: Float32Array;
   zRange: [number, number];
+}
+
+/**
+ * Whether an image (a plane, a slice) has one value: min-max scaling leaves
+ * nothing to learn from or compare (it becomes all zeros, and SSIM's
+ * structure term is undefined). Inspection and training refuse such planes
+ * in the slice band; both scorers, eval/evaluate.ts and
+ * eval/volume-metrics.ts, leave such targets out.
+ */
+export function isConstant(x: ArrayLike<number>): boolean {
+  for (let i = 1; i < x.length; i++) if (x[i] !== x[0]) return false;
+  return true;
 }
 
 /** "3 voxel(s) are NaN or infinite (the first at voxel (4, 0, 13), value NaN)", or null when every voxel is finite. */
@@ -28,8 +40,7 @@ export function nonFiniteWords(shape: readonly number[], planes: BandPlanes): st
 
 /**
  * "planes 13, 14 of the slice band [13, 20) are constant (0, 0)", or null:
- * a constant plane min-max scales to a blank slice, nothing to learn from or
- * score against (eval/metrics.ts isConstant leaves such targets out).
+ * a constant plane min-max scales to a blank slice (isConstant).
  */
 function constantWords(shape: readonly number[], planes: BandPlanes): string | null {
   const area = (shape[0] ?? 1) * (shape[1] ?? 1);
@@ -37,13 +48,10 @@ function constantWords(shape: readonly number[], planes: BandPlanes): string | n
   const flat: number[] = [];
   const values: number[] = [];
   for (let z = z0; z < z1; z++) {
-    const start = (z - z0) * area;
-    const first = planes.data[start]!;
-    let constant = true;
-    for (let i = start + 1; i < start + area && constant; i++) constant = planes.data[i] === first;
-    if (constant) {
+    const plane = planes.data.subarray((z - z0) * area, (z - z0 + 1) * area);
+    if (isConstant(plane)) {
       flat.push(z);
-      values.push(first);
+      values.push(plane[0]!);
     }
   }
   if (!flat.length) return null;

@@ -6,6 +6,7 @@
  */
 export { contrastInName, contrasts, contrastOf, parseContrast, type Contrast } from './contrasts.js';
 export { DataError } from './errors.js';
+export { isConstant } from './checks.js';
 export { decodeNifti, isGzipped, NiftiDecoder, NiftiReader, type DecodeOptions } from './nifti/decode.js';
 export { encodeNifti, type EncodeOptions } from './nifti/encode.js';
 export { createHeader, headerAffine, type NiftiHeader } from './nifti/header.js';

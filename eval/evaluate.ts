@@ -5,12 +5,12 @@
  * untranslated input scored the same way as the baseline to beat; and
  * comparison rows (input | synthesized | target) of a few fixed slices.
  * A slice whose target is constant is left out of the scores
- * (eval/metrics.ts isConstant), as `fedmed metrics` leaves such planes out.
+ * (data/checks.ts isConstant), as `fedmed metrics` leaves such planes out.
  */
-import { BatchLoader, type Contrast, type Item } from '../data/index.js';
+import { BatchLoader, isConstant, type Contrast, type Item } from '../data/index.js';
 import type { Direction, GanModel } from '../models/index.js';
 import type { ComparisonRow } from './grid.js';
-import { imageMetrics, isConstant, ssimGlobal, toUnitRange, type ImageMetrics } from './metrics.js';
+import { imageMetrics, ssimGlobal, toUnitRange, type ImageMetrics } from './metrics.js';
 import { meanImageMetrics, type DirectionMetrics } from './records.js';
 
 export interface EvaluationOptions {

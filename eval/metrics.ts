@@ -186,16 +186,6 @@ export function imageMetrics(target: Float32Array, synthesized: Float32Array, si
 }
 
 /**
- * Whether a target slice has one value: min-max scaling leaves nothing to
- * compare (it becomes all zeros, and SSIM's structure term is undefined), so
- * both scorers, `evaluate` and `volumeMetrics`, leave such targets out.
- */
-export function isConstant(x: ArrayLike<number>): boolean {
-  for (let i = 1; i < x.length; i++) if (x[i] !== x[0]) return false;
-  return true;
-}
-
-/**
  * Maps generator output (tanh, [-1, 1]) to [0, 1]: (x + 1) / 2, clamped, so a
  * slight overshoot cannot push MAE / PSNR past the true range.
  */

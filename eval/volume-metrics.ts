@@ -4,8 +4,8 @@
  * own (as training and evaluation slices are), then MAE, PSNR (peak 1) and
  * one SSIM (eval/metrics.ts). Browser-safe.
  */
-import { DataError, finitePlane, minMaxNormalize, volumeDims, type NiftiVolume } from '../data/index.js';
-import { isConstant, mae, psnr, ssim, ssimGlobal } from './metrics.js';
+import { DataError, finitePlane, isConstant, minMaxNormalize, volumeDims, type NiftiVolume } from '../data/index.js';
+import { mae, psnr, ssim, ssimGlobal } from './metrics.js';
 
 /** skimage's 7x7 uniform window, its Gaussian sigma 1.5 window, or the reference code's one global window. */
 export const ssimKinds = ['uniform', 'gaussian', 'global'] as const;
@@ -25,7 +25,7 @@ export interface VolumeScores {
   /** The planes compared, z0 <= z < z1. */
   planes: [number, number];
   slices: SliceScore[];
-  /** Planes whose target is constant (empty): left out, as evaluate leaves out such slices (eval/metrics.ts isConstant). */
+  /** Planes whose target is constant (empty): left out, as evaluate leaves out such slices (data/checks.ts isConstant). */
   skipped: number[];
   /** Means over `slices` (PSNR in dB, +Infinity if any slice is exact). */
   mean: { mae: number; psnr: number; ssim: number };

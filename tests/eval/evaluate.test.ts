@@ -1,6 +1,6 @@
 /**
  * The evaluation loop leaves a slice whose target is constant out of the
- * scores, the rule `fedmed metrics` follows for planes (eval/metrics.ts
+ * scores, the rule `fedmed metrics` follows for planes (data/checks.ts
  * isConstant): a blank target scored would pull the means with a slice
  * that holds nothing to compare.
  */
