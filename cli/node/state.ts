@@ -26,10 +26,9 @@
  * second node on it is refused naming the first's pid; a killed one's lock
  * is taken over). The folder follows a run folder's rules (store/): probed
  * before any data is read (writable, not under /proc or /sys, room for the
- * client file),
- * claimed and marked as run folders are (never taken over when it holds
- * anything but a node's state), a killed writer's temporary files removed
- * on start, every file named in errors.
+ * client file), claimed and marked as run folders are (never taken over
+ * when it holds anything but a node's state), a killed writer's temporary
+ * files removed on start, every file named in errors.
  */
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';

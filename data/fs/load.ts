@@ -29,11 +29,10 @@ export interface LoadOptions extends SliceOptions {
   /**
    * Leave out subjects whose files cannot be read or have problems
    * (data/checks.ts: non-finite voxels or constant planes in the slice band,
-   * not 3-D, contrasts
-   * of different shape or voxel grid; the folder's: two files of a contrast,
-   * two sites),
-   * listing them in `skipped`; without it such a subject is an error, so a
-   * damaged file never shrinks a dataset unnoticed.
+   * not 3-D, contrasts of different shape or voxel grid; the folder's: two
+   * files of a contrast, two sites), listing them in `skipped`; without it
+   * such a subject is an error, so a damaged file never shrinks a dataset
+   * unnoticed.
    */
   skipBadSubjects?: boolean;
   /** Called after each subject is read. */
