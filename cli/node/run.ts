@@ -16,7 +16,8 @@ import { runSuperNode } from '../../fed/flower/supernode.js';
 import { createModel, trainsOnEveryContrast } from '../../models/index.js';
 import { parseFlags } from '../args.js';
 import { backendLine } from '../backend-flags.js';
-import { describeData, evaluationItems, loadSplit } from '../../data/fs/index.js';
+import { describeData, driftWords, evaluationItems, loadSplit, unrecordedSplitNote } from '../../data/fs/index.js';
+import { DataError } from '../../data/errors.js';
 import type { NodeSettings } from '../commands/node.js';
 import { dpRandomnessOf, resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { checkpointBytes, runSettings } from '../train/run-folder.js';
@@ -35,7 +36,11 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   // The state folder is checked (and refused with other settings) before any data is read.
   const state = await NodeState.open(settings.stateDir, { ...runSettings(config), part: part ? `${part.k}/${part.n}` : null }, checkpointBytes({ ...config, clients: 1 }));
 
-  const { dataset, train, test } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
+  const { dataset, train, test, drift } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model), testSubjects: state.testSubjects });
+  // As a resumed run does: a node that trained on a subject it now holds out (or the reverse) would mix train and test.
+  if (drift) throw new DataError(config.data, `no longer gives this node's split (${driftWords(drift)}); start it with the data it started with, or give a new --state folder`);
+  if (!state.testSubjects && state.begun.length) log(`note: ${unrecordedSplitNote(config)}`);
+  await state.recordTestSubjects(test.map((s) => s.id));
   // As train does: subjects left out are a warning (stderr), kept on record beside the state.
   const skipped = dataset.skipped.map(skippedLine);
   for (const line of skipped) console.error(`skipped ${line}`);

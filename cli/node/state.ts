@@ -10,8 +10,8 @@
  *                                 (fed/dp/secret.ts) after the node's round 3 (its own count, over
  *                                 every run: a name never used twice)
  *   DIR/state.json                the folder's manifest (store/manifest.ts): the client file's
- *                                 SHA-256, the node's settings, its ledger, the rounds begun and
- *                                 the rounds trained
+ *                                 SHA-256, the node's settings, its ledger, the rounds begun, the
+ *                                 rounds trained and the subjects it holds out
  *   DIR/skipped.json              subjects left out (--skip-bad-subjects), when any
  *
  * state.json is rewritten atomically and lists the client file (with its
@@ -57,6 +57,8 @@ interface NodeRecord {
   ledger: LedgerEntry[];
   begun: StartedRound[];
   rounds: TrainedRound[];
+  /** The held-out subjects drawn at the first start; absent in folders written before they were recorded. */
+  testSubjects?: string[];
 }
 
 export class NodeState {
@@ -80,6 +82,11 @@ export class NodeState {
 
   get rounds(): readonly TrainedRound[] {
     return this.record.rounds;
+  }
+
+  /** The held-out subjects recorded at the first start (undefined in an older folder that kept none). */
+  get testSubjects(): readonly string[] | undefined {
+    return this.record.testSubjects;
   }
 
   /**
@@ -114,14 +121,14 @@ export class NodeState {
     if (changed.length) {
       throw new Error(`${dir}: this state folder belongs to a node with other settings (${changed.map((k) => `${k}: ${show(manifest.settings[k])} -> ${show(settings[k])}`).join(', ')}); start with those, or give a new --state folder`);
     }
-    const { version, ledger, begun, rounds } = manifest.extra;
-    const known = Array.isArray(ledger) && Array.isArray(rounds) && (version === VERSION ? Array.isArray(begun) : version === 3);
+    const { version, ledger, begun, rounds, testSubjects } = manifest.extra;
+    const known = Array.isArray(ledger) && Array.isArray(rounds) && (version === VERSION ? Array.isArray(begun) : version === 3) && (testSubjects === undefined || isStringList(testSubjects));
     if (!known) {
       throw new Error(`${path.join(dir, STATE)}: not a fedmed node state (version ${VERSION} or 3, with ledger and rounds); give a new --state folder`);
     }
     await verifyFolder(dir, { file: STATE });
     const client = Object.keys(manifest.files)[0] ?? null;
-    const record = version === VERSION ? { ledger, begun, rounds } as NodeRecord : fromVersion3(ledger as LedgerEntry[], rounds as Version3Round[]);
+    const record = version === VERSION ? { ledger, begun, rounds, testSubjects } as NodeRecord : fromVersion3(ledger as LedgerEntry[], rounds as Version3Round[]);
     return new NodeState(dir, settings, client, record, release);
   }
 
@@ -153,6 +160,17 @@ export class NodeState {
     for (const old of await readdir(this.dir)) {
       if (old.startsWith(CLIENT_PREFIX) && old !== name) await rm(path.join(this.dir, old), { force: true });
     }
+  }
+
+  /**
+   * Records the subjects the node holds out, once (the first start, or the
+   * first of an older folder that kept none): later starts check their split
+   * against it.
+   */
+  async recordTestSubjects(ids: readonly string[]): Promise<void> {
+    if (this.record.testSubjects) return;
+    this.record = { ...this.record, testSubjects: [...ids] };
+    await this.write();
   }
 
   /** The subjects left out of the node's data, one line each, beside the state (as a run's skipped.json). */
@@ -191,6 +209,10 @@ function fromVersion3(ledger: LedgerEntry[], trained: Version3Round[]): NodeReco
     if (done) rounds.push({ ...done, ...start });
   }
   return { ledger, begun, rounds };
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
 function show(value: unknown): string {

@@ -96,6 +96,23 @@ test('a bad subject is refused naming its file; --skip-bad-subjects leaves it ou
   assert.is(listed.length, 1);
 });
 
+test("the held-out subjects are recorded at the first start; data that no longer gives that split is refused naming what moved", () => {
+  const data = path.join(dir, 'split-data');
+  const made = runToFiles(process.execPath, [cli, 'data', 'phantom', '--out', data, '--subjects', '6', '--size', '16'], { timeout: 60_000 });
+  assert.is(made.status, 0, made.stderr);
+  const state = path.join(dir, 'split-state');
+  const flags = ['--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--data', data, '--width', '2', '--size', '32', '--test-fraction', '0.34', '--backend', 'js'];
+  oneLine(node(...flags), 1, /cannot be reached/);
+  const recorded = (JSON.parse(readFileSync(path.join(state, 'state.json'), 'utf8')) as { testSubjects: string[] }).testSubjects;
+  assert.is(recorded.length, 2, JSON.stringify(recorded));
+  oneLine(node(...flags), 1, /cannot be reached/); // the same data: the same split, and it goes on to join
+  // A held-out subject gone from the folder: the split drawn now differs from the one recorded.
+  for (const contrast of ['T2', 'PD']) rmSync(path.join(data, contrast, readdirSync(path.join(data, contrast)).find((f) => f.startsWith(`${recorded[0]}-`))!));
+  const refused = node(...flags);
+  oneLine(refused, 1, new RegExp(`split-data: no longer gives this node's split \\(${recorded[0]} is held out by the run but not now.*\\); start it with the data it started with`));
+  assert.not.match(refused.stdout, /SuperLink/);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
