@@ -9,15 +9,23 @@ const M0: u32 = 0xd2511f53, M1: u32 = 0xcd9e8d57, W0: u32 = 0x9e3779b9, W1: u32 
 const PI: f32 = 3.14159265358979;
 const TWO_POW_MINUS_24: f32 = 1.0 / 16777216.0;
 const TWO_POW_MINUS_23: f32 = 1.0 / 8388608.0;
+const TWO_POW_MINUS_17: f32 = 1.0 / 131072.0;
 
 /** The high 32 bits of each lane's 64-bit product a * b (u32 lanes): the odd halves of the two 64-bit products. */
 @inline function mulhi(a: v128, b: v128): v128 {
   return v128.shuffle<u32>(i64x2.extmul_low_i32x4_u(a, b), i64x2.extmul_high_i32x4_u(a, b), 1, 3, 5, 7);
 }
 
-/** Box-Muller's radius sqrt(-2 log u1), u1 = ((a >> 8) + 1) / 2^24 in (0, 1]. */
-@inline function radius(a: v128): v128 {
-  const u1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(i32x4.shr_u(a, 8), i32x4.splat(1))), f32x4.splat(TWO_POW_MINUS_24));
+/**
+ * Box-Muller's radius sqrt(-2 log u1), u1 = (hi + (lo + 1) / 2^17) / 2^24 in
+ * (0, 1] from 41 bits: hi = a >> 8, lo = (a & 255) << 9 | b & 511 (js's
+ * radiusUniform; the f32 sum rounds, never past 2^24, so u1 <= 1).
+ */
+@inline function radius(a: v128, b: v128): v128 {
+  const hi = f32x4.convert_i32x4_s(i32x4.shr_u(a, 8));
+  const lo = v128.or(i32x4.shl(v128.and(a, i32x4.splat(0xff)), 9), v128.and(b, i32x4.splat(0x1ff)));
+  const fraction = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(lo, i32x4.splat(1))), f32x4.splat(TWO_POW_MINUS_17));
+  const u1 = f32x4.mul(f32x4.add(hi, fraction), f32x4.splat(TWO_POW_MINUS_24));
   return f32x4.sqrt(f32x4.mul(f32x4.splat(-2), logSimd(u1)));
 }
 
@@ -46,7 +54,7 @@ export function normalsOfFourBlocks(first: u32, seed: u32, seedHigh: u32, counte
     k0 += W0;
     k1 += W1;
   }
-  const r0 = radius(c0), a0 = angle(c1), r1 = radius(c2), a1 = angle(c3);
+  const r0 = radius(c0, c1), a0 = angle(c1), r1 = radius(c2, c3), a1 = angle(c3);
   // Lane j of z0..z3 are block j's four normals: transpose them into one vector per block.
   const z0 = f32x4.mul(r0, cosSimd(a0)), z1 = f32x4.mul(r0, sinSimd(a0));
   const z2 = f32x4.mul(r1, cosSimd(a1)), z3 = f32x4.mul(r1, sinSimd(a1));

@@ -56,9 +56,14 @@ fn philox(counter: vec4u, key: vec2u) -> vec4u {
   return c;
 }
 
-/** Two normals from two u32: radius from (a >> 8) + 1 over 2^24, angle inside (-pi, pi). */
+/**
+ * Two normals from two u32: radius from u1 = (hi + (lo + 1) / 2^17) / 2^24 in (0, 1], 41 bits
+ * (hi = a >> 8, lo = (a & 255) << 9 | b & 511, as js's radiusUniform), angle inside (-pi, pi).
+ */
 fn boxMuller(a: u32, b: u32) -> vec2f {
-  let r = sqrt(-2.0 * log(f32((a >> 8u) + 1u) / 16777216.0));
+  let lo = ((a & 255u) << 9u) | (b & 511u);
+  let u1 = (f32(a >> 8u) + f32(lo + 1u) / 131072.0) / 16777216.0;
+  let r = sqrt(-2.0 * log(u1));
   let angle = PI * (f32(2u * (b >> 9u) + 1u) / 8388608.0 - 1.0);
   return r * vec2f(cos(angle), sin(angle));
 }

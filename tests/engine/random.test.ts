@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomNormal, type RandomKey } from '../../engine/index.js';
-import { boxMuller, philox4x32 } from '../../engine/backends/js/random.js';
+import { boxMuller, philox4x32, radiusUniform } from '../../engine/backends/js/random.js';
 import { everyBackend, testOn } from '../helpers/backends.js';
 
 /** The draws of stream `key` on the installed backend. */
@@ -19,6 +19,18 @@ async function draw(size: number, key: RandomKey): Promise<Float32Array> {
   t.dispose();
   return values;
 }
+
+test("Box-Muller's radius takes u1 from 41 bits, 2^-41 to 1, sharing none with the angle", () => {
+  const radius = (a: number, b: number) => Math.hypot(...boxMuller(a, b));
+  assert.ok(Math.abs(radius(0, 0) - Math.sqrt(82 * Math.LN2)) < 1e-12, `${radius(0, 0)}`);
+  assert.is(radiusUniform(0, 0), 2 ** -41);
+  assert.is(radiusUniform(0xffffffff, 0x1ff), 1);
+  assert.is(radius(0xffffffff, 0xffffffff), 0);
+  // The angle's bits (b >> 9) leave the radius as it was; the radius's (b & 511) leave the angle.
+  const angle = (a: number, b: number) => Math.atan2(boxMuller(a, b)[1], boxMuller(a, b)[0]);
+  assert.is(radiusUniform(12345, 0x1ff), radiusUniform(12345, 0xfffffe00 | 0x1ff));
+  assert.ok(Math.abs(angle(12345, 0x10000) - angle(54321, 0x101ff)) < 1e-12);
+});
 
 test('Philox 4x32-10 gives Random123 known answers', () => {
   const hex = (v: number[]) => v.map((x) => x.toString(16).padStart(8, '0'));
@@ -37,6 +49,13 @@ for (const backend of everyBackend) {
       expected.forEach((v, lane) => assert.ok(Math.abs(z[4 * block + lane]! - v) < 1e-5, `block ${block} lane ${lane}: ${z[4 * block + lane]} vs ${v}`));
     }
     assert.equal(await draw(8, { seed: 5, counter: 2 }), await draw(8, { seed: 5, seedHigh: 0, counter: 2 }));
+  });
+
+  // Found by search over counters (about 2^24 pairs per hit): block 0's second pair has u1 = 6.3e-10, under 2^-24.
+  testOn(backend, "the noise's tail reaches past 5.77 sigma, where a radius from 24 bits stopped: a pair drawn with u1 = 6.3e-10 has radius 6.508", async () => {
+    const z = await draw(4, { seed: 0x5eed, seedHigh: 0x7a11, counter: 162858447 });
+    const r = Math.hypot(z[2]!, z[3]!);
+    assert.ok(Math.abs(r - 6.5084) < 1e-3, `radius ${r}`);
   });
 
   testOn(backend, 'keys differing only in seedHigh give unrelated streams', async () => {
