@@ -10,7 +10,7 @@ export type ScaleName = (typeof scaleNames)[number];
 
 export interface Scale {
   name: ScaleName;
-  /** What --help says about it. */
+  /** What --help says about it (the CLI adds each `lengthOf` with its cell count). */
   words: string;
   /** Slice side, network width, batch. */
   size: number;
@@ -35,12 +35,12 @@ export const scales: Record<ScaleName, Scale> = {
   },
   cpu: {
     name: 'cpu',
-    words: "for a 2-core machine: 64 px, width 4, 50 phantom subjects (7 slices each), 4 rounds x 2 epochs; rounds (4 cells) trains the paper's 10 x 3, models (32 cells) 2 x 2",
+    words: "for a 2-core machine: 64 px, width 4, 50 phantom subjects (7 slices each), 4 rounds x 2 epochs",
     size: 64, width: 4, batch: 4, subjects: 50, phantomSize: 32, rounds: 4, localEpochs: 2,
     lengthOf: {
       // 8 epochs leave every curve still rising (bench/RESULTS.md); the stability question needs the paper's 30.
       rounds: { rounds: 10, localEpochs: 3 },
-      // At 8 epochs, MUNIT's centralized cell alone took 200 s (9-58 s an epoch as the shared cores' load varied) and its federated DP round 41 s: 32 cells would pass the hour.
+      // At 8 epochs, MUNIT's centralized cell alone took 200 s (9-58 s an epoch as the shared cores' load varied) and its federated DP round 41 s: 40 cells (on the phantom) would pass the hour.
       models: { rounds: 2, localEpochs: 2 },
     },
   },

@@ -17,6 +17,18 @@ import { handleStopSignals } from '../signals.js';
 import type { Command } from '../command.js';
 
 const width = Math.max(...experimentNames.map((n) => n.length));
+/** The phantom has every contrast, so its grids fill both the IXI and the BraTS tables. */
+const phantomKinds: DataKind[] = ['ixi', 'brats'];
+
+/** A scale's line in --help, with the length it gives single experiments and their cell counts, counted from the grids. */
+function scaleLine(name: ScaleName): string {
+  const scale = scales[name];
+  const own = Object.entries(scale.lengthOf ?? {}).map(([experiment, length]) => {
+    const cells = experiments[experiment as ExperimentName].cells({ scale: scaleFor(scale, experiment as ExperimentName), kinds: phantomKinds });
+    return `${experiment} (${cells.length} cells) ${length.rounds} x ${length.localEpochs}`;
+  });
+  return own.length ? `${scale.words}; ${own.join(', ')} (cells on the phantom)` : scale.words;
+}
 
 export const experimentCommand: Command = {
   name: 'experiment',
@@ -28,7 +40,7 @@ export const experimentCommand: Command = {
     ...experimentNames.map((n) => `  ${n.padEnd(width)}  ${experiments[n].summary}`),
     '',
     'scales:',
-    ...scaleNames.map((s) => `  ${s.padEnd(width)}  ${scales[s].words}`),
+    ...scaleNames.map((s) => `  ${s.padEnd(width)}  ${scaleLine(s)}`),
     '',
     'Each cell of the grid is an ordinary run folder, <out>/<cell>, trained as fedmed train',
     'trains it (fedmed eval, translate and train --resume work on it). Run the same command',
@@ -63,7 +75,7 @@ export const experimentCommand: Command = {
     const scale = scaleFor(scales[flags.scale as ScaleName], name as ExperimentName);
     const data = flags.data as string;
     const out = (flags.out as string | undefined) ?? path.join('experiments', `${name}-${scale.name}`);
-    const kinds: DataKind[] = data === 'phantom' ? ['ixi', 'brats'] : [(await discoverDataset(data)).layout];
+    const kinds: DataKind[] = data === 'phantom' ? phantomKinds : [(await discoverDataset(data)).layout];
     const workers = parseWorkers(flags.workers as string);
     const cells = experiment.cells({ scale, kinds });
     await claimExperimentFolder(out, name, cells);

@@ -1,9 +1,9 @@
-/** fedmed experiment's command line: --help names every experiment and scale, and a wrong NAME or scale, or an --out that is not fedmed's, is one line and exit 2. */
+/** fedmed experiment's command line: --help names every experiment and scale and counts the cells as the grids do, and a wrong NAME or scale, or an --out that is not fedmed's, is one line and exit 2. */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { experimentNames } from '../../experiment/grids.js';
-import { scaleNames } from '../../experiment/scales.js';
+import { experimentNames, experiments, type ExperimentName } from '../../experiment/grids.js';
+import { scaleFor, scaleNames, scales } from '../../experiment/scales.js';
 import { everyBackend, testOn } from '../helpers/backends.js';
 import { fedmed, scratchDir } from '../cli/helpers.js';
 
@@ -11,6 +11,16 @@ test('--help lists every experiment and every scale', () => {
   const r = fedmed('experiment', '--help');
   assert.is(r.code, 0);
   for (const name of [...experimentNames, ...scaleNames]) assert.match(r.out, new RegExp(`^  ${name} `, 'm'));
+});
+
+test("--help's cell counts are the grids' on the phantom", () => {
+  const cpu = fedmed('experiment', '--help').out.split('\n').find((l) => l.startsWith('  cpu '))!;
+  const counts = [...cpu.matchAll(/(\w+) \((\d+) cells/g)];
+  assert.ok(counts.length > 0, cpu);
+  for (const [, name, count] of counts) {
+    const cells = experiments[name as ExperimentName].cells({ scale: scaleFor(scales.cpu, name as ExperimentName), kinds: ['ixi', 'brats'] });
+    assert.is(Number(count), cells.length, name);
+  }
 });
 
 for (const [args, message] of [
