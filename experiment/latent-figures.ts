@@ -2,9 +2,9 @@
  * The end of an experiment whose grid the paper drew in latent space (rounds:
  * Fig. 5): each checkpoint a listed cell kept (its middle round and its
  * last) drawn by fedmed latent's own code into <cell>/latent-round-N.svg, for
- * the tables and the page to show. A cell that failed before its first
- * checkpoint, or whose figure fails, is logged and left without one; the
- * others still get theirs.
+ * the tables and the page to show. A cell that failed (its rounds are no
+ * result of its settings, and its line was logged) gets none; one whose
+ * figure fails is logged and left without one; the others still get theirs.
  */
 import path from 'node:path';
 import { latentFigure, readRoundCheckpoint } from '../cli/latent-figure.js';
@@ -25,7 +25,7 @@ export async function writeLatentFigures(
   const drawn: CellResult[] = [];
   for (const result of results) {
     const panel = panels[result.cell.id];
-    if (panel === undefined || result.records.length === 0) {
+    if (panel === undefined || result.action === 'failed') {
       drawn.push(result);
       continue;
     }

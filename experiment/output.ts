@@ -32,6 +32,12 @@ export function latentCaption(result: CellResult, round: number): string {
   return `${result.latent!.panel} ${result.cell.id}, round ${round}`;
 }
 
+/** The Cells table's epochs entry: the last epoch trained, and for a failed cell why it stopped there. */
+export function cellEpochs(result: CellResult): string {
+  const epochs = String(result.records.at(-1)?.epoch ?? 0);
+  return result.action === 'failed' ? `${epochs} (failed: ${result.error})` : epochs;
+}
+
 function cellsMarkdown(results: readonly CellResult[]): string {
   const total = results.reduce((s, r) => s + trainingSeconds(r), 0);
   return [
@@ -41,7 +47,7 @@ function cellsMarkdown(results: readonly CellResult[]): string {
     '',
     '| cell | epochs | training s | fedmed train flags |',
     '|---|---|---|---|',
-    ...results.map((r) => `| [${r.cell.id}](${r.cell.id}/report.html) | ${r.records.at(-1)?.epoch ?? 0} | ${trainingSeconds(r).toFixed(0)} | \`${r.cell.args.join(' ')}\` |`),
+    ...results.map((r) => `| [${r.cell.id}](${r.cell.id}/report.html) | ${cellEpochs(r).replaceAll('|', '\\|')} | ${trainingSeconds(r).toFixed(0)} | \`${r.cell.args.join(' ')}\` |`),
   ].join('\n') + '\n';
 }
 

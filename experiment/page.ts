@@ -8,7 +8,7 @@
  */
 import { chartPanel, escapeXml, PALETTE, type ChartSpec } from '../eval/plot.js';
 import { STYLE } from '../eval/report.js';
-import { LATENT_HEADING, LATENT_NOTE, latentCaption, type ExperimentSummary } from './output.js';
+import { cellEpochs, LATENT_HEADING, LATENT_NOTE, latentCaption, type ExperimentSummary } from './output.js';
 import { trainingSeconds, type CellResult } from './runner.js';
 import { formatNumber, type Table } from './table.js';
 
@@ -42,7 +42,7 @@ function psnrCharts(results: readonly CellResult[], tables: readonly Table[]): s
       width: 520,
       height: 320,
       series: group.map((r, j) => ({
-        name: `${r.cell.id} ${mainDirection(r)}`,
+        name: `${r.cell.id} ${mainDirection(r)}${r.action === 'failed' ? ' (failed)' : ''}`,
         color: PALETTE[j]!,
         points: r.records.flatMap((e) => {
           const m = e.metrics.find((d) => d.direction === mainDirection(r));
@@ -85,7 +85,7 @@ function latentHtml(results: readonly CellResult[]): string {
 export function experimentPage(summary: ExperimentSummary): string {
   const title = `fedmed experiment ${summary.name}, scale ${summary.scale}`;
   const cellRows = summary.results.map(
-    (r) => `<tr><td class="text"><a href="${escapeXml(`${r.cell.id}/report.html`)}">${escapeXml(r.cell.id)}</a></td><td>${r.records.at(-1)?.epoch ?? 0}</td><td>${trainingSeconds(r).toFixed(0)}</td><td class="text"><code>${escapeXml(r.cell.args.join(' '))}</code></td></tr>`,
+    (r) => `<tr><td class="text"><a href="${escapeXml(`${r.cell.id}/report.html`)}">${escapeXml(r.cell.id)}</a></td><td>${escapeXml(cellEpochs(r))}</td><td>${trainingSeconds(r).toFixed(0)}</td><td class="text"><code>${escapeXml(r.cell.args.join(' '))}</code></td></tr>`,
   );
   const sections = [
     `<h1>${escapeXml(title)}</h1>`,

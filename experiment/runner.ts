@@ -31,7 +31,7 @@ export interface CellResult {
   action: 'skipped' | 'resumed' | 'trained' | 'failed';
   /** Why training stopped, for a failed cell (its folder keeps its last good checkpoint). */
   error?: string;
-  /** Its metrics after every epoch (centralized) or round (federated). */
+  /** Its metrics after every epoch (centralized) or round (federated); a failed cell's stop short, and the tables leave them out. */
   records: EpochRecord[];
   /** The largest epsilon over clients at the end (DP runs), or null. */
   epsilon: number | null;

@@ -2,7 +2,7 @@
  * From an experiment's finished cells to its tables in the paper's layout,
  * the paper's figure beside each of ours. Ours are the held-out test
  * metrics of the run folders (the last epoch or round, or the epoch a
- * column names).
+ * column names); a failed cell has none.
  */
 import { privacyEpsilon } from '../fed/dp/accountant.js';
 import type { DirectionMetrics } from '../eval/records.js';
@@ -208,7 +208,7 @@ const builders: Record<ExperimentName, (results: Results, context: GridContext) 
   },
 };
 
-/** The experiment's tables from its cells' results. */
+/** The experiment's tables from its cells' results; a failed cell shows '-' (what it finished before failing is no result of the cell's settings). */
 export function experimentTables(name: ExperimentName, results: readonly CellResult[], context: GridContext): Table[] {
-  return builders[name](new Map(results.map((r) => [r.cell.id, r])), context);
+  return builders[name](new Map(results.filter((r) => r.action !== 'failed').map((r) => [r.cell.id, r])), context);
 }

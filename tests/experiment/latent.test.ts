@@ -54,6 +54,9 @@ test("rounds: a figure per cell at its middle and last round, in tables.md and i
     }
   }
   assert.ok(files['index.html']!.includes("Latent space (the paper&#39;s Fig. 5)"));
+
+  const failed = await writeLatentFigures([{ ...trained[0]!, action: 'failed', error: 'loss is NaN' }], experiment.latentFigures!, { samples: 12, log });
+  assert.is(failed[0]!.latent, undefined, "a failed cell's checkpoints are not drawn as its figure");
 });
 
 test.run();

@@ -3,8 +3,9 @@
  * after its first round resumes to the same end as the train command's
  * resume, a finished cell is skipped untouched, and a folder holding a run
  * of other settings is refused, and so is a folder fedmed cannot prove its
- * own (a cell's or the experiment's). One cell of the dp grid (Table 4)
- * keeps it fast.
+ * own (a cell's or the experiment's). A cell that fails is reported failed
+ * and the next cells still run; its partial figures stay out of the tables. One or
+ * a few cells of a grid, a round or two each, keep it fast.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +14,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
+import { Progress } from '../../cli/progress.js';
 import { experiments, experimentNames } from '../../experiment/grids.js';
 import { cellState, claimExperimentFolder, runGrid } from '../../experiment/runner.js';
 import { runFolder } from '../../cli/train/run-folder.js';
 import { claimFolder, markerFile } from '../../store/folder.js';
 import { scaleArgs, scaleFor, scales } from '../../experiment/scales.js';
+import { experimentTables } from '../../experiment/tables.js';
+import { experimentFiles } from '../../experiment/output.js';
 import { rejects } from '../helpers/rejects.js';
 
 const out = mkdtempSync(path.join(tmpdir(), 'fedmed-experiment-'));
@@ -120,6 +124,27 @@ test('a cell that fails is reported and the next cell still runs', async () => {
   assert.match(results[0]!.error!, /no-such-data/);
   assert.equal(results[0]!.records, []);
   assert.ok(lines.some((l) => l.startsWith('cell 2 of 2, centralized-dp: training')), lines.join('\n'));
+});
+
+/** A test double of the progress line: its first step throws, as a non-finite loss or unreadable data would part way through a round. */
+class FailingProgress extends Progress {
+  override update(): void {
+    throw new Error('loss is NaN (FailingProgress, a test double)');
+  }
+}
+
+test("a cell that fails after its first checkpoint is marked failed: its round-1 figures are not in the tables as its results", async () => {
+  const cell = experiments.dp.cells(context)[3]!;
+  const grid = path.join(out, 'fails-later');
+  await runGrid([cell], { out: grid, baseArgs, log: () => {}, train: { ...quiet, stopAfterRounds: 1 } });
+  const [failed] = await runGrid([cell], { out: grid, baseArgs, log: () => {}, train: { ...quiet, progress: new FailingProgress() } });
+  assert.is(failed!.action, 'failed');
+  assert.match(failed!.error!, /FailingProgress/);
+  assert.is(failed!.records.length, 1, 'its finished round is still read (the curves show it)');
+  const tables = experimentTables('dp', [failed!], context);
+  assert.ok(tables[0]!.rows.every((row) => row.cells.every((c) => c.ours === null)), 'every figure of Table 4 is -');
+  const cells = experimentFiles({ name: 'dp', scale: 'tiny', tables, results: [failed!] })['tables.md']!.split('\n').filter((l) => l.includes(`[${cell.id}]`));
+  assert.match(cells[0]!, /failed/);
 });
 
 test.run();

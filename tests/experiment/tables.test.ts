@@ -102,6 +102,24 @@ test("rounds: the DP rows carry the paper's whole label 'w/ DP-SGD' in the table
   }
 });
 
+test("a failed cell's partial figures and epsilon stay out of the tables ('-'); the Cells table marks it failed", async () => {
+  const results = await stubResults('epsilon');
+  const failed: CellResult = { ...results[0]!, action: 'failed', error: 'loss is NaN at round 2', records: results[0]!.records.slice(0, 1) };
+  const [table] = experimentTables('epsilon', [failed, ...results.slice(1)], context);
+  const [noise, k] = failed.cell.id.match(/^noise-(.+)-clients-(\d+)$/)!.slice(1);
+  const column = table!.columns.indexOf(`${k} clients`);
+  for (const figure of ['epsilon, our run', 'PSNR']) {
+    const row = table!.rows.find((r) => r.keys[0] === noise && r.keys[1] === figure)!;
+    assert.is(row.cells[column]!.ours, null, figure);
+    assert.ok(row.cells.some((c, i) => i !== column && c.ours !== null), `${figure}: the other cells keep theirs`);
+  }
+  const files = experimentFiles({ name: 'epsilon', scale: 'tiny', tables: [table!], results: [failed, ...results.slice(1)] });
+  for (const file of ['tables.md', 'index.html']) {
+    const row = files[file]!.split('\n').find((l) => l.includes(`>${failed.cell.id}<`) || l.includes(`[${failed.cell.id}]`))!;
+    assert.match(row, /failed: loss is NaN at round 2/, file);
+  }
+});
+
 test('the files: tables.md, a CSV per table, and a page with the tables, curves and each cell\'s grids', async () => {
   const results = await stubResults('discriminators');
   const tables = experimentTables('discriminators', results, context);
