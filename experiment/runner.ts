@@ -14,23 +14,25 @@ import { prepareRunFolder, runFolder, runSettings } from '../cli/train/run-folde
 import { runTraining, type RunOptions } from '../cli/train/run.js';
 import { cellPlacement, type WorkersChoice } from '../cli/train/placement.js';
 import type { EpochRecord } from '../eval/records.js';
-import { exists, fileError } from '../store/atomic.js';
-import { checkFolder, claimFolder, probeOutputFolder } from '../store/folder.js';
+import { exists, fileError, FileSystemError } from '../store/atomic.js';
+import { checkFolder, claimFolder, FolderTakenError, probeOutputFolder } from '../store/folder.js';
 import { changedKeys, verifyFolder } from '../store/manifest.js';
 import type { Cell } from './grids.js';
 
 /** What a cell's folder holds before the experiment touches it. */
 export type CellState = 'new' | 'partial' | 'done';
 
-/** A finished cell as the tables read it. */
+/** A cell as the tables read it. */
 export interface CellResult {
   cell: Cell;
   dir: string;
   config: TrainConfig;
   /** What this invocation did with it. */
   action: 'skipped' | 'resumed' | 'trained' | 'failed';
-  /** Why training stopped, for a failed cell (its folder keeps its last good checkpoint). */
+  /** Why it failed, one line (its folder keeps its last good checkpoint, or is left untouched). */
   error?: string;
+  /** A failed cell whose folder holds another run or files fedmed did not write: a usage error (exit 2), not a failed run. */
+  folderTaken?: true;
   /** Its metrics after every epoch (centralized) or round (federated); a failed cell's stop short, and the tables leave them out. */
   records: EpochRecord[];
   /** The largest epsilon over clients at the end (DP runs), or null. */
@@ -82,7 +84,7 @@ export async function cellState(dir: string, config: TrainConfig): Promise<CellS
   if (!(await exists(configFile))) return 'new';
   const saved = await readJson<TrainConfig>(configFile);
   const changed = changedKeys(runSettings(config), runSettings(saved));
-  if (changed.length) throw new Error(`${dir}: holds a run with other settings (${changed.join(', ')}); remove it or choose another --out`);
+  if (changed.length) throw new FolderTakenError(`${dir}: holds a run with other settings (${changed.join(', ')}); remove it or choose another --out`, runFolder.kind);
   const checkpoint = await latestCheckpoint(dir);
   if (!checkpoint) return 'new'; // stopped before its first round ended: nothing to keep
   await verifyFolder(checkpoint);
@@ -95,37 +97,57 @@ export function trainingSeconds(result: CellResult): number {
   return result.records.reduce((s, r) => s + (r.seconds ?? 0), 0);
 }
 
-/** Trains (or skips, or resumes) every cell in order; returns each one's results. */
+/**
+ * Trains (or skips, or resumes) every cell in order; returns each one's
+ * results. A cell that fails, in training or before (a damaged checkpoint,
+ * a folder of other settings), is logged and returned as failed, and the
+ * next cell runs: one bad cell must not block the others, now or on every re-run.
+ */
 export async function runGrid(cells: readonly Cell[], options: RunGridOptions): Promise<CellResult[]> {
   const results: CellResult[] = [];
   for (const [i, cell] of cells.entries()) {
     const dir = path.join(options.out, cell.id);
     const config = await trainConfigFromArgs([...options.baseArgs, ...cell.args]);
-    const state = await cellState(dir, config);
     const where = `cell ${i + 1} of ${cells.length}, ${cell.id}`;
-    let action: CellResult['action'] = 'skipped';
-    if (state === 'done') options.log(`${where}: finished before, skipped`);
-    else {
-      const resume = state === 'partial';
-      options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
-      // A 'new' folder may hold a run stopped before its first checkpoint: force replaces its files.
-      await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
-      try {
-        // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
-        const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, config);
-        await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
-        action = resume ? 'resumed' : 'trained';
-      } catch (e) {
-        // One cell's failure (a non-finite loss, unreadable data) must not block the others, now or on every re-run.
-        const error = (e as Error).message.split('\n')[0]!;
-        options.log(`${where}: failed: ${error}`);
-        results.push({ cell, dir, config, action: 'failed', error, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
-        continue;
-      }
+    try {
+      const action = await runCell(dir, config, cell, where, options);
+      results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
+    } catch (e) {
+      if (e instanceof FileSystemError) throw e; // a full or read-only disk is no one cell's: every cell after it would fail alike
+      const error = (e as Error).message.split('\n')[0]!;
+      options.log(`${where}: failed: ${error}`);
+      results.push({ cell, dir, config, action: 'failed', error, ...(await failedCellShows(dir, e)) });
     }
-    results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
   }
   return results;
+}
+
+/**
+ * What a failed cell's folder shows on the page: a run that stopped keeps
+ * what it finished (its curve, its grids; a damaged folder may hold nothing
+ * readable), a folder that is not this cell's run shows nothing of it.
+ */
+async function failedCellShows(dir: string, error: unknown): Promise<Pick<CellResult, 'folderTaken' | 'records' | 'epsilon' | 'grids'>> {
+  if (error instanceof FolderTakenError) return { folderTaken: true, records: [], epsilon: null, grids: [] };
+  const finished = await readCellResults(dir).catch(() => ({ records: [], epsilon: null }));
+  return { ...finished, grids: await newestGrids(dir) };
+}
+
+/** Skips, resumes or trains one cell by its folder's state. */
+async function runCell(dir: string, config: TrainConfig, cell: Cell, where: string, options: RunGridOptions): Promise<CellResult['action']> {
+  const state = await cellState(dir, config);
+  if (state === 'done') {
+    options.log(`${where}: finished before, skipped`);
+    return 'skipped';
+  }
+  const resume = state === 'partial';
+  options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
+  // A 'new' folder may hold a run stopped before its first checkpoint: force replaces its files.
+  await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
+  // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
+  const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, config);
+  await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
+  return resume ? 'resumed' : 'trained';
 }
 
 /** A run folder's per-epoch metrics and final epsilon (none before its first round ended). */

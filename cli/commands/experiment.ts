@@ -45,17 +45,19 @@ export const experimentCommand: Command = {
     'Each cell of the grid is an ordinary run folder, <out>/<cell>, trained as fedmed train',
     'trains it (fedmed eval, translate and train --resume work on it). Run the same command',
     'again after an interruption: finished cells are skipped, a cell stopped part way resumes',
-    'from its last checkpoint. A cell that fails is reported and the others still run; the',
-    'command then exits 1. The phantom has every contrast, so on it the models and',
-    'discriminators experiments fill both the IXI and the BraTS tables; a data folder fills',
-    'those of its own layout. At the end <out> holds tables.md, one CSV per table and',
-    'index.html: the tables in the paper\'s layout, each of our figures beside the paper\'s,',
-    'the test PSNR of every cell by epoch, and each cell\'s newest sample grids; rounds adds',
-    "each cell's latent-space figure halfway through training and at its end (the paper's",
-    "Fig. 5, as fedmed latent draws it, 400 samples per kind) in <out>/<cell>/latent-round-N.svg,",
-    'shown in tables.md and index.html. The tables are printed on stdout too; progress goes',
-    'to stderr. Ctrl-C or SIGTERM stops it once the file being written is complete (exit 130',
-    'or 143); run the same command again to go on.',
+    'from its last checkpoint. A cell that fails (in training, or a damaged checkpoint) is',
+    "reported and the others still run; its tables show '-' and the command then exits 1, or",
+    "2 when a cell's folder holds a run of other settings or files fedmed did not write. The",
+    'phantom has every contrast, so on it the models and discriminators experiments fill both',
+    'the IXI and the BraTS tables; a data folder fills those of its own layout. At the end',
+    "<out> holds tables.md, one CSV per table and index.html: the tables in the paper's",
+    "layout, each of our figures beside the paper's, the test PSNR of every cell by epoch, and",
+    "each cell's newest sample grids; rounds adds each cell's latent-space figure halfway",
+    "through training and at its end (the paper's Fig. 5, as fedmed latent draws it, 400",
+    'samples per kind) in <out>/<cell>/latent-round-N.svg, shown in tables.md and index.html.',
+    'The tables are printed on stdout too; progress goes to stderr. Ctrl-C or SIGTERM stops',
+    'it once the file being written is complete (exit 130 or 143); run the same command again',
+    'to go on.',
   ].join('\n'),
   flags: {
     scale: { type: 'string', help: 'how big every run is (see scales above)', choices: scaleNames },
@@ -95,6 +97,10 @@ export const experimentCommand: Command = {
     console.log(tables.map(tableMarkdown).join('\n'));
     console.log(`tables: ${path.join(out, 'tables.md')}, page: ${path.join(out, 'index.html')}`);
     const failed = results.filter((r) => r.action === 'failed');
-    if (failed.length) throw new Error(`${failed.length} of ${results.length} cells failed (${failed.map((r) => r.cell.id).join(', ')}); their tables show '-'; see the lines above, fix the cause and run again`);
+    if (failed.length) {
+      const message = `${failed.length} of ${results.length} cells failed (${failed.map((r) => r.cell.id).join(', ')}); their tables show '-'; see the lines above, fix the cause and run again`;
+      // A cell folder that holds something else is an output folder that is taken: a usage error, as for --out itself.
+      throw failed.some((r) => r.folderTaken) ? new UsageError(message) : new Error(message);
+    }
   },
 };

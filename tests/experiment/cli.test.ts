@@ -1,11 +1,13 @@
-/** fedmed experiment's command line: --help names every experiment and scale and counts the cells as the grids do, and a wrong NAME or scale, or an --out that is not fedmed's, is one line and exit 2. */
-import { readdirSync, writeFileSync } from 'node:fs';
+/** fedmed experiment's command line: --help names every experiment and scale and counts the cells as the grids do, a wrong NAME or scale, or an --out that is not fedmed's, is one line and exit 2, cell folders that are damaged or taken are one failed line each, the tables still written, and a full disk stops it with 74. */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { experimentNames, experiments, type ExperimentName } from '../../experiment/grids.js';
 import { scaleFor, scaleNames, scales } from '../../experiment/scales.js';
+import { runFolder } from '../../cli/train/run-folder.js';
+import { claimFolder } from '../../store/folder.js';
 import { everyBackend, testOn } from '../helpers/backends.js';
-import { fedmed, scratchDir } from '../cli/helpers.js';
+import { fedmed, fedmedWithFullDisk, scratchDir } from '../cli/helpers.js';
 
 test('--help lists every experiment and every scale', () => {
   const r = fedmed('experiment', '--help');
@@ -44,6 +46,36 @@ test('--out holding what fedmed did not write is refused before any cell trains,
   assert.is(r.code, 2, r.err);
   assert.is(r.err, `fedmed: ${out}: holds thesis.txt, not a fedmed experiment dp; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)\n`);
   assert.equal(readdirSync(out), ['thesis.txt']);
+});
+
+test('cell folders that are damaged or hold other settings: each is one failed line, the tables are written, exit 2 (a folder taken) or 1', async () => {
+  const out = `${scratchDir('experiment-cells')}/rounds`;
+  const cells = experiments.rounds.cells({ scale: scales.tiny, kinds: ['ixi', 'brats'] });
+  for (const cell of cells) {
+    await claimFolder(`${out}/${cell.id}`, runFolder);
+    writeFileSync(`${out}/${cell.id}/config.json`, '{"data": "phan'); // damaged: nothing trains, so the test stays fast
+  }
+  writeFileSync(`${out}/${cells[0]!.id}/config.json`, '{"width": 7}');
+  const taken = fedmed('experiment', 'rounds', '--scale', 'tiny', '--backend', 'js', '--out', out);
+  assert.is(taken.code, 2, taken.err);
+  const failedLines = taken.err.split('\n').filter((l) => / failed: /.test(l));
+  assert.equal(failedLines.map((l) => l.split(':')[0]), cells.map((c, i) => `cell ${i + 1} of ${cells.length}, ${c.id}`));
+  assert.match(failedLines[0]!, new RegExp(`${out}/${cells[0]!.id}: holds a run with other settings`));
+  assert.match(failedLines[1]!, /config\.json: not valid JSON/);
+  assert.ok(existsSync(`${out}/tables.md`), 'the tables are written');
+  assert.match(taken.err, /4 of 4 cells failed/);
+
+  writeFileSync(`${out}/${cells[0]!.id}/config.json`, '{"data": "phan');
+  const damaged = fedmed('experiment', 'rounds', '--scale', 'tiny', '--backend', 'js', '--out', out);
+  assert.is(damaged.code, 1, damaged.err);
+});
+
+test('a full disk (the test double tests/helpers/full-disk.ts) stops the experiment at once with exit 74, naming the file: every later cell would fail alike', () => {
+  const out = `${scratchDir('experiment-full')}/rounds`;
+  const r = fedmedWithFullDisk(3000, 'experiment', 'rounds', '--scale', 'tiny', '--backend', 'js', '--out', out);
+  assert.is(r.code, 74, r.err);
+  assert.match(r.err.trim().split('\n').at(-1)!, /^fedmed: .*\/centralized\/.*: cannot write: no space left on the device \(ENOSPC\)$/);
+  assert.not.match(r.err, /cell 2 of 4/);
 });
 
 testOn(everyBackend.find((b) => b.label === 'webgpu')!, 'experiment --workers 2 is refused once, before any cell trains (one GPU device per process)', () => {

@@ -3,8 +3,9 @@
  * after its first round resumes to the same end as the train command's
  * resume, a finished cell is skipped untouched, and a folder holding a run
  * of other settings is refused, and so is a folder fedmed cannot prove its
- * own (a cell's or the experiment's). A cell that fails is reported failed
- * and the next cells still run; its partial figures stay out of the tables. One or
+ * own (a cell's or the experiment's). A cell that fails, or whose folder is
+ * damaged or holds other settings, is reported failed and the next cells
+ * still run; a failed cell's partial figures stay out of the tables. One or
  * a few cells of a grid, a round or two each, keep it fast.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
+import { latestCheckpoint } from '../../cli/train/checkpoint.js';
 import { Progress } from '../../cli/progress.js';
 import { experiments, experimentNames } from '../../experiment/grids.js';
 import { cellState, claimExperimentFolder, runGrid } from '../../experiment/runner.js';
@@ -145,6 +147,33 @@ test("a cell that fails after its first checkpoint is marked failed: its round-1
   assert.ok(tables[0]!.rows.every((row) => row.cells.every((c) => c.ours === null)), 'every figure of Table 4 is -');
   const cells = experimentFiles({ name: 'dp', scale: 'tiny', tables, results: [failed!] })['tables.md']!.split('\n').filter((l) => l.includes(`[${cell.id}]`));
   assert.match(cells[0]!, /failed/);
+});
+
+test('a damaged cell folder or one holding other settings is reported failed, naming it and why, and the next cell still runs', async () => {
+  const [centralized, centralizedDp, federated] = experiments.rounds.cells(context);
+  const grid = path.join(out, 'damaged');
+  await runGrid([centralized!], { out: grid, baseArgs, log: () => {}, train: { ...quiet, stopAfterRounds: 1 } });
+  const checkpoint = (await latestCheckpoint(path.join(grid, centralized!.id)))!;
+  const weights = path.join(checkpoint, 'generators.safetensors');
+  const bytes = readFileSync(weights);
+  bytes[bytes.length - 3] ^= 0xff; // one weight changed: the manifest's SHA-256 no longer matches
+  writeFileSync(weights, bytes);
+  const other = path.join(grid, centralizedDp!.id);
+  await claimFolder(other, runFolder);
+  const config = await trainConfigFromArgs([...baseArgs, ...centralizedDp!.args]);
+  writeFileSync(path.join(other, 'config.json'), JSON.stringify({ ...config, width: 7 }));
+
+  const lines: string[] = [];
+  const results = await runGrid([centralized!, centralizedDp!, federated!], { out: grid, baseArgs, log: (l) => lines.push(l), train: { ...quiet, stopAfterRounds: 1 } });
+  assert.equal(results.map((r) => r.action), ['failed', 'failed', 'trained']);
+  assert.match(results[0]!.error!, /generators\.safetensors: its contents differ from manifest\.json \(SHA-256 mismatch\)/);
+  assert.ok(results[0]!.error!.startsWith(path.join(grid, centralized!.id)), results[0]!.error);
+  assert.is(results[0]!.folderTaken, undefined);
+  assert.match(results[1]!.error!, /centralized-dp: holds a run with other settings \(width\)/);
+  assert.is(results[1]!.folderTaken, true, 'a folder of other settings is a usage error (exit 2), not a failed run');
+  assert.ok(readFileSync(path.join(other, 'config.json'), 'utf8').includes('"width":7'), 'the folder is left alone');
+  assert.is(lines.filter((l) => /^cell [12] of 3, centralized(-dp)?: failed: /.test(l)).length, 2, lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith('cell 3 of 3, federated: training')), lines.join('\n'));
 });
 
 test.run();
