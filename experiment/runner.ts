@@ -92,6 +92,31 @@ export async function cellState(dir: string, config: TrainConfig): Promise<CellS
   return progress.round >= config.rounds ? 'done' : 'partial';
 }
 
+/**
+ * Refuses `out` when its cells hold runs and not one of them has these
+ * settings: it is this experiment at another scale or on other data (a
+ * mistyped --scale, say), and going on would only rewrite its tables with
+ * '-'. That is a folder taken as a whole, refused before anything is
+ * touched; one odd cell among cells of these settings is that cell's
+ * failure (runGrid), as is a config.json that cannot be read.
+ */
+export async function refuseOtherSettings(cells: readonly Cell[], options: Pick<RunGridOptions, 'out' | 'baseArgs'>): Promise<void> {
+  const changed = new Set<string>();
+  for (const cell of cells) {
+    const saved = await readJson<TrainConfig>(path.join(options.out, cell.id, 'config.json')).catch(() => null);
+    if (!saved) continue;
+    const keys = changedKeys(runSettings(await cellConfig(cell, options.baseArgs)), runSettings(saved));
+    if (!keys.length) return; // a cell of these settings: the folder is this run's
+    for (const key of keys) changed.add(key);
+  }
+  if (changed.size) throw new FolderTakenError(`${options.out}: its cells hold runs with other settings (${[...changed].sort().join(', ')}); give the --scale and --data they were made with, or another --out`, runFolder.kind);
+}
+
+/** A cell's TrainConfig, from the flags every cell shares and its own. */
+function cellConfig(cell: Cell, baseArgs: readonly string[]): Promise<TrainConfig> {
+  return trainConfigFromArgs([...baseArgs, ...cell.args]);
+}
+
 /** Seconds the cell's rounds took to train and evaluate, over all the invocations that ran them. */
 export function trainingSeconds(result: CellResult): number {
   return result.records.reduce((s, r) => s + (r.seconds ?? 0), 0);
@@ -107,7 +132,7 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
   const results: CellResult[] = [];
   for (const [i, cell] of cells.entries()) {
     const dir = path.join(options.out, cell.id);
-    const config = await trainConfigFromArgs([...options.baseArgs, ...cell.args]);
+    const config = await cellConfig(cell, options.baseArgs);
     const where = `cell ${i + 1} of ${cells.length}, ${cell.id}`;
     try {
       const action = await runCell(dir, config, cell, where, options);

@@ -5,7 +5,7 @@ import { discoverDataset } from '../../data/fs/index.js';
 import { experimentNames, experiments, type DataKind, type ExperimentName } from '../../experiment/grids.js';
 import { experimentFiles } from '../../experiment/output.js';
 import { writeLatentFigures } from '../../experiment/latent-figures.js';
-import { claimExperimentFolder, runGrid } from '../../experiment/runner.js';
+import { claimExperimentFolder, refuseOtherSettings, runGrid } from '../../experiment/runner.js';
 import { tableMarkdown } from '../../experiment/table.js';
 import { experimentTables } from '../../experiment/tables.js';
 import { writeRunFiles } from '../../store/atomic.js';
@@ -47,14 +47,16 @@ export const experimentCommand: Command = {
     'again after an interruption: finished cells are skipped, a cell stopped part way resumes',
     'from its last checkpoint. A cell that fails (in training, or a damaged checkpoint) is',
     "reported and the others still run; its tables show '-' and the command then exits 1, or",
-    "2 when a cell's folder holds a run of other settings or files fedmed did not write. The",
-    'phantom has every contrast, so on it the models and discriminators experiments fill both',
-    'the IXI and the BraTS tables; a data folder fills those of its own layout. At the end',
-    "<out> holds tables.md, one CSV per table and index.html: the tables in the paper's",
-    "layout, each of our figures beside the paper's, the test PSNR of every cell by epoch, and",
-    "each cell's newest sample grids; rounds adds each cell's latent-space figure halfway",
-    "through training and at its end (the paper's Fig. 5, as fedmed latent draws it, 400",
-    'samples per kind) in <out>/<cell>/latent-round-N.svg, shown in tables.md and index.html.',
+    "2 when a cell's folder holds a run of other settings or files fedmed did not write. When",
+    'no cell holds a run of these settings and some hold runs of others (another --scale or',
+    '--data), it stops before any cell with exit 2. The phantom has every contrast, so on it',
+    'the models and discriminators experiments fill both the IXI and the BraTS tables; a data',
+    'folder fills those of its own layout. At the end <out> holds tables.md, one CSV per',
+    "table and index.html: the tables in the paper's layout, each of our figures beside the",
+    "paper's, the test PSNR of every cell by epoch, and each cell's newest sample grids;",
+    "rounds adds each cell's latent-space figure halfway through training and at its end (the",
+    "paper's Fig. 5, as fedmed latent draws it, 400 samples per kind) in",
+    '<out>/<cell>/latent-round-N.svg, shown in tables.md and index.html.',
     'The tables are printed on stdout too; progress goes to stderr. Ctrl-C or SIGTERM stops',
     'it once the file being written is complete (exit 130 or 143); run the same command again',
     'to go on.',
@@ -81,6 +83,8 @@ export const experimentCommand: Command = {
     const workers = parseWorkers(flags.workers as string);
     const cells = experiment.cells({ scale, kinds });
     await claimExperimentFolder(out, name, cells);
+    const baseArgs = [...scaleArgs(scale, data), '--backend', flags.backend as string];
+    await refuseOtherSettings(cells, { out, baseArgs });
     const backend = await setBackend(flags.backend as 'auto');
     console.error(backendLine(backend, flags.backend as string));
     refuseWorkersOnGpu(workers, backend.name); // once, not as every cell's failure
@@ -88,7 +92,7 @@ export const experimentCommand: Command = {
     const started = performance.now();
     const log = (line: string) => console.error(line);
     const stop = handleStopSignals({ log });
-    const trained = await runGrid(cells, { out, baseArgs: [...scaleArgs(scale, data), '--backend', flags.backend as string], workers, log }).finally(() => stop.dispose());
+    const trained = await runGrid(cells, { out, baseArgs, workers, log }).finally(() => stop.dispose());
     const results = experiment.latentFigures ? await writeLatentFigures(trained, experiment.latentFigures, { log }) : trained;
     const count = (action: string) => results.filter((r) => r.action === action).length;
     const tables = experimentTables(experiment.name, results, { scale, kinds });

@@ -1,9 +1,10 @@
 /** fedmed experiment's command line: --help names every experiment and scale and counts the cells as the grids do, a wrong NAME or scale, or an --out that is not fedmed's, is one line and exit 2, cell folders that are damaged or taken are one failed line each, the tables still written, and a full disk stops it with 74. */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { experimentNames, experiments, type ExperimentName } from '../../experiment/grids.js';
-import { scaleFor, scaleNames, scales } from '../../experiment/scales.js';
+import { scaleArgs, scaleFor, scaleNames, scales } from '../../experiment/scales.js';
+import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { runFolder } from '../../cli/train/run-folder.js';
 import { claimFolder } from '../../store/folder.js';
 import { everyBackend, testOn } from '../helpers/backends.js';
@@ -48,26 +49,40 @@ test('--out holding what fedmed did not write is refused before any cell trains,
   assert.equal(readdirSync(out), ['thesis.txt']);
 });
 
-test('cell folders that are damaged or hold other settings: each is one failed line, the tables are written, exit 2 (a folder taken) or 1', async () => {
+test("cell folders that are damaged or hold other settings: each is one failed line, the tables are written, exit 2 (a folder taken) or 1; when no cell's run has these settings, nothing runs, exit 2", async () => {
   const out = `${scratchDir('experiment-cells')}/rounds`;
   const cells = experiments.rounds.cells({ scale: scales.tiny, kinds: ['ixi', 'brats'] });
+  const run = () => fedmed('experiment', 'rounds', '--scale', 'tiny', '--backend', 'js', '--out', out);
   for (const cell of cells) {
     await claimFolder(`${out}/${cell.id}`, runFolder);
     writeFileSync(`${out}/${cell.id}/config.json`, '{"data": "phan'); // damaged: nothing trains, so the test stays fast
   }
   writeFileSync(`${out}/${cells[0]!.id}/config.json`, '{"width": 7}');
-  const taken = fedmed('experiment', 'rounds', '--scale', 'tiny', '--backend', 'js', '--out', out);
+  // Cell 2 holds a run of these settings whose checkpoint is gone: the folder is this experiment's, cell 1 the odd one.
+  writeFileSync(`${out}/${cells[1]!.id}/config.json`, JSON.stringify(await trainConfigFromArgs([...scaleArgs(scales.tiny, 'phantom'), ...cells[1]!.args])));
+  mkdirSync(`${out}/${cells[1]!.id}/checkpoints`);
+  writeFileSync(`${out}/${cells[1]!.id}/checkpoints/latest`, 'round-0009\n');
+  const taken = run();
   assert.is(taken.code, 2, taken.err);
   const failedLines = taken.err.split('\n').filter((l) => / failed: /.test(l));
   assert.equal(failedLines.map((l) => l.split(':')[0]), cells.map((c, i) => `cell ${i + 1} of ${cells.length}, ${c.id}`));
   assert.match(failedLines[0]!, new RegExp(`${out}/${cells[0]!.id}: holds a run with other settings`));
-  assert.match(failedLines[1]!, /config\.json: not valid JSON/);
+  assert.match(failedLines[1]!, new RegExp(`${out}/${cells[1]!.id}/checkpoints/round-0009`));
+  assert.match(failedLines[2]!, /config\.json: not valid JSON/);
   assert.ok(existsSync(`${out}/tables.md`), 'the tables are written');
   assert.match(taken.err, /4 of 4 cells failed/);
 
   writeFileSync(`${out}/${cells[0]!.id}/config.json`, '{"data": "phan');
-  const damaged = fedmed('experiment', 'rounds', '--scale', 'tiny', '--backend', 'js', '--out', out);
+  const damaged = run();
   assert.is(damaged.code, 1, damaged.err);
+
+  for (const cell of cells) writeFileSync(`${out}/${cell.id}/config.json`, '{"width": 7}');
+  const tables = readFileSync(`${out}/tables.md`, 'utf8');
+  const other = run();
+  assert.is(other.code, 2, other.err);
+  assert.match(other.err, new RegExp(`^fedmed: ${out}: its cells hold runs with other settings \\(.*width.*\\); give the --scale and --data they were made with, or another --out$`, 'm'));
+  assert.not.match(other.err, /cell 1 of/);
+  assert.is(readFileSync(`${out}/tables.md`, 'utf8'), tables, 'the tables are left as they were');
 });
 
 test('a full disk (the test double tests/helpers/full-disk.ts) stops the experiment at once with exit 74, naming the file: every later cell would fail alike', () => {
