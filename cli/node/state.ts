@@ -34,7 +34,7 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { claimFolder, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
+import { claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
 import { lockFolder } from '../../store/lock.js';
 import { changedKeys, readManifest, verifyFolder, writeManifest } from '../../store/manifest.js';
 import type { Client } from '../../fed/client.js';
@@ -119,7 +119,8 @@ export class NodeState {
     }
     const changed = changedKeys(manifest.settings, settings);
     if (changed.length) {
-      throw new Error(`${dir}: this state folder belongs to a node with other settings (${changed.map((k) => `${k}: ${show(manifest.settings[k])} -> ${show(settings[k])}`).join(', ')}); start with those, or give a new --state folder`);
+      // Taken, as a run folder with other settings is: a usage error (exit 2).
+      throw new FolderTakenError(`${dir}: this state folder belongs to a node with other settings (${changed.map((k) => `${k}: ${show(manifest.settings[k])} -> ${show(settings[k])}`).join(', ')}); start with those, or give a new --state folder`, stateFolder.kind);
     }
     const { version, ledger, begun, rounds, testSubjects } = manifest.extra;
     const known = Array.isArray(ledger) && Array.isArray(rounds) && (version === VERSION ? Array.isArray(begun) : version === 3) && (testSubjects === undefined || isStringList(testSubjects));

@@ -51,13 +51,13 @@ test('--epsilon E --rounds R: the node sets the sigma that spends E over its pla
   assert.ok(spent(sigma) <= 4 && spent(sigma * 0.999) > 4, `sigma ${sigma} spends ${spent(sigma)}`);
 });
 
-test('a state folder made with other settings is refused naming them, before the SuperLink is called', () => {
+test('a state folder made with other settings is refused naming them (exit 2, a taken folder), before the SuperLink is called', () => {
   const state = path.join(dir, 'state');
   // The first start makes the folder, then finds no SuperLink on a closed port and gives up at once.
   const first = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
   oneLine(first, 1, /the SuperLink at 127\.0\.0\.1:1 cannot be reached \(RegisterNode: UNAVAILABLE.*\) after 1 attempt over/);
   const other = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '4', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
-  oneLine(other, 1, /belongs to a node with other settings \(width: 2 -> 4\)/);
+  oneLine(other, 2, /belongs to a node with other settings \(width: 2 -> 4\)/);
   assert.not.match(other.stdout + other.stderr, /SuperLink/);
 });
 
