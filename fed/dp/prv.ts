@@ -99,8 +99,10 @@ function prvInterval(active: readonly GaussianSteps[], span: number, errors: { d
   }
   const steps = active.map((run) => ({ step: discretise(subsampledGaussianPrv(run.q, run.noise), grid), count: run.steps }));
   steps.forEach(({ step }, k) => {
-    if (meanKept(step, grid)) return;
     const { q, noise } = active[k]!;
+    // At tiny noise the loss's density times its log overflows (0 times Infinity): the mean is NaN.
+    if (!Number.isFinite(step.shift)) throw new AccountantDeclined(`the PRV accountant cannot account q ${q} with noise ${noise}: the step's mean privacy loss overflows floating point at so little noise`);
+    if (meanKept(step, grid)) return;
     throw new AccountantDeclined(`the PRV accountant cannot account q ${q} with noise ${noise}: its grid (mesh ${grid.h.toPrecision(3)}) does not keep the step's mean (off by ${step.shift.toPrecision(3)})`);
   });
   return epsilonInterval(steps, grid, errors);

@@ -54,6 +54,12 @@ test("PRV declining (noise 3e-4: its grid cannot keep the step's mean) leaves RD
   assert.is(tightestEpsilon(usual, { delta: 1e-5 }, 'prv').epsilon, prvEpsilon(usual, { delta: 1e-5 }).upper);
 });
 
+test("PRV at tiny noise (q 0.04, noise 0.01): its step's mean is NaN, and it declines saying so, not 'off by NaN'", () => {
+  const runs = [{ noise: 0.01, q: 0.04, steps: 100 }];
+  assert.throws(() => prvEpsilon(runs, { delta: 1e-5 }), (e: unknown) => e instanceof AccountantDeclined && /noise 0\.01: the step's mean privacy loss overflows floating point/.test((e as Error).message) && !/NaN/.test((e as Error).message));
+  assert.is(tightestEpsilon(runs, { delta: 1e-5 }).accountant, 'rdp');
+});
+
 test('a huge step count (10^8: PRV took minutes) gets RDP\'s bound: PRV declines before building its grid, past its cap', () => {
   const runs = [{ noise: 1.5, q: 0.04, steps: 1e8 }];
   assert.throws(() => prvEpsilon(runs, { delta: 1e-5 }), (e: unknown) => e instanceof AccountantDeclined && new RegExp(`${1e8} steps: .*past its cap of ${MAX_GRID_POINTS}`).test((e as Error).message));
