@@ -12,6 +12,7 @@ import { PrivacyParameterError, type AccountingOptions, type GaussianSteps } fro
 import { gdpEpsilon } from './gdp.js';
 import { tightestEpsilon, type SoundAccountant } from './ledger.js';
 import { LEAST_EPS_ERROR } from './prv.js';
+import { boundText, roundSignificant } from './rounding.js';
 
 /** Done when sigma spends within this fraction of the target, or is known to this relative precision. */
 const PRECISION = 1e-4;
@@ -35,7 +36,7 @@ export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'
   const probe = (x: number) => ({ x, f: Math.log(spend(x) / target) });
   const ceiling = probe(Math.log(NOISE_CEILING));
   if (ceiling.f > 0) {
-    const least = Number(spend(ceiling.x).toPrecision(4));
+    const least = boundText(spend(ceiling.x), { significant: 4 }); // up: asking for more than it must be reachable
     throw new PrivacyParameterError('epsilon', `${target} cannot be reached with q ${run.q}, ${run.steps} steps, delta ${options.delta}: even noise ${NOISE_CEILING} spends ${least}${only ? ` by ${only}` : ''}; ask for more than ${least}`);
   }
   // Bracket: f(lo) > 0 >= f(hi), from GDP's estimate outwards in steps that start at 10% and double
@@ -61,7 +62,8 @@ export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'
       kept = 'lo';
     }
   }
-  return roundUp(Math.exp(hi.x));
+  // Never below the sigma found (a larger sigma spends less), so the sigma shown is the sigma used.
+  return roundSignificant(Math.exp(hi.x), 4, 'up');
 }
 
 /** GDP's sigma for the target, by bisection in log space (GDP's epsilon falls as sigma grows). */
@@ -75,8 +77,3 @@ function gdpNoise(target: number, run: Omit<GaussianSteps, 'noise'>, delta: numb
   return hi;
 }
 
-/** Up to four significant digits, never below x (a larger sigma spends less), so the sigma shown is the sigma used. */
-function roundUp(x: number): number {
-  const unit = 10 ** (Math.floor(Math.log10(x)) - 3);
-  return Number((Math.ceil(x / unit - 1e-9) * unit).toPrecision(4));
-}
