@@ -13,7 +13,7 @@ import {
   samplings,
   type Sampling,
 } from '../../fed/dp/accountant.js';
-import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
+import { noiseForEpsilon, type Probe } from '../../fed/dp/calibrate.js';
 import { gdpEpsilon } from '../../fed/dp/gdp.js';
 import { checkGroup, GroupAccountant } from '../../fed/dp/group_accountant.js';
 import { groupPrivacy, soundAccountantsWords, tightestEpsilon } from '../../fed/dp/ledger.js';
@@ -113,7 +113,7 @@ export const privacyCommand: Command = {
       // The accountants check every parameter (the search's first call among them).
       // An accountant asked for (rdp or prv, the sound ones) finds sigma itself, so that its figure below meets E.
       const calibrator = given.has('accountant') && accountant !== 'gdp' ? accountant : undefined;
-      query = { noise: flags.epsilon === undefined ? (flags.noise as number) : noiseForEpsilon(flags.epsilon as number, run, run, calibrator), ...run };
+      query = { noise: flags.epsilon === undefined ? (flags.noise as number) : noiseForEpsilon(flags.epsilon as number, run, run, calibrator, searchProgress()), ...run };
       spent = privacyEpsilon(query); // RDP is also each accountant's reference
       if (flags.epsilon !== undefined) {
         // Shown by the accountant that found it within E, unless another is asked for.
@@ -190,6 +190,14 @@ function noPrivacy(epsilon: number, query: Query): boolean {
   if (epsilon !== Infinity) return false;
   console.log(`epsilon = inf at delta = ${query.delta}: without noise there is no privacy`);
   return true;
+}
+
+/** Each sigma the search tries, on stderr once it has run past 2 s (PRV's calls take up to seconds each near its cap). */
+function searchProgress(): (probe: Probe) => void {
+  const started = performance.now();
+  return ({ noise, epsilon }) => {
+    if (performance.now() - started > 2000) console.error(`searching: sigma ${significant(noise)} spends epsilon ${upper(epsilon)}`);
+  };
 }
 
 function required(flags: FlagValues, name: string): number {

@@ -20,19 +20,30 @@ const PRECISION = 1e-4;
 /** The most noise the search tries: a target not met there is out of reach (both bounds flatten out long before). */
 const NOISE_CEILING = 1e6;
 
+/** One accountant call of the search: the sigma tried and the epsilon it spends. */
+export interface Probe {
+  noise: number;
+  epsilon: number;
+}
+
 /**
  * `only` calibrates with that accountant alone (fedmed privacy --accountant);
  * by default with the tighter of RDP and PRV, as the ledger accounts. A
  * target that no noise reaches is a PrivacyParameterError saying why.
+ * `onProbe` hears each call (PRV's take up to seconds each: progress).
  */
-export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'>, options: AccountingOptions, only?: SoundAccountant): number {
+export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'>, options: AccountingOptions, only?: SoundAccountant, onProbe?: (probe: Probe) => void): number {
   if (!(target > 0 && Number.isFinite(target))) throw new PrivacyParameterError('epsilon', `must be a positive number, got ${target}`);
   const usesPrv = only !== 'rdp' && (options.sampling ?? 'poisson') === 'poisson';
   if (usesPrv && target <= LEAST_EPS_ERROR) {
     throw new PrivacyParameterError('epsilon', `${target} cannot be reached: the PRV accountant's error bar alone is ${LEAST_EPS_ERROR}, so no noise spends less; ask for more than ${LEAST_EPS_ERROR}`);
   }
   // The search runs on x = log sigma, where log epsilon is nearly a straight line.
-  const spend = (x: number) => tightestEpsilon([{ ...run, noise: Math.exp(x) }], options, only).epsilon;
+  const spend = (x: number) => {
+    const epsilon = tightestEpsilon([{ ...run, noise: Math.exp(x) }], options, only).epsilon;
+    onProbe?.({ noise: Math.exp(x), epsilon });
+    return epsilon;
+  };
   const probe = (x: number) => ({ x, f: Math.log(spend(x) / target) });
   const ceiling = probe(Math.log(NOISE_CEILING));
   if (ceiling.f > 0) {
