@@ -7,6 +7,7 @@
 import { AUDIT_DEFAULTS, auditControls, auditDpSgd, type AuditControl } from '../../fed/dp/audit.js';
 import { setBackend } from '../../engine/index.js';
 import { PrivacyParameterError } from '../../fed/dp/accountant.js';
+import { boundText } from '../../fed/dp/rounding.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { backendFlag } from '../backend-flags.js';
@@ -58,7 +59,7 @@ export const auditCommand: Command = {
     }
     const { settings: s } = result;
     const what = s.control === 'none' ? 'the DP-SGD step' : `a control with ${s.control === 'no-noise' ? 'the noise switched off' : 'clipping skipped'}`;
-    console.log(`audit of ${what}: epsilon >= ${result.lowerBound.toFixed(3)} (95% confidence); accountant (${result.accountant.toUpperCase()}): epsilon ${result.accountantEpsilon.toFixed(3)} at delta ${s.delta}`);
+    console.log(`audit of ${what}: epsilon >= ${boundText(result.lowerBound, { decimals: 3 }, 'down')} (95% confidence); accountant (${result.accountant.toUpperCase()}): epsilon ${boundText(result.accountantEpsilon, { decimals: 3 })} at delta ${s.delta}`);
     console.log(`  ${result.correct} of ${result.guesses} guesses right over ${result.canaries} canaries; ${s.steps} steps, q ${s.q}, noise ${s.noise}, clip ${s.clip}`);
     if (s.control === 'none' && result.lowerBound > result.accountantEpsilon) {
       // A 95% bound lands above the true epsilon in at most 1 audit of 20 by chance, so one such run is a warning, not proof.

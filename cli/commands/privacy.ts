@@ -13,11 +13,12 @@ import {
   samplings,
   type Sampling,
 } from '../../fed/dp/accountant.js';
-import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
+import { noiseForEpsilon, type Probe } from '../../fed/dp/calibrate.js';
 import { gdpEpsilon } from '../../fed/dp/gdp.js';
 import { checkGroup, GroupAccountant } from '../../fed/dp/group_accountant.js';
-import { groupPrivacy, tightestEpsilon } from '../../fed/dp/ledger.js';
+import { groupPrivacy, soundAccountantsWords, tightestEpsilon } from '../../fed/dp/ledger.js';
 import { prvEpsilon } from '../../fed/dp/prv.js';
+import { boundText } from '../../fed/dp/rounding.js';
 import { UsageError, type FlagValues } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -112,12 +113,12 @@ export const privacyCommand: Command = {
       // The accountants check every parameter (the search's first call among them).
       // An accountant asked for (rdp or prv, the sound ones) finds sigma itself, so that its figure below meets E.
       const calibrator = given.has('accountant') && accountant !== 'gdp' ? accountant : undefined;
-      query = { noise: flags.epsilon === undefined ? (flags.noise as number) : noiseForEpsilon(flags.epsilon as number, run, run, calibrator), ...run };
+      query = { noise: flags.epsilon === undefined ? (flags.noise as number) : noiseForEpsilon(flags.epsilon as number, run, run, calibrator, searchProgress()), ...run };
       spent = privacyEpsilon(query); // RDP is also each accountant's reference
       if (flags.epsilon !== undefined) {
         // Shown by the accountant that found it within E, unless another is asked for.
         if (!given.has('accountant')) accountant = tightestEpsilon([query], query).accountant;
-        const by = calibrator === undefined ? 'the tighter of RDP and PRV' : calibrator.toUpperCase();
+        const by = calibrator === undefined ? soundAccountantsWords(run.sampling) : calibrator.toUpperCase();
         if (flags.json !== true) console.log(`sigma = ${query.noise}: the smallest (4 significant digits) that spends at most epsilon ${flags.epsilon as number} (${by}); its accounting:`);
       }
     } catch (e) {
@@ -140,7 +141,7 @@ function printRdp(query: Query, spent: { epsilon: number; order: number }, json:
     return;
   }
   if (noPrivacy(spent.epsilon, query)) return;
-  console.log(`epsilon = ${significant(spent.epsilon)} at delta = ${query.delta} (best Renyi order ${significant(spent.order)})`);
+  console.log(`epsilon = ${upper(spent.epsilon)} at delta = ${query.delta} (best Renyi order ${significant(spent.order)})`);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: ${DESCRIPTIONS[query.sampling]}`);
   if (query.sampling === 'poisson' && spent.order === DEFAULT_ORDERS.at(-1)) {
     console.log(`  the best order is the grid's largest: higher orders could give a smaller epsilon`);
@@ -154,7 +155,7 @@ function printPrv(query: Query, json: boolean): void {
     return;
   }
   if (noPrivacy(prv.upper, query)) return;
-  console.log(`epsilon = ${significant(prv.upper)} at delta = ${query.delta} (PRV upper bound; estimate ${significant(prv.estimate)}, true value in [${significant(prv.lower)}, ${significant(prv.upper)}])`);
+  console.log(`epsilon = ${upper(prv.upper)} at delta = ${query.delta} (PRV upper bound; estimate ${significant(prv.estimate)}, true value in [${lower(prv.lower)}, ${upper(prv.upper)}])`);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, PRV accountant of Gopi et al. 2021 (eps_error ${significant(prv.epsError)}, delta_error delta/1000)`);
 }
 
@@ -168,10 +169,10 @@ function printGroup(query: Query, group: number, json: boolean): void {
     return;
   }
   if (noPrivacy(direct.upper, query)) return;
-  console.log(`epsilon = ${significant(direct.upper)} at delta = ${query.delta} for a group of ${group} units (upper bound; estimate ${significant(direct.estimate)}, true value in [${significant(direct.lower)}, ${significant(direct.upper)}])`);
+  console.log(`epsilon = ${upper(direct.upper)} at delta = ${query.delta} for a group of ${group} units (upper bound; estimate ${significant(direct.estimate)}, true value in [${lower(direct.lower)}, ${upper(direct.upper)}])`);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, the group's units accounted together (subject accountant: Schuchardt et al. 2024 with the PRV accountant)`);
-  const instead = scaled.delta < 1 ? `epsilon ${significant(scaled.epsilon)} at delta ${significant(scaled.delta)}` : 'no meaningful bound';
-  console.log(`  group privacy (one unit's epsilon ${significant(one.epsilon)}, scaled up) would give ${instead}`);
+  const instead = scaled.delta < 1 ? `epsilon ${upper(scaled.epsilon)} at delta ${upper(scaled.delta)}` : 'no meaningful bound';
+  console.log(`  group privacy (one unit's epsilon ${upper(one.epsilon)}, scaled up) would give ${instead}`);
 }
 
 function printGdp(query: Query, json: boolean): void {
@@ -191,13 +192,31 @@ function noPrivacy(epsilon: number, query: Query): boolean {
   return true;
 }
 
+/** Each sigma the search tries, on stderr once it has run past 2 s (PRV's calls take up to seconds each near its cap). */
+function searchProgress(): (probe: Probe) => void {
+  const started = performance.now();
+  return ({ noise, epsilon }) => {
+    if (performance.now() - started > 2000) console.error(`searching: sigma ${significant(noise)} spends epsilon ${upper(epsilon)}`);
+  };
+}
+
 function required(flags: FlagValues, name: string): number {
   const value = flags[name];
   if (value === undefined) throw new UsageError(`--${name} is required; see fedmed privacy --help`);
   return value as number;
 }
 
-/** Six significant digits, without trailing zeros. */
+/** Six significant digits, without trailing zeros: an estimate or a Renyi order, to nearest. */
 function significant(x: number): string {
   return String(Number(x.toPrecision(6)));
+}
+
+/** A guarantee (an upper bound) to six significant digits, rounded up: never shown below its value. */
+function upper(x: number): string {
+  return boundText(x, { significant: 6 });
+}
+
+/** A lower end of an interval to six significant digits, rounded down: never shown above its value. */
+function lower(x: number): string {
+  return boundText(x, { significant: 6 }, 'down');
 }

@@ -14,7 +14,8 @@ import { encodePng } from '../../eval/png.js';
 import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord } from '../../eval/records.js';
 import { runFiles, type GridImage } from '../../eval/report.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
-import { PrivacyLedger, type LedgerEntry } from '../../fed/dp/ledger.js';
+import { PrivacyLedger, soundAccountantsWords, type LedgerEntry } from '../../fed/dp/ledger.js';
+import { boundText } from '../../fed/dp/rounding.js';
 import { skippedLine, SUBJECT_SLICES } from '../../data/index.js';
 import { dpSampling, epsilonCaveat } from '../../fed/client.js';
 import { federatedRound } from '../../fed/round.js';
@@ -192,7 +193,7 @@ async function writeRunFolder(
 ): Promise<void> {
   const baseline = history.baseline.map((m) => `untranslated input ${m.direction}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(3)}, MAE ${m.mae.toFixed(4)}`);
   const privacy = ledger
-    ? [`privacy (${config.dp}, ${sigmaWords(config, ledger)}, C ${config.clip}${config.dp === 'dp-sgd' ? ` (the generators' share of C^2 ${config.clipSplit ?? DEFAULT_GENERATOR_SHARE})` : ''}, ${samplingWords(config)}, the tighter of ${ledger.accountants.map((a) => a.toUpperCase()).join(' and ')}): ${epsilonWords(ledger)}, the largest over clients`]
+    ? [`privacy (${config.dp}, ${sigmaWords(config, ledger)}, C ${config.clip}${config.dp === 'dp-sgd' ? ` (the generators' share of C^2 ${config.clipSplit ?? DEFAULT_GENERATOR_SHARE})` : ''}, ${samplingWords(config)}, ${soundAccountantsWords(ledger.sampling)}): ${epsilonWords(ledger)}, the largest over clients`]
     : [];
   const files: Record<string, string | Uint8Array> = {
     ...grids,
@@ -233,7 +234,7 @@ function samplingWords(config: TrainConfig): string {
 function epsilonWords(ledger: PrivacyLedger): string {
   const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.epsilon >= e.epsilon ? w : e), null);
   const epsilon = worst?.epsilon ?? 0;
-  const perUnit = `epsilon ${epsilon.toFixed(2)} per ${ledger.unit} at delta ${ledger.delta}${worst ? ` by ${worst.accountant.toUpperCase()}` : ''}`;
+  const perUnit = `epsilon ${boundText(epsilon, { decimals: 2 })} per ${ledger.unit} at delta ${ledger.delta}${worst ? ` by ${worst.accountant.toUpperCase()}` : ''}`;
   const caveat = ledger.caveat ? `; ${ledger.caveat}` : '';
   if (ledger.unit === 'subject') return perUnit + caveat;
   return `${perUnit} (${subjectWords(ledger)})${caveat}`;
@@ -242,8 +243,8 @@ function epsilonWords(ledger: PrivacyLedger): string {
 /** A whole subject's figure, the largest over clients, and how it was found (fed/dp/ledger.ts SubjectMethod), in plain words. */
 function subjectWords(ledger: PrivacyLedger): string {
   const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.subjectEpsilon >= e.subjectEpsilon ? w : e), null);
-  const delta = worst?.subjectDelta === ledger.delta ? String(ledger.delta) : worst?.subjectDelta.toPrecision(2);
-  const figure = worst && worst.subjectDelta < 1 ? `epsilon ${worst.subjectEpsilon.toFixed(2)} at delta ${delta}` : 'no meaningful bound';
+  const delta = worst?.subjectDelta === ledger.delta ? String(ledger.delta) : (worst && boundText(worst.subjectDelta, { significant: 2 }));
+  const figure = worst && worst.subjectDelta < 1 ? `epsilon ${boundText(worst.subjectEpsilon, { decimals: 2 })} at delta ${delta}` : 'no meaningful bound';
   const how = worst?.subjectMethod === 'subject accountant' ? 'all their slices accounted together' : worst?.subjectMethod === 'group privacy' ? 'by group privacy, the slice figure scaled up' : 'as for one slice';
   return `a whole subject, up to ${worst?.subjectShare ?? ledger.subjectShare} slices, ${how}: ${figure}`;
 }

@@ -12,6 +12,7 @@ import { PrivacyParameterError, type AccountingOptions, type GaussianSteps } fro
 import { gdpEpsilon } from './gdp.js';
 import { tightestEpsilon, type SoundAccountant } from './ledger.js';
 import { LEAST_EPS_ERROR } from './prv.js';
+import { boundText, roundSignificant } from './rounding.js';
 
 /** Done when sigma spends within this fraction of the target, or is known to this relative precision. */
 const PRECISION = 1e-4;
@@ -19,23 +20,34 @@ const PRECISION = 1e-4;
 /** The most noise the search tries: a target not met there is out of reach (both bounds flatten out long before). */
 const NOISE_CEILING = 1e6;
 
+/** One accountant call of the search: the sigma tried and the epsilon it spends. */
+export interface Probe {
+  noise: number;
+  epsilon: number;
+}
+
 /**
  * `only` calibrates with that accountant alone (fedmed privacy --accountant);
  * by default with the tighter of RDP and PRV, as the ledger accounts. A
  * target that no noise reaches is a PrivacyParameterError saying why.
+ * `onProbe` hears each call (PRV's take up to seconds each: progress).
  */
-export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'>, options: AccountingOptions, only?: SoundAccountant): number {
+export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'>, options: AccountingOptions, only?: SoundAccountant, onProbe?: (probe: Probe) => void): number {
   if (!(target > 0 && Number.isFinite(target))) throw new PrivacyParameterError('epsilon', `must be a positive number, got ${target}`);
   const usesPrv = only !== 'rdp' && (options.sampling ?? 'poisson') === 'poisson';
   if (usesPrv && target <= LEAST_EPS_ERROR) {
     throw new PrivacyParameterError('epsilon', `${target} cannot be reached: the PRV accountant's error bar alone is ${LEAST_EPS_ERROR}, so no noise spends less; ask for more than ${LEAST_EPS_ERROR}`);
   }
   // The search runs on x = log sigma, where log epsilon is nearly a straight line.
-  const spend = (x: number) => tightestEpsilon([{ ...run, noise: Math.exp(x) }], options, only).epsilon;
+  const spend = (x: number) => {
+    const epsilon = tightestEpsilon([{ ...run, noise: Math.exp(x) }], options, only).epsilon;
+    onProbe?.({ noise: Math.exp(x), epsilon });
+    return epsilon;
+  };
   const probe = (x: number) => ({ x, f: Math.log(spend(x) / target) });
   const ceiling = probe(Math.log(NOISE_CEILING));
   if (ceiling.f > 0) {
-    const least = Number(spend(ceiling.x).toPrecision(4));
+    const least = boundText(spend(ceiling.x), { significant: 4 }); // up: asking for more than it must be reachable
     throw new PrivacyParameterError('epsilon', `${target} cannot be reached with q ${run.q}, ${run.steps} steps, delta ${options.delta}: even noise ${NOISE_CEILING} spends ${least}${only ? ` by ${only}` : ''}; ask for more than ${least}`);
   }
   // Bracket: f(lo) > 0 >= f(hi), from GDP's estimate outwards in steps that start at 10% and double
@@ -61,7 +73,8 @@ export function noiseForEpsilon(target: number, run: Omit<GaussianSteps, 'noise'
       kept = 'lo';
     }
   }
-  return roundUp(Math.exp(hi.x));
+  // Never below the sigma found (a larger sigma spends less), so the sigma shown is the sigma used.
+  return roundSignificant(Math.exp(hi.x), 4, 'up');
 }
 
 /** GDP's sigma for the target, by bisection in log space (GDP's epsilon falls as sigma grows). */
@@ -75,8 +88,3 @@ function gdpNoise(target: number, run: Omit<GaussianSteps, 'noise'>, delta: numb
   return hi;
 }
 
-/** Up to four significant digits, never below x (a larger sigma spends less), so the sigma shown is the sigma used. */
-function roundUp(x: number): number {
-  const unit = 10 ** (Math.floor(Math.log10(x)) - 3);
-  return Number((Math.ceil(x / unit - 1e-9) * unit).toPrecision(4));
-}

@@ -190,7 +190,7 @@ export class PrivacyLedger {
   }
 
   get accountants(): SoundAccountant[] {
-    return this.sampling === 'poisson' ? ['rdp', 'prv'] : ['rdp'];
+    return soundAccountants(this.sampling);
   }
 
   /** Every row, in the order recorded. */
@@ -216,6 +216,17 @@ export class PrivacyLedger {
   }
 }
 
+/** The sound accountants tried for a sampling: PRV analyses Poisson sampling only. */
+export function soundAccountants(sampling: Sampling): SoundAccountant[] {
+  return sampling === 'poisson' ? ['rdp', 'prv'] : ['rdp'];
+}
+
+/** The same in words, as outputs name them: "the tighter of RDP and PRV", or "RDP" alone. */
+export function soundAccountantsWords(sampling: Sampling): string {
+  const names = soundAccountants(sampling).map((a) => a.toUpperCase());
+  return names.length === 1 ? names[0]! : `the tighter of ${names.join(' and ')}`;
+}
+
 /**
  * The smaller of RDP's epsilon and, under Poisson sampling, PRV's upper
  * bound (both sound), naming which; `order` is always RDP's. PRV declining
@@ -224,7 +235,7 @@ export class PrivacyLedger {
  */
 export function tightestEpsilon(runs: readonly GaussianSteps[], options: AccountingOptions, only?: SoundAccountant): { epsilon: number; order: number; accountant: SoundAccountant } {
   const rdp = { ...composedEpsilon(runs, options), accountant: 'rdp' as const };
-  if (only === 'rdp' || (options.sampling ?? 'poisson') !== 'poisson') return rdp;
+  if (only === 'rdp' || !soundAccountants(options.sampling ?? 'poisson').includes('prv')) return rdp;
   let prv: number;
   try {
     prv = prvEpsilon(runs, { delta: options.delta }).upper;

@@ -13,8 +13,9 @@
  * is the sound figure. Defaults eps_err = 0.01, delta_err = delta / 1000,
  * as Opacus, except that eps_err is relative to epsilon past about 15 (a
  * 2000th of RDP's bound, which keeps the grid's size bounded at small sigma)
- * and below 0.2 (a second pass at a 20th of the first upper bound). The
- * grid, the discretisation of any one-step PRV given by its CDF, survival
+ * and below 0.2 (a second pass at a 20th of the first upper bound). A grid
+ * past MAX_GRID_POINTS (about 10^5 steps and more) declines: RDP's bound
+ * stands. The grid, the discretisation of any one-step PRV given by its CDF, survival
  * function and mean, and the composition are exported for the
  * group accountant (fed/dp/group_accountant.ts). Like Opacus it composes
  * the removal direction only: adding a unit (the pair swapped) is never
@@ -67,20 +68,41 @@ export function prvEpsilon(runs: readonly GaussianSteps[], options: PrvOptions):
   const first = at(Math.max(0.01, (span - 3) / 2000));
   // On a small epsilon 0.01 is a tenth of it or more, and a sigma calibrated to a small target
   // would come out several times too large: a second pass with a bar of a 20th of the first
-  // upper bound (down to 0.001, a grid at most 10 times as fine) tightens it.
-  return first.upper < SMALL_EPSILON ? at(Math.max(LEAST_EPS_ERROR, first.upper / 20)) : first;
+  // upper bound (down to 0.001, a grid at most 10 times as fine) tightens it, where its grid fits.
+  if (first.upper >= SMALL_EPSILON) return first;
+  const refined = Math.max(LEAST_EPS_ERROR, first.upper / 20);
+  return gridFor(active, span, refined, deltaError).n <= MAX_GRID_POINTS ? at(refined) : first;
 }
 
 /** The smallest default error bar: PRV's upper bound never falls below it, however much the noise. */
 export const LEAST_EPS_ERROR = 0.001;
 
-function prvInterval(active: readonly GaussianSteps[], span: number, errors: { delta: number; epsError: number; deltaError: number }): PrvEpsilon {
+/**
+ * The most grid points one call takes (about 3 s here): the points grow as
+ * sqrt(steps), and 10^6 steps took 2^24 of them and 20 s a call, 10^8 ran
+ * for minutes. Past it PRV declines and the ledger keeps RDP's bound, within
+ * about 5% of PRV's at such step counts and instant.
+ */
+export const MAX_GRID_POINTS = 2 ** 22;
+
+/** The grid that keeps the runs' composed error within epsError over [-span, span]. */
+function gridFor(active: readonly GaussianSteps[], span: number, epsError: number, deltaError: number): Grid {
   const total = active.reduce((n, r) => n + r.steps, 0);
-  const grid = makeGrid(Math.max(span, errors.epsError + 3), meshFor(total, errors.epsError, errors.deltaError));
+  return makeGrid(Math.max(span, epsError + 3), meshFor(total, epsError, deltaError));
+}
+
+function prvInterval(active: readonly GaussianSteps[], span: number, errors: { delta: number; epsError: number; deltaError: number }): PrvEpsilon {
+  const grid = gridFor(active, span, errors.epsError, errors.deltaError);
+  if (grid.n > MAX_GRID_POINTS) {
+    const steps = active.reduce((n, r) => n + r.steps, 0);
+    throw new AccountantDeclined(`the PRV accountant cannot account ${steps} steps: its grid would take ${grid.n} points, past its cap of ${MAX_GRID_POINTS} (the grid grows with the steps): RDP accounts such runs`);
+  }
   const steps = active.map((run) => ({ step: discretise(subsampledGaussianPrv(run.q, run.noise), grid), count: run.steps }));
   steps.forEach(({ step }, k) => {
-    if (meanKept(step, grid)) return;
     const { q, noise } = active[k]!;
+    // At tiny noise the loss's density times its log overflows (0 times Infinity): the mean is NaN.
+    if (!Number.isFinite(step.shift)) throw new AccountantDeclined(`the PRV accountant cannot account q ${q} with noise ${noise}: the step's mean privacy loss overflows floating point at so little noise`);
+    if (meanKept(step, grid)) return;
     throw new AccountantDeclined(`the PRV accountant cannot account q ${q} with noise ${noise}: its grid (mesh ${grid.h.toPrecision(3)}) does not keep the step's mean (off by ${step.shift.toPrecision(3)})`);
   });
   return epsilonInterval(steps, grid, errors);

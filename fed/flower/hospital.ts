@@ -28,6 +28,7 @@
 import { sameShape, type optim, type StateEntry } from '../../engine/index.js';
 import { NonFiniteLossError, type Client, type LocalTraining } from '../client.js';
 import type { LedgerEntry, PrivacyLedger } from '../dp/ledger.js';
+import { boundText } from '../dp/rounding.js';
 import type { NamedTensors } from '../state.js';
 import { fromNpy, toNpy } from './npy.js';
 import { short } from './objects.js';
@@ -168,7 +169,7 @@ export class Hospital {
     }
     const losses = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
     const caveat = this.o.privacy?.ledger.caveat;
-    this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${epsilon.toFixed(2)}${caveat ? ` (${caveat})` : ''}`}`);
+    this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${boundText(epsilon, { decimals: 2 })}${caveat ? ` (${caveat})` : ''}`}`);
     const metrics: MetricRecord = new Map<string, number | bigint>([['num-examples', BigInt(client.samples)], ['steps', BigInt(local.steps)]]);
     // The losses are not noised: a private node keeps them (its log), as they would tell the server more than epsilon allows.
     if (!this.o.privacy) for (const [name, value] of Object.entries(local.losses)) metrics.set(`loss-${name}`, value);
@@ -194,7 +195,7 @@ export class Hospital {
       epsilon = pending.entry.epsilon;
       if (privacy.maxEpsilon !== null && epsilon > privacy.maxEpsilon) {
         const spent = privacy.ledger.entries.at(-1)?.epsilon ?? 0;
-        throw new RefusedMessage(`round ${round.serverRound} would spend epsilon ${epsilon.toFixed(3)} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${spent.toFixed(3)}`);
+        throw new RefusedMessage(`round ${round.serverRound} would spend epsilon ${boundText(epsilon, { decimals: 3 })} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${boundText(spent, { decimals: 3 })}`);
       }
       pending.commit();
     }

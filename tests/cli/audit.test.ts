@@ -11,10 +11,10 @@ function fedmed(...args: string[]): { status: number | null; stdout: string; std
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-test('prints the measured lower bound beside the accountant, and names a control', () => {
+test('prints the measured lower bound (rounded down) beside the accountant (0.97647, rounded up), and names a control', () => {
   const real = fedmed('--canaries', '300');
   assert.is(real.status, 0, real.stderr);
-  assert.match(real.stdout, /^audit of the DP-SGD step: epsilon >= \d\.\d{3} \(95% confidence\); accountant \((PRV|RDP)\): epsilon 0\.976 at delta 0\.00001\n  \d+ of 60 guesses right over 300 canaries; 16 steps, q 0\.25, noise 4\.2, clip 1\n$/);
+  assert.match(real.stdout, /^audit of the DP-SGD step: epsilon >= \d\.\d{3} \(95% confidence\); accountant \((PRV|RDP)\): epsilon 0\.977 at delta 0\.00001\n  \d+ of 60 guesses right over 300 canaries; 16 steps, q 0\.25, noise 4\.2, clip 1\n$/);
   const control = fedmed('--canaries', '300', '--control', 'no-noise', '--json');
   assert.is(control.status, 0, control.stderr);
   const result = JSON.parse(control.stdout);

@@ -13,10 +13,10 @@ function fedmed(...args: string[]): { status: number | null; stdout: string; std
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-test('prints epsilon and the best order (Opacus test case: 7.32911 at order 3.9)', () => {
+test('prints epsilon rounded up and the best order (Opacus test case: 7.329111 at order 3.9; to nearest it showed 7.32911, below the bound)', () => {
   const out = fedmed('--noise', '1.5', '--q', '0.04', '--steps', '2250', '--delta', '1e-5');
   assert.is(out.status, 0, out.stderr);
-  assert.match(out.stdout, /^epsilon = 7\.32911 at delta = 0\.00001 \(best Renyi order 3\.9\)\n/);
+  assert.match(out.stdout, /^epsilon = 7\.32912 at delta = 0\.00001 \(best Renyi order 3\.9\)\n/);
   assert.match(out.stdout, /Poisson-sampled Gaussian/);
 });
 
@@ -93,6 +93,12 @@ test('--epsilon E --accountant rdp: sigma found by RDP, whose epsilon then meets
   assert.match(first!, /^sigma = [\d.]+: the smallest \(4 significant digits\) that spends at most epsilon 2 \(RDP\); its accounting:$/);
   const epsilon = Number(/^epsilon = ([\d.]+) at delta = 0\.00001 \(best Renyi order/.exec(second!)?.[1]);
   assert.ok(epsilon <= 2 && epsilon > 1.99, second);
+});
+
+test('--epsilon E with --sampling without-replacement names RDP, the one accountant that ran (it said "the tighter of RDP and PRV")', () => {
+  const out = fedmed('--epsilon', '5', '--q', '1', '--steps', '10', '--sampling', 'without-replacement');
+  assert.is(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^sigma = [\d.]+: the smallest \(4 significant digits\) that spends at most epsilon 5 \(RDP\); its accounting:\nepsilon = [\d.]+ at delta = 0\.00001 \(best Renyi order/);
 });
 
 test('q = 0.5 with much noise, and q = 1 with little, by every accountant (the series and the PRV mean used to fail)', () => {

@@ -97,7 +97,12 @@ test('federated with DP-SGD: noise from a secret key that a resumed run keeps, s
   const shares = ledger.entries.map((e: { subjectShare: number }) => e.subjectShare);
   assert.is(Math.max(...shares), ledger.subjectShare, `each client's own share, the largest at the top: ${shares}`);
   assert.ok(ledger.subjectShare > 1 && subjectFigures.every((f: unknown[]) => f[0] === 'subject accountant' && f[1] === 1e-5 && f[2] === true), JSON.stringify(subjectFigures));
-  assert.match(readFileSync(path.join(split, 'report.html'), 'utf8'), /Poisson sampling, expected batch \d+ slices, the tighter of RDP and PRV\): epsilon [\d.]+ per slice at delta 0.00001 by (RDP|PRV) \(a whole subject, up to \d+ slices, all their slices accounted together: epsilon [\d.]+ at delta 0.00001\)/);
+  const shown = /Poisson sampling, expected batch \d+ slices, the tighter of RDP and PRV\): epsilon ([\d.]+) per slice at delta 0.00001 by (RDP|PRV) \(a whole subject, up to \d+ slices, all their slices accounted together: epsilon ([\d.]+) at delta 0.00001\)/.exec(readFileSync(path.join(split, 'report.html'), 'utf8'));
+  assert.ok(shown, 'the report states the privacy spent');
+  // Shown to 2 decimals, rounded up: never below the bound computed (to nearest, 3.7841 showed as 3.78).
+  for (const [text, exact] of [[shown[1]!, Math.max(...ledger.entries.map((e: { epsilon: number }) => e.epsilon))], [shown[3]!, Math.max(...ledger.entries.map((e: { subjectEpsilon: number }) => e.subjectEpsilon))]] as const) {
+    assert.ok(Number(text) >= exact && Number(text) - exact < 0.01, `shown ${text}, computed ${exact}`);
+  }
   assert.match(readFileSync(path.join(split, 'privacy.csv'), 'utf8'), /^client,round,unit,.*subject_epsilon,subject_delta,subject_method\n[^,]+,1,slice,.*,subject accountant\n/);
   const [header, ...rows] = readFileSync(path.join(split, 'clients.csv'), 'utf8').trim().split('\n');
   assert.match(header!, /^round,client,items,steps,epsilon,loss_generator,/);

@@ -65,6 +65,14 @@ test('with one accountant asked for, the sigma spends at most the target by that
   }
 });
 
+test('onProbe hears every accountant call of the search with the sigma tried and what it spends, the answer bracketed among them', () => {
+  const probes: { noise: number; epsilon: number }[] = [];
+  const sigma = noiseForEpsilon(3, { q: 0.02, steps: 500 }, options, undefined, (p) => probes.push(p));
+  assert.ok(probes.length >= 3, `${probes.length} probes`);
+  for (const p of probes.slice(0, 3)) assert.is(p.epsilon, spent(p.noise, 0.02, 500));
+  assert.ok(probes.some((p) => p.epsilon <= 3 && p.noise <= sigma) && probes.some((p) => p.epsilon > 3 && p.noise < sigma), 'the search brackets sigma');
+});
+
 test('a target that is not a positive number is an error naming epsilon', () => {
   for (const bad of [0, -1, NaN, Infinity]) {
     assert.throws(() => noiseForEpsilon(bad, { q: 0.1, steps: 10 }, options), (e: unknown) => e instanceof PrivacyParameterError && e.parameter === 'epsilon');

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { AccountantDeclined, composedEpsilon, epsilonPoisson, epsilonWithoutReplacement, PrivacyParameterError } from '../../../fed/dp/accountant.js';
 import { GroupAccountant } from '../../../fed/dp/group_accountant.js';
 import { groupPrivacy, PrivacyLedger, tightestEpsilon } from '../../../fed/dp/ledger.js';
-import { prvEpsilon } from '../../../fed/dp/prv.js';
+import { MAX_GRID_POINTS, prvEpsilon } from '../../../fed/dp/prv.js';
 
 test('per client and round: total steps and the epsilon of all of them so far', () => {
   const ledger = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' });
@@ -52,6 +52,21 @@ test("PRV declining (noise 3e-4: its grid cannot keep the step's mean) leaves RD
   const usual = [{ noise: 1, q: 0.02, steps: 100 }];
   assert.is(tightestEpsilon(usual, { delta: 1e-5 }, 'rdp').epsilon, composedEpsilon(usual, { delta: 1e-5 }).epsilon);
   assert.is(tightestEpsilon(usual, { delta: 1e-5 }, 'prv').epsilon, prvEpsilon(usual, { delta: 1e-5 }).upper);
+});
+
+test("PRV at tiny noise (q 0.04, noise 0.01): its step's mean is NaN, and it declines saying so, not 'off by NaN'", () => {
+  const runs = [{ noise: 0.01, q: 0.04, steps: 100 }];
+  assert.throws(() => prvEpsilon(runs, { delta: 1e-5 }), (e: unknown) => e instanceof AccountantDeclined && /noise 0\.01: the step's mean privacy loss overflows floating point/.test((e as Error).message) && !/NaN/.test((e as Error).message));
+  assert.is(tightestEpsilon(runs, { delta: 1e-5 }).accountant, 'rdp');
+});
+
+test('a huge step count (10^8: PRV took minutes) gets RDP\'s bound: PRV declines before building its grid, past its cap', () => {
+  const runs = [{ noise: 1.5, q: 0.04, steps: 1e8 }];
+  assert.throws(() => prvEpsilon(runs, { delta: 1e-5 }), (e: unknown) => e instanceof AccountantDeclined && new RegExp(`${1e8} steps: .*past its cap of ${MAX_GRID_POINTS}`).test((e as Error).message));
+  assert.equal(tightestEpsilon(runs, { delta: 1e-5 }), { ...composedEpsilon(runs, { delta: 1e-5 }), accountant: 'rdp' });
+  const row = new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' }).record({ client: 'a', round: 1, ...runs[0]! });
+  assert.is(row.accountant, 'rdp');
+  assert.ok(row.epsilon > 0 && Number.isFinite(row.epsilon));
 });
 
 test('without-replacement ledgers use the analytical bound and its conversion', () => {
