@@ -17,9 +17,7 @@ import { setBackend, type BackendName } from '../engine/index.js';
 import { installNodePlatform } from '../platform/node.js';
 import { loadSplit } from '../data/fs/index.js';
 import { trainConfigFromArgs } from '../cli/train/config.js';
-import { buildClient, clientShares, modelOptions } from '../cli/train/setup.js';
-import { dpSampling } from '../fed/client.js';
-import { PrivacyLedger } from '../fed/dp/ledger.js';
+import { buildClient, clientShares, modelOptions, privacyLedger } from '../cli/train/setup.js';
 import { toArrayRecord } from '../fed/flower/hospital.js';
 import { readNamed } from '../fed/state.js';
 import { createModel } from '../models/index.js';
@@ -62,7 +60,7 @@ async function main(): Promise<void> {
   const global = await readNamed(server.generatorParameters());
   const generatorBytes = [...global.values()].reduce((n, e) => n + 4 * e.values.length, 0);
   if (config.dp === 'off') throw new Error(`${mainConfig}: the bench accounts each round's privacy, but its dp is off`);
-  const ledger = new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit });
+  const ledger = privacyLedger(config)!;
 
   const standIn = await SuperLinkStandIn.start();
   const state = mkdtempSync(path.join(tmpdir(), 'fedmed-bench-flower-'));

@@ -8,8 +8,6 @@ import { setBackend } from '../../engine/index.js';
 import { evaluate } from '../../eval/evaluate.js';
 import type { DirectionMetrics } from '../../eval/records.js';
 import { largestSubjectShare, skippedLine } from '../../data/index.js';
-import { dpSampling, epsilonCaveat } from '../../fed/client.js';
-import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { writeNamed } from '../../fed/state.js';
 import { Hospital, RefusedMessage } from '../../fed/flower/hospital.js';
 import { runSuperNode } from '../../fed/flower/supernode.js';
@@ -21,7 +19,7 @@ import { DataError } from '../../data/errors.js';
 import type { NodeSettings } from '../commands/node.js';
 import { dpRandomnessOf, resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { checkpointBytes, runSettings } from '../train/run-folder.js';
-import { buildClient, clientShares, modelOptions, randomnessLine } from '../train/setup.js';
+import { buildClient, clientShares, modelOptions, privacyLedger, randomnessLine } from '../train/setup.js';
 import { Progress } from '../progress.js';
 import { handleStopSignals } from '../signals.js';
 import { NodeState } from './state.js';
@@ -56,7 +54,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
     if (config.dp !== 'off') log(privacyLine(config, client.noise, settings));
     if (config.dp !== 'off') log(randomnessLine(dpRandomnessOf(config), `the --state folder ${settings.stateDir}`));
     if (state.rounds.length) log(`state ${settings.stateDir}: ${state.rounds.length} rounds trained before, the last server round ${state.rounds.at(-1)!.serverRound}`);
-    const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit, subjectShare: largestSubjectShare(client.loader.items), caveat: epsilonCaveat(config.dp, dpRandomnessOf(config)) });
+    const ledger = privacyLedger(config, largestSubjectShare(client.loader.items));
     for (const entry of state.ledger) ledger?.record(entry);
     const hospital = new Hospital({
       client,

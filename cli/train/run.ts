@@ -17,17 +17,16 @@ import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import { PrivacyLedger, soundAccountantsWords, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { boundText } from '../../fed/dp/rounding.js';
 import { skippedLine, SUBJECT_SLICES } from '../../data/index.js';
-import { dpSampling, epsilonCaveat } from '../../fed/client.js';
 import { federatedRound } from '../../fed/round.js';
 import { metadataRecord } from '../../fed/checkpoint.js';
 import { readNamed, writeNamed } from '../../fed/state.js';
 import type { StateEntry } from '../../engine/index.js';
 import { Progress } from '../progress.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { dpRandomnessOf, noiseWords, type TrainConfig } from './config.js';
+import { noiseWords, type TrainConfig } from './config.js';
 import type { Placement } from './placement.js';
 import { runSettings } from './run-folder.js';
-import { buildSetup, type TrainingSetup } from './setup.js';
+import { buildSetup, privacyLedger, type TrainingSetup } from './setup.js';
 
 /** The run's history: what the run folder shows and a checkpoint restores. */
 export interface RunHistory {
@@ -87,7 +86,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
   const federated = config.clients > 0;
   const unit = federated ? 'round' : 'epoch';
   const subjectShare = Math.max(...clients.map((c) => c.largestSubjectShare));
-  const ledger = config.dp === 'off' ? null : new PrivacyLedger({ delta: config.delta, sampling: dpSampling(config.dp), unit: config.privacyUnit, subjectShare, caveat: epsilonCaveat(config.dp, dpRandomnessOf(config)) });
+  const ledger = privacyLedger(config, subjectShare);
   let history: RunHistory = { records: [], grids: [], baseline: [], ledger: [], clients: [], startedAt: new Date().toISOString() };
   let global: Map<string, StateEntry>;
   let firstRound = 0;

@@ -6,7 +6,8 @@
  * generators for evaluation and checkpoints.
  */
 import { BatchLoader, buildItems, contrastPairs, DataError, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
-import { Client, type PrivacySettings } from '../../fed/client.js';
+import { Client, dpSampling, epsilonCaveat, type PrivacySettings } from '../../fed/client.js';
+import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { PrivacyParameterError } from '../../fed/dp/accountant.js';
 import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
 import type { DpRandomness } from '../../fed/dp/secret.js';
@@ -60,6 +61,45 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
   return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
 }
 
+/** Counts by model settings: a run's clients share one. */
+const parameterCounts = new Map<string, number>();
+
+/**
+ * How many coordinates DP-SGD's noise covers in the run's model (generators
+ * and discriminators): the noise's cut tail costs delta in proportion to its
+ * square root (fed/dp/noise_tail.ts). Undefined for other mechanisms, whose
+ * figures assume exact Gaussian noise. Counted on a model built and dropped,
+ * since the sigma search needs it before the client's model exists.
+ */
+export function noisedParameters(config: TrainConfig): number | undefined {
+  if (config.dp !== 'dp-sgd') return undefined;
+  const key = JSON.stringify([config.model, modelOptions(config, 0)]);
+  let count = parameterCounts.get(key);
+  if (count === undefined) {
+    const model = createModel(config.model, modelOptions(config, 0));
+    try {
+      count = [...model.generatorParameters(), ...model.discriminatorParameters()].reduce((sum, [, p]) => sum + p.size, 0);
+    } finally {
+      model.dispose();
+    }
+    parameterCounts.set(key, count);
+  }
+  return count;
+}
+
+/** The run's privacy ledger (null without DP); `subjectShare`: the most items one subject holds at a client. */
+export function privacyLedger(config: TrainConfig, subjectShare?: number): PrivacyLedger | null {
+  if (config.dp === 'off') return null;
+  return new PrivacyLedger({
+    delta: config.delta,
+    sampling: dpSampling(config.dp),
+    unit: config.privacyUnit,
+    subjectShare,
+    noisedParameters: noisedParameters(config),
+    caveat: epsilonCaveat(config.dp, dpRandomnessOf(config)),
+  });
+}
+
 /**
  * The client's sigma: the run's --noise, or the one that spends --epsilon
  * over all its steps (every round's local epochs) at its own sampling rate.
@@ -68,7 +108,7 @@ function noiseMultiplier(config: TrainConfig, loader: BatchLoader): number {
   if (config.noise !== null) return config.noise;
   const steps = loader.length * config.localEpochs * config.rounds;
   try {
-    return noiseForEpsilon(config.epsilon!, { q: loader.samplingRate, steps }, { delta: config.delta, sampling: 'poisson' });
+    return noiseForEpsilon(config.epsilon!, { q: loader.samplingRate, steps }, { delta: config.delta, sampling: 'poisson', noisedParameters: noisedParameters(config) });
   } catch (e) {
     if (e instanceof PrivacyParameterError && e.parameter === 'epsilon') throw new UsageError(`--epsilon ${e.requirement}`); // a target out of reach
     throw e;

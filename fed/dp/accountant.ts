@@ -46,6 +46,13 @@ export interface AccountingOptions {
   orders?: readonly number[];
   /** Default 'balle2020' for 'poisson', 'mironov2017' for 'without-replacement'. */
   conversion?: Conversion;
+  /**
+   * How many coordinates the noise covers (a DP-SGD model's generator and
+   * discriminator parameters): the sound figures (ledger.ts tightestEpsilon)
+   * then leave the delta the noise's cut tail costs out of the accountant's
+   * (fed/dp/noise_tail.ts). Absent: exact Gaussian noise is assumed.
+   */
+  noisedParameters?: number;
 }
 
 export interface PrivacySpent {
@@ -122,6 +129,8 @@ export function checkRun(run: GaussianSteps, minSteps = 1): void {
 export function checkOptions(options: AccountingOptions): void {
   const { delta, orders } = options;
   if (!(delta > 0 && delta < 1)) throw new PrivacyParameterError('delta', `must be in (0, 1), got ${delta}`);
+  const d = options.noisedParameters;
+  if (d !== undefined && !(Number.isSafeInteger(d) && d >= 1)) throw new PrivacyParameterError('noisedParameters', `must be a whole number of at least 1, got ${d}`);
   for (const order of orders ?? []) {
     if (!(order > 1) || order === Infinity) throw new PrivacyParameterError('orders', `must be finite and > 1, got ${order}`);
   }

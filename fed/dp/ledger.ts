@@ -15,7 +15,12 @@
  * epsilon is the tightest sound bound of two accountants, RDP and PRV (its
  * upper end; fed/dp/prv.ts), and names
  * the one that gave it; GDP is an approximation, never reported as the
- * guarantee. A ledger given a `caveat` (GS-WGAN's: fed/dp/gswgan.ts) computes
+ * guarantee. Given `noisedParameters`, every figure pays first for the
+ * noise's cut tail (fed/dp/noise_tail.ts) out of delta: the unit's epsilon is
+ * the accountants' at what delta the tail leaves, the subject accountant's
+ * likewise for a subject's slices, and where their tail takes all of delta,
+ * the subject figure is group privacy's (sound for any noise, as it builds on
+ * the unit's guarantee). A ledger given a `caveat` (GS-WGAN's: fed/dp/gswgan.ts) computes
  * the same numbers but marks them as no guarantee, in every output. Pure
  * math, no file system.
  */
@@ -33,6 +38,7 @@ import {
 } from './accountant.js';
 import type { Conversion } from './conversion.js';
 import { checkGroup, GroupAccountant } from './group_accountant.js';
+import { noiseTailDelta } from './noise_tail.js';
 import { prvEpsilon } from './prv.js';
 
 /** The accountants whose bounds are sound: the ledger takes the smaller. */
@@ -95,6 +101,8 @@ export interface LedgerJson {
   /** The accountants tried: RDP (converted as `conversion` says), and PRV under Poisson sampling. */
   accountants: SoundAccountant[];
   conversion: Conversion;
+  /** The coordinates the noise covers, whose cut tail the figures pay for (null: exact Gaussian noise assumed). */
+  noisedParameters: number | null;
   /** False when the numbers are no guarantee; `caveat` says why. */
   guarantee: boolean;
   caveat: string | null;
@@ -177,7 +185,9 @@ export class PrivacyLedger {
   /** A whole subject's (epsilon, delta) after the runs, and how it was found (see the header). */
   private subjectBound(runs: readonly GaussianSteps[], epsilon: number, share: number): Pick<LedgerEntry, 'subjectEpsilon' | 'subjectDelta' | 'subjectMethod'> {
     if (share === 1) return { subjectEpsilon: epsilon, subjectDelta: this.delta, subjectMethod: 'privacy unit' };
-    const direct = this.sampling === 'poisson' ? this.subjectAccountant(share).epsilon(runs, this.delta).upper : Infinity;
+    // The subject's slices may shift the noisy sum past the noise's cut tail: the accountant gets what delta the tail leaves, if any.
+    const accounted = this.sampling === 'poisson' ? accountedDelta(runs, this.options, share) : null;
+    const direct = accounted ? this.subjectAccountant(share).epsilon(runs, accounted.delta).upper : Infinity;
     if (direct < Infinity) return { subjectEpsilon: direct, subjectDelta: this.delta, subjectMethod: 'subject accountant' };
     const group = groupPrivacy(epsilon, this.delta, share);
     return { subjectEpsilon: group.epsilon, subjectDelta: group.delta, subjectMethod: 'group privacy' };
@@ -206,7 +216,8 @@ export class PrivacyLedger {
 
   toJSON(): LedgerJson {
     const { delta, unit, subjectShare, sampling, conversion, caveat } = this;
-    return { delta, unit, subjectShare, sampling, accountants: this.accountants, conversion, guarantee: caveat === null, caveat, entries: this.rows.map((row) => ({ ...row })) };
+    const noisedParameters = this.options.noisedParameters ?? null;
+    return { delta, unit, subjectShare, sampling, accountants: this.accountants, conversion, noisedParameters, guarantee: caveat === null, caveat, entries: this.rows.map((row) => ({ ...row })) };
   }
 
   /** One header line, then one line per row. */
@@ -233,7 +244,9 @@ export function soundAccountantsWords(sampling: Sampling): string {
  * (AccountantDeclined: a numerical limit) leaves RDP's bound; any other
  * error is a bug and propagates. `only` asks for one accountant's figure.
  */
-export function tightestEpsilon(runs: readonly GaussianSteps[], options: AccountingOptions, only?: SoundAccountant): { epsilon: number; order: number; accountant: SoundAccountant } {
+export function tightestEpsilon(runs: readonly GaussianSteps[], given: AccountingOptions, only?: SoundAccountant): { epsilon: number; order: number; accountant: SoundAccountant } {
+  const options = accountedDelta(runs, given, 1);
+  if (options === null) return { epsilon: Infinity, order: NaN, accountant: 'rdp' };
   const rdp = { ...composedEpsilon(runs, options), accountant: 'rdp' as const };
   if (only === 'rdp' || !soundAccountants(options.sampling ?? 'poisson').includes('prv')) return rdp;
   let prv: number;
@@ -244,6 +257,17 @@ export function tightestEpsilon(runs: readonly GaussianSteps[], options: Account
     throw e;
   }
   return only === 'prv' || prv < rdp.epsilon ? { epsilon: prv, order: rdp.order, accountant: 'prv' } : rdp;
+}
+
+/**
+ * The options with the delta left to the accountant for a group of `group`
+ * units once the noise's cut tail is paid for (fed/dp/noise_tail.ts; as
+ * given without `noisedParameters`); null when the tail takes it all.
+ */
+function accountedDelta(runs: readonly GaussianSteps[], options: AccountingOptions, group: number): AccountingOptions | null {
+  if (options.noisedParameters === undefined) return options;
+  const tail = noiseTailDelta(runs, { parameters: options.noisedParameters, group });
+  return tail < options.delta ? { ...options, delta: options.delta - tail } : null;
 }
 
 /**

@@ -83,7 +83,7 @@ test('CSV: a header, one line per row, fields quoted where needed; JSON: the sam
   assert.is(lines[0], 'client,round,unit,steps,total_steps,q,noise,delta,epsilon,guarantee,accountant,order,subject_share,subject_epsilon,subject_delta,subject_method');
   assert.is(lines[1], `"site, ""north""",1,slice,10,10,0.5,2,0.00001,${entry.epsilon},yes,${entry.accountant},${entry.order},1,${entry.epsilon},0.00001,privacy unit`);
   const json = JSON.parse(JSON.stringify(ledger));
-  assert.equal(json, { delta: 1e-5, unit: 'slice', subjectShare: 1, sampling: 'poisson', accountants: ['rdp', 'prv'], conversion: 'balle2020', guarantee: true, caveat: null, entries: [entry] });
+  assert.equal(json, { delta: 1e-5, unit: 'slice', subjectShare: 1, sampling: 'poisson', accountants: ['rdp', 'prv'], conversion: 'balle2020', noisedParameters: null, guarantee: true, caveat: null, entries: [entry] });
 });
 
 test('a ledger with a caveat (GS-WGAN) computes the same epsilon and marks it as no guarantee in JSON and CSV', () => {
