@@ -78,7 +78,11 @@ export interface ModelOptions {
   weights?: Partial<LossWeights>;
   /**
    * The N(0, 1) draws of UNIT (latent noise) and MUNIT (random style codes);
-   * a generator seeded from `seed` by default. Tests replace it.
+   * a generator seeded from `seed` by default. That default stream is not
+   * part of any saved state: a model restored from parameters and Adam
+   * states draws from its start again. A caller that saves and resumes and
+   * wants the run to continue exactly supplies this, keyed by its own
+   * position (fed/client.ts keys it by epoch; tests/models/resume.test.ts).
    */
   noise?: (shape: readonly number[]) => Tensor;
 }
