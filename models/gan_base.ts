@@ -80,7 +80,7 @@ export abstract class GanBase<G extends Networks, D extends Discriminators> impl
     return [...this.discriminatorParams];
   }
 
-  /** N(0, 1) values: options.noise when given, else the model's seeded stream. */
+  /** N(0, 1) values: options.noise when given, else the model's seeded stream (not in its saved state; see ModelOptions.noise). */
   protected noise(shape: readonly number[]): Tensor {
     return this.options.noise ? this.options.noise(shape) : randn(shape, { rng: this.rng });
   }

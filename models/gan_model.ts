@@ -78,7 +78,11 @@ export interface ModelOptions {
   weights?: Partial<LossWeights>;
   /**
    * The N(0, 1) draws of UNIT (latent noise) and MUNIT (random style codes);
-   * a generator seeded from `seed` by default. Tests replace it.
+   * a generator seeded from `seed` by default. That default stream is not
+   * part of any saved state: a model restored from parameters and Adam
+   * states draws from its start again. A caller that saves and resumes and
+   * wants the run to continue exactly supplies this, keyed by its own
+   * position (fed/client.ts keys it by epoch; tests/models/resume.test.ts).
    */
   noise?: (shape: readonly number[]) => Tensor;
 }
@@ -88,8 +92,24 @@ export type ResolvedOptions = Required<Omit<ModelOptions, 'noise' | 'weights'>> 
   noise?: (shape: readonly number[]) => Tensor;
 };
 
+const identityVariants: readonly IdentityVariant[] = ['standard', 'reference'];
+const weightNames: readonly (keyof LossWeights)[] = ['gan', 'cycle', 'identity', 'recon', 'kl', 'style', 'content', 'contrast', 'common'];
+
+/**
+ * The options with the paper's defaults filled in. A library caller's bad
+ * identity, loss weight or seed is refused here: the models would otherwise
+ * read an unknown identity each their own way, a NaN weight makes every loss
+ * NaN, and a seed that is not a u32 cannot be written to a checkpoint.
+ */
 export function resolveOptions(options: ModelOptions): ResolvedOptions {
   const identity = options.identity ?? 'standard';
+  if (!identityVariants.includes(identity)) throw new Error(`createModel: identity must be one of ${identityVariants.join(', ')}, got '${identity}'`);
+  for (const [name, weight] of Object.entries(options.weights ?? {})) {
+    if (!(weightNames as readonly string[]).includes(name)) throw new Error(`createModel: unknown loss weight '${name}'; choose from ${weightNames.join(', ')}`);
+    if (!Number.isFinite(weight) || weight < 0) throw new Error(`createModel: loss weight ${name} must be finite and >= 0, got ${weight}`);
+  }
+  const seed = options.seed ?? 3;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`createModel: seed must be a whole number in [0, 2^32), got ${seed}`);
   const cycle = options.weights?.cycle ?? 10;
   return {
     width: options.width ?? 64,
@@ -97,7 +117,7 @@ export function resolveOptions(options: ModelOptions): ResolvedOptions {
     identity,
     discriminators: options.discriminators ?? 1,
     contrasts: options.contrasts ?? ['PD', 'T2'],
-    seed: options.seed ?? 3,
+    seed,
     lr: options.lr ?? 1e-4,
     betas: options.betas ?? [0.5, 0.999],
     weights: {

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { add, div, keep, memory, mseLoss, mul, randn, Rng, tidy, type Tensor } from '../../engine/index.js';
-import { AveragedDiscriminator, createModel, modelNames, resolveOptions, type ModelName } from '../../models/index.js';
+import { AveragedDiscriminator, createModel, modelNames, resolveOptions, type LossWeights, type ModelName, type ModelOptions } from '../../models/index.js';
 
 test('defaults are the paper\'s (REFERENCE.md, Hyper-parameters)', () => {
   const o = resolveOptions({});
@@ -29,6 +29,26 @@ test('createModel refuses bad names, widths and sizes with one line saying what'
   assert.match(refusal(() => createModel('unit', { width: 0, size: 32 })), /width must be a whole number >= 1, got 0/);
   assert.match(refusal(() => createModel('cyclegan', { width: 2, size: 48 })), /cyclegan needs a size that is a multiple of 32 and at least 32, got 48/);
   assert.match(refusal(() => createModel('munit', { width: 2, size: 32 })), /munit needs a size that is a multiple of 4 and at least 64, got 32/);
+});
+
+test('createModel refuses a bad identity, loss weight or seed with one line naming the option', () => {
+  const cases: [ModelOptions, RegExp][] = [
+    [{ identity: 'bogus' as 'standard' }, /^createModel: identity must be one of standard, reference, got 'bogus'$/],
+    [{ weights: { gan: Number.NaN } }, /^createModel: loss weight gan must be finite and >= 0, got NaN$/],
+    [{ weights: { cycle: -3 } }, /^createModel: loss weight cycle must be finite and >= 0, got -3$/],
+    [{ weights: { kl: Infinity } }, /^createModel: loss weight kl must be finite and >= 0, got Infinity$/],
+    [{ weights: { cylce: 3 } as Partial<LossWeights> }, /^createModel: unknown loss weight 'cylce'; choose from gan, cycle, identity/],
+    [{ seed: -1 }, /^createModel: seed must be a whole number in \[0, 2\^32\), got -1$/],
+    [{ seed: 1.5 }, /^createModel: seed must be a whole number in \[0, 2\^32\), got 1.5$/],
+    [{ seed: 2 ** 32 }, /^createModel: seed must be a whole number in \[0, 2\^32\), got 4294967296$/],
+  ];
+  for (const [options, expected] of cases) {
+    for (const name of ['cyclegan', 'unit'] as const) assert.throws(() => createModel(name, { width: 2, size: 32, ...options }), expected, JSON.stringify(options));
+  }
+  // The edges of each range are accepted.
+  const edge = createModel('unit', { width: 2, size: 32, identity: 'reference', seed: 0xffffffff, weights: { gan: 0, kl: 0 } });
+  assert.equal([edge.options.identity, edge.options.seed, edge.options.weights.gan], ['reference', 0xffffffff, 0]);
+  edge.dispose();
 });
 
 test('a batch of the wrong shape is refused, naming the tensor', async () => {
