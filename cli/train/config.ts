@@ -238,6 +238,8 @@ function typedConfig(f: FlagValues, noiseFrom: 'noise' | 'epsilon'): TrainConfig
   }
   atLeast('subjects', 2);
   atLeast('phantom-size', 16);
+  atLeast('seed', 0);
+  atMost('seed', 2 ** 32 - 1); // the engine's generator takes 32 bits: larger seeds would collide
   const badSize = sizeProblem(str('model') as ModelName, num('size'));
   if (badSize) throw new UsageError(`--size: ${badSize}`);
   for (const k of ['lr', 'clip', 'sensitivity'] as const) if (!(num(k) > 0)) throw new UsageError(`--${k} must be positive, got ${num(k)}`);
