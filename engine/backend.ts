@@ -223,7 +223,11 @@ export interface RandomKey {
  * DP-SGD's clipped sums over a list of per-sample gradients: x_k is
  * [batch, size_k] and y_k[i] = scale * (sum over n of factors[n] x_k[n, i] +
  * noiseStd * z_k[i]), z_k the normals of the stream key with counter
- * key.counter + k (as randomNormal draws them).
+ * key.counter + k (as randomNormal draws them). A sample whose factor is 0
+ * or NaN (a non-finite norm's) is left out, whatever its gradient holds (0
+ * times NaN would be NaN): a unit whose gradient is not finite adds nothing,
+ * a contribution within any clipping bound, so the noisy sum stays what the
+ * DP analysis covers.
  */
 export interface ClippedSumGeometry {
   batch: number;

@@ -48,12 +48,24 @@ export interface PrivacySettings {
   sensitivity: number;
   /** Where sampling and noise come from: a secret key (the default), or the seed (reproducible, not private). */
   randomness: DpRandomness;
+  /**
+   * DP-SGD: what a step whose loss is not finite does. 'stop' (the default)
+   * throws NonFiniteLossError. 'leave out' goes on: the units whose gradients
+   * are not finite add nothing to the clipped sums (engine/backend.ts
+   * clippedSumWithNoise), so the step is the mechanism's like any other and
+   * nothing outside the guarantee tells that it happened (whether a round
+   * failed would: a private Flower node's choice). The step's losses are left
+   * out of the means and counted (LocalTraining.nonFiniteSteps).
+   */
+  nonFiniteLoss?: 'stop' | 'leave out';
 }
 
 /** What local training (an epoch, or a round's epochs) did: optimizer steps and mean losses. */
 export interface LocalTraining {
   steps: number;
   losses: Record<string, number>;
+  /** Steps whose loss was not finite, left out of the means (PrivacySettings.nonFiniteLoss 'leave out'); absent when none. */
+  nonFiniteSteps?: number;
 }
 
 export interface RoundHooks {
@@ -143,13 +155,15 @@ export class Client {
   ): Promise<LocalTraining> {
     const losses: Record<string, number> = {};
     let steps = 0;
+    let nonFiniteSteps = 0;
     for (let e = 0; e < localEpochs; e++) {
       const result = await this.trainEpoch(firstEpoch + e, (event) => hooks.onStep?.(event, e));
       steps += result.steps;
+      nonFiniteSteps += result.nonFiniteSteps ?? 0;
       for (const [k, v] of Object.entries(result.losses)) losses[k] = (losses[k] ?? 0) + v / localEpochs;
       await hooks.afterEpoch?.();
     }
-    return { steps, losses };
+    return { steps, losses, ...(nonFiniteSteps ? { nonFiniteSteps } : {}) };
   }
 
   /** What never leaves the client: discriminator weights, both optimizers' moments and a private client's DP key, by name. */
@@ -191,6 +205,7 @@ export class Client {
     const steps = this.loader.length;
     let step = 0;
     let measured = 0;
+    let nonFiniteSteps = 0;
     const batches: Iterable<Batch | EmptyBatch> = this.poissonSampled && secret ? this.loader.poissonEpoch(secret.stream(0x9015, epoch)) : this.loader.epoch(epoch);
     for (const batch of batches) {
       step++;
@@ -207,12 +222,21 @@ export class Client {
         batch.b.dispose();
       }
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
-      if (bad) throw new NonFiniteLossError(`client ${this.name}: loss ${bad[0]} is ${bad[1]} at epoch ${epoch + 1}, step ${step}, on a batch of ${describeItems(batch.items)}`);
-      for (const [k, v] of Object.entries(losses)) totals[k] = (totals[k] ?? 0) + v;
-      measured++;
-      onStep?.({ client: this.name, step, steps, losses, images: batch.items.length });
+      if (bad && !this.leavesOutNonFinite) throw new NonFiniteLossError(`client ${this.name}: loss ${bad[0]} is ${bad[1]} at epoch ${epoch + 1}, step ${step}, on a batch of ${describeItems(batch.items)}`);
+      if (bad) nonFiniteSteps++;
+      else {
+        for (const [k, v] of Object.entries(losses)) totals[k] = (totals[k] ?? 0) + v;
+        measured++;
+      }
+      onStep?.({ client: this.name, step, steps, losses: bad ? {} : losses, images: batch.items.length });
     }
-    return { losses: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / measured])), steps };
+    const means = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / measured]));
+    return { losses: means, steps, ...(nonFiniteSteps ? { nonFiniteSteps } : {}) };
+  }
+
+  /** Whether a non-finite loss goes on (PrivacySettings.nonFiniteLoss): DP-SGD's clipped sums leave its units out. */
+  private get leavesOutNonFinite(): boolean {
+    return this.privacy?.mechanism === 'dp-sgd' && this.privacy.nonFiniteLoss === 'leave out';
   }
 
   /**

@@ -45,7 +45,8 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   await state.saveSkipped(skipped);
   const k = part ? part.k - 1 : 0;
   const subjects = part ? clientShares(config, train)[k]! : train;
-  const client = buildClient(config, subjects, k, part ? `client${part.k}` : 'hospital');
+  // A private node goes on past a non-finite loss (its units add nothing to the clipped sums): a failed round would tell the server a bit no noise covers.
+  const client = buildClient(config, subjects, k, part ? `client${part.k}` : 'hospital', 'leave out');
   const evaluator = createModel(config.model, modelOptions(config, config.seed));
   try {
     await state.restore(client);

@@ -48,7 +48,7 @@ export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: 
  * and model follow from the config and k alone, so the simulation and a
  * Flower node given the same share build the same client.
  */
-export function buildClient(config: TrainConfig, subjects: readonly Subject[], k: number, name: string): Client {
+export function buildClient(config: TrainConfig, subjects: readonly Subject[], k: number, name: string, nonFiniteLoss: PrivacySettings['nonFiniteLoss'] = 'stop'): Client {
   const misalignment: Misalignment = config.misalign === 'slight' ? { mode: 'slight', level: config.misalignLevel } : { mode: config.misalign };
   const seed = mixSeed(config.seed, k + 1);
   const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
@@ -57,7 +57,7 @@ export function buildClient(config: TrainConfig, subjects: readonly Subject[], k
   const loader = new BatchLoader(items, { source: config.source, target: config.target, pairs, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
   const privacy: PrivacySettings | null = config.dp === 'off'
     ? null
-    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity, randomness: dpRandomnessOf(config) };
+    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity, randomness: dpRandomnessOf(config), nonFiniteLoss };
   return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
 }
 

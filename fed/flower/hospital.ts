@@ -167,7 +167,8 @@ export class Hospital {
       client.restorePrivateState(before, `client ${client.name}'s state before round ${serverRound}`);
       throw e;
     }
-    const losses = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+    const finite = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+    const losses = local.nonFiniteSteps ? `${finite}${finite ? '; ' : ''}${local.nonFiniteSteps} step(s) with a non-finite loss, their units left out of the clipped sums` : finite;
     const caveat = this.o.privacy?.ledger.caveat;
     this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${boundText(epsilon, { decimals: 2 })}${caveat ? ` (${caveat})` : ''}`}`);
     const metrics: MetricRecord = new Map<string, number | bigint>([['num-examples', BigInt(client.samples)], ['steps', BigInt(local.steps)]]);

@@ -64,14 +64,18 @@ function clippedSumBlocks(p: ClippedSumParams, x: usize, y: usize, size: i32, co
       if (i0 + 4 <= size) {
         let acc = f32x4.mul(z, noiseStd);
         for (let n = 0; n < p.batch; n++) {
-          const f = f32x4.splat(load<f32>(p.factors + (<usize>n << 2)));
-          acc = f32x4.add(acc, f32x4.mul(f, v128.load(x + <usize>n * stride + at)));
+          const factor = load<f32>(p.factors + (<usize>n << 2));
+          if (factor == 0 || factor != factor) continue; // 0 or NaN: left out, whatever its gradient holds
+          acc = f32x4.add(acc, f32x4.mul(f32x4.splat(factor), v128.load(x + <usize>n * stride + at)));
         }
         v128.store(y + at, f32x4.mul(acc, scale));
       } else {
         for (let i = i0; i < size; i++) {
           let total = p.noiseStd * laneOf(z, i - i0);
-          for (let n = 0; n < p.batch; n++) total += load<f32>(p.factors + (<usize>n << 2)) * load<f32>(x + <usize>n * stride + (<usize>i << 2));
+          for (let n = 0; n < p.batch; n++) {
+            const factor = load<f32>(p.factors + (<usize>n << 2));
+            if (factor != 0 && factor == factor) total += factor * load<f32>(x + <usize>n * stride + (<usize>i << 2));
+          }
           store<f32>(y + (<usize>i << 2), p.scale * total);
         }
       }

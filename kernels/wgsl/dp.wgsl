@@ -89,6 +89,15 @@ fn sumSquaresPerSample(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocat
   }
 }
 
+/**
+ * Whether a clip factor counts, told by its bits (WGSL may assume no NaN where it compares): 0 and
+ * NaN (a non-finite norm's) do not, and their sample is left out whatever its gradient holds.
+ */
+fn counts(f: f32) -> bool {
+  let magnitude = bitcast<u32>(f) & 0x7fffffffu;
+  return magnitude != 0u && magnitude <= 0x7f800000u;
+}
+
 @compute @workgroup_size(WG)
 fn clippedSumWithNoise(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) wgs: vec3u) {
   let blocks = (u.size + 3u) / 4u;
@@ -98,7 +107,9 @@ fn clippedSumWithNoise(@builtin(global_invocation_id) id: vec3u, @builtin(num_wo
       let i = 4u * block + lane;
       var total = u.noiseStd * z[lane];
       for (var n = 0u; n < u.batch; n++) {
-        total += factors[n] * x[n * u.size + i];
+        if (counts(factors[n])) {
+          total += factors[n] * x[n * u.size + i];
+        }
       }
       out[i] = u.scale * total;
     }

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  add, clippedSumWithNoise, mul, perSampleSquaredNorms, randn, randomNormal, reshape, Rng, square, sum, tidy,
+  add, clippedSumWithNoise, mul, perSampleSquaredNorms, randn, randomNormal, reshape, Rng, square, sum, tensor, tidy,
 } from '../../engine/index.js';
 import { assertTensorsClose, everyBackend, testOn } from '../helpers/backends.js';
 
@@ -39,6 +39,26 @@ for (const backend of everyBackend) {
       expected.dispose();
     }
     for (const t of [...perSample, ...actual, factors]) t.dispose();
+  });
+}
+
+for (const backend of everyBackend) {
+  testOn(backend, "clippedSumWithNoise leaves out a sample whose factor is NaN or 0 (a non-finite gradient's), whatever its gradient holds: the sum is the others' alone", async () => {
+    const rng = new Rng(7);
+    const key = { seed: 3, seedHigh: 4, counter: 5 };
+    const options = { noiseStd: 0.7, scale: 0.5, key };
+    for (const [factor, bad] of [[NaN, NaN], [0, Infinity], [NaN, -Infinity]] as const) {
+      const values = await randn([3, 37], { rng }).data();
+      const without = Float32Array.from(values);
+      for (let i = 37; i < 74; i++) without[i] = 0;
+      for (let i = 37; i < 74; i += 5) values[i] = bad;
+      const factors = Float32Array.of(0.5, factor, 0.25);
+      const [actual] = clippedSumWithNoise([tensor(values, [3, 37])], tensor(factors, [3]), options);
+      const [expected] = clippedSumWithNoise([tensor(without, [3, 37])], tensor(Float32Array.of(0.5, 0, 0.25), [3]), options);
+      const got = await actual!.data();
+      assert.ok(got.every(Number.isFinite), `factor ${factor}, gradient ${bad}: not finite`);
+      await assertTensorsClose(actual!, expected!, `factor ${factor}, gradient ${bad}`);
+    }
   });
 }
 

@@ -72,4 +72,29 @@ test('a training loss that is not finite stops the epoch naming client, epoch an
   client!.dispose();
 });
 
+test("DP-SGD with nonFiniteLoss 'leave out' goes on past a non-finite loss: the step is counted, its losses left out of the means; 'stop' (the default) throws", async () => {
+  for (const nonFiniteLoss of ['leave out', 'stop'] as const) {
+    await setBackend('js');
+    const data = phantomDataset({ subjects: 4, size: 32, seed: 1 }, { contrasts: ['PD', 'T2'], size: 32 });
+    const loader = new BatchLoader(buildItems(data.subjects, { seed: 0 }), { source: 'PD', target: 'T2', batchSize: 4, seed: 0 });
+    const privacy = { mechanism: 'dp-sgd' as const, clip: 1, noise: 1, sensitivity: 2, randomness: 'seeded' as const, nonFiniteLoss };
+    const client = new Client('client1', loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed: 10, noise }), 0, privacy);
+    const model = client.model;
+    const original = model.trainStep.bind(model);
+    let calls = 0;
+    model.trainStep = async (batch, options) => {
+      const losses = await original(batch, options);
+      return ++calls === 1 ? { ...losses, generator: NaN } : losses;
+    };
+    if (nonFiniteLoss === 'stop') {
+      await client.trainEpoch(0).then(() => assert.unreachable('should have stopped'), (e: Error) => assert.match(e.message, /loss generator is NaN at epoch 1/));
+    } else {
+      const result = await client.trainEpoch(0);
+      assert.is(result.nonFiniteSteps, 1);
+      assert.ok(calls > 1 && Object.values(result.losses).every(Number.isFinite), JSON.stringify(result));
+    }
+    client.dispose();
+  }
+});
+
 test.run();

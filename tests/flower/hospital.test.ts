@@ -24,11 +24,11 @@ import { SuperLinkStandIn } from '../helpers/superlink-standin.js';
 
 const privacy: PrivacySettings = { mechanism: 'dp-sgd', clip: 1, noise: 1.1, sensitivity: 2, randomness: 'seeded' };
 
-async function makeClient(dp: boolean): Promise<Client> {
+async function makeClient(dp: boolean, nonFiniteLoss?: PrivacySettings['nonFiniteLoss']): Promise<Client> {
   await setBackend('js');
   const data = phantomDataset({ subjects: 3, size: 32, seed: 1 }, { contrasts: ['PD', 'T2'], size: 32 });
   const loader = new BatchLoader(buildItems(data.subjects, { seed: 5 }), { source: 'PD', target: 'T2', batchSize: 4, seed: 5 });
-  return new Client('client1', loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed: 7, noise }), 5, dp ? privacy : null);
+  return new Client('client1', loader, (noise) => createModel('cyclegan', { width: 2, size: 32, seed: 7, noise }), 5, dp ? { ...privacy, nonFiniteLoss } : null);
 }
 
 interface Harness {
@@ -40,6 +40,8 @@ interface Harness {
 
 interface HarnessOptions {
   dp?: boolean;
+  /** A private client's PrivacySettings.nonFiniteLoss (default 'stop'). */
+  nonFiniteLoss?: PrivacySettings['nonFiniteLoss'];
   maxEpsilon?: number;
   log?: string[];
   /** Rounds begun before (a restarted node's). */
@@ -48,7 +50,7 @@ interface HarnessOptions {
 }
 
 async function harness(options: HarnessOptions = {}): Promise<Harness> {
-  const client = await makeClient(Boolean(options.dp));
+  const client = await makeClient(Boolean(options.dp), options.nonFiniteLoss);
   const ledger = options.dp ? new PrivacyLedger({ delta: 1e-5, sampling: 'poisson' }) : null;
   const saved: Harness['saved'] = { begun: [], ledgers: [], rounds: [] };
   const hospital = new Hospital({
@@ -245,6 +247,21 @@ test('a private node answers a non-finite loss with its kind only and logs the d
   await rejects(() => open.hospital.handle(message('train', trainContent(toArrayRecord(global), blowUp))), /on a batch of /);
   client.dispose();
   open.client.dispose();
+});
+
+test("a private node that leaves non-finite units out (fedmed node's) answers a blow-up round with an update like any other: no error, finite weights, the round charged, the count in its log only", async () => {
+  const global = await globalGenerators();
+  const lines: string[] = [];
+  const { hospital, client, ledger, saved } = await harness({ dp: true, nonFiniteLoss: 'leave out', log: lines });
+  const reply = await hospital.handle(message('train', trainContent(toArrayRecord(global), blowUp)));
+  assert.ok('content' in reply && reply.content, `an update, not an error: ${'error' in reply ? reply.error?.reason : ''}`);
+  assert.ok(saved.rounds[0]!.nonFiniteSteps! > 0, 'some step had a non-finite loss');
+  assert.ok(lines.some((l) => /step\(s\) with a non-finite loss, their units left out of the clipped sums/.test(l)), lines.join('\n'));
+  for (const [name, entry] of (await client.upload()).state) assert.ok(entry.values.every(Number.isFinite), `${name} is not finite`);
+  assert.is(ledger!.entries.length, 1);
+  const metrics = (reply as { content: RecordDict }).content.get('metrics');
+  assert.equal(metrics?.kind === 'metric' ? [...metrics.record.keys()].sort() : [], ['epsilon', 'num-examples', 'steps']);
+  client.dispose();
 });
 
 test('a round that fails on a non-finite loss leaves the client as it was: the next round, without lr, trains as a fresh client on the epochs after the failed one', async () => {

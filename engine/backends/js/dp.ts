@@ -24,7 +24,7 @@ export function clippedSumWithNoise(xs: readonly Handle[], factors: Handle, ys: 
       const z = normalsOfBlock(block, key);
       for (let i = 4 * block; i < Math.min(size, 4 * block + 4); i++) {
         let total = 0;
-        for (let n = 0; n < g.batch; n++) total += fs[n]! * values[n * size + i]!;
+        for (let n = 0; n < g.batch; n++) if (fs[n]! !== 0 && !Number.isNaN(fs[n]!)) total += fs[n]! * values[n * size + i]!; // 0 or NaN: left out
         out[i] = g.scale * (total + g.noiseStd * z[i - 4 * block]!);
       }
     }

@@ -29,5 +29,20 @@ for (const [batch, sizes] of lists) {
   });
 }
 
+// A unit whose gradient is not finite: its norm is NaN or infinite, so its factor is NaN or 0, and it is left out.
+for (const [factor, bad] of [[NaN, NaN], [0, Infinity], [NaN, -Infinity]] as const) {
+  const size = 37;
+  const gradients = values(rng, 3 * size);
+  for (let i = size; i < 2 * size; i += 5) gradients[i] = bad; // sample 1
+  const factors = values(rng, 3, 0, 1);
+  factors[1] = factor;
+  cases.push({
+    name: `clippedSumWithNoise sample 1's gradient holds ${bad}, its factor ${factor}`,
+    inputs: [factors, gradients],
+    outputs: [size],
+    call: (b, [f, x], [y]) => b.clippedSumWithNoise([x!], f!, [y!], { batch: 3, noiseStd: 0.7, scale: 0.5, key: { seed: 5, seedHigh: 6, counter: 7 } }),
+  });
+}
+
 kernelTable(cases);
 test.run();
