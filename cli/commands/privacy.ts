@@ -3,7 +3,9 @@
  * spend, from the noise multiplier, sampling rate and step count, by the
  * accountant asked for: RDP (fed/dp/accountant.ts), PRV (fed/dp/prv.ts) or
  * GDP (fed/dp/gdp.ts), or with --group K for K units together by the subject
- * accountant (fed/dp/group_accountant.ts). One call to the accountant, then print.
+ * accountant (fed/dp/group_accountant.ts); with --parameters D the noise's
+ * cut tail is paid from delta first, as training's ledger pays it
+ * (fed/dp/noise_tail.ts). One call to the accountant, then print.
  */
 import {
   DEFAULT_ORDERS,
@@ -17,6 +19,7 @@ import { noiseForEpsilon, type Probe } from '../../fed/dp/calibrate.js';
 import { gdpEpsilon } from '../../fed/dp/gdp.js';
 import { checkGroup, GroupAccountant } from '../../fed/dp/group_accountant.js';
 import { groupPrivacy, soundAccountantsWords, tightestEpsilon } from '../../fed/dp/ledger.js';
+import { noiseTailDelta } from '../../fed/dp/noise_tail.js';
 import { prvEpsilon } from '../../fed/dp/prv.js';
 import { boundText } from '../../fed/dp/rounding.js';
 import { UsageError, type FlagValues } from '../args.js';
@@ -78,12 +81,12 @@ export const privacyCommand: Command = {
     '--seed, which anyone may know: with it, the noise could be recomputed and subtracted).',
     'fedmed train --dp-randomness seeded repeats a run bit for bit; its epsilon is no guarantee.',
     '',
-    'The noise. The figures here are for exact Gaussian noise. The noise a computer draws',
-    'stops somewhere (fedmed\'s at 7.5 sigma), which costs a little delta outside any',
-    'accountant: training pays it from the run\'s delta (it knows how many parameters are',
-    'noised) before computing epsilon, so its figures can be slightly above these; for a',
-    'patient\'s many slices the cost can take all of delta, and then train reports the',
-    'patient\'s figure by group privacy instead.',
+    'The noise. The noise a computer draws stops somewhere (fedmed\'s at 7.5 sigma), which',
+    'costs a little delta outside any accountant, growing with the number of noised',
+    'parameters. Training pays it from the run\'s delta before computing epsilon (privacy.json',
+    'records the count as noisedParameters); --parameters D does the same here, and without',
+    'it the figures are for exact Gaussian noise. For a patient\'s many slices the cost can',
+    'take all of delta: no bound is left (train then reports group privacy\'s figure).',
     '',
     'The accountants compute the same guarantee in different ways. rdp (Renyi DP): the',
     'standard, a proven upper bound, slightly loose. prv (privacy loss distribution,',
@@ -101,27 +104,34 @@ export const privacyCommand: Command = {
     sampling: { type: 'string', help: 'how batches are drawn', default: 'poisson', choices: samplings },
     accountant: { type: 'string', help: 'rdp (bound), prv (bound with an error bar), gdp (approximation)', default: 'rdp', choices: accountants },
     group: { type: 'int', help: 'epsilon for a group of K units together (one patient\'s K slices), by the subject accountant; Poisson only', default: 1, placeholder: 'K' },
+    parameters: { type: 'int', help: 'noised parameters (a run\'s noisedParameters): pay the noise\'s cut tail from delta, as training does; Poisson only', placeholder: 'D' },
     json: { type: 'boolean', help: 'print JSON' },
   },
   async run(flags, _positionals, given) {
     if (flags.noise !== undefined && flags.epsilon !== undefined) throw new UsageError('give --noise (to get epsilon) or --epsilon (to get sigma), not both');
     if (flags.noise === undefined && flags.epsilon === undefined) throw new UsageError('give --noise S (to get epsilon) or --epsilon E (to get sigma); see fedmed privacy --help');
-    const run = { q: required(flags, 'q'), steps: required(flags, 'steps'), delta: flags.delta as number, sampling: flags.sampling as Sampling };
+    const run = { q: required(flags, 'q'), steps: required(flags, 'steps'), delta: flags.delta as number, sampling: flags.sampling as Sampling, noisedParameters: flags.parameters as number | undefined };
     let accountant = flags.accountant as AccountantName;
     const group = flags.group as number;
     if (accountant !== 'rdp' && run.sampling !== 'poisson') {
       throw new UsageError(`--accountant ${accountant} analyses Poisson sampling only; use --accountant rdp with --sampling ${run.sampling}`);
     }
     if (group !== 1 && run.sampling !== 'poisson') throw new UsageError(`--group analyses Poisson sampling only, not --sampling ${run.sampling}`);
+    const parameters = flags.parameters as number | undefined;
+    if (parameters !== undefined && !(parameters >= 1)) throw new UsageError(`--parameters must be at least 1, got ${parameters}`);
+    if (parameters !== undefined && run.sampling !== 'poisson') throw new UsageError(`--parameters accounts the noise's tail under Poisson sampling only, not --sampling ${run.sampling}`);
+    if (parameters !== undefined && accountant === 'gdp') throw new UsageError('--parameters applies to the bounds (rdp, prv, --group), not gdp\'s approximation');
     let query: Query;
     let spent;
+    let tail: number;
     try {
       checkGroup(group);
       // The accountants check every parameter (the search's first call among them).
       // An accountant asked for (rdp or prv, the sound ones) finds sigma itself, so that its figure below meets E.
       const calibrator = given.has('accountant') && accountant !== 'gdp' ? accountant : undefined;
       query = { noise: flags.epsilon === undefined ? (flags.noise as number) : noiseForEpsilon(flags.epsilon as number, run, run, calibrator, searchProgress()), ...run };
-      spent = privacyEpsilon(query); // RDP is also each accountant's reference
+      tail = query.noisedParameters === undefined ? 0 : noiseTailDelta([query], { parameters: query.noisedParameters, group });
+      spent = tail < query.delta ? privacyEpsilon(accounted(query, tail)) : null; // RDP is also each accountant's reference
       if (flags.epsilon !== undefined) {
         // Shown by the accountant that found it within E, unless another is asked for.
         if (!given.has('accountant')) accountant = tightestEpsilon([query], query).accountant;
@@ -132,52 +142,80 @@ export const privacyCommand: Command = {
       if (e instanceof PrivacyParameterError) throw new UsageError(`--${e.parameter} ${e.requirement}`);
       throw e;
     }
-    if (group > 1) printGroup(query, group, flags.json === true);
-    else if (accountant === 'rdp') printRdp(query, spent, flags.json === true);
-    else if (accountant === 'prv') printPrv(query, flags.json === true);
+    if (tail >= query.delta) printTailTakesAll(query, group, tail, flags.json === true);
+    else if (group > 1) printGroup(query, group, tail, flags.json === true);
+    else if (accountant === 'rdp') printRdp(query, spent!, tail, flags.json === true);
+    else if (accountant === 'prv') printPrv(query, tail, flags.json === true);
     else printGdp(query, flags.json === true);
   },
 };
 
-type Query = { noise: number; q: number; steps: number; delta: number; sampling: Sampling };
+type Query = { noise: number; q: number; steps: number; delta: number; sampling: Sampling; noisedParameters?: number };
 
-function printRdp(query: Query, spent: { epsilon: number; order: number }, json: boolean): void {
+/** The query with the delta the accountant gets once the noise's tail is paid. */
+function accounted(query: Query, tail: number): Query {
+  return { ...query, delta: query.delta - tail };
+}
+
+/** JSON's record of the tail paid, with --parameters only. */
+function tailJson(query: Query, tail: number): { noiseTailDelta?: number } {
+  return query.noisedParameters === undefined ? {} : { noiseTailDelta: tail };
+}
+
+/** The line under a bound saying what of delta paid the noise's tail (none without --parameters). */
+function tailLine(query: Query, tail: number): void {
+  if (query.noisedParameters !== undefined) console.log(`  of delta, ${upper(tail)} pays the noise's cut tail over ${query.noisedParameters} noised parameters; the accountant had the rest`);
+}
+
+function printTailTakesAll(query: Query, group: number, tail: number, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify({ epsilon: null, noiseTailDelta: tail, group, ...query }, null, 2));
+    return;
+  }
+  const who = group > 1 ? `a group of ${group} units` : 'one unit';
+  console.log(`no bound at delta = ${query.delta} for ${who}: the noise's cut tail alone costs delta ${upper(tail)} over ${query.noisedParameters} noised parameters`);
+}
+
+function printRdp(query: Query, spent: { epsilon: number; order: number }, tail: number, json: boolean): void {
   if (json) {
     // JSON has no Infinity: epsilon and order are null when no noise is added.
-    console.log(JSON.stringify({ ...spent, ...query, accountant: 'rdp', conversion: defaultConversion(query.sampling) }, null, 2));
+    console.log(JSON.stringify({ ...spent, ...query, ...tailJson(query, tail), accountant: 'rdp', conversion: defaultConversion(query.sampling) }, null, 2));
     return;
   }
   if (noPrivacy(spent.epsilon, query)) return;
   console.log(`epsilon = ${upper(spent.epsilon)} at delta = ${query.delta} (best Renyi order ${significant(spent.order)})`);
+  tailLine(query, tail);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: ${DESCRIPTIONS[query.sampling]}`);
   if (query.sampling === 'poisson' && spent.order === DEFAULT_ORDERS.at(-1)) {
     console.log(`  the best order is the grid's largest: higher orders could give a smaller epsilon`);
   }
 }
 
-function printPrv(query: Query, json: boolean): void {
-  const prv = prvEpsilon([query], { delta: query.delta });
+function printPrv(query: Query, tail: number, json: boolean): void {
+  const prv = prvEpsilon([query], { delta: query.delta - tail });
   if (json) {
-    console.log(JSON.stringify({ epsilon: prv.upper, estimate: prv.estimate, lower: prv.lower, ...query, accountant: 'prv' }, null, 2));
+    console.log(JSON.stringify({ epsilon: prv.upper, estimate: prv.estimate, lower: prv.lower, ...query, ...tailJson(query, tail), accountant: 'prv' }, null, 2));
     return;
   }
   if (noPrivacy(prv.upper, query)) return;
   console.log(`epsilon = ${upper(prv.upper)} at delta = ${query.delta} (PRV upper bound; estimate ${significant(prv.estimate)}, true value in [${lower(prv.lower)}, ${upper(prv.upper)}])`);
+  tailLine(query, tail);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, PRV accountant of Gopi et al. 2021 (eps_error ${significant(prv.epsError)}, delta_error delta/1000)`);
 }
 
-function printGroup(query: Query, group: number, json: boolean): void {
-  const direct = new GroupAccountant(group).epsilon([query], query.delta);
-  const one = tightestEpsilon([query], query);
+function printGroup(query: Query, group: number, tail: number, json: boolean): void {
+  const direct = new GroupAccountant(group).epsilon([query], query.delta - tail);
+  const one = tightestEpsilon([query], query); // pays one unit's tail itself
   const scaled = groupPrivacy(one.epsilon, query.delta, group);
   if (json) {
     const groupPrivacyFigure = scaled.delta < 1 ? scaled : null; // null: no guarantee (delta >= 1)
-    console.log(JSON.stringify({ epsilon: direct.upper, estimate: direct.estimate, lower: direct.lower, direction: direct.direction, group, ...query, accountant: 'subject', groupPrivacy: groupPrivacyFigure }, null, 2));
+    console.log(JSON.stringify({ epsilon: direct.upper, estimate: direct.estimate, lower: direct.lower, direction: direct.direction, group, ...query, ...tailJson(query, tail), accountant: 'subject', groupPrivacy: groupPrivacyFigure }, null, 2));
     return;
   }
   if (noPrivacy(direct.upper, query)) return;
   console.log(`epsilon = ${upper(direct.upper)} at delta = ${query.delta} for a group of ${group} units (upper bound; estimate ${significant(direct.estimate)}, true value in [${lower(direct.lower)}, ${upper(direct.upper)}])`);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, the group's units accounted together (subject accountant: Schuchardt et al. 2024 with the PRV accountant)`);
+  tailLine(query, tail);
   const instead = scaled.delta < 1 ? `epsilon ${upper(scaled.epsilon)} at delta ${upper(scaled.delta)}` : 'no meaningful bound';
   console.log(`  group privacy (one unit's epsilon ${upper(one.epsilon)}, scaled up) would give ${instead}`);
 }

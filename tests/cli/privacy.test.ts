@@ -4,6 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { epsilonWithoutReplacement } from '../../fed/dp/accountant.js';
 import { GroupAccountant } from '../../fed/dp/group_accountant.js';
+import { tightestEpsilon } from '../../fed/dp/ledger.js';
+import { noiseTailDelta } from '../../fed/dp/noise_tail.js';
 
 // Compiled to dist/tests/cli/, beside dist/cli/main.js.
 const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
@@ -66,6 +68,20 @@ test('--group K: the group accounted together, beside what group privacy would g
   const text = fedmed('--noise', '1.5', '--q', '0.1', '--steps', '200', '--group', '31');
   assert.match(text.stdout, /^epsilon = [\d.]+ at delta = 0\.00001 for a group of 31 units \(upper bound; /);
   assert.match(text.stdout, /group privacy \(one unit's epsilon [\d.]+, scaled up\) would give no meaningful bound\n$/);
+});
+
+test("--parameters D pays the noise's cut tail from delta, as training's ledger does; where it takes all of delta (a patient's 31 slices) there is no bound", () => {
+  const run = ['--noise', '0.9868', '--q', '0.0762', '--steps', '336'];
+  const paid = JSON.parse(fedmed(...run, '--parameters', '515000', '--json').stdout);
+  const options = { delta: 1e-5, sampling: 'poisson' as const, noisedParameters: 515_000 };
+  assert.is(paid.epsilon, tightestEpsilon([{ noise: 0.9868, q: 0.0762, steps: 336 }], options, 'rdp').epsilon);
+  assert.is(paid.noiseTailDelta, noiseTailDelta([{ noise: 0.9868, q: 0.0762, steps: 336 }], { parameters: 515_000, group: 1 }));
+  assert.ok(paid.epsilon > JSON.parse(fedmed(...run, '--json').stdout).epsilon);
+  const patient = fedmed(...run, '--parameters', '515000', '--group', '31');
+  assert.is(patient.status, 0, patient.stderr);
+  assert.match(patient.stdout, /^no bound at delta = 0\.00001 for a group of 31 units: the noise's cut tail alone costs delta 1 over 515000 noised parameters/);
+  assert.match(fedmed(...run, '--parameters', '515000', '--group', '2').stdout, /of delta, [\d.e-]+ pays the noise's cut tail over 515000 noised parameters/);
+  assert.equal([fedmed(...run, '--parameters', '0').stderr], ['fedmed: --parameters must be at least 1, got 0\n']);
 });
 
 test('--help explains the privacy unit and the accountants in plain words', () => {
