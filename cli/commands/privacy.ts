@@ -19,7 +19,7 @@ import { noiseForEpsilon, type Probe } from '../../fed/dp/calibrate.js';
 import { gdpEpsilon } from '../../fed/dp/gdp.js';
 import { checkGroup, GroupAccountant } from '../../fed/dp/group_accountant.js';
 import { groupPrivacy, soundAccountantsWords, tightestEpsilon } from '../../fed/dp/ledger.js';
-import { noiseTailDelta } from '../../fed/dp/noise_tail.js';
+import { payNoiseTail, type NoiseTailPaid } from '../../fed/dp/noise_tail.js';
 import { prvEpsilon } from '../../fed/dp/prv.js';
 import { boundText } from '../../fed/dp/rounding.js';
 import { UsageError, type FlagValues } from '../args.js';
@@ -123,15 +123,15 @@ export const privacyCommand: Command = {
     if (parameters !== undefined && accountant === 'gdp') throw new UsageError('--parameters applies to the bounds (rdp, prv, --group), not gdp\'s approximation');
     let query: Query;
     let spent;
-    let tail: number;
+    let paid: NoiseTailPaid;
     try {
       checkGroup(group);
       // The accountants check every parameter (the search's first call among them).
       // An accountant asked for (rdp or prv, the sound ones) finds sigma itself, so that its figure below meets E.
       const calibrator = given.has('accountant') && accountant !== 'gdp' ? accountant : undefined;
       query = { noise: flags.epsilon === undefined ? (flags.noise as number) : noiseForEpsilon(flags.epsilon as number, run, run, calibrator, searchProgress()), ...run };
-      tail = query.noisedParameters === undefined ? 0 : noiseTailDelta([query], { parameters: query.noisedParameters, group });
-      spent = tail < query.delta ? privacyEpsilon(accounted(query, tail)) : null; // RDP is also each accountant's reference
+      paid = payNoiseTail([query], query, group);
+      spent = paid.delta === null ? null : privacyEpsilon({ ...query, delta: paid.delta }); // RDP is also each accountant's reference
       if (flags.epsilon !== undefined) {
         // Shown by the accountant that found it within E, unless another is asked for.
         if (!given.has('accountant')) accountant = tightestEpsilon([query], query).accountant;
@@ -142,20 +142,18 @@ export const privacyCommand: Command = {
       if (e instanceof PrivacyParameterError) throw new UsageError(`--${e.parameter} ${e.requirement}`);
       throw e;
     }
-    if (tail >= query.delta) printTailTakesAll(query, group, tail, flags.json === true);
-    else if (group > 1) printGroup(query, group, tail, flags.json === true);
-    else if (accountant === 'rdp') printRdp(query, spent!, tail, flags.json === true);
-    else if (accountant === 'prv') printPrv(query, tail, flags.json === true);
+    if (paid.delta === null) printTailTakesAll(query, group, paid.tail, flags.json === true);
+    else if (group > 1) printGroup(query, group, paid, flags.json === true);
+    else if (accountant === 'rdp') printRdp(query, spent!, paid.tail, flags.json === true);
+    else if (accountant === 'prv') printPrv(query, paid, flags.json === true);
     else printGdp(query, flags.json === true);
   },
 };
 
 type Query = { noise: number; q: number; steps: number; delta: number; sampling: Sampling; noisedParameters?: number };
 
-/** The query with the delta the accountant gets once the noise's tail is paid. */
-function accounted(query: Query, tail: number): Query {
-  return { ...query, delta: query.delta - tail };
-}
+/** The tail paid where it left the accountant some delta. */
+type Paid = Extract<NoiseTailPaid, { delta: number }>;
 
 /** JSON's record of the tail paid, with --parameters only. */
 function tailJson(query: Query, tail: number): { noiseTailDelta?: number } {
@@ -191,8 +189,8 @@ function printRdp(query: Query, spent: { epsilon: number; order: number }, tail:
   }
 }
 
-function printPrv(query: Query, tail: number, json: boolean): void {
-  const prv = prvEpsilon([query], { delta: query.delta - tail });
+function printPrv(query: Query, { tail, delta }: Paid, json: boolean): void {
+  const prv = prvEpsilon([query], { delta });
   if (json) {
     console.log(JSON.stringify({ epsilon: prv.upper, estimate: prv.estimate, lower: prv.lower, ...query, ...tailJson(query, tail), accountant: 'prv' }, null, 2));
     return;
@@ -203,8 +201,8 @@ function printPrv(query: Query, tail: number, json: boolean): void {
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, PRV accountant of Gopi et al. 2021 (eps_error ${significant(prv.epsError)}, delta_error delta/1000)`);
 }
 
-function printGroup(query: Query, group: number, tail: number, json: boolean): void {
-  const direct = new GroupAccountant(group).epsilon([query], query.delta - tail);
+function printGroup(query: Query, group: number, { tail, delta }: Paid, json: boolean): void {
+  const direct = new GroupAccountant(group).epsilon([query], delta);
   const one = tightestEpsilon([query], query); // pays one unit's tail itself
   const scaled = groupPrivacy(one.epsilon, query.delta, group);
   if (json) {

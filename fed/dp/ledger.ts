@@ -38,7 +38,7 @@ import {
 } from './accountant.js';
 import type { Conversion } from './conversion.js';
 import { checkGroup, GroupAccountant } from './group_accountant.js';
-import { noiseTailDelta } from './noise_tail.js';
+import { payNoiseTail } from './noise_tail.js';
 import { prvEpsilon } from './prv.js';
 
 /** The accountants whose bounds are sound: the ledger takes the smaller. */
@@ -186,8 +186,8 @@ export class PrivacyLedger {
   private subjectBound(runs: readonly GaussianSteps[], epsilon: number, share: number): Pick<LedgerEntry, 'subjectEpsilon' | 'subjectDelta' | 'subjectMethod'> {
     if (share === 1) return { subjectEpsilon: epsilon, subjectDelta: this.delta, subjectMethod: 'privacy unit' };
     // The subject's slices may shift the noisy sum past the noise's cut tail: the accountant gets what delta the tail leaves, if any.
-    const accounted = this.sampling === 'poisson' ? accountedDelta(runs, this.options, share) : null;
-    const direct = accounted ? this.subjectAccountant(share).epsilon(runs, accounted.delta).upper : Infinity;
+    const left = this.sampling === 'poisson' ? payNoiseTail(runs, this.options, share).delta : null;
+    const direct = left !== null ? this.subjectAccountant(share).epsilon(runs, left).upper : Infinity;
     if (direct < Infinity) return { subjectEpsilon: direct, subjectDelta: this.delta, subjectMethod: 'subject accountant' };
     const group = groupPrivacy(epsilon, this.delta, share);
     return { subjectEpsilon: group.epsilon, subjectDelta: group.delta, subjectMethod: 'group privacy' };
@@ -245,8 +245,9 @@ export function soundAccountantsWords(sampling: Sampling): string {
  * error is a bug and propagates. `only` asks for one accountant's figure.
  */
 export function tightestEpsilon(runs: readonly GaussianSteps[], given: AccountingOptions, only?: SoundAccountant): { epsilon: number; order: number; accountant: SoundAccountant } {
-  const options = accountedDelta(runs, given, 1);
-  if (options === null) return { epsilon: Infinity, order: NaN, accountant: 'rdp' };
+  const { delta } = payNoiseTail(runs, given, 1); // the accountants get what the noise's cut tail leaves of delta
+  if (delta === null) return { epsilon: Infinity, order: NaN, accountant: 'rdp' };
+  const options = { ...given, delta };
   const rdp = { ...composedEpsilon(runs, options), accountant: 'rdp' as const };
   if (only === 'rdp' || !soundAccountants(options.sampling ?? 'poisson').includes('prv')) return rdp;
   let prv: number;
@@ -257,17 +258,6 @@ export function tightestEpsilon(runs: readonly GaussianSteps[], given: Accountin
     throw e;
   }
   return only === 'prv' || prv < rdp.epsilon ? { epsilon: prv, order: rdp.order, accountant: 'prv' } : rdp;
-}
-
-/**
- * The options with the delta left to the accountant for a group of `group`
- * units once the noise's cut tail is paid for (fed/dp/noise_tail.ts; as
- * given without `noisedParameters`); null when the tail takes it all.
- */
-function accountedDelta(runs: readonly GaussianSteps[], options: AccountingOptions, group: number): AccountingOptions | null {
-  if (options.noisedParameters === undefined) return options;
-  const tail = noiseTailDelta(runs, { parameters: options.noisedParameters, group });
-  return tail < options.delta ? { ...options, delta: options.delta - tail } : null;
 }
 
 /**

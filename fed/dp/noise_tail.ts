@@ -11,7 +11,7 @@
  * Poisson sampling a group of k units shifts the step's sum by m / sigma when
  * m of them are drawn, m binomial in (k, q). Pure math.
  */
-import type { GaussianSteps } from './accountant.js';
+import type { AccountingOptions, GaussianSteps } from './accountant.js';
 import { logBinomials } from './logmath.js';
 
 /** The largest radius the noise reaches, in noise stds: sqrt(-2 ln 2^-41). */
@@ -22,6 +22,19 @@ function cutChance(shift: number, parameters: number): number {
   const R = NOISE_RADIUS;
   if (shift >= R) return 1;
   return Math.min(1, R * Math.exp((-R * R) / 2) * Math.sqrt(parameters) * shift + Math.exp(-((R - shift) ** 2) / 2));
+}
+
+/** What the noise's cut tail takes of delta, and what it leaves the accountant (null: nothing). */
+export type NoiseTailPaid = { tail: number; delta: number } | { tail: number; delta: null };
+
+/**
+ * The tail paid out of `options.delta` over `runs` for a group of `group`
+ * units: nothing without `options.noisedParameters` (exact Gaussian noise
+ * assumed). The ledger and `fedmed privacy` both account this way.
+ */
+export function payNoiseTail(runs: readonly GaussianSteps[], options: AccountingOptions, group: number): NoiseTailPaid {
+  const tail = options.noisedParameters === undefined ? 0 : noiseTailDelta(runs, { parameters: options.noisedParameters, group });
+  return { tail, delta: tail < options.delta ? options.delta - tail : null };
 }
 
 /**
