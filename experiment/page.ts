@@ -19,7 +19,7 @@ function tableHtml(table: Table): string {
   const head = [...table.keyHeads.map((k) => `<th class="text">${escapeXml(k)}</th>`), ...table.columns.map((c) => `<th>${escapeXml(c)}</th>`)].join('');
   const rows = table.rows.map((r) => {
     const keys = r.keys.map((k) => `<td class="text">${escapeXml(k)}</td>`).join('');
-    const cells = r.cells.map((c) => `<td>${c.paper === null ? formatNumber(c.ours, r.digits) : `${formatNumber(c.ours, r.digits)} <span class="paper">(${formatNumber(c.paper, r.digits)})</span>`}</td>`).join('');
+    const cells = r.cells.map((c) => `<td>${formatNumber(c.ours, r.digits, r.rounding)}${c.paper === null ? '' : ` <span class="paper">(${formatNumber(c.paper, r.digits)})</span>`}</td>`).join('');
     return `<tr>${keys}${cells}</tr>`;
   });
   return `<h2>${escapeXml(table.title)}</h2>\n<p class="facts">${escapeXml(table.note)} Each cell: ours <span class="paper">(the paper's)</span>.</p>\n<div class="scroll"><table>\n<tr>${head}</tr>\n${rows.join('\n')}\n</table></div>`;

@@ -5,6 +5,8 @@
  * 4180 quoting). Strings out; writing them is the caller's.
  */
 
+import { roundDecimals, type RoundingDirection } from '../fed/dp/rounding.js';
+
 export interface TableCell {
   /** Our figure; null where this grid has none (a model fedmed lacks, an epoch not trained). */
   ours: number | null;
@@ -17,6 +19,8 @@ export interface TableRow {
   keys: string[];
   /** Decimals to print (MAE 4, PSNR 2, ...). */
   digits: number;
+  /** A guarantee (an epsilon) rounds up, so that the table never claims more privacy than was computed; other figures round to nearest. */
+  rounding?: RoundingDirection;
   cells: TableCell[];
 }
 
@@ -34,16 +38,16 @@ export interface Table {
   paperCurves?: { name: string; points: [number, number][] }[];
 }
 
-export function formatNumber(x: number | null, digits: number): string {
+export function formatNumber(x: number | null, digits: number, rounding?: RoundingDirection): string {
   if (x === null) return '-';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : x < 0 ? '-inf' : 'nan';
-  return x.toFixed(digits);
+  return (rounding ? roundDecimals(x, digits, rounding) : x).toFixed(digits);
 }
 
-/** "ours (paper)", or the one that exists. */
-export function cellText(cell: TableCell, digits: number): string {
-  const ours = formatNumber(cell.ours, digits);
-  return cell.paper === null ? ours : `${ours} (${formatNumber(cell.paper, digits)})`;
+/** "ours (paper)", or the one that exists; the paper's figure is printed as it printed it. */
+export function cellText(cell: TableCell, row: Pick<TableRow, 'digits' | 'rounding'>): string {
+  const ours = formatNumber(cell.ours, row.digits, row.rounding);
+  return cell.paper === null ? ours : `${ours} (${formatNumber(cell.paper, row.digits)})`;
 }
 
 const mdEscape = (s: string) => s.replaceAll('|', '\\|');
@@ -57,7 +61,7 @@ export function tableMarkdown(table: Table): string {
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
-    ...table.rows.map((r) => `| ${[...r.keys, ...r.cells.map((c) => cellText(c, r.digits))].map(mdEscape).join(' | ')} |`),
+    ...table.rows.map((r) => `| ${[...r.keys, ...r.cells.map((c) => cellText(c, r))].map(mdEscape).join(' | ')} |`),
   ];
   return lines.join('\n') + '\n';
 }

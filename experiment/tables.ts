@@ -188,10 +188,11 @@ const builders: Record<ExperimentName, (results: Results, context: GridContext) 
       const paper = epsilonTable[String(noise)]!;
       const cell = (k: number) => results.get(`noise-${noise}-clients-${k}`);
       return [
-        { keys: [String(noise), 'epsilon, our run'], digits: 2, cells: clientCounts.map((k, i) => ({ ours: cell(k)?.epsilon ?? null, paper: paper.epsilon[i]! })) },
+        { keys: [String(noise), 'epsilon, our run'], digits: 2, rounding: 'up', cells: clientCounts.map((k, i) => ({ ours: cell(k)?.epsilon ?? null, paper: paper.epsilon[i]! })) },
         {
           keys: [String(noise), "epsilon, the paper's accounting"],
           digits: 2,
+          rounding: 'up',
           cells: clientCounts.map((k, i) => ({ ours: privacyEpsilon({ noise, q: 1 / k, steps: 240, delta: 1e-5, sampling: 'without-replacement' }).epsilon, paper: paper.epsilon[i]! })),
         },
         { keys: [String(noise), 'PSNR'], digits: 2, cells: clientCounts.map((k, i) => ({ ours: ours(cell(k), direction, 'psnr'), paper: paper.psnr[i]! })) },

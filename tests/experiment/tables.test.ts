@@ -78,6 +78,19 @@ test("epsilon: the paper's accounting row gives the paper's epsilons; our run's 
   }
 });
 
+test('epsilon: a guarantee rounds up in the Markdown, the page and nowhere else; PSNR rounds to nearest', async () => {
+  const results = (await stubResults('epsilon')).map((r) => ({ ...r, epsilon: 3.5012 }));
+  const [table] = experimentTables('epsilon', results, context);
+  const markdown = tableMarkdown(table!);
+  assert.ok(markdown.includes('| 1.07 | epsilon, our run | 3.51 (200.47) |'), markdown);
+  assert.ok(markdown.includes('| 1.07 | PSNR | 2'), markdown);
+  const psnr = table!.rows.find((r) => r.keys[0] === '1.07' && r.keys[1] === 'PSNR')!.cells[0]!.ours!;
+  assert.ok(markdown.includes(`| 1.07 | PSNR | ${psnr.toFixed(2)} (`), `PSNR ${psnr} rounds to nearest`);
+  assert.ok(tableCsv(table!).includes('3.5012'), 'the CSV keeps the figure at full precision');
+  const page = experimentFiles({ name: 'epsilon', scale: 'tiny', tables: [table!], results })['index.html']!;
+  assert.ok(page.includes('<td>3.51 <span class="paper">(200.47)</span></td>'), 'the page rounds the guarantee up too');
+});
+
 test('rounds: columns are every epoch either side has; the paper figures only the centralized rows', async () => {
   const [table] = experimentTables('rounds', await stubResults('rounds'), context);
   assert.equal(table!.columns, ['1', '2', '4', '7', '10', '13', '16', '19', '21', '24', '27', '30']);
