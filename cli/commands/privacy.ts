@@ -170,6 +170,7 @@ function printTailTakesAll(query: Query, group: number, tail: number, json: bool
     console.log(JSON.stringify({ epsilon: null, noiseTailDelta: tail, group, ...query }, null, 2));
     return;
   }
+  if (query.noise === 0) return printNoNoise(query); // no tail to blame
   const who = group > 1 ? `a group of ${group} units` : 'one unit';
   console.log(`no bound at delta = ${query.delta} for ${who}: the noise's cut tail alone costs delta ${upper(tail)} over ${query.noisedParameters} noised parameters`);
 }
@@ -231,8 +232,12 @@ function printGdp(query: Query, json: boolean): void {
 
 function noPrivacy(epsilon: number, query: Query): boolean {
   if (epsilon !== Infinity) return false;
-  console.log(`epsilon = inf at delta = ${query.delta}: without noise there is no privacy`);
+  printNoNoise(query);
   return true;
+}
+
+function printNoNoise(query: Query): void {
+  console.log(`epsilon = inf at delta = ${query.delta}: without noise there is no privacy`);
 }
 
 /** Each sigma the search tries, on stderr once it has run past 2 s (PRV's calls take up to seconds each near its cap). */

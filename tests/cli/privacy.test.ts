@@ -82,6 +82,7 @@ test("--parameters D pays the noise's cut tail from delta, as training's ledger 
   assert.match(patient.stdout, /^no bound at delta = 0\.00001 for a group of 31 units: the noise's cut tail alone costs delta 1 over 515000 noised parameters/);
   assert.match(fedmed(...run, '--parameters', '515000', '--group', '2').stdout, /of delta, [\d.e-]+ pays the noise's cut tail over 515000 noised parameters/);
   assert.equal([fedmed(...run, '--parameters', '0').stderr], ['fedmed: --parameters must be at least 1, got 0\n']);
+  assert.is(fedmed('--noise', '0', '--q', '0.1', '--steps', '10', '--parameters', '1000').stdout, 'epsilon = inf at delta = 0.00001: without noise there is no privacy\n', 'no noise: no privacy, not a tail that takes delta');
 });
 
 test('--help explains the privacy unit and the accountants in plain words', () => {
