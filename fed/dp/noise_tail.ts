@@ -6,7 +6,8 @@
  * std. A neighbour whose sum is shifted by s (same units) can then give
  * outputs the other cannot, and the chance of one is delta that no accountant
  * sees: with d noised coordinates, at most R e^(-R^2/2) sqrt(d) s (the shift
- * spread over every pair, the ring each pair's shift reaches) plus
+ * spread over every pair, the ring each pair's shift reaches; Cauchy-Schwarz
+ * over the d/2 pairs gives sqrt(d/2), and sqrt(2) is kept as margin) plus
  * e^(-(R - s)^2/2) (the shift held by one pair), 1 once s reaches R. Under
  * Poisson sampling a group of k units shifts the step's sum by m / sigma when
  * m of them are drawn, m binomial in (k, q). Pure math.
