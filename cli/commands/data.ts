@@ -24,7 +24,7 @@ const phantomCommand: Command = {
     sites: { type: 'int', help: 'simulated scanners (Guys, HH, IOP, then Site4...)', default: 3 },
     seed: { type: 'int', help: 'random seed', default: 3 },
     lesions: { type: 'boolean', help: 'white-matter lesions (default: on for brats, off for ixi)' },
-    force: { type: 'boolean', help: 'write into a folder that is not empty' },
+    force: { type: 'boolean', help: "replace the phantom in --out: first removes the files its fedmed-phantom.json names; a folder holding other files is refused, never emptied" },
   },
   async run(flags) {
     const out = flags.out as string | undefined;

@@ -7,20 +7,19 @@
  * Every file is written atomically: a full disk leaves whole files only.
  */
 import { availableParallelism } from 'node:os';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FileSystemError, makeFolder, writeFileAtomic } from '../../store/atomic.js';
 import { phantomSubjectId } from '../dataset.js';
-import { DataError } from '../errors.js';
 import type { Layout } from '../layouts.js';
 import { phantomCohort, phantomHeader, renderPlanes, type PhantomOptions } from '../phantom/cohort.js';
 import { phantomFiles, phantomManifest, phantomManifestName } from '../phantom/files.js';
 import { writeNiftiFile } from './nifti.js';
+import { clearPhantomFolder } from './phantom-folder.js';
 
 export interface WritePhantomOptions extends PhantomOptions {
   layout?: Layout;
-  /** Write into a folder that already has files (same-named files are replaced). */
+  /** Replace the phantom a folder holds: its files are removed first (data/fs/phantom-folder.ts). */
   force?: boolean;
   /** Worker threads (default: the processors available, at most 8; 1 renders on this thread). */
   workers?: number;
@@ -67,10 +66,12 @@ export async function writeSubject(job: SubjectJob, index: number): Promise<numb
 export async function writePhantom(root: string, options: WritePhantomOptions = {}): Promise<WrittenPhantom> {
   const started = performance.now();
   const layout = options.layout ?? 'ixi';
-  const existing = await readdir(root).catch(() => [] as string[]);
-  if (existing.length > 0 && !options.force) throw new DataError(root, `is not empty (${existing.length} entries); choose a new folder or pass --force`);
+  await clearPhantomFolder(root, options.force ?? false);
   await makeFolder(root);
   const cohort = phantomCohort({ ...options, lesions: options.lesions ?? layout === 'brats' });
+  // The marker goes first: a killed run leaves files that --force can prove a phantom's.
+  const manifest = phantomManifest(cohort, layout);
+  await writeFileAtomic(join(root, phantomManifestName), JSON.stringify(manifest, null, 2) + '\n');
   const job: SubjectJob = { root, layout, options: cohort.options };
   const total = cohort.subjects.length;
   const workers = Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism(), 8), total));
@@ -97,8 +98,6 @@ export async function writePhantom(root: string, options: WritePhantomOptions = 
       }),
     );
   }
-  const manifest = phantomManifest(cohort, layout);
-  await writeFileAtomic(join(root, phantomManifestName), JSON.stringify(manifest, null, 2) + '\n');
   return {
     root,
     layout,

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -42,8 +42,34 @@ test('fedmed data: help from the flag specs, usage errors exit 2, data errors ex
   assert.is(missing.err.trim().split('\n').length, 1);
   assert.match(missing.err, /nowhere: no such folder/);
   const busy = fedmed('data', 'phantom', '--out', join(scratch, 'ph'), '--subjects', '1', '--size', '8');
-  assert.is(busy.code, 1);
-  assert.match(busy.err, /is not empty .* pass --force/);
+  assert.is(busy.code, 2, 'a taken output folder is a usage error, as for every command');
+  assert.match(busy.err, /^fedmed: .*ph: is not empty \(\d+ files\); .* pass --force/);
+  assert.match(fedmed('data', 'phantom', '--help').out, /--force +replace the phantom in --out: first removes the files its fedmed-phantom.json names/);
+});
+
+test('data phantom --force replaces an earlier phantom wholly, and removes nothing a phantom did not write', () => {
+  const out = join(scratch, 'again');
+  assert.is(fedmed('data', 'phantom', '--out', out, '--subjects', '3', '--size', '16').code, 0);
+  const hidden = join(out, '.notes');
+  writeFileSync(hidden, 'the user keeps notes here');
+  const again = fedmed('data', 'phantom', '--out', out, '--subjects', '2', '--size', '8', '--force');
+  assert.is(again.code, 0, again.err);
+  const t1 = readdirSync(join(out, 'T1'));
+  assert.equal(t1, ['IXI001-Guys-1001-T1.nii.gz', 'IXI002-HH-1002-T1.nii.gz'], 'only the new phantom\'s subjects');
+  assert.ok(existsSync(hidden), 'a hidden file is no dataset file and is left alone');
+  const seen = fedmed('data', 'inspect', out, '--quick');
+  assert.match(seen.out, /fedmed phantom \(seed 3, 8\^3\), 2 subjects/);
+  assert.match(seen.out, /shape 8x8x8 +voxel/);
+  // From brats to ixi: the old layout's folders go too.
+  assert.is(fedmed('data', 'phantom', '--out', out, '--subjects', '1', '--size', '8', '--layout', 'brats', '--force').code, 0);
+  assert.equal(readdirSync(out).sort(), ['.notes', 'BraTS2021_00001', 'fedmed-phantom.json']);
+  // A file no phantom wrote is never removed: the folder is refused, untouched.
+  const stranger = join(out, 'BraTS2021_00001', 'BraTS2021_00001_seg.nii.gz');
+  writeFileSync(stranger, 'a segmentation the user added');
+  const refused = fedmed('data', 'phantom', '--out', out, '--subjects', '1', '--size', '8', '--force');
+  assert.is(refused.code, 2);
+  assert.match(refused.err, /^fedmed: .*again: holds BraTS2021_00001\/BraTS2021_00001_seg.nii.gz, which no fedmed phantom wrote; .*\n$/);
+  assert.ok(existsSync(stranger) && existsSync(join(out, 'BraTS2021_00001', 'BraTS2021_00001_t1.nii.gz')), 'nothing removed');
 });
 
 test('data phantom under /proc or /sys is refused at once with one line', () => {
@@ -63,6 +89,10 @@ test('data phantom on a full disk exits 74 naming the file, and leaves no torn f
   const written = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.nii.gz'));
   assert.ok(written.length >= 3, `the first subject's files fitted and were written, got ${written.length}`);
   for (const e of written) await readNiftiFile(join(e.parentPath ?? e.path, e.name)); // whole, or it throws naming the file
+  // The marker went first, so --force can prove the half-written files a phantom's and finish the folder.
+  const again = fedmed('data', 'phantom', '--out', out, '--subjects', '6', '--size', '32', '--force');
+  assert.is(again.code, 0, again.err);
+  assert.is(readdirSync(join(out, 'PD')).length, 6);
 });
 
 test.run();

@@ -13,6 +13,7 @@ import { readNiftiFile, writeNiftiFile } from '../../data/fs/nifti.js';
 import { createHeader } from '../../data/nifti/header.js';
 import { datatypeByName } from '../../data/nifti/datatype.js';
 import { writePhantom } from '../../data/fs/phantom.js';
+import { FolderTakenError } from '../../store/folder.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fedmed-data-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -70,16 +71,18 @@ test('the BraTS layout carries t1, t1ce, t2, flair; sites come back from the man
   assert.equal(volume.affine[0], [15, 0, 0, -112.5]);
 });
 
-test('writePhantom refuses a folder that is not empty', async () => {
+test('writePhantom refuses a folder that is not empty, and with force one holding files no phantom wrote', async () => {
   const root = join(scratch, 'full');
   mkdirSync(root);
   writeFileSync(join(root, 'keep.txt'), 'mine');
-  try {
-    await writePhantom(root, { subjects: 1, size: 8 });
-    assert.unreachable('should refuse');
-  } catch (e) {
-    assert.instance(e, DataError);
-    assert.match((e as Error).message, /is not empty \(1 entries\); choose a new folder or pass --force/);
+  for (const force of [false, true]) {
+    try {
+      await writePhantom(root, { subjects: 1, size: 8, force });
+      assert.unreachable('should refuse');
+    } catch (e) {
+      assert.instance(e, FolderTakenError);
+      assert.match((e as Error).message, force ? /holds keep.txt, which no fedmed phantom wrote/ : /is not empty \(1 file\); choose a new folder, or pass --force/);
+    }
   }
   assert.is(readFileSync(join(root, 'keep.txt'), 'utf8'), 'mine');
 });
