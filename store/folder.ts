@@ -79,8 +79,8 @@ export class FolderTakenError extends Error {
 export interface FolderRule {
   /** What the folder holds ('training run', 'experiment dp'), as its marker names it. */
   kind: string;
-  /** The entries the kind writes: a folder holding one of them is taken, and `force` removes them all. */
-  owned: readonly string[];
+  /** The entries the kind writes (names, or patterns for numbered ones): a folder holding one of them is taken, and `force` removes them all. */
+  owned: readonly (string | RegExp)[];
   /** Recognises a folder of the kind that an earlier fedmed wrote, before it marked its folders (given its entries). */
   recognise?: (dir: string, entries: readonly string[]) => Promise<boolean>;
 }
@@ -88,6 +88,10 @@ export interface FolderRule {
 export interface ClaimOptions extends FolderRule {
   /** Remove the `owned` entries of a folder of the kind instead of refusing it. */
   force?: boolean;
+}
+
+function owns(rule: FolderRule, name: string): boolean {
+  return rule.owned.some((entry) => (typeof entry === 'string' ? entry === name : entry.test(name)));
 }
 
 /** The kind a folder's marker names; null when the marker is not fedmed's. */
@@ -125,7 +129,7 @@ export async function checkFolder(dir: string, rule: FolderRule): Promise<'free'
     throw new FolderTakenError(`${dir}: holds ${listed}, not a fedmed ${rule.kind}; give a new or empty folder (fedmed never writes over files it cannot prove its own, --force or not)`, null);
   }
   if (holder !== rule.kind) throw new FolderTakenError(`${dir}: holds a fedmed ${holder}, not a fedmed ${rule.kind}; give another folder`, holder);
-  return entries.some((name) => rule.owned.includes(name)) ? 'taken' : 'free';
+  return entries.some((name) => owns(rule, name)) ? 'taken' : 'free';
 }
 
 /**
@@ -139,7 +143,7 @@ export async function claimFolder(dir: string, options: ClaimOptions): Promise<'
   if (state === 'taken') {
     if (!options.force) throw new FolderTakenError(`${dir} already holds a fedmed ${options.kind}`, options.kind);
     for (const name of await readdir(dir)) {
-      if (options.owned.includes(name) || ourTemp.test(name)) await rm(path.join(dir, name), { recursive: true, force: true });
+      if (owns(options, name) || ourTemp.test(name)) await rm(path.join(dir, name), { recursive: true, force: true });
     }
   }
   await writeFileAtomic(path.join(dir, markerFile), `${JSON.stringify({ fedmed: options.kind })}\n`);

@@ -20,7 +20,8 @@ import type { TrainConfig } from './config.js';
 export const runEntries = [
   'config.json', 'metrics.csv', 'metrics.json', 'curves.svg', 'report.html', 'grids', 'checkpoints',
   'clients.json', 'clients.csv', 'privacy.json', 'privacy.csv', 'skipped.json',
-] as const;
+  /^latent(-round-\d+)?\.svg$/, // fedmed latent's default output, an experiment cell's figures
+];
 
 /**
  * A run folder as store/folder.ts claims it. A run an earlier fedmed wrote,

@@ -54,8 +54,12 @@ test('--force replaces the old run: none of its files stay beside the new one', 
   writeFileSync(path.join(dir, 'privacy.json'), '{"old run": true}');
   writeFileSync(path.join(dir, 'skipped.json'), '["IXI001: old run"]');
   writeFileSync(path.join(dir, 'grids', 'epoch-007-PD-to-T2.png'), 'old');
+  writeFileSync(path.join(dir, 'latent.svg'), '<svg>old run</svg>'); // fedmed latent's default output
+  writeFileSync(path.join(dir, 'latent-round-12.svg'), '<svg>old run</svg>'); // an experiment cell's figure
   const r = fedmed('train', ...tiny, '--epochs', '1', '--out', dir, '--force');
   assert.is(r.code, 0, r.err);
+  assert.not.ok(existsSync(path.join(dir, 'latent.svg')), 'the old run\'s latent figure does not stay');
+  assert.not.ok(existsSync(path.join(dir, 'latent-round-12.svg')));
   assert.not.ok(existsSync(path.join(dir, 'privacy.json')));
   assert.not.ok(existsSync(path.join(dir, 'skipped.json')), 'the old run\'s skipped subjects do not stay');
   assert.not.ok(readdirSync(path.join(dir, 'grids')).includes('epoch-007-PD-to-T2.png'));
