@@ -1,6 +1,7 @@
 /** fedmed train: centralized or federated (--clients K) GAN training, from flags or a JSON config. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { checkDatasetFolder } from '../../data/fs/index.js';
 import { platform, setBackend } from '../../engine/index.js';
 import { UsageError } from '../args.js';
 import { backendLine } from '../backend-flags.js';
@@ -39,6 +40,7 @@ export const trainCommand: Command = {
       if (given.has('backend')) config = { ...config, backend: flags.backend as TrainConfig['backend'] };
     } else {
       config = await resolveTrainConfig(flags, given);
+      if (config.data !== 'phantom') await checkDatasetFolder(config.data); // before the run folder is made: a mistyped --data leaves none
       runDir = (flags.out as string | undefined) ?? path.join('runs', `${config.model}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
     }
     const workers = parseWorkers(flags.workers as string);

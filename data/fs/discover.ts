@@ -19,7 +19,7 @@ export async function listFiles(root: string): Promise<string[]> {
     if (walked.has(real)) return;
     walked.add(real);
     const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-      throw new DataError(dir, e.code === 'ENOENT' ? 'no such folder' : e.code === 'ENOTDIR' ? 'is not a folder (a dataset is a folder of volumes; fedmed translate and metrics take one file)' : `cannot list (${e.code ?? e.message})`);
+      throw listingError(dir, e);
     });
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
@@ -33,6 +33,17 @@ export async function listFiles(root: string): Promise<string[]> {
   }
   await walk(root, '');
   return out.sort();
+}
+
+function listingError(dir: string, e: NodeJS.ErrnoException): DataError {
+  return new DataError(dir, e.code === 'ENOENT' ? 'no such folder' : e.code === 'ENOTDIR' ? 'is not a folder (a dataset is a folder of volumes; fedmed translate and metrics take one file)' : `cannot list (${e.code ?? e.message})`);
+}
+
+/** Throws listFiles' one line when `root` cannot be read as a dataset folder: a check before anything is written for it. */
+export async function checkDatasetFolder(root: string): Promise<void> {
+  await readdir(root).catch((e: NodeJS.ErrnoException) => {
+    throw listingError(root, e);
+  });
 }
 
 /** The subjects of a dataset folder, with the phantom's manifest when the folder holds one. */

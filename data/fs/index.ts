@@ -1,5 +1,5 @@
 /** The data layer's Node entry points: folders and files on disk. */
-export { discoverDataset, listFiles } from './discover.js';
+export { checkDatasetFolder, discoverDataset, listFiles } from './discover.js';
 export { inspectDataset, type InspectOptions, type InspectReport, type SubjectInfo, type VolumeInfo } from './inspect.js';
 export { loadDataset, type LoadOptions } from './load.js';
 export { readNiftiFile, writeNiftiFile } from './nifti.js';

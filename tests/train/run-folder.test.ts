@@ -65,6 +65,18 @@ test('--force replaces the old run: none of its files stay beside the new one', 
   assert.not.ok(readdirSync(path.join(dir, 'grids')).includes('epoch-007-PD-to-T2.png'));
 });
 
+test('a mistyped --data is refused before the run folder is made: no folder is left behind', () => {
+  const dir = path.join(scratch, 'never-made');
+  const notFolder = path.join(scratch, 'a-file');
+  writeFileSync(notFolder, 'no dataset');
+  for (const [data, problem] of [[path.join(scratch, 'nowhere'), 'no such folder'], [notFolder, 'is not a folder']] as const) {
+    const r = fedmed('train', '--data', data, '--size', '32', '--width', '2', '--epochs', '1', '--backend', 'js', '--out', dir);
+    assert.is(r.code, 1);
+    assert.ok(oneLine(r.err).startsWith(`fedmed: ${data}: ${problem}`), r.err);
+    assert.not.ok(existsSync(dir), 'no run folder for a run that never started');
+  }
+});
+
 test('a folder fedmed cannot prove a run of its own is refused, --force or not, naming what it holds; nothing in it changes', () => {
   const foreign = path.join(scratch, 'foreign');
   mkdirSync(path.join(foreign, 'checkpoints'), { recursive: true });
