@@ -32,7 +32,7 @@ export const trainCommand: Command = {
     let runDir: string;
     const resume = typeof flags.resume === 'string';
     if (resume) {
-      const others = [...given].filter((k) => !['resume', 'backend', 'workers', 'threads'].includes(k)); // how to run, not what
+      const others = [...given].filter((k) => !['resume', 'backend', 'workers', 'threads', 'verbose'].includes(k)); // how to run or show it, not what
       if (given.has('out')) throw new UsageError(`--resume ${flags.resume} continues in its own folder; drop --out`);
       if (others.length) throw new UsageError(`--resume continues with the run's own config.json; drop --${others[0]}`);
       runDir = flags.resume as string;

@@ -67,7 +67,7 @@ test('--force replaces the old run: none of its files stay beside the new one', 
 
 test('a mistyped --data is refused before the run folder is made: no folder is left behind', () => {
   const dir = path.join(scratch, 'never-made');
-  const notFolder = path.join(scratch, 'a-file');
+  const notFolder = path.join(scratch, 'data-file');
   writeFileSync(notFolder, 'no dataset');
   for (const [data, problem] of [[path.join(scratch, 'nowhere'), 'no such folder'], [notFolder, 'is not a folder']] as const) {
     const r = fedmed('train', '--data', data, '--size', '32', '--width', '2', '--epochs', '1', '--backend', 'js', '--out', dir);
@@ -148,11 +148,14 @@ test('checkpoints/latest naming a folder outside the run is refused', () => {
   assert.match(oneLine(r.err), /latest: names .* which is not inside/);
 });
 
-test('--resume removes the temporary files an interrupted write left, and continues', () => {
+test('--resume removes the temporary files an interrupted write left, and continues; --verbose (display only) is welcome, a setting is not', () => {
   const dir = copyOfRun();
   const stray = path.join(dir, 'checkpoints', 'round-0001', 'central.safetensors.4242.3.tmp');
   writeFileSync(stray, 'torn');
-  const r = fedmed('train', '--resume', dir);
+  const setting = fedmed('train', '--resume', dir, '--lr', '0.1');
+  assert.is(setting.code, 2);
+  assert.is(oneLine(setting.err), "fedmed: --resume continues with the run's own config.json; drop --lr");
+  const r = fedmed('train', '--resume', dir, '--verbose');
   assert.is(r.code, 0, r.err);
   assert.not.ok(existsSync(stray));
   assert.match(r.err, /removed .*central\.safetensors\.4242\.3\.tmp, left by an interrupted write/);
