@@ -39,16 +39,18 @@ export const privacyCommand: Command = {
   summary: 'epsilon spent by DP-SGD from noise, sampling rate and steps',
   usage: [
     'usage: fedmed privacy --noise S --q Q --steps T [--delta D] [--sampling poisson|without-replacement]',
-    '                      [--accountant rdp|prv|gdp] [--group K] [--json]',
+    '                      [--parameters D] [--accountant rdp|prv|gdp | --group K] [--json]',
     '       fedmed privacy --epsilon E --q Q --steps T [...]      (the sigma that spends E)',
     '',
     'Prints the epsilon of (epsilon, delta)-DP after T steps of the subsampled Gaussian',
     'mechanism with noise multiplier S (noise std / clipping norm) and sampling rate Q',
-    '(batch / local dataset size). The paper\'s table: --sampling without-replacement',
+    '(batch / local dataset size): the tighter of rdp and prv, as training reports it',
+    '(--accountant picks one). The paper\'s table: --sampling without-replacement',
     '--q 1/clients --steps 240. With --epsilon E instead of --noise, it first finds the',
     'smallest sigma (4 significant digits) whose epsilon, the tighter of rdp and prv, is',
     'at most E, as fedmed train --epsilon does for each client (with --accountant rdp or',
     'prv, that one\'s epsilon). A target of 0.001 or less (PRV\'s least error bar) is refused.',
+    'To reproduce a run\'s figures, give --parameters D (its privacy.json\'s noisedParameters).',
     '',
     'What the numbers mean. Epsilon bounds how much one unit\'s data can change what',
     'training produces, and so how well an observer of the model can tell whether a',
@@ -93,7 +95,8 @@ export const privacyCommand: Command = {
     'Gopi et al. 2021): a numerical computation with a proven error bar; it prints the',
     'bar and uses its upper end, usually 5-10% below rdp. gdp (Gaussian DP): a quick',
     'approximation that can fall below the true value, for comparison only. Training',
-    'reports the smaller of rdp and prv.',
+    'reports the smaller of rdp and prv, and so does this command unless --accountant',
+    'names one.',
   ].join('\n'),
   flags: {
     noise: { type: 'number', help: 'noise multiplier sigma, >= 0', placeholder: 'S' },
@@ -102,39 +105,41 @@ export const privacyCommand: Command = {
     steps: { type: 'int', help: 'number of steps (compositions), >= 1', placeholder: 'T' },
     delta: { type: 'number', help: 'delta, in (0, 1)', default: 1e-5, placeholder: 'D' },
     sampling: { type: 'string', help: 'how batches are drawn', default: 'poisson', choices: samplings },
-    accountant: { type: 'string', help: 'rdp (bound), prv (bound with an error bar), gdp (approximation)', default: 'rdp', choices: accountants },
+    accountant: { type: 'string', help: 'one accountant instead of the tighter of rdp and prv: rdp (bound), prv (bound with an error bar), gdp (approximation); not with --group', choices: accountants },
     group: { type: 'int', help: 'epsilon for a group of K units together (one patient\'s K slices), by the subject accountant; Poisson only', default: 1, placeholder: 'K' },
     parameters: { type: 'int', help: 'noised parameters (a run\'s noisedParameters): pay the noise\'s cut tail from delta, as training does; Poisson only', placeholder: 'D' },
     json: { type: 'boolean', help: 'print JSON' },
   },
-  async run(flags, _positionals, given) {
+  async run(flags) {
     if (flags.noise !== undefined && flags.epsilon !== undefined) throw new UsageError('give --noise (to get epsilon) or --epsilon (to get sigma), not both');
     if (flags.noise === undefined && flags.epsilon === undefined) throw new UsageError('give --noise S (to get epsilon) or --epsilon E (to get sigma); see fedmed privacy --help');
     const run = { q: required(flags, 'q'), steps: required(flags, 'steps'), delta: flags.delta as number, sampling: flags.sampling as Sampling, noisedParameters: flags.parameters as number | undefined };
-    let accountant = flags.accountant as AccountantName;
+    const asked = flags.accountant as AccountantName | undefined;
     const group = flags.group as number;
-    if (accountant !== 'rdp' && run.sampling !== 'poisson') {
-      throw new UsageError(`--accountant ${accountant} analyses Poisson sampling only; use --accountant rdp with --sampling ${run.sampling}`);
+    if (asked !== undefined && group > 1) throw new UsageError(`--accountant applies to one unit; --group ${group} is accounted by the subject accountant, so drop --accountant`);
+    if (asked !== undefined && asked !== 'rdp' && run.sampling !== 'poisson') {
+      throw new UsageError(`--accountant ${asked} analyses Poisson sampling only; use --accountant rdp with --sampling ${run.sampling}`);
     }
     if (group !== 1 && run.sampling !== 'poisson') throw new UsageError(`--group analyses Poisson sampling only, not --sampling ${run.sampling}`);
     const parameters = flags.parameters as number | undefined;
     if (parameters !== undefined && !(parameters >= 1)) throw new UsageError(`--parameters must be at least 1, got ${parameters}`);
     if (parameters !== undefined && run.sampling !== 'poisson') throw new UsageError(`--parameters accounts the noise's tail under Poisson sampling only, not --sampling ${run.sampling}`);
-    if (parameters !== undefined && accountant === 'gdp') throw new UsageError('--parameters applies to the bounds (rdp, prv, --group), not gdp\'s approximation');
+    if (parameters !== undefined && asked === 'gdp') throw new UsageError('--parameters applies to the bounds (rdp, prv, --group), not gdp\'s approximation');
     let query: Query;
     let spent;
     let paid: NoiseTailPaid;
+    let accountant: AccountantName;
     try {
       checkGroup(group);
       // The accountants check every parameter (the search's first call among them).
       // An accountant asked for (rdp or prv, the sound ones) finds sigma itself, so that its figure below meets E.
-      const calibrator = given.has('accountant') && accountant !== 'gdp' ? accountant : undefined;
+      const calibrator = asked === 'gdp' ? undefined : asked;
       query = { noise: flags.epsilon === undefined ? (flags.noise as number) : noiseForEpsilon(flags.epsilon as number, run, run, calibrator, searchProgress()), ...run };
       paid = payNoiseTail([query], query, group);
       spent = paid.delta === null ? null : privacyEpsilon({ ...query, delta: paid.delta }); // RDP is also each accountant's reference
+      // Unless one is asked for, the tighter of rdp and prv, as training's ledger reports (and as found sigma for E).
+      accountant = asked ?? (paid.delta !== null && query.noise > 0 ? tightestEpsilon([query], query).accountant : 'rdp');
       if (flags.epsilon !== undefined) {
-        // Shown by the accountant that found it within E, unless another is asked for.
-        if (!given.has('accountant')) accountant = tightestEpsilon([query], query).accountant;
         const by = calibrator === undefined ? soundAccountantsWords(run.sampling) : calibrator.toUpperCase();
         if (flags.json !== true) console.log(`sigma = ${query.noise}: the smallest (4 significant digits) that spends at most epsilon ${flags.epsilon as number} (${by}); its accounting:`);
       }
@@ -173,6 +178,18 @@ function printTailTakesAll(query: Query, group: number, tail: number, json: bool
   if (query.noise === 0) return printNoNoise(query); // no tail to blame
   const who = group > 1 ? `a group of ${group} units` : 'one unit';
   console.log(`no bound at delta = ${query.delta} for ${who}: the noise's cut tail alone costs delta ${upper(tail)} over ${query.noisedParameters} noised parameters`);
+  if (group > 1) console.log(groupPrivacyLine(groupPrivacyOf(query, group))); // the figure training then reports
+}
+
+/** Group privacy applied to one unit's epsilon (which pays one unit's tail itself). */
+function groupPrivacyOf(query: Query, group: number): { one: number; scaled: { epsilon: number; delta: number } } {
+  const one = tightestEpsilon([query], query).epsilon;
+  return { one, scaled: groupPrivacy(one, query.delta, group) };
+}
+
+function groupPrivacyLine({ one, scaled }: ReturnType<typeof groupPrivacyOf>): string {
+  const instead = scaled.delta < 1 ? `epsilon ${upper(scaled.epsilon)} at delta ${upper(scaled.delta)}` : 'no meaningful bound';
+  return `  group privacy (one unit's epsilon ${upper(one)}, scaled up) would give ${instead}`;
 }
 
 function printRdp(query: Query, spent: { epsilon: number; order: number }, tail: number, json: boolean): void {
@@ -204,10 +221,9 @@ function printPrv(query: Query, { tail, delta }: Paid, json: boolean): void {
 
 function printGroup(query: Query, group: number, { tail, delta }: Paid, json: boolean): void {
   const direct = new GroupAccountant(group).epsilon([query], delta);
-  const one = tightestEpsilon([query], query); // pays one unit's tail itself
-  const scaled = groupPrivacy(one.epsilon, query.delta, group);
+  const scaledUp = groupPrivacyOf(query, group);
   if (json) {
-    const groupPrivacyFigure = scaled.delta < 1 ? scaled : null; // null: no guarantee (delta >= 1)
+    const groupPrivacyFigure = scaledUp.scaled.delta < 1 ? scaledUp.scaled : null; // null: no guarantee (delta >= 1)
     console.log(JSON.stringify({ epsilon: direct.upper, estimate: direct.estimate, lower: direct.lower, direction: direct.direction, group, ...query, ...tailJson(query, tail), accountant: 'subject', groupPrivacy: groupPrivacyFigure }, null, 2));
     return;
   }
@@ -215,8 +231,7 @@ function printGroup(query: Query, group: number, { tail, delta }: Paid, json: bo
   console.log(`epsilon = ${upper(direct.upper)} at delta = ${query.delta} for a group of ${group} units (upper bound; estimate ${significant(direct.estimate)}, true value in [${lower(direct.lower)}, ${upper(direct.upper)}])`);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, the group's units accounted together (subject accountant: Schuchardt et al. 2024 with the PRV accountant)`);
   tailLine(query, tail);
-  const instead = scaled.delta < 1 ? `epsilon ${upper(scaled.epsilon)} at delta ${upper(scaled.delta)}` : 'no meaningful bound';
-  console.log(`  group privacy (one unit's epsilon ${upper(one.epsilon)}, scaled up) would give ${instead}`);
+  console.log(groupPrivacyLine(scaledUp));
 }
 
 function printGdp(query: Query, json: boolean): void {

@@ -15,15 +15,15 @@ function fedmed(...args: string[]): { status: number | null; stdout: string; std
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-test('prints epsilon rounded up and the best order (Opacus test case: 7.329111 at order 3.9; to nearest it showed 7.32911, below the bound)', () => {
-  const out = fedmed('--noise', '1.5', '--q', '0.04', '--steps', '2250', '--delta', '1e-5');
+test('--accountant rdp prints epsilon rounded up and the best order (Opacus test case: 7.329111 at order 3.9; to nearest it showed 7.32911, below the bound)', () => {
+  const out = fedmed('--noise', '1.5', '--q', '0.04', '--steps', '2250', '--delta', '1e-5', '--accountant', 'rdp');
   assert.is(out.status, 0, out.stderr);
   assert.match(out.stdout, /^epsilon = 7\.32912 at delta = 0\.00001 \(best Renyi order 3\.9\)\n/);
   assert.match(out.stdout, /Poisson-sampled Gaussian/);
 });
 
 test('says when the best order is the largest on the grid', () => {
-  const out = fedmed('--noise', '10', '--q', '0.01', '--steps', '10');
+  const out = fedmed('--noise', '10', '--q', '0.01', '--steps', '10', '--accountant', 'rdp');
   assert.is(out.status, 0, out.stderr);
   assert.match(out.stdout, /best Renyi order 63\)/);
   assert.match(out.stdout, /the best order is the grid's largest/);
@@ -72,17 +72,35 @@ test('--group K: the group accounted together, beside what group privacy would g
 
 test("--parameters D pays the noise's cut tail from delta, as training's ledger does; where it takes all of delta (a patient's 31 slices) there is no bound", () => {
   const run = ['--noise', '0.9868', '--q', '0.0762', '--steps', '336'];
-  const paid = JSON.parse(fedmed(...run, '--parameters', '515000', '--json').stdout);
+  const paid = JSON.parse(fedmed(...run, '--parameters', '515000', '--accountant', 'rdp', '--json').stdout);
   const options = { delta: 1e-5, sampling: 'poisson' as const, noisedParameters: 515_000 };
   assert.is(paid.epsilon, tightestEpsilon([{ noise: 0.9868, q: 0.0762, steps: 336 }], options, 'rdp').epsilon);
   assert.is(paid.noiseTailDelta, noiseTailDelta([{ noise: 0.9868, q: 0.0762, steps: 336 }], { parameters: 515_000, group: 1 }));
-  assert.ok(paid.epsilon > JSON.parse(fedmed(...run, '--json').stdout).epsilon);
+  assert.ok(paid.epsilon > JSON.parse(fedmed(...run, '--accountant', 'rdp', '--json').stdout).epsilon);
   const patient = fedmed(...run, '--parameters', '515000', '--group', '31');
   assert.is(patient.status, 0, patient.stderr);
-  assert.match(patient.stdout, /^no bound at delta = 0\.00001 for a group of 31 units: the noise's cut tail alone costs delta 1 over 515000 noised parameters/);
+  assert.match(patient.stdout, /^no bound at delta = 0\.00001 for a group of 31 units: the noise's cut tail alone costs delta 1 over 515000 noised parameters\n/);
+  // What training records instead: group privacy's figure.
+  assert.match(patient.stdout, /\n  group privacy \(one unit's epsilon [\d.]+, scaled up\) would give no meaningful bound\n$/);
   assert.match(fedmed(...run, '--parameters', '515000', '--group', '2').stdout, /of delta, [\d.e-]+ pays the noise's cut tail over 515000 noised parameters/);
   assert.equal([fedmed(...run, '--parameters', '0').stderr], ['fedmed: --parameters must be at least 1, got 0\n']);
   assert.is(fedmed('--noise', '0', '--q', '0.1', '--steps', '10', '--parameters', '1000').stdout, 'epsilon = inf at delta = 0.00001: without noise there is no privacy\n', 'no noise: no privacy, not a tail that takes delta');
+});
+
+test("by default a run's own figure: the tighter of rdp and prv, as training's ledger; the sigma --epsilon finds spends at most E fed back as --noise", () => {
+  const run = { noise: 0.9868, q: 8 / 105, steps: 336 };
+  const args = ['--q', String(run.q), '--steps', '336', '--parameters', '514820'];
+  const options = { delta: 1e-5, sampling: 'poisson' as const, noisedParameters: 514_820 };
+  const ledger = tightestEpsilon([run], options);
+  const shown = JSON.parse(fedmed('--noise', '0.9868', ...args, '--json').stdout);
+  assert.equal([shown.epsilon, shown.accountant], [ledger.epsilon, ledger.accountant]); // it showed rdp's 10.9986 where the run reports 9.99885
+  assert.ok(ledger.epsilon < tightestEpsilon([run], options, 'rdp').epsilon, 'prv is the tighter here, so the default is not rdp');
+  const found = fedmed('--epsilon', '10', ...args);
+  const sigma = /^sigma = ([\d.]+):/.exec(found.stdout)?.[1];
+  assert.ok(sigma, found.stdout);
+  const back = fedmed('--noise', sigma!, ...args);
+  const epsilon = Number(/^epsilon = ([\d.]+) at delta/.exec(back.stdout)?.[1]);
+  assert.ok(epsilon <= 10 && epsilon > 9.9, back.stdout);
 });
 
 test('--help explains the privacy unit and the accountants in plain words', () => {
@@ -143,6 +161,8 @@ test('bad values are one-line usage errors (exit 2)', () => {
     [['--epsilon', '0', '--q', '0.5', '--steps', '3'], '--epsilon must be a positive number, got 0'],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '2.5'], "--group needs a whole number, got '2.5'"],
     [['--noise', '1', '--q', '0.5', '--steps', '3', '--group', '2', '--sampling', 'without-replacement'], '--group analyses Poisson sampling only, not --sampling without-replacement'],
+    // --group has an accountant of its own: --accountant beside it was ignored without a word.
+    [['--noise', '1', '--q', '0.1', '--steps', '10', '--accountant', 'gdp', '--group', '2'], '--accountant applies to one unit; --group 2 is accounted by the subject accountant, so drop --accountant'],
     // A target below every accountant's floor: it used to raise sigma forever with no output.
     [['--epsilon', '0.0001', '--q', '0.01', '--steps', '100'], "--epsilon 0.0001 cannot be reached: the PRV accountant's error bar alone is 0.001, so no noise spends less; ask for more than 0.001"],
   ];
