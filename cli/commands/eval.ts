@@ -72,7 +72,7 @@ export const evalCommand: Command = {
     const backend = await setBackend(flags.backend as 'auto');
     const model = buildModel(checkpoint);
     try {
-      const result = await evaluate(model, items, { source: spec.source, target: spec.target, batchSize: 4 });
+      const result = await evaluate(model, items, { source: spec.source, target: spec.target, batchSize: 4, modelName: checkpoint.file });
       const scope = all ? 'all subjects' : `held-out test subjects (seed ${spec.seed}, test fraction ${spec.testFraction})`;
       const data = describeData(spec, dataset);
       if (flags.json) {

@@ -84,6 +84,7 @@ export const translateCommand: Command = {
         size: metadata.size,
         planes,
         batch: flags.batch as number,
+        modelName: checkpoint.file,
         onProgress: (done, total) => progress.update(done, total, `translated ${done}/${total} planes`, 'planes'),
       });
     } finally {

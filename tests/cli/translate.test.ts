@@ -6,7 +6,7 @@ import { readNiftiFile } from '../../data/fs/index.js';
 import { headerAffine, type NiftiHeader } from '../../data/index.js';
 import { sliceToPlane, translateVolume, type PlaneTranslator } from '../../eval/volume-translate.js';
 import { setBackend, tensor } from '../../engine/index.js';
-import { fedmed, fedmedWithFullDisk, freshCheckpoint, scratchDir, writeVolume } from './helpers.js';
+import { fedmed, fedmedWithFullDisk, freshCheckpoint, overflowWeights, scratchDir, writeVolume } from './helpers.js';
 
 const dir = scratchDir('translate');
 const colin = '/usr/share/mricron/templates/ch2.nii.gz'; // Colin27 T1, 181x217x181 uint8 (Debian mricron-data)
@@ -96,6 +96,38 @@ test('a NaN voxel is an error naming the file, the slice and the voxel', async (
   } catch (e) {
     assert.is((e as Error).message, 'bad.nii.gz: NaN at voxel (3, 5, 2) in slice z=2');
   }
+});
+
+test('a NaN or infinite translation is an error naming the model and the plane, never a volume of NaN', async () => {
+  const values = Float32Array.from({ length: 32 * 32 * 4 }, (_, i) => i % 13);
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    // From the second batch of 2 on (plane 2), pixel (5, 1) of each output image is `bad`.
+    let calls = 0;
+    const breaks: PlaneTranslator = async (images, count) => {
+      const out = images.slice();
+      if (calls++ > 0) for (let k = 0; k < count; k++) out[k * 32 * 32 + 32 + 5] = bad;
+      return out;
+    };
+    try {
+      await translateVolume(volume([32, 32, 4], values, 'in.nii'), breaks, { size: 32, batch: 2, modelName: 'ck.safetensors' });
+      assert.unreachable(`${bad} passed`);
+    } catch (e) {
+      assert.is((e as Error).message, `ck.safetensors gave ${bad} for plane z=2 of in.nii (pixel (5, 1) of its 32x32 output): its weights are diverged or broken; nothing is scored or written`);
+    }
+  }
+});
+
+test('fedmed translate with a checkpoint whose finite weights overflow: exit 1, one line naming it and the plane, no file written', async () => {
+  const input = join(dir, 'to-overflow.nii');
+  await writeVolume(input, [32, 32, 2], Float32Array.from({ length: 32 * 32 * 2 }, (_, i) => i % 11));
+  const diverged = join(dir, 'diverged.safetensors');
+  (await freshCheckpoint(diverged, { editWeights: overflowWeights })).model.dispose();
+  const out = join(dir, 'diverged-out.nii');
+  const r = fedmed('translate', '--checkpoint', diverged, '--in', input, '--out', out, '--backend', 'js');
+  assert.is(r.code, 1, r.err);
+  assert.is(r.err.trim().split('\n').length, 1, r.err);
+  assert.match(r.err, /^fedmed: .*diverged.safetensors gave NaN for plane z=0 of .*to-overflow.nii \(pixel \(\d+, \d+\) of its 32x32 output\): its weights are diverged or broken; nothing is scored or written\n$/);
+  assert.not.ok(existsSync(out));
 });
 
 test('fedmed translate on Colin27: the output keeps dims, header and affine; float32 values, finite, on [0, 1]', async () => {
