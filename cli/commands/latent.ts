@@ -37,7 +37,8 @@ export const latentCommand: Command = {
     const samples = flags.samples as number;
     if (!(samples >= 1)) throw new UsageError(`--samples must be at least 1, got ${samples}`);
     if (typeof flags.out === 'string' && !flags.out.endsWith('.svg')) throw new UsageError(`--out ${flags.out}: name it .svg`);
-    const { exists, makeFolder, writeFileAtomic } = await import('../../store/atomic.js');
+    const { writeFileAtomic } = await import('../../store/atomic.js');
+    const { prepareOutFile } = await import('../out-file.js');
     const { setBackend } = await import('../../engine/index.js');
     const { describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { latentFigure, readRoundCheckpoint } = await import('../latent-figure.js');
@@ -47,8 +48,7 @@ export const latentCommand: Command = {
     // The run the checkpoint lies in (whichever of its paths was given) names the figure and holds it; a file outside a run has it beside it.
     const run = runOfCheckpoint(checkpoint.file) ?? path.dirname(checkpoint.file);
     const out = (flags.out as string | undefined) ?? path.join(run, 'latent.svg');
-    if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
-    await makeFolder(path.dirname(out)); // a folder that cannot be, found before the work
+    await prepareOutFile(out, flags.force === true);
     const backend = await setBackend(flags.backend as 'auto');
     console.log(backendLine(backend, flags.backend as string));
     console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);

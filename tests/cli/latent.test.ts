@@ -114,10 +114,12 @@ test('one line for what cannot be drawn: no run folder, a model without a U-Net,
     [['--round', 'last'], /^fedmed: --round is a round number \(1 or more\) or 'latest', got 'last'\n$/],
     [['--samples', '0'], /^fedmed: --samples must be at least 1, got 0\n$/],
     [['--out', 'figure.png'], /^fedmed: --out figure.png: name it .svg\n$/],
+    [['--out', join(run, 'config.json', 'figure.svg')], /^fedmed: --out .*config.json\/figure.svg: .*config.json is a file, not a folder\n$/],
   ] as const) {
     const r = fedmed('latent', '--checkpoint', run, ...args);
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.err, message);
+    assert.is(r.out, '', 'refused before the work');
   }
   assert.match(fedmed('latent').err, /^fedmed: fedmed latent needs --checkpoint RUN/);
 });

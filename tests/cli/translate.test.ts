@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -217,6 +217,8 @@ test('--help, and bad input as one line with a non-zero exit; nothing written ov
   model.dispose();
   const truncated = join(dir, 'truncated.safetensors');
   writeFileSync(truncated, readFileSync(checkpoint).subarray(0, 2000));
+  const folderOut = join(dir, 'folder.nii');
+  mkdirSync(folderOut);
   const out = join(dir, 'out.nii.gz');
   const base = ['--checkpoint', checkpoint, '--in', colin, '--out', out];
   const cases: [string[], number, RegExp][] = [
@@ -224,6 +226,9 @@ test('--help, and bad input as one line with a non-zero exit; nothing written ov
     [['--checkpoint', checkpoint, '--in', colin], 2, /needs --out/],
     [[...base.slice(0, 4), '--out', existing], 2, /--out .*existing.nii.gz exists; pass --force to replace it$/],
     [[...base.slice(0, 4), '--out', colin, '--force'], 2, /--out .*ch2.nii.gz is the input file; write the translation elsewhere$/],
+    [[...base.slice(0, 4), '--out', join(existing, 'x.nii.gz')], 2, /^fedmed: --out .*existing.nii.gz\/x.nii.gz: .*existing.nii.gz is a file, not a folder$/],
+    [[...base.slice(0, 4), '--out', join(existing, 'sub', 'x.nii.gz')], 2, /^fedmed: --out .*existing.nii.gz\/sub\/x.nii.gz: .*existing.nii.gz is a file, not a folder$/],
+    [[...base.slice(0, 4), '--out', folderOut, '--force'], 2, /^fedmed: --out .*folder.nii is a folder; name the file to write$/],
     [[...base.slice(0, 4), '--out', join(dir, 'out.png')], 2, /--out .*out.png: name it .nii or .nii.gz$/],
     [[...base, '--direction', 'ab'], 2, /--direction is one of a2b\|b2a, got 'ab'$/],
     [[...base, '--planes', '100:50'], 2, /--planes 100:50: needs 0 <= z0 < z1 <= 181 \(the volume's planes\)$/],
@@ -242,6 +247,7 @@ test('--help, and bad input as one line with a non-zero exit; nothing written ov
     assert.is(result.code, code, `${args.join(' ')}: ${result.err}`);
     assert.is(result.err.trim().split('\n').length, 1, result.err);
     assert.match(result.err.trim(), message);
+    if (args.includes('--out') && code === 2) assert.is(result.out, '', 'a bad --out is refused before the work');
   }
   assert.is(readFileSync(existing, 'utf8'), 'keep me');
   assert.not.ok(existsSync(out));
