@@ -2,11 +2,13 @@
  * The latent-space figure (the paper's Fig. 5, eval/latent.ts) of a run's
  * checkpoint, for `fedmed latent` and the rounds experiment: the checkpoint
  * read and verified as eval and translate read it, the run's own data and
- * seeded split remade as eval remakes it, samples drawn from its test
+ * seeded split remade as eval remakes it (the subjects the run left out left
+ * out again), samples drawn from its test
  * slices (then its training slices), the SVG as a string.
  */
 import { stat } from 'node:fs/promises';
 import { evaluationItems, heldOutSubjects, loadSplit } from '../data/fs/index.js';
+import type { SkippedSubject } from '../data/index.js';
 import { latentBlock, latentChart, latentPoints, latentSampleItems, unetGenerators } from '../eval/latent.js';
 import { buildModel, type Checkpoint } from '../fed/checkpoint.js';
 import { readCheckpoint } from './checkpoint-model.js';
@@ -27,6 +29,8 @@ export interface LatentFigure {
   fromTrain: number;
   /** Why the held-out set may not be the run's (eval's note: data changed, or no ids recorded), or null. */
   splitNote: string | null;
+  /** The subjects left out of the data, as the run left them out (--skip-bad-subjects), each as skippedLine words. */
+  skipped: SkippedSubject[];
 }
 
 /** Reads and verifies the checkpoint of `round` (needs no backend); one line naming the run when that round's checkpoint is not there. */
@@ -55,7 +59,7 @@ export async function latentFigure(checkpoint: Checkpoint, options: LatentFigure
     const points = await latentPoints(model, pick.items, { source: m.source, target: m.target });
     // Short enough for the chart's width; the legend gives the counts, fedmed latent prints where the slices came from.
     const title = `${options.label}, round ${m.round ?? '?'}: U-Net down block ${latentBlock(m.size)}`;
-    return { svg: latentChart(points, { title, source: m.source, target: m.target }), fromTest: pick.fromTest, fromTrain: pick.fromTrain, splitNote };
+    return { svg: latentChart(points, { title, source: m.source, target: m.target }), fromTest: pick.fromTest, fromTrain: pick.fromTrain, splitNote, skipped: split.dataset.skipped };
   } finally {
     model.dispose();
   }

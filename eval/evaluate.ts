@@ -6,11 +6,14 @@
  * comparison rows (input | synthesized | target) of a few fixed slices.
  * A slice whose target is constant is left out of the scores
  * (data/checks.ts isConstant), as `fedmed metrics` leaves such planes out.
+ * A NaN or infinite translation is an error naming the model and the slice,
+ * never a NaN score.
  */
 import { BatchLoader, isConstant, type Contrast, type Item } from '../data/index.js';
 import type { Direction, GanModel } from '../models/index.js';
 import type { ComparisonRow } from './grid.js';
 import { imageMetrics, ssimGlobal, toUnitRange, type ImageMetrics } from './metrics.js';
+import { checkFiniteOutput } from './model-output.js';
 import { meanImageMetrics, type DirectionMetrics } from './records.js';
 
 export interface EvaluationOptions {
@@ -21,6 +24,8 @@ export interface EvaluationOptions {
   batchSize?: number;
   /** Test items shown in the grids (default 4, spread over the test set). */
   gridRows?: number;
+  /** Names the model in the error for a NaN or infinite translation (a checkpoint file, a round; default 'the model'). */
+  modelName?: string;
 }
 
 export interface Evaluation {
@@ -90,8 +95,13 @@ export async function evaluate(model: GanModel, items: readonly Item[], options:
       for (const [d, { name }] of directions.entries()) {
         const [input, target] = name === 'a2b' ? [a, b] : [b, a];
         const translated = model.translate(name === 'a2b' ? batch.a : batch.b, name);
-        const synthesized = toUnitRange(await translated.data());
+        const output = await translated.data();
         translated.dispose();
+        checkFiniteOutput(output, loader.size, options.modelName ?? 'the model', (k) => {
+          const item = batch.items[k]!;
+          return `${directions[d]!.label} of subject ${item.a.id} slice z=${item.a.z[item.slice]}`;
+        });
+        const synthesized = toUnitRange(output);
         const [inputUnit, targetUnit] = [toUnitRange(input), toUnitRange(target)];
         scores[d]!.model.add(inputUnit, synthesized, targetUnit, loader.size, gridIndexes, offset);
         scores[d]!.baseline.add(inputUnit, inputUnit, targetUnit, loader.size, [], offset);

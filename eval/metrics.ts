@@ -187,7 +187,9 @@ export function imageMetrics(target: Float32Array, synthesized: Float32Array, si
 
 /**
  * Maps generator output (tanh, [-1, 1]) to [0, 1]: (x + 1) / 2, clamped, so a
- * slight overshoot cannot push MAE / PSNR past the true range.
+ * slight overshoot cannot push MAE / PSNR past the true range. NaN stays NaN
+ * and an infinity clamps to 0 or 1: callers refuse non-finite output first
+ * (eval/model-output.ts checkFiniteOutput).
  */
 export function toUnitRange(x: Float32Array): Float32Array {
   const out = new Float32Array(x.length);

@@ -8,6 +8,7 @@
 import { finitePlane, planeToSlice, resizeBilinear, volumeDims, type NiftiVolume } from '../data/index.js';
 import { tensor } from '../engine/index.js';
 import { toUnitRange } from './metrics.js';
+import { checkFiniteOutput } from './model-output.js';
 import type { Direction, GanModel } from '../models/index.js';
 
 /** Translates `count` images [count, 1, size, size] on [-1, 1] into as many on [-1, 1]. */
@@ -40,12 +41,15 @@ export interface TranslateVolumeOptions {
   batch?: number;
   /** Called after each batch with the planes done and the planes asked for. */
   onProgress?: (done: number, total: number) => void;
+  /** Names the translator in the error for a NaN or infinite output (a checkpoint file; default 'the model'). */
+  modelName?: string;
 }
 
 /**
  * The translated volume, [nx, ny, nz] x fastest like the input's data, every
  * value on [0, 1] (each plane on its own scale, as training slices are). A
- * non-finite voxel is an error naming the file and the slice.
+ * non-finite voxel is an error naming the file and the slice; so is a NaN or
+ * infinite translation, naming the model and the plane.
  */
 export async function translateVolume(volume: NiftiVolume, translator: PlaneTranslator, options: TranslateVolumeOptions): Promise<Float32Array> {
   const [nx, ny, nz] = volumeDims(volume);
@@ -63,6 +67,7 @@ export async function translateVolume(volume: NiftiVolume, translator: PlaneTran
     }
     const translated = await translator(images, count);
     if (translated.length !== count * area) throw new Error(`translateVolume: the translator gave ${translated.length} values for ${count} images of ${size}x${size}`);
+    checkFiniteOutput(translated, size, options.modelName ?? 'the model', (k) => `plane z=${start + k} of ${volume.name}`);
     for (let k = 0; k < count; k++) {
       const unit = toUnitRange(translated.subarray(k * area, (k + 1) * area));
       out.set(sliceToPlane(unit, size, ny, nx), (start + k) * nx * ny);

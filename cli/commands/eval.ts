@@ -46,9 +46,8 @@ export const evalCommand: Command = {
     const { setBackend } = await import('../../engine/index.js');
     const checkpoint = await readCheckpoint(flags.checkpoint);
     const all = (flags.all as boolean | undefined) ?? false;
-    // A run trained with subjects left out is scored on its own split: the same subjects left out.
-    const skipBadSubjects = flags['skip-bad-subjects'] === true || checkpoint.metadata.skipBadSubjects === true;
-    const spec = { ...dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file), skipBadSubjects };
+    const recorded = dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file);
+    const spec = { ...recorded, skipBadSubjects: recorded.skipBadSubjects || flags['skip-bad-subjects'] === true };
     const runsData = checkpoint.metadata.data === undefined || sameData(spec.data, checkpoint.metadata.data);
     let dataset: SliceDataset;
     let subjects: Subject[];
@@ -72,7 +71,7 @@ export const evalCommand: Command = {
     const backend = await setBackend(flags.backend as 'auto');
     const model = buildModel(checkpoint);
     try {
-      const result = await evaluate(model, items, { source: spec.source, target: spec.target, batchSize: 4 });
+      const result = await evaluate(model, items, { source: spec.source, target: spec.target, batchSize: 4, modelName: checkpoint.file });
       const scope = all ? 'all subjects' : `held-out test subjects (seed ${spec.seed}, test fraction ${spec.testFraction})`;
       const data = describeData(spec, dataset);
       if (flags.json) {
@@ -108,7 +107,11 @@ export const evalCommand: Command = {
   },
 };
 
-/** The data and split to score, from the checkpoint's metadata and --data (fedmed latent reads the run's split the same way). */
+/**
+ * The data and split to score, from the checkpoint's metadata and --data
+ * (fedmed latent reads the run's split the same way). A run trained with
+ * subjects left out is read on its own split: the same subjects left out.
+ */
 export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, all: boolean, file: string): DataSpec {
   const data = dataFlag ?? m.data;
   if (data === undefined) throw new UsageError(`${file} does not record its run's data; pass --data DIR|phantom`);
@@ -129,6 +132,7 @@ export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, al
     phantomSubjects: m.phantomSubjects ?? 0,
     phantomSize: m.phantomSize ?? 0,
     everyContrast: trainsOnEveryContrast(m.model), // the subjects the run had, so the same split
+    skipBadSubjects: m.skipBadSubjects === true,
   };
 }
 

@@ -6,11 +6,12 @@
  * the same form.
  */
 import { encodeSafetensors, setBackend } from '../../engine/index.js';
-import { exists, writeFileAtomic } from '../../store/atomic.js';
+import { writeFileAtomic } from '../../store/atomic.js';
 import { readNamed } from '../../fed/state.js';
 import { createModel } from '../../models/index.js';
 import { parseFlags, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
+import { prepareOutFile } from '../out-file.js';
 import { resolveTrainConfig, trainFlags } from '../train/config.js';
 import { modelMetadata } from '../train/run.js';
 import { modelOptions } from '../train/setup.js';
@@ -38,7 +39,7 @@ export const initCommand: Command = {
     const out = flags.out;
     if (typeof out !== 'string') throw new UsageError('fedmed init needs --out FILE; see fedmed init --help');
     if (!/\.safetensors$/.test(out)) throw new UsageError(`--out ${out}: name it .safetensors`);
-    if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
+    await prepareOutFile(out, flags.force === true);
     const config = await resolveTrainConfig({ ...parseFlags([], trainFlags).flags, ...flags, backend: 'js' }, given);
     await setBackend('js'); // initialisation is seeded host work; no kernels run
     const model = createModel(config.model, modelOptions(config, config.seed));

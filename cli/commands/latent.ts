@@ -20,36 +20,41 @@ export const latentCommand: Command = {
     'topped up from its training slices when those are too few, on the split the run used.',
     'Only cyclegan runs (U-Net generators) have this latent space; other models are refused.',
     'A run folder keeps the checkpoint of its latest round, and those of the rounds its',
-    'fedmed train --keep-rounds named: --round N reads one of those.',
+    'fedmed train --keep-rounds named: --round N reads one of those. A run trained with',
+    '--skip-bad-subjects is read with the same subjects left out, listed on stderr.',
   ].join('\n'),
   flags: {
     checkpoint: { type: 'string', help: 'a run folder (or a round folder or generators.safetensors file, with --round latest)', placeholder: 'RUN' },
     round: { type: 'string', help: "the round (epoch, when centralized) whose checkpoint to read: a number or 'latest'", default: 'latest', placeholder: 'N|latest' },
     samples: { type: 'int', help: 'samples per kind (real A, fake A, real B, fake B)', default: 400 },
-    out: { type: 'string', help: 'the SVG file to write (default RUN/latent.svg)', placeholder: 'FILE.svg' },
+    out: { type: 'string', help: "the SVG file to write (default RUN/latent.svg, RUN the run folder the checkpoint lies in; beside a checkpoint file outside a run)", placeholder: 'FILE.svg' },
     force: { type: 'boolean', help: 'replace --out if it exists' },
     backend: backendFlag,
   },
   async run(flags) {
     if (typeof flags.checkpoint !== 'string') throw new UsageError('fedmed latent needs --checkpoint RUN; see fedmed latent --help');
-    const run = flags.checkpoint;
     const round = parseRound(flags.round as string);
     const samples = flags.samples as number;
     if (!(samples >= 1)) throw new UsageError(`--samples must be at least 1, got ${samples}`);
-    const out = (flags.out as string | undefined) ?? path.join(run, 'latent.svg');
-    if (!out.endsWith('.svg')) throw new UsageError(`--out ${out}: name it .svg`);
-    const { exists, makeFolder, writeFileAtomic } = await import('../../store/atomic.js');
-    if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
+    if (typeof flags.out === 'string' && !flags.out.endsWith('.svg')) throw new UsageError(`--out ${flags.out}: name it .svg`);
+    const { writeFileAtomic } = await import('../../store/atomic.js');
+    const { prepareOutFile } = await import('../out-file.js');
     const { setBackend } = await import('../../engine/index.js');
     const { describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { latentFigure, readRoundCheckpoint } = await import('../latent-figure.js');
-    const checkpoint = await readRoundCheckpoint(run, round);
-    await makeFolder(path.dirname(out)); // a folder that cannot be, found before the work
+    const { runOfCheckpoint } = await import('../train/checkpoint.js');
+    const { skippedLine } = await import('../../data/index.js');
+    const checkpoint = await readRoundCheckpoint(flags.checkpoint, round);
+    // The run the checkpoint lies in (whichever of its paths was given) names the figure and holds it; a file outside a run has it beside it.
+    const run = runOfCheckpoint(checkpoint.file) ?? path.dirname(checkpoint.file);
+    const out = (flags.out as string | undefined) ?? path.join(run, 'latent.svg');
+    await prepareOutFile(out, flags.force === true);
     const backend = await setBackend(flags.backend as 'auto');
     console.log(backendLine(backend, flags.backend as string));
     console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(checkpoint.metadata)})`);
     const figure = await latentFigure(checkpoint, { samples, label: path.basename(path.resolve(run)) });
     await writeFileAtomic(out, figure.svg);
+    for (const s of figure.skipped) console.error(`skipped ${skippedLine(s)}`);
     if (figure.splitNote) console.error(`note: ${figure.splitNote}`);
     const where = figure.fromTrain ? `${figure.fromTest} test and ${figure.fromTrain} training slices` : `${figure.fromTest} test slices`;
     console.log(`wrote ${out}: ${figure.fromTest + figure.fromTrain} samples per kind (${where})${figure.fromTest + figure.fromTrain < samples ? `, fewer than the ${samples} asked: the run's data has no more` : ''}`);

@@ -5,13 +5,13 @@
  * the output is written atomically (writeNiftiFile), so a failure never
  * leaves a half-written file.
  */
-import { exists, makeFolder } from '../../store/atomic.js';
 import path from 'node:path';
 import { contrastInName, contrasts, parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
 import { parsePlanes, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { backendFlag, backendLine } from '../backend-flags.js';
+import { prepareOutFile } from '../out-file.js';
 
 const niftiSuffix = /\.nii(\.gz)?$/i;
 
@@ -48,9 +48,8 @@ export const translateCommand: Command = {
     const [checkpointPath, input, out] = [required('checkpoint'), required('in'), required('out')];
     if (!niftiSuffix.test(out)) throw new UsageError(`--out ${out}: name it .nii or .nii.gz`);
     if (path.resolve(out) === path.resolve(input)) throw new UsageError(`--out ${out} is the input file; write the translation elsewhere`);
-    if (!flags.force && (await exists(out))) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
     if (!((flags.batch as number) >= 1)) throw new UsageError(`--batch must be at least 1, got ${flags.batch}`);
-    await makeFolder(path.dirname(out)); // a folder that cannot be, found before the work
+    await prepareOutFile(out, flags.force === true);
 
     const { readCheckpoint } = await import('../checkpoint-model.js');
     const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
@@ -84,6 +83,7 @@ export const translateCommand: Command = {
         size: metadata.size,
         planes,
         batch: flags.batch as number,
+        modelName: checkpoint.file,
         onProgress: (done, total) => progress.update(done, total, `translated ${done}/${total} planes`, 'planes'),
       });
     } finally {

@@ -44,6 +44,13 @@ export function roundFolder(runDir: string, round: number): string {
   return path.join(runDir, 'checkpoints', `round-${String(round).padStart(4, '0')}`);
 }
 
+/** The run folder holding `file` (RUN/checkpoints/round-NNNN/generators.safetensors, roundFolder's inverse), or null for a file outside a run. */
+export function runOfCheckpoint(file: string): string | null {
+  const round = path.dirname(file);
+  const checkpoints = path.dirname(round);
+  return /^round-\d+$/.test(path.basename(round)) && path.basename(checkpoints) === 'checkpoints' ? path.dirname(checkpoints) : null;
+}
+
 /** The metadata that lets `fedmed translate` and `eval` rebuild the model from the generators file. */
 export type ModelMetadata = Record<string, string>;
 

@@ -132,7 +132,7 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
     }
     global = result.global;
     writeNamed(server.generatorParameters(), global, 'global generators');
-    const evaluation = await evaluate(server, setup.testItems, { source: config.source, target: config.target, batchSize: 4 });
+    const evaluation = await evaluate(server, setup.testItems, { source: config.source, target: config.target, batchSize: 4, modelName: `${unit} ${round + 1}'s generators` });
     if (history.baseline.length === 0) history.baseline = evaluation.baseline;
     const record: EpochRecord = {
       epoch: (round + 1) * config.localEpochs,

@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { splitSubjects } from '../../data/index.js';
 import type { DirectionMetrics, EpochRecord } from '../../eval/records.js';
-import { fedmed, scratchDir } from './helpers.js';
+import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
+import { fedmed, overflowWeights, scratchDir } from './helpers.js';
 
 const dir = scratchDir('eval');
 const run = join(dir, 'run');
@@ -119,6 +120,19 @@ test('a run written before test subjects were recorded is scored on the split re
   assert.is(before.code, 0, before.err);
   assert.equal((JSON.parse(before.out) as EvalJson).metrics, (JSON.parse(result.out) as EvalJson).metrics);
   assert.match(before.err, /^note: the run predates recorded test subjects: its split is remade from seed 3 and test fraction 0.2/);
+});
+
+test("a checkpoint whose finite weights overflow: exit 1, one line naming it and the first slice, never a NaN table", () => {
+  const { tensors, metadata } = decodeSafetensors(readFileSync(join(run, 'checkpoints', 'round-0001', 'generators.safetensors')));
+  overflowWeights(tensors);
+  const diverged = join(dir, 'diverged.safetensors');
+  writeFileSync(diverged, encodeSafetensors(tensors, metadata));
+  for (const json of [[], ['--json']]) {
+    const r = fedmed('eval', '--checkpoint', diverged, '--backend', 'js', ...json);
+    assert.is(r.code, 1, r.err);
+    assert.is(r.out, '');
+    assert.match(r.err, /^fedmed: .*diverged.safetensors gave NaN for PD->T2 of subject \S+ slice z=\d+ \(pixel \(\d+, \d+\) of its 32x32 output\): its weights are diverged or broken; nothing is scored or written\n$/);
+  }
 });
 
 test('--help, and bad input as one line with a non-zero exit', () => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createHeader } from '../../data/index.js';
 import { readNiftiFile, writeNiftiFile } from '../../data/fs/index.js';
 import { datatypeByName } from '../../data/nifti/datatype.js';
-import { encodeSafetensors } from '../../engine/index.js';
+import { encodeSafetensors, type StateEntry } from '../../engine/index.js';
 import { readNamed } from '../../fed/state.js';
 import { createModel, type GanModel, type ModelName } from '../../models/index.js';
 
@@ -102,11 +102,12 @@ export interface FreshCheckpoint {
 /**
  * A generators.safetensors of a freshly created model (the backend must be
  * set), with the metadata `fedmed train` writes; `metadata` overrides or,
- * with undefined values, removes keys.
+ * with undefined values, removes keys; `editWeights` changes the weights
+ * written (not the model returned).
  */
 export async function freshCheckpoint(
   file: string,
-  options: { model?: ModelName; width?: number; size?: number; seed?: number } = {},
+  options: { model?: ModelName; width?: number; size?: number; seed?: number; editWeights?: (named: Map<string, StateEntry>) => void } = {},
   metadata: Record<string, string | undefined> = {},
 ): Promise<FreshCheckpoint> {
   const name = options.model ?? 'cyclegan';
@@ -124,6 +125,13 @@ export async function freshCheckpoint(
     ...metadata,
   };
   const kept = Object.fromEntries(Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined));
-  writeFileSync(file, encodeSafetensors(await readNamed(model.generatorParameters()), kept));
+  const named = await readNamed(model.generatorParameters());
+  options.editWeights?.(named);
+  writeFileSync(file, encodeSafetensors(named, kept));
   return { file, model };
+}
+
+/** Sets generatorAB's and generatorBA's first conv weights to 3e38: finite, so the checkpoint's NaN check passes, but every output overflows to NaN, as a diverged run's does. */
+export function overflowWeights(named: Map<string, StateEntry>): void {
+  for (const [name, entry] of named) if (/^generator(AB|BA)\.down1\.model\.0\.weight$/.test(name)) entry.values.fill(3e38);
 }

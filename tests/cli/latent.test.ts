@@ -5,7 +5,7 @@
  * round whose checkpoint is gone, a model without a U-Net, bad flags); train
  * --keep-rounds keeps the rounds it names for it.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -61,6 +61,42 @@ test('by default the figure is RUN/latent.svg, from the latest round, kept unles
   assert.match(beyond.err, /^fedmed: --keep-rounds is a comma list of rounds from 1 to 3 \(the run's rounds or epochs\), got '2,4'\n$/);
 });
 
+test('without --out, a round folder or generators file of a run draws into the run folder; a file outside a run, beside it', async () => {
+  const roundDir = join(run, 'checkpoints', 'round-0003');
+  for (const given of [roundDir, join(roundDir, 'generators.safetensors')]) {
+    const r = fedmed('latent', '--checkpoint', given, '--samples', '2', '--backend', 'js', '--force');
+    assert.is(r.code, 0, r.err);
+    assert.ok(r.out.includes(`wrote ${join(run, 'latent.svg')}: 2 samples per kind`), r.out);
+    assert.ok(readFileSync(join(run, 'latent.svg'), 'utf8').includes('run, round 3'), 'titled with the run, not the round folder or the file');
+  }
+  assert.not.ok(existsSync(join(roundDir, 'latent.svg')));
+  const apart = join(dir, 'apart');
+  mkdirSync(apart);
+  await setBackend('js');
+  const phantom = { data: 'phantom', seed: '3', testFraction: '0.2', phantomSubjects: '5', phantomSize: '32', source: 'PD', target: 'T2' };
+  (await freshCheckpoint(join(apart, 'generators.safetensors'), {}, phantom)).model.dispose();
+  const beside = fedmed('latent', '--checkpoint', join(apart, 'generators.safetensors'), '--samples', '2', '--backend', 'js');
+  assert.is(beside.code, 0, beside.err);
+  assert.equal(readdirSync(apart).sort(), ['generators.safetensors', 'latent.svg']);
+});
+
+test('a run trained with --skip-bad-subjects is drawn from its own split, the same subjects left out and listed', async () => {
+  const data = join(dir, 'bad-data');
+  const made = fedmed('data', 'phantom', '--out', data, '--subjects', '6', '--size', '32');
+  assert.is(made.code, 0, made.err);
+  const t2 = readdirSync(join(data, 'T2')).sort();
+  const broken = t2.at(-1)!;
+  truncateSync(join(data, 'T2', broken), 300);
+  const id = broken.split('-')[0]!;
+  await setBackend('js');
+  const recorded = { data, seed: '3', testFraction: '0.2', source: 'PD', target: 'T2', skipBadSubjects: 'true', skippedSubjects: id };
+  const file = join(dir, 'skipping.safetensors');
+  (await freshCheckpoint(file, {}, recorded)).model.dispose();
+  const r = fedmed('latent', '--checkpoint', file, '--samples', '2', '--out', join(dir, 'skipping.svg'), '--backend', 'js');
+  assert.is(r.code, 0, r.err);
+  assert.match(r.err, new RegExp(`^skipped ${id}: .*${broken}: truncated gzip data`, 'm'));
+});
+
 test('one line for what cannot be drawn: no run folder, a model without a U-Net, bad flags', async () => {
   const missing = fedmed('latent', '--checkpoint', join(dir, 'nothing'));
   assert.is(missing.code, 1);
@@ -78,10 +114,12 @@ test('one line for what cannot be drawn: no run folder, a model without a U-Net,
     [['--round', 'last'], /^fedmed: --round is a round number \(1 or more\) or 'latest', got 'last'\n$/],
     [['--samples', '0'], /^fedmed: --samples must be at least 1, got 0\n$/],
     [['--out', 'figure.png'], /^fedmed: --out figure.png: name it .svg\n$/],
+    [['--out', join(run, 'config.json', 'figure.svg')], /^fedmed: --out .*config.json\/figure.svg: .*config.json is a file, not a folder\n$/],
   ] as const) {
     const r = fedmed('latent', '--checkpoint', run, ...args);
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.err, message);
+    assert.is(r.out, '', 'refused before the work');
   }
   assert.match(fedmed('latent').err, /^fedmed: fedmed latent needs --checkpoint RUN/);
 });

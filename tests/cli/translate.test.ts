@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -6,7 +6,7 @@ import { readNiftiFile } from '../../data/fs/index.js';
 import { headerAffine, type NiftiHeader } from '../../data/index.js';
 import { sliceToPlane, translateVolume, type PlaneTranslator } from '../../eval/volume-translate.js';
 import { setBackend, tensor } from '../../engine/index.js';
-import { fedmed, fedmedWithFullDisk, freshCheckpoint, scratchDir, writeVolume } from './helpers.js';
+import { fedmed, fedmedWithFullDisk, freshCheckpoint, overflowWeights, scratchDir, writeVolume } from './helpers.js';
 
 const dir = scratchDir('translate');
 const colin = '/usr/share/mricron/templates/ch2.nii.gz'; // Colin27 T1, 181x217x181 uint8 (Debian mricron-data)
@@ -98,6 +98,38 @@ test('a NaN voxel is an error naming the file, the slice and the voxel', async (
   }
 });
 
+test('a NaN or infinite translation is an error naming the model and the plane, never a volume of NaN', async () => {
+  const values = Float32Array.from({ length: 32 * 32 * 4 }, (_, i) => i % 13);
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    // From the second batch of 2 on (plane 2), pixel (5, 1) of each output image is `bad`.
+    let calls = 0;
+    const breaks: PlaneTranslator = async (images, count) => {
+      const out = images.slice();
+      if (calls++ > 0) for (let k = 0; k < count; k++) out[k * 32 * 32 + 32 + 5] = bad;
+      return out;
+    };
+    try {
+      await translateVolume(volume([32, 32, 4], values, 'in.nii'), breaks, { size: 32, batch: 2, modelName: 'ck.safetensors' });
+      assert.unreachable(`${bad} passed`);
+    } catch (e) {
+      assert.is((e as Error).message, `ck.safetensors gave ${bad} for plane z=2 of in.nii (pixel (5, 1) of its 32x32 output): its weights are diverged or broken; nothing is scored or written`);
+    }
+  }
+});
+
+test('fedmed translate with a checkpoint whose finite weights overflow: exit 1, one line naming it and the plane, no file written', async () => {
+  const input = join(dir, 'to-overflow.nii');
+  await writeVolume(input, [32, 32, 2], Float32Array.from({ length: 32 * 32 * 2 }, (_, i) => i % 11));
+  const diverged = join(dir, 'diverged.safetensors');
+  (await freshCheckpoint(diverged, { editWeights: overflowWeights })).model.dispose();
+  const out = join(dir, 'diverged-out.nii');
+  const r = fedmed('translate', '--checkpoint', diverged, '--in', input, '--out', out, '--backend', 'js');
+  assert.is(r.code, 1, r.err);
+  assert.is(r.err.trim().split('\n').length, 1, r.err);
+  assert.match(r.err, /^fedmed: .*diverged.safetensors gave NaN for plane z=0 of .*to-overflow.nii \(pixel \(\d+, \d+\) of its 32x32 output\): its weights are diverged or broken; nothing is scored or written\n$/);
+  assert.not.ok(existsSync(out));
+});
+
 test('fedmed translate on Colin27: the output keeps dims, header and affine; float32 values, finite, on [0, 1]', async () => {
   const out = join(dir, 'colin-T2_synth.nii.gz');
   const result = fedmed('translate', '--checkpoint', checkpoint, '--in', colin, '--out', out, '--backend', 'js');
@@ -185,6 +217,8 @@ test('--help, and bad input as one line with a non-zero exit; nothing written ov
   model.dispose();
   const truncated = join(dir, 'truncated.safetensors');
   writeFileSync(truncated, readFileSync(checkpoint).subarray(0, 2000));
+  const folderOut = join(dir, 'folder.nii');
+  mkdirSync(folderOut);
   const out = join(dir, 'out.nii.gz');
   const base = ['--checkpoint', checkpoint, '--in', colin, '--out', out];
   const cases: [string[], number, RegExp][] = [
@@ -192,6 +226,9 @@ test('--help, and bad input as one line with a non-zero exit; nothing written ov
     [['--checkpoint', checkpoint, '--in', colin], 2, /needs --out/],
     [[...base.slice(0, 4), '--out', existing], 2, /--out .*existing.nii.gz exists; pass --force to replace it$/],
     [[...base.slice(0, 4), '--out', colin, '--force'], 2, /--out .*ch2.nii.gz is the input file; write the translation elsewhere$/],
+    [[...base.slice(0, 4), '--out', join(existing, 'x.nii.gz')], 2, /^fedmed: --out .*existing.nii.gz\/x.nii.gz: .*existing.nii.gz is a file, not a folder$/],
+    [[...base.slice(0, 4), '--out', join(existing, 'sub', 'x.nii.gz')], 2, /^fedmed: --out .*existing.nii.gz\/sub\/x.nii.gz: .*existing.nii.gz is a file, not a folder$/],
+    [[...base.slice(0, 4), '--out', folderOut, '--force'], 2, /^fedmed: --out .*folder.nii is a folder; name the file to write$/],
     [[...base.slice(0, 4), '--out', join(dir, 'out.png')], 2, /--out .*out.png: name it .nii or .nii.gz$/],
     [[...base, '--direction', 'ab'], 2, /--direction is one of a2b\|b2a, got 'ab'$/],
     [[...base, '--planes', '100:50'], 2, /--planes 100:50: needs 0 <= z0 < z1 <= 181 \(the volume's planes\)$/],
@@ -210,6 +247,7 @@ test('--help, and bad input as one line with a non-zero exit; nothing written ov
     assert.is(result.code, code, `${args.join(' ')}: ${result.err}`);
     assert.is(result.err.trim().split('\n').length, 1, result.err);
     assert.match(result.err.trim(), message);
+    if (args.includes('--out') && code === 2) assert.is(result.out, '', 'a bad --out is refused before the work');
   }
   assert.is(readFileSync(existing, 'utf8'), 'keep me');
   assert.not.ok(existsSync(out));

@@ -7,9 +7,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildItems, type Subject } from '../../data/index.js';
-import { setBackend } from '../../engine/index.js';
+import { mul, setBackend, type Tensor } from '../../engine/index.js';
 import { evaluate } from '../../eval/evaluate.js';
-import { createModel } from '../../models/index.js';
+import { createModel, type GanModel } from '../../models/index.js';
 
 const size = 32;
 
@@ -43,6 +43,25 @@ test('a constant target slice is left out of the scores in that direction, and o
     }
   } finally {
     model.dispose();
+  }
+});
+
+/** A test double of a GanModel: only translate, as `translation` of the input. */
+function standInModel(translation: (x: Tensor) => Tensor): GanModel {
+  return { translate: (x: Tensor) => translation(x) } as unknown as GanModel;
+}
+
+test('a NaN or infinite translation is an error naming the model, the direction, the subject and the slice', async () => {
+  const items = buildItems([subject('A', []), subject('B', [])], { pairedRatio: 1 });
+  const first = items[0]!;
+  for (const bad of [NaN, Infinity]) {
+    try {
+      await evaluate(standInModel((x) => mul(x, bad)), items, { source: 'PD', target: 'T2', batchSize: 4, modelName: 'run/generators.safetensors' });
+      assert.unreachable(`${bad} scored`);
+    } catch (e) {
+      // mul(x, Infinity) is NaN where x is 0, so the first bad pixel may be either.
+      assert.match((e as Error).message, new RegExp(`^run/generators.safetensors gave (NaN|-?Infinity) for PD->T2 of subject ${first.a.id} slice z=${first.a.z[first.slice]} \\(pixel \\(\\d+, \\d+\\) of its 32x32 output\\): its weights are diverged or broken; nothing is scored or written$`));
+    }
   }
 });
 
