@@ -168,10 +168,14 @@ async function runCell(dir: string, config: TrainConfig, cell: Cell, where: stri
   const resume = state === 'partial';
   options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
   // A 'new' folder may hold a run stopped before its first checkpoint: force replaces its files.
-  await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
-  // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
-  const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, config);
-  await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
+  const release = await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
+  try {
+    // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
+    const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, config);
+    await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
+  } finally {
+    release();
+  }
   return resume ? 'resumed' : 'trained';
 }
 

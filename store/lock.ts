@@ -1,14 +1,19 @@
 /**
  * Node-only: an exclusive lock on a folder, so that two processes never
  * keep one folder's state at once (two `fedmed node`s on one --state folder
- * would each keep their own ledger, and the last writer's would win). The
- * lock is the file DIR/.lock holding its holder's pid and host, linked into
- * place from a complete temporary file, so it appears whole or not at all
- * and only one of two racing starters gets it. A lock whose holder no longer
- * runs on this host (a killed process) is taken over: it is renamed aside
- * first, and removed only if what was moved is that stale lock, so a lock
- * another starter has just taken is never lost. The lock goes when it is
- * released or the process exits; a SIGKILL leaves it, stale.
+ * would each keep their own ledger, and the last writer's would win; two
+ * `fedmed train`s in one run folder would remove each other's checkpoints).
+ * The lock is the file DIR/.lock naming its holder (pid, host, and the
+ * process's start: boot id and start time from /proc), linked into place
+ * from a complete temporary file, so it appears whole or not at all and
+ * only one of two racing starters gets it. A lock whose holder no longer
+ * runs on this host is taken over: a killed process's, and one whose pid
+ * now belongs to another process (a recycled pid, a container's pid 1
+ * after a restart, this very process), told apart by the start recorded.
+ * It is renamed aside first, and removed only if what was moved is that
+ * stale lock, so a lock another starter has just taken is never lost. The
+ * lock goes when it is released or the process exits; a SIGKILL leaves it,
+ * stale.
  */
 import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync, rmSync } from 'node:fs';
@@ -20,9 +25,35 @@ import { FolderTakenError, lockFile, processAlive } from './folder.js';
 interface Holder {
   pid: number;
   host: string;
+  /** When the holder started ('<boot id>/<start time in clock ticks>'); absent where /proc is not (and in locks of earlier builds). */
+  started?: string;
 }
 
 let sequence = 0;
+
+/** The locks this process holds: a lock naming this pid that is not among them was left by an earlier process given the same pid. */
+const held = new Set<string>();
+
+/** When process `pid` started, as Holder.started; undefined where /proc cannot tell. */
+function processStart(pid: number): string | undefined {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; // field 22; the name before ')' may hold spaces
+    return startTime ? `${bootId}/${startTime}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process that took the lock `lock` still runs (on another host: assumed so, it cannot be seen from here). */
+function holderRuns(lock: string, holder: Holder): boolean {
+  if (holder.host !== hostname()) return true;
+  if (holder.pid === process.pid) return held.has(path.resolve(lock));
+  if (!processAlive(holder.pid)) return false;
+  const now = holder.started === undefined ? undefined : processStart(holder.pid);
+  return now === undefined || now === holder.started;
+}
 
 /**
  * Takes the lock on `dir` (which exists) for a fedmed `kind` ('node
@@ -31,7 +62,7 @@ let sequence = 0;
  */
 export async function lockFolder(dir: string, kind: string): Promise<() => void> {
   const lock = path.join(dir, lockFile);
-  const me: Holder = { pid: process.pid, host: hostname() };
+  const me: Holder = { pid: process.pid, host: hostname(), started: processStart(process.pid) };
   const temp = () => `${lock}.${process.pid}.${sequence++}${tempSuffix}`; // a killed start's are removed as any temporary file
   const mine = temp();
   try {
@@ -45,7 +76,7 @@ export async function lockFolder(dir: string, kind: string): Promise<() => void>
       }
       const holder = await readHolder(lock);
       if (holder === undefined) continue; // released meanwhile
-      if (holder && (holder.host !== me.host || processAlive(holder.pid))) throw inUse(dir, kind, holder);
+      if (holder && holderRuns(lock, holder)) throw inUse(dir, kind, holder);
       const aside = temp();
       try {
         await rename(lock, aside);
@@ -54,7 +85,7 @@ export async function lockFolder(dir: string, kind: string): Promise<() => void>
         throw e;
       }
       const moved = await readHolder(aside);
-      if (moved && !(moved.pid === holder?.pid && moved.host === holder.host)) {
+      if (moved && !(moved.pid === holder?.pid && moved.host === holder.host && moved.started === holder.started)) {
         await link(aside, lock).catch(() => {}); // a fresh lock, taken since it was read: put it back
         await rm(aside, { force: true });
         throw inUse(dir, kind, moved);
@@ -70,8 +101,9 @@ export async function lockFolder(dir: string, kind: string): Promise<() => void>
 }
 
 function inUse(dir: string, kind: string, holder: Holder): FolderTakenError {
+  const lock = path.join(dir, lockFile);
   const where = holder.host === hostname() ? '' : ` on ${holder.host}`;
-  return new FolderTakenError(`${dir}: in use by pid ${holder.pid}${where}, which holds its lock ${path.join(dir, lockFile)}; stop that process, or give another folder`, kind);
+  return new FolderTakenError(`${dir}: in use by pid ${holder.pid}${where}, which holds its lock ${lock}; stop that process, or give another folder (if that pid is no fedmed using this folder, the lock is stale: remove ${lock})`, kind);
 }
 
 /** The lock's holder; null when the file is not a lock (then it is taken over), undefined when it is gone. */
@@ -84,8 +116,8 @@ async function readHolder(file: string): Promise<Holder | null | undefined> {
     throw e;
   }
   try {
-    const { pid, host } = JSON.parse(text) as Partial<Holder>;
-    return Number.isInteger(pid) && typeof host === 'string' ? { pid: pid!, host } : null;
+    const { pid, host, started } = JSON.parse(text) as Partial<Holder>;
+    return Number.isInteger(pid) && typeof host === 'string' ? { pid: pid!, host, started: typeof started === 'string' ? started : undefined } : null;
   } catch {
     return null;
   }
@@ -93,8 +125,10 @@ async function readHolder(file: string): Promise<Holder | null | undefined> {
 
 /** Removes the lock on release or at exit (process.exit included), if it is still this process's. */
 function holdUntilExit(lock: string): () => void {
+  held.add(path.resolve(lock));
   const release = () => {
     process.off('exit', release);
+    held.delete(path.resolve(lock));
     try {
       if ((JSON.parse(readFileSync(lock, 'utf8')) as Holder).pid === process.pid) rmSync(lock, { force: true });
     } catch {

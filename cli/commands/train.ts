@@ -48,7 +48,7 @@ export const trainCommand: Command = {
     const backend = await setBackend(config.backend, { threads });
     if (threads !== undefined && backend.name !== 'wasm') throw new UsageError(`--threads applies to the wasm backend only, not ${backend.name}`);
     const placement = placeClients(workers, { clients: config.clients, backend: backend.name, cores: platform().cores(), threads });
-    await prepareRunFolder(runDir, config, { resume, force: flags.force === true, log: (line) => console.error(line) });
+    await prepareRunFolder(runDir, config, { resume, force: flags.force === true, log: (line) => console.error(line) }); // its lock is held until the process exits
     const backendNote = backendLine(backend, config.backend);
     console.log(backendNote);
     const mode = config.clients > 0 ? `federated, ${config.clients} clients (${config.weights ? `weights ${config.weights.join('/')}` : config.scheme}), ${config.rounds} rounds x ${config.localEpochs} local epochs` : `centralized, ${config.rounds} epochs`;

@@ -6,11 +6,14 @@
  * never mix, and nothing else), the folder is really writable with room for
  * a checkpoint, and a resumed run is the run that was started (its
  * config.json matches the settings fingerprinted into its last checkpoint's
- * manifest).
+ * manifest). One process at a time holds a run folder (store/lock.ts), from
+ * these checks to its exit: two runs in one folder would each remove the
+ * other's checkpoints and show the other's images under their captions.
  */
 import path from 'node:path';
 import { createModel } from '../../models/index.js';
 import { claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
+import { lockFolder } from '../../store/lock.js';
 import { changedKeys, readManifest } from '../../store/manifest.js';
 import { UsageError } from '../args.js';
 import { latestCheckpoint } from './checkpoint.js';
@@ -67,9 +70,25 @@ export interface PrepareOptions {
   log: (line: string) => void;
 }
 
-/** Checks and claims `runDir` for `config`; throws one line when the run must not start. */
-export async function prepareRunFolder(runDir: string, config: TrainConfig, options: PrepareOptions): Promise<void> {
+/**
+ * Locks, checks and claims `runDir` for `config`; throws one line when the
+ * run must not start (a folder another process holds is refused before
+ * anything in it is read or changed). Returns the lock's release: the lock
+ * is held until then or until the process exits.
+ */
+export async function prepareRunFolder(runDir: string, config: TrainConfig, options: PrepareOptions): Promise<() => void> {
   await probeOutputFolder(runDir, checkpointBytes(config));
+  const release = await lockFolder(runDir, runFolder.kind);
+  try {
+    await checkRunFolder(runDir, config, options);
+    return release;
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+async function checkRunFolder(runDir: string, config: TrainConfig, options: PrepareOptions): Promise<void> {
   if (options.resume) {
     const checkpoint = await latestCheckpoint(runDir);
     if (!checkpoint) throw new Error(`${runDir}: no checkpoint to resume from`);

@@ -15,7 +15,8 @@ import { encodeSafetensors, type StateEntry } from '../../engine/index.js';
 import { readNamed } from '../../fed/state.js';
 import { createModel, type GanModel, type ModelName } from '../../models/index.js';
 
-const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url)); // dist/cli/main.js
+/** The built CLI's entry point (dist/cli/main.js), for a test that runs `fedmed` in the background: node fedmedPath ARGS. */
+export const fedmedPath = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -33,7 +34,7 @@ export function fedmedWithFullDisk(bytes: number, ...args: string[]): CliResult 
 }
 
 function fedmedWith(nodeArgs: string[], env: Record<string, string>, args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [...nodeArgs, main, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [...nodeArgs, fedmedPath, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -57,7 +58,7 @@ export function shellOnTmpfs(mountOptions: string, mountPoint: string, script: s
   const namespace = ['--user', '--map-root-user', '--mount'];
   if (spawnSync('unshare', [...namespace, 'true']).status !== 0) return null;
   const mounted = `mount -t tmpfs -o "$OPTIONS" tmpfs "$MNT" || exit 99\n${script}`;
-  const env = { ...process.env, OPTIONS: mountOptions, MNT: mountPoint, NODE: process.execPath, FEDMED: main };
+  const env = { ...process.env, OPTIONS: mountOptions, MNT: mountPoint, NODE: process.execPath, FEDMED: fedmedPath };
   const r = spawnSync('unshare', [...namespace, 'sh', '-c', mounted, 'sh', ...args], { encoding: 'utf8', env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }

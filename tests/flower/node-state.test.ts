@@ -143,7 +143,7 @@ test('a version 3 folder is read: its rounds begun are rebuilt from the ledger, 
 test("one process at a time: a second open is refused naming the folder and the holder's pid; a killed holder's lock is taken over", async () => {
   const dir = stateDir();
   const lock = path.join(dir, '.lock');
-  const inUse = (pid: number) => new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: in use by pid ${pid}, which holds its lock ${lock.replace(/\./g, '\\.')}; stop that process, or give another folder$`);
+  const inUse = (pid: number) => new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: in use by pid ${pid}, which holds its lock ${lock.replace(/\./g, '\\.')}; stop that process, or give another folder \\(if that pid is no fedmed using this folder, the lock is stale: remove ${lock.replace(/\./g, '\\.')}\\)$`);
   const state = await NodeState.open(dir, settings);
   await rejects(() => NodeState.open(dir, settings), inUse(process.pid));
   state.close();

@@ -5,12 +5,13 @@
  * eval verify the checkpoint (file hashes and the run's settings), refusals
  * come before any work, and flags outside their mode are errors. Each case failed before the fix.
  */
+import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { markerFile } from '../../store/folder.js';
-import { fedmed, fedmedOnTmpfs, scratchDir } from '../cli/helpers.js';
+import { fedmed, fedmedOnTmpfs, fedmedPath, scratchDir } from '../cli/helpers.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
 const scratch = scratchDir('run-folder');
@@ -159,6 +160,29 @@ test('--resume removes the temporary files an interrupted write left, and contin
   assert.is(r.code, 0, r.err);
   assert.not.ok(existsSync(stray));
   assert.match(r.err, /removed .*central\.safetensors\.4242\.3\.tmp, left by an interrupted write/);
+});
+
+test('a run folder in use: a second train on it (new, --force, --resume) is refused in one line naming the folder and the holder, and changes nothing', async () => {
+  const dir = path.join(scratch, 'in-use');
+  const first = spawn(process.execPath, [fedmedPath, 'train', ...tiny, '--epochs', '200', '--out', dir], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => first.once('exit', resolve));
+  try {
+    while (!existsSync(path.join(dir, 'checkpoints', 'latest'))) await new Promise((resolve) => setTimeout(resolve, 50));
+    const lock = path.join(dir, '.lock');
+    const inUse = `fedmed: ${dir}: in use by pid ${first.pid}`;
+    for (const args of [[...tiny, '--seed', '4', '--epochs', '1', '--out', dir], [...tiny, '--seed', '4', '--epochs', '1', '--out', dir, '--force'], ['--resume', dir]]) {
+      const r = fedmed('train', ...args);
+      assert.is.not(r.code, 0, args.join(' '));
+      assert.ok(oneLine(r.err).startsWith(inUse), r.err);
+      assert.ok(r.err.includes(lock), r.err);
+    }
+    assert.is(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')).seed, 3, "the first run's config stays");
+    assert.ok(existsSync(path.join(dir, 'checkpoints', 'latest')), "the first run's checkpoint stays");
+  } finally {
+    first.kill('SIGINT');
+  }
+  assert.is(await exited, 130, 'the first run went on until it was stopped');
+  assert.not.ok(existsSync(path.join(dir, '.lock')), 'the lock goes with its holder');
 });
 
 test('--out under /proc or /sys is refused at once, before anything is created', () => {
