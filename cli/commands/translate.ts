@@ -24,6 +24,8 @@ export const translateCommand: Command = {
     'Each plane along the third axis (axial in the usual storage) is padded square, resized to',
     "the model's size, min-max scaled as training slices are, translated, and resized back.",
     "The output keeps the input's dims, header and affine; its values are float32 on [0, 1].",
+    'A constant plane (blank, as outside the head) is written as 0, untranslated: the model',
+    'would invent intensity there, and eval and metrics leave such planes out.',
     "a2b translates the checkpoint's source contrast into its target, b2a the reverse; the",
     "default is a2b, and an input whose file name names the target contrast needs --direction.",
     'A hypergan checkpoint translates between any two contrasts: --pair t1:pd (its run trained',
