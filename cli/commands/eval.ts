@@ -113,14 +113,20 @@ export const evalCommand: Command = {
  * subjects left out is read on its own split: the same subjects left out.
  */
 export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, all: boolean, file: string): DataSpec {
+  // Missing metadata is the checkpoint's problem (exit 1, as a missing size), not a usage error.
   const data = dataFlag ?? m.data;
-  if (data === undefined) throw new UsageError(`${file} does not record its run's data; pass --data DIR|phantom`);
-  const missing = (what: string) => new UsageError(`${file}: its metadata has no ${what}, which ${all ? '--all on the phantom' : "the run's test split"} needs${all ? '' : '; pass --all to score every subject'}`);
-  const needsSplit = !all;
+  if (data === undefined) throw new Error(`${file} does not record its run's data; pass --data DIR|phantom`);
   const phantom = data === 'phantom';
-  if ((needsSplit || phantom) && m.seed === undefined) throw missing('seed');
-  if (needsSplit && m.testFraction === undefined) throw missing('testFraction');
-  if (phantom && (m.phantomSubjects === undefined || m.phantomSize === undefined)) throw missing('phantomSubjects and phantomSize');
+  const lacking = (keys: (keyof CheckpointMetadata)[]) => keys.filter((k) => m[k] === undefined);
+  const forPhantom = phantom ? lacking(['seed', 'phantomSubjects', 'phantomSize']) : []; // to remake its subjects
+  const forSplit = all ? [] : lacking(['seed', 'testFraction']);
+  const missing = [...new Set([...forPhantom, ...forSplit])];
+  if (missing.length) {
+    const needers = [forPhantom.length ? 'the phantom' : '', forSplit.length ? "the run's test split" : ''].filter(Boolean);
+    // Only a way out that works: --all still needs the phantom's keys; a data folder with --all needs none.
+    const hint = forPhantom.length ? `; pass --data DIR${all ? '' : ' --all'} to score every subject of a data folder` : '; pass --all to score every subject';
+    throw new Error(`${file}: its metadata has no ${missing.join(' or ')}, which ${needers.join(' and ')} need${needers.length > 1 ? '' : 's'}${hint}`);
+  }
   return {
     data,
     testSubjects: m.testSubjects,
