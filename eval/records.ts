@@ -111,10 +111,17 @@ export function clientsCsv(records: readonly ClientRecord[]): string {
 
 function csvCell(value: string | number | undefined): string {
   if (value === undefined) return '';
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'nan';
-    if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-    return String(value);
-  }
+  if (typeof value === 'number') return formatScore(value);
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * A score as text, one spelling everywhere (CSV, report.html, the CLI's
+ * tables): `inf`, `-inf` and `nan` for what is not finite (an exact slice's
+ * PSNR), otherwise `digits` decimals, or every digit when none are given.
+ */
+export function formatScore(value: number, digits?: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  return digits === undefined ? String(value) : value.toFixed(digits);
 }

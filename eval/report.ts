@@ -6,7 +6,7 @@
  * PNGs are written by the caller when made; the report links to them.
  */
 import { chartPanel, escapeXml, PALETTE, type ChartSpec, type Series } from './plot.js';
-import { metricsCsv, metricsJson, type DirectionMetrics, type EpochRecord } from './records.js';
+import { formatScore, metricsCsv, metricsJson, type DirectionMetrics, type EpochRecord } from './records.js';
 
 /** A sample grid PNG in the run folder. */
 export interface GridImage {
@@ -200,7 +200,7 @@ function gridSection(grids: readonly GridImage[]): string {
 /** Fixed decimals; `small` switches to exponent form where those would show only zeros. */
 function formatNumber(v: number, digits: number, small = false): string {
   if (Number.isNaN(v)) return '&ndash;';
-  if (!Number.isFinite(v)) return v > 0 ? '&infin;' : '&minus;&infin;';
+  if (!Number.isFinite(v)) return formatScore(v);
   if (small && v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(2);
   return v.toFixed(digits);
 }

@@ -6,13 +6,14 @@
  */
 import path from 'node:path';
 import type { SliceDataset, Subject } from '../../data/index.js';
-import type { DirectionMetrics } from '../../eval/records.js';
+import { formatScore, type DirectionMetrics } from '../../eval/records.js';
 import { UsageError } from '../args.js';
 import type { CheckpointMetadata } from '../../fed/checkpoint.js';
 import type { Command } from '../command.js';
 import type { DataSpec } from '../../data/fs/index.js';
 import { trainsOnEveryContrast } from '../../models/gan_model.js';
 import { backendFlag, backendLine } from '../backend-flags.js';
+import { textTable } from '../text-table.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -163,8 +164,6 @@ function trainingLeftOut(run: readonly string[], here: readonly string[], all: b
 /** Rows per direction: the model, then the untranslated input. */
 function table(metrics: readonly DirectionMetrics[], baseline: readonly DirectionMetrics[]): string {
   const header = ['', 'MAE', 'PSNR dB', 'SSIM', 'SSIM-gauss', 'SSIM-global'];
-  const row = (label: string, m: DirectionMetrics) => [label, m.mae.toFixed(4), m.psnr.toFixed(2), m.ssim.toFixed(4), m.ssimGaussian.toFixed(4), m.ssimGlobal.toFixed(4)];
-  const rows = metrics.flatMap((m, i) => [row(m.direction, m), row('  input', baseline[i]!)]);
-  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]! + 2))).join('')).join('\n');
+  const row = (label: string, m: DirectionMetrics) => [label, formatScore(m.mae, 4), formatScore(m.psnr, 2), ...[m.ssim, m.ssimGaussian, m.ssimGlobal].map((v) => formatScore(v, 4))];
+  return textTable(header, metrics.flatMap((m, i) => [row(m.direction, m), row('  input', baseline[i]!)])).join('\n');
 }

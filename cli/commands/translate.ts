@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { contrastInName, contrasts, parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
-import { parsePlanes, UsageError } from '../args.js';
+import { parsePlanes, requireString, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { backendFlag, backendLine } from '../backend-flags.js';
 import { prepareOutFile } from '../out-file.js';
@@ -43,11 +43,7 @@ export const translateCommand: Command = {
     force: { type: 'boolean', help: 'replace --out if it exists' },
   },
   async run(flags, _positionals, given) {
-    const required = (name: string): string => {
-      if (typeof flags[name] !== 'string') throw new UsageError(`fedmed translate needs --${name}; see fedmed translate --help`);
-      return flags[name] as string;
-    };
-    const [checkpointPath, input, out] = [required('checkpoint'), required('in'), required('out')];
+    const [checkpointPath, input, out] = [requireString(flags, 'checkpoint', 'translate'), requireString(flags, 'in', 'translate'), requireString(flags, 'out', 'translate')];
     if (!niftiSuffix.test(out)) throw new UsageError(`--out ${out}: name it .nii or .nii.gz`);
     if (path.resolve(out) === path.resolve(input)) throw new UsageError(`--out ${out} is the input file; write the translation elsewhere`);
     if (!((flags.batch as number) >= 1)) throw new UsageError(`--batch must be at least 1, got ${flags.batch}`);
