@@ -2,7 +2,7 @@
  * Per-epoch run records and their text forms: `metrics.json` (the records as
  * they are) and `metrics.csv` (one line per epoch and direction, tidy for
  * pandas or a spreadsheet). Typed rows in, text out; writing the files is
- * the caller's (eval/fs.ts in Node).
+ * the caller's (cli/train/run.ts, through store/atomic.ts writeRunFiles).
  */
 import type { ImageMetrics } from './metrics.js';
 

@@ -2,8 +2,10 @@
  * The run folder's human view: `report.html` (latest metrics, curves, sample
  * grids, the full metrics table, the resolved config) and `curves.svg`,
  * both built from a `RunSummary`. Strings out; `runFiles` lists every text
- * file of a run folder for the caller to write (eval/fs.ts in Node). Grid
- * PNGs are written by the caller when made; the report links to them.
+ * file of a run folder for the caller to write (cli/train/run.ts, for
+ * fedmed train and each experiment cell, through store/atomic.ts
+ * writeRunFiles). Grid PNGs are written by the caller when made; the report
+ * links to them.
  */
 import { chartPanel, escapeXml, PALETTE, type ChartSpec, type Series } from './plot.js';
 import { formatScore, metricsCsv, metricsJson, type DirectionMetrics, type EpochRecord } from './records.js';
@@ -13,7 +15,7 @@ export interface GridImage {
   /** Path relative to the run folder, e.g. 'grids/epoch-003-T1-T2.png'. */
   path: string;
   epoch: number;
-  /** What the rows show, e.g. 'T1->T2, test slices 0, 7, 14, 21'. */
+  /** What the rows show, e.g. 'T1->T2, test slices 0, 7, 14, 21: input | synthesized | target' (the report adds the epoch). */
   caption: string;
 }
 

@@ -40,6 +40,12 @@ test("eval on the run folder rebuilds the run's test set: the same scores traini
   assert.ok(json.baseline[0]!.mae > 0);
 });
 
+test("the run's report captions each grid with its direction and test slices, the epoch once", () => {
+  const captions = [...readFileSync(join(run, 'report.html'), 'utf8').matchAll(/<figcaption>([^<]*)<\/figcaption>/g)].map((m) => m[1]);
+  // 7 test slices, 4 grid rows spread over them: 0, 1, 3, 5.
+  assert.equal(captions, ['epoch 1: PD-&gt;T2, test slices 0, 1, 3, 5: input | synthesized | target', 'epoch 1: T2-&gt;PD, test slices 0, 1, 3, 5: input | synthesized | target']);
+});
+
 test('the text report: checkpoint, data, split, and a row per direction and its input', () => {
   const result = fedmed('eval', '--checkpoint', run, '--backend', 'js');
   assert.is(result.code, 0, result.err);
