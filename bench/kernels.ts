@@ -7,6 +7,7 @@
  * copying the output. Min and median of `reps` runs after warm-up runs
  * (V8 compiles WebAssembly functions again, optimised, between calls).
  */
+import { textTable } from '../cli/text-table.js';
 import type { Backend, BackendName, ConvGeometry, Handle } from '../engine/backend.js';
 import { createBackend } from '../engine/backends/index.js';
 import { Rng } from '../engine/index.js';
@@ -165,7 +166,5 @@ export function formatKernelTable(r: KernelBenchResult): string[] {
   ]);
   const header = ['shape', 'fwd ms', 'fwd GFLOP/s', 'bwd-data ms', 'bwd-filter ms', 'fwd+bwd ms', 'fwd+bwd GFLOP/s'];
   if (r.matmul) rows.push([r.matmul.shape, cell(r.matmul.forward), r.matmul.forward.gflops.toFixed(1), '', '', '', '']);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)];
+  return textTable(header, rows);
 }

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { textTable } from '../cli/text-table.js';
 import type { Backend, Handle } from '../engine/backend.js';
 import { createBackend } from '../engine/backends/index.js';
 import { platform, Rng } from '../engine/index.js';
@@ -166,12 +167,6 @@ const ratio = (theirs: number | null | undefined, ours: number) => (theirs ? `${
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(1));
 const gflops = (flops: number, v: number) => (flops / (v * 1e6)).toFixed(1);
 
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)];
-}
-
 async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2));
   const shapes = convShapes.filter((s) => s.name.includes(settings.only));
@@ -219,7 +214,7 @@ async function main(): Promise<void> {
     `matmul ${matmulSize}^3`, ms(matmul.fedmedMs), gflops(mm, matmul.fedmedMs), ms(matmul.tfjsMs), ratio(matmul.tfjsMs, matmul.fedmedMs),
     ms(torchMatmulMs), ratio(torchMatmulMs, matmul.fedmedMs), '', '', '', '',
   ]);
-  for (const line of table(header, body)) console.log(line);
+  for (const line of textTable(header, body)) console.log(line);
   const worst = Math.max(...rows.map((r) => r.tfjsForwardDifference));
   console.log(`\nfedmed and tfjs forward outputs agree to ${worst.toExponential(1)} of the largest value.`);
 }

@@ -7,6 +7,7 @@
  * The step is written against a StepApi, so that `fedmed bench step --against`
  * can run it on another build's modules (bench/step-server.ts).
  */
+import { textTable } from '../cli/text-table.js';
 import * as engine from '../engine/index.js';
 import { getBackend, profileBackend, useBackend, type KernelStat } from '../engine/index.js';
 import * as dpsgd from '../fed/dp/dpsgd.js';
@@ -108,8 +109,6 @@ export function kernelTable(kernels: readonly KernelStat[], msPerStep: number): 
     k.flops > 0 && k.ms > 0 ? (k.flops / k.ms / 1e6).toFixed(1) : '',
   ]);
   const header = ['kernel', 'calls/step', 'ms/step', 'share', 'GFLOP/s'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const total = ['total', kernels.reduce((n, k) => n + k.calls, 0).toFixed(0), kernels.reduce((n, k) => n + k.ms, 0).toFixed(2), '', ''];
-  return [line(header), ...rows.map(line), line(total)].join('\n');
+  return textTable(header, [...rows, total]).join('\n');
 }

@@ -36,6 +36,13 @@ export interface ParsedFlags {
   given: Set<string>;
 }
 
+/** The value of the string flag --`name` that `fedmed command` cannot do without; a UsageError when it was not given. */
+export function requireString(flags: FlagValues, name: string, command: string): string {
+  const value = flags[name];
+  if (typeof value !== 'string') throw new UsageError(`fedmed ${command} needs --${name}; see fedmed ${command} --help`);
+  return value;
+}
+
 /** Parses `--name value`, `--name=value` and bare `--flag` booleans. */
 export function parseFlags(argv: readonly string[], specs: FlagSpecs): ParsedFlags {
   const flags: FlagValues = {};

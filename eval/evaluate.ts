@@ -33,7 +33,8 @@ export interface Evaluation {
   metrics: DirectionMetrics[];
   /** The input itself taken as the translation, in the same two directions. */
   baseline: DirectionMetrics[];
-  grids: { direction: string; rows: ComparisonRow[] }[];
+  /** Per direction, the comparison rows of the test items at `testSlices` (indexes into the items evaluated). */
+  grids: { direction: string; rows: ComparisonRow[]; testSlices: number[] }[];
 }
 
 /** Scores accumulated for one direction. */
@@ -115,6 +116,6 @@ export async function evaluate(model: GanModel, items: readonly Item[], options:
   return {
     metrics: directions.map((d, i) => scores[i]!.model.summary(d.label)),
     baseline: directions.map((d, i) => scores[i]!.baseline.summary(d.label)),
-    grids: directions.map((d, i) => ({ direction: d.label, rows: scores[i]!.model.grid })),
+    grids: directions.map((d, i) => ({ direction: d.label, rows: scores[i]!.model.grid, testSlices: gridIndexes })),
   };
 }

@@ -2,7 +2,8 @@
  * fedmed's evaluation layer, all of it browser-safe: metrics (MAE, PSNR,
  * SSIM), evaluation of a model on test items, whole volumes translated and
  * scored, and reports as strings or bytes (CSV, JSON, SVG, PNG, HTML).
- * Writing them to disk is eval/fs.ts (Node only).
+ * Writing them to disk is the callers' (cli/train/run.ts, cli/commands,
+ * experiment/), through store/atomic.ts (Node only).
  */
 export * from './metrics.js';
 export * from './evaluate.js';

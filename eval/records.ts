@@ -2,7 +2,7 @@
  * Per-epoch run records and their text forms: `metrics.json` (the records as
  * they are) and `metrics.csv` (one line per epoch and direction, tidy for
  * pandas or a spreadsheet). Typed rows in, text out; writing the files is
- * the caller's (eval/fs.ts in Node).
+ * the caller's (cli/train/run.ts, through store/atomic.ts writeRunFiles).
  */
 import type { ImageMetrics } from './metrics.js';
 
@@ -111,10 +111,17 @@ export function clientsCsv(records: readonly ClientRecord[]): string {
 
 function csvCell(value: string | number | undefined): string {
   if (value === undefined) return '';
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'nan';
-    if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-    return String(value);
-  }
+  if (typeof value === 'number') return formatScore(value);
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * A score as text, one spelling everywhere (CSV, report.html, the CLI's
+ * tables): `inf`, `-inf` and `nan` for what is not finite (an exact slice's
+ * PSNR), otherwise `digits` decimals, or every digit when none are given.
+ */
+export function formatScore(value: number, digits?: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  return digits === undefined ? String(value) : value.toFixed(digits);
 }

@@ -2,18 +2,20 @@
  * The run folder's human view: `report.html` (latest metrics, curves, sample
  * grids, the full metrics table, the resolved config) and `curves.svg`,
  * both built from a `RunSummary`. Strings out; `runFiles` lists every text
- * file of a run folder for the caller to write (eval/fs.ts in Node). Grid
- * PNGs are written by the caller when made; the report links to them.
+ * file of a run folder for the caller to write (cli/train/run.ts, for
+ * fedmed train and each experiment cell, through store/atomic.ts
+ * writeRunFiles). Grid PNGs are written by the caller when made; the report
+ * links to them.
  */
 import { chartPanel, escapeXml, PALETTE, type ChartSpec, type Series } from './plot.js';
-import { metricsCsv, metricsJson, type DirectionMetrics, type EpochRecord } from './records.js';
+import { formatScore, metricsCsv, metricsJson, type DirectionMetrics, type EpochRecord } from './records.js';
 
 /** A sample grid PNG in the run folder. */
 export interface GridImage {
   /** Path relative to the run folder, e.g. 'grids/epoch-003-T1-T2.png'. */
   path: string;
   epoch: number;
-  /** What the rows show, e.g. 'T1->T2, test slices 0, 7, 14, 21'. */
+  /** What the rows show, e.g. 'T1->T2, test slices 0, 7, 14, 21: input | synthesized | target' (the report adds the epoch). */
   caption: string;
 }
 
@@ -200,7 +202,7 @@ function gridSection(grids: readonly GridImage[]): string {
 /** Fixed decimals; `small` switches to exponent form where those would show only zeros. */
 function formatNumber(v: number, digits: number, small = false): string {
   if (Number.isNaN(v)) return '&ndash;';
-  if (!Number.isFinite(v)) return v > 0 ? '&infin;' : '&minus;&infin;';
+  if (!Number.isFinite(v)) return formatScore(v);
   if (small && v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(2);
   return v.toFixed(digits);
 }

@@ -5,7 +5,7 @@
  * [0, 1] and mapped to [-1, 1]; the translation mapped back to [0, 1],
  * resized to the padded side and cropped to the plane. Browser-safe.
  */
-import { finitePlane, planeToSlice, resizeBilinear, volumeDims, type NiftiVolume } from '../data/index.js';
+import { finitePlane, isConstant, planeToSlice, resizeBilinear, volumeDims, volumePlane, type NiftiVolume } from '../data/index.js';
 import { tensor } from '../engine/index.js';
 import { toUnitRange } from './metrics.js';
 import { checkFiniteOutput } from './model-output.js';
@@ -47,9 +47,10 @@ export interface TranslateVolumeOptions {
 
 /**
  * The translated volume, [nx, ny, nz] x fastest like the input's data, every
- * value on [0, 1] (each plane on its own scale, as training slices are). A
- * non-finite voxel is an error naming the file and the slice; so is a NaN or
- * infinite translation, naming the model and the plane.
+ * value on [0, 1] (each plane on its own scale, as training slices are); a
+ * constant input plane is 0, untranslated. A non-finite voxel is an error
+ * naming the file and the slice; so is a NaN or infinite translation,
+ * naming the model and the plane.
  */
 export async function translateVolume(volume: NiftiVolume, translator: PlaneTranslator, options: TranslateVolumeOptions): Promise<Float32Array> {
   const [nx, ny, nz] = volumeDims(volume);
@@ -60,17 +61,21 @@ export async function translateVolume(volume: NiftiVolume, translator: PlaneTran
   const out = new Float32Array(nx * ny * nz);
   for (let start = z0; start < z1; start += batch) {
     const count = Math.min(batch, z1 - start);
-    const images = new Float32Array(count * area);
-    for (let k = 0; k < count; k++) {
-      const slice = planeToSlice(finitePlane(volume, start + k), ny, nx, size);
-      for (let i = 0; i < area; i++) images[k * area + i] = slice[i]! * 2 - 1;
-    }
-    const translated = await translator(images, count);
-    if (translated.length !== count * area) throw new Error(`translateVolume: the translator gave ${translated.length} values for ${count} images of ${size}x${size}`);
-    checkFiniteOutput(translated, size, options.modelName ?? 'the model', (k) => `plane z=${start + k} of ${volume.name}`);
-    for (let k = 0; k < count; k++) {
-      const unit = toUnitRange(translated.subarray(k * area, (k + 1) * area));
-      out.set(sliceToPlane(unit, size, ny, nx), (start + k) * nx * ny);
+    // A constant plane (blank, outside the head) holds nothing to translate: it stays 0, as both scorers leave such planes out.
+    const zs = Array.from({ length: count }, (_, k) => start + k).filter((z) => !isConstant(finitePlane(volume, z)));
+    if (zs.length) {
+      const images = new Float32Array(zs.length * area);
+      for (const [k, z] of zs.entries()) {
+        const slice = planeToSlice(volumePlane(volume, z), ny, nx, size);
+        for (let i = 0; i < area; i++) images[k * area + i] = slice[i]! * 2 - 1;
+      }
+      const translated = await translator(images, zs.length);
+      if (translated.length !== zs.length * area) throw new Error(`translateVolume: the translator gave ${translated.length} values for ${zs.length} images of ${size}x${size}`);
+      checkFiniteOutput(translated, size, options.modelName ?? 'the model', (k) => `plane z=${zs[k]} of ${volume.name}`);
+      for (const [k, z] of zs.entries()) {
+        const unit = toUnitRange(translated.subarray(k * area, (k + 1) * area));
+        out.set(sliceToPlane(unit, size, ny, nx), z * nx * ny);
+      }
     }
     options.onProgress?.(start + count - z0, z1 - z0);
   }

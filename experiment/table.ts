@@ -5,6 +5,7 @@
  * 4180 quoting). Strings out; writing them is the caller's.
  */
 
+import { formatScore } from '../eval/records.js';
 import { roundDecimals, type RoundingDirection } from '../fed/dp/rounding.js';
 
 export interface TableCell {
@@ -40,7 +41,7 @@ export interface Table {
 
 export function formatNumber(x: number | null, digits: number, rounding?: RoundingDirection): string {
   if (x === null) return '-';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : x < 0 ? '-inf' : 'nan';
+  if (!Number.isFinite(x)) return formatScore(x);
   return (rounding ? roundDecimals(x, digits, rounding) : x).toFixed(digits);
 }
 

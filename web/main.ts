@@ -82,7 +82,7 @@ window.fedmedPage = { state: 'idle', rounds: [], scan: scanCard.state };
 ui.rounds.value = String(demoDefaults.rounds);
 ui.width.value = String(demoDefaults.width);
 
-const fixed = (digits: number) => (v: number) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
+const fixed = (digits: number) => (v: number) => evaluation.formatScore(v, digits); // inf for an exact PSNR, as the CLI and report.html write it
 const psnrText = fixed(2);
 const ssimText = fixed(3);
 const lossText = fixed(3);

@@ -6,13 +6,14 @@
  */
 import path from 'node:path';
 import type { SliceDataset, Subject } from '../../data/index.js';
-import type { DirectionMetrics } from '../../eval/records.js';
+import { formatScore, type DirectionMetrics } from '../../eval/records.js';
 import { UsageError } from '../args.js';
 import type { CheckpointMetadata } from '../../fed/checkpoint.js';
 import type { Command } from '../command.js';
 import type { DataSpec } from '../../data/fs/index.js';
 import { trainsOnEveryContrast } from '../../models/gan_model.js';
 import { backendFlag, backendLine } from '../backend-flags.js';
+import { textTable } from '../text-table.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -113,14 +114,20 @@ export const evalCommand: Command = {
  * subjects left out is read on its own split: the same subjects left out.
  */
 export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, all: boolean, file: string): DataSpec {
+  // Missing metadata is the checkpoint's problem (exit 1, as a missing size), not a usage error.
   const data = dataFlag ?? m.data;
-  if (data === undefined) throw new UsageError(`${file} does not record its run's data; pass --data DIR|phantom`);
-  const missing = (what: string) => new UsageError(`${file}: its metadata has no ${what}, which ${all ? '--all on the phantom' : "the run's test split"} needs${all ? '' : '; pass --all to score every subject'}`);
-  const needsSplit = !all;
+  if (data === undefined) throw new Error(`${file} does not record its run's data; pass --data DIR|phantom`);
   const phantom = data === 'phantom';
-  if ((needsSplit || phantom) && m.seed === undefined) throw missing('seed');
-  if (needsSplit && m.testFraction === undefined) throw missing('testFraction');
-  if (phantom && (m.phantomSubjects === undefined || m.phantomSize === undefined)) throw missing('phantomSubjects and phantomSize');
+  const lacking = (keys: (keyof CheckpointMetadata)[]) => keys.filter((k) => m[k] === undefined);
+  const forPhantom = phantom ? lacking(['seed', 'phantomSubjects', 'phantomSize']) : []; // to remake its subjects
+  const forSplit = all ? [] : lacking(['seed', 'testFraction']);
+  const missing = [...new Set([...forPhantom, ...forSplit])];
+  if (missing.length) {
+    const needers = [forPhantom.length ? 'the phantom' : '', forSplit.length ? "the run's test split" : ''].filter(Boolean);
+    // Only a way out that works: --all still needs the phantom's keys; a data folder with --all needs none.
+    const hint = forPhantom.length ? `; pass --data DIR${all ? '' : ' --all'} to score every subject of a data folder` : '; pass --all to score every subject';
+    throw new Error(`${file}: its metadata has no ${missing.join(' or ')}, which ${needers.join(' and ')} need${needers.length > 1 ? '' : 's'}${hint}`);
+  }
   return {
     data,
     testSubjects: m.testSubjects,
@@ -157,8 +164,6 @@ function trainingLeftOut(run: readonly string[], here: readonly string[], all: b
 /** Rows per direction: the model, then the untranslated input. */
 function table(metrics: readonly DirectionMetrics[], baseline: readonly DirectionMetrics[]): string {
   const header = ['', 'MAE', 'PSNR dB', 'SSIM', 'SSIM-gauss', 'SSIM-global'];
-  const row = (label: string, m: DirectionMetrics) => [label, m.mae.toFixed(4), m.psnr.toFixed(2), m.ssim.toFixed(4), m.ssimGaussian.toFixed(4), m.ssimGlobal.toFixed(4)];
-  const rows = metrics.flatMap((m, i) => [row(m.direction, m), row('  input', baseline[i]!)]);
-  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]! + 2))).join('')).join('\n');
+  const row = (label: string, m: DirectionMetrics) => [label, formatScore(m.mae, 4), formatScore(m.psnr, 2), ...[m.ssim, m.ssimGaussian, m.ssimGlobal].map((v) => formatScore(v, 4))];
+  return textTable(header, metrics.flatMap((m, i) => [row(m.direction, m), row('  input', baseline[i]!)])).join('\n');
 }

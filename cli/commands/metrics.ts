@@ -3,8 +3,10 @@
  * slice by slice along the third axis (each slice min-max scaled to [0, 1]
  * first), with the means over slices.
  */
-import { parsePlanes, UsageError } from '../args.js';
+import { formatScore } from '../../eval/records.js';
+import { parsePlanes, requireString } from '../args.js';
 import type { Command } from '../command.js';
+import { textTable } from '../text-table.js';
 import { ssimKinds, type SliceScore, type SsimKind, type VolumeScores } from '../../eval/volume-metrics.js';
 
 export const metricsCommand: Command = {
@@ -27,11 +29,7 @@ export const metricsCommand: Command = {
     json: { type: 'boolean', help: 'print the results as JSON' },
   },
   async run(flags) {
-    const required = (name: string): string => {
-      if (typeof flags[name] !== 'string') throw new UsageError(`fedmed metrics needs --${name}; see fedmed metrics --help`);
-      return flags[name] as string;
-    };
-    const [predPath, targetPath] = [required('pred'), required('target')];
+    const [predPath, targetPath] = [requireString(flags, 'pred', 'metrics'), requireString(flags, 'target', 'metrics')];
     const { readNiftiFile } = await import('../../data/fs/index.js');
     const { volumeMetrics } = await import('../../eval/volume-metrics.js');
     const { volumeDims } = await import('../../data/index.js');
@@ -49,13 +47,10 @@ export const metricsCommand: Command = {
 
 function report(s: VolumeScores): string {
   const header = ['z', 'MAE', 'PSNR dB', `SSIM (${s.ssim})`];
-  const row = (label: string, m: Omit<SliceScore, 'z'>) => [label, m.mae.toFixed(4), m.psnr === Infinity ? 'inf' : m.psnr.toFixed(2), m.ssim.toFixed(4)];
-  const rows = s.slices.map((m) => row(String(m.z), m));
-  const mean = row('mean', s.mean);
-  const widths = header.map((_, c) => Math.max(...[header, mean, ...rows].map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => cell.padStart(widths[c]! + (c === 0 ? 0 : 2))).join('');
+  const row = (label: string, m: Omit<SliceScore, 'z'>) => [label, formatScore(m.mae, 4), formatScore(m.psnr, 2), formatScore(m.ssim, 4)];
+  const table = textTable(header, [...s.slices.map((m) => row(String(m.z), m)), row('mean', s.mean)]);
   const skipped = s.skipped.length ? [`left out, their target constant: ${plural(s.skipped.length, 'plane')} (${ranges(s.skipped)})`] : [];
-  return [line(header), ...rows.map(line), line(mean), `${plural(s.slices.length, 'slice')} of planes [${s.planes[0]}, ${s.planes[1]})`, ...skipped].join('\n');
+  return [...table, `${plural(s.slices.length, 'slice')} of planes [${s.planes[0]}, ${s.planes[1]})`, ...skipped].join('\n');
 }
 
 function plural(n: number, noun: string): string {

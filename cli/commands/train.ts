@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDatasetFolder } from '../../data/fs/index.js';
 import { platform, setBackend } from '../../engine/index.js';
+import { formatScore } from '../../eval/records.js';
 import { UsageError } from '../args.js';
 import { backendLine } from '../backend-flags.js';
 import type { Command } from '../command.js';
@@ -61,7 +62,7 @@ export const trainCommand: Command = {
     console.log('');
     result.final.forEach((m, i) => {
       const b = baseline[i]!;
-      console.log(`${m.direction}: PSNR ${m.psnr.toFixed(2)} dB (input ${b.psnr.toFixed(2)}), SSIM ${m.ssim.toFixed(3)} (input ${b.ssim.toFixed(3)}), MAE ${m.mae.toFixed(4)} (input ${b.mae.toFixed(4)})`);
+      console.log(`${m.direction}: PSNR ${formatScore(m.psnr, 2)} dB (input ${formatScore(b.psnr, 2)}), SSIM ${m.ssim.toFixed(3)} (input ${b.ssim.toFixed(3)}), MAE ${m.mae.toFixed(4)} (input ${b.mae.toFixed(4)})`);
     });
     console.log(`report: ${path.join(runDir, 'report.html')}`);
   },

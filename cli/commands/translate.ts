@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { contrastInName, contrasts, parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
-import { parsePlanes, UsageError } from '../args.js';
+import { parsePlanes, requireString, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { backendFlag, backendLine } from '../backend-flags.js';
 import { prepareOutFile } from '../out-file.js';
@@ -24,6 +24,8 @@ export const translateCommand: Command = {
     'Each plane along the third axis (axial in the usual storage) is padded square, resized to',
     "the model's size, min-max scaled as training slices are, translated, and resized back.",
     "The output keeps the input's dims, header and affine; its values are float32 on [0, 1].",
+    'A constant plane (blank, as outside the head) is written as 0, untranslated: the model',
+    'would invent intensity there, and eval and metrics leave such planes out.',
     "a2b translates the checkpoint's source contrast into its target, b2a the reverse; the",
     "default is a2b, and an input whose file name names the target contrast needs --direction.",
     'A hypergan checkpoint translates between any two contrasts: --pair t1:pd (its run trained',
@@ -41,11 +43,7 @@ export const translateCommand: Command = {
     force: { type: 'boolean', help: 'replace --out if it exists' },
   },
   async run(flags, _positionals, given) {
-    const required = (name: string): string => {
-      if (typeof flags[name] !== 'string') throw new UsageError(`fedmed translate needs --${name}; see fedmed translate --help`);
-      return flags[name] as string;
-    };
-    const [checkpointPath, input, out] = [required('checkpoint'), required('in'), required('out')];
+    const [checkpointPath, input, out] = [requireString(flags, 'checkpoint', 'translate'), requireString(flags, 'in', 'translate'), requireString(flags, 'out', 'translate')];
     if (!niftiSuffix.test(out)) throw new UsageError(`--out ${out}: name it .nii or .nii.gz`);
     if (path.resolve(out) === path.resolve(input)) throw new UsageError(`--out ${out} is the input file; write the translation elsewhere`);
     if (!((flags.batch as number) >= 1)) throw new UsageError(`--batch must be at least 1, got ${flags.batch}`);

@@ -147,7 +147,9 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
     for (const g of evaluation.grids) {
       const file = `grids/${unit}-${String(round + 1).padStart(3, '0')}-${g.direction.replace('->', '-to-')}.png`;
       grids[file] = encodePng(comparisonGrid(g.rows, { height: config.size, width: config.size }));
-      history.grids.push({ path: file, epoch: record.epoch, caption: `${g.direction}, ${unit} ${round + 1}: input | synthesized | target` });
+      // The report names the epoch; a federated run's round is worth saying too.
+      const caption = `${federated ? `round ${round + 1}, ` : ''}${g.direction}, test slices ${g.testSlices.join(', ')}: input | synthesized | target`;
+      history.grids.push({ path: file, epoch: record.epoch, caption });
     }
     await writeRunFolder(runDir, config, history, grids, ledger, options.notes ?? []);
     await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config, setup.dataset.skipped.map((s) => s.id)), runSettings(config), config.keepRounds);

@@ -40,6 +40,12 @@ test("eval on the run folder rebuilds the run's test set: the same scores traini
   assert.ok(json.baseline[0]!.mae > 0);
 });
 
+test("the run's report captions each grid with its direction and test slices, the epoch once", () => {
+  const captions = [...readFileSync(join(run, 'report.html'), 'utf8').matchAll(/<figcaption>([^<]*)<\/figcaption>/g)].map((m) => m[1]);
+  // 7 test slices, 4 grid rows spread over them: 0, 1, 3, 5.
+  assert.equal(captions, ['epoch 1: PD-&gt;T2, test slices 0, 1, 3, 5: input | synthesized | target', 'epoch 1: T2-&gt;PD, test slices 0, 1, 3, 5: input | synthesized | target']);
+});
+
 test('the text report: checkpoint, data, split, and a row per direction and its input', () => {
   const result = fedmed('eval', '--checkpoint', run, '--backend', 'js');
   assert.is(result.code, 0, result.err);
@@ -115,7 +121,7 @@ test('a run written before test subjects were recorded is scored on the split re
   assert.is(result.err, '');
   // The same run's generators without the record, as an older fedmed wrote them.
   const old = join(dir, 'old.safetensors');
-  writeFileSync(old, withoutTestSubjects(readFileSync(join(run, 'checkpoints', 'round-0001', 'generators.safetensors'))));
+  writeFileSync(old, withoutMetadata(readFileSync(join(run, 'checkpoints', 'round-0001', 'generators.safetensors')), 'testSubjects'));
   const before = fedmed('eval', '--checkpoint', old, '--backend', 'js', '--json');
   assert.is(before.code, 0, before.err);
   assert.equal((JSON.parse(before.out) as EvalJson).metrics, (JSON.parse(result.out) as EvalJson).metrics);
@@ -133,6 +139,29 @@ test("a checkpoint whose finite weights overflow: exit 1, one line naming it and
     assert.is(r.out, '');
     assert.match(r.err, /^fedmed: .*diverged.safetensors gave NaN for PD->T2 of subject \S+ slice z=\d+ \(pixel \(\d+, \d+\) of its 32x32 output\): its weights are diverged or broken; nothing is scored or written\n$/);
   }
+});
+
+test('a checkpoint without the metadata its split needs: exit 1, and advice that works', () => {
+  const generators = readFileSync(join(run, 'checkpoints', 'round-0001', 'generators.safetensors'));
+  const lacking = (...keys: string[]) => {
+    const file = join(dir, `no-${keys.join('-')}.safetensors`);
+    writeFileSync(file, withoutMetadata(generators, ...keys));
+    return file;
+  };
+  const [noSeed, noFraction, noData] = [lacking('seed'), lacking('testFraction'), lacking('data')];
+  const cases: [string[], RegExp][] = [
+    [['--checkpoint', noSeed], /no-seed.safetensors: its metadata has no seed, which the phantom and the run's test split need; pass --data DIR --all to score every subject of a data folder$/],
+    [['--checkpoint', noSeed, '--all'], /no-seed.safetensors: its metadata has no seed, which the phantom needs; pass --data DIR to score every subject of a data folder$/],
+    [['--checkpoint', noFraction], /no-testFraction.safetensors: its metadata has no testFraction, which the run's test split needs; pass --all to score every subject$/],
+    [['--checkpoint', noData], /no-data.safetensors does not record its run's data; pass --data DIR\|phantom$/],
+  ];
+  for (const [args, message] of cases) {
+    const r = fedmed('eval', ...args, '--backend', 'js');
+    assert.is(r.code, 1, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err.trim(), message);
+  }
+  const advised = fedmed('eval', '--checkpoint', noFraction, '--all', '--backend', 'js', '--json');
+  assert.is(advised.code, 0, advised.err);
 });
 
 test('--help, and bad input as one line with a non-zero exit', () => {
@@ -159,12 +188,14 @@ test('--help, and bad input as one line with a non-zero exit', () => {
   }
 });
 
-/** A safetensors file's bytes with testSubjects dropped from its metadata (the header is JSON after an 8-byte length). */
-function withoutTestSubjects(bytes: Buffer): Buffer {
+/** A safetensors file's bytes with `keys` dropped from its metadata (the header is JSON after an 8-byte length). */
+function withoutMetadata(bytes: Buffer, ...keys: string[]): Buffer {
   const length = Number(bytes.readBigUInt64LE(0));
   const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as { __metadata__: Record<string, string> };
-  assert.ok(header.__metadata__.testSubjects);
-  delete header.__metadata__.testSubjects;
+  for (const key of keys) {
+    assert.ok(header.__metadata__[key], key);
+    delete header.__metadata__[key];
+  }
   const json = Buffer.from(JSON.stringify(header).padEnd(length, ' '));
   return Buffer.concat([bytes.subarray(0, 8), json, bytes.subarray(8 + length)]);
 }

@@ -87,6 +87,22 @@ test('--planes translates only z0 <= z < z1, the rest is 0; the translator sees 
   }
 });
 
+test('a constant (blank) input plane is written as 0 and never sent to the model; the others are translated', async () => {
+  const [nx, ny, nz] = [32, 24, 4];
+  const values = Float32Array.from({ length: nx * ny * nz }, (_, i) => (i * 7919) % 101);
+  values.fill(0, nx * ny, 2 * nx * ny); // plane 1: zeros
+  values.fill(7, 3 * nx * ny); // plane 3: one value
+  let sent = 0;
+  const inverts: PlaneTranslator = async (images, count) => {
+    sent += count;
+    return images.map((v) => -v); // a blank image (all -1) would come back as all 1
+  };
+  const out = await translateVolume(volume([nx, ny, nz], values), inverts, { size: 32, batch: 4 });
+  assert.is(sent, 2);
+  assert.ok(plane(out, nx, ny, 1).every((v) => v === 0) && plane(out, nx, ny, 3).every((v) => v === 0));
+  for (const z of [0, 2]) assert.ok(maxDifference(plane(out, nx, ny, z), minMax(plane(values, nx, ny, z)).map((v) => 1 - v)) < 1e-6, `plane ${z}`);
+});
+
 test('a NaN voxel is an error naming the file, the slice and the voxel', async () => {
   const values = new Float32Array(32 * 32 * 4).fill(1);
   values[2 * 32 * 32 + 5 * 32 + 3] = NaN;
@@ -147,12 +163,13 @@ test('fedmed translate on Colin27: the output keeps dims, header and affine; flo
   }
   assert.is(output.header.datatype, 16); // NIFTI_TYPE_FLOAT32
   assert.ok(output.data.every((v) => Number.isFinite(v) && v >= 0 && v <= 1));
-  // A translation, not zeros or a copy: every plane varies.
+  // A translation, not zeros or a copy: every plane varies, but for Colin27's blank planes (175, 177-180), left 0.
   const [nx, ny] = [181, 217];
-  for (const z of [0, 90, 180]) {
+  for (const z of [0, 90, 174, 176]) {
     const p = plane(output.data, nx, ny, z);
     assert.ok(Math.max(...p) - Math.min(...p) > 0.01, `plane ${z}`);
   }
+  for (const z of [175, 177, 178, 179, 180]) assert.ok(plane(output.data, nx, ny, z).every((v) => v === 0), `blank plane ${z}`);
 
   // --planes gives the same planes (the model sees each plane alone) and zeros elsewhere; --force replaces.
   const part = join(dir, 'colin-part.nii');

@@ -6,9 +6,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildItems, type Subject } from '../../data/index.js';
+import { buildItems, subjectSlice, type Contrast, type Item, type Subject } from '../../data/index.js';
 import { mul, setBackend, type Tensor } from '../../engine/index.js';
 import { evaluate } from '../../eval/evaluate.js';
+import { imageMetrics, ssimGlobal } from '../../eval/metrics.js';
+import { meanImageMetrics } from '../../eval/records.js';
 import { createModel, type GanModel } from '../../models/index.js';
 
 const size = 32;
@@ -63,6 +65,37 @@ test('a NaN or infinite translation is an error naming the model, the direction,
       assert.match((e as Error).message, new RegExp(`^run/generators.safetensors gave (NaN|-?Infinity) for PD->T2 of subject ${first.a.id} slice z=${first.a.z[first.slice]} \\(pixel \\(\\d+, \\d+\\) of its 32x32 output\\): its weights are diverged or broken; nothing is scored or written$`));
     }
   }
+});
+
+/** Concatenated [0, 1] slices of `contrast`, each mapped by `f`, of the items in order. */
+function slices(items: readonly Item[], contrast: Contrast, f: (v: number) => number): Float32Array {
+  return Float32Array.from(items.flatMap((item) => Array.from(subjectSlice(item.a, contrast, item.slice), f)));
+}
+
+test("evaluate's scores are imageMetrics' means on the same slices, and the global SSIM a mean over batches of 4", async () => {
+  const items = buildItems([subject('A', []), subject('B', []), subject('C', [])], { pairedRatio: 1 }); // 6 items: batches of 4 and 2
+  const halves = standInModel((x) => mul(x, 0.5)); // on [0, 1], s -> s / 2 + 1/4
+  const result = await evaluate(halves, items, { source: 'PD', target: 'T2', batchSize: 4 });
+  const geometry = { height: size, width: size };
+  for (const [d, [from, to]] of ([['PD', 'T2'], ['T2', 'PD']] as const).entries()) {
+    const target = slices(items, to, (v) => v);
+    for (const [scored, synthesized] of [
+      [result.metrics[d]!, slices(items, from, (v) => v / 2 + 0.25)],
+      [result.baseline[d]!, slices(items, from, (v) => v)],
+    ] as const) {
+      const want = meanImageMetrics(imageMetrics(target, synthesized, geometry));
+      const area = size * size;
+      const [first, second] = [[0, 4], [4, 6]].map(([a, b]) => ssimGlobal(target.subarray(a! * area, b! * area), synthesized.subarray(a! * area, b! * area)));
+      const expected = { direction: `${from}->${to}`, images: 6, ...want, ssimGlobal: (first! + second!) / 2 };
+      for (const key of ['mae', 'psnr', 'ssim', 'ssimGaussian', 'ssimGlobal'] as const) {
+        assert.ok(Math.abs(scored[key] - expected[key]) < 1e-5, `${expected.direction} ${key}: ${scored[key]} vs ${expected[key]}`);
+      }
+      assert.equal([scored.direction, scored.images], [expected.direction, 6]);
+    }
+    // Not a mean over every slice at once: the batches of 4 matter here.
+    assert.ok(Math.abs(result.baseline[d]!.ssimGlobal - ssimGlobal(target, slices(items, from, (v) => v))) > 1e-4);
+  }
+  assert.equal(result.grids.map((g) => g.testSlices), [[0, 1, 3, 4], [0, 1, 3, 4]]);
 });
 
 test.run();
