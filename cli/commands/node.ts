@@ -93,6 +93,7 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
   if (maxEpsilon !== undefined && flags.dp === 'gs-wgan') throw new UsageError("--max-epsilon needs --dp dp-sgd: GS-WGAN's epsilon is no guarantee (its discriminators and cycle terms read real images without noise), so no budget can be kept with it");
   if (given.has('rounds') && !given.has('epsilon')) throw new UsageError('--rounds applies to a node only with --epsilon (the rounds it spends E over); the federation decides how many rounds it runs');
   if (given.has('epsilon') && !given.has('rounds')) throw new UsageError('--epsilon needs --rounds R on a node: the rounds this hospital plans to train, over which it spends E');
+  if (given.has('scheme') && !given.has('part')) throw new UsageError('--scheme applies to a node only with --part K/N (how the shares it takes one of are dealt)');
   if (flags['share-scores'] && flags.dp === 'off') throw new UsageError('--share-scores applies to a private node (--dp): without DP, evaluate is always answered with the scores');
   const epsilon = flags.epsilon as number | undefined;
   return {

@@ -62,7 +62,8 @@ const commandOnly = new Set(['config', 'out', 'resume', 'force', 'allow-no-priva
 
 type TrainFlag = keyof typeof trainFlags;
 
-const federated = (f: FlagValues) => Number(f.clients) > 0 || (typeof f.weights === 'string' && f.weights !== '');
+const hasWeights = (f: FlagValues) => typeof f.weights === 'string' && f.weights !== '';
+const federated = (f: FlagValues) => Number(f.clients) > 0 || hasWeights(f);
 const dpOn = (f: FlagValues) => f.dp !== 'off';
 
 /**
@@ -73,13 +74,15 @@ const dpOn = (f: FlagValues) => f.dp !== 'off';
 const appliesWhen: Partial<Record<TrainFlag, { when: (f: FlagValues) => boolean; needs: string }>> = {
   rounds: { when: federated, needs: '--clients (federated training; centralized training counts --epochs)' },
   'local-epochs': { when: federated, needs: '--clients (federated training)' },
-  scheme: { when: federated, needs: '--clients (federated training)' },
+  scheme: { when: (f) => federated(f) && !hasWeights(f), needs: '--clients and without --weights (explicit shares replace the scheme)' },
   epochs: { when: (f) => !federated(f), needs: 'centralized training (without --clients; federated training counts --rounds)' },
   clip: { when: dpOn, needs: '--dp' },
   'clip-split': { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd' },
   noise: { when: dpOn, needs: '--dp' },
   epsilon: { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd (a guarantee to spend; GS-WGAN\'s epsilon is none)' },
   delta: { when: dpOn, needs: '--dp' },
+  'dp-randomness': { when: dpOn, needs: '--dp' },
+  'privacy-unit': { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd' },
   sensitivity: { when: (f) => f.dp === 'gs-wgan', needs: '--dp gs-wgan' },
   'allow-no-privacy': { when: dpOn, needs: '--dp' },
   'misalign-level': { when: (f) => f.misalign === 'slight', needs: '--misalign slight' },
