@@ -25,6 +25,13 @@ function oneLine(run: ReturnType<typeof node>, status: number, pattern: RegExp):
   assert.match(run.stderr, pattern);
 }
 
+test("--help says where a node keeps its DP key: the --state folder (it said a run's checkpoints)", () => {
+  const help = node('--help');
+  assert.is(help.status, 0, help.stderr);
+  assert.match(help.stdout.replace(/\s+/g, ' '), /--dp-randomness [^]*kept in the --state folder, or the seed/);
+  assert.not.match(help.stdout, /kept in its checkpoints/);
+});
+
 test('usage mistakes exit 2 with one line', () => {
   oneLine(node('--superlink', '127.0.0.1:9092'), 2, /fedmed node needs --state DIR/);
   oneLine(node('--state', dir, '--superlink', 'localhost'), 2, /--superlink is HOST:PORT such as 127\.0\.0\.1:9092, got 'localhost'/);
