@@ -1,5 +1,5 @@
 /**
- * Misalignment augmentation (REFERENCE.md, "Federation"; the paper's section
+ * Misalignment augmentation (DESIGN.md, "The reference code", Federation and data; the paper's section
  * 4): a random rotation, shift and scaling of one slice, drawn independently
  * for each contrast of an item, resampled nearest-neighbour with 0 outside.
  * - slight, level L (default 3): angle U[-L, L] degrees, shift U[-0.02L, 0.02L]

@@ -10,7 +10,7 @@ import { volumePlane, type VolumePlanes } from './nifti/volume.js';
 import { phantomCohort, phantomSliceRange, renderPlanes, type PhantomOptions } from './phantom/cohort.js';
 import { planeToSlice } from './slices.js';
 
-/** The reference's axial band, z in [50, 80) (REFERENCE.md, "data"). */
+/** The reference's axial band, z in [50, 80) (DESIGN.md, "The reference code", Federation and data). */
 export const defaultSliceRange: [number, number] = [50, 80];
 
 /** The reference's working size (256); use smaller ones on a CPU. */

@@ -1,5 +1,5 @@
 /**
- * A client's training items (REFERENCE.md, "Federation"): paired items take
+ * A client's training items (DESIGN.md, "The reference code", Federation and data): paired items take
  * both contrasts from the same subject and slice; unpaired items take them
  * from two different subjects at the same slice index, the first from one
  * half of the client's subjects and the second from the other half. The two

@@ -1,7 +1,7 @@
 /**
  * Federated partition: subjects (never slices of one subject) dealt to K
  * clients by the paper's Table 3 schemes, explicit weights, or one client per
- * site (REFERENCE.md, "Federation").
+ * site (DESIGN.md, "The reference code", Federation and data).
  */
 import { DataError } from './errors.js';
 import { streamRng } from './seed.js';

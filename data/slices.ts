@@ -1,6 +1,6 @@
 /**
  * From volume planes to training images: pad to a square, resize bilinearly
- * to the working size, min-max each slice to [0, 1] (REFERENCE.md, "data").
+ * to the working size, min-max each slice to [0, 1] (DESIGN.md, "The reference code", Federation and data).
  * The model's range, [-1, 1], is applied when batches are made.
  */
 

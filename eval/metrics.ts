@@ -3,7 +3,7 @@
  * scikit-image 0.19's `structural_similarity(data_range=1)` computes it, and
  * the reference code's batch-global SSIM. Pure functions on Float32Array
  * images stored row-major (H x W, or N of them back to back); all sums run in
- * float64. REFERENCE.md, Evaluation.
+ * float64. DESIGN.md, "The reference code", Evaluation.
  */
 
 /** An image's size in pixels. */

@@ -5,7 +5,7 @@
  */
 import { add, nn, type Tensor } from '../engine/index.js';
 
-/** nn.InstanceNorm2d as every model here uses it: affine off, eps 1e-5 (REFERENCE.md, Models). */
+/** nn.InstanceNorm2d as every model here uses it: affine off, eps 1e-5 (DESIGN.md, "The reference code", Models). */
 export const instanceNorm2d = (channels: number) => new nn.InstanceNorm2d(channels, { eps: 1e-5, affine: false });
 
 /**
@@ -35,7 +35,7 @@ export class ResidualBlock extends nn.Module {
 }
 
 /**
- * The PatchGAN stack of UNIT and MUNIT (REFERENCE.md, Models, UNIT):
+ * The PatchGAN stack of UNIT and MUNIT (DESIGN.md, "The reference code", Models, UNIT):
  * Conv4x4 s2 1->w LReLU, then w->2w, 2w->4w, 4w->8w each Conv4x4 s2 + IN +
  * LReLU(0.2). Indices 0, 2, 5, 8 hold the convolutions. 256 -> 16x16 maps.
  */

@@ -29,14 +29,14 @@ export interface Batch {
 }
 
 /**
- * Which identity term the generator loss uses (REFERENCE.md, Training step):
+ * Which identity term the generator loss uses (DESIGN.md, "The reference code", Training step):
  * 'standard' is CycleGAN's 5 (|G_ab(b) - b| + |G_ba(a) - a|); 'reference' is
  * the FedMed-GAN code's 10 (|G_ba(fake_a) - fake_a| + |G_ab(fake_b) - fake_b|),
  * and for UNIT and MUNIT its base-class term 10 (|fake_b - recon_a| + |fake_a - recon_b|).
  */
 export type IdentityVariant = 'standard' | 'reference';
 
-/** Loss weights (REFERENCE.md, Hyper-parameters). */
+/** Loss weights (DESIGN.md, "The reference code", Hyper-parameters). */
 export interface LossWeights {
   gan: number;
   cycle: number;
@@ -70,9 +70,9 @@ export interface ModelOptions {
    * b, whose codes translate() uses. ['PD', 'T2'] by default.
    */
   contrasts?: readonly [string, string];
-  /** Seeds parameter initialisation and the models' own noise. REFERENCE.md: 3. */
+  /** Seeds parameter initialisation and the models' own noise. DESIGN.md, "The reference code": 3. */
   seed?: number;
-  /** Adam for generators and discriminators alike: lr 1e-4, betas (0.5, 0.999) (REFERENCE.md). */
+  /** Adam for generators and discriminators alike: lr 1e-4, betas (0.5, 0.999) (DESIGN.md, "The reference code"). */
   lr?: number;
   betas?: readonly [number, number];
   weights?: Partial<LossWeights>;

@@ -1,4 +1,4 @@
-/** The loss terms the GANs share (REFERENCE.md, Hyper-parameters and Training step), mean-reduced as PyTorch's. */
+/** The loss terms the GANs share (DESIGN.md, "The reference code", Hyper-parameters and Training step), mean-reduced as PyTorch's. */
 import { add, exp, l1Loss, log, mean, mseLoss, mul, square, sub, sum, type Tensor } from '../engine/index.js';
 
 /**

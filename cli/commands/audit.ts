@@ -29,7 +29,7 @@ export const auditCommand: Command = {
     "should then be well above the accountant's, which shows the audit would notice.",
   ].join('\n'),
   flags: {
-    canaries: { type: 'int', help: 'canaries M (it guesses on a tenth of them)', default: AUDIT_DEFAULTS.canaries, placeholder: 'M', min: 10 },
+    canaries: { type: 'int', help: 'canaries M (it guesses on a fifth of them: the tenth it ranks most likely in, the tenth least)', default: AUDIT_DEFAULTS.canaries, placeholder: 'M', min: 10 },
     steps: { type: 'int', help: 'steps T', default: AUDIT_DEFAULTS.steps, placeholder: 'T' },
     q: { type: 'number', help: 'sampling rate', default: AUDIT_DEFAULTS.q, placeholder: 'Q' },
     noise: { type: 'number', help: 'noise multiplier sigma (the default gives epsilon about 1)', default: AUDIT_DEFAULTS.noise, placeholder: 'S' },

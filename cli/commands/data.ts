@@ -17,7 +17,7 @@ const phantomCommand: Command = {
     'one subject per anatomy, subjects spread over scanners with different settings.',
   ].join('\n'),
   flags: {
-    out: { type: 'string', help: 'folder to write (must be empty unless --force)', placeholder: 'DIR' },
+    out: { type: 'string', help: 'folder to write: new or empty, or an earlier phantom with --force', placeholder: 'DIR' },
     subjects: { type: 'int', help: 'number of subjects', default: 40 },
     size: { type: 'int', help: 'voxels along each side of the volume (240 mm field of view)', default: 128 },
     layout: { type: 'string', help: 'folder layout and contrasts', default: 'ixi', choices: ['ixi', 'brats'] },

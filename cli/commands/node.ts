@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError, type FlagSpecs, type FlagValues } from '../args.js';
 import type { Command } from '../command.js';
-import { trainFlags } from '../train/config.js';
+import { dpRandomnessHelp, trainFlags } from '../train/config.js';
 
 /** The training settings that describe one hospital's local training (the federation's are the server's). */
 const clientFlagNames = [
@@ -23,6 +23,7 @@ export const nodeFlags = {
   scheme: trainFlags.scheme,
   ...Object.fromEntries(clientFlagNames.map((name) => [name, trainFlags[name]])),
   'local-epochs': { ...trainFlags['local-epochs'], help: "local epochs of a round whose train message does not say (its config's local-epochs)" },
+  'dp-randomness': { ...trainFlags['dp-randomness'], help: dpRandomnessHelp('the --state folder') },
   epsilon: { ...trainFlags.epsilon, help: "DP-SGD instead of --noise: the epsilon this hospital spends over --rounds rounds of --local-epochs; its sigma is the smallest that does, and it is the node's --max-epsilon unless that is given" },
   'share-scores': { type: 'boolean', help: "a private node: answer 'evaluate' with the held-out subjects' scores, which DP does not cover (without it, evaluate messages are refused and only DP-covered results leave the node)" },
   rounds: { type: 'int', help: 'with --epsilon (and needed by it): the rounds this hospital plans to train, over which it spends E (the federation decides how many it runs)', placeholder: 'R', min: 1 },
@@ -93,6 +94,7 @@ async function nodeSettings(flags: FlagValues, given: ReadonlySet<string>): Prom
   if (maxEpsilon !== undefined && flags.dp === 'gs-wgan') throw new UsageError("--max-epsilon needs --dp dp-sgd: GS-WGAN's epsilon is no guarantee (its discriminators and cycle terms read real images without noise), so no budget can be kept with it");
   if (given.has('rounds') && !given.has('epsilon')) throw new UsageError('--rounds applies to a node only with --epsilon (the rounds it spends E over); the federation decides how many rounds it runs');
   if (given.has('epsilon') && !given.has('rounds')) throw new UsageError('--epsilon needs --rounds R on a node: the rounds this hospital plans to train, over which it spends E');
+  if (given.has('scheme') && !given.has('part')) throw new UsageError('--scheme applies to a node only with --part K/N (how the shares it takes one of are dealt)');
   if (flags['share-scores'] && flags.dp === 'off') throw new UsageError('--share-scores applies to a private node (--dp): without DP, evaluate is always answered with the scores');
   const epsilon = flags.epsilon as number | undefined;
   return {

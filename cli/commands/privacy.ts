@@ -138,7 +138,7 @@ export const privacyCommand: Command = {
       paid = payNoiseTail([query], query, group);
       spent = paid.delta === null ? null : privacyEpsilon({ ...query, delta: paid.delta }); // RDP is also each accountant's reference
       // Unless one is asked for, the tighter of rdp and prv, as training's ledger reports (and as found sigma for E).
-      accountant = asked ?? (paid.delta !== null && query.noise > 0 ? tightestEpsilon([query], query).accountant : 'rdp');
+      accountant = asked ?? (group === 1 && paid.delta !== null && query.noise > 0 ? tightestEpsilon([query], query).accountant : 'rdp');
       if (flags.epsilon !== undefined) {
         const by = calibrator === undefined ? soundAccountantsWords(run.sampling) : calibrator.toUpperCase();
         if (flags.json !== true) console.log(`sigma = ${query.noise}: the smallest (4 significant digits) that spends at most epsilon ${flags.epsilon as number} (${by}); its accounting:`);

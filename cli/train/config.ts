@@ -13,6 +13,11 @@ import { modelNames, sizeProblem, type ModelName } from '../../models/index.js';
 import { convert, parseFlags, suggest, UsageError, type FlagSpecs, type FlagValues } from '../args.js';
 import { backendFlag, threadsFlag, workersFlag } from '../backend-flags.js';
 
+/** --dp-randomness's help; `kept`: where the secret key lives (a run's checkpoints, a node's --state folder). */
+export function dpRandomnessHelp(kept: string): string {
+  return `where DP-SGD's sampling and the DP noise come from (GS-WGAN's shuffled batches follow the seed; its epsilon is no guarantee anyway): a secret key per client drawn from the system's cryptographic generator and kept in ${kept}, or the seed (the run repeats bit for bit, but anyone who knows the settings can replay the noise: its epsilon is no guarantee)`;
+}
+
 export const trainFlags = {
   config: { type: 'string', help: 'a JSON file of these settings (keys as the flag names); flags given too win', placeholder: 'FILE' },
   data: { type: 'string', help: "'phantom' (built in, no download) or an IXI / BraTS2021 folder", default: 'phantom', placeholder: 'DIR|phantom' },
@@ -40,7 +45,7 @@ export const trainFlags = {
   noise: { type: 'number', help: 'DP noise multiplier sigma, the same for every client', default: 1.07 },
   epsilon: { type: 'number', help: "DP-SGD instead of --noise: the epsilon each client spends over the whole run (at --delta); each sets its own sigma from its data's size and its steps, so a large hospital needs less noise than a small one", placeholder: 'E' },
   delta: { type: 'number', help: 'DP delta for the reported epsilon', default: 1e-5 },
-  'dp-randomness': { type: 'string', help: "where DP-SGD's sampling and the DP noise come from (GS-WGAN's shuffled batches follow the seed; its epsilon is no guarantee anyway): a secret key per client drawn from the system's cryptographic generator and kept in its checkpoints, or the seed (the run repeats bit for bit, but anyone who knows the settings can replay the noise: its epsilon is no guarantee)", default: 'secret', choices: ['secret', 'seeded'] },
+  'dp-randomness': { type: 'string', help: dpRandomnessHelp('its checkpoints'), default: 'secret', choices: ['secret', 'seeded'] },
   'privacy-unit': { type: 'string', help: "whom DP-SGD protects: one slice, or one subject's slices together (needs --paired-ratio 1); see fedmed privacy --help", default: 'slice', choices: ['slice', 'subject'] },
   sensitivity: { type: 'number', help: "GS-WGAN's sensitivity factor", default: 2.0 },
   subjects: { type: 'int', help: 'phantom: number of subjects', default: 24 },
@@ -62,7 +67,8 @@ const commandOnly = new Set(['config', 'out', 'resume', 'force', 'allow-no-priva
 
 type TrainFlag = keyof typeof trainFlags;
 
-const federated = (f: FlagValues) => Number(f.clients) > 0 || (typeof f.weights === 'string' && f.weights !== '');
+const hasWeights = (f: FlagValues) => typeof f.weights === 'string' && f.weights !== '';
+const federated = (f: FlagValues) => Number(f.clients) > 0 || hasWeights(f);
 const dpOn = (f: FlagValues) => f.dp !== 'off';
 
 /**
@@ -73,13 +79,15 @@ const dpOn = (f: FlagValues) => f.dp !== 'off';
 const appliesWhen: Partial<Record<TrainFlag, { when: (f: FlagValues) => boolean; needs: string }>> = {
   rounds: { when: federated, needs: '--clients (federated training; centralized training counts --epochs)' },
   'local-epochs': { when: federated, needs: '--clients (federated training)' },
-  scheme: { when: federated, needs: '--clients (federated training)' },
+  scheme: { when: (f) => federated(f) && !hasWeights(f), needs: '--clients and without --weights (explicit shares replace the scheme)' },
   epochs: { when: (f) => !federated(f), needs: 'centralized training (without --clients; federated training counts --rounds)' },
   clip: { when: dpOn, needs: '--dp' },
   'clip-split': { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd' },
   noise: { when: dpOn, needs: '--dp' },
   epsilon: { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd (a guarantee to spend; GS-WGAN\'s epsilon is none)' },
   delta: { when: dpOn, needs: '--dp' },
+  'dp-randomness': { when: dpOn, needs: '--dp' },
+  'privacy-unit': { when: (f) => f.dp === 'dp-sgd', needs: '--dp dp-sgd' },
   sensitivity: { when: (f) => f.dp === 'gs-wgan', needs: '--dp gs-wgan' },
   'allow-no-privacy': { when: dpOn, needs: '--dp' },
   'misalign-level': { when: (f) => f.misalign === 'slight', needs: '--misalign slight' },

@@ -54,7 +54,7 @@ export function phantomCohort(options: PhantomOptions = {}): PhantomCohort {
 
 /**
  * The axial band the phantom's slices come from by default: the reference's
- * z in [50, 80) of 128 (REFERENCE.md), scaled to the volume's depth, so every
+ * z in [50, 80) of 128 (DESIGN.md, "The reference code"), scaled to the volume's depth, so every
  * size shows the same anatomy (the level of the lateral ventricles).
  */
 export function phantomSliceRange(size: number): [number, number] {

@@ -1,6 +1,6 @@
 /**
  * The privacy accountant: (epsilon, delta) of DP-SGD's subsampled Gaussian
- * steps, by Renyi DP. Two ways a step's batch is drawn (REFERENCE.md,
+ * steps, by Renyi DP. Two ways a step's batch is drawn (DESIGN.md, "The reference code",
  * Differential privacy):
  * - 'poisson' (the default): each record joins with probability q; exact RDP
  *   (Mironov, Talwar, Zhang 2019) on Opacus's order grid, converted as

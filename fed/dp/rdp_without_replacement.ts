@@ -7,7 +7,7 @@
  * convex, so linear interpolation between integers bounds it) in between.
  * This is the bound autodp's `anaRDPacct.compose_subsampled_mechanism` uses
  * by default, which FedMed-GAN's privacy table was computed with
- * (REFERENCE.md, Differential privacy). Pure math.
+ * (DESIGN.md, "The reference code", Differential privacy). Pure math.
  */
 import { logBinomials, logSumExp } from './logmath.js';
 

@@ -1,5 +1,5 @@
 /**
- * FedMed-GAN's CycleGAN discriminator (REFERENCE.md, Models), keys as the
+ * FedMed-GAN's CycleGAN discriminator (DESIGN.md, "The reference code", Models), keys as the
  * reference's CycleDis without its unused auxiliary heads:
  *
  * | key | layers | output at 256, width w = 64 | parameters (w = 64) |

@@ -1,5 +1,5 @@
 /**
- * FedMed-GAN's CycleGAN generator: a U-Net, 1 -> 1 channel (REFERENCE.md,
+ * FedMed-GAN's CycleGAN generator: a U-Net, 1 -> 1 channel (DESIGN.md, "The reference code",
  * Models). Keys as the reference's CycleGen state_dict.
  *
  * | block | layers | output at 256, width w = 64 | parameters (w = 64) |

@@ -1,5 +1,5 @@
 /**
- * CycleGAN (REFERENCE.md, Training step): two generators, G_ab and G_ba, and
+ * CycleGAN (DESIGN.md, "The reference code", Training step): two generators, G_ab and G_ba, and
  * two least-squares discriminators, D_a and D_b (the reference's
  * discriminator_from_b_to_a and discriminator_from_a_to_b: each judges the
  * domain a generator writes into).

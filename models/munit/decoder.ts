@@ -1,5 +1,5 @@
 /**
- * MUNIT's decoder (REFERENCE.md, Models; keys as the reference's Decoder):
+ * MUNIT's decoder (DESIGN.md, "The reference code", Models; keys as the reference's Decoder):
  * a content code and a style code to an image. Width w = 64 in the paper
  * (5,425,793 parameters).
  *

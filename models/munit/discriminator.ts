@@ -1,5 +1,5 @@
 /**
- * MUNIT's discriminator (REFERENCE.md, Models): UNIT's PatchGAN at three
+ * MUNIT's discriminator (DESIGN.md, "The reference code", Models): UNIT's PatchGAN at three
  * scales, the input subsampled by 2 between them (the reference's
  * AvgPool2d(kernel 1, stride 2), i.e. every other pixel). Keys
  * models.disc_<i>.{0,2,5,8}.* and conv2ds.disc_<i>.0.*; 8,277,315

@@ -1,5 +1,5 @@
 /**
- * MUNIT's encoder (REFERENCE.md, Models; keys as the reference's
+ * MUNIT's encoder (DESIGN.md, "The reference code", Models; keys as the reference's
  * model/munit/munit.py Encoder): a content code and a style code per image.
  * Width w = 64 in the paper (4,860,424 parameters).
  *

@@ -1,5 +1,5 @@
 /**
- * UNIT's networks (REFERENCE.md, Models; keys as the reference's
+ * UNIT's networks (DESIGN.md, "The reference code", Models; keys as the reference's
  * model/unit/unit.py). Width w = 64 in the paper; codes are 4w x H/4 x W/4.
  *
  * Encoder (5,379,584 parameters at w = 64 with the shared block):

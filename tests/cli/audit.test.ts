@@ -22,6 +22,13 @@ test('prints the measured lower bound (rounded down) beside the accountant (0.97
   assert.ok(result.lowerBound > 2 * result.accountantEpsilon, `${result.lowerBound}`);
 });
 
+test('--help counts the guesses as the audit makes them: a fifth of the canaries (it said a tenth)', () => {
+  const help = fedmed('--help');
+  assert.match(help.stdout, /--canaries M +canaries M \(it guesses on a fifth of them/);
+  const result = JSON.parse(fedmed('--canaries', '300', '--json').stdout);
+  assert.equal([result.guesses, 2 * result.settings.guesses], [300 / 5, 300 / 5], 'k guesses "in" and k "out", k a tenth of the canaries');
+});
+
 test('a bad control or sampling rate is a one-line usage error', () => {
   const out = fedmed('--control', 'nothing');
   assert.is(out.status, 2);

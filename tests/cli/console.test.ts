@@ -6,9 +6,13 @@
  * warnings exist and are really being held back.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { exitCodes } from '../../cli/exit-codes.js';
+import { repoRoot } from '../helpers/sources.js';
 import { runToFiles } from '../helpers/spawn.js';
 import { scratchDir } from './helpers.js';
 
@@ -44,6 +48,13 @@ test('stdout closed early (fedmed --help | true): exit 141 as SIGPIPE would end 
   const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.is(stderr, '');
   assert.is(status, 141);
+});
+
+test("README's exit-status list names every status fedmed exits with (141 was left out)", () => {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const list = /\*\*Exit status\*\*:([^]*?)Each command's `--help` lists them/.exec(readme)?.[1];
+  assert.ok(list, 'README has its exit-status list');
+  for (const [name, code] of Object.entries(exitCodes)) assert.ok(new RegExp(`(^|[^\\d])${code}([^\\d]|$)`).test(list!), `README's list lacks ${code} (${name})`);
 });
 
 test('a tiny main job (auto backend): rounds and the report on stdout, progress only on stderr, no Dawn', () => {

@@ -25,6 +25,13 @@ function oneLine(run: ReturnType<typeof node>, status: number, pattern: RegExp):
   assert.match(run.stderr, pattern);
 }
 
+test("--help says where a node keeps its DP key: the --state folder (it said a run's checkpoints)", () => {
+  const help = node('--help');
+  assert.is(help.status, 0, help.stderr);
+  assert.match(help.stdout.replace(/\s+/g, ' '), /--dp-randomness [^]*kept in the --state folder, or the seed/);
+  assert.not.match(help.stdout, /kept in its checkpoints/);
+});
+
 test('usage mistakes exit 2 with one line', () => {
   oneLine(node('--superlink', '127.0.0.1:9092'), 2, /fedmed node needs --state DIR/);
   oneLine(node('--state', dir, '--superlink', 'localhost'), 2, /--superlink is HOST:PORT such as 127\.0\.0\.1:9092, got 'localhost'/);
@@ -36,6 +43,9 @@ test('usage mistakes exit 2 with one line', () => {
   oneLine(node('--state', dir, '--dp', '--epsilon', '3'), 2, /--epsilon needs --rounds R on a node/);
   oneLine(node('--state', dir, '--epsilon', '3', '--rounds', '2'), 2, /--epsilon applies only with --dp dp-sgd/);
   oneLine(node('--state', dir, '--share-scores'), 2, /--share-scores applies to a private node \(--dp\)/);
+  // Accepted without a word before (review D10): the node went on to the SuperLink.
+  oneLine(node('--state', dir, '--scheme', 'extreme'), 2, /^fedmed: --scheme applies to a node only with --part K\/N/);
+  oneLine(node('--state', dir, '--dp-randomness', 'seeded', '--superlink', '127.0.0.1:1', '--give-up-after', '0'), 2, /^fedmed: --dp-randomness applies only with --dp\n/);
 });
 
 test('--epsilon E --rounds R: the node sets the sigma that spends E over its planned rounds, and E is its budget', () => {

@@ -1,7 +1,8 @@
 /**
  * Every network's parameter names and shapes equal those of the PyTorch
  * mirror of the reference code (tests/fixtures/model_params.json, width 64),
- * and the CycleGAN counts equal REFERENCE.md's, block by block.
+ * and the CycleGAN counts equal those of DESIGN.md's "The reference code",
+ * block by block.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -71,7 +72,7 @@ test('fixture covers every network built here', () => {
 });
 
 
-test('CycleGAN U-Net generator: 13,611,073 parameters (REFERENCE.md), per block as the table', () => {
+test('CycleGAN U-Net generator: 13,611,073 parameters (DESIGN.md, "The reference code"), per block as the table', () => {
   withNetwork(
     () => new UNetGenerator(64),
     (m) => {
@@ -84,7 +85,7 @@ test('CycleGAN U-Net generator: 13,611,073 parameters (REFERENCE.md), per block 
   );
 });
 
-test('CycleGAN discriminator: 2,762,689 parameters (REFERENCE.md), per layer', () => {
+test('CycleGAN discriminator: 2,762,689 parameters (DESIGN.md, "The reference code"), per layer', () => {
   withNetwork(
     () => new CycleDiscriminator(64),
     (m) => {

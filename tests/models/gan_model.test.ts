@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { add, div, keep, memory, mseLoss, mul, randn, Rng, tidy, type Tensor } from '../../engine/index.js';
 import { AveragedDiscriminator, createModel, modelNames, resolveOptions, type LossWeights, type ModelName, type ModelOptions } from '../../models/index.js';
 
-test('defaults are the paper\'s (REFERENCE.md, Hyper-parameters)', () => {
+test('defaults are the paper\'s (DESIGN.md, "The reference code", Hyper-parameters)', () => {
   const o = resolveOptions({});
   assert.equal([o.width, o.size, o.seed, o.lr, [...o.betas], o.identity], [64, 256, 3, 1e-4, [0.5, 0.999], 'standard']);
   assert.equal(o.weights, { gan: 1, cycle: 10, identity: 5, recon: 10, kl: 0.1, style: 1, content: 1, contrast: 1, common: 0.5 });

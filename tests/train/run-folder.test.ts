@@ -237,6 +237,10 @@ test('flags that do not apply to the mode are errors, and so is DP without noise
     [['--clients', '2', '--epochs', '2'], /--epochs applies only with centralized training/],
     [['--noise', '2'], /--noise applies only with --dp/],
     [['--dp', 'dp-sgd', '--sensitivity', '3'], /--sensitivity applies only with --dp gs-wgan/],
+    // Each was accepted without a word (review D10).
+    [['--dp-randomness', 'seeded'], /^fedmed: --dp-randomness applies only with --dp$/],
+    [['--clients', '2', '--weights', '0.5,0.5', '--scheme', 'extreme'], /^fedmed: --scheme applies only with --clients and without --weights \(explicit shares replace the scheme\)$/],
+    [['--dp', 'gs-wgan', '--privacy-unit', 'slice'], /^fedmed: --privacy-unit applies only with --dp dp-sgd$/],
     [['--dp', 'dp-sgd', '--noise', '0'], /--noise 0 gives no privacy .*--allow-no-privacy/],
     [['--width', '1e9'], /--width must be at most 256, got 1000000000/],
   ];

@@ -12,7 +12,7 @@ import { epsilonFromRdp } from '../../../fed/dp/conversion.js';
 import { rdpWithoutReplacementGaussian } from '../../../fed/dp/rdp_without_replacement.js';
 import { close } from './fixture.js';
 
-// REFERENCE.md, Differential privacy: the paper's table, epsilon at delta = 1e-5 for
+// DESIGN.md, "The reference code", Differential privacy: the paper's table, epsilon at delta = 1e-5 for
 // sampling rate 1 / clients and 240 compositions (autodp anaRDPacct, get_eps).
 const PAPER_TABLE: [sigma: number, clients: number, epsilon: number][] = [
   [0.5, 2, 813.79], [0.5, 4, 505.26], [0.5, 8, 250.44],
