@@ -14,13 +14,13 @@ import { fileError, FileSystemError, makeFolder, tempSuffix, under, writeFileAto
 
 /**
  * Creates `dir` if needed and proves that a file can be created and removed
- * in it, and that `bytesNeeded` are free on its file system (makeFolder
- * refuses /proc and /sys before anything is created).
+ * in it, and (checkFreeSpace) that `bytesNeeded` are free on its file
+ * system for `what` (makeFolder refuses /proc and /sys before anything is
+ * created).
  */
-export async function probeOutputFolder(dir: string, bytesNeeded = 0): Promise<void> {
+export async function probeOutputFolder(dir: string, bytesNeeded = 0, what = 'one checkpoint'): Promise<void> {
   await makeFolder(dir);
-  const absolute = path.resolve(dir);
-  const probe = path.join(absolute, `.fedmed-probe.${process.pid}.0${tempSuffix}`);
+  const probe = path.join(path.resolve(dir), `.fedmed-probe.${process.pid}.0${tempSuffix}`);
   try {
     await writeFile(probe, 'probe');
     await rm(probe);
@@ -28,11 +28,15 @@ export async function probeOutputFolder(dir: string, bytesNeeded = 0): Promise<v
     await rm(probe, { force: true }).catch(() => {});
     throw fileError('write into the folder', dir, e);
   }
-  if (bytesNeeded > 0) {
-    const fsStats = await statfs(absolute);
-    const free = Number(fsStats.bavail) * Number(fsStats.bsize);
-    if (free < bytesNeeded) throw new FileSystemError(`${dir}: ${megabytes(free)} free, and one checkpoint needs ${megabytes(bytesNeeded)}; free some space or choose another folder (ENOSPC)`, 'ENOSPC', dir);
-  }
+  await checkFreeSpace(dir, bytesNeeded, what);
+}
+
+/** Refuses, in one line (ENOSPC), a folder whose file system has less than `bytesNeeded` free for `what`. */
+export async function checkFreeSpace(dir: string, bytesNeeded: number, what: string): Promise<void> {
+  if (bytesNeeded <= 0) return;
+  const fsStats = await statfs(path.resolve(dir));
+  const free = Number(fsStats.bavail) * Number(fsStats.bsize);
+  if (free < bytesNeeded) throw new FileSystemError(`${dir}: ${megabytes(free)} free, and ${megabytes(bytesNeeded)} are needed for ${what}; free some space or choose another folder (ENOSPC)`, 'ENOSPC', dir);
 }
 
 function megabytes(bytes: number): string {

@@ -11,14 +11,17 @@
  * A round's folder is complete (its manifest written last) before `latest`
  * names it, and older folders are removed only after, so whatever `latest`
  * names is whole; reading a checkpoint verifies it against its manifest first.
+ * A round folder whose writing failed is removed at once (it is debris, and
+ * holds space the next try needs); one a kill left without its manifest is
+ * removed by `removeIncompleteRounds` when the run resumes.
  * The rounds of --keep-rounds keep their folders, for figures of those rounds.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type StateEntry } from '../../engine/index.js';
-import { fileError, writeFileAtomic } from '../../store/atomic.js';
+import { exists, fileError, writeFileAtomic } from '../../store/atomic.js';
 import { readPointer, writePointer } from '../../store/folder.js';
-import { verifyFolder, writeManifest, type Manifest } from '../../store/manifest.js';
+import { manifestFile, verifyFolder, writeManifest, type Manifest } from '../../store/manifest.js';
 import { readNamed } from '../../fed/state.js';
 import type { GanModel } from '../../models/index.js';
 import type { ClientHandle } from './client-handle.js';
@@ -68,8 +71,13 @@ export async function saveCheckpoint(
   const files: Record<string, Uint8Array | string> = { [generatorsFile]: encodeSafetensors(generators, { ...metadata, round: String(progress.round) }) };
   for (const client of clients) files[`${client.name}.safetensors`] = encodeSafetensors(await client.privateState());
   files['progress.json'] = JSON.stringify(progress);
-  for (const [name, data] of Object.entries(files)) await writeFileAtomic(path.join(dir, name), data);
-  await writeManifest(dir, Object.keys(files), settings);
+  try {
+    for (const [name, data] of Object.entries(files)) await writeFileAtomic(path.join(dir, name), data);
+    await writeManifest(dir, Object.keys(files), settings);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true }).catch(() => {}); // not yet named by latest: a part of a checkpoint is no checkpoint
+    throw e;
+  }
   await writePointer(path.join(runDir, 'checkpoints', LATEST), path.basename(dir));
   const kept = new Set([dir, ...keepRounds.map((r) => roundFolder(runDir, r))].map((d) => path.basename(d)));
   for (const old of await readdir(path.join(runDir, 'checkpoints'))) {
@@ -82,6 +90,29 @@ export async function saveCheckpoint(
 export async function keptRounds(runDir: string): Promise<number[]> {
   const names = await readdir(path.join(runDir, 'checkpoints')).catch(() => [] as string[]);
   return names.filter((n) => /^round-\d+$/.test(n)).map((n) => Number(n.slice('round-'.length))).sort((a, b) => a - b);
+}
+
+/** The round a checkpoint folder (checkpoints/round-NNNN) holds. */
+export function roundOf(checkpoint: string): number {
+  return Number(path.basename(checkpoint).slice('round-'.length));
+}
+
+/**
+ * Removes the round folders beside `latest` (the folder checkpoints/latest
+ * names) that have no manifest: checkpoints a kill left half written (or
+ * half removed), never read, holding space the next round needs. A folder
+ * with a manifest is whole and stays. Returns the folders removed.
+ */
+export async function removeIncompleteRounds(latest: string): Promise<string[]> {
+  const removed: string[] = [];
+  const checkpoints = path.dirname(latest);
+  for (const name of await readdir(checkpoints)) {
+    const dir = path.join(checkpoints, name);
+    if (!/^round-\d+$/.test(name) || name === path.basename(latest) || (await exists(path.join(dir, manifestFile)))) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
 }
 
 /** The folder `latest` names (refused when it is outside the run's checkpoints), or null when the run has no checkpoint yet. */

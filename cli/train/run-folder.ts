@@ -4,19 +4,20 @@
  * (store/folder.ts's marker, or a checkpoint with its manifest), never lands
  * on an old run (`--force` removes the old run's files first, so two runs
  * never mix, and nothing else), the folder is really writable with room for
- * a checkpoint, and a resumed run is the run that was started (its
- * config.json matches the settings fingerprinted into its last checkpoint's
- * manifest). One process at a time holds a run folder (store/lock.ts), from
+ * the checkpoints a round holds at once, and a resumed run is the run that
+ * was started (its config.json matches the settings fingerprinted into its
+ * last checkpoint's manifest), its leftovers (temporary files, half-written
+ * round folders) cleared. One process at a time holds a run folder (store/lock.ts), from
  * these checks to its exit: two runs in one folder would each remove the
  * other's checkpoints and show the other's images under their captions.
  */
 import path from 'node:path';
 import { createModel } from '../../models/index.js';
-import { claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
+import { checkFreeSpace, claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
 import { lockFolder } from '../../store/lock.js';
 import { changedKeys, readManifest } from '../../store/manifest.js';
 import { UsageError } from '../args.js';
-import { latestCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, removeIncompleteRounds, roundOf } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 
 /** Everything a training run writes into its folder (what `--force` removes). */
@@ -51,7 +52,7 @@ export function runSettings(config: TrainConfig): Record<string, unknown> {
   return settings;
 }
 
-/** Bytes of one checkpoint: the global generators, and per client its discriminators and both Adams' two moments. */
+/** Bytes of one checkpoint (a run needs room for two: the next is written whole before the last is removed): the global generators, and per client its discriminators and both Adams' two moments. */
 export function checkpointBytes(config: TrainConfig): number {
   const model = createModel(config.model, { width: config.width, size: config.size, identity: config.identity, seed: config.seed });
   try {
@@ -61,6 +62,10 @@ export function checkpointBytes(config: TrainConfig): number {
   } finally {
     model.dispose();
   }
+}
+
+function keptWords(kept: number): string {
+  return kept ? ` and ${kept} more that --keep-rounds keeps` : '';
 }
 
 export interface PrepareOptions {
@@ -77,7 +82,7 @@ export interface PrepareOptions {
  * is held until then or until the process exits.
  */
 export async function prepareRunFolder(runDir: string, config: TrainConfig, options: PrepareOptions): Promise<() => void> {
-  await probeOutputFolder(runDir, checkpointBytes(config));
+  await probeOutputFolder(runDir);
   const release = await lockFolder(runDir, runFolder.kind);
   try {
     await checkRunFolder(runDir, config, options);
@@ -99,8 +104,13 @@ async function checkRunFolder(runDir: string, config: TrainConfig, options: Prep
       throw new Error(`${path.join(runDir, 'config.json')}: differs from the run's checkpoint in ${changed.join(', ')}; a resumed run keeps the settings it was started with`);
     }
     for (const file of await removeTempFiles(runDir)) options.log(`removed ${file}, left by an interrupted write`);
+    for (const folder of await removeIncompleteRounds(checkpoint)) options.log(`removed ${folder}, a checkpoint an interrupted write left incomplete`);
+    const keptLater = (config.keepRounds ?? []).filter((r) => r > roundOf(checkpoint)).length;
+    await checkFreeSpace(runDir, (1 + keptLater) * checkpointBytes(config), `the next checkpoint beside the last${keptWords(keptLater)}`);
     return;
   }
+  const kept = config.keepRounds?.length ?? 0;
+  await checkFreeSpace(runDir, (2 + kept) * checkpointBytes(config), `2 checkpoints side by side (the next is written whole before the last is removed)${keptWords(kept)}`);
   try {
     if ((await claimFolder(runDir, { ...runFolder, force: options.force })) === 'replaced') {
       options.log(`--force: removed the previous run's files from ${runDir}`);

@@ -129,7 +129,7 @@ test('probeOutputFolder creates a writable folder, refuses /proc and /sys and mo
   assert.equal(readdirSync(dir), [], 'the probe file is removed');
   await rejects(() => probeOutputFolder('/proc/self/fedmed'), /under \/proc, a kernel file system/);
   await rejects(() => probeOutputFolder('/sys/fedmed'), /under \/sys/);
-  await rejects(() => probeOutputFolder(fresh(), 2 ** 60), /free, and one checkpoint needs/);
+  await rejects(() => probeOutputFolder(fresh(), 2 ** 60), /free, and .* MB are needed for one checkpoint; free some space/);
 });
 
 test('fileError is one line naming the file and the cause in words', () => {

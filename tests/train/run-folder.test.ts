@@ -11,7 +11,10 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { markerFile } from '../../store/folder.js';
-import { fedmed, fedmedOnTmpfs, fedmedPath, scratchDir } from '../cli/helpers.js';
+import { setBackend } from '../../engine/index.js';
+import { trainConfigFromArgs } from '../../cli/train/config.js';
+import { checkpointBytes } from '../../cli/train/run-folder.js';
+import { fedmed, fedmedOnTmpfs, fedmedPath, fedmedWithFullDisk, scratchDir } from '../cli/helpers.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
 const scratch = scratchDir('run-folder');
@@ -23,6 +26,12 @@ function copyOfRun(): string {
   const dir = path.join(scratch, `copy-${copies++}`);
   cpSync(finished, dir, { recursive: true });
   return dir;
+}
+
+/** Every file under `dir` with its size. */
+function sizes(dir: string): Map<string, number> {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
+  return new Map(files.map((f) => [f, statSync(path.join(dir, f)).size]));
 }
 
 /** Every file under `dir` with its text. */
@@ -185,6 +194,30 @@ test('a run folder in use: a second train on it (new, --force, --resume) is refu
   assert.not.ok(existsSync(path.join(dir, '.lock')), 'the lock goes with its holder');
 });
 
+test('a checkpoint write that fails leaves no round folder behind, and --resume clears one a kill left half written, then continues', () => {
+  // The disk fills inside the second epoch's client file: after all of epoch 1, epoch 2's run files and its generators, and half the client file.
+  const written = sizes(finished);
+  const total = (files: string[]) => files.reduce((n, f) => n + written.get(f)!, 0);
+  const runFiles = [...written.keys()].filter((f) => !f.startsWith('checkpoints'));
+  const round = path.join('checkpoints', 'round-0001');
+  const budget = total([...written.keys()]) + total(runFiles) + written.get(path.join(round, 'generators.safetensors'))! + written.get(path.join(round, 'central.safetensors'))! / 2;
+  const dir = path.join(scratch, 'disk-full');
+  const full = fedmedWithFullDisk(budget, 'train', ...tiny, '--epochs', '2', '--out', dir);
+  assert.is(full.code, 74, full.err);
+  assert.match(full.err.trim().split('\n').at(-1)!, /^fedmed: .*round-0002\/central\.safetensors: cannot write: no space left on the device \(ENOSPC\)/);
+  assert.is(readFileSync(path.join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'round-0001');
+  assert.equal(readdirSync(path.join(dir, 'checkpoints')).sort(), ['latest', 'round-0001'], 'the half-written round-0002 is removed');
+
+  const debris = path.join(dir, 'checkpoints', 'round-0002');
+  mkdirSync(debris);
+  writeFileSync(path.join(debris, 'generators.safetensors'), 'half of a file a kill cut short');
+  const resumed = fedmed('train', '--resume', dir);
+  assert.is(resumed.code, 0, resumed.err);
+  assert.ok(resumed.err.includes(`removed ${debris}, a checkpoint an interrupted write left incomplete`), resumed.err);
+  assert.is(readFileSync(path.join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'round-0002');
+  assert.ok(existsSync(path.join(debris, 'manifest.json')), 'round 2 is redone whole');
+});
+
 test('--out under /proc or /sys is refused at once, before anything is created', () => {
   for (const out of ['/proc/fedmed-run', '/sys/fedmed-run']) {
     const r = fedmed('train', ...tiny, '--out', out);
@@ -202,15 +235,19 @@ test('an --out that is a file is found before training, with the cause', () => {
   assert.not.match(r.out, /epoch 1/);
 });
 
-test('a read-only or full --out exits 74 before training, naming the path and the cause', () => {
+test('a read-only or full --out exits 74 before training, naming the path and the cause; room for one checkpoint is not enough, a round holds two', async () => {
+  await setBackend('js');
+  const oneCheckpoint = checkpointBytes(await trainConfigFromArgs([...tiny, '--epochs', '2']));
+  const roomForOne = `size=${Math.ceil((1.5 * oneCheckpoint) / 1024)}k`;
   const cases: [string, RegExp][] = [
     ['ro,size=64k', /mnt\/run: cannot create the folder: read-only file system \(EROFS\)/],
-    ['size=64k', /mnt\/run: 0\.\d MB free, and one checkpoint needs .* \(ENOSPC\)/],
+    ['size=64k', /mnt\/run: 0\.\d MB free, and .* MB are needed for 2 checkpoints side by side .*\(ENOSPC\)/],
+    [roomForOne, /mnt\/run: \d+\.\d MB free, and .* MB are needed for 2 checkpoints side by side .*\(ENOSPC\)/],
   ];
   for (const [options, pattern] of cases) {
     const mount = path.join(scratch, 'mnt');
     mkdirSync(mount, { recursive: true });
-    const r = fedmedOnTmpfs(options, mount, 'train', ...tiny, '--out', path.join(mount, 'run'));
+    const r = fedmedOnTmpfs(options, mount, 'train', ...tiny, '--epochs', '2', '--out', path.join(mount, 'run'));
     if (!r) {
       console.log('  (skipped: no user namespace to mount a tmpfs in)');
       return;
