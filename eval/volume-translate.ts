@@ -38,8 +38,8 @@ export interface TranslateVolumeOptions {
   planes?: [number, number];
   /** Planes per translator call (default 8). */
   batch?: number;
-  /** Called after each batch with the planes done and the planes asked for. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each batch with the planes done and the planes asked for; a promise it returns is awaited (a page yields there to repaint). */
+  onProgress?: (done: number, total: number) => unknown;
 }
 
 /**
@@ -67,7 +67,7 @@ export async function translateVolume(volume: NiftiVolume, translator: PlaneTran
       const unit = toUnitRange(translated.subarray(k * area, (k + 1) * area));
       out.set(sliceToPlane(unit, size, ny, nx), (start + k) * nx * ny);
     }
-    options.onProgress?.(start + count - z0, z1 - z0);
+    await options.onProgress?.(start + count - z0, z1 - z0);
   }
   return out;
 }
