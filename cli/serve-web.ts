@@ -18,7 +18,9 @@ try {
     console.log(`usage: npm run web -- [--port N]\n\nflags:\n${describeFlags(flags)}`);
     process.exit(exitCodes.ok);
   }
-  const port = parseFlags(argv, flags).flags.port as number;
+  const parsed = parseFlags(argv, flags);
+  if (parsed.positionals.length) throw new UsageError(`npm run web takes no arguments, got ${parsed.positionals.join(' ')}; did you mean --port N?`);
+  const port = parsed.flags.port as number;
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port is in 0..65535, got ${port}`);
   const server = await startServer({ root, served: pageFolders, port });
   console.log(`fedmed page: ${server.url}web/  (serving ${pageFolders.join(', ')} of ${root}; Ctrl-C stops)`);

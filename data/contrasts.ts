@@ -29,3 +29,15 @@ export function contrastInName(file: string): Contrast | null {
   const named = [...new Set(base.split(/[^A-Za-z0-9]+/).map(parseContrast).filter((c): c is Contrast => c !== null))];
   return named.length === 1 ? named[0]! : null;
 }
+
+/**
+ * The contrast a file's name names when a translation would take the file
+ * for another one, `from` (IXI's `-T1` translated as PD): the wrong file or
+ * the wrong direction, so fedmed asks for the direction explicitly rather
+ * than translating on (fedmed translate's --direction, the page's Direction
+ * select). Null when the name names `from`, or no one contrast.
+ */
+export function misnamedInput(file: string, from: Contrast): Contrast | null {
+  const named = contrastInName(file);
+  return named === null || named === from ? null : named;
+}

@@ -4,11 +4,12 @@
  * phantom, slices, splits, federated partitions, items, augmentation and the
  * batch loader. Reading and writing folders is in data/fs (Node only).
  */
-export { contrastInName, contrasts, contrastOf, parseContrast, type Contrast } from './contrasts.js';
+export { contrastInName, contrasts, contrastOf, misnamedInput, parseContrast, type Contrast } from './contrasts.js';
 export { DataError } from './errors.js';
 export { isConstant } from './checks.js';
-export { decodeNifti, isGzipped, NiftiDecoder, NiftiReader, type DecodeOptions } from './nifti/decode.js';
-export { encodeNifti, type EncodeOptions } from './nifti/encode.js';
+export { checkFileSize, decodeNifti, isGzipped, maxFileBytes, NiftiDecoder, NiftiReader, type DecodeOptions } from './nifti/decode.js';
+export { readNiftiBlob } from './nifti/blob.js';
+export { encodeNifti, gzipInSteps, type EncodeOptions } from './nifti/encode.js';
 export { createHeader, headerAffine, type NiftiHeader } from './nifti/header.js';
 export type { DatatypeName } from './nifti/datatype.js';
 export { finitePlane, volumeDims, volumePlane, type NiftiVolume, type VolumePlanes } from './nifti/volume.js';

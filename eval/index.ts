@@ -13,5 +13,6 @@ export * from './png.js';
 export * from './plot.js';
 export * from './report.js';
 export * from './volume-translate.js';
+export * from './model-translate.js';
 export * from './volume-metrics.js';
 export * from './latent.js';

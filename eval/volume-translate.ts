@@ -39,8 +39,8 @@ export interface TranslateVolumeOptions {
   planes?: [number, number];
   /** Planes per translator call (default 8). */
   batch?: number;
-  /** Called after each batch with the planes done and the planes asked for. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each batch with the planes done and the planes asked for; a promise it returns is awaited (a page yields there to repaint). */
+  onProgress?: (done: number, total: number) => unknown;
   /** Names the translator in the error for a NaN or infinite output (a checkpoint file; default 'the model'). */
   modelName?: string;
 }
@@ -77,7 +77,7 @@ export async function translateVolume(volume: NiftiVolume, translator: PlaneTran
         out.set(sliceToPlane(unit, size, ny, nx), z * nx * ny);
       }
     }
-    options.onProgress?.(start + count - z0, z1 - z0);
+    await options.onProgress?.(start + count - z0, z1 - z0);
   }
   return out;
 }

@@ -5,6 +5,7 @@
  * Browser-safe.
  */
 export * from './client.js';
+export * from './seeded-client.js';
 export * from './fedavg.js';
 export * from './round.js';
 export * from './state.js';

@@ -7,10 +7,11 @@
  * subjects. Browser-safe: engine, data, models, fed and eval only.
  */
 import { data, engine, eval as evaluation, fed, models } from '../browser.js';
+import { yieldToPage } from './yield.js';
 
-const { BatchLoader, buildItems, mixSeed, partitionClients, phantomDataset, splitSubjects } = data;
+const { buildItems, partitionClients, phantomDataset, splitSubjects } = data;
 const { comparisonGrid, encodePng, evaluate } = evaluation;
-const { Client, encodeCheckpoint, federatedRound, readNamed, writeNamed } = fed;
+const { encodeCheckpoint, federatedRound, readNamed, seededClient, writeNamed } = fed;
 type Contrast = data.Contrast;
 type Item = data.Item;
 type DirectionMetrics = evaluation.DirectionMetrics;
@@ -40,8 +41,9 @@ export interface DemoSettings {
 
 /**
  * Sized to end well above the untranslated input in both directions (by
- * 4-6 dB on seeds 3, 5 and 11) in a few seconds of the wasm backend on two
- * cores: width 4 or 8 items a client end below it.
+ * 3.6 to 7.0 dB on seeds 1, 2, 3, 5 and 11, runDemo on Node's wasm backend)
+ * in a few seconds of the wasm backend on two cores: width 4 or 8 items a
+ * client end below it.
  */
 export const demoDefaults: DemoSettings = {
   subjects: 6,
@@ -76,8 +78,6 @@ export interface DemoResult {
   rounds: DemoRound[];
   /** The untranslated input scored as if it were the translation: what training must beat. */
   baseline: DirectionMetrics[];
-  /** The untrained global generators on the test slices (round 0). */
-  untrained: DirectionMetrics[];
   testSlices: number;
   /** The final global generators as a generators.safetensors, with the metadata `fedmed train` writes. */
   checkpoint: Uint8Array;
@@ -94,9 +94,6 @@ export interface DemoEvents {
   round?(round: DemoRound): void;
 }
 
-/** Lets a page repaint between phases: a macrotask, not a microtask. */
-const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 const testFraction = 0.2;
 
 export async function runDemo(settings: DemoSettings = demoDefaults, events: DemoEvents = {}): Promise<DemoResult> {
@@ -106,13 +103,13 @@ export async function runDemo(settings: DemoSettings = demoDefaults, events: Dem
   const dataset = phantomDataset({ subjects: s.subjects, size: s.phantomSize, seed: s.seed }, { contrasts: [s.source, s.target], size: s.size });
   const { train, test } = splitSubjects(dataset.subjects, { testFraction, seed: s.seed });
   const groups = partitionClients(train, { clients: s.clients, scheme: 'average', seed: s.seed });
-  const clients = groups.map((subjects, k) => {
-    const seed = mixSeed(s.seed, k + 1);
-    const name = `client${k + 1}`;
-    const items = buildItems(subjects, { count: s.itemsPerClient, seed, name });
-    const loader = new BatchLoader(items, { source: s.source, target: s.target, batchSize: s.batch, seed });
-    return new Client(name, loader, (noise) => models.createModel('cyclegan', { width: s.width, size: s.size, lr: s.lr, seed, noise }), seed, null);
-  });
+  const clients = groups.map((subjects, k) =>
+    seededClient(s.seed, k, `client${k + 1}`, subjects, {
+      items: { count: s.itemsPerClient },
+      loader: { source: s.source, target: s.target, batchSize: s.batch },
+      model: (seed, noise) => models.createModel('cyclegan', { width: s.width, size: s.size, lr: s.lr, seed, noise }),
+    }),
+  );
   const testItems = buildItems(test, { pairedRatio: 1, seed: s.seed, name: 'test set' });
   const server = models.createModel('cyclegan', { width: s.width, size: s.size, lr: s.lr, seed: s.seed });
   events.stage?.(
@@ -135,7 +132,7 @@ async function rounds(s: DemoSettings, clients: Client[], server: GanModel, test
   await yieldToPage();
   const before = await evaluate(server, testItems, { source: s.source, target: s.target, batchSize: 4 });
   events.baseline?.(before.baseline, before.metrics);
-  const result: Omit<DemoResult, 'checkpoint'> = { rounds: [], baseline: before.baseline, untrained: before.metrics, testSlices: testItems.length };
+  const result: Omit<DemoResult, 'checkpoint'> = { rounds: [], baseline: before.baseline, testSlices: testItems.length };
   for (let round = 1; round <= s.rounds; round++) {
     const started = performance.now();
     const trained = await federatedRound(clients, global, round - 1, s.localEpochs, {

@@ -10,6 +10,7 @@
 import { engine, eval as evaluation } from '../browser.js';
 import { startBackend } from './backend.js';
 import { demoDefaults, runDemo, type DemoRound } from './demo.js';
+import { EngineJobs } from './engine-jobs.js';
 import { ScanCard, type ScanState } from './scan-card.js';
 
 type DirectionMetrics = evaluation.DirectionMetrics;
@@ -58,6 +59,8 @@ const ui = {
   downloadGenerators: element<HTMLAnchorElement>('download-generators'),
 };
 
+const jobs = new EngineJobs();
+
 const scanCard = new ScanCard(
   {
     card: element('scan-card'),
@@ -65,6 +68,7 @@ const scanCard = new ScanCard(
     checkpointFile: element<HTMLInputElement>('checkpoint-file'),
     useDemo: element<HTMLButtonElement>('use-demo'),
     direction: element<HTMLSelectElement>('direction'),
+    directionWarning: element('direction-warning'),
     translate: element<HTMLButtonElement>('translate'),
     progress: element<HTMLProgressElement>('scan-progress'),
     status: element('scan-status'),
@@ -76,7 +80,13 @@ const scanCard = new ScanCard(
     download: element<HTMLAnchorElement>('download-scan'),
   },
   () => ui.backend.value as engine.BackendChoice,
+  jobs,
 );
+// While a job runs, neither a backend choice nor the demo may start: both would switch the backend under it.
+jobs.listen((running) => {
+  ui.backend.disabled = running !== null;
+  ui.run.disabled = running !== null;
+});
 
 window.fedmedPage = { state: 'idle', rounds: [], scan: scanCard.state };
 ui.rounds.value = String(demoDefaults.rounds);
@@ -189,10 +199,14 @@ function resetResults(): void {
   ui.downloadGenerators.hidden = true;
 }
 
-async function train(): Promise<void> {
+/** The demo as the page's one engine job; a click while another job runs is refused (its button is disabled then). */
+function train(): Promise<void> {
+  return jobs.run('the training', trainDemo).catch((e: unknown) => console.error(e));
+}
+
+async function trainDemo(): Promise<void> {
   const page: PageState = (window.fedmedPage = { state: 'running', rounds: [], scan: scanCard.state });
   resetResults();
-  ui.run.disabled = true;
   const settings = { ...demoDefaults, rounds: intFrom(ui.rounds), width: intFrom(ui.width) };
   const started = performance.now();
   const losses = { generator: [] as [number, number][], discriminator: [] as [number, number][] };
@@ -247,8 +261,6 @@ async function train(): Promise<void> {
     page.state = 'failed';
     page.error = error.message;
     console.error(error);
-  } finally {
-    ui.run.disabled = false;
   }
 }
 

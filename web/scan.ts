@@ -6,6 +6,7 @@
  * (data/nifti/encode.ts), gzipped. Browser-safe; nothing leaves the page.
  */
 import { data, eval as evaluation, fed, type models } from '../browser.js';
+import { yieldToPage } from './yield.js';
 
 export interface ScanTranslation {
   /** What translated into what, and the checkpoint's model. */
@@ -23,36 +24,33 @@ export function synthesizedName(input: string, to: data.Contrast): string {
   return `${input.replace(/\.nii(\.gz)?$/i, '')}_synth-${to}.nii.gz`;
 }
 
-/** Reads a NIfTI volume (.nii or .nii.gz); a bad file, or one that is not one 3-D volume, is one line naming it. */
-export function readScan(bytes: Uint8Array, name: string): data.NiftiVolume {
-  const volume = data.decodeNifti(bytes, name);
-  data.volumeDims(volume);
-  return volume;
+/**
+ * Reads a picked NIfTI volume (.nii or .nii.gz) and keeps its bytes for the
+ * viewer; a file too large, a bad one, or one that is not one 3-D volume is
+ * one line naming it, found before the whole file is read where it can be.
+ */
+export async function readScan(file: Blob, name: string): Promise<{ volume: data.NiftiVolume; bytes: Uint8Array }> {
+  const read = await data.readNiftiBlob(file, name);
+  data.volumeDims(read.volume);
+  return read;
 }
 
-/** Translates `volume` with `checkpoint`'s generators on the current backend. */
+/** Translates `volume` with `checkpoint`'s generators on the current backend, as fedmed translate does (eval translateWithModel). */
 export async function translateScan(
   volume: data.NiftiVolume,
   checkpoint: fed.Checkpoint,
   direction: models.Direction,
-  onProgress?: (done: number, total: number) => void,
+  onProgress?: (done: number, total: number) => unknown,
 ): Promise<ScanTranslation> {
   const started = performance.now();
-  const m = checkpoint.metadata;
-  const model = fed.buildModel(checkpoint);
-  let values: Float32Array;
-  try {
-    values = await evaluation.translateVolume(volume, evaluation.modelTranslator(model, direction), { size: m.size, onProgress });
-  } finally {
-    model.dispose();
-  }
-  const [from, to] = direction === 'a2b' ? [m.source, m.target] : [m.target, m.source];
+  const values = await evaluation.translateWithModel(volume, fed.buildModel(checkpoint), direction, { onProgress, modelName: checkpoint.file });
+  const [from, to] = evaluation.directionContrasts(checkpoint.metadata, direction);
   return {
     from,
     to,
-    model: fed.describeCheckpoint(m),
+    model: fed.describeCheckpoint(checkpoint.metadata),
     dims: data.volumeDims(volume),
-    nifti: data.encodeNifti(volume.header, values, { datatype: 'float32' }),
+    nifti: await data.gzipInSteps(data.encodeNifti(volume.header, values, { datatype: 'float32', gzip: false }), yieldToPage),
     seconds: (performance.now() - started) / 1000,
   };
 }

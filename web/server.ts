@@ -24,7 +24,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** `http://127.0.0.1:<port>/`. */
+  /** `http://<the address bound>:<port>/`: 127.0.0.1. */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -36,11 +36,9 @@ const mimeTypes: Record<string, string> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
   '.wasm': 'application/wasm',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
-  '.wgsl': 'text/plain; charset=utf-8',
   '.ts': 'text/plain; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
 };
@@ -61,8 +59,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   const root = path.resolve(options.root);
   let port = 0;
   const server = createServer((request, response) => {
-    const host = request.headers.host;
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return reply(response, 403, `this server answers only to http://127.0.0.1:${port}/`);
+    if (!addressedToServer(request.headers.host, port)) return reply(response, 403, `this server answers only to http://127.0.0.1:${port}/`);
     serve(root, options.served, request, response).catch((e: unknown) => {
       if (!response.headersSent) reply(response, 500, `server error: ${(e as Error).message}`);
       else response.destroy();
@@ -71,9 +68,10 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {
-      port = (server.address() as AddressInfo).port;
+      const bound = server.address() as AddressInfo;
+      port = bound.port;
       resolve({
-        url: `http://127.0.0.1:${port}/`,
+        url: `http://${bound.address}:${port}/`, // what was bound, so that a test sees it is loopback
         port,
         close: () =>
           new Promise<void>((done) => {
@@ -92,14 +90,16 @@ async function serve(root: string, served: readonly string[], request: IncomingM
   }
   const file = resolveRequest(root, request.url ?? '/');
   if (file === null) return reply(response, 400, 'bad path');
-  if (file === '/') return redirect(response, '/web/');
+  const { search } = new URL(request.url ?? '/', 'http://localhost'); // kept across redirects: the page reads its presets there
+  if (file === '/') return redirect(response, `/web/${search}`);
   const relative = path.relative(root, file).split(path.sep).join('/');
   if (!served.some((folder) => `${relative}/`.startsWith(folder))) return reply(response, 404, `not found: ${request.url}`);
   let info = await stat(file).catch(() => null);
   let target = file;
   if (info?.isDirectory()) {
-    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
-    if (!pathname.endsWith('/')) return redirect(response, `${pathname}/`); // so the page's relative URLs resolve inside it
+    // The slash, so that the page's relative URLs resolve inside it; the path as resolved, since one as sent
+    // ('/.//dist') can start with '//', which a browser reads as another host.
+    if (!new URL(request.url ?? '/', 'http://localhost').pathname.endsWith('/')) return redirect(response, `/${relative.split('/').map(encodeURIComponent).join('/')}/${search}`);
     target = path.join(file, 'index.html');
     info = await stat(target).catch(() => null);
   }
@@ -111,6 +111,16 @@ async function serve(root: string, served: readonly string[], request: IncomingM
   });
   if (request.method === 'HEAD') return void response.end();
   createReadStream(target).pipe(response);
+}
+
+/**
+ * Whether a request's Host header names this server: 127.0.0.1 or
+ * localhost with its port, or without one on port 80, which browsers leave
+ * out there. Any other name may be a DNS-rebinding page's.
+ */
+export function addressedToServer(host: string | undefined, port: number): boolean {
+  const names = ['127.0.0.1', 'localhost'];
+  return names.some((name) => host === `${name}:${port}` || (port === 80 && host === name));
 }
 
 /**

@@ -6,7 +6,7 @@
  * leaves a half-written file.
  */
 import path from 'node:path';
-import { contrastInName, contrasts, parseContrast, type Contrast } from '../../data/index.js';
+import { contrasts, misnamedInput, parseContrast, type Contrast } from '../../data/index.js';
 import type { Direction } from '../../models/index.js';
 import { parsePlanes, requireString, UsageError } from '../args.js';
 import type { Command } from '../command.js';
@@ -52,7 +52,7 @@ export const translateCommand: Command = {
     const { readCheckpoint } = await import('../checkpoint-model.js');
     const { buildModel, describeCheckpoint } = await import('../../fed/checkpoint.js');
     const { readNiftiFile, writeNiftiFile } = await import('../../data/fs/index.js');
-    const { modelTranslator, translateVolume } = await import('../../eval/volume-translate.js');
+    const { directionContrasts, translateWithModel } = await import('../../eval/model-translate.js');
     const { volumeDims } = await import('../../data/index.js');
     const { setBackend } = await import('../../engine/index.js');
     const { Progress } = await import('../progress.js');
@@ -62,7 +62,7 @@ export const translateCommand: Command = {
     const checkpoint = typeof flags.pair === 'string' ? { ...read, metadata: { ...read.metadata, ...pairOf(flags.pair, read.metadata.model, given.has('direction')) } } : read;
     const { metadata } = checkpoint;
     const direction = (flags.direction as Direction | undefined) ?? 'a2b';
-    const [from, to] = direction === 'a2b' ? [metadata.source, metadata.target] : [metadata.target, metadata.source];
+    const [from, to] = directionContrasts(metadata, direction);
     if (!given.has('direction') && !given.has('pair')) checkNamedContrast(input, from, to);
     const volume = await readNiftiFile(input);
     const [nx, ny, nz] = volumeDims(volume);
@@ -72,13 +72,11 @@ export const translateCommand: Command = {
     console.log(`checkpoint: ${checkpoint.file} (${describeCheckpoint(metadata)})`);
     console.log(backendLine(backend, flags.backend as string));
     console.log(`${input}: ${nx}x${ny}x${nz}, translating ${from} -> ${to}, planes [${planes[0]}, ${planes[1]}) at ${metadata.size}x${metadata.size}`);
-    const model = buildModel(checkpoint);
     const progress = new Progress();
     const started = performance.now();
     let values: Float32Array;
     try {
-      values = await translateVolume(volume, modelTranslator(model, direction), {
-        size: metadata.size,
+      values = await translateWithModel(volume, buildModel(checkpoint), direction, {
         planes,
         batch: flags.batch as number,
         modelName: checkpoint.file,
@@ -86,7 +84,6 @@ export const translateCommand: Command = {
       });
     } finally {
       progress.done();
-      model.dispose();
     }
     const seconds = (performance.now() - started) / 1000;
     await writeNiftiFile(out, volume.header, values, { datatype: 'float32' });
@@ -116,8 +113,8 @@ function pairOf(text: string, model: string, withDirection: boolean): { source: 
  * from, asks for an explicit --direction rather than translating the wrong way.
  */
 function checkNamedContrast(file: string, from: Contrast, to: Contrast): void {
-  const named = contrastInName(file);
-  if (named === null || named === from) return;
+  const named = misnamedInput(file, from);
+  if (named === null) return;
   const hint = named === to ? `--direction b2a translates ${to} -> ${from}` : `this checkpoint translates ${from} <-> ${to}`;
   throw new UsageError(`--in ${file}: its name says ${named}, but the translation is ${from} -> ${to} (${hint}); give --direction to go ahead`);
 }

@@ -5,8 +5,9 @@
  * (cli/train/placement.ts), and the server's model that holds the global
  * generators for evaluation and checkpoints.
  */
-import { BatchLoader, buildItems, contrastPairs, DataError, mixSeed, partitionClients, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
-import { Client, dpSampling, epsilonCaveat, type PrivacySettings } from '../../fed/client.js';
+import { contrastPairs, DataError, partitionClients, type BatchLoader, type Item, type Misalignment, type SliceDataset, type Subject } from '../../data/index.js';
+import { dpSampling, epsilonCaveat, type Client, type PrivacySettings } from '../../fed/client.js';
+import { seededClient } from '../../fed/seeded-client.js';
 import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { PrivacyParameterError } from '../../fed/dp/accountant.js';
 import { noiseForEpsilon } from '../../fed/dp/calibrate.js';
@@ -50,15 +51,17 @@ export function modelOptions(config: TrainConfig, seed: number, noise?: (shape: 
  */
 export function buildClient(config: TrainConfig, subjects: readonly Subject[], k: number, name: string, nonFiniteLoss: PrivacySettings['nonFiniteLoss'] = 'stop'): Client {
   const misalignment: Misalignment = config.misalign === 'slight' ? { mode: 'slight', level: config.misalignLevel } : { mode: config.misalign };
-  const seed = mixSeed(config.seed, k + 1);
-  const items = buildItems(subjects, { pairedRatio: config.pairedRatio, seed, name });
   // Hyper-GAN's batches draw a pair of the contrasts this client's subjects hold (clients and subjects may hold different ones).
   const pairs = trainsOnEveryContrast(config.model) ? contrastPairs(subjects) : undefined;
-  const loader = new BatchLoader(items, { source: config.source, target: config.target, pairs, batchSize: config.batch, seed, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' });
-  const privacy: PrivacySettings | null = config.dp === 'off'
-    ? null
-    : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity, randomness: dpRandomnessOf(config), nonFiniteLoss };
-  return new Client(name, loader, (noise) => createModel(config.model, modelOptions(config, seed, noise)), seed, privacy);
+  return seededClient(config.seed, k, name, subjects, {
+    items: { pairedRatio: config.pairedRatio },
+    loader: { source: config.source, target: config.target, pairs, batchSize: config.batch, misalignment, unit: config.dp === 'dp-sgd' ? config.privacyUnit : 'slice' },
+    model: (seed, noise) => createModel(config.model, modelOptions(config, seed, noise)),
+    privacy: (loader) =>
+      config.dp === 'off'
+        ? null
+        : { mechanism: config.dp, clip: config.clip, generatorShare: config.clipSplit, noise: noiseMultiplier(config, loader), sensitivity: config.sensitivity, randomness: dpRandomnessOf(config), nonFiniteLoss },
+  });
 }
 
 /** Counts by model settings: a run's clients share one. */

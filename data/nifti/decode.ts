@@ -19,6 +19,14 @@ import type { NiftiVolume } from './volume.js';
  */
 export const maxVoxels = 2 ** 29;
 
+/** The largest file that can hold a volume fedmed reads: maxVoxels of float64, the widest datatype, and a MiB for the header and extensions. */
+export const maxFileBytes = maxVoxels * 8 + 2 ** 20;
+
+/** Refuses, naming the file, one of `bytes` too large to hold a volume fedmed reads: before any of it is read. */
+export function checkFileSize(bytes: number, name: string): void {
+  if (bytes > maxFileBytes) throw new DataError(name, `${gigabytes(bytes)}, larger than any volume fedmed reads (at most ${maxVoxels} voxels, ${gigabytes(maxFileBytes)} as float64): the wrong file, or a volume to crop first`);
+}
+
 export interface DecodeOptions {
   /** Keep only planes z0 <= z < z1 along the third axis (of the first volume), and stop reading there. */
   zRange?: [number, number];
@@ -264,12 +272,12 @@ export class NiftiReader {
   }
 }
 
-/** Decodes a whole .nii or .nii.gz held in memory. */
 /** Whether bytes start as gzip does (its magic number), whatever the file is called. */
 export function isGzipped(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** Decodes a whole .nii or .nii.gz held in memory. */
 export function decodeNifti(bytes: Uint8Array, name: string, options: Pick<DecodeOptions, 'zRange'> = {}): NiftiVolume {
   const reader = new NiftiReader(name, { ...options, fileBytes: bytes.length });
   reader.push(bytes, true);

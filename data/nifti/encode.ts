@@ -3,7 +3,7 @@
  * (its geometry, units, description kept), stored as float32 or an integer
  * type, gzip-compressed with fflate for a .nii.gz.
  */
-import { gzipSync } from 'fflate';
+import { Gzip, gzipSync } from 'fflate';
 import { datatypeByName, datatypeRange, type DatatypeName } from './datatype.js';
 import { encodeHeader, headerBytes, headerShape, headerVoxels, type NiftiHeader } from './header.js';
 
@@ -53,5 +53,31 @@ export function encodeNifti(header: NiftiHeader, values: ArrayLike<number>, opti
   }
   const level = options.gzip ?? 6;
   if (level === false) return bytes;
-  return gzipSync(bytes, { level: level as 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9, mtime: 0 }); // mtime 0: the same volume gives the same bytes
+  return gzipSync(bytes, { level: gzipLevel(level), mtime: 0 }); // mtime 0: the same volume gives the same bytes
+}
+
+type GzipLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+const gzipLevel = (level: number) => level as GzipLevel;
+
+/**
+ * A .nii's bytes gzipped as encodeNifti gzips them (level 6, mtime 0), in
+ * pieces of `step` bytes with `between()` awaited after each: on a page's
+ * main thread the whole of a large volume at once holds up painting and
+ * input for seconds. The same .nii.gz once inflated, not always the same
+ * compressed bytes.
+ */
+export async function gzipInSteps(bytes: Uint8Array, between: () => Promise<unknown>, step = 1 << 20): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const gzip = new Gzip({ level: gzipLevel(6), mtime: 0 }, (chunk) => parts.push(chunk));
+  for (let start = 0; start < bytes.length || start === 0; start += step) {
+    gzip.push(bytes.subarray(start, start + step), start + step >= bytes.length);
+    await between();
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

@@ -5,7 +5,8 @@
  * js and wasm (2 threads) always start. webgpu needs an adapter (lavapipe
  * without a GPU): where there is none its tests are registered as skips,
  * with one line saying why, and FEDMED_REQUIRE_WEBGPU=1 (CI sets it) turns
- * that into a failure.
+ * that into a failure. The comparison rule itself is eval/closeness.ts, which
+ * the browser test page shares.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,6 +14,7 @@ import { BackendUnavailableError, getBackend, platform, useBackend, type Backend
 import { createBackend } from '../../engine/backends/index.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../../engine/backends/webgpu/index.js';
 import { installNodePlatform } from '../../platform/node.js';
+import { closeness, RTOL } from '../../eval/closeness.js';
 
 installNodePlatform();
 
@@ -64,32 +66,13 @@ export function testOn(on: TestBackend, name: string, fn: (backend: Backend) => 
   else test.skip(full);
 }
 
-/** The relative tolerance of a comparison with the js oracle, unless a case says otherwise. */
-export const RTOL = 1e-4;
+export { RTOL } from '../../eval/closeness.js';
 
-/**
- * The one comparison with the js oracle: every |actual - expected| <= rtol *
- * max(|expected|, rms(expected)), relative where values are large and
- * relative to the typical size where sums cancel to near zero. A value that
- * is not finite must be matched exactly.
- */
+/** The one comparison with the js oracle (eval/closeness.ts), as an assertion naming the worst element. */
 export function assertClose(actual: Float32Array, expected: Float32Array, what: string, rtol = RTOL): void {
   assert.is(actual.length, expected.length, `${what}: length`);
-  let squares = 0;
-  let finite = 0;
-  for (const v of expected) {
-    if (Number.isFinite(v)) {
-      squares += v * v;
-      finite++;
-    }
-  }
-  const rms = Math.sqrt(squares / Math.max(1, finite)) || 1e-30;
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i]!;
-    const a = actual[i]!;
-    const ok = Number.isFinite(e) ? Math.abs(a - e) <= rtol * Math.max(Math.abs(e), rms) : Object.is(a, e);
-    if (!ok) assert.unreachable(`${what}: element ${i} is ${a}, expected ${e} (rms ${rms.toPrecision(3)}, rtol ${rtol})`);
-  }
+  const { worst, index, rms } = closeness(actual, expected);
+  if (!(worst <= rtol)) assert.unreachable(`${what}: element ${index} is ${actual[index]}, expected ${expected[index]} (rms ${rms.toPrecision(3)}, rtol ${rtol})`);
 }
 
 /** assertClose on two tensors' values, shapes first. */

@@ -5,12 +5,13 @@
  * raw or encoded, that reaches outside the served folder.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveRequest, startServer, type RunningServer } from '../../web/server.js';
+import { addressedToServer, resolveRequest, startServer, type RunningServer } from '../../web/server.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'fedmed-serve-'));
 const root = path.join(base, 'root');
@@ -50,9 +51,26 @@ test.after(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-test('binds 127.0.0.1 on a free port and says where', () => {
+/** This machine's addresses beyond loopback (none in some sandboxes). */
+const outsideAddresses = Object.values(networkInterfaces())
+  .flat()
+  .filter((a) => a && !a.internal && a.family === 'IPv4')
+  .map((a) => a!.address);
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('binds 127.0.0.1 only, on a free port, and says where', async () => {
   assert.ok(server.port > 0);
-  assert.is(server.url, `http://127.0.0.1:${server.port}/`);
+  assert.is(server.url, `http://127.0.0.1:${server.port}/`); // the address bound, as the server reports it
+  assert.ok(await accepts('127.0.0.1', server.port));
+  for (const address of outsideAddresses) assert.not.ok(await accepts(address, server.port), `${address} reaches the server`);
 });
 
 test('every answer is cross-origin isolated (COOP same-origin, COEP require-corp), errors too', async () => {
@@ -75,6 +93,21 @@ test('MIME types of .js, .wasm, .html and .json, and the bytes as stored', async
     assert.is(r.status, 200, p);
     assert.is(r.headers['content-type'], type, p);
     assert.is(r.body, body, p);
+  }
+});
+
+test('redirects keep the query (the page\'s presets) and stay on this server, whatever slashes the path has', async () => {
+  const cases: [string, string][] = [
+    ['/?backend=js&run', '/web/?backend=js&run'],
+    ['/web?backend=js&run', '/web/?backend=js&run'],
+    ['/.//dist', '/dist/'], // its URL path is //dist, a host to a browser
+    ['/.//web', '/web/'],
+    ['//web', '/web/'],
+  ];
+  for (const [sent, location] of cases) {
+    const r = await get(sent);
+    assert.is(r.status, 302, sent);
+    assert.is(r.headers.location, location, sent);
   }
 });
 
@@ -113,6 +146,17 @@ test('only requests addressed to the server by name (127.0.0.1 or localhost and 
     assert.is(status, 403, host);
     assert.match(body, /answers only to http:\/\/127\.0\.0\.1:/);
   }
+});
+
+test('the Host header must name this server and its port; on port 80, which browsers leave out, the bare name too', () => {
+  assert.ok(addressedToServer('127.0.0.1:8080', 8080));
+  assert.ok(addressedToServer('localhost:8080', 8080));
+  assert.not.ok(addressedToServer('127.0.0.1', 8080));
+  assert.not.ok(addressedToServer(undefined, 8080));
+  assert.ok(addressedToServer('127.0.0.1', 80));
+  assert.ok(addressedToServer('localhost', 80));
+  assert.ok(addressedToServer('127.0.0.1:80', 80));
+  assert.not.ok(addressedToServer('attacker.example', 80));
 });
 
 test('only GET and HEAD; HEAD sends the headers without the body', async () => {
