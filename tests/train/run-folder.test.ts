@@ -120,6 +120,35 @@ test('--resume refuses an edited config.json, naming the changed keys', () => {
   assert.match(oneLine(r.err), /config\.json: differs from the run's checkpoint in seed, target/);
 });
 
+test('--resume checks config.json before using it: its shape, backend and test subjects, naming the file; a run with no checkpoint yet is told to start over', () => {
+  const cases: [string, RegExp][] = [
+    ['{"backend": "cuda"', /config\.json: not valid JSON \(/],
+    ['null', /config\.json: not a run's config \(a JSON object of its settings\)$/],
+    ['[]', /config\.json: not a run's config/],
+    ['BACKEND', /config\.json: backend "cuda" is not one of auto, webgpu, wasm, js$/],
+    ['SUBJECTS', /config\.json: testSubjects is not a list of subject names$/],
+    ['{"backend": "js"}', /config\.json: differs from the run's checkpoint in batch, .*; a resumed run keeps the settings it was started with$/],
+  ];
+  for (const [text, pattern] of cases) {
+    const dir = copyOfRun();
+    const file = path.join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, text === 'BACKEND' ? JSON.stringify({ ...config, backend: 'cuda' }) : text === 'SUBJECTS' ? JSON.stringify({ ...config, testSubjects: 'IXI002' }) : text);
+    const r = fedmed('train', '--resume', dir);
+    assert.is(r.code, 1, text);
+    assert.match(oneLine(r.err), pattern);
+    assert.ok(r.err.includes(file), r.err);
+  }
+  const stopped = path.join(scratch, 'stopped-in-round-1');
+  mkdirSync(stopped);
+  writeFileSync(path.join(stopped, markerFile), '{"fedmed": "training run"}\n');
+  const r = fedmed('train', '--resume', stopped);
+  assert.is(r.code, 2);
+  assert.is(oneLine(r.err), `fedmed: --resume ${stopped}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${stopped} --force`);
+  const again = fedmed('train', ...tiny, '--epochs', '1', '--out', stopped, '--force');
+  assert.is(again.code, 0, again.err);
+});
+
 test('--resume, eval and translate refuse a checkpoint file with flipped bytes, naming it', () => {
   const dir = copyOfRun();
   const file = path.join(dir, 'checkpoints', 'round-0001', 'generators.safetensors');
@@ -132,6 +161,26 @@ test('--resume, eval and translate refuse a checkpoint file with flipped bytes, 
     assert.is(r.code, 1, args.join(' '));
     assert.match(oneLine(r.err), mismatch);
   }
+});
+
+test('a damaged latest checkpoint is refused before any data is loaded; an intact earlier one (--keep-rounds) is named with how to resume from it, which then works', () => {
+  const dir = path.join(scratch, 'kept');
+  const run = fedmed('train', ...tiny, '--epochs', '2', '--keep-rounds', '1', '--out', dir);
+  assert.is(run.code, 0, run.err);
+  const file = path.join(dir, 'checkpoints', 'round-0002', 'central.safetensors');
+  const bytes = readFileSync(file);
+  bytes[bytes.length - 100] ^= 0xff;
+  writeFileSync(file, bytes);
+  const latest = path.join(dir, 'checkpoints', 'latest');
+  const r = fedmed('train', '--resume', dir);
+  assert.is(r.code, 1);
+  assert.is(oneLine(r.err), `fedmed: ${file}: its contents differ from manifest.json (SHA-256 mismatch); the file was changed or damaged; ${path.join(dir, 'checkpoints', 'round-0001')} is intact: to resume from it, redoing the rounds after round 1, write round-0001 into ${latest} and run fedmed train --resume ${dir} again`);
+  assert.not.match(r.out, /run folder:/, 'refused before the run starts');
+  writeFileSync(latest, 'round-0001\n');
+  const resumed = fedmed('train', '--resume', dir);
+  assert.is(resumed.code, 0, resumed.err);
+  assert.match(resumed.err + resumed.out, /resuming after epoch 1/);
+  assert.is(readFileSync(latest, 'utf8').trim(), 'round-0002');
 });
 
 test('checkpoints/latest naming a folder outside the run is refused', () => {
@@ -188,6 +237,8 @@ test('a checkpoint write that fails leaves no round folder behind, and --resume 
   assert.match(full.err.trim().split('\n').at(-1)!, /^fedmed: .*round-0002\/central\.safetensors: cannot write: no space left on the device \(ENOSPC\)/);
   assert.is(readFileSync(path.join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'round-0001');
   assert.equal(readdirSync(path.join(dir, 'checkpoints')).sort(), ['latest', 'round-0001'], 'the half-written round-0002 is removed');
+  assert.is(JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8')).epochs.length, 1, 'the run files show no round the checkpoint does not hold');
+  assert.not.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), /epoch-002/);
 
   const debris = path.join(dir, 'checkpoints', 'round-0002');
   mkdirSync(debris);
@@ -197,6 +248,16 @@ test('a checkpoint write that fails leaves no round folder behind, and --resume 
   assert.ok(resumed.err.includes(`removed ${debris}, a checkpoint an interrupted write left incomplete`), resumed.err);
   assert.is(readFileSync(path.join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'round-0002');
   assert.ok(existsSync(path.join(debris, 'manifest.json')), 'round 2 is redone whole');
+});
+
+test('--resume rewrites the run files from the checkpoint first: a kill between a checkpoint and its run files is repaired, even with no round left', () => {
+  const dir = copyOfRun();
+  rmSync(path.join(dir, 'metrics.json'));
+  writeFileSync(path.join(dir, 'report.html'), 'cut short');
+  const r = fedmed('train', '--resume', dir);
+  assert.is(r.code, 0, r.err);
+  assert.equal(readFileSync(path.join(dir, 'metrics.json'), 'utf8'), readFileSync(path.join(finished, 'metrics.json'), 'utf8'));
+  assert.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), /epoch-001-PD-to-T2\.png/);
 });
 
 test('--out under /proc or /sys is refused at once, before anything is created', () => {
