@@ -19,7 +19,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type StateEntry } from '../../engine/index.js';
-import { exists, fileError, FileSystemError, writeFileAtomic } from '../../store/atomic.js';
+import { exists, fileError, FileSystemError, readFileOrExplain, writeFileAtomic } from '../../store/atomic.js';
 import { readPointer, writePointer } from '../../store/folder.js';
 import { manifestFile, verifyFolder, writeManifest, type Manifest } from '../../store/manifest.js';
 import { readNamed } from '../../fed/state.js';
@@ -176,14 +176,5 @@ async function readProgress(file: string): Promise<Progress> {
 }
 
 export async function readSafetensors(file: string): Promise<ReturnType<typeof decodeSafetensors>> {
-  return decodeSafetensors(await readFileBytes(file), file);
-}
-
-/** A file's bytes; a failure is one line naming the file. */
-export async function readFileBytes(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (e) {
-    throw fileError('read', file, e);
-  }
+  return decodeSafetensors(await readFileOrExplain(file), file);
 }

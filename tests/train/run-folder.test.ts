@@ -14,7 +14,7 @@ import { markerFile } from '../../store/folder.js';
 import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { checkpointBytes } from '../../cli/train/run-folder.js';
-import { fedmed, fedmedOnTmpfs, fedmedPath, fedmedWithFullDisk, scratchDir } from '../cli/helpers.js';
+import { fedmed, fedmedOnTmpfs, fedmedPath, fedmedWithFullDisk, scratchDir, tmpfsMountable, unprivilegedFedmed } from '../cli/helpers.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
 const scratch = scratchDir('run-folder');
@@ -193,12 +193,12 @@ test('checkpoints/latest naming a folder outside the run is refused', () => {
 
 test('--resume removes the temporary files an interrupted write left, and continues', () => {
   const dir = copyOfRun();
-  const stray = path.join(dir, 'checkpoints', 'round-0001', 'central.safetensors.4242.3.tmp');
+  const stray = path.join(dir, 'checkpoints', 'round-0001', 'central.safetensors.4242.3.fedmed.tmp');
   writeFileSync(stray, 'torn');
   const r = fedmed('train', '--resume', dir);
   assert.is(r.code, 0, r.err);
   assert.not.ok(existsSync(stray));
-  assert.match(r.err, /removed .*central\.safetensors\.4242\.3\.tmp, left by an interrupted write/);
+  assert.match(r.err, /removed .*central\.safetensors\.4242\.3\.fedmed\.tmp, left by an interrupted write/);
 });
 
 test('a run folder in use: a second train on it (new, --force, --resume) is refused in one line naming the folder and the holder, and changes nothing', async () => {
@@ -277,7 +277,7 @@ test('an --out that is a file is found before training, with the cause', () => {
   assert.not.match(r.out, /epoch 1/);
 });
 
-test('a read-only or full --out exits 74 before training, naming the path and the cause; room for one checkpoint is not enough, a round holds two', async () => {
+(tmpfsMountable ? test : test.skip)('a read-only or full --out exits 74 before training, naming the path and the cause; room for one checkpoint is not enough, a round holds two', async () => {
   await setBackend('js');
   const oneCheckpoint = checkpointBytes(await trainConfigFromArgs([...tiny, '--epochs', '2']));
   const roomForOne = `size=${Math.ceil((1.5 * oneCheckpoint) / 1024)}k`;
@@ -289,23 +289,20 @@ test('a read-only or full --out exits 74 before training, naming the path and th
   for (const [options, pattern] of cases) {
     const mount = path.join(scratch, 'mnt');
     mkdirSync(mount, { recursive: true });
-    const r = fedmedOnTmpfs(options, mount, 'train', ...tiny, '--epochs', '2', '--out', path.join(mount, 'run'));
-    if (!r) {
-      console.log('  (skipped: no user namespace to mount a tmpfs in)');
-      return;
-    }
+    const r = fedmedOnTmpfs(options, mount, 'train', ...tiny, '--epochs', '2', '--out', path.join(mount, 'run'))!;
     assert.is(r.code, 74, r.err);
     assert.match(oneLine(r.err), pattern);
     assert.not.match(r.out, /epoch 1/);
   }
 });
 
-test('an --out the user may not write into exits 74 with EACCES', () => {
-  if (process.getuid?.() === 0) return console.log('  (skipped: root may write anywhere; the read-only case above covers it)');
-  const locked = path.join(scratch, 'locked');
+(unprivilegedFedmed ? test : test.skip)('an --out the user may not write into exits 74 with EACCES (as root, run as nobody)', () => {
+  const open = scratchDir('eacces');
+  chmodSync(open, 0o755); // the user may look in, not write
+  const locked = path.join(open, 'locked');
   mkdirSync(locked);
-  chmodSync(locked, 0o500);
-  const r = fedmed('train', ...tiny, '--out', path.join(locked, 'run'));
+  chmodSync(locked, 0o555);
+  const r = unprivilegedFedmed!('train', ...tiny, '--out', path.join(locked, 'run'));
   assert.is(r.code, 74, r.err);
   assert.match(oneLine(r.err), /locked\/run: cannot create the folder: permission denied \(EACCES\)/);
 });
