@@ -95,7 +95,10 @@ function refuseChangedSettings(runDir: string, config: TrainConfig, manifest: Ma
 export async function savedRunConfig(runDir: string): Promise<TrainConfig> {
   if (!(await exists(runDir))) throw new UsageError(`--resume ${runDir}: no such folder`);
   const checkpoint = await latestCheckpoint(runDir);
-  if (!checkpoint) throw new UsageError(`--resume ${runDir}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${runDir} --force`);
+  if (!checkpoint) {
+    (await lockFolder(runDir, runFolder.kind))(); // a run still in its first round holds its folder: that is refused, naming it
+    throw new UsageError(`--resume ${runDir}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${runDir} --force`);
+  }
   const file = path.join(runDir, 'config.json');
   let config: unknown;
   try {

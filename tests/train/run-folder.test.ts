@@ -205,10 +205,16 @@ test('a run folder in use: a second train on it (new, --force, --resume) is refu
   const dir = path.join(scratch, 'in-use');
   const first = spawn(process.execPath, [fedmedPath, 'train', ...tiny, '--epochs', '200', '--out', dir], { stdio: 'ignore' });
   const exited = new Promise<number | null>((resolve) => first.once('exit', resolve));
+  const until = async (file: string) => {
+    while (!existsSync(path.join(dir, file))) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
   try {
-    while (!existsSync(path.join(dir, 'checkpoints', 'latest'))) await new Promise((resolve) => setTimeout(resolve, 50));
     const lock = path.join(dir, '.lock');
     const inUse = `fedmed: ${dir}: in use by pid ${first.pid}`;
+    await until(markerFile);
+    const early = fedmed('train', '--resume', dir); // in its first round, or just after: in use either way, not "no checkpoint yet"
+    assert.ok(oneLine(early.err).startsWith(inUse), early.err);
+    await until(path.join('checkpoints', 'latest'));
     for (const args of [[...tiny, '--seed', '4', '--epochs', '1', '--out', dir], [...tiny, '--seed', '4', '--epochs', '1', '--out', dir, '--force'], ['--resume', dir]]) {
       const r = fedmed('train', ...args);
       assert.is.not(r.code, 0, args.join(' '));
