@@ -7,8 +7,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeCheckpoint, type Checkpoint } from '../fed/checkpoint.js';
+import { readFileOrExplain } from '../store/atomic.js';
 import { verifyFolder } from '../store/manifest.js';
-import { generatorsFile, latestCheckpoint, readFileBytes } from './train/checkpoint.js';
+import { generatorsFile, latestCheckpoint } from './train/checkpoint.js';
 
 /** The generators file that `given` (a run folder, a round folder or the file itself) stands for. */
 export async function resolveGeneratorsFile(given: string): Promise<string> {
@@ -34,5 +35,5 @@ export async function resolveGeneratorsFile(given: string): Promise<string> {
 export async function readCheckpoint(given: string): Promise<Checkpoint> {
   const file = await resolveGeneratorsFile(given);
   await verifyFolder(path.dirname(file), { optional: true }); // a round folder's manifest, where there is one
-  return decodeCheckpoint(await readFileBytes(file), file);
+  return decodeCheckpoint(await readFileOrExplain(file), file);
 }

@@ -3,13 +3,22 @@
  * previous version of a file, never a truncated one, and turns the file
  * system's error codes into one line naming the file.
  */
-import { access, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, readFile, realpath, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 let sequence = 0;
 
-/** Temporary siblings end in this; `removeTempFiles` (store/folder.ts) clears those a kill left. */
-export const tempSuffix = '.tmp';
+/**
+ * Temporary siblings end in this, fedmed's own so that no one else's file
+ * is ever taken for one; `removeTempFiles` (store/folder.ts) clears those a
+ * kill left.
+ */
+export const tempSuffix = '.fedmed.tmp';
+
+/** A fresh temporary sibling of `file`: `<file>.<pid>.<n>.fedmed.tmp` (store/folder.ts reads the writer's pid back). */
+export function tempName(file: string): string {
+  return `${file}.${process.pid}.${sequence++}${tempSuffix}`;
+}
 
 const causes: Record<string, string> = {
   ENOSPC: 'no space left on the device',
@@ -45,6 +54,15 @@ export function fileError(action: string, file: string, error: unknown): Error {
   const cause = (code && causes[code]) ? `${causes[code]} (${code})` : code ?? (error as Error)?.message?.split('\n')[0] ?? String(error);
   const message = `${file}: cannot ${action}: ${cause}`;
   return code && refusals.has(code) ? new FileSystemError(message, code, file) : new Error(message);
+}
+
+/** A file's bytes; a failure is one line naming the file. */
+export async function readFileOrExplain(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
 }
 
 /** Kernel file systems: writing there is never meant, and Node's recursive mkdir under /proc never returns. */
@@ -124,7 +142,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   inFlight++;
   try {
     await makeFolder(path.dirname(file));
-    const temp = `${file}.${process.pid}.${sequence++}${tempSuffix}`;
+    const temp = tempName(file);
     try {
       const handle = await open(temp, 'w');
       try {

@@ -10,7 +10,7 @@
  */
 import { readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileError, FileSystemError, makeFolder, tempSuffix, under, writeFileAtomic } from './atomic.js';
+import { fileError, FileSystemError, makeFolder, tempName, tempSuffix, under, writeFileAtomic } from './atomic.js';
 
 /**
  * Creates `dir` if needed and proves that a file can be created and removed
@@ -20,7 +20,7 @@ import { fileError, FileSystemError, makeFolder, tempSuffix, under, writeFileAto
  */
 export async function probeOutputFolder(dir: string, bytesNeeded = 0, what = 'one checkpoint'): Promise<void> {
   await makeFolder(dir);
-  const probe = path.join(path.resolve(dir), `.fedmed-probe.${process.pid}.0${tempSuffix}`);
+  const probe = tempName(path.join(path.resolve(dir), '.fedmed-probe'));
   try {
     await writeFile(probe, 'probe');
     await rm(probe);
@@ -43,8 +43,14 @@ function megabytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
-/** Our temporary files: `<file>.<pid>.<n>.tmp`, as writeFileAtomic names them (the pid captured). */
-const ourTemp = new RegExp(`\\.(\\d+)\\.\\d+${tempSuffix.replace('.', '\\.')}$`);
+/** Our temporary files, as tempName (store/atomic.ts) names them: `<file>.<pid>.<n>.fedmed.tmp` (the pid captured). */
+const ourTemp = new RegExp(`\\.(\\d+)\\.\\d+${tempSuffix.replaceAll('.', '\\.')}$`);
+
+/** Whether `name` is one of our temporary files whose writer no longer runs: what a kill left, never a write in flight. */
+function leftByAKill(name: string): boolean {
+  const match = ourTemp.exec(name);
+  return match !== null && !processAlive(Number(match[1]));
+}
 
 /** The file that holds a folder's lock (store/lock.ts): like our temporary files, never part of what a folder holds. */
 export const lockFile = '.lock';
@@ -139,15 +145,16 @@ export async function checkFolder(dir: string, rule: FolderRule): Promise<'free'
 /**
  * Claims `dir` for a folder of `options.kind` and marks it so: a folder
  * checkFolder finds taken is refused, or with `force` its `owned` entries
- * (and our temporary files) are removed first, so two occupants never mix;
- * anything else in it is left alone.
+ * (and the temporary files a killed writer left, by fedmed's own temporary
+ * name) are removed first, so two occupants never mix; anything else in it,
+ * a live writer's temporary file included, is left alone.
  */
 export async function claimFolder(dir: string, options: ClaimOptions): Promise<'fresh' | 'replaced'> {
   const state = await checkFolder(dir, options);
   if (state === 'taken') {
     if (!options.force) throw new FolderTakenError(`${dir} already holds a fedmed ${options.kind}`, options.kind);
     for (const name of await readdir(dir)) {
-      if (owns(options, name) || ourTemp.test(name)) await rm(path.join(dir, name), { recursive: true, force: true });
+      if (owns(options, name) || leftByAKill(name)) await rm(path.join(dir, name), { recursive: true, force: true });
     }
   }
   await writeFileAtomic(path.join(dir, markerFile), `${JSON.stringify({ fedmed: options.kind })}\n`);
@@ -170,7 +177,7 @@ export async function removeTempFiles(dir: string): Promise<string[]> {
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) removed.push(...(await removeTempFiles(p)));
-    else if (ourTemp.test(e.name) && !processAlive(Number(ourTemp.exec(e.name)![1]))) {
+    else if (leftByAKill(e.name)) {
       await rm(p, { force: true });
       removed.push(p);
     }

@@ -19,7 +19,7 @@ import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { fileError, tempSuffix } from './atomic.js';
+import { fileError, tempName } from './atomic.js';
 import { FolderTakenError, lockFile, processAlive } from './folder.js';
 
 interface Holder {
@@ -28,8 +28,6 @@ interface Holder {
   /** When the holder started ('<boot id>/<start time in clock ticks>'); absent where /proc is not (and in locks of earlier builds). */
   started?: string;
 }
-
-let sequence = 0;
 
 /** The locks this process holds: a lock naming this pid that is not among them was left by an earlier process given the same pid. */
 const held = new Set<string>();
@@ -63,7 +61,7 @@ function holderRuns(lock: string, holder: Holder): boolean {
 export async function lockFolder(dir: string, kind: string): Promise<() => void> {
   const lock = path.join(dir, lockFile);
   const me: Holder = { pid: process.pid, host: hostname(), started: processStart(process.pid) };
-  const temp = () => `${lock}.${process.pid}.${sequence++}${tempSuffix}`; // a killed start's are removed as any temporary file
+  const temp = () => tempName(lock); // a killed start's are removed as any temporary file
   const mine = temp();
   try {
     await writeFile(mine, JSON.stringify(me));

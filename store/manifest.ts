@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileError, isInside, writeFileAtomic } from './atomic.js';
+import { fileError, isInside, readFileOrExplain, writeFileAtomic } from './atomic.js';
 
 export const manifestFile = 'manifest.json';
 
@@ -32,14 +32,6 @@ export interface ManifestOptions {
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-async function readOrExplain(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (e) {
-    throw fileError('read', file, e);
-  }
 }
 
 /** JSON with object keys sorted, so equal settings give equal text. */
@@ -70,7 +62,7 @@ export async function writeManifest(
   options: ManifestOptions & { extra?: Record<string, unknown> } = {},
 ): Promise<Manifest> {
   const files: Record<string, string> = {};
-  for (const name of names) files[name] = sha256(await readOrExplain(path.join(dir, name)));
+  for (const name of names) files[name] = sha256(await readFileOrExplain(path.join(dir, name)));
   const extra = options.extra ?? {};
   const manifest: Manifest = { files, settings, fingerprint: fingerprint(settings), extra };
   await writeFileAtomic(path.join(dir, options.file ?? manifestFile), JSON.stringify({ ...extra, files, settings, fingerprint: manifest.fingerprint }, null, 2) + '\n');
@@ -115,7 +107,7 @@ export async function verifyFolder(dir: string, options: ManifestOptions & { opt
   }
   for (const [listed, hash] of Object.entries(manifest.files)) {
     const file = path.join(dir, listed);
-    if (sha256(await readOrExplain(file)) !== hash) throw new Error(`${file}: its contents differ from ${name} (SHA-256 mismatch); the file was changed or damaged`);
+    if (sha256(await readFileOrExplain(file)) !== hash) throw new Error(`${file}: its contents differ from ${name} (SHA-256 mismatch); the file was changed or damaged`);
   }
   return manifest;
 }

@@ -1,5 +1,4 @@
 /** fedmed train: centralized or federated (--clients K) GAN training, from flags or a JSON config. */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDatasetFolder } from '../../data/fs/index.js';
 import { platform, setBackend } from '../../engine/index.js';
@@ -10,7 +9,7 @@ import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
 import { noiseWords, resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
 import { parseWorkers, placeClients } from '../train/placement.js';
-import { prepareRunFolder } from '../train/run-folder.js';
+import { prepareRunFolder, savedRunConfig } from '../train/run-folder.js';
 import { runTraining } from '../train/run.js';
 import { handleStopSignals } from '../signals.js';
 
@@ -37,7 +36,7 @@ export const trainCommand: Command = {
       if (given.has('out')) throw new UsageError(`--resume ${flags.resume} continues in its own folder; drop --out`);
       if (others.length) throw new UsageError(`--resume continues with the run's own config.json; drop --${others[0]}`);
       runDir = flags.resume as string;
-      config = await savedConfig(runDir);
+      config = await savedRunConfig(runDir);
       if (given.has('backend')) config = { ...config, backend: flags.backend as TrainConfig['backend'] };
     } else {
       config = await resolveTrainConfig(flags, given);
@@ -67,12 +66,3 @@ export const trainCommand: Command = {
     console.log(`report: ${path.join(runDir, 'report.html')}`);
   },
 };
-
-async function savedConfig(runDir: string): Promise<TrainConfig> {
-  const file = path.join(runDir, 'config.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as TrainConfig;
-  } catch (e) {
-    throw new UsageError(`--resume ${runDir}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}

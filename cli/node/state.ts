@@ -33,14 +33,13 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/index.js';
-import { writeFileAtomic } from '../../store/atomic.js';
+import { readFileOrExplain, writeFileAtomic } from '../../store/atomic.js';
 import { claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
 import { lockFolder } from '../../store/lock.js';
 import { changedKeys, readManifest, verifyFolder, writeManifest } from '../../store/manifest.js';
 import type { Client } from '../../fed/client.js';
 import type { LedgerEntry } from '../../fed/dp/ledger.js';
 import type { StartedRound, TrainedRound } from '../../fed/flower/hospital.js';
-import { readFileBytes } from '../train/checkpoint.js';
 
 const STATE = 'state.json';
 /** Client files, current (client-0004.safetensors) and version 3's (client-round-0003.safetensors). */
@@ -142,7 +141,7 @@ export class NodeState {
   async restore(client: Client): Promise<void> {
     if (!this.client) return;
     const file = path.join(this.dir, this.client);
-    client.restorePrivateState(decodeSafetensors(await readFileBytes(file), file).tensors, file);
+    client.restorePrivateState(decodeSafetensors(await readFileOrExplain(file), file).tensors, file);
   }
 
   /** Before a round trains: the round, and a private node's ledger that charges it. */

@@ -19,7 +19,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type StateEntry } from '../../engine/index.js';
-import { exists, fileError, writeFileAtomic } from '../../store/atomic.js';
+import { exists, fileError, FileSystemError, readFileOrExplain, writeFileAtomic } from '../../store/atomic.js';
 import { readPointer, writePointer } from '../../store/folder.js';
 import { manifestFile, verifyFolder, writeManifest, type Manifest } from '../../store/manifest.js';
 import { readNamed } from '../../fed/state.js';
@@ -115,6 +115,33 @@ export async function removeIncompleteRounds(latest: string): Promise<string[]> 
   return removed;
 }
 
+/**
+ * Verifies the checkpoint `latest` names (`checkpoint`) against its
+ * manifest. When it fails and an earlier checkpoint of the run (one that
+ * --keep-rounds kept) is intact, the error names the newest such one and
+ * how to resume from it: going back by itself would drop rounds unsaid.
+ */
+export async function verifyLatest(runDir: string, checkpoint: string): Promise<Manifest> {
+  try {
+    return (await verifyFolder(checkpoint))!;
+  } catch (e) {
+    if (e instanceof FileSystemError) throw e; // the disk refused: no checkpoint was found damaged
+    const earlier = await newestIntactBefore(runDir, roundOf(checkpoint));
+    if (!earlier) throw e;
+    const pointer = path.join(runDir, 'checkpoints', LATEST);
+    throw new Error(`${(e as Error).message}; ${earlier} is intact: to resume from it, redoing the rounds after round ${roundOf(earlier)}, write ${path.basename(earlier)} into ${pointer} and run fedmed train --resume ${runDir} again`);
+  }
+}
+
+/** The newest checkpoint folder before `round` that verifies against its manifest; null when none does. */
+async function newestIntactBefore(runDir: string, round: number): Promise<string | null> {
+  for (const earlier of (await keptRounds(runDir)).filter((r) => r < round).reverse()) {
+    const dir = roundFolder(runDir, earlier);
+    if (await verifyFolder(dir).then(() => true, () => false)) return dir;
+  }
+  return null;
+}
+
 /** The folder `latest` names (refused when it is outside the run's checkpoints), or null when the run has no checkpoint yet. */
 export async function latestCheckpoint(runDir: string): Promise<string | null> {
   return readPointer(path.join(runDir, 'checkpoints', LATEST));
@@ -156,14 +183,5 @@ async function readProgress(file: string): Promise<Progress> {
 }
 
 export async function readSafetensors(file: string): Promise<ReturnType<typeof decodeSafetensors>> {
-  return decodeSafetensors(await readFileBytes(file), file);
-}
-
-/** A file's bytes; a failure is one line naming the file. */
-export async function readFileBytes(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (e) {
-    throw fileError('read', file, e);
-  }
+  return decodeSafetensors(await readFileOrExplain(file), file);
 }

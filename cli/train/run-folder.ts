@@ -11,14 +11,16 @@
  * these checks to its exit: two runs in one folder would each remove the
  * other's checkpoints and show the other's images under their captions.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { exists, fileError } from '../../store/atomic.js';
 import { createModel } from '../../models/index.js';
 import { checkFreeSpace, claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
 import { lockFolder } from '../../store/lock.js';
-import { changedKeys, readManifest } from '../../store/manifest.js';
+import { changedKeys, readManifest, type Manifest } from '../../store/manifest.js';
 import { UsageError } from '../args.js';
-import { latestCheckpoint, removeIncompleteRounds, roundOf } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
+import { latestCheckpoint, removeIncompleteRounds, roundOf, verifyLatest } from './checkpoint.js';
+import { trainFlags, type TrainConfig } from './config.js';
 
 /** Everything a training run writes into its folder (what `--force` removes). */
 export const runEntries = [
@@ -75,6 +77,46 @@ export interface PrepareOptions {
   log: (line: string) => void;
 }
 
+/** Refuses a resumed run whose config differs from the settings its checkpoint's manifest holds, naming the keys. */
+function refuseChangedSettings(runDir: string, config: TrainConfig, manifest: Manifest): void {
+  const changed = changedKeys(runSettings(config), manifest.settings);
+  if (changed.length) {
+    throw new Error(`${path.join(runDir, 'config.json')}: differs from the run's checkpoint in ${changed.join(', ')}; a resumed run keeps the settings it was started with`);
+  }
+}
+
+/**
+ * The config `--resume` continues a run with (its config.json), checked
+ * before anything uses it: a folder with no checkpoint yet is told to start
+ * over; a config.json that cannot be read names the file (exit 74 when the
+ * disk refuses); one that is no JSON object, has a backend or test subjects
+ * fedmed never writes, or settings other than its checkpoint's manifest
+ * holds, is refused naming the file and the keys.
+ */
+export async function savedRunConfig(runDir: string): Promise<TrainConfig> {
+  if (!(await exists(runDir))) throw new UsageError(`--resume ${runDir}: no such folder`);
+  const checkpoint = await latestCheckpoint(runDir);
+  if (!checkpoint) {
+    (await lockFolder(runDir, runFolder.kind))(); // a run still in its first round holds its folder: that is refused, naming it
+    throw new UsageError(`--resume ${runDir}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${runDir} --force`);
+  }
+  const file = path.join(runDir, 'config.json');
+  let config: unknown;
+  try {
+    config = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw e instanceof SyntaxError ? new Error(`${file}: not valid JSON (${e.message})`) : fileError('read', file, e);
+  }
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${file}: not a run's config (a JSON object of its settings)`);
+  const { backend, testSubjects } = config as Partial<Record<keyof TrainConfig, unknown>>;
+  const backends: readonly string[] = trainFlags.backend.choices ?? [];
+  if (typeof backend !== 'string' || !backends.includes(backend)) throw new Error(`${file}: backend ${JSON.stringify(backend)} is not one of ${backends.join(', ')}`);
+  if (testSubjects !== undefined && !(Array.isArray(testSubjects) && testSubjects.every((s) => typeof s === 'string'))) throw new Error(`${file}: testSubjects is not a list of subject names`);
+  // A checkpoint without a manifest is refused as prepareRunFolder would, here before the config's other settings are used.
+  refuseChangedSettings(runDir, config as TrainConfig, (await readManifest(checkpoint)) ?? (await verifyLatest(runDir, checkpoint)));
+  return config as TrainConfig;
+}
+
 /**
  * Locks, checks and claims `runDir` for `config`; throws one line when the
  * run must not start (a folder another process holds is refused before
@@ -97,12 +139,7 @@ async function checkRunFolder(runDir: string, config: TrainConfig, options: Prep
   if (options.resume) {
     const checkpoint = await latestCheckpoint(runDir);
     if (!checkpoint) throw new Error(`${runDir}: no checkpoint to resume from`);
-    const manifest = await readManifest(checkpoint);
-    if (!manifest) throw new Error(`${checkpoint}: no manifest.json; the checkpoint cannot be verified`);
-    const changed = changedKeys(runSettings(config), manifest.settings);
-    if (changed.length) {
-      throw new Error(`${path.join(runDir, 'config.json')}: differs from the run's checkpoint in ${changed.join(', ')}; a resumed run keeps the settings it was started with`);
-    }
+    refuseChangedSettings(runDir, config, await verifyLatest(runDir, checkpoint)); // verified before any data is loaded or a worker started
     for (const file of await removeTempFiles(runDir)) options.log(`removed ${file}, left by an interrupted write`);
     for (const folder of await removeIncompleteRounds(checkpoint)) options.log(`removed ${folder}, a checkpoint an interrupted write left incomplete`);
     const keptLater = (config.keepRounds ?? []).filter((r) => r > roundOf(checkpoint)).length;

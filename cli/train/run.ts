@@ -1,10 +1,12 @@
 /**
  * A training run, centralized (one client, a round per epoch) or federated
  * (FedAvg over K clients): after every round the global generators are
- * evaluated on the held-out subjects, the run folder is rewritten (metrics,
- * grids, curves, report, privacy ledger) and a checkpoint is saved, so a
- * crash loses at most one round and --resume continues where it stopped,
- * giving the same weights as an uninterrupted run.
+ * evaluated on the held-out subjects, a checkpoint is saved and then the
+ * run folder is rewritten (metrics, grids, curves, report, privacy ledger),
+ * so a crash loses at most one round, the run files never show a round the
+ * checkpoint does not hold, and --resume continues where it stopped (first
+ * rewriting the run files from the checkpoint), giving the same weights as
+ * an uninterrupted run.
  */
 import path from 'node:path';
 import { writeRunFiles } from '../../store/atomic.js';
@@ -104,6 +106,8 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
     global = loaded.generators;
     firstRound = loaded.progress.round;
     log(`resuming after ${unit} ${firstRound} from ${path.relative(process.cwd(), checkpoint) || checkpoint}`);
+    // A kill between a checkpoint and the run files it is followed by left them a round behind: the checkpoint's history is the run's.
+    await writeRunFolder(runDir, config, history, ledger, options.notes ?? []);
   } else {
     global = await readNamed(server.generatorParameters()); // broadcast before round 1, so round 1 averages relatives
   }
@@ -151,8 +155,11 @@ async function rounds(config: TrainConfig, runDir: string, setup: TrainingSetup,
       const caption = `${federated ? `round ${round + 1}, ` : ''}${g.direction}, test slices ${g.testSlices.join(', ')}: input | synthesized | target`;
       history.grids.push({ path: file, epoch: record.epoch, caption });
     }
-    await writeRunFolder(runDir, config, history, grids, ledger, options.notes ?? []);
+    // The round's images first (new files, named by nothing yet), then its checkpoint, then the run files that show it:
+    // so metrics and report never show a round that checkpoints/latest does not hold.
+    await writeRunFiles(runDir, grids);
     await saveCheckpoint(runDir, { round: round + 1, history }, server, clients, modelMetadata(config, setup.dataset.skipped.map((s) => s.id)), runSettings(config), config.keepRounds);
+    await writeRunFolder(runDir, config, history, ledger, options.notes ?? []);
     log(roundLine(unit, round + 1, config.rounds, record, ledger));
   }
   return { runDir, history, final: history.records.at(-1)?.metrics ?? [] };
@@ -184,11 +191,11 @@ export function modelMetadata(config: TrainConfig, skippedSubjects: string[] = [
   return metadataRecord({ model, width, size, source, target, identity, data, seed, testFraction, phantomSubjects, phantomSize, ...skipping, testSubjects: config.testSubjects });
 }
 
+/** Writes the run files (config, metrics, curves, report, clients, privacy) that show `history`; the grids' images are written with their round. */
 async function writeRunFolder(
   runDir: string,
   config: TrainConfig,
   history: RunHistory,
-  grids: Record<string, Uint8Array>,
   ledger: PrivacyLedger | null,
   notes: string[],
 ): Promise<void> {
@@ -197,7 +204,6 @@ async function writeRunFolder(
     ? [`privacy (${config.dp}, ${sigmaWords(config, ledger)}, C ${config.clip}${config.dp === 'dp-sgd' ? ` (the generators' share of C^2 ${config.clipSplit ?? DEFAULT_GENERATOR_SHARE})` : ''}, ${samplingWords(config)}, ${soundAccountantsWords(ledger.sampling)}): ${epsilonWords(ledger)}, the largest over clients`]
     : [];
   const files: Record<string, string | Uint8Array> = {
-    ...grids,
     ...runFiles({
       title: `fedmed ${config.clients > 0 ? `federated (${config.clients} clients)` : 'centralized'} ${config.model} ${config.source} -> ${config.target}`,
       config: { ...config },

@@ -39,6 +39,25 @@ function fedmedWith(nodeArgs: string[], env: Record<string, string>, args: strin
 }
 
 /**
+ * How to run `fedmed` as a user without privileges, for a permission test:
+ * as is for a user who is not root; as root (who may write anywhere, as in
+ * CI), the command goes through setpriv as nobody (uid 65534). Null where
+ * neither can be done (the caller skips with test.skip).
+ */
+export const unprivilegedFedmed: ((...args: string[]) => CliResult) | null = (() => {
+  if (process.getuid?.() !== 0) return fedmed;
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+  if (spawnSync('setpriv', [...asNobody, 'true']).status !== 0) return null;
+  return (...args: string[]) => {
+    const r = spawnSync('setpriv', [...asNobody, process.execPath, fedmedPath, ...args], { encoding: 'utf8' });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+})();
+
+/** The user and mount namespaces fedmedOnTmpfs needs: where the system allows none, its tests are skipped (test.skip), not passed. */
+export const tmpfsMountable = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true']).status === 0;
+
+/**
  * Runs `fedmed ARGS` with a tmpfs mounted (`mountOptions`, such as
  * 'ro,size=64k') over the existing folder `mountPoint`, in a user and mount
  * namespace of its own, so that a read-only or full file system is real even
@@ -56,7 +75,7 @@ export function fedmedOnTmpfs(mountOptions: string, mountPoint: string, ...args:
  */
 export function shellOnTmpfs(mountOptions: string, mountPoint: string, script: string, args: string[] = []): CliResult | null {
   const namespace = ['--user', '--map-root-user', '--mount'];
-  if (spawnSync('unshare', [...namespace, 'true']).status !== 0) return null;
+  if (!tmpfsMountable) return null;
   const mounted = `mount -t tmpfs -o "$OPTIONS" tmpfs "$MNT" || exit 99\n${script}`;
   const env = { ...process.env, OPTIONS: mountOptions, MNT: mountPoint, NODE: process.execPath, FEDMED: fedmedPath };
   const r = spawnSync('unshare', [...namespace, 'sh', '-c', mounted, 'sh', ...args], { encoding: 'utf8', env });

@@ -75,7 +75,7 @@ test('a state folder under /proc is refused before anything is created, and left
   oneLine(node('--state', '/proc/fedmed-state', '--give-up-after', '0'), 1, /\/proc\/fedmed-state: is under \/proc, a kernel file system/);
   const state = path.join(dir, 'tmp-state');
   mkdirSync(state, { recursive: true });
-  writeFileSync(path.join(state, 'state.json.123.0.tmp'), 'torn');
+  writeFileSync(path.join(state, 'state.json.123.0.fedmed.tmp'), 'torn');
   node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
   assert.not.ok(readdirSync(state).some((f) => f.endsWith('.tmp')), readdirSync(state).join(', '));
 });

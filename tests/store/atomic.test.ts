@@ -1,24 +1,14 @@
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FileSystemError, makeFolder, whenNoWriteInFlight, writeFileAtomic, writeRunFiles } from '../../store/atomic.js';
 import { diskFullAfter } from '../helpers/full-disk.js';
 import { rejects } from '../helpers/rejects.js';
+import { scratchDir } from '../cli/helpers.js';
 
-function withTempDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'fedmed-eval-'));
-    try {
-      await fn(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
-
-test('writeFileAtomic creates folders, writes, overwrites, leaves no temp file', withTempDir(async (dir) => {
+test('writeFileAtomic creates folders, writes, overwrites, leaves no temp file', async () => {
+  const dir = scratchDir('atomic');
   const file = path.join(dir, 'a', 'b', 'metrics.csv');
   await writeFileAtomic(file, 'one\n');
   await writeFileAtomic(file, 'two\n');
@@ -26,9 +16,10 @@ test('writeFileAtomic creates folders, writes, overwrites, leaves no temp file',
   assert.equal(readdirSync(path.dirname(file)), ['metrics.csv']);
   await writeFileAtomic(path.join(dir, 'x.png'), Uint8Array.of(137, 80, 78, 71));
   assert.equal([...readFileSync(path.join(dir, 'x.png'))], [137, 80, 78, 71]);
-}));
+});
 
-test('whenNoWriteInFlight waits for the writes under way, and runs before their callers resume', withTempDir(async (dir) => {
+test('whenNoWriteInFlight waits for the writes under way, and runs before their callers resume', async () => {
+  const dir = scratchDir('atomic');
   const files = ['a.bin', 'b.bin'].map((f) => path.join(dir, f));
   const data = new Uint8Array(1 << 20).fill(7);
   const events: string[] = [];
@@ -41,9 +32,10 @@ test('whenNoWriteInFlight waits for the writes under way, and runs before their 
   let now = false;
   whenNoWriteInFlight(() => (now = true));
   assert.ok(now, 'called at once when nothing is being written');
-}));
+});
 
-test('a failed write keeps nothing half-written and removes its temp file', withTempDir(async (dir) => {
+test('a failed write keeps nothing half-written and removes its temp file', async () => {
+  const dir = scratchDir('atomic');
   const target = path.join(dir, 'report.html');
   mkdirSync(target); // renaming a file over a folder fails
   writeFileSync(path.join(target, 'keep'), 'old');
@@ -56,9 +48,10 @@ test('a failed write keeps nothing half-written and removes its temp file', with
   assert.ok(failed, 'write over a folder throws');
   assert.equal(readdirSync(dir), ['report.html']);
   assert.is(readFileSync(path.join(target, 'keep'), 'utf8'), 'old');
-}));
+});
 
-test('writeRunFiles writes nested names and refuses paths outside the folder', withTempDir(async (dir) => {
+test('writeRunFiles writes nested names and refuses paths outside the folder', async () => {
+  const dir = scratchDir('atomic');
   await writeRunFiles(dir, { 'report.html': '<!doctype html>', 'grids/epoch-001.png': Uint8Array.of(1, 2) });
   assert.equal(readdirSync(dir).sort(), ['grids', 'report.html']);
   assert.equal([...readFileSync(path.join(dir, 'grids', 'epoch-001.png'))], [1, 2]);
@@ -67,25 +60,28 @@ test('writeRunFiles writes nested names and refuses paths outside the folder', w
     await writeRunFiles(dir, { [bad]: 'x' }).catch((e: Error) => (message = e.message));
     assert.match(message, /is not a path inside the run folder/, bad);
   }
-}));
+});
 
-test('every writer refuses /proc and /sys at once, by name or through a link (recursive mkdir spins there)', withTempDir(async (dir) => {
+test('every writer refuses /proc and /sys at once, by name or through a link (recursive mkdir spins there)', async () => {
+  const dir = scratchDir('atomic');
   symlinkSync('/proc/self', path.join(dir, 'link'));
   for (const file of ['/proc/y/x.nii.gz', '/proc/self/fedmed/x', '/sys/y/x.svg', path.join(dir, 'link', 'y', 'x')]) {
     await rejects(() => writeFileAtomic(file, 'x'), /: is under \/(proc|sys), a kernel file system; choose a folder on a disk$/);
   }
   await rejects(() => makeFolder('/proc/y'), /^\/proc\/y: is under \/proc/);
-}));
+});
 
-test('makeFolder names the real cause where a parent is a file', withTempDir(async (dir) => {
+test('makeFolder names the real cause where a parent is a file', async () => {
+  const dir = scratchDir('atomic');
   writeFileSync(path.join(dir, 'file'), '');
   await rejects(() => makeFolder(path.join(dir, 'file', 'a', 'b')), /file\/a\/b: cannot create the folder: a part of the path is not a folder \(ENOTDIR\)/);
   await makeFolder(path.join(dir, 'c', 'd'));
   await makeFolder(path.join(dir, 'c', 'd'));
   assert.equal(readdirSync(path.join(dir, 'c')), ['d']);
-}));
+});
 
-test('a full disk: one FileSystemError naming the file, the old file kept whole, no temp file left', withTempDir(async (dir) => {
+test('a full disk: one FileSystemError naming the file, the old file kept whole, no temp file left', async () => {
+  const dir = scratchDir('atomic');
   const file = path.join(dir, 'generators.safetensors');
   writeFileSync(file, 'old weights');
   diskFullAfter(100);
@@ -98,6 +94,6 @@ test('a full disk: one FileSystemError naming the file, the old file kept whole,
   }
   assert.is(readFileSync(file, 'utf8'), 'old weights');
   assert.equal(readdirSync(dir), ['generators.safetensors']);
-}));
+});
 
 test.run();

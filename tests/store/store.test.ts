@@ -5,7 +5,7 @@
  * with force), and file-system errors read as one line.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -14,15 +14,10 @@ import { fileError, FileSystemError } from '../../store/atomic.js';
 import { checkFolder, claimFolder, FolderTakenError, markerFile, probeOutputFolder, readPointer, removeTempFiles } from '../../store/folder.js';
 import { changedKeys, fingerprint, verifyFolder, writeManifest } from '../../store/manifest.js';
 import { rejects } from '../helpers/rejects.js';
+import { scratchDir } from '../cli/helpers.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'fedmed-store-'));
-let n = 0;
-const fresh = () => {
-  const dir = path.join(root, String(n++));
-  mkdirSync(dir);
-  return dir;
-};
-test.after(() => rmSync(root, { recursive: true, force: true }));
+/** A new empty folder, removed at exit. */
+const fresh = () => scratchDir('store');
 
 test('a manifest verifies its files and names the one that changed', async () => {
   const dir = fresh();
@@ -71,10 +66,12 @@ test('claimFolder marks a new folder; a marked one is refused, or with force los
   assert.is(await claimFolder(dir, run), 'fresh');
   assert.equal(readdirSync(dir), [markerFile]);
   assert.is(await claimFolder(dir, run), 'fresh', 'claimed, but nothing of a run written yet');
-  for (const f of ['config.json', 'privacy.json', 'notes.txt', 'x.1.2.tmp']) writeFileSync(path.join(dir, f), '');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid; // a writer that has exited
+  const inFlight = `y.json.${process.pid}.0.fedmed.tmp`; // a live writer's (a second starter's probe, say)
+  for (const f of ['config.json', 'privacy.json', 'notes.txt', `x.json.${dead}.2.fedmed.tmp`, inFlight, 'draft.1.2.tmp']) writeFileSync(path.join(dir, f), '');
   assert.is((await taken(() => claimFolder(dir, run))).holder, 'training run');
   assert.is(await claimFolder(dir, { ...run, force: true }), 'replaced');
-  assert.equal(readdirSync(dir).sort(), [markerFile, 'notes.txt']);
+  assert.equal(readdirSync(dir).sort(), ['draft.1.2.tmp', markerFile, 'notes.txt', inFlight], "force removes only fedmed's temporary files, and of those only what a kill left");
 });
 
 test('a folder fedmed cannot prove its own is refused, with force too, naming what it holds, and left as it was', async () => {
@@ -116,11 +113,12 @@ test("removeTempFiles removes what a killed writeFileAtomic leaves, at any depth
   const dir = fresh();
   mkdirSync(path.join(dir, 'sub'));
   const dead = spawnSync(process.execPath, ['-e', '']).pid; // a writer that has exited
-  const live = `c.bin.${process.pid}.0.tmp`;
-  for (const f of [`a.bin.${dead}.0.tmp`, `sub/b.json.${dead}.3.tmp`, live, 'keep.tmp', 'keep.bin']) writeFileSync(path.join(dir, f), '');
+  const live = `c.bin.${process.pid}.0.fedmed.tmp`;
+  const someonesElse = `notes.${dead}.1.tmp`; // no fedmed name, whatever its digits
+  for (const f of [`a.bin.${dead}.0.fedmed.tmp`, `sub/b.json.${dead}.3.fedmed.tmp`, live, someonesElse, 'keep.tmp', 'keep.bin']) writeFileSync(path.join(dir, f), '');
   const removed = (await removeTempFiles(dir)).map((p) => path.relative(dir, p)).sort();
-  assert.equal(removed, [`a.bin.${dead}.0.tmp`, path.join('sub', `b.json.${dead}.3.tmp`)]);
-  assert.equal(readdirSync(dir).sort(), [live, 'keep.bin', 'keep.tmp', 'sub']);
+  assert.equal(removed, [`a.bin.${dead}.0.fedmed.tmp`, path.join('sub', `b.json.${dead}.3.fedmed.tmp`)]);
+  assert.equal(readdirSync(dir).sort(), [live, 'keep.bin', 'keep.tmp', someonesElse, 'sub'].sort());
 });
 
 test('probeOutputFolder creates a writable folder, refuses /proc and /sys and more space than there is', async () => {

@@ -10,16 +10,14 @@ import { getBackend, setBackend, useBackend } from '../../engine/index.js';
 import { installNodePlatform } from '../../platform/node.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { runTraining } from '../../cli/train/run.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { scratchDir } from '../cli/helpers.js';
 
 for (const model of ['cyclegan', 'hlhgan', 'hypergan']) {
   test(`${model} width 8, 32x32, 3 epochs (216 steps): PD->T2 beats the input by more than 3 dB PSNR`, async () => {
     installNodePlatform();
     const previous = getBackend();
     await setBackend('wasm');
-    const dir = mkdtempSync(path.join(tmpdir(), 'fedmed-learn-'));
+    const dir = scratchDir('learn');
     try {
       const config = await trainConfigFromArgs(['--model', model, '--size', '32', '--width', '8', '--subjects', '24', '--phantom-size', '64', '--epochs', '3', '--lr', '2e-3', '--backend', 'wasm']);
       const result = await runTraining(config, dir, { log: () => {}, progress: null });
@@ -29,7 +27,6 @@ for (const model of ['cyclegan', 'hlhgan', 'hypergan']) {
       assert.ok(trained!.psnr > input!.psnr + 3, `PSNR ${trained!.psnr} vs the input's ${input!.psnr}`);
       assert.ok(trained!.mae < input!.mae, `MAE ${trained!.mae} vs the input's ${input!.mae}`);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
       useBackend(previous); // the same instance, so other suites' tensors stay usable
     }
   });

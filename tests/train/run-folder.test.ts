@@ -14,7 +14,7 @@ import { markerFile } from '../../store/folder.js';
 import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { checkpointBytes } from '../../cli/train/run-folder.js';
-import { fedmed, fedmedOnTmpfs, fedmedPath, fedmedWithFullDisk, scratchDir } from '../cli/helpers.js';
+import { fedmed, fedmedOnTmpfs, fedmedPath, fedmedWithFullDisk, scratchDir, tmpfsMountable, unprivilegedFedmed } from '../cli/helpers.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
 const scratch = scratchDir('run-folder');
@@ -136,6 +136,35 @@ test('--resume refuses an edited config.json, naming the changed keys', () => {
   assert.match(oneLine(r.err), /config\.json: differs from the run's checkpoint in seed, target/);
 });
 
+test('--resume checks config.json before using it: its shape, backend and test subjects, naming the file; a run with no checkpoint yet is told to start over', () => {
+  const cases: [string, RegExp][] = [
+    ['{"backend": "cuda"', /config\.json: not valid JSON \(/],
+    ['null', /config\.json: not a run's config \(a JSON object of its settings\)$/],
+    ['[]', /config\.json: not a run's config/],
+    ['BACKEND', /config\.json: backend "cuda" is not one of auto, webgpu, wasm, js$/],
+    ['SUBJECTS', /config\.json: testSubjects is not a list of subject names$/],
+    ['{"backend": "js"}', /config\.json: differs from the run's checkpoint in batch, .*; a resumed run keeps the settings it was started with$/],
+  ];
+  for (const [text, pattern] of cases) {
+    const dir = copyOfRun();
+    const file = path.join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, text === 'BACKEND' ? JSON.stringify({ ...config, backend: 'cuda' }) : text === 'SUBJECTS' ? JSON.stringify({ ...config, testSubjects: 'IXI002' }) : text);
+    const r = fedmed('train', '--resume', dir);
+    assert.is(r.code, 1, text);
+    assert.match(oneLine(r.err), pattern);
+    assert.ok(r.err.includes(file), r.err);
+  }
+  const stopped = path.join(scratch, 'stopped-in-round-1');
+  mkdirSync(stopped);
+  writeFileSync(path.join(stopped, markerFile), '{"fedmed": "training run"}\n');
+  const r = fedmed('train', '--resume', stopped);
+  assert.is(r.code, 2);
+  assert.is(oneLine(r.err), `fedmed: --resume ${stopped}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${stopped} --force`);
+  const again = fedmed('train', ...tiny, '--epochs', '1', '--out', stopped, '--force');
+  assert.is(again.code, 0, again.err);
+});
+
 test('--resume, eval and translate refuse a checkpoint file with flipped bytes, naming it', () => {
   const dir = copyOfRun();
   const file = path.join(dir, 'checkpoints', 'round-0001', 'generators.safetensors');
@@ -150,6 +179,26 @@ test('--resume, eval and translate refuse a checkpoint file with flipped bytes, 
   }
 });
 
+test('a damaged latest checkpoint is refused before any data is loaded; an intact earlier one (--keep-rounds) is named with how to resume from it, which then works', () => {
+  const dir = path.join(scratch, 'kept');
+  const run = fedmed('train', ...tiny, '--epochs', '2', '--keep-rounds', '1', '--out', dir);
+  assert.is(run.code, 0, run.err);
+  const file = path.join(dir, 'checkpoints', 'round-0002', 'central.safetensors');
+  const bytes = readFileSync(file);
+  bytes[bytes.length - 100] ^= 0xff;
+  writeFileSync(file, bytes);
+  const latest = path.join(dir, 'checkpoints', 'latest');
+  const r = fedmed('train', '--resume', dir);
+  assert.is(r.code, 1);
+  assert.is(oneLine(r.err), `fedmed: ${file}: its contents differ from manifest.json (SHA-256 mismatch); the file was changed or damaged; ${path.join(dir, 'checkpoints', 'round-0001')} is intact: to resume from it, redoing the rounds after round 1, write round-0001 into ${latest} and run fedmed train --resume ${dir} again`);
+  assert.not.match(r.out, /run folder:/, 'refused before the run starts');
+  writeFileSync(latest, 'round-0001\n');
+  const resumed = fedmed('train', '--resume', dir);
+  assert.is(resumed.code, 0, resumed.err);
+  assert.match(resumed.err + resumed.out, /resuming after epoch 1/);
+  assert.is(readFileSync(latest, 'utf8').trim(), 'round-0002');
+});
+
 test('checkpoints/latest naming a folder outside the run is refused', () => {
   const dir = copyOfRun();
   writeFileSync(path.join(dir, 'checkpoints', 'latest'), `../../${path.basename(finished)}/checkpoints/round-0001\n`);
@@ -160,7 +209,7 @@ test('checkpoints/latest naming a folder outside the run is refused', () => {
 
 test('--resume removes the temporary files an interrupted write left, and continues; --verbose (display only) is welcome, a setting is not', () => {
   const dir = copyOfRun();
-  const stray = path.join(dir, 'checkpoints', 'round-0001', 'central.safetensors.4242.3.tmp');
+  const stray = path.join(dir, 'checkpoints', 'round-0001', 'central.safetensors.4242.3.fedmed.tmp');
   writeFileSync(stray, 'torn');
   const setting = fedmed('train', '--resume', dir, '--lr', '0.1');
   assert.is(setting.code, 2);
@@ -168,17 +217,23 @@ test('--resume removes the temporary files an interrupted write left, and contin
   const r = fedmed('train', '--resume', dir, '--verbose');
   assert.is(r.code, 0, r.err);
   assert.not.ok(existsSync(stray));
-  assert.match(r.err, /removed .*central\.safetensors\.4242\.3\.tmp, left by an interrupted write/);
+  assert.match(r.err, /removed .*central\.safetensors\.4242\.3\.fedmed\.tmp, left by an interrupted write/);
 });
 
 test('a run folder in use: a second train on it (new, --force, --resume) is refused in one line naming the folder and the holder, and changes nothing', async () => {
   const dir = path.join(scratch, 'in-use');
   const first = spawn(process.execPath, [fedmedPath, 'train', ...tiny, '--epochs', '200', '--out', dir], { stdio: 'ignore' });
   const exited = new Promise<number | null>((resolve) => first.once('exit', resolve));
+  const until = async (file: string) => {
+    while (!existsSync(path.join(dir, file))) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
   try {
-    while (!existsSync(path.join(dir, 'checkpoints', 'latest'))) await new Promise((resolve) => setTimeout(resolve, 50));
     const lock = path.join(dir, '.lock');
     const inUse = `fedmed: ${dir}: in use by pid ${first.pid}`;
+    await until(markerFile);
+    const early = fedmed('train', '--resume', dir); // in its first round, or just after: in use either way, not "no checkpoint yet"
+    assert.ok(oneLine(early.err).startsWith(inUse), early.err);
+    await until(path.join('checkpoints', 'latest'));
     for (const args of [[...tiny, '--seed', '4', '--epochs', '1', '--out', dir], [...tiny, '--seed', '4', '--epochs', '1', '--out', dir, '--force'], ['--resume', dir]]) {
       const r = fedmed('train', ...args);
       assert.is.not(r.code, 0, args.join(' '));
@@ -207,6 +262,8 @@ test('a checkpoint write that fails leaves no round folder behind, and --resume 
   assert.match(full.err.trim().split('\n').at(-1)!, /^fedmed: .*round-0002\/central\.safetensors: cannot write: no space left on the device \(ENOSPC\)/);
   assert.is(readFileSync(path.join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'round-0001');
   assert.equal(readdirSync(path.join(dir, 'checkpoints')).sort(), ['latest', 'round-0001'], 'the half-written round-0002 is removed');
+  assert.is(JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8')).epochs.length, 1, 'the run files show no round the checkpoint does not hold');
+  assert.not.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), /epoch-002/);
 
   const debris = path.join(dir, 'checkpoints', 'round-0002');
   mkdirSync(debris);
@@ -216,6 +273,16 @@ test('a checkpoint write that fails leaves no round folder behind, and --resume 
   assert.ok(resumed.err.includes(`removed ${debris}, a checkpoint an interrupted write left incomplete`), resumed.err);
   assert.is(readFileSync(path.join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'round-0002');
   assert.ok(existsSync(path.join(debris, 'manifest.json')), 'round 2 is redone whole');
+});
+
+test('--resume rewrites the run files from the checkpoint first: a kill between a checkpoint and its run files is repaired, even with no round left', () => {
+  const dir = copyOfRun();
+  rmSync(path.join(dir, 'metrics.json'));
+  writeFileSync(path.join(dir, 'report.html'), 'cut short');
+  const r = fedmed('train', '--resume', dir);
+  assert.is(r.code, 0, r.err);
+  assert.equal(readFileSync(path.join(dir, 'metrics.json'), 'utf8'), readFileSync(path.join(finished, 'metrics.json'), 'utf8'));
+  assert.match(readFileSync(path.join(dir, 'report.html'), 'utf8'), /epoch-001-PD-to-T2\.png/);
 });
 
 test('--out under /proc or /sys is refused at once, before anything is created', () => {
@@ -235,7 +302,7 @@ test('an --out that is a file is found before training, with the cause', () => {
   assert.not.match(r.out, /epoch 1/);
 });
 
-test('a read-only or full --out exits 74 before training, naming the path and the cause; room for one checkpoint is not enough, a round holds two', async () => {
+(tmpfsMountable ? test : test.skip)('a read-only or full --out exits 74 before training, naming the path and the cause; room for one checkpoint is not enough, a round holds two', async () => {
   await setBackend('js');
   const oneCheckpoint = checkpointBytes(await trainConfigFromArgs([...tiny, '--epochs', '2']));
   const roomForOne = `size=${Math.ceil((1.5 * oneCheckpoint) / 1024)}k`;
@@ -247,23 +314,20 @@ test('a read-only or full --out exits 74 before training, naming the path and th
   for (const [options, pattern] of cases) {
     const mount = path.join(scratch, 'mnt');
     mkdirSync(mount, { recursive: true });
-    const r = fedmedOnTmpfs(options, mount, 'train', ...tiny, '--epochs', '2', '--out', path.join(mount, 'run'));
-    if (!r) {
-      console.log('  (skipped: no user namespace to mount a tmpfs in)');
-      return;
-    }
+    const r = fedmedOnTmpfs(options, mount, 'train', ...tiny, '--epochs', '2', '--out', path.join(mount, 'run'))!;
     assert.is(r.code, 74, r.err);
     assert.match(oneLine(r.err), pattern);
     assert.not.match(r.out, /epoch 1/);
   }
 });
 
-test('an --out the user may not write into exits 74 with EACCES', () => {
-  if (process.getuid?.() === 0) return console.log('  (skipped: root may write anywhere; the read-only case above covers it)');
-  const locked = path.join(scratch, 'locked');
+(unprivilegedFedmed ? test : test.skip)('an --out the user may not write into exits 74 with EACCES (as root, run as nobody)', () => {
+  const open = scratchDir('eacces');
+  chmodSync(open, 0o755); // the user may look in, not write
+  const locked = path.join(open, 'locked');
   mkdirSync(locked);
-  chmodSync(locked, 0o500);
-  const r = fedmed('train', ...tiny, '--out', path.join(locked, 'run'));
+  chmodSync(locked, 0o555);
+  const r = unprivilegedFedmed!('train', ...tiny, '--out', path.join(locked, 'run'));
   assert.is(r.code, 74, r.err);
   assert.match(oneLine(r.err), /locked\/run: cannot create the folder: permission denied \(EACCES\)/);
 });

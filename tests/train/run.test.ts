@@ -4,8 +4,7 @@
  * DP-SGD), a non-finite loss stops the run naming the step and keeps the last
  * good checkpoint, and the run folder holds what the report needs.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,16 +15,12 @@ import { runTraining } from '../../cli/train/run.js';
 import { NonFiniteLossError } from '../../fed/client.js';
 import { writePhantom } from '../../data/fs/index.js';
 import { rejects } from '../helpers/rejects.js';
+import { scratchDir } from '../cli/helpers.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
 const quiet = { log: () => {}, progress: null };
-const dirs: string[] = [];
-
-function runDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fedmed-run-'));
-  dirs.push(dir);
-  return dir;
-}
+/** A new run folder, removed at exit. */
+const runDir = () => scratchDir('run');
 
 async function generators(dir: string): Promise<Map<string, Float32Array>> {
   const latest = await latestCheckpoint(dir);
@@ -41,10 +36,6 @@ async function assertSameWeights(a: string, b: string): Promise<void> {
 
 test.before(async () => {
   await setBackend('js');
-});
-
-test.after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 test('centralized: stopping after epoch 1 and resuming gives the uninterrupted run\'s weights', async () => {
