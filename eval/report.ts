@@ -32,10 +32,15 @@ export interface RunSummary {
   notes?: readonly string[];
 }
 
+/** A run's config.json text. */
+export function configJson(config: Record<string, unknown>): string {
+  return JSON.stringify(config, null, 2) + '\n';
+}
+
 /** The text files of a run folder, by name. */
 export function runFiles(summary: RunSummary): Record<string, string> {
   return {
-    'config.json': JSON.stringify(summary.config, null, 2) + '\n',
+    'config.json': configJson(summary.config),
     'metrics.json': metricsJson(summary.epochs),
     'metrics.csv': metricsCsv(summary.epochs),
     'curves.svg': runCurves(summary.epochs),

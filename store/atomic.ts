@@ -153,7 +153,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
       }
       await rename(temp, file);
     } catch (error) {
-      await rm(temp, { force: true });
+      await rm(temp, { force: true }).catch(() => {}); // the write's own error is the one to report
       throw fileError('write', file, error);
     }
   } finally {

@@ -14,7 +14,7 @@ import { evaluate } from '../../eval/evaluate.js';
 import { comparisonGrid } from '../../eval/grid.js';
 import { encodePng } from '../../eval/png.js';
 import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord } from '../../eval/records.js';
-import { runFiles, type GridImage } from '../../eval/report.js';
+import { configJson, runFiles, type GridImage } from '../../eval/report.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
 import { PrivacyLedger, soundAccountantsWords, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { boundText } from '../../fed/dp/rounding.js';
@@ -70,6 +70,8 @@ export async function runTraining(config: TrainConfig, runDir: string, options: 
   // A new run records its held-out subjects (config.json, checkpoints): eval and --resume then check the split they draw against them.
   if (!options.resume) config = { ...config, testSubjects: setup.testSubjects };
   try {
+    // --resume continues from config.json: it is on disk before the first checkpoint, which the other run files follow.
+    if (!options.resume) await writeRunFiles(runDir, { 'config.json': configJson({ ...config }) });
     for (const line of setup.summary) log(line);
     // Subjects left out are a warning (stderr), kept on record beside the run too.
     const skipped = setup.dataset.skipped.map(skippedLine);
