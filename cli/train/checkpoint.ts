@@ -47,11 +47,21 @@ export function roundFolder(runDir: string, round: number): string {
   return path.join(runDir, 'checkpoints', `round-${String(round).padStart(4, '0')}`);
 }
 
+/** Whether `name` is a round's checkpoint folder name, as roundFolder makes them (round-NNNN). */
+function isRoundName(name: string): boolean {
+  return /^round-\d+$/.test(name);
+}
+
+/** The round a checkpoint folder (checkpoints/round-NNNN) holds. */
+export function roundOf(checkpoint: string): number {
+  return Number(path.basename(checkpoint).slice('round-'.length));
+}
+
 /** The run folder holding `file` (RUN/checkpoints/round-NNNN/generators.safetensors, roundFolder's inverse), or null for a file outside a run. */
 export function runOfCheckpoint(file: string): string | null {
   const round = path.dirname(file);
   const checkpoints = path.dirname(round);
-  return /^round-\d+$/.test(path.basename(round)) && path.basename(checkpoints) === 'checkpoints' ? path.dirname(checkpoints) : null;
+  return isRoundName(path.basename(round)) && path.basename(checkpoints) === 'checkpoints' ? path.dirname(checkpoints) : null;
 }
 
 /** The metadata that lets `fedmed translate` and `eval` rebuild the model from the generators file. */
@@ -89,12 +99,7 @@ export async function saveCheckpoint(
 /** The rounds whose checkpoint folders the run holds (its latest and those of --keep-rounds), ascending. */
 export async function keptRounds(runDir: string): Promise<number[]> {
   const names = await readdir(path.join(runDir, 'checkpoints')).catch(() => [] as string[]);
-  return names.filter((n) => /^round-\d+$/.test(n)).map((n) => Number(n.slice('round-'.length))).sort((a, b) => a - b);
-}
-
-/** The round a checkpoint folder (checkpoints/round-NNNN) holds. */
-export function roundOf(checkpoint: string): number {
-  return Number(path.basename(checkpoint).slice('round-'.length));
+  return names.filter(isRoundName).map(roundOf).sort((a, b) => a - b);
 }
 
 /**
@@ -108,7 +113,7 @@ export async function removeIncompleteRounds(latest: string): Promise<string[]> 
   const checkpoints = path.dirname(latest);
   for (const name of await readdir(checkpoints)) {
     const dir = path.join(checkpoints, name);
-    if (!/^round-\d+$/.test(name) || name === path.basename(latest) || (await exists(path.join(dir, manifestFile)))) continue;
+    if (!isRoundName(name) || name === path.basename(latest) || (await exists(path.join(dir, manifestFile)))) continue;
     await rm(dir, { recursive: true, force: true });
     removed.push(dir);
   }
