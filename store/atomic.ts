@@ -13,11 +13,19 @@ let sequence = 0;
  * is ever taken for one; `removeTempFiles` (store/folder.ts) clears those a
  * kill left.
  */
-export const tempSuffix = '.fedmed.tmp';
+const tempSuffix = '.fedmed.tmp';
 
-/** A fresh temporary sibling of `file`: `<file>.<pid>.<n>.fedmed.tmp` (store/folder.ts reads the writer's pid back). */
+/** A fresh temporary sibling of `file`: `<file>.<pid>.<n>.fedmed.tmp`, which names its writer for tempWriter. */
 export function tempName(file: string): string {
   return `${file}.${process.pid}.${sequence++}${tempSuffix}`;
+}
+
+const tempPattern = new RegExp(`\\.(\\d+)\\.\\d+${tempSuffix.replaceAll('.', '\\.')}$`);
+
+/** The pid of the process that wrote `name`, if it is one of tempName's temporary files; null otherwise. */
+export function tempWriter(name: string): number | null {
+  const match = tempPattern.exec(name);
+  return match === null ? null : Number(match[1]);
 }
 
 const causes: Record<string, string> = {
@@ -152,12 +160,33 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
         await handle.close();
       }
       await rename(temp, file);
+      await syncFolder(path.dirname(file));
     } catch (error) {
       await rm(temp, { force: true }).catch(() => {}); // the write's own error is the one to report
       throw fileError('write', file, error);
     }
   } finally {
     writeFinished();
+  }
+}
+
+/** What a file system answers when it cannot sync a folder at all: then the rename's own durability is all there is. */
+const noFolderSync = new Set(['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM']);
+
+/**
+ * Flushes a folder's entries to disk, so that a rename into it survives a
+ * power loss (POSIX makes a rename durable only with its folder's fsync).
+ */
+async function syncFolder(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    if (!noFolderSync.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
   }
 }
 

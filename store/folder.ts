@@ -10,7 +10,7 @@
  */
 import { readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileError, FileSystemError, makeFolder, tempName, tempSuffix, under, writeFileAtomic } from './atomic.js';
+import { fileError, FileSystemError, makeFolder, tempName, tempWriter, under, writeFileAtomic } from './atomic.js';
 
 /**
  * Creates `dir` if needed and proves that a file can be created and removed
@@ -43,13 +43,10 @@ function megabytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
-/** Our temporary files, as tempName (store/atomic.ts) names them: `<file>.<pid>.<n>.fedmed.tmp` (the pid captured). */
-const ourTemp = new RegExp(`\\.(\\d+)\\.\\d+${tempSuffix.replaceAll('.', '\\.')}$`);
-
 /** Whether `name` is one of our temporary files whose writer no longer runs: what a kill left, never a write in flight. */
 function leftByAKill(name: string): boolean {
-  const match = ourTemp.exec(name);
-  return match !== null && !processAlive(Number(match[1]));
+  const writer = tempWriter(name);
+  return writer !== null && !processAlive(writer);
 }
 
 /** The file that holds a folder's lock (store/lock.ts): like our temporary files, never part of what a folder holds. */
@@ -127,7 +124,7 @@ async function markedKind(dir: string): Promise<string | null> {
 export async function checkFolder(dir: string, rule: FolderRule): Promise<'free' | 'taken'> {
   let entries: string[];
   try {
-    entries = (await readdir(dir)).filter((name) => !ourTemp.test(name) && name !== lockFile).sort();
+    entries = (await readdir(dir)).filter((name) => tempWriter(name) === null && name !== lockFile).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'free';
     throw fileError('read the folder', dir, e);

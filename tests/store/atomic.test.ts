@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FileSystemError, makeFolder, whenNoWriteInFlight, writeFileAtomic, writeRunFiles } from '../../store/atomic.js';
+import { FileSystemError, makeFolder, tempName, tempWriter, whenNoWriteInFlight, writeFileAtomic, writeRunFiles } from '../../store/atomic.js';
 import { diskFullAfter } from '../helpers/full-disk.js';
 import { rejects } from '../helpers/rejects.js';
 import { scratchDir } from '../cli/helpers.js';
@@ -16,6 +18,39 @@ test('writeFileAtomic creates folders, writes, overwrites, leaves no temp file',
   assert.equal(readdirSync(path.dirname(file)), ['metrics.csv']);
   await writeFileAtomic(path.join(dir, 'x.png'), Uint8Array.of(137, 80, 78, 71));
   assert.equal([...readFileSync(path.join(dir, 'x.png'))], [137, 80, 78, 71]);
+});
+
+test('tempWriter reads back the pid tempName puts in a temporary name, and nothing from any other name', () => {
+  assert.is(tempWriter(path.basename(tempName('/runs/x/config.json'))), process.pid);
+  assert.is(tempWriter('config.json.4242.7.fedmed.tmp'), 4242);
+  for (const name of ['config.json', 'notes.4242.1.tmp', 'config.json.fedmed.tmp', 'a.x.7.fedmed.tmp']) assert.is(tempWriter(name), null, name);
+});
+
+/**
+ * Whether the system calls of a child's writeFileAtomic include an fsync of
+ * the target's folder after the rename (POSIX makes a rename durable only
+ * so), as strace sees them; null where there is no strace (CI installs it).
+ */
+function folderSyncedAfterRename(dir: string): boolean | null {
+  if (spawnSync('strace', ['-V']).status !== 0) {
+    if (process.env.CI) throw new Error('CI: strace is needed for the folder-sync test (.ci/run installs it)');
+    return null;
+  }
+  const atomic = fileURLToPath(new URL('../../store/atomic.js', import.meta.url));
+  const script = `import(${JSON.stringify(atomic)}).then((m) => m.writeFileAtomic(${JSON.stringify(path.join(dir, 'x.json'))}, '{}'))`;
+  const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,rename,renameat,renameat2,fsync', process.execPath, '-e', script], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const calls = r.stderr.split('\n');
+  const renamed = calls.findIndex((c) => /rename(at2?)?\(.*x\.json\.\d+\.\d+\.fedmed\.tmp".*= 0$/.test(c));
+  const after = calls.slice(renamed + 1);
+  const opened = after.find((c) => c.includes(`openat(AT_FDCWD, "${dir}", O_RDONLY`))?.match(/= (\d+)$/)?.[1];
+  return renamed >= 0 && opened !== undefined && after.some((c) => c.includes(`fsync(${opened})`));
+}
+
+test("writeFileAtomic flushes the folder after its rename, so the new name survives a power loss", () => {
+  const synced = folderSyncedAfterRename(scratchDir('atomic'));
+  if (synced === null) console.log('folder-sync test skipped: no strace');
+  else assert.ok(synced, 'an fsync of the folder after the rename');
 });
 
 test('whenNoWriteInFlight waits for the writes under way, and runs before their callers resume', async () => {
