@@ -50,7 +50,7 @@ export async function latentFigure(checkpoint: Checkpoint, options: LatentFigure
   const model = buildModel(checkpoint);
   try {
     unetGenerators(model); // refuse a model without a U-Net before loading any data
-    const spec = dataSpec(m, undefined, false, checkpoint.file);
+    const spec = dataSpec(m, checkpoint.file);
     const split = await loadSplit(spec);
     // The run's recorded test subjects, as eval takes them; the rest fill up with training slices (split.train when nothing moved).
     const { subjects: test, note: splitNote } = heldOutSubjects(split, spec);

@@ -47,7 +47,7 @@ export const evalCommand: Command = {
     const { setBackend } = await import('../../engine/index.js');
     const checkpoint = await readCheckpoint(flags.checkpoint);
     const all = (flags.all as boolean | undefined) ?? false;
-    const recorded = dataSpec(checkpoint.metadata, flags.data as string | undefined, all, checkpoint.file);
+    const recorded = dataSpec(checkpoint.metadata, checkpoint.file, { data: flags.data as string | undefined, all });
     const spec = { ...recorded, skipBadSubjects: recorded.skipBadSubjects || flags['skip-bad-subjects'] === true };
     const runsData = checkpoint.metadata.data === undefined || sameData(spec.data, checkpoint.metadata.data);
     let dataset: SliceDataset;
@@ -109,14 +109,18 @@ export const evalCommand: Command = {
 };
 
 /**
- * The data and split to score, from the checkpoint's metadata and --data
- * (fedmed latent reads the run's split the same way). A run trained with
- * subjects left out is read on its own split: the same subjects left out.
+ * The data and split to score, from the checkpoint's metadata and eval's
+ * --data and --all; without `flags` (fedmed latent, which has neither), the
+ * run's own data and split, and an error gives no advice about flags the
+ * command lacks. A run trained with subjects left out is read on its own
+ * split: the same subjects left out.
  */
-export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, all: boolean, file: string): DataSpec {
+export function dataSpec(m: CheckpointMetadata, file: string, flags?: { data: string | undefined; all: boolean }): DataSpec {
   // Missing metadata is the checkpoint's problem (exit 1, as a missing size), not a usage error.
-  const data = dataFlag ?? m.data;
-  if (data === undefined) throw new Error(`${file} does not record its run's data; pass --data DIR|phantom`);
+  const data = flags?.data ?? m.data;
+  const all = flags?.all ?? false;
+  const advice = (hint: string) => (flags ? hint : '');
+  if (data === undefined) throw new Error(`${file} does not record its run's data${advice('; pass --data DIR|phantom')}`);
   const phantom = data === 'phantom';
   const lacking = (keys: (keyof CheckpointMetadata)[]) => keys.filter((k) => m[k] === undefined);
   const forPhantom = phantom ? lacking(['seed', 'phantomSubjects', 'phantomSize']) : []; // to remake its subjects
@@ -126,7 +130,7 @@ export function dataSpec(m: CheckpointMetadata, dataFlag: string | undefined, al
     const needers = [forPhantom.length ? 'the phantom' : '', forSplit.length ? "the run's test split" : ''].filter(Boolean);
     // Only a way out that works: --all still needs the phantom's keys; a data folder with --all needs none.
     const hint = forPhantom.length ? `; pass --data DIR${all ? '' : ' --all'} to score every subject of a data folder` : '; pass --all to score every subject';
-    throw new Error(`${file}: its metadata has no ${missing.join(' or ')}, which ${needers.join(' and ')} need${needers.length > 1 ? '' : 's'}${hint}`);
+    throw new Error(`${file}: its metadata has no ${missing.join(' or ')}, which ${needers.join(' and ')} need${needers.length > 1 ? '' : 's'}${advice(hint)}`);
   }
   return {
     data,

@@ -122,6 +122,17 @@ test('one line for what cannot be drawn: no run folder, a model without a U-Net,
     assert.is(r.out, '', 'refused before the work');
   }
   assert.match(fedmed('latent').err, /^fedmed: fedmed latent needs --checkpoint RUN/);
+  // latent has no --data or --all: a checkpoint missing what its split needs is explained without eval's advice.
+  for (const [lacking, message] of [
+    [{ data: undefined }, /^fedmed: .*no-data.safetensors does not record its run's data\n$/],
+    [{ data: 'phantom', testFraction: '0.2', phantomSubjects: '5', phantomSize: '32' }, /^fedmed: .*no-seed.safetensors: its metadata has no seed, which the phantom and the run's test split need\n$/],
+  ] as const) {
+    const file = join(dir, `no-${lacking.data ? 'seed' : 'data'}.safetensors`);
+    (await freshCheckpoint(file, {}, lacking)).model.dispose();
+    const r = fedmed('latent', '--checkpoint', file, '--backend', 'js');
+    assert.is(r.code, 1, r.err);
+    assert.match(r.err, message);
+  }
 });
 
 test('--help says what the figure is and lists the flags', () => {
