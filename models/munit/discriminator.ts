@@ -4,7 +4,8 @@
  * AvgPool2d(kernel 1, stride 2), i.e. every other pixel). Keys
  * models.disc_<i>.{0,2,5,8}.* and conv2ds.disc_<i>.0.*; 8,277,315
  * parameters at w = 64. Maps of 16x16, 8x8 and 4x4 at 256; inputs need 64
- * pixels a side.
+ * pixels a side. Below 128 the last scale's 1x1 map is zeroed by its
+ * instance norm: it judges nothing there (DESIGN.md, Models).
  */
 import { avgPool2d, nn, type Tensor } from '../../engine/index.js';
 import { ModuleDict, patchLayers } from '../blocks.js';
