@@ -175,7 +175,7 @@ function printTailTakesAll(query: Query, group: number, tail: number, json: bool
     console.log(JSON.stringify({ epsilon: null, noiseTailDelta: tail, group, ...query }, null, 2));
     return;
   }
-  if (query.noise === 0) return printNoNoise(query); // no tail to blame
+  if (query.noise === 0) return printUnbounded(query); // no tail to blame
   const who = group > 1 ? `a group of ${group} units` : 'one unit';
   console.log(`no bound at delta = ${query.delta} for ${who}: the noise's cut tail alone costs delta ${upper(tail)} over ${query.noisedParameters} noised parameters`);
   if (group > 1) console.log(groupPrivacyLine(groupPrivacyOf(query, group))); // the figure training then reports
@@ -227,7 +227,10 @@ function printGroup(query: Query, group: number, { tail, delta }: Paid, json: bo
     console.log(JSON.stringify({ epsilon: direct.upper, estimate: direct.estimate, lower: direct.lower, direction: direct.direction, group, ...query, ...tailJson(query, tail), accountant: 'subject', groupPrivacy: groupPrivacyFigure }, null, 2));
     return;
   }
-  if (noPrivacy(direct.upper, query)) return;
+  if (noPrivacy(direct.upper, query, ` for a group of ${group} units`)) {
+    console.log(groupPrivacyLine(scaledUp));
+    return;
+  }
   console.log(`epsilon = ${upper(direct.upper)} at delta = ${query.delta} for a group of ${group} units (upper bound; estimate ${significant(direct.estimate)}, true value in [${lower(direct.lower)}, ${upper(direct.upper)}])`);
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, the group's units accounted together (subject accountant: Schuchardt et al. 2024 with the PRV accountant)`);
   tailLine(query, tail);
@@ -245,14 +248,19 @@ function printGdp(query: Query, json: boolean): void {
   console.log(`  ${query.steps} steps, noise ${query.noise}, q ${query.q}: Poisson-sampled Gaussian, Bu et al. 2020`);
 }
 
-function noPrivacy(epsilon: number, query: Query): boolean {
+/** Whether `epsilon` is no bound at all, said (with why) when it is; `who`: the group, where there is one. */
+function noPrivacy(epsilon: number, query: Query, who = ''): boolean {
   if (epsilon !== Infinity) return false;
-  printNoNoise(query);
+  printUnbounded(query, who);
   return true;
 }
 
-function printNoNoise(query: Query): void {
-  console.log(`epsilon = inf at delta = ${query.delta}: without noise there is no privacy`);
+/** An infinite epsilon, and its cause: no noise at all, or a loss past what the accountant can bound. */
+function printUnbounded(query: Query, who = ''): void {
+  const why = query.noise === 0
+    ? 'without noise there is no privacy'
+    : `the privacy loss of ${query.steps} steps at noise ${query.noise} and q ${query.q} is past what the accountant can bound, so there is no finite bound (more noise, fewer steps or a smaller q)`;
+  console.log(`epsilon = inf at delta = ${query.delta}${who}: ${why}`);
 }
 
 /** Each sigma the search tries, on stderr once it has run past 2 s (PRV's calls take up to seconds each near its cap). */

@@ -85,6 +85,14 @@ test("--parameters D pays the noise's cut tail from delta, as training's ledger 
   assert.match(fedmed(...run, '--parameters', '515000', '--group', '2').stdout, /of delta, [\d.e-]+ pays the noise's cut tail over 515000 noised parameters/);
   assert.equal([fedmed(...run, '--parameters', '0').stderr], ['fedmed: --parameters must be at least 1, got 0\n']);
   assert.is(fedmed('--noise', '0', '--q', '0.1', '--steps', '10', '--parameters', '1000').stdout, 'epsilon = inf at delta = 0.00001: without noise there is no privacy\n', 'no noise: no privacy, not a tail that takes delta');
+  // Noise, but a group loss past the subject accountant's grid: no bound, and not blamed on a lack of noise.
+  const beyond = fedmed('--noise', '0.5', '--q', '0.5', '--steps', '1000', '--group', '200');
+  assert.is(beyond.status, 0, beyond.stderr);
+  assert.is(beyond.stdout, [
+    'epsilon = inf at delta = 0.00001 for a group of 200 units: the privacy loss of 1000 steps at noise 0.5 and q 0.5 is past what the accountant can bound, so there is no finite bound (more noise, fewer steps or a smaller q)',
+    "  group privacy (one unit's epsilon 878.162, scaled up) would give no meaningful bound",
+    '',
+  ].join('\n'));
 });
 
 test("by default a run's own figure: the tighter of rdp and prv, as training's ledger; the sigma --epsilon finds spends at most E fed back as --noise", () => {
