@@ -30,13 +30,14 @@ export const trainCommand: Command = {
   async run(flags, _positionals, given) {
     let config: TrainConfig;
     let runDir: string;
+    let lock: (() => void) | undefined; // --resume reads the folder under its lock
     const resume = typeof flags.resume === 'string';
     if (resume) {
       const others = [...given].filter((k) => !['resume', 'backend', 'workers', 'threads', 'verbose'].includes(k)); // how to run or show it, not what
       if (given.has('out')) throw new UsageError(`--resume ${flags.resume} continues in its own folder; drop --out`);
       if (others.length) throw new UsageError(`--resume continues with the run's own config.json; drop --${others[0]}`);
       runDir = flags.resume as string;
-      config = await savedRunConfig(runDir);
+      ({ config, lock } = await savedRunConfig(runDir));
       if (given.has('backend')) config = { ...config, backend: flags.backend as TrainConfig['backend'] };
     } else {
       config = await resolveTrainConfig(flags, given);
@@ -48,7 +49,7 @@ export const trainCommand: Command = {
     const backend = await setBackend(config.backend, { threads });
     if (threads !== undefined && backend.name !== 'wasm') throw new UsageError(`--threads applies to the wasm backend only, not ${backend.name}`);
     const placement = placeClients(workers, { clients: config.clients, backend: backend.name, cores: platform().cores(), threads });
-    await prepareRunFolder(runDir, config, { resume, force: flags.force === true, log: (line) => console.error(line) }); // its lock is held until the process exits
+    await prepareRunFolder(runDir, config, { resume, force: flags.force === true, log: (line) => console.error(line), lock }); // its lock is held until the process exits
     const backendNote = backendLine(backend, config.backend);
     console.log(backendNote);
     const mode = config.clients > 0 ? `federated, ${config.clients} clients (${config.weights ? `weights ${config.weights.join('/')}` : config.scheme}), ${config.rounds} rounds x ${config.localEpochs} local epochs` : `centralized, ${config.rounds} epochs`;

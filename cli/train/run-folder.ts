@@ -75,6 +75,8 @@ export interface PrepareOptions {
   /** Replace a run already in the folder. */
   force: boolean;
   log: (line: string) => void;
+  /** The folder's lock when the caller took it already (savedRunConfig's, for --resume). */
+  lock?: () => void;
 }
 
 /** Refuses a resumed run whose config differs from the settings its checkpoint's manifest holds, naming the keys. */
@@ -86,20 +88,30 @@ function refuseChangedSettings(runDir: string, config: TrainConfig, manifest: Ma
 }
 
 /**
- * The config `--resume` continues a run with (its config.json), checked
- * before anything uses it: a folder with no checkpoint yet is told to start
- * over; a config.json that cannot be read names the file (exit 74 when the
- * disk refuses); one that is no JSON object, has a backend or test subjects
- * fedmed never writes, or settings other than its checkpoint's manifest
- * holds, is refused naming the file and the keys.
+ * The config `--resume` continues a run with (its config.json), read under
+ * the folder's lock, which is returned held (for prepareRunFolder): a run
+ * still going in the folder is refused, naming it, before anything is read
+ * (its checkpoints change under a reader as each round is written). Then
+ * it is checked before anything uses it: a folder with no checkpoint yet
+ * is told to start over; a config.json that cannot be read names the file
+ * (exit 74 when the disk refuses); one that is no JSON object, has a
+ * backend or test subjects fedmed never writes, or settings other than its
+ * checkpoint's manifest holds, is refused naming the file and the keys.
  */
-export async function savedRunConfig(runDir: string): Promise<TrainConfig> {
+export async function savedRunConfig(runDir: string): Promise<{ config: TrainConfig; lock: () => void }> {
   if (!(await exists(runDir))) throw new UsageError(`--resume ${runDir}: no such folder`);
-  const checkpoint = await latestCheckpoint(runDir);
-  if (!checkpoint) {
-    (await lockFolder(runDir, runFolder.kind))(); // a run still in its first round holds its folder: that is refused, naming it
-    throw new UsageError(`--resume ${runDir}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${runDir} --force`);
+  const lock = await lockFolder(runDir, runFolder.kind);
+  try {
+    return { config: await readRunConfig(runDir), lock };
+  } catch (e) {
+    lock();
+    throw e;
   }
+}
+
+async function readRunConfig(runDir: string): Promise<TrainConfig> {
+  const checkpoint = await latestCheckpoint(runDir);
+  if (!checkpoint) throw new UsageError(`--resume ${runDir}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${runDir} --force`);
   const file = path.join(runDir, 'config.json');
   let config: unknown;
   try {
@@ -118,14 +130,15 @@ export async function savedRunConfig(runDir: string): Promise<TrainConfig> {
 }
 
 /**
- * Locks, checks and claims `runDir` for `config`; throws one line when the
- * run must not start (a folder another process holds is refused before
- * anything in it is read or changed). Returns the lock's release: the lock
- * is held until then or until the process exits.
+ * Locks (unless options.lock is the lock held already), checks and claims
+ * `runDir` for `config`; throws one line when the run must not start (a
+ * folder another process holds is refused before anything in it is read or
+ * changed). Returns the lock's release: the lock is held until then or
+ * until the process exits.
  */
 export async function prepareRunFolder(runDir: string, config: TrainConfig, options: PrepareOptions): Promise<() => void> {
   await probeOutputFolder(runDir);
-  const release = await lockFolder(runDir, runFolder.kind);
+  const release = options.lock ?? (await lockFolder(runDir, runFolder.kind));
   try {
     await checkRunFolder(runDir, config, options);
     return release;

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { markerFile } from '../../store/folder.js';
+import { lockFolder } from '../../store/lock.js';
 import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
-import { checkpointBytes } from '../../cli/train/run-folder.js';
+import { checkpointBytes, runFolder } from '../../cli/train/run-folder.js';
 import { fedmed, fedmedOnTmpfs, fedmedPath, fedmedWithFullDisk, scratchDir, tmpfsMountable, unprivilegedFedmed } from '../cli/helpers.js';
 
 const tiny = ['--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js'];
@@ -247,6 +248,20 @@ test('a run folder in use: a second train on it (new, --force, --resume) is refu
   }
   assert.is(await exited, 130, 'the first run went on until it was stopped');
   assert.not.ok(existsSync(path.join(dir, '.lock')), 'the lock goes with its holder');
+});
+
+test('--resume on a folder in use is refused before it reads the folder: the checkpoint its run is replacing is never read', async () => {
+  // A run going on removes its last checkpoint once the next is written: here the one latest names is gone, as a reader between the two would find it.
+  const dir = copyOfRun();
+  rmSync(path.join(dir, 'checkpoints', 'round-0001'), { recursive: true });
+  const release = await lockFolder(dir, runFolder.kind); // this process is the run going on
+  try {
+    const r = fedmed('train', '--resume', dir);
+    assert.is(r.code, 2);
+    assert.ok(oneLine(r.err).startsWith(`fedmed: ${dir}: in use by pid ${process.pid}`), r.err);
+  } finally {
+    release();
+  }
 });
 
 test('a checkpoint write that fails leaves no round folder behind, and --resume clears one a kill left half written, then continues', () => {
