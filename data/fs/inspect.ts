@@ -11,8 +11,8 @@ import { DataError } from '../errors.js';
 import { layoutContrasts, type Layout } from '../layouts.js';
 import { headerDatatype } from '../nifti/header.js';
 import type { NiftiVolume } from '../nifti/volume.js';
-import type { PhantomManifest } from '../phantom/files.js';
-import { discoverDataset } from './discover.js';
+import { manifestFiles, phantomManifestName, type PhantomManifest } from '../phantom/files.js';
+import { discoverDataset, listFiles } from './discover.js';
 import { readNiftiFile } from './nifti.js';
 
 export interface VolumeInfo {
@@ -98,7 +98,32 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
     }
     subjects.push({ id: s.id, site: s.site, volumes, missing: contrasts.filter((c) => !s.files[c]) });
   }
+  if (index.manifest) {
+    const held = await againstManifest(root, index.manifest);
+    problems.push(...held.problems);
+    notes.push(...held.notes);
+  }
   return { root, layout: index.layout, phantom: index.manifest, sliceRange, subjects, ignored: index.ignored, problems, notes };
+}
+
+/**
+ * A phantom folder against its marker: each volume the marker names but the
+ * folder lacks is a problem (the phantom is incomplete), each NIfTI file it
+ * does not name a note (training reads it as data all the same).
+ */
+async function againstManifest(root: string, manifest: PhantomManifest): Promise<{ problems: string[]; notes: string[] }> {
+  let expected: string[];
+  try {
+    expected = manifestFiles(manifest);
+  } catch (e) {
+    throw new DataError(join(root, phantomManifestName), `does not describe a phantom fedmed can remake (${(e as Error).message})`);
+  }
+  const present = await listFiles(root);
+  const named = new Set(expected);
+  return {
+    problems: expected.filter((f) => !present.includes(f)).map((f) => `${join(root, f)}: missing; ${phantomManifestName} names it, so the phantom is incomplete (remake it: fedmed data phantom --out ${root} --force, with the options it records)`),
+    notes: present.filter((f) => /\.nii(\.gz)?$/.test(f) && !named.has(f)).map((f) => `${join(root, f)}: not one of the phantom's volumes (${phantomManifestName}); read as data all the same`),
+  };
 }
 
 /** The planes of the slice band that `volume` (read whole) holds: what training reads of it. */

@@ -11,8 +11,7 @@ import { readFile, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FolderTakenError, removeTempFiles } from '../../store/folder.js';
 import { exists, fileError } from '../../store/atomic.js';
-import { phantomCohort } from '../phantom/cohort.js';
-import { phantomFiles, phantomManifestName, type PhantomManifest } from '../phantom/files.js';
+import { manifestFiles, phantomManifestName, type PhantomManifest } from '../phantom/files.js';
 import { listFiles } from './discover.js';
 
 /** The files (relative paths) the phantom described by `root`'s marker wrote, marker included; empty when there is no phantom marker. */
@@ -25,8 +24,7 @@ async function earlierPhantomFiles(root: string): Promise<Set<string>> {
   }
   if (manifest?.generator !== 'fedmed phantom') return new Set();
   try {
-    const cohort = phantomCohort(manifest.options); // the generator is deterministic: the same options name the same files
-    return new Set([phantomManifestName, ...phantomFiles(cohort, manifest.layout).map((f) => f.path)]);
+    return new Set([phantomManifestName, ...manifestFiles(manifest)]);
   } catch {
     return new Set();
   }

@@ -6,7 +6,7 @@
 import type { Contrast } from '../contrasts.js';
 import { bratsPath, ixiFileName, layoutContrasts, type Layout } from '../layouts.js';
 import { phantomSubjectId } from '../dataset.js';
-import { phantomSliceRange, type PhantomCohort, type PhantomOptions } from './cohort.js';
+import { phantomCohort, phantomSliceRange, type PhantomCohort, type PhantomOptions } from './cohort.js';
 import type { PhantomSubject } from './render.js';
 
 /** The manifest's file name, at the dataset root. */
@@ -50,4 +50,9 @@ export function phantomManifest(cohort: PhantomCohort, layout: Layout): PhantomM
     sliceRange: phantomSliceRange(cohort.grid.size),
     subjects: cohort.subjects.map((s) => ({ id: phantomSubjectId(s.index, layout), site: s.site.name })),
   };
+}
+
+/** The volumes (relative paths) of the phantom a manifest describes: the generator is deterministic, so the same options name the same files. */
+export function manifestFiles(manifest: PhantomManifest): string[] {
+  return phantomFiles(phantomCohort(manifest.options), manifest.layout).map((f) => f.path);
 }

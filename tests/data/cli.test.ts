@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -24,6 +24,19 @@ test('fedmed data phantom writes what it says, and inspect reads it back', () =>
   const json = JSON.parse(fedmed('data', 'inspect', out, '--json', '--quick').out) as { subjects: unknown[]; layout: string };
   assert.is(json.subjects.length, 3);
   assert.is(json.layout, 'brats');
+});
+
+test('inspect holds a phantom to its marker: a volume it names but the folder lacks is a problem (exit 3), one it does not name a note', () => {
+  const out = join(scratch, 'ph-incomplete');
+  assert.is(fedmed('data', 'phantom', '--out', out, '--subjects', '2', '--size', '16').code, 0);
+  const lost = join(out, 'T2', readdirSync(join(out, 'T2')).sort()[0]!);
+  rmSync(lost);
+  const stranger = join(out, 'PD', 'IXI777-Guys-9999-PD.nii.gz');
+  copyFileSync(join(out, 'PD', readdirSync(join(out, 'PD')).sort()[0]!), stranger);
+  const seen = fedmed('data', 'inspect', out, '--quick');
+  assert.is(seen.code, 3, seen.err);
+  assert.ok(seen.out.includes(`problems (1):\n  ${lost}: missing; fedmed-phantom.json names it, so the phantom is incomplete (remake it: fedmed data phantom --out ${out} --force, with the options it records)\n`), seen.out);
+  assert.ok(seen.out.includes(`notes (1):\n  ${stranger}: not one of the phantom's volumes (fedmed-phantom.json); read as data all the same\n`), seen.out);
 });
 
 test('fedmed data: help from the flag specs, usage errors exit 2, data errors exit 1 with one line', () => {
