@@ -31,9 +31,25 @@ export async function resolveGeneratorsFile(given: string): Promise<string> {
   throw new Error(`${given}: not a run folder (no checkpoints/latest) and holds no ${generatorsFile}`);
 }
 
-/** Reads and checks a checkpoint; needs no backend. */
+/**
+ * Reads and checks a checkpoint; needs no backend. A run going on replaces
+ * its latest round (the new one written, checkpoints/latest moved, the old
+ * one removed), so a read of a run folder that fails after latest has moved
+ * on is a read caught in between, and reads the new round instead.
+ */
 export async function readCheckpoint(given: string): Promise<Checkpoint> {
-  const file = await resolveGeneratorsFile(given);
-  await verifyFolder(path.dirname(file), { optional: true }); // a round folder's manifest, where there is one
-  return decodeCheckpoint(await readFileOrExplain(file), file);
+  const latestNow = () => latestCheckpoint(given).catch(() => null); // null: not a run folder
+  for (let tries = 1; ; tries++) {
+    const latest = await latestNow();
+    try {
+      const file = await resolveGeneratorsFile(given);
+      await verifyFolder(path.dirname(file), { optional: true }); // a round folder's manifest, where there is one
+      return decodeCheckpoint(await readFileOrExplain(file), file);
+    } catch (e) {
+      if (tries === maxReads || latest === null || (await latestNow()) === latest) throw e;
+    }
+  }
 }
+
+/** Reads of a live run's latest round before its error stands: each retry needs the run to have finished another round meanwhile. */
+const maxReads = 3;

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,7 +9,7 @@ import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { modelMetadata } from '../../cli/train/run.js';
 import { encodeSafetensors, randn, setBackend } from '../../engine/index.js';
 import { writeManifest } from '../../store/manifest.js';
-import { freshCheckpoint, scratchDir } from './helpers.js';
+import { fedmedPath, freshCheckpoint, scratchDir } from './helpers.js';
 
 const dir = scratchDir('checkpoint');
 
@@ -141,6 +142,28 @@ test('generators holding NaN or an infinity are refused, naming the file, the te
     const metadata = Object.fromEntries(Object.entries(whole.metadata).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
     writeFileSync(damaged, encodeSafetensors(new Map([...whole.tensors, [name, { shape: entry.shape, values }]]), metadata));
     assert.is(await failure(() => readCheckpoint(damaged)), `${damaged}: tensor ${name} holds ${value} at flat index 5; the generators are damaged or diverged`);
+  }
+});
+
+test('a run going on can be read at any moment: a read caught between its rounds reads the new one', async () => {
+  // A tiny run finishes several rounds a second, each replacing the last (written, pointed to, the old one removed).
+  const run = join(dir, 'live');
+  const training = spawn(process.execPath, [fedmedPath, 'train', '--size', '32', '--width', '2', '--subjects', '6', '--phantom-size', '32', '--backend', 'js', '--epochs', '1000', '--out', run], { stdio: 'ignore' });
+  try {
+    while (!existsSync(join(run, 'checkpoints', 'latest'))) await new Promise((r) => setTimeout(r, 50));
+    const failures: string[] = [];
+    let reads = 0;
+    const end = Date.now() + 8000;
+    // Four readers at once: before a read retried, 11 of 2625 failed here in these 8 s.
+    await Promise.all([1, 2, 3, 4].map(async () => {
+      while (Date.now() < end) {
+        await readCheckpoint(run).then(() => reads++, (e: Error) => failures.push(e.message));
+      }
+    }));
+    assert.equal(failures, [], `${failures.length} of ${reads + failures.length} reads failed`);
+    assert.ok(reads > 100, `${reads} reads`);
+  } finally {
+    training.kill('SIGKILL');
   }
 });
 
