@@ -243,10 +243,11 @@ export function parseObject(id: string, bytes: Uint8Array): ParsedObject {
 
 /**
  * Rebuilds a message from its objects (every one checked: id, head, type,
- * children), with the metadata it was pulled with.
+ * children), with the metadata it was pulled with; its arrays together may
+ * come to `maxArrayBytes` at most.
  */
-export function decodeMessage(metadata: MessageMetadata, rootId: string, objects: ReadonlyMap<string, Uint8Array>): FlowerMessage {
-  const reader = new ObjectReader(objects);
+export function decodeMessage(metadata: MessageMetadata, rootId: string, objects: ReadonlyMap<string, Uint8Array>, maxArrayBytes: number): FlowerMessage {
+  const reader = new ObjectReader(objects, maxArrayBytes);
   const root = reader.read(rootId, 'Message');
   const body = parseProto(MessageSchema, rootId, root);
   if (body.content) throw new ObjectError(`object ${short(rootId)}: a Message body must not carry content`);
@@ -259,7 +260,10 @@ export function decodeMessage(metadata: MessageMetadata, rootId: string, objects
 }
 
 class ObjectReader {
-  constructor(private readonly objects: ReadonlyMap<string, Uint8Array>) {}
+  /** Bytes of Array data assembled so far, against `maxArrayBytes`. */
+  assembled = 0;
+
+  constructor(private readonly objects: ReadonlyMap<string, Uint8Array>, readonly maxArrayBytes: number) {}
 
   /** The object `id`, which must be of one of `types`. */
   read(id: string, ...types: string[]): ParsedObject {
@@ -314,6 +318,10 @@ function decodeRecord(reader: ObjectReader, id: string, parsed: ParsedObject): A
   }
 }
 
+/** The largest numpy item (complex256) and a generous .npy header: what an element and a header can take. */
+const MAX_ITEM_BYTES = 32;
+const MAX_NPY_HEADER = 65536;
+
 function decodeArray(reader: ObjectReader, id: string): NdArray {
   const parsed = reader.read(id, 'Array');
   const { dtype, shape, arraychunk_ids: indexes } = parseJsonObject(id, parsed);
@@ -327,7 +335,13 @@ function decodeArray(reader: ObjectReader, id: string): NdArray {
     }
     return reader.read(parsed.children[k as number]!, 'ArrayChunk');
   });
-  const data = new Uint8Array(chunks.reduce((n, c) => n + c.body.length, 0));
+  // A chunk may be named many times (equal chunks travel once), so a small message can name a huge array: sized before it is made.
+  const size = chunks.reduce((n, c) => n + c.body.length, 0);
+  const elements = shape.reduce((n: number, d: number) => n * d, 1);
+  if (size > elements * MAX_ITEM_BYTES + MAX_NPY_HEADER) throw new ObjectError(`object ${short(id)}: its chunks come to ${size} bytes, more than shape (${shape.join(', ')}) holds in any dtype`);
+  reader.assembled += size;
+  if (reader.assembled > reader.maxArrayBytes) throw new ObjectError(`object ${short(id)}: the message's arrays come to more than the ${reader.maxArrayBytes} bytes this node takes`);
+  const data = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
     data.set(chunk.body, at);
@@ -390,9 +404,13 @@ export function pythonJson(value: unknown): Uint8Array {
 /** All ids of a tree, children before parents. */
 export function postOrder(tree: ObjectTree): string[] {
   const out: string[] = [];
+  const seen = new Set<string>(); // a Set: a tree of many leaves must not take quadratic time
   const walk = (t: ObjectTree) => {
     for (const c of t.children) walk(c);
-    if (!out.includes(t.objectId)) out.push(t.objectId);
+    if (!seen.has(t.objectId)) {
+      seen.add(t.objectId);
+      out.push(t.objectId);
+    }
   };
   walk(tree);
   return out;

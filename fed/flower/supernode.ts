@@ -197,7 +197,7 @@ class SuperNodeSession {
     const started = performance.now();
     let message: FlowerMessage | ObjectError;
     try {
-      message = decodeMessage(metadata, tree.objectId, await this.pullObjects(metadata.runId, tree, where)); // every object's id checked here
+      message = decodeMessage(metadata, tree.objectId, await this.pullObjects(metadata.runId, tree, where), this.limits.maxMessageBytes); // every object's id checked here
     } catch (e) {
       if (!(e instanceof ObjectError)) throw e;
       message = e;

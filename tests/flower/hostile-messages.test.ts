@@ -44,7 +44,17 @@ function arrayRecordWith(w: ObjectWriter, arrayBody: string): { message: ObjectT
   return { message: messageOf(w, recordDictOf(w, 'arrays', record)), bad: array.objectId };
 }
 
+/** An ArrayRecord holding one Array of `shape` whose one 1 MiB chunk is named `repeats` times: a small message naming a huge array. */
+function repeatedChunk(w: ObjectWriter, shape: number[], repeats: number): { message: ObjectTree; bad: string } {
+  const chunk = w.add('ArrayChunk', [], new Uint8Array(2 ** 20));
+  const array = w.add('Array', [chunk], utf8(JSON.stringify({ dtype: 'float32', shape, stype: 'numpy.ndarray', arraychunk_ids: new Array(repeats).fill(0) })));
+  const record = w.add('ArrayRecord', [array], utf8(`{"w": "${array.objectId}"}`));
+  return { message: messageOf(w, recordDictOf(w, 'arrays', record)), bad: array.objectId };
+}
+
 const cases: Hostile[] = [
+  { what: 'a 1 MiB chunk named 5000 times for a shape of one element', build: (w) => repeatedChunk(w, [1], 5000) },
+  { what: 'a 1 MiB chunk named 3000 times for a shape that could hold it: 3 GiB, past the largest message', build: (w) => repeatedChunk(w, [1e9], 3000) },
   { what: 'a RecordDict body of null', build: (w) => { const rd = w.add('RecordDict', [], utf8('null')); return { message: messageOf(w, rd), bad: rd.objectId }; } },
   { what: 'a RecordDict body that is a list', build: (w) => { const rd = w.add('RecordDict', [], utf8('[]')); return { message: messageOf(w, rd), bad: rd.objectId }; } },
   { what: 'a RecordDict body that is not JSON', build: (w) => { const rd = w.add('RecordDict', [], utf8('{')); return { message: messageOf(w, rd), bad: rd.objectId }; } },

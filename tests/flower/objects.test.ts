@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { test } from 'uvu';
+import { GRPC_MAX_MESSAGE_LENGTH } from '../../fed/flower/fleet.js';
 import * as assert from 'uvu/assert';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { decodeMessage, encodeMessage, encodeRecordDictObjects, encodeRecordObjects, metadataProto, parseObject, postOrder, pythonJson, type EncodedObjects } from '../../fed/flower/objects.js';
@@ -146,7 +147,7 @@ test("names keep their order on the wire, integer-like ones too, as Python's jso
   const recordDict = encoded.tree.children[0]!;
   assert.equal(namesOf(recordDict.objectId), ['b', '1']);
   assert.equal(namesOf(recordDict.children[0]!.objectId), ['layer', '0']);
-  const back = decodeMessage(metadata, encoded.id, encoded.objects).content!;
+  const back = decodeMessage(metadata, encoded.id, encoded.objects, GRPC_MAX_MESSAGE_LENGTH).content!;
   assert.equal([...back.keys()], ['b', '1']);
   const arrays = back.get('b')!;
   assert.ok(arrays.kind === 'array');
@@ -172,7 +173,7 @@ test('decoding gives back the message, and checks every object', () => {
   const train = vectors.train_message;
   const objects = new Map<string, Uint8Array>(train.objects.map((o: GoldenObject) => [o.object_id, b64(o.content_b64)]));
   const metadata = metadataOf(train.metadata);
-  const message = decodeMessage(metadata, train.message_id, objects);
+  const message = decodeMessage(metadata, train.message_id, objects, GRPC_MAX_MESSAGE_LENGTH);
   assert.is(message.metadata.messageId, train.message_id);
   const arrays = message.content!.get('arrays')!;
   assert.ok(arrays.kind === 'array');
@@ -187,10 +188,10 @@ test('decoding gives back the message, and checks every object', () => {
   const bytes = corrupt.get(chunkId!)!.slice();
   bytes[bytes.length - 1] ^= 1;
   corrupt.set(chunkId!, bytes);
-  assert.throws(() => decodeMessage(metadata, train.message_id, corrupt), new RegExp(`object ${chunkId!.slice(0, 12)}\\.\\.\\.: its bytes hash to`));
+  assert.throws(() => decodeMessage(metadata, train.message_id, corrupt, GRPC_MAX_MESSAGE_LENGTH), new RegExp(`object ${chunkId!.slice(0, 12)}\\.\\.\\.: its bytes hash to`));
   const missing = new Map(objects);
   missing.delete(chunkId!);
-  assert.throws(() => decodeMessage(metadata, train.message_id, missing), /is missing/);
+  assert.throws(() => decodeMessage(metadata, train.message_id, missing, GRPC_MAX_MESSAGE_LENGTH), /is missing/);
 });
 
 test.run();

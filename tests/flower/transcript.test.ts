@@ -6,6 +6,7 @@
  * in, its reply) rebuild from those objects with the content Flower saw.
  */
 import { test } from 'uvu';
+import { GRPC_MAX_MESSAGE_LENGTH } from '../../fed/flower/fleet.js';
 import * as assert from 'uvu/assert';
 import { createRegistry, fromBinary, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { fromNpy } from '../../fed/flower/npy.js';
@@ -72,7 +73,7 @@ test('every object moved has the id of its bytes, and the four messages rebuild 
   assert.is(messages.length, 4);
   for (const [i, expected] of (transcript.messages as any[]).entries()) {
     const { proto, tree } = messages[i]!;
-    const message = decodeMessage(metadataOf(proto.metadata), tree.objectId, objects);
+    const message = decodeMessage(metadataOf(proto.metadata), tree.objectId, objects, GRPC_MAX_MESSAGE_LENGTH);
     assert.is(message.metadata.messageId, expected.message_id);
     assert.is(message.metadata.messageType, expected.message_type);
     assert.is(message.metadata.replyToMessageId, expected.reply_to_message_id);

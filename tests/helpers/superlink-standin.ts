@@ -23,7 +23,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { parseTimestamp, PUBLIC_KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP_WINDOW, verifyHeaders } from '../../fed/flower/auth.js';
-import { fleetServiceDefinition, type FleetMethodName, type FleetRequest } from '../../fed/flower/fleet.js';
+import { fleetServiceDefinition, GRPC_MAX_MESSAGE_LENGTH, type FleetMethodName, type FleetRequest } from '../../fed/flower/fleet.js';
 import { decodeMessage, encodeMessage, metadataOf, metadataProto, ObjectError, objectId, parseObject, postOrder, type EncodedObjects } from '../../fed/flower/objects.js';
 import { Fleet } from '../../fed/flower/proto/flwr/proto/fleet_pb.js';
 import { MessageSchema, type ObjectTree } from '../../fed/flower/proto/flwr/proto/message_pb.js';
@@ -341,7 +341,7 @@ export class SuperLinkStandIn {
     const pending = this.pending.get(messageId)!;
     if (pending.missing.size) return;
     this.pending.delete(messageId);
-    const whole = decodeMessage(pending.metadata, pending.tree.objectId, this.objects);
+    const whole = decodeMessage(pending.metadata, pending.tree.objectId, this.objects, GRPC_MAX_MESSAGE_LENGTH);
     const insId = whole.metadata.replyToMessageId;
     this.replies.set(insId, whole);
     this.waiters.get(insId)?.(whole);
