@@ -10,12 +10,13 @@ import path from 'node:path';
 import { Progress } from '../cli/progress.js';
 import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
 import { latestCheckpoint } from '../cli/train/checkpoint.js';
-import { prepareRunFolder, runFolder, runSettings } from '../cli/train/run-folder.js';
+import { prepareRunFolder, readSavedConfig, runFolder, runSettings } from '../cli/train/run-folder.js';
 import { runTraining, type RunOptions } from '../cli/train/run.js';
 import { cellPlacement, type WorkersChoice } from '../cli/train/placement.js';
 import type { EpochRecord } from '../eval/records.js';
 import { exists, fileError, FileSystemError } from '../store/atomic.js';
 import { checkFolder, claimFolder, FolderTakenError, probeOutputFolder } from '../store/folder.js';
+import { lockFolder } from '../store/lock.js';
 import { changedKeys, verifyFolder } from '../store/manifest.js';
 import type { Cell } from './grids.js';
 
@@ -57,39 +58,66 @@ export interface RunGridOptions {
 }
 
 /**
- * Claims `out` for experiment `name` (store/folder.ts): a new or empty
- * folder, or this experiment's own, which running the command again
- * continues (nothing in it is replaced here; each cell's folder is a run
- * folder with its own rules). An experiment an earlier fedmed wrote, before
- * folders were marked, is recognised by holding only its cells' folders and
- * its table files. Refused: anything else, another experiment's folder, a
- * run's.
+ * Claims `out` for experiment `name` (store/folder.ts) and locks it, so that
+ * a second experiment on it is refused at once instead of leapfrogging this
+ * one's cells: a new or empty folder, or this experiment's own, which
+ * running the command again continues (nothing in it is replaced here; each
+ * cell's folder is a run folder with its own rules). An experiment an
+ * earlier fedmed wrote, before folders were marked, is recognised by
+ * holding only its cells' folders and its table files. Refused: anything
+ * else, another experiment's folder, a run's. Returns the lock's release
+ * (held until the process exits otherwise).
  */
-export async function claimExperimentFolder(out: string, name: string, cells: readonly Cell[]): Promise<void> {
+export async function claimExperimentFolder(out: string, name: string, cells: readonly Cell[]): Promise<() => void> {
   const ids = new Set(cells.map((c) => c.id));
   const ownFile = (entry: string) => ids.has(entry) || /^(tables\.md|index\.html|[\w-]+\.csv)$/.test(entry);
   await probeOutputFolder(out);
-  await claimFolder(out, { kind: `experiment ${name}`, owned: [], recognise: async (_dir, entries) => entries.some((e) => ids.has(e)) && entries.every(ownFile) });
+  const release = await lockFolder(out, `experiment ${name}`);
+  try {
+    await claimFolder(out, { kind: `experiment ${name}`, owned: [], recognise: async (_dir, entries) => entries.some((e) => ids.has(e)) && entries.every(ownFile) });
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return release;
+}
+
+/** Where a cell's folder stands, and the test subjects its run recorded (for a resumed cell to keep). */
+export interface CellFolder {
+  state: CellState;
+  testSubjects?: string[];
 }
 
 /**
- * Where the cell's folder stands. It must be empty or a fedmed run, and its
- * config.json this cell's (same settings but the backend), or the folder
- * belongs to something else and is refused; completeness is read from the
- * last checkpoint, verified against its manifest.
+ * Where the cell's folder stands; the caller holds its lock, since a run
+ * going on replaces the checkpoints read here. It must be empty or a fedmed
+ * run of this cell's settings (all but the backend), or it belongs to
+ * something else and is refused. The last checkpoint, verified against its
+ * manifest, is the authority: it says whether the run is done, and a run
+ * with a checkpoint is never 'new' (which is trained over), config.json or
+ * not. Its config.json is read by the same checks as train --resume's.
  */
-export async function cellState(dir: string, config: TrainConfig): Promise<CellState> {
+export async function cellState(dir: string, config: TrainConfig): Promise<CellFolder> {
   await checkFolder(dir, runFolder);
   const configFile = path.join(dir, 'config.json');
-  if (!(await exists(configFile))) return 'new';
-  const saved = await readJson<TrainConfig>(configFile);
-  const changed = changedKeys(runSettings(config), runSettings(saved));
-  if (changed.length) throw new FolderTakenError(`${dir}: holds a run with other settings (${changed.join(', ')}); remove it or choose another --out`, runFolder.kind);
+  const saved = (await exists(configFile)) ? await readSavedConfig(configFile) : null;
+  const otherSettings = (keys: string[]) => new FolderTakenError(`${dir}: holds a run with other settings (${keys.join(', ')}); remove it or choose another --out`, runFolder.kind);
   const checkpoint = await latestCheckpoint(dir);
-  if (!checkpoint) return 'new'; // stopped before its first round ended: nothing to keep
-  await verifyFolder(checkpoint);
+  if (!checkpoint) {
+    // Stopped before its first round ended: nothing to keep, but a config.json of other settings is another run's.
+    const changed = saved ? changedKeys(runSettings(config), runSettings(saved)) : [];
+    if (changed.length) throw otherSettings(changed);
+    return { state: 'new' };
+  }
+  const manifest = (await verifyFolder(checkpoint))!;
+  const changed = changedKeys(runSettings(config), manifest.settings);
+  if (changed.length) throw otherSettings(changed);
+  const edited = saved ? changedKeys(runSettings(saved), manifest.settings) : [];
+  if (edited.length) throw new Error(`${configFile}: differs from the run's checkpoint in ${edited.join(', ')}; the run folder was changed or damaged`);
   const progress = await readJson<{ round: number }>(path.join(checkpoint, 'progress.json'));
-  return progress.round >= config.rounds ? 'done' : 'partial';
+  // A stop between the last checkpoint and the run files after it left them a round behind: resuming rewrites them (no round trained).
+  const written = progress.round >= config.rounds ? (await readCellResults(dir)).records.at(-1)?.round : undefined;
+  return { state: written === progress.round ? 'done' : 'partial', testSubjects: saved?.testSubjects };
 }
 
 /**
@@ -103,7 +131,7 @@ export async function cellState(dir: string, config: TrainConfig): Promise<CellS
 export async function refuseOtherSettings(cells: readonly Cell[], options: Pick<RunGridOptions, 'out' | 'baseArgs'>): Promise<void> {
   const changed = new Set<string>();
   for (const cell of cells) {
-    const saved = await readJson<TrainConfig>(path.join(options.out, cell.id, 'config.json')).catch(() => null);
+    const saved = await readSavedConfig(path.join(options.out, cell.id, 'config.json')).catch(() => null);
     if (!saved) continue;
     const keys = changedKeys(runSettings(await cellConfig(cell, options.baseArgs)), runSettings(saved));
     if (!keys.length) return; // a cell of these settings: the folder is this run's
@@ -158,25 +186,29 @@ async function failedCellShows(dir: string, error: unknown): Promise<Pick<CellRe
   return { ...finished, grids: await newestGrids(dir) };
 }
 
-/** Skips, resumes or trains one cell by its folder's state. */
+/** Skips, resumes or trains one cell by its folder's state, read under the cell's lock. */
 async function runCell(dir: string, config: TrainConfig, cell: Cell, where: string, options: RunGridOptions): Promise<CellResult['action']> {
-  const state = await cellState(dir, config);
-  if (state === 'done') {
-    options.log(`${where}: finished before, skipped`);
-    return 'skipped';
-  }
-  const resume = state === 'partial';
-  options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
-  // A 'new' folder may hold a run stopped before its first checkpoint: force replaces its files.
-  const release = await prepareRunFolder(dir, config, { resume, force: !resume, log: options.log });
+  await probeOutputFolder(dir);
+  const release = await lockFolder(dir, runFolder.kind);
   try {
+    const { state, testSubjects } = await cellState(dir, config);
+    if (state === 'done') {
+      options.log(`${where}: finished before, skipped`);
+      return 'skipped';
+    }
+    const resume = state === 'partial';
+    options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
+    // A 'new' folder holds no checkpoint, at most a run stopped before its first: force replaces its files.
+    // A resumed cell keeps the test subjects its run recorded, as train --resume does.
+    const run = resume ? { ...config, testSubjects } : config;
+    await prepareRunFolder(dir, run, { resume, force: !resume, log: options.log, lock: release });
     // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
-    const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, config);
-    await runTraining(config, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
+    const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, run);
+    await runTraining(run, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
+    return resume ? 'resumed' : 'trained';
   } finally {
     release();
   }
-  return resume ? 'resumed' : 'trained';
 }
 
 /** A run folder's per-epoch metrics and final epsilon (none before its first round ended). */

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exists, fileError } from '../../store/atomic.js';
 import { createModel } from '../../models/index.js';
-import { checkFreeSpace, claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
+import { checkFolder, checkFreeSpace, claimFolder, FolderTakenError, probeOutputFolder, removeTempFiles, type FolderRule } from '../../store/folder.js';
 import { lockFolder } from '../../store/lock.js';
 import { changedKeys, readManifest, type Manifest } from '../../store/manifest.js';
 import { UsageError } from '../args.js';
@@ -110,9 +110,23 @@ export async function savedRunConfig(runDir: string): Promise<{ config: TrainCon
 }
 
 async function readRunConfig(runDir: string): Promise<TrainConfig> {
+  await checkFolder(runDir, runFolder); // another kind's folder, or files fedmed did not write, are refused as such
   const checkpoint = await latestCheckpoint(runDir);
   if (!checkpoint) throw new UsageError(`--resume ${runDir}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${runDir} --force`);
-  const file = path.join(runDir, 'config.json');
+  const config = await readSavedConfig(path.join(runDir, 'config.json'));
+  // A checkpoint without a manifest is refused as prepareRunFolder would, here before the config's other settings are used.
+  refuseChangedSettings(runDir, config, (await readManifest(checkpoint)) ?? (await verifyLatest(runDir, checkpoint)));
+  return config;
+}
+
+/**
+ * A run folder's config.json, checked as far as it can be on its own: a
+ * file that cannot be read names the file (exit 74 when the disk refuses);
+ * one that is no JSON object, or has a backend or test subjects fedmed
+ * never writes, is refused naming the file. Its settings are the
+ * checkpoint's manifest's to judge.
+ */
+export async function readSavedConfig(file: string): Promise<TrainConfig> {
   let config: unknown;
   try {
     config = JSON.parse(await readFile(file, 'utf8'));
@@ -124,8 +138,6 @@ async function readRunConfig(runDir: string): Promise<TrainConfig> {
   const backends: readonly string[] = trainFlags.backend.choices ?? [];
   if (typeof backend !== 'string' || !backends.includes(backend)) throw new Error(`${file}: backend ${JSON.stringify(backend)} is not one of ${backends.join(', ')}`);
   if (testSubjects !== undefined && !(Array.isArray(testSubjects) && testSubjects.every((s) => typeof s === 'string'))) throw new Error(`${file}: testSubjects is not a list of subject names`);
-  // A checkpoint without a manifest is refused as prepareRunFolder would, here before the config's other settings are used.
-  refuseChangedSettings(runDir, config as TrainConfig, (await readManifest(checkpoint)) ?? (await verifyLatest(runDir, checkpoint)));
   return config as TrainConfig;
 }
 

@@ -57,7 +57,9 @@ test("cell folders that are damaged or hold other settings: each is one failed l
     await claimFolder(`${out}/${cell.id}`, runFolder);
     writeFileSync(`${out}/${cell.id}/config.json`, '{"data": "phan'); // damaged: nothing trains, so the test stays fast
   }
-  writeFileSync(`${out}/${cells[0]!.id}/config.json`, '{"width": 7}');
+  // A run of other settings, as fedmed writes its config (a config.json that is no run's config is damaged, not other settings).
+  const otherWidth = async (i: number) => JSON.stringify({ ...(await trainConfigFromArgs([...scaleArgs(scales.tiny, 'phantom'), ...cells[i]!.args])), width: 7 });
+  writeFileSync(`${out}/${cells[0]!.id}/config.json`, await otherWidth(0));
   // Cell 2 holds a run of these settings whose checkpoint is gone: the folder is this experiment's, cell 1 the odd one.
   writeFileSync(`${out}/${cells[1]!.id}/config.json`, JSON.stringify(await trainConfigFromArgs([...scaleArgs(scales.tiny, 'phantom'), ...cells[1]!.args])));
   mkdirSync(`${out}/${cells[1]!.id}/checkpoints`);
@@ -76,7 +78,7 @@ test("cell folders that are damaged or hold other settings: each is one failed l
   const damaged = run();
   assert.is(damaged.code, 1, damaged.err);
 
-  for (const cell of cells) writeFileSync(`${out}/${cell.id}/config.json`, '{"width": 7}');
+  for (const [i, cell] of cells.entries()) writeFileSync(`${out}/${cell.id}/config.json`, await otherWidth(i));
   const tables = readFileSync(`${out}/tables.md`, 'utf8');
   const other = run();
   assert.is(other.code, 2, other.err);

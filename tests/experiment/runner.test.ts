@@ -64,13 +64,17 @@ test('a dp cell stopped after round 1 resumes to the end; run again, it is skipp
   const log = (line: string) => lines.push(line);
   const first = await runGrid([cell!], { out, baseArgs, log, train: { ...quiet, stopAfterRounds: 1 } });
   assert.is(first[0]!.records.length, 1);
-  assert.is(await cellState(first[0]!.dir, first[0]!.config), 'partial');
+  const recorded = () => (JSON.parse(readFileSync(path.join(first[0]!.dir, 'config.json'), 'utf8')) as { testSubjects?: string[] }).testSubjects;
+  const testSubjects = recorded();
+  assert.ok(testSubjects && testSubjects.length > 0, 'a new cell records its test subjects');
+  assert.is((await cellState(first[0]!.dir, first[0]!.config)).state, 'partial');
 
   const second = await runGrid([cell!], { out, baseArgs, log, train: quiet });
   assert.is(second[0]!.action, 'resumed');
   assert.equal(second[0]!.records.map((r) => r.round), [1, 2]);
+  assert.equal(recorded(), testSubjects, 'a resumed cell keeps the test subjects its run recorded');
   assert.ok(second[0]!.epsilon! > 0, 'a DP cell reports its epsilon');
-  assert.is(await cellState(second[0]!.dir, second[0]!.config), 'done');
+  assert.is((await cellState(second[0]!.dir, second[0]!.config)).state, 'done');
 
   const metrics = path.join(second[0]!.dir, 'metrics.json');
   const written = statSync(metrics).mtimeMs;
@@ -79,6 +83,13 @@ test('a dp cell stopped after round 1 resumes to the end; run again, it is skipp
   assert.equal(third[0]!.records, second[0]!.records);
   assert.is(statSync(metrics).mtimeMs, written, 'a skipped cell is not rewritten');
   assert.ok(lines.some((l) => /^cell 1 of 1, noise-0.5-clip-0.7: finished before, skipped$/.test(l)), lines.join('\n'));
+
+  // Stopped after its last checkpoint but before the run files after it: not finished until a resume writes them.
+  const { epochs } = JSON.parse(readFileSync(metrics, 'utf8')) as { epochs: unknown[] };
+  writeFileSync(metrics, JSON.stringify({ epochs: epochs.slice(0, 1) }));
+  const fourth = await runGrid([cell!], { out, baseArgs, log, train: quiet });
+  assert.is(fourth[0]!.action, 'resumed');
+  assert.equal(fourth[0]!.records, second[0]!.records, "the run files are the checkpoint's again");
 });
 
 test('a folder holding a run of other settings is refused, naming the settings', async () => {
@@ -91,6 +102,23 @@ test('a folder holding a run of other settings is refused, naming the settings',
   assert.ok(readFileSync(path.join(dir, 'config.json'), 'utf8').includes('"width":7'), 'the folder is left alone');
   writeFileSync(path.join(dir, 'config.json'), '{"data": "phan');
   await rejects(() => cellState(dir, config), /config\.json: not valid JSON/);
+  // Read as train --resume reads it: a damaged file is named as such, never taken for other settings.
+  writeFileSync(path.join(dir, 'config.json'), 'null');
+  await rejects(() => cellState(dir, config), /config\.json: not a run's config \(a JSON object of its settings\)$/);
+  writeFileSync(path.join(dir, 'config.json'), '{"backend": "foo"}');
+  await rejects(() => cellState(dir, config), /config\.json: backend "foo" is not one of/);
+});
+
+test("a cell whose checkpoints outlive its config.json is this cell's run, resumed or skipped, never trained over", async () => {
+  const [cell] = experiments.dp.cells(context);
+  const where = path.join(out, 'no-config');
+  const [finished] = await runGrid([cell!], { out: where, baseArgs, log: () => {}, train: quiet });
+  rmSync(path.join(finished!.dir, 'config.json'));
+  const checkpoint = await latestCheckpoint(finished!.dir);
+  assert.is((await cellState(finished!.dir, finished!.config)).state, 'done');
+  const [again] = await runGrid([cell!], { out: where, baseArgs, log: () => {}, train: quiet });
+  assert.is(again!.action, 'skipped');
+  assert.is(await latestCheckpoint(finished!.dir), checkpoint, 'its checkpoints are kept');
 });
 
 test("a cell folder or experiment folder fedmed cannot prove its own is refused and left alone; an earlier fedmed's experiment is recognised", async () => {
@@ -105,15 +133,20 @@ test("a cell folder or experiment folder fedmed cannot prove its own is refused 
   assert.equal(readdirSync(foreign).sort(), [cells[2]!.id, 'thesis.txt']);
 
   const fresh = path.join(out, 'fresh');
-  await claimExperimentFolder(fresh, 'dp', cells);
-  await claimExperimentFolder(fresh, 'dp', cells); // run again: continued
+  const release = await claimExperimentFolder(fresh, 'dp', cells);
+  // A second experiment on a folder in use is refused at once, before it reads or writes anything.
+  const before = readdirSync(fresh).sort();
+  await rejects(() => claimExperimentFolder(fresh, 'dp', cells), /fresh: in use by pid \d+/);
+  assert.equal(readdirSync(fresh).sort(), before);
+  release();
+  (await claimExperimentFolder(fresh, 'dp', cells))(); // run again: continued
   await rejects(() => claimExperimentFolder(fresh, 'models', experiments.models.cells(context)), /fresh: holds a fedmed experiment dp, not a fedmed experiment models; give another folder/);
   await rejects(() => claimFolder(fresh, runFolder), /holds a fedmed experiment dp, not a fedmed training run/);
 
   const earlier = path.join(out, 'earlier');
   mkdirSync(path.join(earlier, cells[0]!.id), { recursive: true });
   for (const f of ['tables.md', 'index.html', 'table4.csv']) writeFileSync(path.join(earlier, f), '');
-  await claimExperimentFolder(earlier, 'dp', cells);
+  (await claimExperimentFolder(earlier, 'dp', cells))();
   assert.ok(readdirSync(earlier).includes(markerFile));
 });
 

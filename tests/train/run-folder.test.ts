@@ -164,6 +164,13 @@ test('--resume checks config.json before using it: its shape, backend and test s
   assert.is(oneLine(r.err), `fedmed: --resume ${stopped}: the run has no checkpoint yet (it stopped before its first one); start it over: the fedmed train command that started it, with --out ${stopped} --force`);
   const again = fedmed('train', ...tiny, '--epochs', '1', '--out', stopped, '--force');
   assert.is(again.code, 0, again.err);
+  // A folder of another kind is named as such, not told to start over as a run.
+  const nodeState = path.join(scratch, 'a-node-state');
+  mkdirSync(nodeState);
+  writeFileSync(path.join(nodeState, markerFile), '{"fedmed": "node state"}\n');
+  const other = fedmed('train', '--resume', nodeState);
+  assert.is(other.code, 2);
+  assert.is(oneLine(other.err), `fedmed: ${nodeState}: holds a fedmed node state, not a fedmed training run; give another folder`);
 });
 
 test('--resume, eval and translate refuse a checkpoint file with flipped bytes, naming it', () => {
