@@ -32,7 +32,7 @@ export { phantomCohort, phantomDefaults, phantomHeader, phantomSliceRange, rende
 export { phantomFiles, phantomManifest, phantomManifestName, type PhantomFile, type PhantomManifest } from './phantom/files.js';
 export { splitSubjects, type SplitOptions } from './split.js';
 export { partitionClients, schemeWeights, shareCounts, tableThree, type PartitionOptions, type Scheme } from './partition.js';
-export { buildItems, describeItems, type Item, type ItemOptions } from './items.js';
+export { buildItems, describeItems, evaluationItems, type Item, type ItemOptions } from './items.js';
 export { drawMisalignment, misalignmentRanges, warpNearest, type AffineParams, type Misalignment } from './augment.js';
 export { BatchLoader, contrastPairs, largestSubjectShare, poissonSample, SUBJECT_SLICES, type Batch, type EmptyBatch, type LoaderOptions, type PrivacyUnit } from './loader.js';
 export { mixSeed, streamRng } from './seed.js';

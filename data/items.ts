@@ -91,3 +91,8 @@ export function describeItems(items: readonly Item[]): string {
     return `${s.id} plane${z.size > 1 ? 's' : ''} ${[...z].sort((p, q) => p - q).join(', ')}${files.length ? ` (${files.join(', ')})` : ''}`;
   }).join('; ');
 }
+
+/** Every slice of `subjects` once, paired (both contrasts of one subject), in the order evaluation uses (the CLI's and the page's). */
+export function evaluationItems(subjects: readonly Subject[], seed: number): Item[] {
+  return buildItems(subjects, { pairedRatio: 1, seed, name: 'test set' });
+}

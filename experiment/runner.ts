@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Progress } from '../cli/progress.js';
 import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
-import { latestCheckpoint } from '../cli/train/checkpoint.js';
+import { latestCheckpoint, verifyLatest } from '../cli/train/checkpoint.js';
 import { prepareRunFolder, readSavedConfig, runFolder, runSettings } from '../cli/train/run-folder.js';
 import { runTraining, type RunOptions } from '../cli/train/run.js';
 import { cellPlacement, type WorkersChoice } from '../cli/train/placement.js';
@@ -17,7 +17,7 @@ import type { EpochRecord } from '../eval/records.js';
 import { exists, fileError, FileSystemError } from '../store/atomic.js';
 import { checkFolder, claimFolder, FolderTakenError, probeOutputFolder } from '../store/folder.js';
 import { lockFolder } from '../store/lock.js';
-import { changedKeys, verifyFolder } from '../store/manifest.js';
+import { changedKeys } from '../store/manifest.js';
 import type { Cell } from './grids.js';
 
 /** What a cell's folder holds before the experiment touches it. */
@@ -109,7 +109,7 @@ export async function cellState(dir: string, config: TrainConfig): Promise<CellF
     if (changed.length) throw otherSettings(changed);
     return { state: 'new' };
   }
-  const manifest = (await verifyFolder(checkpoint))!;
+  const manifest = await verifyLatest(dir, checkpoint); // a damaged one's error names an intact earlier round and the way back to it
   const changed = changedKeys(runSettings(config), manifest.settings);
   if (changed.length) throw otherSettings(changed);
   const edited = saved ? changedKeys(runSettings(saved), manifest.settings) : [];

@@ -9,7 +9,7 @@
 import { data, engine, eval as evaluation, fed, models } from '../browser.js';
 import { yieldToPage } from './yield.js';
 
-const { buildItems, partitionClients, phantomDataset, splitSubjects } = data;
+const { evaluationItems, partitionClients, phantomDataset, splitSubjects } = data;
 const { comparisonGrid, encodePng, evaluate } = evaluation;
 const { encodeCheckpoint, federatedRound, readNamed, seededClient, writeNamed } = fed;
 type Contrast = data.Contrast;
@@ -110,21 +110,22 @@ export async function runDemo(settings: DemoSettings = demoDefaults, events: Dem
       model: (seed, noise) => models.createModel('cyclegan', { width: s.width, size: s.size, lr: s.lr, seed, noise }),
     }),
   );
-  const testItems = buildItems(test, { pairedRatio: 1, seed: s.seed, name: 'test set' });
+  const testItems = evaluationItems(test, s.seed);
   const server = models.createModel('cyclegan', { width: s.width, size: s.size, lr: s.lr, seed: s.seed });
   events.stage?.(
     `${train.length} training subjects over ${s.clients} clients (${groups.map((g) => g.length).join(' + ')}), ` +
       `${test.length} test subject${test.length === 1 ? '' : 's'} (${testItems.length} slices of ${s.size}×${s.size})`,
   );
   try {
-    return await rounds(s, clients, server, testItems, events);
+    return await rounds(s, clients, server, { items: testItems, subjects: test.map((t) => t.id) }, events);
   } finally {
     for (const c of clients) c.dispose();
     server.dispose();
   }
 }
 
-async function rounds(s: DemoSettings, clients: Client[], server: GanModel, testItems: Item[], events: DemoEvents): Promise<DemoResult> {
+async function rounds(s: DemoSettings, clients: Client[], server: GanModel, heldOut: { items: Item[]; subjects: string[] }, events: DemoEvents): Promise<DemoResult> {
+  const testItems = heldOut.items;
   let global: Map<string, engine.StateEntry> = await readNamed(server.generatorParameters());
   const total = clients.reduce((n, c) => n + c.loader.length, 0) * s.localEpochs * s.rounds;
   let done = 0;
@@ -156,6 +157,6 @@ async function rounds(s: DemoSettings, clients: Client[], server: GanModel, test
     await yieldToPage();
   }
   const { seed, subjects: phantomSubjects, phantomSize, size, width, source, target } = s;
-  const metadata = { model: 'cyclegan', width, size, source, target, identity: server.options.identity, round: s.rounds, data: 'phantom', seed, testFraction, phantomSubjects, phantomSize } as const;
+  const metadata = { model: 'cyclegan', width, size, source, target, identity: server.options.identity, round: s.rounds, data: 'phantom', seed, testFraction, phantomSubjects, phantomSize, testSubjects: heldOut.subjects } as const; // as a run records its split, so eval can check it
   return { ...result, checkpoint: await encodeCheckpoint(server, metadata) };
 }

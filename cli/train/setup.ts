@@ -177,7 +177,13 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
 /** The clients as `placement` says, and where they train in words (the summary's and the report's line). */
 async function startClients(config: TrainConfig, shares: ClientShare[], placement: Placement): Promise<{ clients: ClientHandle[]; words: string }> {
   if (placement.workers === 1) {
-    const clients = shares.map((s) => inProcessHandle(buildClient(config, s.subjects, s.k, s.name)));
+    const clients: ClientHandle[] = [];
+    try {
+      for (const s of shares) clients.push(inProcessHandle(buildClient(config, s.subjects, s.k, s.name)));
+    } catch (e) {
+      await Promise.all(clients.map((c) => c.dispose())); // an experiment goes on in this process: the ones built must not stay
+      throw e;
+    }
     return { clients, words: `clients: trained in turn in one thread (${placement.why})` };
   }
   const backend = getBackend().name as 'wasm' | 'js'; // placeClients keeps webgpu in one thread

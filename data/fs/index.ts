@@ -4,4 +4,5 @@ export { inspectDataset, type InspectOptions, type InspectReport, type SubjectIn
 export { loadDataset, type LoadOptions } from './load.js';
 export { readNiftiFile, writeNiftiFile } from './nifti.js';
 export { writePhantom, type WritePhantomOptions, type WrittenPhantom } from './phantom.js';
-export { describeData, driftWords, evaluationItems, heldOutSubjects, loadSpecDataset, loadSplit, unrecordedSplitNote, type DataSpec, type DataSplit, type SplitDrift } from './split.js';
+export { evaluationItems } from '../items.js'; // with the rest of what a command needs to score
+export { describeData, driftWords, heldOutSubjects, loadSpecDataset, loadSplit, unrecordedSplitNote, type DataSpec, type DataSplit, type SplitDrift } from './split.js';

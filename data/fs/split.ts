@@ -8,7 +8,7 @@
  * records its test subjects, and the split drawn again is checked against
  * them.
  */
-import { buildItems, contrasts, layoutContrasts, splitSubjects, type Contrast, type Item, type SliceDataset, type Subject } from '../index.js';
+import { contrasts, layoutContrasts, splitSubjects, type Contrast, type SliceDataset, type Subject } from '../index.js';
 import { DataError } from '../errors.js';
 import { loadDataset } from './load.js';
 
@@ -109,11 +109,6 @@ export function heldOutSubjects(split: DataSplit, spec: DataSpec): { subjects: S
   const subjects = split.dataset.subjects.filter((s) => recorded.includes(s.id));
   if (subjects.length === 0) throw new DataError(spec.data, `holds none of the run's ${recorded.length} test subject${recorded.length === 1 ? '' : 's'} (${recorded.join(', ')}) now; nothing held out is left to score`);
   return { subjects, note: `${spec.data} no longer gives the run's split (${driftWords(split.drift)}); scoring the ${subjects.length} of its ${recorded.length} recorded test subjects still there` };
-}
-
-/** Every slice of `subjects` once, paired (both contrasts of one subject), in the order evaluation uses. */
-export function evaluationItems(subjects: readonly Subject[], seed: number): Item[] {
-  return buildItems(subjects, { pairedRatio: 1, seed, name: 'test set' });
 }
 
 /** "the built-in phantom (24 subjects)" or "DIR (ixi, 580 subjects)". */

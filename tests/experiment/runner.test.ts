@@ -109,6 +109,14 @@ test('a folder holding a run of other settings is refused, naming the settings',
   await rejects(() => cellState(dir, config), /config\.json: backend "foo" is not one of/);
 });
 
+test("a cell whose latest checkpoint is damaged fails naming the intact round it kept and the way back, as train --resume does", async () => {
+  const [cell] = experiments.rounds.cells(context); // keeps round 1 (--keep-rounds) for its latent figure
+  const [finished] = await runGrid([cell!], { out: path.join(out, 'damaged'), baseArgs, log: () => {}, train: quiet });
+  const latest = (await latestCheckpoint(finished!.dir))!;
+  writeFileSync(path.join(latest, 'progress.json'), '{}');
+  await rejects(() => cellState(finished!.dir, finished!.config), /progress\.json: its contents differ from manifest\.json .*; .*round-0001 is intact: to resume from it/);
+});
+
 test("a cell whose checkpoints outlive its config.json is this cell's run, resumed or skipped, never trained over", async () => {
   const [cell] = experiments.dp.cells(context);
   const where = path.join(out, 'no-config');

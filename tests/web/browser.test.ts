@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
-import { BackendUnavailableError, getBackend, setBackend, useBackend, type BackendName } from '../../engine/index.js';
+import { BackendUnavailableError, decodeSafetensors, getBackend, setBackend, useBackend, type BackendName } from '../../engine/index.js';
 import { installNodePlatform } from '../../platform/node.js';
 import { pageFolders, startServer, type RunningServer } from '../../web/server.js';
 import { engineChecks } from '../../web/checks.js';
@@ -206,7 +206,8 @@ check('web/index.html: the default demo learns, its generators translate a picke
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-generators')]);
   await download.saveAs(generators);
 
-  // Its metadata rebuilds the demo's test set: fedmed eval scores what the page scored.
+  // Its metadata rebuilds the demo's test set, and records it as a run does, so eval checks the split it remakes.
+  assert.ok(decodeSafetensors(readFileSync(generators)).metadata.testSubjects?.length, 'the test subjects are recorded');
   const evaluated = JSON.parse(fedmed('eval', '--checkpoint', generators, '--backend', 'wasm', '--json')) as { metrics: { psnr: number }[] };
   evaluated.metrics.forEach((m, i) => assert.ok(Math.abs(m.psnr - last.psnr[i]!) < 0.01, `fedmed eval: ${m.psnr} dB, the page: ${last.psnr[i]} dB`));
 
