@@ -17,7 +17,7 @@ export const nodeFlags = {
   'root-certificates': { type: 'string', help: "PEM file of the CA that signed the SuperLink's TLS certificate (without it: plaintext, Flower's --insecure)", placeholder: 'FILE' },
   'max-epsilon': { type: 'number', help: "the hospital's privacy budget, over every run its --state folder has served: train messages that would spend more are refused (default: --epsilon's E)", placeholder: 'E' },
   'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 0.5, placeholder: 'S' },
-  'heartbeat-interval': { type: 'number', help: 'seconds the SuperLink may wait between heartbeats before it takes the node for offline (10 to 1800)', default: 30, placeholder: 'S' },
+  'heartbeat-interval': { type: 'number', help: 'seconds between the heartbeats the node promises; the SuperLink takes it for offline after twice this (10 to 1800)', default: 30, placeholder: 'S' },
   'give-up-after': { type: 'number', help: 'seconds to keep retrying, with growing waits, while the SuperLink cannot be reached', default: 120, placeholder: 'S' },
   part: { type: 'string', help: "train on share K of N of --data's training subjects, dealt as train --clients N --scheme does (trying a federation on one machine)", placeholder: 'K/N' },
   scheme: trainFlags.scheme,

@@ -18,7 +18,7 @@ import { describeData, driftWords, evaluationItems, loadSplit, unrecordedSplitNo
 import { DataError } from '../../data/errors.js';
 import type { NodeSettings } from '../commands/node.js';
 import { dpRandomnessOf, resolveTrainConfig, trainFlags, type TrainConfig } from '../train/config.js';
-import { checkpointBytes, runSettings } from '../train/run-folder.js';
+import { nodeStateBytes, runSettings } from '../train/run-folder.js';
 import { buildClient, clientShares, modelOptions, privacyLedger, randomnessLine } from '../train/setup.js';
 import { Progress } from '../progress.js';
 import { handleStopSignals } from '../signals.js';
@@ -32,7 +32,7 @@ export async function runNode(settings: NodeSettings): Promise<void> {
   const backend = await setBackend(config.backend);
   log(backendLine(backend, config.backend));
   // The state folder is checked (and refused with other settings) before any data is read.
-  const state = await NodeState.open(settings.stateDir, { ...runSettings(config), part: part ? `${part.k}/${part.n}` : null }, checkpointBytes({ ...config, clients: 1 }));
+  const state = await NodeState.open(settings.stateDir, { ...runSettings(config), part: part ? `${part.k}/${part.n}` : null }, nodeStateBytes(config), 'two client files side by side (the next is written whole before the last is removed)');
 
   const { dataset, train, test, drift } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model), testSubjects: state.testSubjects });
   // As a resumed run does: a node that trained on a subject it now holds out (or the reverse) would mix train and test.

@@ -96,8 +96,8 @@ export class NodeState {
    * differ), and the files state.json lists are verified. `bytesNeeded`:
    * the size of a client file, checked free.
    */
-  static async open(dir: string, settings: Record<string, unknown>, bytesNeeded = 0): Promise<NodeState> {
-    await probeOutputFolder(dir, bytesNeeded);
+  static async open(dir: string, settings: Record<string, unknown>, bytesNeeded = 0, what?: string): Promise<NodeState> {
+    await probeOutputFolder(dir, bytesNeeded, what);
     const release = await lockFolder(dir, stateFolder.kind);
     try {
       return await NodeState.read(dir, settings, release);
@@ -112,11 +112,14 @@ export class NodeState {
     const manifest = await readManifest(dir, { file: STATE });
     if (!manifest) {
       await claimFolder(dir, stateFolder); // a node never takes over a run folder or anything else
-      const state = new NodeState(dir, settings, null, { ledger: [], begun: [], rounds: [] }, release);
-      await state.write();
-      return state;
+      return NodeState.fresh(dir, settings, release);
     }
     const changed = changedKeys(manifest.settings, settings);
+    const { begun: begunBefore, ledger: spent } = manifest.extra;
+    // A start that failed before any round began (a typo in --data, say) kept nothing: the folder takes the new settings.
+    if (changed.length && Array.isArray(begunBefore) && begunBefore.length === 0 && Array.isArray(spent) && spent.length === 0 && Object.keys(manifest.files).length === 0) {
+      return NodeState.fresh(dir, settings, release);
+    }
     if (changed.length) {
       // Taken, as a run folder with other settings is: a usage error (exit 2).
       throw new FolderTakenError(`${dir}: this state folder belongs to a node with other settings (${changed.map((k) => `${k}: ${show(manifest.settings[k])} -> ${show(settings[k])}`).join(', ')}); start with those, or give a new --state folder`, stateFolder.kind);
@@ -130,6 +133,13 @@ export class NodeState {
     const client = Object.keys(manifest.files)[0] ?? null;
     const record = version === VERSION ? { ledger, begun, rounds, testSubjects } as NodeRecord : fromVersion3(ledger as LedgerEntry[], rounds as Version3Round[]);
     return new NodeState(dir, settings, client, record, release);
+  }
+
+  /** A state with nothing begun, trained or spent, for `settings`, written. */
+  private static async fresh(dir: string, settings: Record<string, unknown>, release: () => void): Promise<NodeState> {
+    const state = new NodeState(dir, settings, null, { ledger: [], begun: [], rounds: [] }, release);
+    await state.write(null, state.record);
+    return state;
   }
 
   /** Releases the folder's lock (the process's exit does too). */
@@ -146,19 +156,22 @@ export class NodeState {
 
   /** Before a round trains: the round, and a private node's ledger that charges it. */
   async beginRound(round: StartedRound, ledger: readonly LedgerEntry[] | null): Promise<void> {
-    this.record = { ...this.record, begun: [...this.record.begun, round], ledger: ledger ? [...ledger] : this.record.ledger };
-    await this.write();
+    await this.write(this.client, { ...this.record, begun: [...this.record.begun, round], ledger: ledger ? [...ledger] : this.record.ledger });
   }
 
-  /** After a round: the client's private state under a new name, then state.json naming it, then old client files go. */
+  /**
+   * After a round: the client's private state under a new name, then
+   * state.json naming it, then old client files go. A failed write changes
+   * nothing here, so the round the hospital rolls back is rolled back in
+   * the state too; once state.json names the new file, an old file that
+   * cannot be removed is only space (the next save tries again).
+   */
   async saveRound(client: Client, round: TrainedRound): Promise<void> {
     const name = `${CLIENT_PREFIX}${String(round.round).padStart(4, '0')}.safetensors`;
     await writeFileAtomic(path.join(this.dir, name), encodeSafetensors(await client.privateState()));
-    this.client = name;
-    this.record = { ...this.record, rounds: [...this.record.rounds, round] };
-    await this.write();
+    await this.write(name, { ...this.record, rounds: [...this.record.rounds, round] });
     for (const old of await readdir(this.dir)) {
-      if (old.startsWith(CLIENT_PREFIX) && old !== name) await rm(path.join(this.dir, old), { force: true });
+      if (old.startsWith(CLIENT_PREFIX) && old !== name) await rm(path.join(this.dir, old), { force: true }).catch(() => {});
     }
   }
 
@@ -169,8 +182,7 @@ export class NodeState {
    */
   async recordTestSubjects(ids: readonly string[]): Promise<void> {
     if (this.record.testSubjects) return;
-    this.record = { ...this.record, testSubjects: [...ids] };
-    await this.write();
+    await this.write(this.client, { ...this.record, testSubjects: [...ids] });
   }
 
   /** The subjects left out of the node's data, one line each, beside the state (as a run's skipped.json). */
@@ -178,8 +190,11 @@ export class NodeState {
     if (lines.length) await writeFileAtomic(path.join(this.dir, SKIPPED), `${JSON.stringify(lines, null, 2)}\n`);
   }
 
-  private async write(): Promise<void> {
-    await writeManifest(this.dir, this.client ? [this.client] : [], this.settings, { file: STATE, extra: { version: VERSION, ...this.record } });
+  /** Writes state.json for `client` and `record`, and only then holds them: memory never runs ahead of the disk. */
+  private async write(client: string | null, record: NodeRecord): Promise<void> {
+    await writeManifest(this.dir, client ? [client] : [], this.settings, { file: STATE, extra: { version: VERSION, ...record } });
+    this.client = client;
+    this.record = record;
   }
 }
 

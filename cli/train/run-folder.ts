@@ -54,16 +54,30 @@ export function runSettings(config: TrainConfig): Record<string, unknown> {
   return settings;
 }
 
-/** Bytes of one checkpoint (a run needs room for two: the next is written whole before the last is removed): the global generators, and per client its discriminators and both Adams' two moments. */
-export function checkpointBytes(config: TrainConfig): number {
+/** Bytes of the global generators, and of one client's private state: its discriminators and both Adams' two moments (float32). */
+function stateBytes(config: TrainConfig): { generators: number; client: number } {
   const model = createModel(config.model, { width: config.width, size: config.size, identity: config.identity, seed: config.seed });
   try {
     const count = (params: [string, { size: number }][]) => params.reduce((n, [, t]) => n + t.size, 0);
     const [g, d] = [count(model.generatorParameters()), count(model.discriminatorParameters())];
-    return 4 * (g + Math.max(1, config.clients) * (3 * d + 2 * g)) + 2 ** 20; // + 1 MiB for headers and progress
+    return { generators: 4 * g, client: 4 * (3 * d + 2 * g) };
   } finally {
     model.dispose();
   }
+}
+
+/** Room for headers, progress, a DP key. */
+const slack = 2 ** 20;
+
+/** Bytes of one checkpoint (a run needs room for two: the next is written whole before the last is removed): the global generators and every client's private state. */
+export function checkpointBytes(config: TrainConfig): number {
+  const { generators, client } = stateBytes(config);
+  return generators + Math.max(1, config.clients) * client + slack;
+}
+
+/** Bytes a Flower node's state folder needs: two client files, since the next is written whole before the last is removed (it keeps no generators). */
+export function nodeStateBytes(config: TrainConfig): number {
+  return 2 * (stateBytes(config).client + slack);
 }
 
 function keptWords(kept: number): string {

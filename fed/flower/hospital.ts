@@ -141,6 +141,8 @@ export class Hospital {
     const config = configOf(content);
     const serverRound = positiveInt(config, 'server-round', null);
     const localEpochs = positiveInt(config, 'local-epochs', this.o.localEpochs);
+    // A round that never ends cannot be refused later; federated rounds are a few epochs (the paper's: 3).
+    if (localEpochs > MAX_LOCAL_EPOCHS) throw new RefusedMessage(`config 'local-epochs' ${localEpochs} is more than a round trains here (at most ${MAX_LOCAL_EPOCHS})`);
     const lr = config.get('lr');
     if (lr !== undefined && !(typeof lr === 'number' && Number.isFinite(lr) && lr > 0)) throw new RefusedMessage(`config 'lr' must be a finite positive float, got ${typeof lr} ${String(lr)}`);
     const runId = String(message.metadata.runId);
@@ -149,6 +151,8 @@ export class Hospital {
     const global = globalGenerators(arraysOf(content), client.model.generatorParameters());
     const last = this.history.at(-1);
     const round: StartedRound = { round: (last?.round ?? 0) + 1, runId, serverRound, firstEpoch: last ? last.firstEpoch + last.epochs : 0, epochs: localEpochs };
+    // The epochs key the sampling and noise streams modulo 2^32 (data/seed.ts): past it they would be drawn again.
+    if (round.firstEpoch + round.epochs > EPOCH_KEYS) throw new RefusedMessage(`this node has trained ${round.firstEpoch} epochs; ${round.epochs} more would pass 2^32, where its sampling and noise streams repeat; give the node a new --state folder`);
     const steps = client.loader.length * localEpochs;
     const epsilon = await this.begin(round, steps);
     for (const [adam, nodeLr] of this.optimizers) adam.lr = typeof lr === 'number' ? lr : nodeLr;
@@ -238,6 +242,11 @@ function arraysOf(content: RecordDict): ArrayRecord {
   const record = records[0]![1];
   return record.kind === 'array' ? record.record : new Map();
 }
+
+/** The most local epochs a train message may ask for. */
+const MAX_LOCAL_EPOCHS = 1000;
+/** Epoch numbers that key distinct streams (a 32-bit word of the seed mix). */
+const EPOCH_KEYS = 2 ** 32;
 
 /** A whole number >= 1 from the config, or `fallback` when absent (null: required). */
 function positiveInt(config: ConfigRecord, key: string, fallback: number | null): number {

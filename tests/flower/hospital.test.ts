@@ -209,6 +209,18 @@ test('DP: the hospital numbers its epochs itself, so a server that changes local
   twin.dispose();
 });
 
+test('a round that asks for more local epochs than a round trains, or would carry the epochs past 2^32 (where streams repeat), is refused and records nothing', async () => {
+  const global = await globalGenerators();
+  const config = (serverRound: bigint, epochs: bigint): ConfigRecord => new Map([['server-round', serverRound], ['local-epochs', epochs]]);
+  const { hospital, client, saved } = await harness({ dp: true });
+  assert.match(errorOf(await hospital.handle(message('train', trainContent(toArrayRecord(global), config(1n, 2n ** 32n))))), /^config 'local-epochs' 4294967296 is more than a round trains here \(at most 1000\)$/);
+  client.dispose();
+  const late = await harness({ dp: true, history: [{ round: 1, runId: '11', serverRound: 1, firstEpoch: 2 ** 32 - 2, epochs: 1 }] });
+  assert.match(errorOf(await late.hospital.handle(message('train', trainContent(toArrayRecord(global), config(2n, 2n))))), /^this node has trained 4294967295 epochs; 2 more would pass 2\^32, where its sampling and noise streams repeat; give the node a new --state folder$/);
+  assert.equal([saved.begun.length, late.saved.begun.length], [0, 0], 'nothing begun');
+  late.client.dispose();
+});
+
 test('an evaluate message replies with the scores and num-examples, leaving the model alone', async () => {
   const global = await globalGenerators();
   const { hospital, client } = await harness();

@@ -4,7 +4,7 @@
  * damaged client file is refused naming the file, as a run's checkpoint is
  * (state.json is the folder's store/manifest.ts manifest).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -13,6 +13,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { encodeSafetensors } from '../../engine/index.js';
 import { NodeState } from '../../cli/node/state.js';
+import { trainConfigFromArgs } from '../../cli/train/config.js';
+import { nodeStateBytes } from '../../cli/train/run-folder.js';
 import { PrivacyLedger } from '../../fed/dp/ledger.js';
 import { markerFile } from '../../store/folder.js';
 import { writeManifest } from '../../store/manifest.js';
@@ -55,6 +57,29 @@ test('a saved round restores discriminators, Adam moments and the DP key exactly
   reopened.close();
   client.dispose();
   fresh.dispose();
+});
+
+test('a state that never began a round (its first start failed, on a typo in --data say) takes the next start\'s settings', async () => {
+  const dir = stateDir();
+  (await NodeState.open(dir, { ...settings, data: '/no/such/data' })).close(); // claimed, then the data failed to load
+  const state = await NodeState.open(dir, settings);
+  const client = await makeClient(5);
+  await state.saveRound(client, trained(1));
+  state.close();
+  client.dispose();
+  await rejects(() => NodeState.open(dir, { ...settings, data: '/no/such/data' }), /other settings \(data: /);
+});
+
+test('a client file costs the node what its free-space check reserves for it, twice (the next is written before the last goes)', async () => {
+  const dir = stateDir();
+  const client = await makeClient(5);
+  const state = await NodeState.open(dir, settings);
+  await state.saveRound(client, trained(1));
+  state.close();
+  client.dispose();
+  const fileBytes = statSync(path.join(dir, 'client-0001.safetensors')).size;
+  const reserved = nodeStateBytes(await trainConfigFromArgs(['--size', '32', '--width', '2', '--epochs', '1'])); // the client's model
+  assert.ok(2 * fileBytes <= reserved && reserved <= 2 * fileBytes + 2 * 2 ** 21, `two files of ${fileBytes} bytes against ${reserved} reserved`);
 });
 
 test('other settings are refused naming the keys; a damaged client file is refused naming it', async () => {
