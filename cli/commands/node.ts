@@ -15,7 +15,7 @@ export const nodeFlags = {
   superlink: { type: 'string', help: "the SuperLink's Fleet API (grpc-rere)", default: '127.0.0.1:9092', placeholder: 'HOST:PORT' },
   state: { type: 'string', help: 'where the node keeps what never leaves it: discriminators, Adam moments, the privacy ledger of all its runs (required)', placeholder: 'DIR' },
   'root-certificates': { type: 'string', help: "PEM file of the CA that signed the SuperLink's TLS certificate (without it: plaintext, Flower's --insecure)", placeholder: 'FILE' },
-  'max-epsilon': { type: 'number', help: "the hospital's privacy budget, over every run its --state folder has served: train messages that would spend more are refused (default: --epsilon's E)", placeholder: 'E' },
+  'max-epsilon': { type: 'number', help: "the hospital's privacy budget per privacy unit (--privacy-unit: a slice unless subject; each round's log also gives a whole patient's figure), over every run its --state folder has served: train messages that would spend more are refused (default: --epsilon's E)", placeholder: 'E' },
   'poll-interval': { type: 'number', help: "seconds between asking the SuperLink for work while idle (Flower's own SuperNode waits 3)", default: 0.5, placeholder: 'S' },
   'heartbeat-interval': { type: 'number', help: 'seconds between the heartbeats the node promises; the SuperLink takes it for offline after twice this (10 to 1800)', default: 30, placeholder: 'S' },
   'give-up-after': { type: 'number', help: 'seconds to keep retrying, with growing waits, while the SuperLink cannot be reached', default: 120, placeholder: 'S' },

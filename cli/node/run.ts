@@ -97,8 +97,9 @@ const WITHHELD_SCORES = "this hospital does not send its held-out subjects' scor
 
 /** The node's noise, budget and what evaluate sends, in words. */
 function privacyLine(config: TrainConfig, noise: number, settings: NodeSettings): string {
-  const planned = config.epsilon === undefined ? '' : ` (the smallest that spends epsilon ${config.epsilon} over ${config.rounds} rounds of ${config.localEpochs} local epochs)`;
-  const budget = settings.maxEpsilon === null ? 'none (no --max-epsilon)' : `epsilon ${settings.maxEpsilon}, rounds past it are refused`;
+  const unit = config.privacyUnit;
+  const planned = config.epsilon === undefined ? '' : ` (the smallest that spends epsilon ${config.epsilon} per ${unit} over ${config.rounds} rounds of ${config.localEpochs} local epochs)`;
+  const budget = settings.maxEpsilon === null ? 'none (no --max-epsilon)' : `epsilon ${settings.maxEpsilon} per ${unit}, rounds past it are refused`;
   const scores = settings.shareScores ? "sent (--share-scores), outside the DP guarantee" : 'withheld, evaluate messages are refused (--share-scores sends them, outside the DP guarantee)';
   return `privacy: ${config.dp}, sigma ${noise}${planned}; budget: ${budget}; held-out scores: ${scores}`;
 }

@@ -16,8 +16,7 @@ import { encodePng } from '../../eval/png.js';
 import { clientsCsv, type ClientRecord, type DirectionMetrics, type EpochRecord } from '../../eval/records.js';
 import { configJson, runFiles, type GridImage } from '../../eval/report.js';
 import { DEFAULT_GENERATOR_SHARE } from '../../fed/dp/dpsgd.js';
-import { PrivacyLedger, soundAccountantsWords, type LedgerEntry } from '../../fed/dp/ledger.js';
-import { boundText } from '../../fed/dp/rounding.js';
+import { epsilonWords, PrivacyLedger, soundAccountantsWords, type LedgerEntry } from '../../fed/dp/ledger.js';
 import { skippedLine, SUBJECT_SLICES } from '../../data/index.js';
 import { federatedRound } from '../../fed/round.js';
 import { metadataRecord } from '../../fed/checkpoint.js';
@@ -237,25 +236,6 @@ function sigmaWords(config: TrainConfig, ledger: PrivacyLedger): string {
 function samplingWords(config: TrainConfig): string {
   if (config.dp !== 'dp-sgd') return `shuffled batches of ${config.batch}`;
   return `Poisson sampling, expected batch ${config.batch} ${config.privacyUnit === 'subject' ? `subjects of up to ${SUBJECT_SLICES} slices` : 'slices'}`;
-}
-
-/** The largest epsilon over clients, per privacy unit, and for a slice-level run what it means for a whole subject. */
-function epsilonWords(ledger: PrivacyLedger): string {
-  const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.epsilon >= e.epsilon ? w : e), null);
-  const epsilon = worst?.epsilon ?? 0;
-  const perUnit = `epsilon ${boundText(epsilon, { decimals: 2 })} per ${ledger.unit} at delta ${ledger.delta}${worst ? ` by ${worst.accountant.toUpperCase()}` : ''}`;
-  const caveat = ledger.caveat ? `; ${ledger.caveat}` : '';
-  if (ledger.unit === 'subject') return perUnit + caveat;
-  return `${perUnit} (${subjectWords(ledger)})${caveat}`;
-}
-
-/** A whole subject's figure, the largest over clients, and how it was found (fed/dp/ledger.ts SubjectMethod), in plain words. */
-function subjectWords(ledger: PrivacyLedger): string {
-  const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.subjectEpsilon >= e.subjectEpsilon ? w : e), null);
-  const delta = worst?.subjectDelta === ledger.delta ? String(ledger.delta) : (worst && boundText(worst.subjectDelta, { significant: 2 }));
-  const figure = worst && worst.subjectDelta < 1 ? `epsilon ${boundText(worst.subjectEpsilon, { decimals: 2 })} at delta ${delta}` : 'no meaningful bound';
-  const how = worst?.subjectMethod === 'subject accountant' ? 'all their slices accounted together' : worst?.subjectMethod === 'group privacy' ? 'by group privacy, the slice figure scaled up' : 'as for one slice';
-  return `a whole subject, up to ${worst?.subjectShare ?? ledger.subjectShare} slices, ${how}: ${figure}`;
 }
 
 function roundLine(unit: string, round: number, rounds: number, record: EpochRecord, ledger: PrivacyLedger | null): string {

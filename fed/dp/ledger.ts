@@ -40,6 +40,7 @@ import type { Conversion } from './conversion.js';
 import { checkGroup, GroupAccountant } from './group_accountant.js';
 import { payNoiseTail } from './noise_tail.js';
 import { prvEpsilon } from './prv.js';
+import { boundText } from './rounding.js';
 
 /** The accountants whose bounds are sound: the ledger takes the smaller. */
 export type SoundAccountant = 'rdp' | 'prv';
@@ -275,4 +276,23 @@ export function groupPrivacy(epsilon: number, delta: number, k: number): { epsil
 function csvField(value: string | number): string {
   const text = String(value);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** The largest epsilon over clients (a node: its own), per privacy unit, and for a slice-level run what it means for a whole subject. */
+export function epsilonWords(ledger: PrivacyLedger): string {
+  const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.epsilon >= e.epsilon ? w : e), null);
+  const epsilon = worst?.epsilon ?? 0;
+  const perUnit = `epsilon ${boundText(epsilon, { decimals: 2 })} per ${ledger.unit} at delta ${ledger.delta}${worst ? ` by ${worst.accountant.toUpperCase()}` : ''}`;
+  const caveat = ledger.caveat ? `; ${ledger.caveat}` : '';
+  if (ledger.unit === 'subject') return perUnit + caveat;
+  return `${perUnit} (${subjectWords(ledger)})${caveat}`;
+}
+
+/** A whole subject's figure, the largest over clients, and how it was found (fed/dp/ledger.ts SubjectMethod), in plain words. */
+function subjectWords(ledger: PrivacyLedger): string {
+  const worst = ledger.entries.reduce<LedgerEntry | null>((w, e) => (w && w.subjectEpsilon >= e.subjectEpsilon ? w : e), null);
+  const delta = worst?.subjectDelta === ledger.delta ? String(ledger.delta) : (worst && boundText(worst.subjectDelta, { significant: 2 }));
+  const figure = worst && worst.subjectDelta < 1 ? `epsilon ${boundText(worst.subjectEpsilon, { decimals: 2 })} at delta ${delta}` : 'no meaningful bound';
+  const how = worst?.subjectMethod === 'subject accountant' ? 'all their slices accounted together' : worst?.subjectMethod === 'group privacy' ? 'by group privacy, the slice figure scaled up' : 'as for one slice';
+  return `a whole subject, up to ${worst?.subjectShare ?? ledger.subjectShare} slices, ${how}: ${figure}`;
 }

@@ -27,7 +27,7 @@
  */
 import { sameShape, type optim, type StateEntry } from '../../engine/index.js';
 import { NonFiniteLossError, type Client, type LocalTraining } from '../client.js';
-import type { LedgerEntry, PrivacyLedger } from '../dp/ledger.js';
+import { epsilonWords, type LedgerEntry, type PrivacyLedger } from '../dp/ledger.js';
 import { boundText } from '../dp/rounding.js';
 import type { NamedTensors } from '../state.js';
 import { fromNpy, toNpy } from './npy.js';
@@ -174,7 +174,8 @@ export class Hospital {
     const finite = Object.entries(local.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
     const losses = local.nonFiniteSteps ? `${finite}${finite ? '; ' : ''}${local.nonFiniteSteps} step(s) with a non-finite loss, their units left out of the clipped sums` : finite;
     const caveat = this.o.privacy?.ledger.caveat;
-    this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${epsilon === null ? '' : `; epsilon ${boundText(epsilon, { decimals: 2 })}${caveat ? ` (${caveat})` : ''}`}`);
+    // Per privacy unit, and for a slice a whole patient's figure, as fedmed train says it.
+    this.o.log(`round ${serverRound}: ${local.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; ${losses}${this.o.privacy && epsilon !== null ? `; ${epsilonWords(this.o.privacy.ledger)}` : ''}`);
     const metrics: MetricRecord = new Map<string, number | bigint>([['num-examples', BigInt(client.samples)], ['steps', BigInt(local.steps)]]);
     // The losses are not noised: a private node keeps them (its log), as they would tell the server more than epsilon allows.
     if (!this.o.privacy) for (const [name, value] of Object.entries(local.losses)) metrics.set(`loss-${name}`, value);
@@ -200,7 +201,7 @@ export class Hospital {
       epsilon = pending.entry.epsilon;
       if (privacy.maxEpsilon !== null && epsilon > privacy.maxEpsilon) {
         const spent = privacy.ledger.entries.at(-1)?.epsilon ?? 0;
-        throw new RefusedMessage(`round ${round.serverRound} would spend epsilon ${boundText(epsilon, { decimals: 3 })} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${boundText(spent, { decimals: 3 })}`);
+        throw new RefusedMessage(`round ${round.serverRound} would spend epsilon ${boundText(epsilon, { decimals: 3 })} per ${privacy.ledger.unit} (delta ${privacy.ledger.delta}), past this hospital's --max-epsilon ${privacy.maxEpsilon}; it has spent ${boundText(spent, { decimals: 3 })}`);
       }
       pending.commit();
     }

@@ -162,8 +162,13 @@ test('bad arrays are error replies naming the array, and the model is left as it
 
 test('DP: the ledger is saved before training and epsilon is reported; a round past --max-epsilon is refused and spends nothing', async () => {
   const global = await globalGenerators();
-  const { hospital, client, ledger, saved } = await harness({ dp: true, maxEpsilon: 1e9 });
+  const log: string[] = [];
+  let ledgersAtFirstStep: number | undefined;
+  const harnessed: Harness = await harness({ dp: true, maxEpsilon: 1e9, log, onStep: () => void (ledgersAtFirstStep ??= harnessed.saved.ledgers.length) });
+  const { hospital, client, ledger, saved } = harnessed;
   const reply = await hospital.handle(message('train', trainContent(toArrayRecord(global))));
+  assert.is(ledgersAtFirstStep, 1, 'the ledger is persisted before the first training step');
+  assert.ok(log.some((l) => /^round 1: .*; epsilon [\d.]+ per slice at delta 0\.00001 by (RDP|PRV) \(a whole subject, up to \d+ slices, .*\)$/.test(l)), log.join('\n'));
   assert.ok('content' in reply && reply.content);
   const metrics = reply.content!.get('metrics')!;
   assert.ok(metrics.kind === 'metric');
@@ -178,7 +183,7 @@ test('DP: the ledger is saved before training and epsilon is reported; a round p
   tight.ledger!.record({ client: 'client1', round: 1, steps: tight.client.loader.length, q: tight.client.samplingRate, noise: privacy.noise });
   const before = await readNamed(tight.client.model.generatorParameters());
   const reason = errorOf(await tight.hospital.handle(message('train', trainContent(toArrayRecord(global), new Map([['server-round', 2n]])))));
-  assert.match(reason, /round 2 would spend epsilon [\d.]+ .* past this hospital's --max-epsilon/);
+  assert.match(reason, /round 2 would spend epsilon [\d.]+ per slice .* past this hospital's --max-epsilon/);
   assert.is(tight.ledger!.entries.length, 1, 'nothing recorded');
   assert.is(tight.saved.ledgers.length, 0);
   const after = await readNamed(tight.client.model.generatorParameters());

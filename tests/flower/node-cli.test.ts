@@ -52,7 +52,7 @@ test('--epsilon E --rounds R: the node sets the sigma that spends E over its pla
   const state = path.join(dir, 'epsilon-state');
   const run = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32', '--dp', '--epsilon', '4', '--rounds', '3', '--local-epochs', '1');
   assert.is(run.status, 1, run.stderr); // no SuperLink on port 1
-  const line = /privacy: dp-sgd, sigma ([\d.]+) \(the smallest that spends epsilon 4 over 3 rounds of 1 local epochs\); budget: epsilon 4, rounds past it are refused/.exec(run.stdout);
+  const line = /privacy: dp-sgd, sigma ([\d.]+) \(the smallest that spends epsilon 4 per slice over 3 rounds of 1 local epochs\); budget: epsilon 4 per slice, rounds past it are refused/.exec(run.stdout);
   assert.ok(line, run.stdout);
   assert.match(run.stdout, /; held-out scores: withheld, evaluate messages are refused \(--share-scores sends them, outside the DP guarantee\)/);
   // 5 training subjects of 7 slices, half paired: 35 items, q = 4 / 35, 9 steps a round.
@@ -61,11 +61,19 @@ test('--epsilon E --rounds R: the node sets the sigma that spends E over its pla
   assert.ok(spent(sigma) <= 4 && spent(sigma * 0.999) > 4, `sigma ${sigma} spends ${spent(sigma)}`);
 });
 
-test('a state folder made with other settings is refused naming them (exit 2, a taken folder), before the SuperLink is called', () => {
+test('a state folder that began a round with other settings is refused naming them (exit 2, a taken folder), before the SuperLink is called; one that began none takes the new settings', () => {
   const state = path.join(dir, 'state');
-  // The first start makes the folder, then finds no SuperLink on a closed port and gives up at once.
+  // A first start whose data fails to load keeps nothing: the corrected start is not held to its settings.
+  const typo = node('--state', state, '--data', path.join(dir, 'no-such-data'), '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js');
+  assert.is(typo.status, 1, typo.stderr);
+  // This start makes the folder its own, then finds no SuperLink on a closed port and gives up at once.
   const first = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '2', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
   oneLine(first, 1, /the SuperLink at 127\.0\.0\.1:1 cannot be reached \(RegisterNode: UNAVAILABLE.*\) after 1 attempt over/);
+  // A round begun (as a killed round leaves it): from now on the folder is that node's.
+  const file = path.join(state, 'state.json');
+  const record = JSON.parse(readFileSync(file, 'utf8')) as { begun: unknown[] };
+  record.begun.push({ round: 1, runId: '7', serverRound: 1, firstEpoch: 0, epochs: 1 });
+  writeFileSync(file, JSON.stringify(record));
   const other = node('--state', state, '--superlink', '127.0.0.1:1', '--give-up-after', '0', '--width', '4', '--size', '32', '--backend', 'js', '--subjects', '6', '--phantom-size', '32');
   oneLine(other, 2, /belongs to a node with other settings \(width: 2 -> 4\)/);
   assert.not.match(other.stdout + other.stderr, /SuperLink/);
