@@ -27,13 +27,15 @@ export const SUPERLINK_NODE_ID = 1n;
 export interface TransferLimits {
   /** Largest gRPC message (GRPC_MAX_MESSAGE_LENGTH). */
   maxMessageBytes: number;
+  /** Largest total of a message's arrays once assembled from their chunks, which travel in many gRPC messages and may be named many times. */
+  maxArrayBytes: number;
   /** Tries to pull an object the SuperLink has not got yet (PULL_MAX_TRIES_PER_OBJECT). */
   pullTries: number;
   /** Seconds to wait for a message's objects (PULL_MAX_TIME). */
   pullSeconds: number;
 }
 
-export const FLOWER_LIMITS: TransferLimits = { maxMessageBytes: GRPC_MAX_MESSAGE_LENGTH, pullTries: 500, pullSeconds: 7200 };
+export const FLOWER_LIMITS: TransferLimits = { maxMessageBytes: GRPC_MAX_MESSAGE_LENGTH, maxArrayBytes: GRPC_MAX_MESSAGE_LENGTH, pullTries: 500, pullSeconds: 7200 };
 
 export interface RetryPolicy {
   /** Seconds before the first retry; each later wait doubles, up to maxDelay. */
@@ -197,7 +199,7 @@ class SuperNodeSession {
     const started = performance.now();
     let message: FlowerMessage | ObjectError;
     try {
-      message = decodeMessage(metadata, tree.objectId, await this.pullObjects(metadata.runId, tree, where), this.limits.maxMessageBytes); // every object's id checked here
+      message = decodeMessage(metadata, tree.objectId, await this.pullObjects(metadata.runId, tree, where), this.limits.maxArrayBytes); // every object's id checked here
     } catch (e) {
       if (!(e instanceof ObjectError)) throw e;
       message = e;
