@@ -53,6 +53,12 @@ export interface RunGridOptions {
   log: (line: string) => void;
   /** --workers for every cell, at most the cell's clients (default: each cell's clients in turn in one thread). */
   workers?: WorkersChoice;
+  /**
+   * Given, each cell's lock is handed here once its results are read instead
+   * of released, so that the caller, which goes on to read the cells (latent
+   * figures, tables), reads folders no other process can change meanwhile.
+   */
+  holdLocks?: (release: () => void) => void;
   /** Passed to runTraining (tests: no progress line, quiet, simulated crashes); by default a progress line on stderr. */
   train?: Pick<RunOptions, 'progress' | 'stopAfterRounds' | 'log'>;
 }
@@ -163,8 +169,7 @@ export async function runGrid(cells: readonly Cell[], options: RunGridOptions): 
     const config = await cellConfig(cell, options.baseArgs);
     const where = `cell ${i + 1} of ${cells.length}, ${cell.id}`;
     try {
-      const action = await runCell(dir, config, cell, where, options);
-      results.push({ cell, dir, config, action, ...(await readCellResults(dir)), grids: await newestGrids(dir) });
+      results.push({ cell, dir, config, ...(await runCell(dir, config, cell, where, options)) });
     } catch (e) {
       if (e instanceof FileSystemError) throw e; // a full or read-only disk is no one cell's: every cell after it would fail alike
       const error = (e as Error).message.split('\n')[0]!;
@@ -186,29 +191,44 @@ async function failedCellShows(dir: string, error: unknown): Promise<Pick<CellRe
   return { ...finished, grids: await newestGrids(dir) };
 }
 
-/** Skips, resumes or trains one cell by its folder's state, read under the cell's lock. */
-async function runCell(dir: string, config: TrainConfig, cell: Cell, where: string, options: RunGridOptions): Promise<CellResult['action']> {
+/** What runCell did with a cell, and what its folder then shows, read under its lock. */
+type CellRun = Pick<CellResult, 'action' | 'records' | 'epsilon' | 'grids'>;
+
+/** Skips, resumes or trains one cell by its folder's state, and reads its results, all under the cell's lock. */
+async function runCell(dir: string, config: TrainConfig, cell: Cell, where: string, options: RunGridOptions): Promise<CellRun> {
   await probeOutputFolder(dir);
   const release = await lockFolder(dir, runFolder.kind);
+  let held = false;
   try {
-    const { state, testSubjects } = await cellState(dir, config);
-    if (state === 'done') {
-      options.log(`${where}: finished before, skipped`);
-      return 'skipped';
+    const action = await trainCell(dir, config, cell, where, options, release);
+    const shown = { action, ...(await readCellResults(dir)), grids: await newestGrids(dir) };
+    if (options.holdLocks) {
+      options.holdLocks(release);
+      held = true;
     }
-    const resume = state === 'partial';
-    options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
-    // A 'new' folder holds no checkpoint, at most a run stopped before its first: force replaces its files.
-    // A resumed cell keeps the test subjects its run recorded, as train --resume does.
-    const run = resume ? { ...config, testSubjects } : config;
-    await prepareRunFolder(dir, run, { resume, force: !resume, log: options.log, lock: release });
-    // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
-    const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, run);
-    await runTraining(run, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
-    return resume ? 'resumed' : 'trained';
+    return shown;
   } finally {
-    release();
+    if (!held) release();
   }
+}
+
+/** The cell's training by its folder's state (the caller holds the lock, `release`). */
+async function trainCell(dir: string, config: TrainConfig, cell: Cell, where: string, options: RunGridOptions, release: () => void): Promise<CellResult['action']> {
+  const { state, testSubjects } = await cellState(dir, config);
+  if (state === 'done') {
+    options.log(`${where}: finished before, skipped`);
+    return 'skipped';
+  }
+  const resume = state === 'partial';
+  options.log(`${where}: ${resume ? 'resuming' : 'training'} (fedmed train ${cell.args.join(' ')})`);
+  // A 'new' folder holds no checkpoint, at most a run stopped before its first: force replaces its files.
+  // A resumed cell keeps the test subjects its run recorded, as train --resume does.
+  const run = resume ? { ...config, testSubjects } : config;
+  await prepareRunFolder(dir, run, { resume, force: !resume, log: options.log, lock: release });
+  // Its own progress line per cell (rate and ETA are the cell's), on stderr with the lines above it: stdout is for the tables.
+  const placement = options.workers === undefined ? undefined : cellPlacement(options.workers, run);
+  await runTraining(run, dir, { resume, progress: new Progress({ out: process.stderr }), placement, ...options.train });
+  return resume ? 'resumed' : 'trained';
 }
 
 /** A run folder's per-epoch metrics and final epsilon (none before its first round ended). */

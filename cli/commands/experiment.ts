@@ -92,7 +92,8 @@ export const experimentCommand: Command = {
     const started = performance.now();
     const log = (line: string) => console.error(line);
     const stop = handleStopSignals({ log });
-    const trained = await runGrid(cells, { out, baseArgs, workers, log }).finally(() => stop.dispose());
+    // Every cell stays locked until its figures and the tables are written from it (the process's exit releases them).
+    const trained = await runGrid(cells, { out, baseArgs, workers, log, holdLocks: () => {} }).finally(() => stop.dispose());
     const results = experiment.latentFigures ? await writeLatentFigures(trained, experiment.latentFigures, { log }) : trained;
     const count = (action: string) => results.filter((r) => r.action === action).length;
     const tables = experimentTables(experiment.name, results, { scale, kinds });

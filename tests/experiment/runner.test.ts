@@ -21,6 +21,7 @@ import { experiments, experimentNames } from '../../experiment/grids.js';
 import { cellState, claimExperimentFolder, runGrid } from '../../experiment/runner.js';
 import { runFolder } from '../../cli/train/run-folder.js';
 import { claimFolder, markerFile } from '../../store/folder.js';
+import { lockFolder } from '../../store/lock.js';
 import { scaleArgs, scaleFor, scales } from '../../experiment/scales.js';
 import { experimentTables } from '../../experiment/tables.js';
 import { experimentFiles } from '../../experiment/output.js';
@@ -115,6 +116,16 @@ test("a cell whose latest checkpoint is damaged fails naming the intact round it
   const latest = (await latestCheckpoint(finished!.dir))!;
   writeFileSync(path.join(latest, 'progress.json'), '{}');
   await rejects(() => cellState(finished!.dir, finished!.config), /progress\.json: its contents differ from manifest\.json .*; .*round-0001 is intact: to resume from it/);
+});
+
+test('with holdLocks, each cell stays locked after its results are read, until the caller lets it go', async () => {
+  const [cell] = experiments.dp.cells(context);
+  const held: (() => void)[] = [];
+  const [result] = await runGrid([cell!], { out: path.join(out, 'held'), baseArgs, log: () => {}, train: quiet, holdLocks: (release) => held.push(release) });
+  assert.is(held.length, 1);
+  await rejects(() => lockFolder(result!.dir, runFolder.kind), /in use by pid \d+/);
+  held[0]!();
+  (await lockFolder(result!.dir, runFolder.kind))();
 });
 
 test("a cell whose checkpoints outlive its config.json is this cell's run, resumed or skipped, never trained over", async () => {
