@@ -122,7 +122,8 @@ export async function cellState(dir: string, config: TrainConfig): Promise<CellF
   if (edited.length) throw new Error(`${configFile}: differs from the run's checkpoint in ${edited.join(', ')}; the run folder was changed or damaged`);
   const progress = await readJson<{ round: number }>(path.join(checkpoint, 'progress.json'));
   // A stop between the last checkpoint and the run files after it left them a round behind: resuming rewrites them (no round trained).
-  const written = progress.round >= config.rounds ? (await readCellResults(dir)).records.at(-1)?.round : undefined;
+  const last = progress.round >= config.rounds ? (await readCellResults(dir)).records.at(-1) : undefined;
+  const written = last?.round ?? last?.epoch; // a federated run's records count rounds, a centralized run's epochs: both progress.round's unit
   return { state: written === progress.round ? 'done' : 'partial', testSubjects: saved?.testSubjects };
 }
 

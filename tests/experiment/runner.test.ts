@@ -113,6 +113,7 @@ test('a folder holding a run of other settings is refused, naming the settings',
 test("a cell whose latest checkpoint is damaged fails naming the intact round it kept and the way back, as train --resume does", async () => {
   const [cell] = experiments.rounds.cells(context); // keeps round 1 (--keep-rounds) for its latent figure
   const [finished] = await runGrid([cell!], { out: path.join(out, 'damaged'), baseArgs, log: () => {}, train: quiet });
+  assert.is((await cellState(finished!.dir, finished!.config)).state, 'done', 'a finished centralized cell (records by epoch) is done');
   const latest = (await latestCheckpoint(finished!.dir))!;
   writeFileSync(path.join(latest, 'progress.json'), '{}');
   await rejects(() => cellState(finished!.dir, finished!.config), /progress\.json: its contents differ from manifest\.json .*; .*round-0001 is intact: to resume from it/);
