@@ -16,7 +16,7 @@
  * std noise * C: a unit's joint norm is then at most C, the sensitivity the
  * accountant assumes (Opacus's per-layer clipping, McMahan et al. 2018).
  */
-import { add, clamp, clippedSumWithNoise, div, drawRandomKey, keep, matmul, mul, noGrad, perSampleSquaredNorms, randomNormal, reshape, sqrt, tensor, tidy, type Rng, type Tensor } from '../../engine/index.js';
+import { add, cat, clamp, clippedSumWithNoise, div, drawRandomKey, keep, mul, noGrad, perSampleSquaredNorms, randomNormal, slice, sqrt, tidy, zeros, type Rng, type Tensor } from '../../engine/index.js';
 import type { NamedParameters, TrainStepOptions } from '../../models/index.js';
 
 export interface DpSgdOptions {
@@ -135,26 +135,31 @@ function checkOptions(options: DpSgdOptions): DpSgdOptions {
   return options;
 }
 
-/** Which samples each unit holds: `onehot` is [count, N], 1 where sample n belongs to unit u. */
-interface UnitMatrix {
-  onehot: Float32Array;
-  count: number;
+/** Which samples each unit holds: `members[u]`, the sample indices of unit u (none for a label no sample has). */
+interface UnitMembers {
+  members: number[][];
 }
 
-function unitMatrix(units: readonly number[], batch: number): UnitMatrix {
+function unitMatrix(units: readonly number[], batch: number): UnitMembers {
   if (units.length !== batch) throw new Error(`DP-SGD: ${units.length} unit labels for a batch of ${batch}`);
   if (!units.every((u) => Number.isInteger(u) && u >= 0)) throw new Error(`DP-SGD: unit labels must be whole numbers >= 0, got ${units}`);
-  const count = Math.max(...units) + 1;
-  const onehot = new Float32Array(count * batch);
-  units.forEach((u, n) => (onehot[u * batch + n] = 1));
-  return { onehot, count };
+  const members: number[][] = Array.from({ length: Math.max(...units) + 1 }, () => []);
+  units.forEach((u, n) => members[u]!.push(n));
+  return { members };
 }
 
-/** Per-sample gradient [N, ...shape] -> per-unit sums [U, ...shape], as one matmul. */
-function sumByUnit(perSample: Tensor, units: UnitMatrix): Tensor {
-  const [batch, ...shape] = perSample.shape as number[];
-  const summed = matmul(tensor(units.onehot, [units.count, batch!]), reshape(perSample, [batch!, -1]));
-  return reshape(summed, [units.count, ...shape]);
+/**
+ * Per-sample gradient [N, ...shape] -> per-unit sums [U, ...shape], each
+ * unit's rows added on their own: a matmul by a 0/1 matrix would spread one
+ * sample's NaN or infinity (0 x NaN is NaN) into every unit, leaving every
+ * unit out of the step, so that one unit changed the sum by all the others'
+ * gradients, far past the sensitivity C the accountant assumes.
+ */
+function sumByUnit(perSample: Tensor, units: UnitMembers): Tensor {
+  const [, ...shape] = perSample.shape as number[];
+  const row = (n: number) => slice(perSample, [n, ...shape.map(() => 0)], [1, ...shape]);
+  const sums = units.members.map((samples) => (samples.length ? samples.map(row).reduce((a, b) => add(a, b)) : zeros([1, ...shape])));
+  return cat(sums, 0);
 }
 
 /** The share of units whose gradient norm exceeded the bound (read back from `norms`). */

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  keep, leakyRelu, manualSeed, mean, nn, randn, reshape, Rng, slice, square, sub, sum, tidy,
+  keep, leakyRelu, manualSeed, mean, nn, randn, reshape, Rng, slice, square, sub, sum, tensor, tidy,
   type Tensor,
 } from '../../engine/index.js';
 import { clippedFraction, noiseOnlyGradients, sanitisePerSampleGradients } from '../../fed/dp/dpsgd.js';
@@ -78,6 +78,20 @@ test('subject-level DP-SGD clips each subject\'s summed gradient as one, as by h
   // Five slices of three subjects: subject 0 holds slices 0 and 3, subject 1 slice 1, subject 2 slices 2 and 4.
   const { clipped } = await assertSanitiserMatchesNaive({ n: 5, clip: 0.5, noise: 0.8, expectedBatch: 3, units: [0, 1, 2, 0, 2] }, 12);
   assert.ok(clipped > 0, 'the test clips at least one subject');
+});
+
+test("subject-level DP-SGD: one subject's non-finite gradient leaves that subject out and no other", async () => {
+  // Three subjects: 0 holds samples 0 and 2, 1 holds sample 1 (its gradient NaN or infinite), 2 holds sample 3.
+  for (const bad of [NaN, Infinity]) {
+    const p = tensor(new Float32Array(2), [2]);
+    p.grad = tensor(Float32Array.from([3, 4, bad, 0, 0, 0, 0, 5]), [4, 2]);
+    const norms = await sanitisePerSampleGradients([p], { clip: 1, noise: 0, rng: new Rng(1), expectedBatch: 1, units: [0, 1, 0, 2] }).data();
+    assert.equal([norms[0], norms[2]], [5, 5], `${bad}: the other subjects' norms`);
+    // Subject 0's (3, 4) and subject 2's (0, 5), each clipped to norm 1; subject 1 adds nothing.
+    const sum = [...(await p.grad!.data())];
+    [0.6, 1.8].forEach((want, i) => assert.ok(Math.abs(sum[i]! - want) < 1e-5, `${bad}: [${sum}]`));
+    p.grad!.dispose();
+  }
 });
 
 test('a group with a share of C^2 is clipped to C sqrt(share) and noised with std sigma C, as by hand', async () => {
