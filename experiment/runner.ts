@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Progress } from '../cli/progress.js';
 import { trainConfigFromArgs, type TrainConfig } from '../cli/train/config.js';
 import { latestCheckpoint, verifyLatest } from '../cli/train/checkpoint.js';
-import { prepareRunFolder, readSavedConfig, runFolder, runSettings } from '../cli/train/run-folder.js';
+import { prepareRunFolder, readSavedConfig, refuseChangedSettings, runFolder, runSettings } from '../cli/train/run-folder.js';
 import { runTraining, type RunOptions } from '../cli/train/run.js';
 import { cellPlacement, type WorkersChoice } from '../cli/train/placement.js';
 import type { EpochRecord } from '../eval/records.js';
@@ -118,8 +118,7 @@ export async function cellState(dir: string, config: TrainConfig): Promise<CellF
   const manifest = await verifyLatest(dir, checkpoint); // a damaged one's error names an intact earlier round and the way back to it
   const changed = changedKeys(runSettings(config), manifest.settings);
   if (changed.length) throw otherSettings(changed);
-  const edited = saved ? changedKeys(runSettings(saved), manifest.settings) : [];
-  if (edited.length) throw new Error(`${configFile}: differs from the run's checkpoint in ${edited.join(', ')}; the run folder was changed or damaged`);
+  if (saved) refuseChangedSettings(dir, saved, manifest); // an edited config.json, as train --resume refuses it
   const progress = await readJson<{ round: number }>(path.join(checkpoint, 'progress.json'));
   // A stop between the last checkpoint and the run files after it left them a round behind: resuming rewrites them (no round trained).
   const last = progress.round >= config.rounds ? (await readCellResults(dir)).records.at(-1) : undefined;

@@ -94,7 +94,7 @@ export interface PrepareOptions {
 }
 
 /** Refuses a resumed run whose config differs from the settings its checkpoint's manifest holds, naming the keys. */
-function refuseChangedSettings(runDir: string, config: TrainConfig, manifest: Manifest): void {
+export function refuseChangedSettings(runDir: string, config: TrainConfig, manifest: Manifest): void {
   const changed = changedKeys(runSettings(config), manifest.settings);
   if (changed.length) {
     throw new Error(`${path.join(runDir, 'config.json')}: differs from the run's checkpoint in ${changed.join(', ')}; a resumed run keeps the settings it was started with`);

@@ -54,7 +54,7 @@ export function sanitisePerSampleGradients(params: readonly Tensor[], options: D
     }
   }
   const { clip, noise, rng, share = 1 } = checkOptions(options);
-  const units = options.units ? unitMatrix(options.units, batch) : null;
+  const units = options.units ? unitMembers(options.units, batch) : null;
   const divisor = options.expectedBatch ?? batch;
   return noGrad(() =>
     tidy(() => {
@@ -135,17 +135,13 @@ function checkOptions(options: DpSgdOptions): DpSgdOptions {
   return options;
 }
 
-/** Which samples each unit holds: `members[u]`, the sample indices of unit u (none for a label no sample has). */
-interface UnitMembers {
-  members: number[][];
-}
-
-function unitMatrix(units: readonly number[], batch: number): UnitMembers {
+/** Which samples each unit holds: entry u lists unit u's sample indices (none for a label no sample has). */
+function unitMembers(units: readonly number[], batch: number): number[][] {
   if (units.length !== batch) throw new Error(`DP-SGD: ${units.length} unit labels for a batch of ${batch}`);
   if (!units.every((u) => Number.isInteger(u) && u >= 0)) throw new Error(`DP-SGD: unit labels must be whole numbers >= 0, got ${units}`);
   const members: number[][] = Array.from({ length: Math.max(...units) + 1 }, () => []);
   units.forEach((u, n) => members[u]!.push(n));
-  return { members };
+  return members;
 }
 
 /**
@@ -155,10 +151,10 @@ function unitMatrix(units: readonly number[], batch: number): UnitMembers {
  * unit out of the step, so that one unit changed the sum by all the others'
  * gradients, far past the sensitivity C the accountant assumes.
  */
-function sumByUnit(perSample: Tensor, units: UnitMembers): Tensor {
+function sumByUnit(perSample: Tensor, members: readonly number[][]): Tensor {
   const [, ...shape] = perSample.shape as number[];
   const row = (n: number) => slice(perSample, [n, ...shape.map(() => 0)], [1, ...shape]);
-  const sums = units.members.map((samples) => (samples.length ? samples.map(row).reduce((a, b) => add(a, b)) : zeros([1, ...shape])));
+  const sums = members.map((samples) => (samples.length ? samples.map(row).reduce((a, b) => add(a, b)) : zeros([1, ...shape])));
   return cat(sums, 0);
 }
 
