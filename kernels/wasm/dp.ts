@@ -4,6 +4,7 @@
 // sums of the samples' gradients with Gaussian noise drawn in place.
 import { ClippedSumParams, SquaresParams } from './params';
 import { blockOfFour, laneOf, normalsOfFourBlocks } from './random';
+import { squaresAbout } from './sums';
 
 /**
  * Samples [begin, end): squares[n] = the sum of sample n's squared values
@@ -18,32 +19,10 @@ export function sumSquaresPerSample(params: usize, begin: i32, end: i32, thread:
     for (let k = 0; k < p.count; k++) {
       const e = p.table + (<usize>k << 3);
       const size = load<i32>(e, 4);
-      total += sumOfSquares(load<usize>(e) + (<usize>n * <usize>size << 2), size);
+      total += squaresAbout(load<usize>(e) + (<usize>n * <usize>size << 2), size, 0);
     }
     store<f32>(p.squares + (<usize>n << 2), <f32>total);
   }
-}
-
-/** Values summed in f32 lanes before they join the f64 total (reduce.ts's rowSum blocks alike). */
-const BLOCK = 256;
-
-function sumOfSquares(x: usize, size: i32): f64 {
-  let total: f64 = 0;
-  let i = 0;
-  while (i + 4 <= size) {
-    let acc = f32x4.splat(0);
-    const blockEnd = min(size, i + BLOCK) & ~3;
-    for (; i < blockEnd; i += 4) {
-      const v = v128.load(x + (<usize>i << 2));
-      acc = f32x4.add(acc, f32x4.mul(v, v));
-    }
-    total += <f64>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + <f64>(f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  }
-  for (; i < size; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    total += <f64>(v * v);
-  }
-  return total;
 }
 
 /** Table entry fields, in 4-byte slots. */

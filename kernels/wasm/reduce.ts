@@ -1,37 +1,13 @@
 // Sums along one axis, sums of GEMM split copies, and strided copies.
 import { CopyEntry, CopyParams, ReduceParams, SumSplitsParams } from './params';
-
-// Rows are summed in blocks of this many values in f32 lanes, and the block
-// sums are added in f64: error grows with the block size, not the row length.
-const BLOCK = 256;
-
-/** Sum of n contiguous values: 16 f32 lanes within blocks, f64 across them. */
-function rowSum(x: usize, n: i32): f32 {
-  let total: f64 = 0;
-  let i = 0;
-  while (i + 16 <= n) {
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    const blockEnd = min(n, i + BLOCK) & ~15;
-    for (; i < blockEnd; i += 16) {
-      const at = x + (<usize>i << 2);
-      s0 = f32x4.add(s0, v128.load(at));
-      s1 = f32x4.add(s1, v128.load(at, 16));
-      s2 = f32x4.add(s2, v128.load(at, 32));
-      s3 = f32x4.add(s3, v128.load(at, 48));
-    }
-    const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
-    total += <f64>(f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + <f64>(f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
-  }
-  for (; i < n; i++) total += <f64>load<f32>(x + (<usize>i << 2));
-  return <f32>total;
-}
+import { BLOCK, sumOf } from './sums';
 
 /** y[o][i] = sum over r of x[o][r][i]. Items: rows o (inner == 1) or (o, chunk of innerChunk columns). */
 export function reduceSum(params: usize, begin: i32, end: i32, thread: i32): void {
   const p = changetype<ReduceParams>(params);
   if (p.inner == 1) {
     for (let o = begin; o < end; o++) {
-      store<f32>(p.y + (<usize>o << 2), rowSum(p.x + (<usize>(o * p.reduce) << 2), p.reduce));
+      store<f32>(p.y + (<usize>o << 2), <f32>sumOf(p.x + (<usize>(o * p.reduce) << 2), p.reduce));
     }
     return;
   }

@@ -56,10 +56,11 @@ fn instanceNorm(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id)
       squares += d * d;
     }
     let rstd = 1.0 / sqrt(workgroupSum(lid.x, vec2f(squares, 0.0)).x / n + u.eps);
+    // Centred before scaling: x scale - mean scale cancels to nothing where mean is large and rstd too.
     let scale = weightOf(plane) * rstd;
-    let shift = select(0.0, third[plane % u.channels], u.hasBias != 0u) - mean * scale;
+    let bias = select(0.0, third[plane % u.channels], u.hasBias != 0u);
     for (var i = lid.x; i < u.size; i += WG) {
-      let v = x[at + i] * scale + shift;
+      let v = (x[at + i] - mean) * scale + bias;
       out[at + i] = select(v, unaryOp(u.activation - 1u, v, u.activationAlpha, u.activationAlpha), u.activation > 0u);
     }
     if (lid.x == 0u) {

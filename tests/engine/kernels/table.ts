@@ -22,7 +22,10 @@ export interface KernelCase {
    */
   outputs: (number | Float32Array)[];
   call(b: Backend, inputs: Handle[], outputs: Handle[]): void;
-  /** A tighter tolerance than the table's, where a kernel is exact but for rounding (random draws). */
+  /**
+   * A tolerance other than the table's: tighter where a kernel is exact but for
+   * rounding (random draws), looser where an f32 intermediate bounds agreement.
+   */
   rtol?: number;
 }
 
