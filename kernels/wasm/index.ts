@@ -9,6 +9,7 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
+export { opsSignature } from './ops.generated';
 export { fill, unary, binary, activationBackward } from './elementwise';
 export { reduceSum, sumSplits, copy } from './reduce';
 export { avgPool2d, avgPool2dBackward, upsampleNearest, upsampleNearestBackward, padReflect, padReflectBackward } from './resample';

@@ -16,7 +16,7 @@ import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import { matmul, scratchFloats } from './gemm.js';
 import { Heap } from './heap.js';
-import { checkLayouts, paramsBytes } from './params.js';
+import { checkBuild, paramsBytes } from './params.js';
 import { ThreadPool } from './pool.js';
 import * as dp from './dp.js';
 import * as norm from './norm.js';
@@ -107,7 +107,7 @@ export class WasmBackend implements Backend {
       });
     const { memory, maximumBytes } = sharedMemory();
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    checkLayouts(instance.exports);
+    checkBuild(instance.exports);
     const exports = instance.exports as unknown as KernelExports;
     const heap = new Heap(memory, exports.heapBase(), maximumBytes);
     const pool = await ThreadPool.start(module, memory, kernelTable(instance.exports), threads);

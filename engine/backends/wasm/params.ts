@@ -1,10 +1,11 @@
 /**
  * The parameter blocks of kernels/wasm/params.ts, field for field in the same
- * order (each 4 bytes), and their one writer. `checkLayouts` compares every
- * block's size with the module's own, so a field added on one side only
- * fails at start-up, not as garbage in a kernel.
+ * order (each 4 bytes), and their one writer. `checkBuild` compares every
+ * block's size and the op list's hash with the module's own, so a field or
+ * an op added on one side only fails at start-up, not as garbage in a kernel.
  */
 import type { Heap } from './heap.js';
+import { opsSignature } from '../../kernel-ops.generated.js';
 
 interface Layout<F extends string> {
   name: string;
@@ -99,8 +100,16 @@ const allLayouts = [unaryLayout, activationLayout, binaryLayout, copyLayout, cop
 /** The largest block, in bytes. */
 export const paramsBytes = Math.max(...allLayouts.map((l) => l.fields.length * 4));
 
-/** Throws unless each layout has the size the module gives its twin. */
-export function checkLayouts(exports: WebAssembly.Exports): void {
+/**
+ * Throws unless the module was built from this source: each layout has the
+ * size the module gives its twin, and the op list (whose positions are the
+ * codes both sides pass) hashes the same.
+ */
+export function checkBuild(exports: WebAssembly.Exports): void {
+  const signature = exports['opsSignature'] as (() => number) | undefined;
+  if (!signature || signature() >>> 0 !== opsSignature) {
+    throw new Error('wasm kernels: built from another op list than kernels/ops.json; rebuild with npm run build:wasm');
+  }
   for (const l of allLayouts) {
     const size = exports[`${l.name}ParamsBytes`] as (() => number) | undefined;
     if (!size || size() !== l.fields.length * 4) {
