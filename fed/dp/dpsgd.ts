@@ -157,9 +157,3 @@ function sumByUnit(perSample: Tensor, members: readonly number[][]): Tensor {
   const sums = members.map((samples) => (samples.length ? samples.map(row).reduce((a, b) => add(a, b)) : zeros([1, ...shape])));
   return cat(sums, 0);
 }
-
-/** The share of units whose gradient norm exceeded the bound (read back from `norms`). */
-export async function clippedFraction(norms: Tensor, clip: number): Promise<number> {
-  const values = await norms.data();
-  return values.filter((n) => clip / (n + 1e-6) < 1).length / values.length;
-}
