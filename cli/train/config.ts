@@ -31,6 +31,7 @@ export const trainFlags = {
   identity: { type: 'string', help: 'identity loss: CycleGAN standard or the reference code variant', default: 'standard', choices: ['standard', 'reference'] },
   discriminators: { type: 'int', help: "cyclegan: K discriminators per domain, their scores averaged (the paper's ablation, Tables 5-6: K = clients)", default: 1 },
   seed: { type: 'int', help: 'seed of everything random', default: 3 },
+  'start-from': { type: 'string', help: "generators to start from instead of fresh weights: a run folder, a round folder or a generators .safetensors file of this model, direction, width and size, such as one trained on a public dataset; training fine-tunes them. Under DP the epsilon covers this run's training only: the starting generators must not have been trained on the hospitals' data", placeholder: 'RUN|FILE' },
   clients: { type: 'int', help: 'federated hospitals (0: centralized training)', default: 0 },
   scheme: { type: 'string', help: 'how subjects are shared among clients (paper, Table 3)', default: 'gradual', choices: ['average', 'gradual', 'extreme', 'site'] },
   weights: { type: 'string', help: 'explicit client shares instead of a scheme, e.g. 0.5,0.3,0.2', placeholder: 'W,W,...' },
@@ -117,6 +118,8 @@ export interface TrainConfig {
   /** Discriminators per domain, scores averaged (CycleGAN only); absent from runs written before it existed: 1. */
   discriminators?: number;
   seed: number;
+  /** The generators checkpoint a new run starts from (resolved), instead of the seed's fresh weights; absent when none. */
+  startFrom?: string;
   /** 0 for centralized training. */
   clients: number;
   scheme: 'average' | 'gradual' | 'extreme' | 'site';
@@ -279,6 +282,7 @@ function typedConfig(f: FlagValues, noiseFrom: 'noise' | 'epsilon'): TrainConfig
     identity: str('identity') as TrainConfig['identity'],
     discriminators: num('discriminators'),
     seed: num('seed'),
+    ...(typeof f['start-from'] === 'string' && f['start-from'] !== '' ? { startFrom: resolve(str('start-from')) } : {}),
     clients: federated ? (weights?.length ?? clients) : 0,
     scheme: str('scheme') as TrainConfig['scheme'],
     weights,

@@ -20,6 +20,9 @@ import { inProcessHandle, type ClientHandle } from './client-handle.js';
 import { dpRandomnessOf, type TrainConfig } from './config.js';
 import { assignClients, type Placement } from './placement.js';
 import { startWorkerClients } from './worker-clients.js';
+import { readCheckpoint } from '../checkpoint-model.js';
+import { describeCheckpoint, type CheckpointMetadata } from '../../fed/checkpoint.js';
+import { writeNamed } from '../../fed/state.js';
 import type { ClientShare } from './worker-protocol.js';
 
 export interface TrainingSetup {
@@ -156,10 +159,14 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
     throw e;
   });
   const testItems = evaluationItems(test, config.seed);
-  let server: GanModel;
+  let server: GanModel | undefined;
+  let start: string[] = [];
   try {
     server = createModel(config.model, modelOptions(config, config.seed));
+    // A resumed run's generators are its checkpoint's, whatever it started from.
+    if (config.startFrom && !options.resume) start = [await startFrom(server, config, config.startFrom)];
   } catch (e) {
+    server?.dispose();
     await Promise.all(clients.map((c) => c.dispose()));
     throw e;
   }
@@ -167,11 +174,31 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
     ...unchecked,
+    ...start,
     ...clients.map((c, k) => `${c.name}: ${shares[k]!.subjects.length} subjects, ${c.samples} items, ${c.stepsPerEpoch} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.unit})` : 'batches'} per epoch${config.epsilon === undefined ? '' : `, sigma ${c.noise} to spend epsilon ${config.epsilon}`}`),
     ...(config.dp === 'off' ? [] : [randomnessLine(dpRandomnessOf(config), 'its checkpoints')]),
     words,
   ];
   return { dataset, clients, concurrent: placement.workers > 1, server, testItems, testSubjects: test.map((s) => s.id), summary, placement: words };
+}
+
+/**
+ * Sets the server's generators, which round 1 sends to every client, to those
+ * of a checkpoint of this run's model, direction, width and size; returns the
+ * summary's line. Everything else (discriminators, optimisers) starts fresh.
+ */
+async function startFrom(server: GanModel, config: TrainConfig, given: string): Promise<string> {
+  const checkpoint = await readCheckpoint(given).catch((e: unknown) => {
+    throw new Error(`--start-from ${(e as Error).message}`); // its messages begin with the path
+  });
+  const m = checkpoint.metadata;
+  const wanted: CheckpointMetadata = { model: config.model, source: config.source, target: config.target, width: config.width, size: config.size, identity: config.identity };
+  const differs = (['model', 'source', 'target', 'width', 'size'] as const).filter((k) => m[k] !== wanted[k]); // what shapes and names the generators
+  if (differs.length) {
+    throw new UsageError(`--start-from ${given}: holds ${describeCheckpoint(m)} generators, but this run trains ${describeCheckpoint(wanted)} (${differs.join(', ')} differ)`);
+  }
+  writeNamed(server.generatorParameters(), checkpoint.tensors, `--start-from ${checkpoint.file}`);
+  return `start: generators from ${checkpoint.file} (${describeCheckpoint(m)}), not fresh weights`;
 }
 
 /** The clients as `placement` says, and where they train in words (the summary's and the report's line). */

@@ -4,7 +4,7 @@
  * DP-SGD), a non-finite loss stops the run naming the step and keeps the last
  * good checkpoint, and the run folder holds what the report needs.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -234,6 +234,35 @@ test('a non-finite loss on data read from files names the batch\'s subjects, the
     assert.match(message, new RegExp(`\\(${data}/[^,)]*${named![1]}[^,)]*\\.nii\\.gz`));
     assert.not.match(message, /\n/);
   }
+});
+
+test('--start-from: a new run begins from the checkpoint\'s generators, a resumed one from its own; another model is one line naming what differs', async () => {
+  const publicRun = runDir();
+  await runTraining(await trainConfigFromArgs([...tiny, '--epochs', '1', '--seed', '101']), publicRun, quiet);
+  // A learning rate of 1e-12 leaves the weights where they start, to 1e-9: the run's generators are then its starting point's.
+  const still = ['--epochs', '2', '--lr', '1e-12'];
+  const [fresh, started] = [runDir(), runDir()];
+  await runTraining(await trainConfigFromArgs([...tiny, ...still]), fresh, quiet);
+  const lines: string[] = [];
+  const config = await trainConfigFromArgs([...tiny, ...still, '--start-from', publicRun]);
+  await runTraining(config, started, { ...quiet, log: (line) => lines.push(line), stopAfterRounds: 1 });
+  assert.ok(lines.some((l) => l.startsWith(`start: generators from ${publicRun}/checkpoints/round-0001/generators.safetensors (cyclegan PD<->T2, width 2, 32 px, round 1)`)), lines.join('\n'));
+  const maxGap = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) => Math.max(...[...a].map(([name, v]) => Math.max(...v.map((x, i) => Math.abs(x - b.get(name)![i]!)))));
+  const [start, afterOne, fromSeed] = [await generators(publicRun), await generators(started), await generators(fresh)];
+  assert.ok(maxGap(afterOne, start) < 1e-6, `${maxGap(afterOne, start)} from the starting generators`);
+  assert.ok(maxGap(fromSeed, start) > 0.01, 'the seed\'s fresh weights are the starting point\'s');
+  // Resuming reads the run's checkpoint, not the starting file: that may be gone by then.
+  rmSync(publicRun, { recursive: true });
+  await runTraining(JSON.parse(readFileSync(path.join(started, 'config.json'), 'utf8')), started, { ...quiet, resume: true });
+  assert.ok(maxGap(await generators(started), start) < 1e-6);
+  // Generators of another width, or none at all: one line, before anything is written.
+  const other = runDir();
+  await rejects(() => runTraining(config, other, quiet), /^--start-from .*: no such checkpoint; give a run folder or a generators\.safetensors file$/);
+  await rejects(
+    async () => runTraining(await trainConfigFromArgs([...tiny, '--width', '3', '--epochs', '1', '--start-from', fresh]), other, quiet),
+    /^--start-from .*: holds cyclegan PD<->T2, width 2, 32 px, round 2 generators, but this run trains cyclegan PD<->T2, width 3, 32 px \(width differ\)$/,
+  );
+  assert.equal(readdirSync(other), []);
 });
 
 test('configuration mistakes are one-line usage errors', async () => {
