@@ -204,6 +204,7 @@ async function writeRunFolder(
   const privacy = ledger
     ? [`privacy (${config.dp}, ${sigmaWords(config, ledger)}, C ${config.clip}${config.dp === 'dp-sgd' ? ` (the generators' share of C^2 ${config.clipSplit ?? DEFAULT_GENERATOR_SHARE})` : ''}, ${samplingWords(config)}, ${soundAccountantsWords(ledger.sampling)}): ${epsilonWords(ledger)}, the largest over clients`]
     : [];
+  const start = config.startFrom ? [`generators started from ${config.startFrom}, not fresh weights${ledger ? ": the epsilon covers this run's training, not what made them" : ''}`] : [];
   const files: Record<string, string | Uint8Array> = {
     ...runFiles({
       title: `fedmed ${config.clients > 0 ? `federated (${config.clients} clients)` : 'centralized'} ${config.model} ${config.source} -> ${config.target}`,
@@ -211,7 +212,7 @@ async function writeRunFolder(
       epochs: history.records,
       grids: history.grids,
       startedAt: history.startedAt,
-      notes: [...notes, ...baseline, ...privacy],
+      notes: [...notes, ...start, ...baseline, ...privacy],
     }),
   };
   if (config.clients > 0) {

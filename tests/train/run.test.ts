@@ -255,6 +255,7 @@ test('--start-from: a new run begins from the checkpoint\'s generators, a resume
   rmSync(publicRun, { recursive: true });
   await runTraining(JSON.parse(readFileSync(path.join(started, 'config.json'), 'utf8')), started, { ...quiet, resume: true });
   assert.ok(maxGap(await generators(started), start) < 1e-6);
+  assert.match(readFileSync(path.join(started, 'report.html'), 'utf8'), `generators started from ${publicRun}, not fresh weights`);
   // Generators of another width, or none at all: one line, before anything is written.
   const other = runDir();
   await rejects(() => runTraining(config, other, quiet), /^--start-from .*: no such checkpoint; give a run folder or a generators\.safetensors file$/);
