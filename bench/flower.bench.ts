@@ -40,7 +40,8 @@ function settingsFrom(argv: readonly string[]): { rounds: number; poll: number; 
 /** The main job's settings as `fedmed node` flags (those a node takes). */
 function nodeFlags(backend: BackendName): string[] {
   const json = JSON.parse(readFileSync(mainConfig, 'utf8')) as Record<string, unknown>;
-  const flags = Object.entries(json).filter(([k]) => k !== 'clients' && k !== 'rounds').flatMap(([k, v]) => [`--${k}`, String(v)]);
+  // The federation's size and length, and where its generators start, are the server's to set, not a node's.
+  const flags = Object.entries(json).filter(([k]) => !['clients', 'rounds', 'start-from'].includes(k)).flatMap(([k, v]) => [`--${k}`, String(v)]);
   return [...flags, '--part', `1/${json.clients}`, '--backend', backend];
 }
 

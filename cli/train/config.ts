@@ -31,7 +31,7 @@ export const trainFlags = {
   identity: { type: 'string', help: 'identity loss: CycleGAN standard or the reference code variant', default: 'standard', choices: ['standard', 'reference'] },
   discriminators: { type: 'int', help: "cyclegan: K discriminators per domain, their scores averaged (the paper's ablation, Tables 5-6: K = clients)", default: 1 },
   seed: { type: 'int', help: 'seed of everything random', default: 3 },
-  'start-from': { type: 'string', help: "generators to start from instead of fresh weights: a run folder, a round folder or a generators .safetensors file of this model, direction, width and size, such as one trained on a public dataset; training fine-tunes them. Under DP the epsilon covers this run's training only: the starting generators must not have been trained on the hospitals' data", placeholder: 'RUN|FILE' },
+  'start-from': { type: 'string', help: "generators to start from instead of fresh weights: a run folder, a round folder or a generators .safetensors file of this model, direction, width and size, such as one trained on a public dataset; training fine-tunes them. Under DP the epsilon covers this run's training only: the starting generators must not have been trained on the hospitals' data. An empty value starts fresh, over a --config file's", placeholder: 'RUN|FILE' },
   clients: { type: 'int', help: 'federated hospitals (0: centralized training)', default: 0 },
   scheme: { type: 'string', help: 'how subjects are shared among clients (paper, Table 3)', default: 'gradual', choices: ['average', 'gradual', 'extreme', 'site'] },
   weights: { type: 'string', help: 'explicit client shares instead of a scheme, e.g. 0.5,0.3,0.2', placeholder: 'W,W,...' },

@@ -164,7 +164,7 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
   try {
     server = createModel(config.model, modelOptions(config, config.seed));
     // A resumed run's generators are its checkpoint's, whatever it started from.
-    if (config.startFrom && !options.resume) start = [await startFrom(server, config, config.startFrom)];
+    if (config.startFrom && !options.resume) start = [await startFromCheckpoint(server, config, config.startFrom)];
   } catch (e) {
     server?.dispose();
     await Promise.all(clients.map((c) => c.dispose()));
@@ -187,7 +187,7 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
  * of a checkpoint of this run's model, direction, width and size; returns the
  * summary's line. Everything else (discriminators, optimisers) starts fresh.
  */
-async function startFrom(server: GanModel, config: TrainConfig, given: string): Promise<string> {
+export async function startFromCheckpoint(server: GanModel, config: TrainConfig, given: string): Promise<string> {
   const checkpoint = await readCheckpoint(given).catch((e: unknown) => {
     throw new Error(`--start-from ${(e as Error).message}`); // its messages begin with the path
   });

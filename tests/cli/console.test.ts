@@ -57,9 +57,9 @@ test("README's exit-status list names every status fedmed exits with (141 was le
   for (const [name, code] of Object.entries(exitCodes)) assert.ok(new RegExp(`(^|[^\\d])${code}([^\\d]|$)`).test(list!), `README's list lacks ${code} (${name})`);
 });
 
-test('a tiny main job (auto backend): rounds and the report on stdout, progress only on stderr, no Dawn', () => {
+test('a tiny main job (auto backend; fresh weights, as its public generators are width 8): rounds and the report on stdout, progress only on stderr, no Dawn', () => {
   const out = scratchDir('console');
-  const run = fedmed('train', '--config', fileURLToPath(new URL('../../../configs/main.json', import.meta.url)), '--subjects', '5', '--phantom-size', '32', '--size', '32', '--width', '2', '--clients', '2', '--scheme', 'average', '--rounds', '1', '--local-epochs', '1', '--out', out);
+  const run = fedmed('train', '--config', fileURLToPath(new URL('../../../configs/main.json', import.meta.url)), '--subjects', '5', '--phantom-size', '32', '--size', '32', '--width', '2', '--clients', '2', '--scheme', 'average', '--rounds', '1', '--local-epochs', '1', '--start-from', '', '--out', out);
   assert.is(run.status, 0, run.stderr);
   assert.not.match(run.stderr, dawnWarning);
   for (const line of run.stderr.split('\n').filter(Boolean)) assert.match(line, /img\/s +ETA /, `not a progress line on stderr: ${line}`);

@@ -6,12 +6,16 @@
  */
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { latestCheckpoint, readSafetensors } from '../../cli/train/checkpoint.js';
 import { runTraining } from '../../cli/train/run.js';
+import { modelOptions, startFromCheckpoint } from '../../cli/train/setup.js';
+import { readCheckpoint } from '../../cli/checkpoint-model.js';
+import { createModel } from '../../models/index.js';
 import { NonFiniteLossError } from '../../fed/client.js';
 import { writePhantom } from '../../data/fs/index.js';
 import { rejects } from '../helpers/rejects.js';
@@ -264,6 +268,23 @@ test('--start-from: a new run begins from the checkpoint\'s generators, a resume
     /^--start-from .*: holds cyclegan PD<->T2, width 2, 32 px, round 2 generators, but this run trains cyclegan PD<->T2, width 3, 32 px \(width differ\)$/,
   );
   assert.equal(readdirSync(other), []);
+});
+
+test('the main job starts from configs/public.safetensors: its model\'s generators, made by configs/public.json from another phantom cohort than the hospitals\'', async () => {
+  const configFile = (name: string) => fileURLToPath(new URL(`../../../configs/${name}`, import.meta.url));
+  const main = await trainConfigFromArgs(['--config', configFile('main.json'), '--backend', 'js']);
+  assert.is(main.startFrom, path.resolve('configs/public.safetensors'));
+  const model = createModel(main.model, modelOptions(main, main.seed));
+  try {
+    assert.match(await startFromCheckpoint(model, main, main.startFrom!), /\(cyclegan PD<->T2, width 8, 64 px, round 23\)/);
+  } finally {
+    model.dispose();
+  }
+  // Its metadata names the run that made it: DP covers only what the main job adds, so that run must not have seen the hospitals' subjects.
+  const made = await trainConfigFromArgs(['--config', configFile('public.json')]);
+  const { metadata } = await readCheckpoint(main.startFrom!);
+  assert.equal([metadata.data, metadata.seed, metadata.phantomSubjects, metadata.round], [made.data, made.seed, made.phantomSubjects, made.rounds]);
+  assert.is.not(metadata.seed, main.seed, "the phantom's seed draws its subjects: the public cohort's must differ from the hospitals'");
 });
 
 test('configuration mistakes are one-line usage errors', async () => {
