@@ -19,7 +19,7 @@ export function dpRandomnessHelp(kept: string): string {
 }
 
 export const trainFlags = {
-  config: { type: 'string', help: 'a JSON file of these settings (keys as the flag names); flags given too win', placeholder: 'FILE' },
+  config: { type: 'string', help: 'a JSON file of these settings (keys as the flag names; a data or start-from path in it is relative to its folder); flags given too win', placeholder: 'FILE' },
   data: { type: 'string', help: "'phantom' (built in, no download) or an IXI / BraTS2021 folder", default: 'phantom', placeholder: 'DIR|phantom' },
   model: { type: 'string', help: 'the GAN', default: 'cyclegan', choices: modelNames },
   direction: { type: 'string', help: 'source:target contrasts, e.g. pd:t2, t1:t2, t1:flair', default: 'pd:t2', placeholder: 'SRC:DST' },
@@ -213,8 +213,16 @@ async function readConfigFile(path: string): Promise<FlagValues> {
     if (!spec) throw new UsageError(`--config ${path}: unknown key '${key}'${suggest(key, settingNames, '')}`);
     out[key] = convert(key, Array.isArray(value) ? value.join(',') : value, spec);
   }
+  // Paths in the file name files beside it, from wherever the command runs (as the command line's name them from where it runs).
+  for (const key of fileSettings) {
+    const value = out[key];
+    if (typeof value === 'string' && value !== '' && value !== 'phantom') out[key] = resolve(dirname(path), value);
+  }
   return out;
 }
+
+/** Settings that name a file or folder ('phantom' and '' name none). */
+const fileSettings = ['data', 'start-from'] as const;
 
 function typedConfig(f: FlagValues, noiseFrom: 'noise' | 'epsilon'): TrainConfig {
   const num = (k: keyof typeof trainFlags) => f[k] as number;

@@ -273,7 +273,7 @@ test('--start-from: a new run begins from the checkpoint\'s generators, a resume
 test('the main job starts from configs/public.safetensors: its model\'s generators, made by configs/public.json from another phantom cohort than the hospitals\'', async () => {
   const configFile = (name: string) => fileURLToPath(new URL(`../../../configs/${name}`, import.meta.url));
   const main = await trainConfigFromArgs(['--config', configFile('main.json'), '--backend', 'js']);
-  assert.is(main.startFrom, path.resolve('configs/public.safetensors'));
+  assert.is(main.startFrom, configFile('public.safetensors'));
   const model = createModel(main.model, modelOptions(main, main.seed));
   try {
     assert.match(await startFromCheckpoint(model, main, main.startFrom!), /\(cyclegan PD<->T2, width 8, 64 px, round 23\)/);
@@ -320,11 +320,21 @@ test('too little data after --skip-bad-subjects: the error names the subjects le
   await rejects(() => runTraining(config, runDir(), quiet), /has 1 subject; unpaired items need at least 2 .*\(after leaving out 2 subjects: IXI001, IXI002\)$/);
 });
 
-test('a --config file sets values and flags typed on the command line win', async () => {
+test('a --config file sets values and flags typed on the command line win; its paths are relative to its folder', async () => {
   const file = path.join(runDir(), 'run.json');
   writeFileSync(file, JSON.stringify({ model: 'unit', width: 8, direction: 't1:t2', clients: 4 }));
   const config = await trainConfigFromArgs(['--config', file, '--width', '4']);
   assert.equal([config.model, config.width, config.source, config.target, config.clients], ['unit', 4, 'T1', 'T2', 4]);
+  // Paths in the file are relative to its folder, those typed relative to the working directory; 'phantom' and '' name no file.
+  const folder = path.dirname(file);
+  writeFileSync(file, JSON.stringify({ data: 'ixi', 'start-from': '../public/generators.safetensors' }));
+  const fromFile = await trainConfigFromArgs(['--config', file]);
+  assert.equal([fromFile.data, fromFile.startFrom], [path.join(folder, 'ixi'), path.join(folder, '..', 'public', 'generators.safetensors')]);
+  const typed = await trainConfigFromArgs(['--config', file, '--start-from', 'mine.safetensors']);
+  assert.is(typed.startFrom, path.resolve('mine.safetensors'));
+  writeFileSync(file, JSON.stringify({ data: 'phantom', 'start-from': '' }));
+  const none = await trainConfigFromArgs(['--config', file]);
+  assert.equal([none.data, none.startFrom], ['phantom', undefined]);
 });
 
 test.run();
