@@ -34,6 +34,15 @@ function stateDir(): string {
 const begun = (round: number, serverRound = round, runId = '7') => ({ round, runId, serverRound, firstEpoch: round - 1, epochs: 1 });
 const trained = (round: number, serverRound = round, runId = '7') => ({ ...begun(round, serverRound, runId), epsilon: null, steps: 1, losses: { generator: 1 } });
 
+/** Saves round 1 of client seed 5 in the state folder `dir` (opened with `settings`), and closes it. */
+async function saveOneRound(dir: string): Promise<void> {
+  const client = await makeClient(5);
+  const state = await NodeState.open(dir, settings);
+  await state.saveRound(client, trained(1));
+  state.close();
+  client.dispose();
+}
+
 test('a saved round restores discriminators, Adam moments and the DP key exactly in a new process', async () => {
   const dir = stateDir();
   const client = await makeClient(5, true);
@@ -62,21 +71,13 @@ test('a saved round restores discriminators, Adam moments and the DP key exactly
 test('a state that never began a round (its first start failed, on a typo in --data say) takes the next start\'s settings', async () => {
   const dir = stateDir();
   (await NodeState.open(dir, { ...settings, data: '/no/such/data' })).close(); // claimed, then the data failed to load
-  const state = await NodeState.open(dir, settings);
-  const client = await makeClient(5);
-  await state.saveRound(client, trained(1));
-  state.close();
-  client.dispose();
+  await saveOneRound(dir);
   await rejects(() => NodeState.open(dir, { ...settings, data: '/no/such/data' }), /other settings \(data: /);
 });
 
 test('a client file costs the node what its free-space check reserves for it, twice (the next is written before the last goes)', async () => {
   const dir = stateDir();
-  const client = await makeClient(5);
-  const state = await NodeState.open(dir, settings);
-  await state.saveRound(client, trained(1));
-  state.close();
-  client.dispose();
+  await saveOneRound(dir);
   const fileBytes = statSync(path.join(dir, 'client-0001.safetensors')).size;
   const reserved = nodeStateBytes(await trainConfigFromArgs(['--size', '32', '--width', '2', '--epochs', '1'])); // the client's model
   assert.ok(2 * fileBytes <= reserved && reserved <= 2 * fileBytes + 2 * 2 ** 21, `two files of ${fileBytes} bytes against ${reserved} reserved`);
@@ -84,10 +85,7 @@ test('a client file costs the node what its free-space check reserves for it, tw
 
 test('other settings are refused naming the keys; a damaged client file is refused naming it', async () => {
   const dir = stateDir();
-  const client = await makeClient(5);
-  const state = await NodeState.open(dir, settings);
-  await state.saveRound(client, trained(1));
-  state.close();
+  await saveOneRound(dir);
   try {
     await NodeState.open(dir, { ...settings, width: 4, part: '2/2' });
     assert.unreachable('other settings accepted');
@@ -111,7 +109,6 @@ test('other settings are refused naming the keys; a damaged client file is refus
   } catch (e) {
     assert.match((e as Error).message, /state\.json: not valid JSON/);
   }
-  client.dispose();
 });
 
 test('killed before any file operation of a round\'s writes, the folder restarts, naming a whole client file, and trains on', async () => {
