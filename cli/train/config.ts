@@ -214,15 +214,15 @@ async function readConfigFile(path: string): Promise<FlagValues> {
     out[key] = convert(key, Array.isArray(value) ? value.join(',') : value, spec);
   }
   // Paths in the file name files beside it, from wherever the command runs (as the command line's name them from where it runs).
-  for (const key of fileSettings) {
+  for (const [key, none] of fileSettings) {
     const value = out[key];
-    if (typeof value === 'string' && value !== '' && value !== 'phantom') out[key] = resolve(dirname(path), value);
+    if (typeof value === 'string' && value !== none) out[key] = resolve(dirname(path), value);
   }
   return out;
 }
 
-/** Settings that name a file or folder ('phantom' and '' name none). */
-const fileSettings = ['data', 'start-from'] as const;
+/** Settings that name a file or folder, each with the value that names none: the built-in phantom, a fresh start. */
+const fileSettings = [['data', 'phantom'], ['start-from', '']] as const;
 
 function typedConfig(f: FlagValues, noiseFrom: 'noise' | 'epsilon'): TrainConfig {
   const num = (k: keyof typeof trainFlags) => f[k] as number;

@@ -21,7 +21,7 @@ import { dpRandomnessOf, type TrainConfig } from './config.js';
 import { assignClients, type Placement } from './placement.js';
 import { startWorkerClients } from './worker-clients.js';
 import { readCheckpoint } from '../checkpoint-model.js';
-import { describeCheckpoint, type CheckpointMetadata } from '../../fed/checkpoint.js';
+import { describeCheckpoint, type Checkpoint, type CheckpointMetadata } from '../../fed/checkpoint.js';
 import { writeNamed } from '../../fed/state.js';
 import type { ClientShare } from './worker-protocol.js';
 
@@ -144,6 +144,8 @@ export interface SetupOptions {
 
 export async function buildSetup(config: TrainConfig, options: SetupOptions = {}): Promise<TrainingSetup> {
   const placement = options.placement ?? { workers: 1, why: '--workers 1' };
+  // Read and checked before the data and the clients: a wrong --start-from fails at once. A resumed run's generators are its checkpoint's.
+  const start = config.startFrom && !options.resume ? await startingGenerators(config, config.startFrom) : null;
   const { dataset, train, test, drift } = await loadSplit({ ...config, everyContrast: trainsOnEveryContrast(config.model) });
   // A resumed run that trained on a subject it now holds out (or the reverse) would mix train and test: refuse it.
   if (drift) throw new DataError(config.data, `no longer gives the run's split (${driftWords(drift)}); resume with the data the run started with`);
@@ -160,11 +162,9 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
   });
   const testItems = evaluationItems(test, config.seed);
   let server: GanModel | undefined;
-  let start: string[] = [];
   try {
     server = createModel(config.model, modelOptions(config, config.seed));
-    // A resumed run's generators are its checkpoint's, whatever it started from.
-    if (config.startFrom && !options.resume) start = [await startFromCheckpoint(server, config, config.startFrom)];
+    if (start) writeNamed(server.generatorParameters(), start.tensors, `--start-from ${start.file}`); // round 1 sends them to every client
   } catch (e) {
     server?.dispose();
     await Promise.all(clients.map((c) => c.dispose()));
@@ -174,7 +174,7 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
     `data: ${describeData(config, dataset)}, ${config.source} -> ${config.target}${dataset.contrasts.length > 2 ? ` (trained on ${dataset.contrasts.join(', ')})` : ''}, ${config.size}x${config.size} slices, z in [${dataset.sliceRange[0]}, ${dataset.sliceRange[1]})`,
     `split: ${train.length} training subjects, ${test.length} test subjects (${testItems.length} test slices)`,
     ...unchecked,
-    ...start,
+    ...(start ? [`start: generators from ${start.file} (${describeCheckpoint(start.metadata)}), not fresh weights`] : []),
     ...clients.map((c, k) => `${c.name}: ${shares[k]!.subjects.length} subjects, ${c.samples} items, ${c.stepsPerEpoch} ${c.poissonSampled ? `Poisson-sampled steps (q ${c.samplingRate.toPrecision(3)} per ${c.unit})` : 'batches'} per epoch${config.epsilon === undefined ? '' : `, sigma ${c.noise} to spend epsilon ${config.epsilon}`}`),
     ...(config.dp === 'off' ? [] : [randomnessLine(dpRandomnessOf(config), 'its checkpoints')]),
     words,
@@ -183,11 +183,11 @@ export async function buildSetup(config: TrainConfig, options: SetupOptions = {}
 }
 
 /**
- * Sets the server's generators, which round 1 sends to every client, to those
- * of a checkpoint of this run's model, direction, width and size; returns the
- * summary's line. Everything else (discriminators, optimisers) starts fresh.
+ * The generators a new run starts from: the checkpoint `given`, which must be
+ * of this run's model, direction, width and size. Everything else
+ * (discriminators, optimisers) starts fresh.
  */
-export async function startFromCheckpoint(server: GanModel, config: TrainConfig, given: string): Promise<string> {
+export async function startingGenerators(config: TrainConfig, given: string): Promise<Checkpoint> {
   const checkpoint = await readCheckpoint(given).catch((e: unknown) => {
     throw new Error(`--start-from ${(e as Error).message}`); // its messages begin with the path
   });
@@ -197,8 +197,7 @@ export async function startFromCheckpoint(server: GanModel, config: TrainConfig,
   if (differs.length) {
     throw new UsageError(`--start-from ${given}: holds ${describeCheckpoint(m)} generators, but this run trains ${describeCheckpoint(wanted)} (${differs.join(', ')} differ)`);
   }
-  writeNamed(server.generatorParameters(), checkpoint.tensors, `--start-from ${checkpoint.file}`);
-  return `start: generators from ${checkpoint.file} (${describeCheckpoint(m)}), not fresh weights`;
+  return checkpoint;
 }
 
 /** The clients as `placement` says, and where they train in words (the summary's and the report's line). */

@@ -13,8 +13,9 @@ import { setBackend } from '../../engine/index.js';
 import { trainConfigFromArgs } from '../../cli/train/config.js';
 import { latestCheckpoint, readSafetensors } from '../../cli/train/checkpoint.js';
 import { runTraining } from '../../cli/train/run.js';
-import { modelOptions, startFromCheckpoint } from '../../cli/train/setup.js';
-import { readCheckpoint } from '../../cli/checkpoint-model.js';
+import { modelOptions, startingGenerators } from '../../cli/train/setup.js';
+import { describeCheckpoint } from '../../fed/checkpoint.js';
+import { writeNamed } from '../../fed/state.js';
 import { createModel } from '../../models/index.js';
 import { NonFiniteLossError } from '../../fed/client.js';
 import { writePhantom } from '../../data/fs/index.js';
@@ -268,21 +269,28 @@ test('--start-from: a new run begins from the checkpoint\'s generators, a resume
     /^--start-from .*: holds cyclegan PD<->T2, width 2, 32 px, round 2 generators, but this run trains cyclegan PD<->T2, width 3, 32 px \(width differ\)$/,
   );
   assert.equal(readdirSync(other), []);
+  // Checked before the data is read: a wrong start is what a run with bad data too is told first.
+  await rejects(
+    async () => runTraining(await trainConfigFromArgs(['--size', '32', '--width', '3', '--epochs', '1', '--backend', 'js', '--data', '/no/such/data', '--start-from', fresh]), other, quiet),
+    /^--start-from .*\(width differ\)$/,
+  );
 });
 
 test('the main job starts from configs/public.safetensors: its model\'s generators, made by configs/public.json from another phantom cohort than the hospitals\'', async () => {
   const configFile = (name: string) => fileURLToPath(new URL(`../../../configs/${name}`, import.meta.url));
   const main = await trainConfigFromArgs(['--config', configFile('main.json'), '--backend', 'js']);
   assert.is(main.startFrom, configFile('public.safetensors'));
+  const start = await startingGenerators(main, main.startFrom!);
+  assert.match(describeCheckpoint(start.metadata), /^cyclegan PD<->T2, width 8, 64 px, round 23$/);
   const model = createModel(main.model, modelOptions(main, main.seed));
   try {
-    assert.match(await startFromCheckpoint(model, main, main.startFrom!), /\(cyclegan PD<->T2, width 8, 64 px, round 23\)/);
+    writeNamed(model.generatorParameters(), start.tensors, main.startFrom!); // every generator tensor, of its size
   } finally {
     model.dispose();
   }
   // Its metadata names the run that made it: DP covers only what the main job adds, so that run must not have seen the hospitals' subjects.
   const made = await trainConfigFromArgs(['--config', configFile('public.json')]);
-  const { metadata } = await readCheckpoint(main.startFrom!);
+  const { metadata } = start;
   assert.equal([metadata.data, metadata.seed, metadata.phantomSubjects, metadata.round], [made.data, made.seed, made.phantomSubjects, made.rounds]);
   assert.is.not(metadata.seed, main.seed, "the phantom's seed draws its subjects: the public cohort's must differ from the hospitals'");
 });
@@ -330,6 +338,8 @@ test('a --config file sets values and flags typed on the command line win; its p
   writeFileSync(file, JSON.stringify({ data: 'ixi', 'start-from': '../public/generators.safetensors' }));
   const fromFile = await trainConfigFromArgs(['--config', file]);
   assert.equal([fromFile.data, fromFile.startFrom], [path.join(folder, 'ixi'), path.join(folder, '..', 'public', 'generators.safetensors')]);
+  writeFileSync(file, JSON.stringify({ 'start-from': 'phantom' })); // a file of that name: only data's 'phantom' is the built-in one
+  assert.is((await trainConfigFromArgs(['--config', file])).startFrom, path.join(folder, 'phantom'));
   const typed = await trainConfigFromArgs(['--config', file, '--start-from', 'mine.safetensors']);
   assert.is(typed.startFrom, path.resolve('mine.safetensors'));
   writeFileSync(file, JSON.stringify({ data: 'phantom', 'start-from': '' }));
